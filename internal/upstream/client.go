@@ -1,0 +1,268 @@
+// Package upstream owns the one HTTP client every adapter uses to reach a
+// CRM: per-call deadline, circuit breaker, GET-only retries, a bound on
+// concurrent calls, metrics, and redaction of credentials from errors.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/metrics"
+)
+
+// Options configures the client of one backend.
+type Options struct {
+	Name          string // synergy | solos | rkeeper: metric label and error upstream
+	BaseURL       string
+	Timeout       time.Duration // deadline of one call, retries included
+	MaxConcurrent int
+	MaxRetries    int
+	// Authorize adds the backend's credentials to each outgoing request.
+	Authorize func(*http.Request)
+	// Secrets are redacted from every error and log line.
+	Secrets []string
+	// Transport is the innermost RoundTripper; nil means a shared pooled one.
+	Transport        http.RoundTripper
+	Metrics          *metrics.Metrics
+	Logger           *slog.Logger
+	MaxResponseBytes int64 // default 32 MiB
+	// Breaker tunes the circuit breaker; zero values take the defaults.
+	Breaker BreakerSettings
+}
+
+// Request is one call to the upstream, relative to its base URL.
+type Request struct {
+	Method      string
+	Path        string // appended to the base URL
+	Query       url.Values
+	Body        []byte
+	ContentType string
+	Accept      string
+}
+
+// Response is an upstream answer read in full; any HTTP status is a
+// Response, only a call that got no answer is an error.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Client is safe for concurrent use; build one per backend with New.
+type Client struct {
+	name     string
+	base     *url.URL
+	timeout  time.Duration
+	rt       http.RoundTripper
+	redactor *Redactor
+	maxBody  int64
+	log      *slog.Logger
+}
+
+var sharedTransport = &http.Transport{
+	Proxy:                 http.ProxyFromEnvironment,
+	MaxIdleConns:          256,
+	MaxIdleConnsPerHost:   64,
+	IdleConnTimeout:       90 * time.Second,
+	TLSHandshakeTimeout:   5 * time.Second,
+	ExpectContinueTimeout: time.Second,
+	ForceAttemptHTTP2:     true,
+}
+
+// New builds the client and its RoundTripper chain.
+func New(o Options) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(o.BaseURL, "/"))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("upstream %s: invalid base URL", o.Name)
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 16
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = 32 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	if o.Transport == nil {
+		o.Transport = sharedTransport
+	}
+	c := &Client{
+		name:     o.Name,
+		base:     base,
+		timeout:  o.Timeout,
+		redactor: NewRedactor(o.Secrets...),
+		maxBody:  o.MaxResponseBytes,
+		log:      o.Logger,
+	}
+	c.rt = chain(o)
+	return c, nil
+}
+
+// Name is the backend's name as it appears in errors and metrics.
+func (c *Client) Name() string { return c.name }
+
+// Do sends r and reads the whole answer. Transport failures come back as
+// *apierr.Error with the contract's code and, for writes, the outcome.
+func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	u := *c.base
+	u.Path = c.base.Path + "/" + strings.TrimLeft(r.Path, "/")
+	if len(r.Query) > 0 {
+		u.RawQuery = r.Query.Encode()
+	}
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	if err != nil {
+		return nil, c.fail(r.Method, apierr.Internal, "could not build the upstream request", apierr.OutcomeNotSent, err)
+	}
+	if r.ContentType != "" {
+		req.Header.Set("Content-Type", r.ContentType)
+	}
+	if r.Accept != "" {
+		req.Header.Set("Accept", r.Accept)
+	}
+	start := time.Now()
+	resp, err := c.rt.RoundTrip(req)
+	if err != nil {
+		return nil, c.transportError(ctx, r.Method, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, c.transportError(ctx, r.Method, err)
+	}
+	if int64(len(data)) > c.maxBody {
+		return nil, c.fail(r.Method, apierr.UpstreamError, "the upstream answer is too large", apierr.OutcomeUnknown, nil)
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
+		slog.String("upstream", c.name), slog.String("method", r.Method),
+		slog.String("path", u.Path), slog.Int("status", resp.StatusCode),
+		slog.Duration("took", time.Since(start)))
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+}
+
+// IsWrite reports whether a method changes upstream state.
+func IsWrite(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+func (c *Client) fail(method string, code apierr.Code, msg string, outcome apierr.Outcome, cause error) *apierr.Error {
+	e := &apierr.Error{Code: code, Upstream: c.name, Message: msg}
+	if cause != nil {
+		e.Err = errors.New(c.redactor.Redact(cause.Error()))
+	}
+	if IsWrite(method) {
+		e.Outcome = outcome
+		e.Message = WriteMessage(msg, outcome)
+	}
+	return e
+}
+
+// WriteMessage states a failed write's outcome in its message, so that a
+// client reading only the message knows whether to check before retrying.
+func WriteMessage(msg string, outcome apierr.Outcome) string {
+	switch outcome {
+	case apierr.OutcomeUnknown:
+		return msg + "; the write may or may not have been applied (outcome unknown): read the entity back before retrying"
+	case apierr.OutcomeNotSent:
+		return msg + "; the write was not sent, nothing was changed"
+	}
+	return msg
+}
+
+func (c *Client) transportError(ctx context.Context, method string, err error) *apierr.Error {
+	switch {
+	case errors.Is(err, errBreakerOpen):
+		return c.fail(method, apierr.UpstreamUnavailable, c.name+" is failing; calls are paused by the circuit breaker", apierr.OutcomeNotSent, err)
+	case errors.Is(err, errNoSlot):
+		return c.fail(method, apierr.UpstreamTimeout, c.name+" is saturated; no call slot became free before the deadline", apierr.OutcomeNotSent, err)
+	case isDialError(err):
+		return c.fail(method, apierr.UpstreamUnavailable, c.name+" is unreachable", apierr.OutcomeNotSent, err)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err):
+		return c.fail(method, apierr.UpstreamTimeout, c.name+" did not answer in time", apierr.OutcomeUnknown, err)
+	case errors.Is(err, context.Canceled):
+		return c.fail(method, apierr.UpstreamTimeout, "the request was cancelled before "+c.name+" answered", apierr.OutcomeUnknown, err)
+	default:
+		return c.fail(method, apierr.UpstreamError, "the connection to "+c.name+" failed", apierr.OutcomeUnknown, err)
+	}
+}
+
+// StatusError maps an upstream HTTP error status to the contract's codes.
+// msg is the client-facing text; for writes the outcome is stated too.
+func StatusError(upstream, method string, status int, msg string) *apierr.Error {
+	code := CodeForStatus(status)
+	if msg == "" {
+		msg = fmt.Sprintf("%s answered HTTP %d", upstream, status)
+	}
+	e := &apierr.Error{Code: code, Upstream: upstream, Message: msg}
+	if IsWrite(method) {
+		if status >= 500 || status == http.StatusRequestTimeout {
+			e.Outcome = apierr.OutcomeUnknown
+		} else {
+			e.Outcome = apierr.OutcomeRejected
+		}
+		e.Message = WriteMessage(msg, e.Outcome)
+	}
+	return e
+}
+
+// CodeForStatus is the contract's code for an upstream HTTP status.
+func CodeForStatus(status int) apierr.Code {
+	switch {
+	case status == http.StatusUnauthorized:
+		return apierr.Unauthenticated
+	case status == http.StatusForbidden:
+		return apierr.Forbidden
+	case status == http.StatusNotFound || status == http.StatusGone:
+		return apierr.NotFound
+	case status == http.StatusTooManyRequests:
+		return apierr.RateLimited
+	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
+		return apierr.UpstreamTimeout
+	case status == http.StatusBadRequest || status == http.StatusConflict || status == http.StatusUnprocessableEntity:
+		return apierr.BadUserInput
+	default:
+		return apierr.UpstreamError
+	}
+}
+
+// RetryAfter parses a Retry-After header (seconds or an HTTP date).
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	var secs int
+	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}

@@ -1,0 +1,218 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/crmgateway/gateway/internal/metrics"
+)
+
+// BreakerSettings tunes the per-backend circuit breaker.
+type BreakerSettings struct {
+	ConsecutiveFailures uint32        // failures in a row that open it (default 8)
+	OpenFor             time.Duration // how long it stays open (default 5s)
+}
+
+var (
+	errBreakerOpen = errors.New("circuit breaker open")
+	errNoSlot      = errors.New("no concurrency slot before the deadline")
+)
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// chain builds the RoundTripper chain in its one visible order. Do sets the
+// per-call deadline around all of it; then, outermost first:
+//
+//	authorize → circuit breaker → retry (GET only) → concurrency bound → metrics → transport
+//
+// The breaker sees one result per logical call; every retry attempt takes
+// its own concurrency slot and is counted in the metrics.
+func chain(o Options) http.RoundTripper {
+	rt := o.Transport
+	rt = instrument(o.Name, o.Metrics, rt)
+	rt = bound(o.Name, o.MaxConcurrent, o.Metrics, rt)
+	rt = retry(o.Name, o.MaxRetries, o.Metrics, rt)
+	rt = breaker(o.Name, o.Breaker, o.Metrics, rt)
+	rt = authorize(o.Authorize, rt)
+	return rt
+}
+
+func authorize(f func(*http.Request), next http.RoundTripper) http.RoundTripper {
+	if f == nil {
+		return next
+	}
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		f(r)
+		return next.RoundTrip(r)
+	})
+}
+
+// serverFailure marks a 5xx answer as a failure for the breaker while still
+// handing the response back.
+type serverFailure struct{ resp *http.Response }
+
+func (s serverFailure) Error() string { return "upstream status " + strconv.Itoa(s.resp.StatusCode) }
+
+func breaker(name string, s BreakerSettings, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
+	if s.ConsecutiveFailures == 0 {
+		s.ConsecutiveFailures = 8
+	}
+	if s.OpenFor == 0 {
+		s.OpenFor = 5 * time.Second
+	}
+	m.BreakerState.WithLabelValues(name).Set(0)
+	cb := gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+		Name:        name,
+		MaxRequests: 1,
+		Timeout:     s.OpenFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.ConsecutiveFailures },
+		OnStateChange: func(_ string, _, to gobreaker.State) {
+			m.BreakerState.WithLabelValues(name).Set(float64(to))
+		},
+		// A caller that gave up says nothing about the upstream's health.
+		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) || errors.Is(err, errNoSlot) },
+	})
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := cb.Execute(func() (*http.Response, error) {
+			resp, err := next.RoundTrip(r)
+			if err == nil && resp.StatusCode >= 500 {
+				return resp, serverFailure{resp}
+			}
+			return resp, err
+		})
+		var sf serverFailure
+		switch {
+		case errors.As(err, &sf):
+			return sf.resp, nil
+		case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+			return nil, errBreakerOpen
+		}
+		return resp, err
+	})
+}
+
+// retry re-sends a GET after a transient failure: 429, 500, 502, 503, 504
+// or a connection error. It waits a jittered exponential backoff, or the
+// upstream's Retry-After, on a timer that yields to cancellation, and never
+// waits past the call's deadline. Writes pass through untouched.
+func retry(name string, max int, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return next.RoundTrip(r)
+		}
+		ctx := r.Context()
+		for attempt := 0; ; attempt++ {
+			resp, err := next.RoundTrip(r)
+			reason := retryReason(resp, err)
+			if reason == "" || attempt >= max || ctx.Err() != nil {
+				return resp, err
+			}
+			wait := backoff(attempt)
+			if resp != nil {
+				if ra, ok := RetryAfter(resp.Header, time.Now()); ok {
+					wait = ra
+				}
+			}
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+				return resp, err // the wait would outlive the call: answer now
+			}
+			if resp != nil {
+				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+				resp.Body.Close()
+			}
+			m.UpstreamRetries.WithLabelValues(name, reason).Inc()
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			case <-t.C:
+			}
+		}
+	})
+}
+
+func retryReason(resp *http.Response, err error) string {
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+			errors.Is(err, errBreakerOpen) || errors.Is(err, errNoSlot) {
+			return ""
+		}
+		return "connection"
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		return "rate_limited"
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return "status_" + strconv.Itoa(resp.StatusCode)
+	}
+	return ""
+}
+
+// backoff is full-jitter exponential: uniform in [0, 100ms·2^attempt], capped at 2s.
+func backoff(attempt int) time.Duration {
+	ceil := 100 * time.Millisecond << attempt
+	if ceil > 2*time.Second {
+		ceil = 2 * time.Second
+	}
+	return time.Duration(rand.Int64N(int64(ceil))) + time.Millisecond
+}
+
+func bound(name string, n int, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
+	slots := make(chan struct{}, n)
+	inFlight := m.UpstreamInFlight.WithLabelValues(name)
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		select {
+		case slots <- struct{}{}:
+		case <-r.Context().Done():
+			return nil, errNoSlot
+		}
+		inFlight.Inc()
+		resp, err := next.RoundTrip(r)
+		inFlight.Dec()
+		<-slots
+		return resp, err
+	})
+}
+
+func instrument(name string, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		start := time.Now()
+		resp, err := next.RoundTrip(r)
+		m.UpstreamDuration.WithLabelValues(name, r.Method).Observe(time.Since(start).Seconds())
+		status := "error"
+		switch {
+		case err == nil:
+			status = strconv.Itoa(resp.StatusCode)
+		case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+			status = "timeout"
+		}
+		m.UpstreamRequests.WithLabelValues(name, r.Method, status).Inc()
+		return resp, err
+	})
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
