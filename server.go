@@ -24,6 +24,7 @@ import (
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/httpserver"
+	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
@@ -140,7 +141,8 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		ErrorPresenter: graph.ErrorPresenter(log, func(c apierr.Code) {
 			m.GraphQLErrors.WithLabelValues(string(c)).Inc()
 		}),
-		Recover: graph.Recover(log),
+		Recover:    graph.Recover(log),
+		PerRequest: loaders.Middleware,
 	})
 	app.Handler = app.Server
 	return app, nil
