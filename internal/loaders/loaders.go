@@ -76,13 +76,17 @@ func FanOut[K comparable, V any](ctx context.Context, keys []K, limit int,
 		err error
 	}
 	uniq := map[K]*res{}
+	var distinct []K
 	for _, k := range keys {
-		uniq[k] = nil
+		if _, seen := uniq[k]; !seen {
+			uniq[k] = nil
+			distinct = append(distinct, k)
+		}
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
-	for k := range uniq {
+	for _, k := range distinct {
 		g.Go(func() error {
 			v, err := fetch(gctx, k)
 			mu.Lock()
