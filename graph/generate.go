@@ -1,3 +1,3 @@
 package graph
 
-//go:generate go tool gqlgen generate --config ../gqlgen.yml
+//go:generate sh -c "cd .. && go run ./internal/synergyspec/gen && go tool gqlgen generate --config gqlgen.yml"

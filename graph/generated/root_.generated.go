@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/crmgateway/gateway/graph/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -21,6 +22,14 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Company() CompanyResolver
+	CompanyBankDetail() CompanyBankDetailResolver
+	Contact() ContactResolver
+	Contract() ContractResolver
+	Deal() DealResolver
+	DealStage() DealStageResolver
+	DiaryEvent() DiaryEventResolver
+	Order() OrderResolver
 	Query() QueryResolver
 }
 
@@ -28,8 +37,619 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Area struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	Company struct {
+		Accountant        func(childComplexity int) int
+		ActualBuild       func(childComplexity int) int
+		ActualCity        func(childComplexity int) int
+		ActualCountry     func(childComplexity int) int
+		ActualHouse       func(childComplexity int) int
+		ActualOffice      func(childComplexity int) int
+		ActualRegion      func(childComplexity int) int
+		ActualStreet      func(childComplexity int) int
+		ActualZipCode     func(childComplexity int) int
+		Address           func(childComplexity int) int
+		ArchivedAt        func(childComplexity int) int
+		Attributes        func(childComplexity int) int
+		BankDetails       func(childComplexity int) int
+		City              func(childComplexity int) int
+		CompanyType       func(childComplexity int) int
+		Contacts          func(childComplexity int) int
+		Country           func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Customs           func(childComplexity int) int
+		Deals             func(childComplexity int) int
+		Description       func(childComplexity int) int
+		Director          func(childComplexity int) int
+		Email             func(childComplexity int) int
+		EntitiesProducts  func(childComplexity int) int
+		Events            func(childComplexity int) int
+		Fax               func(childComplexity int) int
+		FullName          func(childComplexity int) int
+		GeneralPhone      func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Inn               func(childComplexity int) int
+		JuristicBuild     func(childComplexity int) int
+		JuristicCity      func(childComplexity int) int
+		JuristicCountry   func(childComplexity int) int
+		JuristicHouse     func(childComplexity int) int
+		JuristicOffice    func(childComplexity int) int
+		JuristicRegion    func(childComplexity int) int
+		JuristicStreet    func(childComplexity int) int
+		JuristicZipCode   func(childComplexity int) int
+		Kpp               func(childComplexity int) int
+		LawfulnessBase    func(childComplexity int) int
+		MailingBuild      func(childComplexity int) int
+		MailingCity       func(childComplexity int) int
+		MailingCountry    func(childComplexity int) int
+		MailingHouse      func(childComplexity int) int
+		MailingOffice     func(childComplexity int) int
+		MailingRegion     func(childComplexity int) int
+		MailingStreet     func(childComplexity int) int
+		MailingZipCode    func(childComplexity int) int
+		ManagerName       func(childComplexity int) int
+		ManagerPosition   func(childComplexity int) int
+		MobilePhone       func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Ogrn              func(childComplexity int) int
+		Okved             func(childComplexity int) int
+		OtherEmail        func(childComplexity int) int
+		OtherPhone        func(childComplexity int) int
+		OtherPhonePostfix func(childComplexity int) int
+		Products          func(childComplexity int) int
+		Region            func(childComplexity int) int
+		Responsible       func(childComplexity int) int
+		ShortName         func(childComplexity int) int
+		Source            func(childComplexity int) int
+		SourceID          func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Tasks             func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		User              func(childComplexity int) int
+		Website           func(childComplexity int) int
+		WorkPhone         func(childComplexity int) int
+		WorkPhonePostfix  func(childComplexity int) int
+		ZipCode           func(childComplexity int) int
+	}
+
+	CompanyBankDetail struct {
+		Attributes func(childComplexity int) int
+		BankName   func(childComplexity int) int
+		Bik        func(childComplexity int) int
+		Company    func(childComplexity int) int
+		CorrNumber func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IsDefault  func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Number     func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	CompanyBankDetailConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CompanyBankDetailEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CompanyConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CompanyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CompanyStatus struct {
+		Attributes func(childComplexity int) int
+		Color      func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	CompanyStatusConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CompanyStatusEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CompanyType struct {
+		Attributes func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	CompanyTypeConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CompanyTypeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Competitor struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	Contact struct {
+		ArchivedAt        func(childComplexity int) int
+		Attributes        func(childComplexity int) int
+		Companies         func(childComplexity int) int
+		ContactType       func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Customs           func(childComplexity int) int
+		Deals             func(childComplexity int) int
+		Description       func(childComplexity int) int
+		Email             func(childComplexity int) int
+		EntitiesProducts  func(childComplexity int) int
+		Events            func(childComplexity int) int
+		Facebook          func(childComplexity int) int
+		Fax               func(childComplexity int) int
+		FirstName         func(childComplexity int) int
+		GeneralPhone      func(childComplexity int) int
+		HomeApartment     func(childComplexity int) int
+		HomeBuilding      func(childComplexity int) int
+		HomeCity          func(childComplexity int) int
+		HomeCountry       func(childComplexity int) int
+		HomeHousing       func(childComplexity int) int
+		HomeRegion        func(childComplexity int) int
+		HomeStreet        func(childComplexity int) int
+		HomeZipcode       func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Instagram         func(childComplexity int) int
+		LastName          func(childComplexity int) int
+		Linkedin          func(childComplexity int) int
+		MiddleName        func(childComplexity int) int
+		MobilePhone       func(childComplexity int) int
+		Odnoklassniki     func(childComplexity int) int
+		Orders            func(childComplexity int) int
+		OtherEmail        func(childComplexity int) int
+		OtherPhone        func(childComplexity int) int
+		OtherPhonePostfix func(childComplexity int) int
+		Products          func(childComplexity int) int
+		Responsible       func(childComplexity int) int
+		Skype             func(childComplexity int) int
+		Source            func(childComplexity int) int
+		SourceID          func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Tasks             func(childComplexity int) int
+		Telegram          func(childComplexity int) int
+		Twitter           func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		User              func(childComplexity int) int
+		Viber             func(childComplexity int) int
+		Vkontakte         func(childComplexity int) int
+		Website           func(childComplexity int) int
+		Whatsapp          func(childComplexity int) int
+		WorkApartment     func(childComplexity int) int
+		WorkBuilding      func(childComplexity int) int
+		WorkCity          func(childComplexity int) int
+		WorkCountry       func(childComplexity int) int
+		WorkHousing       func(childComplexity int) int
+		WorkPhone         func(childComplexity int) int
+		WorkPhonePostfix  func(childComplexity int) int
+		WorkRegion        func(childComplexity int) int
+		WorkStreet        func(childComplexity int) int
+		WorkZipcode       func(childComplexity int) int
+	}
+
+	ContactConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ContactEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ContactStatus struct {
+		Attributes func(childComplexity int) int
+		Color      func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	ContactStatusConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ContactStatusEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ContactType struct {
+		Attributes func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	ContactTypeConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ContactTypeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Contract struct {
+		ArchivedAt            func(childComplexity int) int
+		Attributes            func(childComplexity int) int
+		CachedAt              func(childComplexity int) int
+		Companies             func(childComplexity int) int
+		Contacts              func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		CustomNumber          func(childComplexity int) int
+		Customs               func(childComplexity int) int
+		Date                  func(childComplexity int) int
+		Deals                 func(childComplexity int) int
+		EstateProperties      func(childComplexity int) int
+		FirstParty            func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		Number                func(childComplexity int) int
+		Orders                func(childComplexity int) int
+		PreviousResponsibleId func(childComplexity int) int
+		SecondParty           func(childComplexity int) int
+		SourceID              func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		User                  func(childComplexity int) int
+	}
+
+	ContractConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ContractEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Deal struct {
+		Amount           func(childComplexity int) int
+		ArchivedAt       func(childComplexity int) int
+		Area             func(childComplexity int) int
+		Attributes       func(childComplexity int) int
+		Company          func(childComplexity int) int
+		Contact          func(childComplexity int) int
+		Cost             func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Customs          func(childComplexity int) int
+		Deals            func(childComplexity int) int
+		Description      func(childComplexity int) int
+		EntitiesProducts func(childComplexity int) int
+		FinishedAt       func(childComplexity int) int
+		ID               func(childComplexity int) int
+		LossCompetitor   func(childComplexity int) int
+		LossReason       func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Number           func(childComplexity int) int
+		Orders           func(childComplexity int) int
+		PlannedAt        func(childComplexity int) int
+		Products         func(childComplexity int) int
+		Profit           func(childComplexity int) int
+		Responsible      func(childComplexity int) int
+		Source           func(childComplexity int) int
+		SourceID         func(childComplexity int) int
+		Stage            func(childComplexity int) int
+		StageCategory    func(childComplexity int) int
+		Status           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		User             func(childComplexity int) int
+	}
+
+	DealConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DealEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DealLossReason struct {
+		Attributes func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	DealLossReasonConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DealLossReasonEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DealStage struct {
+		Attributes        func(childComplexity int) int
+		Color             func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DealStageCategory func(childComplexity int) int
+		Description       func(childComplexity int) int
+		Duration          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Name              func(childComplexity int) int
+		NextIfItemsDone   func(childComplexity int) int
+		SourceID          func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	DealStageCategory struct {
+		AmountCalcField   func(childComplexity int) int
+		AmountCalcMethod  func(childComplexity int) int
+		Attributes        func(childComplexity int) int
+		CalculationMethod func(childComplexity int) int
+		CostCalcField     func(childComplexity int) int
+		CostCalcMethod    func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IsDefault         func(childComplexity int) int
+		Name              func(childComplexity int) int
+		SourceID          func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		WinByDiaries      func(childComplexity int) int
+	}
+
+	DealStageCategoryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DealStageCategoryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DealStageConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DealStageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DealStatus struct {
+		Attributes func(childComplexity int) int
+		Color      func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	DealStatusConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DealStatusEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	DeletePayload struct {
 		DeletedID func(childComplexity int) int
+	}
+
+	DiaryEvent struct {
+		Attributes  func(childComplexity int) int
+		Company     func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Responsible func(childComplexity int) int
+		SourceID    func(childComplexity int) int
+		StartTime   func(childComplexity int) int
+	}
+
+	DiaryEventConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DiaryEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DiaryTask struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	EntityProduct struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	EstateProperty struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	Order struct {
+		Amount           func(childComplexity int) int
+		ArchivedAt       func(childComplexity int) int
+		Area             func(childComplexity int) int
+		Attributes       func(childComplexity int) int
+		Company          func(childComplexity int) int
+		Contact          func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Customs          func(childComplexity int) int
+		Deals            func(childComplexity int) int
+		Description      func(childComplexity int) int
+		EntitiesProducts func(childComplexity int) int
+		ID               func(childComplexity int) int
+		LossCompetitor   func(childComplexity int) int
+		LossReason       func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Number           func(childComplexity int) int
+		Products         func(childComplexity int) int
+		Responsible      func(childComplexity int) int
+		Source           func(childComplexity int) int
+		SourceID         func(childComplexity int) int
+		Stage            func(childComplexity int) int
+		Status           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		User             func(childComplexity int) int
+	}
+
+	OrderConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrderLossReason struct {
+		Attributes func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	OrderLossReasonConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrderLossReasonEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrderStage struct {
+		Attributes      func(childComplexity int) int
+		Color           func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Description     func(childComplexity int) int
+		Duration        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Name            func(childComplexity int) int
+		NextIfItemsDone func(childComplexity int) int
+		SourceID        func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	OrderStageConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrderStageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrderStatus struct {
+		Attributes func(childComplexity int) int
+		Color      func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	OrderStatusConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrderStatusEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -39,9 +659,63 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Product struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
 	Query struct {
-		Node  func(childComplexity int, id string) int
-		Nodes func(childComplexity int, ids []string) int
+		Companies           func(childComplexity int, first *int, after *string, filter *model.CompanyFilter) int
+		Company             func(childComplexity int, id string) int
+		CompanyBankDetail   func(childComplexity int, id string) int
+		CompanyBankDetails  func(childComplexity int, first *int, after *string) int
+		CompanyStatus       func(childComplexity int, id string) int
+		CompanyStatuses     func(childComplexity int, first *int, after *string, filter *model.CompanyStatusFilter) int
+		CompanyType         func(childComplexity int, id string) int
+		CompanyTypes        func(childComplexity int, first *int, after *string, filter *model.CompanyTypeFilter) int
+		Contact             func(childComplexity int, id string) int
+		ContactStatus       func(childComplexity int, id string) int
+		ContactStatuses     func(childComplexity int, first *int, after *string, filter *model.ContactStatusFilter) int
+		ContactType         func(childComplexity int, id string) int
+		ContactTypes        func(childComplexity int, first *int, after *string, filter *model.ContactTypeFilter) int
+		Contacts            func(childComplexity int, first *int, after *string, filter *model.ContactFilter) int
+		Contract            func(childComplexity int, id string) int
+		Contracts           func(childComplexity int, first *int, after *string, filter *model.ContractFilter) int
+		Deal                func(childComplexity int, id string) int
+		DealLossReason      func(childComplexity int, id string) int
+		DealLossReasons     func(childComplexity int, first *int, after *string, filter *model.DealLossReasonFilter) int
+		DealStage           func(childComplexity int, id string) int
+		DealStageCategories func(childComplexity int, first *int, after *string, filter *model.DealStageCategoryFilter) int
+		DealStageCategory   func(childComplexity int, id string) int
+		DealStages          func(childComplexity int, first *int, after *string, filter *model.DealStageFilter) int
+		DealStatus          func(childComplexity int, id string) int
+		DealStatuses        func(childComplexity int, first *int, after *string, filter *model.DealStatusFilter) int
+		Deals               func(childComplexity int, first *int, after *string, filter *model.DealFilter) int
+		DiaryEvent          func(childComplexity int, id string) int
+		DiaryEvents         func(childComplexity int, first *int, after *string) int
+		Node                func(childComplexity int, id string) int
+		Nodes               func(childComplexity int, ids []string) int
+		Order               func(childComplexity int, id string) int
+		OrderLossReason     func(childComplexity int, id string) int
+		OrderLossReasons    func(childComplexity int, first *int, after *string, filter *model.OrderLossReasonFilter) int
+		OrderStage          func(childComplexity int, id string) int
+		OrderStages         func(childComplexity int, first *int, after *string, filter *model.OrderStageFilter) int
+		OrderStatus         func(childComplexity int, id string) int
+		OrderStatuses       func(childComplexity int, first *int, after *string, filter *model.OrderStatusFilter) int
+		Orders              func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
+	}
+
+	Source struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	User struct {
+		Attributes func(childComplexity int) int
+		ID         func(childComplexity int) int
+		SourceID   func(childComplexity int) int
 	}
 }
 
@@ -59,12 +733,2675 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Area.attributes":
+		if e.ComplexityRoot.Area.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.Attributes(childComplexity), true
+	case "Area.id":
+		if e.ComplexityRoot.Area.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.ID(childComplexity), true
+	case "Area.sourceId":
+		if e.ComplexityRoot.Area.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.SourceID(childComplexity), true
+
+	case "Company.accountant":
+		if e.ComplexityRoot.Company.Accountant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Accountant(childComplexity), true
+	case "Company.actualBuild":
+		if e.ComplexityRoot.Company.ActualBuild == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualBuild(childComplexity), true
+	case "Company.actualCity":
+		if e.ComplexityRoot.Company.ActualCity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualCity(childComplexity), true
+	case "Company.actualCountry":
+		if e.ComplexityRoot.Company.ActualCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualCountry(childComplexity), true
+	case "Company.actualHouse":
+		if e.ComplexityRoot.Company.ActualHouse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualHouse(childComplexity), true
+	case "Company.actualOffice":
+		if e.ComplexityRoot.Company.ActualOffice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualOffice(childComplexity), true
+	case "Company.actualRegion":
+		if e.ComplexityRoot.Company.ActualRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualRegion(childComplexity), true
+	case "Company.actualStreet":
+		if e.ComplexityRoot.Company.ActualStreet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualStreet(childComplexity), true
+	case "Company.actualZipCode":
+		if e.ComplexityRoot.Company.ActualZipCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ActualZipCode(childComplexity), true
+	case "Company.address":
+		if e.ComplexityRoot.Company.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Address(childComplexity), true
+	case "Company.archivedAt":
+		if e.ComplexityRoot.Company.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ArchivedAt(childComplexity), true
+	case "Company.attributes":
+		if e.ComplexityRoot.Company.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Attributes(childComplexity), true
+	case "Company.bankDetails":
+		if e.ComplexityRoot.Company.BankDetails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.BankDetails(childComplexity), true
+	case "Company.city":
+		if e.ComplexityRoot.Company.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.City(childComplexity), true
+	case "Company.companyType":
+		if e.ComplexityRoot.Company.CompanyType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.CompanyType(childComplexity), true
+	case "Company.contacts":
+		if e.ComplexityRoot.Company.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Contacts(childComplexity), true
+	case "Company.country":
+		if e.ComplexityRoot.Company.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Country(childComplexity), true
+	case "Company.createdAt":
+		if e.ComplexityRoot.Company.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.CreatedAt(childComplexity), true
+	case "Company.customs":
+		if e.ComplexityRoot.Company.Customs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Customs(childComplexity), true
+	case "Company.deals":
+		if e.ComplexityRoot.Company.Deals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Deals(childComplexity), true
+	case "Company.description":
+		if e.ComplexityRoot.Company.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Description(childComplexity), true
+	case "Company.director":
+		if e.ComplexityRoot.Company.Director == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Director(childComplexity), true
+	case "Company.email":
+		if e.ComplexityRoot.Company.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Email(childComplexity), true
+	case "Company.entitiesProducts":
+		if e.ComplexityRoot.Company.EntitiesProducts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.EntitiesProducts(childComplexity), true
+	case "Company.events":
+		if e.ComplexityRoot.Company.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Events(childComplexity), true
+	case "Company.fax":
+		if e.ComplexityRoot.Company.Fax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Fax(childComplexity), true
+	case "Company.fullName":
+		if e.ComplexityRoot.Company.FullName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.FullName(childComplexity), true
+	case "Company.generalPhone":
+		if e.ComplexityRoot.Company.GeneralPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.GeneralPhone(childComplexity), true
+	case "Company.id":
+		if e.ComplexityRoot.Company.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ID(childComplexity), true
+	case "Company.inn":
+		if e.ComplexityRoot.Company.Inn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Inn(childComplexity), true
+	case "Company.juristicBuild":
+		if e.ComplexityRoot.Company.JuristicBuild == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicBuild(childComplexity), true
+	case "Company.juristicCity":
+		if e.ComplexityRoot.Company.JuristicCity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicCity(childComplexity), true
+	case "Company.juristicCountry":
+		if e.ComplexityRoot.Company.JuristicCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicCountry(childComplexity), true
+	case "Company.juristicHouse":
+		if e.ComplexityRoot.Company.JuristicHouse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicHouse(childComplexity), true
+	case "Company.juristicOffice":
+		if e.ComplexityRoot.Company.JuristicOffice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicOffice(childComplexity), true
+	case "Company.juristicRegion":
+		if e.ComplexityRoot.Company.JuristicRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicRegion(childComplexity), true
+	case "Company.juristicStreet":
+		if e.ComplexityRoot.Company.JuristicStreet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicStreet(childComplexity), true
+	case "Company.juristicZipCode":
+		if e.ComplexityRoot.Company.JuristicZipCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.JuristicZipCode(childComplexity), true
+	case "Company.kpp":
+		if e.ComplexityRoot.Company.Kpp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Kpp(childComplexity), true
+	case "Company.lawfulnessBase":
+		if e.ComplexityRoot.Company.LawfulnessBase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.LawfulnessBase(childComplexity), true
+	case "Company.mailingBuild":
+		if e.ComplexityRoot.Company.MailingBuild == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingBuild(childComplexity), true
+	case "Company.mailingCity":
+		if e.ComplexityRoot.Company.MailingCity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingCity(childComplexity), true
+	case "Company.mailingCountry":
+		if e.ComplexityRoot.Company.MailingCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingCountry(childComplexity), true
+	case "Company.mailingHouse":
+		if e.ComplexityRoot.Company.MailingHouse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingHouse(childComplexity), true
+	case "Company.mailingOffice":
+		if e.ComplexityRoot.Company.MailingOffice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingOffice(childComplexity), true
+	case "Company.mailingRegion":
+		if e.ComplexityRoot.Company.MailingRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingRegion(childComplexity), true
+	case "Company.mailingStreet":
+		if e.ComplexityRoot.Company.MailingStreet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingStreet(childComplexity), true
+	case "Company.mailingZipCode":
+		if e.ComplexityRoot.Company.MailingZipCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MailingZipCode(childComplexity), true
+	case "Company.managerName":
+		if e.ComplexityRoot.Company.ManagerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ManagerName(childComplexity), true
+	case "Company.managerPosition":
+		if e.ComplexityRoot.Company.ManagerPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ManagerPosition(childComplexity), true
+	case "Company.mobilePhone":
+		if e.ComplexityRoot.Company.MobilePhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MobilePhone(childComplexity), true
+	case "Company.name":
+		if e.ComplexityRoot.Company.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Name(childComplexity), true
+	case "Company.ogrn":
+		if e.ComplexityRoot.Company.Ogrn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Ogrn(childComplexity), true
+	case "Company.okved":
+		if e.ComplexityRoot.Company.Okved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Okved(childComplexity), true
+	case "Company.otherEmail":
+		if e.ComplexityRoot.Company.OtherEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.OtherEmail(childComplexity), true
+	case "Company.otherPhone":
+		if e.ComplexityRoot.Company.OtherPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.OtherPhone(childComplexity), true
+	case "Company.otherPhonePostfix":
+		if e.ComplexityRoot.Company.OtherPhonePostfix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.OtherPhonePostfix(childComplexity), true
+	case "Company.products":
+		if e.ComplexityRoot.Company.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Products(childComplexity), true
+	case "Company.region":
+		if e.ComplexityRoot.Company.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Region(childComplexity), true
+	case "Company.responsible":
+		if e.ComplexityRoot.Company.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Responsible(childComplexity), true
+	case "Company.shortName":
+		if e.ComplexityRoot.Company.ShortName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ShortName(childComplexity), true
+	case "Company.source":
+		if e.ComplexityRoot.Company.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Source(childComplexity), true
+	case "Company.sourceId":
+		if e.ComplexityRoot.Company.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.SourceID(childComplexity), true
+	case "Company.status":
+		if e.ComplexityRoot.Company.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Status(childComplexity), true
+	case "Company.tasks":
+		if e.ComplexityRoot.Company.Tasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Tasks(childComplexity), true
+	case "Company.updatedAt":
+		if e.ComplexityRoot.Company.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.UpdatedAt(childComplexity), true
+	case "Company.user":
+		if e.ComplexityRoot.Company.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.User(childComplexity), true
+	case "Company.website":
+		if e.ComplexityRoot.Company.Website == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Website(childComplexity), true
+	case "Company.workPhone":
+		if e.ComplexityRoot.Company.WorkPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.WorkPhone(childComplexity), true
+	case "Company.workPhonePostfix":
+		if e.ComplexityRoot.Company.WorkPhonePostfix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.WorkPhonePostfix(childComplexity), true
+	case "Company.zipCode":
+		if e.ComplexityRoot.Company.ZipCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ZipCode(childComplexity), true
+
+	case "CompanyBankDetail.attributes":
+		if e.ComplexityRoot.CompanyBankDetail.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.Attributes(childComplexity), true
+	case "CompanyBankDetail.bankName":
+		if e.ComplexityRoot.CompanyBankDetail.BankName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.BankName(childComplexity), true
+	case "CompanyBankDetail.bik":
+		if e.ComplexityRoot.CompanyBankDetail.Bik == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.Bik(childComplexity), true
+	case "CompanyBankDetail.company":
+		if e.ComplexityRoot.CompanyBankDetail.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.Company(childComplexity), true
+	case "CompanyBankDetail.corrNumber":
+		if e.ComplexityRoot.CompanyBankDetail.CorrNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.CorrNumber(childComplexity), true
+	case "CompanyBankDetail.createdAt":
+		if e.ComplexityRoot.CompanyBankDetail.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.CreatedAt(childComplexity), true
+	case "CompanyBankDetail.id":
+		if e.ComplexityRoot.CompanyBankDetail.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.ID(childComplexity), true
+	case "CompanyBankDetail.isDefault":
+		if e.ComplexityRoot.CompanyBankDetail.IsDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.IsDefault(childComplexity), true
+	case "CompanyBankDetail.name":
+		if e.ComplexityRoot.CompanyBankDetail.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.Name(childComplexity), true
+	case "CompanyBankDetail.number":
+		if e.ComplexityRoot.CompanyBankDetail.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.Number(childComplexity), true
+	case "CompanyBankDetail.sourceId":
+		if e.ComplexityRoot.CompanyBankDetail.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.SourceID(childComplexity), true
+	case "CompanyBankDetail.updatedAt":
+		if e.ComplexityRoot.CompanyBankDetail.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.UpdatedAt(childComplexity), true
+
+	case "CompanyBankDetailConnection.edges":
+		if e.ComplexityRoot.CompanyBankDetailConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetailConnection.Edges(childComplexity), true
+	case "CompanyBankDetailConnection.nodes":
+		if e.ComplexityRoot.CompanyBankDetailConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetailConnection.Nodes(childComplexity), true
+	case "CompanyBankDetailConnection.pageInfo":
+		if e.ComplexityRoot.CompanyBankDetailConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetailConnection.PageInfo(childComplexity), true
+	case "CompanyBankDetailConnection.totalCount":
+		if e.ComplexityRoot.CompanyBankDetailConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetailConnection.TotalCount(childComplexity), true
+
+	case "CompanyBankDetailEdge.cursor":
+		if e.ComplexityRoot.CompanyBankDetailEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetailEdge.Cursor(childComplexity), true
+	case "CompanyBankDetailEdge.node":
+		if e.ComplexityRoot.CompanyBankDetailEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetailEdge.Node(childComplexity), true
+
+	case "CompanyConnection.edges":
+		if e.ComplexityRoot.CompanyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.Edges(childComplexity), true
+	case "CompanyConnection.nodes":
+		if e.ComplexityRoot.CompanyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.Nodes(childComplexity), true
+	case "CompanyConnection.pageInfo":
+		if e.ComplexityRoot.CompanyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.PageInfo(childComplexity), true
+	case "CompanyConnection.totalCount":
+		if e.ComplexityRoot.CompanyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.TotalCount(childComplexity), true
+
+	case "CompanyEdge.cursor":
+		if e.ComplexityRoot.CompanyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyEdge.Cursor(childComplexity), true
+	case "CompanyEdge.node":
+		if e.ComplexityRoot.CompanyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyEdge.Node(childComplexity), true
+
+	case "CompanyStatus.attributes":
+		if e.ComplexityRoot.CompanyStatus.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.Attributes(childComplexity), true
+	case "CompanyStatus.color":
+		if e.ComplexityRoot.CompanyStatus.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.Color(childComplexity), true
+	case "CompanyStatus.createdAt":
+		if e.ComplexityRoot.CompanyStatus.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.CreatedAt(childComplexity), true
+	case "CompanyStatus.id":
+		if e.ComplexityRoot.CompanyStatus.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.ID(childComplexity), true
+	case "CompanyStatus.name":
+		if e.ComplexityRoot.CompanyStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.Name(childComplexity), true
+	case "CompanyStatus.sourceId":
+		if e.ComplexityRoot.CompanyStatus.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.SourceID(childComplexity), true
+	case "CompanyStatus.updatedAt":
+		if e.ComplexityRoot.CompanyStatus.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.UpdatedAt(childComplexity), true
+
+	case "CompanyStatusConnection.edges":
+		if e.ComplexityRoot.CompanyStatusConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatusConnection.Edges(childComplexity), true
+	case "CompanyStatusConnection.nodes":
+		if e.ComplexityRoot.CompanyStatusConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatusConnection.Nodes(childComplexity), true
+	case "CompanyStatusConnection.pageInfo":
+		if e.ComplexityRoot.CompanyStatusConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatusConnection.PageInfo(childComplexity), true
+	case "CompanyStatusConnection.totalCount":
+		if e.ComplexityRoot.CompanyStatusConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatusConnection.TotalCount(childComplexity), true
+
+	case "CompanyStatusEdge.cursor":
+		if e.ComplexityRoot.CompanyStatusEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatusEdge.Cursor(childComplexity), true
+	case "CompanyStatusEdge.node":
+		if e.ComplexityRoot.CompanyStatusEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatusEdge.Node(childComplexity), true
+
+	case "CompanyType.attributes":
+		if e.ComplexityRoot.CompanyType.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.Attributes(childComplexity), true
+	case "CompanyType.createdAt":
+		if e.ComplexityRoot.CompanyType.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.CreatedAt(childComplexity), true
+	case "CompanyType.id":
+		if e.ComplexityRoot.CompanyType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.ID(childComplexity), true
+	case "CompanyType.name":
+		if e.ComplexityRoot.CompanyType.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.Name(childComplexity), true
+	case "CompanyType.sourceId":
+		if e.ComplexityRoot.CompanyType.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.SourceID(childComplexity), true
+	case "CompanyType.updatedAt":
+		if e.ComplexityRoot.CompanyType.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.UpdatedAt(childComplexity), true
+
+	case "CompanyTypeConnection.edges":
+		if e.ComplexityRoot.CompanyTypeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyTypeConnection.Edges(childComplexity), true
+	case "CompanyTypeConnection.nodes":
+		if e.ComplexityRoot.CompanyTypeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyTypeConnection.Nodes(childComplexity), true
+	case "CompanyTypeConnection.pageInfo":
+		if e.ComplexityRoot.CompanyTypeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyTypeConnection.PageInfo(childComplexity), true
+	case "CompanyTypeConnection.totalCount":
+		if e.ComplexityRoot.CompanyTypeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyTypeConnection.TotalCount(childComplexity), true
+
+	case "CompanyTypeEdge.cursor":
+		if e.ComplexityRoot.CompanyTypeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyTypeEdge.Cursor(childComplexity), true
+	case "CompanyTypeEdge.node":
+		if e.ComplexityRoot.CompanyTypeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyTypeEdge.Node(childComplexity), true
+
+	case "Competitor.attributes":
+		if e.ComplexityRoot.Competitor.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Competitor.Attributes(childComplexity), true
+	case "Competitor.id":
+		if e.ComplexityRoot.Competitor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Competitor.ID(childComplexity), true
+	case "Competitor.sourceId":
+		if e.ComplexityRoot.Competitor.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Competitor.SourceID(childComplexity), true
+
+	case "Contact.archivedAt":
+		if e.ComplexityRoot.Contact.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ArchivedAt(childComplexity), true
+	case "Contact.attributes":
+		if e.ComplexityRoot.Contact.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Attributes(childComplexity), true
+	case "Contact.companies":
+		if e.ComplexityRoot.Contact.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Companies(childComplexity), true
+	case "Contact.contactType":
+		if e.ComplexityRoot.Contact.ContactType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ContactType(childComplexity), true
+	case "Contact.createdAt":
+		if e.ComplexityRoot.Contact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.CreatedAt(childComplexity), true
+	case "Contact.customs":
+		if e.ComplexityRoot.Contact.Customs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Customs(childComplexity), true
+	case "Contact.deals":
+		if e.ComplexityRoot.Contact.Deals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Deals(childComplexity), true
+	case "Contact.description":
+		if e.ComplexityRoot.Contact.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Description(childComplexity), true
+	case "Contact.email":
+		if e.ComplexityRoot.Contact.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Email(childComplexity), true
+	case "Contact.entitiesProducts":
+		if e.ComplexityRoot.Contact.EntitiesProducts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.EntitiesProducts(childComplexity), true
+	case "Contact.events":
+		if e.ComplexityRoot.Contact.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Events(childComplexity), true
+	case "Contact.facebook":
+		if e.ComplexityRoot.Contact.Facebook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Facebook(childComplexity), true
+	case "Contact.fax":
+		if e.ComplexityRoot.Contact.Fax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Fax(childComplexity), true
+	case "Contact.firstName":
+		if e.ComplexityRoot.Contact.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.FirstName(childComplexity), true
+	case "Contact.generalPhone":
+		if e.ComplexityRoot.Contact.GeneralPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.GeneralPhone(childComplexity), true
+	case "Contact.homeApartment":
+		if e.ComplexityRoot.Contact.HomeApartment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeApartment(childComplexity), true
+	case "Contact.homeBuilding":
+		if e.ComplexityRoot.Contact.HomeBuilding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeBuilding(childComplexity), true
+	case "Contact.homeCity":
+		if e.ComplexityRoot.Contact.HomeCity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeCity(childComplexity), true
+	case "Contact.homeCountry":
+		if e.ComplexityRoot.Contact.HomeCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeCountry(childComplexity), true
+	case "Contact.homeHousing":
+		if e.ComplexityRoot.Contact.HomeHousing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeHousing(childComplexity), true
+	case "Contact.homeRegion":
+		if e.ComplexityRoot.Contact.HomeRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeRegion(childComplexity), true
+	case "Contact.homeStreet":
+		if e.ComplexityRoot.Contact.HomeStreet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeStreet(childComplexity), true
+	case "Contact.homeZipcode":
+		if e.ComplexityRoot.Contact.HomeZipcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.HomeZipcode(childComplexity), true
+	case "Contact.id":
+		if e.ComplexityRoot.Contact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ID(childComplexity), true
+	case "Contact.instagram":
+		if e.ComplexityRoot.Contact.Instagram == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Instagram(childComplexity), true
+	case "Contact.lastName":
+		if e.ComplexityRoot.Contact.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.LastName(childComplexity), true
+	case "Contact.linkedin":
+		if e.ComplexityRoot.Contact.Linkedin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Linkedin(childComplexity), true
+	case "Contact.middleName":
+		if e.ComplexityRoot.Contact.MiddleName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.MiddleName(childComplexity), true
+	case "Contact.mobilePhone":
+		if e.ComplexityRoot.Contact.MobilePhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.MobilePhone(childComplexity), true
+	case "Contact.odnoklassniki":
+		if e.ComplexityRoot.Contact.Odnoklassniki == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Odnoklassniki(childComplexity), true
+	case "Contact.orders":
+		if e.ComplexityRoot.Contact.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Orders(childComplexity), true
+	case "Contact.otherEmail":
+		if e.ComplexityRoot.Contact.OtherEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.OtherEmail(childComplexity), true
+	case "Contact.otherPhone":
+		if e.ComplexityRoot.Contact.OtherPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.OtherPhone(childComplexity), true
+	case "Contact.otherPhonePostfix":
+		if e.ComplexityRoot.Contact.OtherPhonePostfix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.OtherPhonePostfix(childComplexity), true
+	case "Contact.products":
+		if e.ComplexityRoot.Contact.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Products(childComplexity), true
+	case "Contact.responsible":
+		if e.ComplexityRoot.Contact.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Responsible(childComplexity), true
+	case "Contact.skype":
+		if e.ComplexityRoot.Contact.Skype == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Skype(childComplexity), true
+	case "Contact.source":
+		if e.ComplexityRoot.Contact.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Source(childComplexity), true
+	case "Contact.sourceId":
+		if e.ComplexityRoot.Contact.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.SourceID(childComplexity), true
+	case "Contact.status":
+		if e.ComplexityRoot.Contact.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Status(childComplexity), true
+	case "Contact.tasks":
+		if e.ComplexityRoot.Contact.Tasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Tasks(childComplexity), true
+	case "Contact.telegram":
+		if e.ComplexityRoot.Contact.Telegram == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Telegram(childComplexity), true
+	case "Contact.twitter":
+		if e.ComplexityRoot.Contact.Twitter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Twitter(childComplexity), true
+	case "Contact.updatedAt":
+		if e.ComplexityRoot.Contact.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.UpdatedAt(childComplexity), true
+	case "Contact.user":
+		if e.ComplexityRoot.Contact.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.User(childComplexity), true
+	case "Contact.viber":
+		if e.ComplexityRoot.Contact.Viber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Viber(childComplexity), true
+	case "Contact.vkontakte":
+		if e.ComplexityRoot.Contact.Vkontakte == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Vkontakte(childComplexity), true
+	case "Contact.website":
+		if e.ComplexityRoot.Contact.Website == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Website(childComplexity), true
+	case "Contact.whatsapp":
+		if e.ComplexityRoot.Contact.Whatsapp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Whatsapp(childComplexity), true
+	case "Contact.workApartment":
+		if e.ComplexityRoot.Contact.WorkApartment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkApartment(childComplexity), true
+	case "Contact.workBuilding":
+		if e.ComplexityRoot.Contact.WorkBuilding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkBuilding(childComplexity), true
+	case "Contact.workCity":
+		if e.ComplexityRoot.Contact.WorkCity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkCity(childComplexity), true
+	case "Contact.workCountry":
+		if e.ComplexityRoot.Contact.WorkCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkCountry(childComplexity), true
+	case "Contact.workHousing":
+		if e.ComplexityRoot.Contact.WorkHousing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkHousing(childComplexity), true
+	case "Contact.workPhone":
+		if e.ComplexityRoot.Contact.WorkPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkPhone(childComplexity), true
+	case "Contact.workPhonePostfix":
+		if e.ComplexityRoot.Contact.WorkPhonePostfix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkPhonePostfix(childComplexity), true
+	case "Contact.workRegion":
+		if e.ComplexityRoot.Contact.WorkRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkRegion(childComplexity), true
+	case "Contact.workStreet":
+		if e.ComplexityRoot.Contact.WorkStreet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkStreet(childComplexity), true
+	case "Contact.workZipcode":
+		if e.ComplexityRoot.Contact.WorkZipcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.WorkZipcode(childComplexity), true
+
+	case "ContactConnection.edges":
+		if e.ComplexityRoot.ContactConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.Edges(childComplexity), true
+	case "ContactConnection.nodes":
+		if e.ComplexityRoot.ContactConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.Nodes(childComplexity), true
+	case "ContactConnection.pageInfo":
+		if e.ComplexityRoot.ContactConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.PageInfo(childComplexity), true
+	case "ContactConnection.totalCount":
+		if e.ComplexityRoot.ContactConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.TotalCount(childComplexity), true
+
+	case "ContactEdge.cursor":
+		if e.ComplexityRoot.ContactEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactEdge.Cursor(childComplexity), true
+	case "ContactEdge.node":
+		if e.ComplexityRoot.ContactEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
+
+	case "ContactStatus.attributes":
+		if e.ComplexityRoot.ContactStatus.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.Attributes(childComplexity), true
+	case "ContactStatus.color":
+		if e.ComplexityRoot.ContactStatus.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.Color(childComplexity), true
+	case "ContactStatus.createdAt":
+		if e.ComplexityRoot.ContactStatus.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.CreatedAt(childComplexity), true
+	case "ContactStatus.id":
+		if e.ComplexityRoot.ContactStatus.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.ID(childComplexity), true
+	case "ContactStatus.name":
+		if e.ComplexityRoot.ContactStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.Name(childComplexity), true
+	case "ContactStatus.sourceId":
+		if e.ComplexityRoot.ContactStatus.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.SourceID(childComplexity), true
+	case "ContactStatus.updatedAt":
+		if e.ComplexityRoot.ContactStatus.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.UpdatedAt(childComplexity), true
+
+	case "ContactStatusConnection.edges":
+		if e.ComplexityRoot.ContactStatusConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatusConnection.Edges(childComplexity), true
+	case "ContactStatusConnection.nodes":
+		if e.ComplexityRoot.ContactStatusConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatusConnection.Nodes(childComplexity), true
+	case "ContactStatusConnection.pageInfo":
+		if e.ComplexityRoot.ContactStatusConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatusConnection.PageInfo(childComplexity), true
+	case "ContactStatusConnection.totalCount":
+		if e.ComplexityRoot.ContactStatusConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatusConnection.TotalCount(childComplexity), true
+
+	case "ContactStatusEdge.cursor":
+		if e.ComplexityRoot.ContactStatusEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatusEdge.Cursor(childComplexity), true
+	case "ContactStatusEdge.node":
+		if e.ComplexityRoot.ContactStatusEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatusEdge.Node(childComplexity), true
+
+	case "ContactType.attributes":
+		if e.ComplexityRoot.ContactType.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.Attributes(childComplexity), true
+	case "ContactType.createdAt":
+		if e.ComplexityRoot.ContactType.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.CreatedAt(childComplexity), true
+	case "ContactType.id":
+		if e.ComplexityRoot.ContactType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.ID(childComplexity), true
+	case "ContactType.name":
+		if e.ComplexityRoot.ContactType.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.Name(childComplexity), true
+	case "ContactType.sourceId":
+		if e.ComplexityRoot.ContactType.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.SourceID(childComplexity), true
+	case "ContactType.updatedAt":
+		if e.ComplexityRoot.ContactType.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.UpdatedAt(childComplexity), true
+
+	case "ContactTypeConnection.edges":
+		if e.ComplexityRoot.ContactTypeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactTypeConnection.Edges(childComplexity), true
+	case "ContactTypeConnection.nodes":
+		if e.ComplexityRoot.ContactTypeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactTypeConnection.Nodes(childComplexity), true
+	case "ContactTypeConnection.pageInfo":
+		if e.ComplexityRoot.ContactTypeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactTypeConnection.PageInfo(childComplexity), true
+	case "ContactTypeConnection.totalCount":
+		if e.ComplexityRoot.ContactTypeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactTypeConnection.TotalCount(childComplexity), true
+
+	case "ContactTypeEdge.cursor":
+		if e.ComplexityRoot.ContactTypeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactTypeEdge.Cursor(childComplexity), true
+	case "ContactTypeEdge.node":
+		if e.ComplexityRoot.ContactTypeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactTypeEdge.Node(childComplexity), true
+
+	case "Contract.archivedAt":
+		if e.ComplexityRoot.Contract.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.ArchivedAt(childComplexity), true
+	case "Contract.attributes":
+		if e.ComplexityRoot.Contract.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Attributes(childComplexity), true
+	case "Contract.cachedAt":
+		if e.ComplexityRoot.Contract.CachedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.CachedAt(childComplexity), true
+	case "Contract.companies":
+		if e.ComplexityRoot.Contract.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Companies(childComplexity), true
+	case "Contract.contacts":
+		if e.ComplexityRoot.Contract.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Contacts(childComplexity), true
+	case "Contract.createdAt":
+		if e.ComplexityRoot.Contract.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.CreatedAt(childComplexity), true
+	case "Contract.customNumber":
+		if e.ComplexityRoot.Contract.CustomNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.CustomNumber(childComplexity), true
+	case "Contract.customs":
+		if e.ComplexityRoot.Contract.Customs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Customs(childComplexity), true
+	case "Contract.date":
+		if e.ComplexityRoot.Contract.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Date(childComplexity), true
+	case "Contract.deals":
+		if e.ComplexityRoot.Contract.Deals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Deals(childComplexity), true
+	case "Contract.estateProperties":
+		if e.ComplexityRoot.Contract.EstateProperties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.EstateProperties(childComplexity), true
+	case "Contract.firstParty":
+		if e.ComplexityRoot.Contract.FirstParty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.FirstParty(childComplexity), true
+	case "Contract.id":
+		if e.ComplexityRoot.Contract.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.ID(childComplexity), true
+	case "Contract.name":
+		if e.ComplexityRoot.Contract.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Name(childComplexity), true
+	case "Contract.number":
+		if e.ComplexityRoot.Contract.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Number(childComplexity), true
+	case "Contract.orders":
+		if e.ComplexityRoot.Contract.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Orders(childComplexity), true
+	case "Contract.previousResponsibleId":
+		if e.ComplexityRoot.Contract.PreviousResponsibleId == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.PreviousResponsibleId(childComplexity), true
+	case "Contract.secondParty":
+		if e.ComplexityRoot.Contract.SecondParty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.SecondParty(childComplexity), true
+	case "Contract.sourceId":
+		if e.ComplexityRoot.Contract.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.SourceID(childComplexity), true
+	case "Contract.updatedAt":
+		if e.ComplexityRoot.Contract.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.UpdatedAt(childComplexity), true
+	case "Contract.user":
+		if e.ComplexityRoot.Contract.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.User(childComplexity), true
+
+	case "ContractConnection.edges":
+		if e.ComplexityRoot.ContractConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContractConnection.Edges(childComplexity), true
+	case "ContractConnection.nodes":
+		if e.ComplexityRoot.ContractConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContractConnection.Nodes(childComplexity), true
+	case "ContractConnection.pageInfo":
+		if e.ComplexityRoot.ContractConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContractConnection.PageInfo(childComplexity), true
+	case "ContractConnection.totalCount":
+		if e.ComplexityRoot.ContractConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContractConnection.TotalCount(childComplexity), true
+
+	case "ContractEdge.cursor":
+		if e.ComplexityRoot.ContractEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContractEdge.Cursor(childComplexity), true
+	case "ContractEdge.node":
+		if e.ComplexityRoot.ContractEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContractEdge.Node(childComplexity), true
+
+	case "Deal.amount":
+		if e.ComplexityRoot.Deal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Amount(childComplexity), true
+	case "Deal.archivedAt":
+		if e.ComplexityRoot.Deal.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.ArchivedAt(childComplexity), true
+	case "Deal.area":
+		if e.ComplexityRoot.Deal.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Area(childComplexity), true
+	case "Deal.attributes":
+		if e.ComplexityRoot.Deal.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Attributes(childComplexity), true
+	case "Deal.company":
+		if e.ComplexityRoot.Deal.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Company(childComplexity), true
+	case "Deal.contact":
+		if e.ComplexityRoot.Deal.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Contact(childComplexity), true
+	case "Deal.cost":
+		if e.ComplexityRoot.Deal.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Cost(childComplexity), true
+	case "Deal.createdAt":
+		if e.ComplexityRoot.Deal.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.CreatedAt(childComplexity), true
+	case "Deal.customs":
+		if e.ComplexityRoot.Deal.Customs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Customs(childComplexity), true
+	case "Deal.deals":
+		if e.ComplexityRoot.Deal.Deals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Deals(childComplexity), true
+	case "Deal.description":
+		if e.ComplexityRoot.Deal.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Description(childComplexity), true
+	case "Deal.entitiesProducts":
+		if e.ComplexityRoot.Deal.EntitiesProducts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.EntitiesProducts(childComplexity), true
+	case "Deal.finishedAt":
+		if e.ComplexityRoot.Deal.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.FinishedAt(childComplexity), true
+	case "Deal.id":
+		if e.ComplexityRoot.Deal.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.ID(childComplexity), true
+	case "Deal.lossCompetitor":
+		if e.ComplexityRoot.Deal.LossCompetitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.LossCompetitor(childComplexity), true
+	case "Deal.lossReason":
+		if e.ComplexityRoot.Deal.LossReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.LossReason(childComplexity), true
+	case "Deal.name":
+		if e.ComplexityRoot.Deal.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Name(childComplexity), true
+	case "Deal.number":
+		if e.ComplexityRoot.Deal.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Number(childComplexity), true
+	case "Deal.orders":
+		if e.ComplexityRoot.Deal.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Orders(childComplexity), true
+	case "Deal.plannedAt":
+		if e.ComplexityRoot.Deal.PlannedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.PlannedAt(childComplexity), true
+	case "Deal.products":
+		if e.ComplexityRoot.Deal.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Products(childComplexity), true
+	case "Deal.profit":
+		if e.ComplexityRoot.Deal.Profit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Profit(childComplexity), true
+	case "Deal.responsible":
+		if e.ComplexityRoot.Deal.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Responsible(childComplexity), true
+	case "Deal.source":
+		if e.ComplexityRoot.Deal.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Source(childComplexity), true
+	case "Deal.sourceId":
+		if e.ComplexityRoot.Deal.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.SourceID(childComplexity), true
+	case "Deal.stage":
+		if e.ComplexityRoot.Deal.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Stage(childComplexity), true
+	case "Deal.stageCategory":
+		if e.ComplexityRoot.Deal.StageCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.StageCategory(childComplexity), true
+	case "Deal.status":
+		if e.ComplexityRoot.Deal.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Status(childComplexity), true
+	case "Deal.updatedAt":
+		if e.ComplexityRoot.Deal.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.UpdatedAt(childComplexity), true
+	case "Deal.user":
+		if e.ComplexityRoot.Deal.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.User(childComplexity), true
+
+	case "DealConnection.edges":
+		if e.ComplexityRoot.DealConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.Edges(childComplexity), true
+	case "DealConnection.nodes":
+		if e.ComplexityRoot.DealConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.Nodes(childComplexity), true
+	case "DealConnection.pageInfo":
+		if e.ComplexityRoot.DealConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.PageInfo(childComplexity), true
+	case "DealConnection.totalCount":
+		if e.ComplexityRoot.DealConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealConnection.TotalCount(childComplexity), true
+
+	case "DealEdge.cursor":
+		if e.ComplexityRoot.DealEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealEdge.Cursor(childComplexity), true
+	case "DealEdge.node":
+		if e.ComplexityRoot.DealEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealEdge.Node(childComplexity), true
+
+	case "DealLossReason.attributes":
+		if e.ComplexityRoot.DealLossReason.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.Attributes(childComplexity), true
+	case "DealLossReason.createdAt":
+		if e.ComplexityRoot.DealLossReason.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.CreatedAt(childComplexity), true
+	case "DealLossReason.id":
+		if e.ComplexityRoot.DealLossReason.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.ID(childComplexity), true
+	case "DealLossReason.name":
+		if e.ComplexityRoot.DealLossReason.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.Name(childComplexity), true
+	case "DealLossReason.sourceId":
+		if e.ComplexityRoot.DealLossReason.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.SourceID(childComplexity), true
+	case "DealLossReason.updatedAt":
+		if e.ComplexityRoot.DealLossReason.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.UpdatedAt(childComplexity), true
+
+	case "DealLossReasonConnection.edges":
+		if e.ComplexityRoot.DealLossReasonConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReasonConnection.Edges(childComplexity), true
+	case "DealLossReasonConnection.nodes":
+		if e.ComplexityRoot.DealLossReasonConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReasonConnection.Nodes(childComplexity), true
+	case "DealLossReasonConnection.pageInfo":
+		if e.ComplexityRoot.DealLossReasonConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReasonConnection.PageInfo(childComplexity), true
+	case "DealLossReasonConnection.totalCount":
+		if e.ComplexityRoot.DealLossReasonConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReasonConnection.TotalCount(childComplexity), true
+
+	case "DealLossReasonEdge.cursor":
+		if e.ComplexityRoot.DealLossReasonEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReasonEdge.Cursor(childComplexity), true
+	case "DealLossReasonEdge.node":
+		if e.ComplexityRoot.DealLossReasonEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReasonEdge.Node(childComplexity), true
+
+	case "DealStage.attributes":
+		if e.ComplexityRoot.DealStage.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.Attributes(childComplexity), true
+	case "DealStage.color":
+		if e.ComplexityRoot.DealStage.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.Color(childComplexity), true
+	case "DealStage.createdAt":
+		if e.ComplexityRoot.DealStage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.CreatedAt(childComplexity), true
+	case "DealStage.dealStageCategory":
+		if e.ComplexityRoot.DealStage.DealStageCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.DealStageCategory(childComplexity), true
+	case "DealStage.description":
+		if e.ComplexityRoot.DealStage.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.Description(childComplexity), true
+	case "DealStage.duration":
+		if e.ComplexityRoot.DealStage.Duration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.Duration(childComplexity), true
+	case "DealStage.id":
+		if e.ComplexityRoot.DealStage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.ID(childComplexity), true
+	case "DealStage.name":
+		if e.ComplexityRoot.DealStage.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.Name(childComplexity), true
+	case "DealStage.nextIfItemsDone":
+		if e.ComplexityRoot.DealStage.NextIfItemsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.NextIfItemsDone(childComplexity), true
+	case "DealStage.sourceId":
+		if e.ComplexityRoot.DealStage.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.SourceID(childComplexity), true
+	case "DealStage.updatedAt":
+		if e.ComplexityRoot.DealStage.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.UpdatedAt(childComplexity), true
+
+	case "DealStageCategory.amountCalcField":
+		if e.ComplexityRoot.DealStageCategory.AmountCalcField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.AmountCalcField(childComplexity), true
+	case "DealStageCategory.amountCalcMethod":
+		if e.ComplexityRoot.DealStageCategory.AmountCalcMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.AmountCalcMethod(childComplexity), true
+	case "DealStageCategory.attributes":
+		if e.ComplexityRoot.DealStageCategory.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.Attributes(childComplexity), true
+	case "DealStageCategory.calculationMethod":
+		if e.ComplexityRoot.DealStageCategory.CalculationMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.CalculationMethod(childComplexity), true
+	case "DealStageCategory.costCalcField":
+		if e.ComplexityRoot.DealStageCategory.CostCalcField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.CostCalcField(childComplexity), true
+	case "DealStageCategory.costCalcMethod":
+		if e.ComplexityRoot.DealStageCategory.CostCalcMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.CostCalcMethod(childComplexity), true
+	case "DealStageCategory.createdAt":
+		if e.ComplexityRoot.DealStageCategory.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.CreatedAt(childComplexity), true
+	case "DealStageCategory.id":
+		if e.ComplexityRoot.DealStageCategory.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.ID(childComplexity), true
+	case "DealStageCategory.isDefault":
+		if e.ComplexityRoot.DealStageCategory.IsDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.IsDefault(childComplexity), true
+	case "DealStageCategory.name":
+		if e.ComplexityRoot.DealStageCategory.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.Name(childComplexity), true
+	case "DealStageCategory.sourceId":
+		if e.ComplexityRoot.DealStageCategory.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.SourceID(childComplexity), true
+	case "DealStageCategory.updatedAt":
+		if e.ComplexityRoot.DealStageCategory.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.UpdatedAt(childComplexity), true
+	case "DealStageCategory.winByDiaries":
+		if e.ComplexityRoot.DealStageCategory.WinByDiaries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.WinByDiaries(childComplexity), true
+
+	case "DealStageCategoryConnection.edges":
+		if e.ComplexityRoot.DealStageCategoryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategoryConnection.Edges(childComplexity), true
+	case "DealStageCategoryConnection.nodes":
+		if e.ComplexityRoot.DealStageCategoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategoryConnection.Nodes(childComplexity), true
+	case "DealStageCategoryConnection.pageInfo":
+		if e.ComplexityRoot.DealStageCategoryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategoryConnection.PageInfo(childComplexity), true
+	case "DealStageCategoryConnection.totalCount":
+		if e.ComplexityRoot.DealStageCategoryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategoryConnection.TotalCount(childComplexity), true
+
+	case "DealStageCategoryEdge.cursor":
+		if e.ComplexityRoot.DealStageCategoryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategoryEdge.Cursor(childComplexity), true
+	case "DealStageCategoryEdge.node":
+		if e.ComplexityRoot.DealStageCategoryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategoryEdge.Node(childComplexity), true
+
+	case "DealStageConnection.edges":
+		if e.ComplexityRoot.DealStageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageConnection.Edges(childComplexity), true
+	case "DealStageConnection.nodes":
+		if e.ComplexityRoot.DealStageConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageConnection.Nodes(childComplexity), true
+	case "DealStageConnection.pageInfo":
+		if e.ComplexityRoot.DealStageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageConnection.PageInfo(childComplexity), true
+	case "DealStageConnection.totalCount":
+		if e.ComplexityRoot.DealStageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageConnection.TotalCount(childComplexity), true
+
+	case "DealStageEdge.cursor":
+		if e.ComplexityRoot.DealStageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageEdge.Cursor(childComplexity), true
+	case "DealStageEdge.node":
+		if e.ComplexityRoot.DealStageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageEdge.Node(childComplexity), true
+
+	case "DealStatus.attributes":
+		if e.ComplexityRoot.DealStatus.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.Attributes(childComplexity), true
+	case "DealStatus.color":
+		if e.ComplexityRoot.DealStatus.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.Color(childComplexity), true
+	case "DealStatus.createdAt":
+		if e.ComplexityRoot.DealStatus.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.CreatedAt(childComplexity), true
+	case "DealStatus.id":
+		if e.ComplexityRoot.DealStatus.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.ID(childComplexity), true
+	case "DealStatus.name":
+		if e.ComplexityRoot.DealStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.Name(childComplexity), true
+	case "DealStatus.sourceId":
+		if e.ComplexityRoot.DealStatus.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.SourceID(childComplexity), true
+	case "DealStatus.updatedAt":
+		if e.ComplexityRoot.DealStatus.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.UpdatedAt(childComplexity), true
+
+	case "DealStatusConnection.edges":
+		if e.ComplexityRoot.DealStatusConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatusConnection.Edges(childComplexity), true
+	case "DealStatusConnection.nodes":
+		if e.ComplexityRoot.DealStatusConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatusConnection.Nodes(childComplexity), true
+	case "DealStatusConnection.pageInfo":
+		if e.ComplexityRoot.DealStatusConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatusConnection.PageInfo(childComplexity), true
+	case "DealStatusConnection.totalCount":
+		if e.ComplexityRoot.DealStatusConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatusConnection.TotalCount(childComplexity), true
+
+	case "DealStatusEdge.cursor":
+		if e.ComplexityRoot.DealStatusEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatusEdge.Cursor(childComplexity), true
+	case "DealStatusEdge.node":
+		if e.ComplexityRoot.DealStatusEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatusEdge.Node(childComplexity), true
+
 	case "DeletePayload.deletedId":
 		if e.ComplexityRoot.DeletePayload.DeletedID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DeletePayload.DeletedID(childComplexity), true
+
+	case "DiaryEvent.attributes":
+		if e.ComplexityRoot.DiaryEvent.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.Attributes(childComplexity), true
+	case "DiaryEvent.company":
+		if e.ComplexityRoot.DiaryEvent.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.Company(childComplexity), true
+	case "DiaryEvent.description":
+		if e.ComplexityRoot.DiaryEvent.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.Description(childComplexity), true
+	case "DiaryEvent.id":
+		if e.ComplexityRoot.DiaryEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.ID(childComplexity), true
+	case "DiaryEvent.name":
+		if e.ComplexityRoot.DiaryEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.Name(childComplexity), true
+	case "DiaryEvent.responsible":
+		if e.ComplexityRoot.DiaryEvent.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.Responsible(childComplexity), true
+	case "DiaryEvent.sourceId":
+		if e.ComplexityRoot.DiaryEvent.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.SourceID(childComplexity), true
+	case "DiaryEvent.startTime":
+		if e.ComplexityRoot.DiaryEvent.StartTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.StartTime(childComplexity), true
+
+	case "DiaryEventConnection.edges":
+		if e.ComplexityRoot.DiaryEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEventConnection.Edges(childComplexity), true
+	case "DiaryEventConnection.nodes":
+		if e.ComplexityRoot.DiaryEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEventConnection.Nodes(childComplexity), true
+	case "DiaryEventConnection.pageInfo":
+		if e.ComplexityRoot.DiaryEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEventConnection.PageInfo(childComplexity), true
+	case "DiaryEventConnection.totalCount":
+		if e.ComplexityRoot.DiaryEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEventConnection.TotalCount(childComplexity), true
+
+	case "DiaryEventEdge.cursor":
+		if e.ComplexityRoot.DiaryEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEventEdge.Cursor(childComplexity), true
+	case "DiaryEventEdge.node":
+		if e.ComplexityRoot.DiaryEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEventEdge.Node(childComplexity), true
+
+	case "DiaryTask.attributes":
+		if e.ComplexityRoot.DiaryTask.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryTask.Attributes(childComplexity), true
+	case "DiaryTask.id":
+		if e.ComplexityRoot.DiaryTask.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryTask.ID(childComplexity), true
+	case "DiaryTask.sourceId":
+		if e.ComplexityRoot.DiaryTask.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryTask.SourceID(childComplexity), true
+
+	case "EntityProduct.attributes":
+		if e.ComplexityRoot.EntityProduct.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityProduct.Attributes(childComplexity), true
+	case "EntityProduct.id":
+		if e.ComplexityRoot.EntityProduct.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityProduct.ID(childComplexity), true
+	case "EntityProduct.sourceId":
+		if e.ComplexityRoot.EntityProduct.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityProduct.SourceID(childComplexity), true
+
+	case "EstateProperty.attributes":
+		if e.ComplexityRoot.EstateProperty.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstateProperty.Attributes(childComplexity), true
+	case "EstateProperty.id":
+		if e.ComplexityRoot.EstateProperty.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstateProperty.ID(childComplexity), true
+	case "EstateProperty.sourceId":
+		if e.ComplexityRoot.EstateProperty.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstateProperty.SourceID(childComplexity), true
+
+	case "Order.amount":
+		if e.ComplexityRoot.Order.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Amount(childComplexity), true
+	case "Order.archivedAt":
+		if e.ComplexityRoot.Order.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ArchivedAt(childComplexity), true
+	case "Order.area":
+		if e.ComplexityRoot.Order.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Area(childComplexity), true
+	case "Order.attributes":
+		if e.ComplexityRoot.Order.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Attributes(childComplexity), true
+	case "Order.company":
+		if e.ComplexityRoot.Order.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Company(childComplexity), true
+	case "Order.contact":
+		if e.ComplexityRoot.Order.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Contact(childComplexity), true
+	case "Order.createdAt":
+		if e.ComplexityRoot.Order.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.customs":
+		if e.ComplexityRoot.Order.Customs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Customs(childComplexity), true
+	case "Order.deals":
+		if e.ComplexityRoot.Order.Deals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Deals(childComplexity), true
+	case "Order.description":
+		if e.ComplexityRoot.Order.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Description(childComplexity), true
+	case "Order.entitiesProducts":
+		if e.ComplexityRoot.Order.EntitiesProducts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.EntitiesProducts(childComplexity), true
+	case "Order.id":
+		if e.ComplexityRoot.Order.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ID(childComplexity), true
+	case "Order.lossCompetitor":
+		if e.ComplexityRoot.Order.LossCompetitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.LossCompetitor(childComplexity), true
+	case "Order.lossReason":
+		if e.ComplexityRoot.Order.LossReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.LossReason(childComplexity), true
+	case "Order.name":
+		if e.ComplexityRoot.Order.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Name(childComplexity), true
+	case "Order.number":
+		if e.ComplexityRoot.Order.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Number(childComplexity), true
+	case "Order.products":
+		if e.ComplexityRoot.Order.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Products(childComplexity), true
+	case "Order.responsible":
+		if e.ComplexityRoot.Order.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Responsible(childComplexity), true
+	case "Order.source":
+		if e.ComplexityRoot.Order.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Source(childComplexity), true
+	case "Order.sourceId":
+		if e.ComplexityRoot.Order.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.SourceID(childComplexity), true
+	case "Order.stage":
+		if e.ComplexityRoot.Order.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Stage(childComplexity), true
+	case "Order.status":
+		if e.ComplexityRoot.Order.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.updatedAt":
+		if e.ComplexityRoot.Order.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.UpdatedAt(childComplexity), true
+	case "Order.user":
+		if e.ComplexityRoot.Order.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.User(childComplexity), true
+
+	case "OrderConnection.edges":
+		if e.ComplexityRoot.OrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
+	case "OrderConnection.nodes":
+		if e.ComplexityRoot.OrderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Nodes(childComplexity), true
+	case "OrderConnection.pageInfo":
+		if e.ComplexityRoot.OrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.PageInfo(childComplexity), true
+	case "OrderConnection.totalCount":
+		if e.ComplexityRoot.OrderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
+
+	case "OrderEdge.cursor":
+		if e.ComplexityRoot.OrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Cursor(childComplexity), true
+	case "OrderEdge.node":
+		if e.ComplexityRoot.OrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
+	case "OrderLossReason.attributes":
+		if e.ComplexityRoot.OrderLossReason.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.Attributes(childComplexity), true
+	case "OrderLossReason.createdAt":
+		if e.ComplexityRoot.OrderLossReason.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.CreatedAt(childComplexity), true
+	case "OrderLossReason.id":
+		if e.ComplexityRoot.OrderLossReason.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.ID(childComplexity), true
+	case "OrderLossReason.name":
+		if e.ComplexityRoot.OrderLossReason.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.Name(childComplexity), true
+	case "OrderLossReason.sourceId":
+		if e.ComplexityRoot.OrderLossReason.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.SourceID(childComplexity), true
+	case "OrderLossReason.updatedAt":
+		if e.ComplexityRoot.OrderLossReason.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.UpdatedAt(childComplexity), true
+
+	case "OrderLossReasonConnection.edges":
+		if e.ComplexityRoot.OrderLossReasonConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReasonConnection.Edges(childComplexity), true
+	case "OrderLossReasonConnection.nodes":
+		if e.ComplexityRoot.OrderLossReasonConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReasonConnection.Nodes(childComplexity), true
+	case "OrderLossReasonConnection.pageInfo":
+		if e.ComplexityRoot.OrderLossReasonConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReasonConnection.PageInfo(childComplexity), true
+	case "OrderLossReasonConnection.totalCount":
+		if e.ComplexityRoot.OrderLossReasonConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReasonConnection.TotalCount(childComplexity), true
+
+	case "OrderLossReasonEdge.cursor":
+		if e.ComplexityRoot.OrderLossReasonEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReasonEdge.Cursor(childComplexity), true
+	case "OrderLossReasonEdge.node":
+		if e.ComplexityRoot.OrderLossReasonEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReasonEdge.Node(childComplexity), true
+
+	case "OrderStage.attributes":
+		if e.ComplexityRoot.OrderStage.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.Attributes(childComplexity), true
+	case "OrderStage.color":
+		if e.ComplexityRoot.OrderStage.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.Color(childComplexity), true
+	case "OrderStage.createdAt":
+		if e.ComplexityRoot.OrderStage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.CreatedAt(childComplexity), true
+	case "OrderStage.description":
+		if e.ComplexityRoot.OrderStage.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.Description(childComplexity), true
+	case "OrderStage.duration":
+		if e.ComplexityRoot.OrderStage.Duration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.Duration(childComplexity), true
+	case "OrderStage.id":
+		if e.ComplexityRoot.OrderStage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.ID(childComplexity), true
+	case "OrderStage.name":
+		if e.ComplexityRoot.OrderStage.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.Name(childComplexity), true
+	case "OrderStage.nextIfItemsDone":
+		if e.ComplexityRoot.OrderStage.NextIfItemsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.NextIfItemsDone(childComplexity), true
+	case "OrderStage.sourceId":
+		if e.ComplexityRoot.OrderStage.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.SourceID(childComplexity), true
+	case "OrderStage.updatedAt":
+		if e.ComplexityRoot.OrderStage.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.UpdatedAt(childComplexity), true
+
+	case "OrderStageConnection.edges":
+		if e.ComplexityRoot.OrderStageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageConnection.Edges(childComplexity), true
+	case "OrderStageConnection.nodes":
+		if e.ComplexityRoot.OrderStageConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageConnection.Nodes(childComplexity), true
+	case "OrderStageConnection.pageInfo":
+		if e.ComplexityRoot.OrderStageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageConnection.PageInfo(childComplexity), true
+	case "OrderStageConnection.totalCount":
+		if e.ComplexityRoot.OrderStageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageConnection.TotalCount(childComplexity), true
+
+	case "OrderStageEdge.cursor":
+		if e.ComplexityRoot.OrderStageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageEdge.Cursor(childComplexity), true
+	case "OrderStageEdge.node":
+		if e.ComplexityRoot.OrderStageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStageEdge.Node(childComplexity), true
+
+	case "OrderStatus.attributes":
+		if e.ComplexityRoot.OrderStatus.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.Attributes(childComplexity), true
+	case "OrderStatus.color":
+		if e.ComplexityRoot.OrderStatus.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.Color(childComplexity), true
+	case "OrderStatus.createdAt":
+		if e.ComplexityRoot.OrderStatus.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.CreatedAt(childComplexity), true
+	case "OrderStatus.id":
+		if e.ComplexityRoot.OrderStatus.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.ID(childComplexity), true
+	case "OrderStatus.name":
+		if e.ComplexityRoot.OrderStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.Name(childComplexity), true
+	case "OrderStatus.sourceId":
+		if e.ComplexityRoot.OrderStatus.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.SourceID(childComplexity), true
+	case "OrderStatus.updatedAt":
+		if e.ComplexityRoot.OrderStatus.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.UpdatedAt(childComplexity), true
+
+	case "OrderStatusConnection.edges":
+		if e.ComplexityRoot.OrderStatusConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusConnection.Edges(childComplexity), true
+	case "OrderStatusConnection.nodes":
+		if e.ComplexityRoot.OrderStatusConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusConnection.Nodes(childComplexity), true
+	case "OrderStatusConnection.pageInfo":
+		if e.ComplexityRoot.OrderStatusConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusConnection.PageInfo(childComplexity), true
+	case "OrderStatusConnection.totalCount":
+		if e.ComplexityRoot.OrderStatusConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusConnection.TotalCount(childComplexity), true
+
+	case "OrderStatusEdge.cursor":
+		if e.ComplexityRoot.OrderStatusEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEdge.Cursor(childComplexity), true
+	case "OrderStatusEdge.node":
+		if e.ComplexityRoot.OrderStatusEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -91,6 +3428,334 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Product.attributes":
+		if e.ComplexityRoot.Product.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Attributes(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.sourceId":
+		if e.ComplexityRoot.Product.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.SourceID(childComplexity), true
+
+	case "Query.companies":
+		if e.ComplexityRoot.Query.Companies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CompanyFilter)), true
+	case "Query.company":
+		if e.ComplexityRoot.Query.Company == nil {
+			break
+		}
+
+		args, err := ec.field_Query_company_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Company(childComplexity, args["id"].(string)), true
+	case "Query.companyBankDetail":
+		if e.ComplexityRoot.Query.CompanyBankDetail == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companyBankDetail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompanyBankDetail(childComplexity, args["id"].(string)), true
+	case "Query.companyBankDetails":
+		if e.ComplexityRoot.Query.CompanyBankDetails == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companyBankDetails_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompanyBankDetails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.companyStatus":
+		if e.ComplexityRoot.Query.CompanyStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companyStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompanyStatus(childComplexity, args["id"].(string)), true
+	case "Query.companyStatuses":
+		if e.ComplexityRoot.Query.CompanyStatuses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companyStatuses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompanyStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CompanyStatusFilter)), true
+	case "Query.companyType":
+		if e.ComplexityRoot.Query.CompanyType == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companyType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompanyType(childComplexity, args["id"].(string)), true
+	case "Query.companyTypes":
+		if e.ComplexityRoot.Query.CompanyTypes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companyTypes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompanyTypes(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CompanyTypeFilter)), true
+	case "Query.contact":
+		if e.ComplexityRoot.Query.Contact == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Contact(childComplexity, args["id"].(string)), true
+	case "Query.contactStatus":
+		if e.ComplexityRoot.Query.ContactStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contactStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContactStatus(childComplexity, args["id"].(string)), true
+	case "Query.contactStatuses":
+		if e.ComplexityRoot.Query.ContactStatuses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contactStatuses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContactStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContactStatusFilter)), true
+	case "Query.contactType":
+		if e.ComplexityRoot.Query.ContactType == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contactType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContactType(childComplexity, args["id"].(string)), true
+	case "Query.contactTypes":
+		if e.ComplexityRoot.Query.ContactTypes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contactTypes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContactTypes(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContactTypeFilter)), true
+	case "Query.contacts":
+		if e.ComplexityRoot.Query.Contacts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContactFilter)), true
+	case "Query.contract":
+		if e.ComplexityRoot.Query.Contract == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contract_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Contract(childComplexity, args["id"].(string)), true
+	case "Query.contracts":
+		if e.ComplexityRoot.Query.Contracts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contracts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Contracts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContractFilter)), true
+	case "Query.deal":
+		if e.ComplexityRoot.Query.Deal == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deal(childComplexity, args["id"].(string)), true
+	case "Query.dealLossReason":
+		if e.ComplexityRoot.Query.DealLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealLossReason(childComplexity, args["id"].(string)), true
+	case "Query.dealLossReasons":
+		if e.ComplexityRoot.Query.DealLossReasons == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealLossReasons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealLossReasons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealLossReasonFilter)), true
+	case "Query.dealStage":
+		if e.ComplexityRoot.Query.DealStage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealStage(childComplexity, args["id"].(string)), true
+	case "Query.dealStageCategories":
+		if e.ComplexityRoot.Query.DealStageCategories == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealStageCategories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealStageCategories(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealStageCategoryFilter)), true
+	case "Query.dealStageCategory":
+		if e.ComplexityRoot.Query.DealStageCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealStageCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealStageCategory(childComplexity, args["id"].(string)), true
+	case "Query.dealStages":
+		if e.ComplexityRoot.Query.DealStages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealStages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealStages(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealStageFilter)), true
+	case "Query.dealStatus":
+		if e.ComplexityRoot.Query.DealStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealStatus(childComplexity, args["id"].(string)), true
+	case "Query.dealStatuses":
+		if e.ComplexityRoot.Query.DealStatuses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dealStatuses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DealStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealStatusFilter)), true
+	case "Query.deals":
+		if e.ComplexityRoot.Query.Deals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deals(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealFilter)), true
+	case "Query.diaryEvent":
+		if e.ComplexityRoot.Query.DiaryEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_diaryEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DiaryEvent(childComplexity, args["id"].(string)), true
+	case "Query.diaryEvents":
+		if e.ComplexityRoot.Query.DiaryEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_diaryEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DiaryEvents(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -113,6 +3778,132 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.order":
+		if e.ComplexityRoot.Query.Order == nil {
+			break
+		}
+
+		args, err := ec.field_Query_order_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Order(childComplexity, args["id"].(string)), true
+	case "Query.orderLossReason":
+		if e.ComplexityRoot.Query.OrderLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderLossReason(childComplexity, args["id"].(string)), true
+	case "Query.orderLossReasons":
+		if e.ComplexityRoot.Query.OrderLossReasons == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderLossReasons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderLossReasons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderLossReasonFilter)), true
+	case "Query.orderStage":
+		if e.ComplexityRoot.Query.OrderStage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderStage(childComplexity, args["id"].(string)), true
+	case "Query.orderStages":
+		if e.ComplexityRoot.Query.OrderStages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderStages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderStages(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderStageFilter)), true
+	case "Query.orderStatus":
+		if e.ComplexityRoot.Query.OrderStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderStatus(childComplexity, args["id"].(string)), true
+	case "Query.orderStatuses":
+		if e.ComplexityRoot.Query.OrderStatuses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orderStatuses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrderStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderStatusFilter)), true
+	case "Query.orders":
+		if e.ComplexityRoot.Query.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderFilter)), true
+
+	case "Source.attributes":
+		if e.ComplexityRoot.Source.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Attributes(childComplexity), true
+	case "Source.id":
+		if e.ComplexityRoot.Source.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.ID(childComplexity), true
+	case "Source.sourceId":
+		if e.ComplexityRoot.Source.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.SourceID(childComplexity), true
+
+	case "User.attributes":
+		if e.ComplexityRoot.User.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Attributes(childComplexity), true
+	case "User.id":
+		if e.ComplexityRoot.User.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.sourceId":
+		if e.ComplexityRoot.User.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.SourceID(childComplexity), true
 
 	}
 	return 0, false
@@ -122,7 +3913,24 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CompanyFilter", ec.unmarshalInputCompanyFilter),
+			graphql.NewInputUnmarshaler("CompanyStatusFilter", ec.unmarshalInputCompanyStatusFilter),
+			graphql.NewInputUnmarshaler("CompanyTypeFilter", ec.unmarshalInputCompanyTypeFilter),
+			graphql.NewInputUnmarshaler("ContactFilter", ec.unmarshalInputContactFilter),
+			graphql.NewInputUnmarshaler("ContactStatusFilter", ec.unmarshalInputContactStatusFilter),
+			graphql.NewInputUnmarshaler("ContactTypeFilter", ec.unmarshalInputContactTypeFilter),
+			graphql.NewInputUnmarshaler("ContractFilter", ec.unmarshalInputContractFilter),
+			graphql.NewInputUnmarshaler("DealFilter", ec.unmarshalInputDealFilter),
+			graphql.NewInputUnmarshaler("DealLossReasonFilter", ec.unmarshalInputDealLossReasonFilter),
+			graphql.NewInputUnmarshaler("DealStageCategoryFilter", ec.unmarshalInputDealStageCategoryFilter),
+			graphql.NewInputUnmarshaler("DealStageFilter", ec.unmarshalInputDealStageFilter),
+			graphql.NewInputUnmarshaler("DealStatusFilter", ec.unmarshalInputDealStatusFilter),
+			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
+			graphql.NewInputUnmarshaler("OrderLossReasonFilter", ec.unmarshalInputOrderLossReasonFilter),
+			graphql.NewInputUnmarshaler("OrderStageFilter", ec.unmarshalInputOrderStageFilter),
+			graphql.NewInputUnmarshaler("OrderStatusFilter", ec.unmarshalInputOrderStatusFilter),
+		)
 	}
 	first := true
 
@@ -228,12 +4036,2632 @@ type Query {
 }
 
 `, BuiltIn: false},
+	{Name: "../schema/synergy.graphqls", Input: `# Code generated by internal/synergyspec/gen from internal/synergyspec; DO NOT EDIT.
+# SynergyCRM (JSON:API): every documented type, attribute, relationship and filter.
+
+"""Allowed values of the upstream's ` + "`" + `amount-calc-method` + "`" + `."""
+enum AmountCalcMethod {
+  MANUALLY
+  INVOICES
+  PRODUCTS
+  PAYMENTS
+  FORMULA
+}
+
+"""Allowed values of the upstream's ` + "`" + `cost-calc-method` + "`" + `."""
+enum CostCalcMethod {
+  MANUALLY
+  PRODUCTS
+  PAYMENTS
+  FORMULA
+}
+
+"""A contract party: a company or a contact."""
+union ContractParty = Company | Contact
+
+"""A person in SynergyCRM. SynergyCRM type ` + "`" + `contacts` + "`" + `."""
+type Contact implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """First name. (` + "`" + `first-name` + "`" + `)"""
+  firstName: String
+  """Last name. (` + "`" + `last-name` + "`" + `)"""
+  lastName: String
+  """Patronymic / middle name. (` + "`" + `middle-name` + "`" + `)"""
+  middleName: String
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
+  generalPhone: String
+  """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
+  mobilePhone: String
+  """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
+  workPhone: String
+  """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
+  workPhonePostfix: String
+  """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
+  otherPhone: String
+  """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
+  otherPhonePostfix: String
+  """Fax. (` + "`" + `fax` + "`" + `)"""
+  fax: String
+  """E-mail. (` + "`" + `email` + "`" + `)"""
+  email: String
+  """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
+  otherEmail: String
+  """Website. (` + "`" + `website` + "`" + `)"""
+  website: String
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  """Archiving time; null when not archived. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Work address: country. (` + "`" + `work-country` + "`" + `)"""
+  workCountry: String
+  """Work address: region / oblast / krai. (` + "`" + `work-region` + "`" + `)"""
+  workRegion: String
+  """Work address: city / settlement. (` + "`" + `work-city` + "`" + `)"""
+  workCity: String
+  """Work address: postal code. (` + "`" + `work-zipcode` + "`" + `)"""
+  workZipcode: String
+  """Work address: street / avenue. (` + "`" + `work-street` + "`" + `)"""
+  workStreet: String
+  """Work address: house number. (` + "`" + `work-building` + "`" + `)"""
+  workBuilding: String
+  """Work address: building block (korpus). (` + "`" + `work-housing` + "`" + `)"""
+  workHousing: String
+  """Work address: office or apartment number. (` + "`" + `work-apartment` + "`" + `)"""
+  workApartment: String
+  """Home address: country. (` + "`" + `home-country` + "`" + `)"""
+  homeCountry: String
+  """Home address: region / oblast / krai. (` + "`" + `home-region` + "`" + `)"""
+  homeRegion: String
+  """Home address: city / settlement. (` + "`" + `home-city` + "`" + `)"""
+  homeCity: String
+  """Home address: postal code. (` + "`" + `home-zipcode` + "`" + `)"""
+  homeZipcode: String
+  """Home address: street / avenue. (` + "`" + `home-street` + "`" + `)"""
+  homeStreet: String
+  """Home address: house number. (` + "`" + `home-building` + "`" + `)"""
+  homeBuilding: String
+  """Home address: building block (korpus). (` + "`" + `home-housing` + "`" + `)"""
+  homeHousing: String
+  """Home address: office or apartment number. (` + "`" + `home-apartment` + "`" + `)"""
+  homeApartment: String
+  """VKontakte profile. (` + "`" + `vkontakte` + "`" + `)"""
+  vkontakte: String
+  """Facebook. (` + "`" + `facebook` + "`" + `)"""
+  facebook: String
+  """LinkedIn. (` + "`" + `linkedin` + "`" + `)"""
+  linkedin: String
+  """Odnoklassniki. (` + "`" + `odnoklassniki` + "`" + `)"""
+  odnoklassniki: String
+  """Instagram. (` + "`" + `instagram` + "`" + `)"""
+  instagram: String
+  """Twitter. (` + "`" + `twitter` + "`" + `)"""
+  twitter: String
+  """WhatsApp. (` + "`" + `whatsapp` + "`" + `)"""
+  whatsapp: String
+  """Viber. (` + "`" + `viber` + "`" + `)"""
+  viber: String
+  """Telegram. (` + "`" + `telegram` + "`" + `)"""
+  telegram: String
+  """Skype. (` + "`" + `skype` + "`" + `)"""
+  skype: String
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
+  responsible: User
+  """Creator. (relationship ` + "`" + `user` + "`" + `)"""
+  user: User
+  """Source. (relationship ` + "`" + `source` + "`" + `)"""
+  source: Source
+  """Companies. (relationship ` + "`" + `companies` + "`" + `)"""
+  companies: [Company!]!
+  """Status. (relationship ` + "`" + `status` + "`" + `)"""
+  status: ContactStatus
+  """Contact type. (relationship ` + "`" + `contact-type` + "`" + `)"""
+  contactType: ContactType
+  """Deals. (relationship ` + "`" + `deals` + "`" + `)"""
+  deals: [Deal!]!
+  """Orders. (relationship ` + "`" + `orders` + "`" + `)"""
+  orders: [Order!]!
+  """Products. (relationship ` + "`" + `products` + "`" + `)"""
+  products: [Product!]!
+  """Specifications (line items). (relationship ` + "`" + `entities-products` + "`" + `)"""
+  entitiesProducts: [EntityProduct!]!
+  """Tasks. (relationship ` + "`" + `tasks` + "`" + `)"""
+  tasks: [DiaryTask!]!
+  """Events. (relationship ` + "`" + `events` + "`" + `)"""
+  events: [DiaryEvent!]!
+}
+
+type ContactEdge {
+  cursor: String!
+  node: Contact!
+}
+
+type ContactConnection {
+  edges: [ContactEdge!]!
+  nodes: [Contact!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /contacts` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input ContactFilter {
+  """Contacts with this last name. (` + "`" + `filter[last-name]` + "`" + `)"""
+  lastName: String
+  """Contacts with this first name. (` + "`" + `filter[first-name]` + "`" + `)"""
+  firstName: String
+  """Contacts with this middle name. (` + "`" + `filter[middle-name]` + "`" + `)"""
+  middleName: String
+  """Contacts with this work phone. (` + "`" + `filter[work_phone]` + "`" + `)"""
+  workPhone: String
+  """Contacts with this mobile phone. (` + "`" + `filter[mobile_phone]` + "`" + `)"""
+  mobilePhone: String
+  """Contacts with this additional phone. (` + "`" + `filter[other_phone]` + "`" + `)"""
+  otherPhone: String
+  """Contacts where any phone field holds the value. (` + "`" + `filter[any_phone]` + "`" + `)"""
+  anyPhone: String
+  """Contacts with this e-mail. (` + "`" + `filter[email]` + "`" + `)"""
+  email: String
+  """Contacts with this additional e-mail. (` + "`" + `filter[other-email]` + "`" + `)"""
+  otherEmail: String
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A status a contact can be in. SynergyCRM type ` + "`" + `contact-statuses` + "`" + `."""
+type ContactStatus implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type ContactStatusEdge {
+  cursor: String!
+  node: ContactStatus!
+}
+
+type ContactStatusConnection {
+  edges: [ContactStatusEdge!]!
+  nodes: [ContactStatus!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /contact-statuses` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input ContactStatusFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A type of contact. SynergyCRM type ` + "`" + `contact-types` + "`" + `."""
+type ContactType implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type ContactTypeEdge {
+  cursor: String!
+  node: ContactType!
+}
+
+type ContactTypeConnection {
+  edges: [ContactTypeEdge!]!
+  nodes: [ContactType!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /contact-types` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input ContactTypeFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A contract between two parties, each a company or a contact. SynergyCRM type ` + "`" + `contracts` + "`" + `."""
+type Contract implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Contract title. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Contract number. (` + "`" + `number` + "`" + `)"""
+  number: Int
+  """Manually entered number. (` + "`" + `custom-number` + "`" + `)"""
+  customNumber: String
+  """Contract date (typed datetime in the docs, a bare date in every example). (` + "`" + `date` + "`" + `)"""
+  date: Date
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Previous responsible user's id (read-only). (` + "`" + `previous-responsible-id` + "`" + `)"""
+  previousResponsibleId: Int
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  """Cache time (read-only). (` + "`" + `cached-at` + "`" + `)"""
+  cachedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """Party 1: a company or a contact. (relationship ` + "`" + `first-party` + "`" + `)"""
+  firstParty: ContractParty
+  """Party 2: a company or a contact. (relationship ` + "`" + `second-party` + "`" + `)"""
+  secondParty: ContractParty
+  """Creator. (relationship ` + "`" + `user` + "`" + `)"""
+  user: User
+  """Companies. (relationship ` + "`" + `companies` + "`" + `)"""
+  companies: [Company!]!
+  """Contacts. (relationship ` + "`" + `contacts` + "`" + `)"""
+  contacts: [Contact!]!
+  """Deals. (relationship ` + "`" + `deals` + "`" + `)"""
+  deals: [Deal!]!
+  """Orders. (relationship ` + "`" + `orders` + "`" + `)"""
+  orders: [Order!]!
+  """Real-estate objects. (relationship ` + "`" + `estate-properties` + "`" + `)"""
+  estateProperties: [EstateProperty!]!
+}
+
+type ContractEdge {
+  cursor: String!
+  node: Contract!
+}
+
+type ContractConnection {
+  edges: [ContractEdge!]!
+  nodes: [Contract!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /contracts` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input ContractFilter {
+  """Contract with this number. (` + "`" + `filter[number]` + "`" + `)"""
+  number: Int
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+  """Moved to the trash at or after this time. (` + "`" + `filter[discarded-at-gte]` + "`" + `)"""
+  discardedAtGte: DateTime
+  """Moved to the trash at or before this time. (` + "`" + `filter[discarded-at-lte]` + "`" + `)"""
+  discardedAtLte: DateTime
+  """Contracts matching the saved table filter with this id. (` + "`" + `filter[table-state-id]` + "`" + `)"""
+  tableStateId: Int
+  """Contracts matching a search query. (` + "`" + `filter[q]` + "`" + `)"""
+  q: String
+  """Archived contracts (the docs' example value is 2). (` + "`" + `filter[archived]` + "`" + `)"""
+  archived: Int
+  """Contracts in the trash (the docs' example value is 2). (` + "`" + `filter[discarded]` + "`" + `)"""
+  discarded: Int
+  """Current contracts (the docs' example value is 2). (` + "`" + `filter[actual]` + "`" + `)"""
+  actual: Int
+}
+
+"""A company (organisation) in SynergyCRM. SynergyCRM type ` + "`" + `companies` + "`" + `."""
+type Company implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Company name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
+  generalPhone: String
+  """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
+  mobilePhone: String
+  """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
+  workPhone: String
+  """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
+  workPhonePostfix: String
+  """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
+  otherPhone: String
+  """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
+  otherPhonePostfix: String
+  """Fax. (` + "`" + `fax` + "`" + `)"""
+  fax: String
+  """E-mail. (` + "`" + `email` + "`" + `)"""
+  email: String
+  """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
+  otherEmail: String
+  """Website. (` + "`" + `website` + "`" + `)"""
+  website: String
+  """Country. (` + "`" + `country` + "`" + `)"""
+  country: String
+  """Region. (` + "`" + `region` + "`" + `)"""
+  region: String
+  """City. (` + "`" + `city` + "`" + `)"""
+  city: String
+  """Free-form address. (` + "`" + `address` + "`" + `)"""
+  address: String
+  """Postal code. (` + "`" + `zip-code` + "`" + `)"""
+  zipCode: String
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Actual address: country. (` + "`" + `actual-country` + "`" + `)"""
+  actualCountry: String
+  """Actual address: region / oblast / krai. (` + "`" + `actual-region` + "`" + `)"""
+  actualRegion: String
+  """Actual address: city / settlement. (` + "`" + `actual-city` + "`" + `)"""
+  actualCity: String
+  """Actual address: postal code. (` + "`" + `actual-zip-code` + "`" + `)"""
+  actualZipCode: String
+  """Actual address: street / avenue. (` + "`" + `actual-street` + "`" + `)"""
+  actualStreet: String
+  """Actual address: house number. (` + "`" + `actual-house` + "`" + `)"""
+  actualHouse: String
+  """Actual address: building block (korpus). (` + "`" + `actual-build` + "`" + `)"""
+  actualBuild: String
+  """Actual address: office number. (` + "`" + `actual-office` + "`" + `)"""
+  actualOffice: String
+  """Legal address: country. (` + "`" + `juristic-country` + "`" + `)"""
+  juristicCountry: String
+  """Legal address: region / oblast / krai. (` + "`" + `juristic-region` + "`" + `)"""
+  juristicRegion: String
+  """Legal address: city / settlement. (` + "`" + `juristic-city` + "`" + `)"""
+  juristicCity: String
+  """Legal address: postal code. (` + "`" + `juristic-zip-code` + "`" + `)"""
+  juristicZipCode: String
+  """Legal address: street / avenue. (` + "`" + `juristic-street` + "`" + `)"""
+  juristicStreet: String
+  """Legal address: house number. (` + "`" + `juristic-house` + "`" + `)"""
+  juristicHouse: String
+  """Legal address: building block (korpus). (` + "`" + `juristic-build` + "`" + `)"""
+  juristicBuild: String
+  """Legal address: office number. (` + "`" + `juristic-office` + "`" + `)"""
+  juristicOffice: String
+  """Mailing address: country. (` + "`" + `mailing-country` + "`" + `)"""
+  mailingCountry: String
+  """Mailing address: region / oblast / krai. (` + "`" + `mailing-region` + "`" + `)"""
+  mailingRegion: String
+  """Mailing address: city / settlement. (` + "`" + `mailing-city` + "`" + `)"""
+  mailingCity: String
+  """Mailing address: postal code. (` + "`" + `mailing-zip-code` + "`" + `)"""
+  mailingZipCode: String
+  """Mailing address: street / avenue. (` + "`" + `mailing-street` + "`" + `)"""
+  mailingStreet: String
+  """Mailing address: house number. (` + "`" + `mailing-house` + "`" + `)"""
+  mailingHouse: String
+  """Mailing address: building block (korpus). (` + "`" + `mailing-build` + "`" + `)"""
+  mailingBuild: String
+  """Mailing address: office number. (` + "`" + `mailing-office` + "`" + `)"""
+  mailingOffice: String
+  """Full legal name. (` + "`" + `full-name` + "`" + `)"""
+  fullName: String
+  """Short name. (` + "`" + `short-name` + "`" + `)"""
+  shortName: String
+  """INN (taxpayer id). (` + "`" + `inn` + "`" + `)"""
+  inn: String
+  """OGRN (state registration number). (` + "`" + `ogrn` + "`" + `)"""
+  ogrn: String
+  """KPP (tax registration reason code). (` + "`" + `kpp` + "`" + `)"""
+  kpp: String
+  """OKVED (economic activity code). (` + "`" + `okved` + "`" + `)"""
+  okved: String
+  """Director. (` + "`" + `director` + "`" + `)"""
+  director: String
+  """Accountant. (` + "`" + `accountant` + "`" + `)"""
+  accountant: String
+  """Basis of the signatory's authority. (` + "`" + `lawfulness-base` + "`" + `)"""
+  lawfulnessBase: String
+  """Head's full name. (` + "`" + `manager-name` + "`" + `)"""
+  managerName: String
+  """Head's position. (` + "`" + `manager-position` + "`" + `)"""
+  managerPosition: String
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
+  responsible: User
+  """Creator. (relationship ` + "`" + `user` + "`" + `)"""
+  user: User
+  """Source. (relationship ` + "`" + `source` + "`" + `)"""
+  source: Source
+  """Contacts. (relationship ` + "`" + `contacts` + "`" + `)"""
+  contacts: [Contact!]!
+  """Status. (relationship ` + "`" + `status` + "`" + `)"""
+  status: CompanyStatus
+  """Company type. (relationship ` + "`" + `company-type` + "`" + `)"""
+  companyType: CompanyType
+  """Deals. (relationship ` + "`" + `deals` + "`" + `)"""
+  deals: [Deal!]!
+  """Products. (relationship ` + "`" + `products` + "`" + `)"""
+  products: [Product!]!
+  """Specifications (line items). (relationship ` + "`" + `entities-products` + "`" + `)"""
+  entitiesProducts: [EntityProduct!]!
+  """Tasks. (relationship ` + "`" + `tasks` + "`" + `)"""
+  tasks: [DiaryTask!]!
+  """Events. (relationship ` + "`" + `events` + "`" + `)"""
+  events: [DiaryEvent!]!
+  """Bank details. (relationship ` + "`" + `bank-details` + "`" + `)"""
+  bankDetails: [CompanyBankDetail!]!
+}
+
+type CompanyEdge {
+  cursor: String!
+  node: Company!
+}
+
+type CompanyConnection {
+  edges: [CompanyEdge!]!
+  nodes: [Company!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /companies` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input CompanyFilter {
+  """Companies with this INN. (` + "`" + `filter[inn]` + "`" + `)"""
+  inn: String
+  """Companies with this KPP. (` + "`" + `filter[kpp]` + "`" + `)"""
+  kpp: String
+  """Companies with this work phone. (` + "`" + `filter[work_phone]` + "`" + `)"""
+  workPhone: String
+  """Companies with this main phone. (` + "`" + `filter[general_phone]` + "`" + `)"""
+  generalPhone: String
+  """Companies with this additional phone. (` + "`" + `filter[other_phone]` + "`" + `)"""
+  otherPhone: String
+  """Companies where any phone field holds the value. (` + "`" + `filter[any_phone]` + "`" + `)"""
+  anyPhone: String
+  """Companies with this e-mail. (` + "`" + `filter[email]` + "`" + `)"""
+  email: String
+  """Companies with this additional e-mail. (` + "`" + `filter[other-email]` + "`" + `)"""
+  otherEmail: String
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""One set of a company's bank details. SynergyCRM type ` + "`" + `company-bank-details` + "`" + `."""
+type CompanyBankDetail implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name of this set of bank details. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Bank name. (` + "`" + `bank-name` + "`" + `)"""
+  bankName: String
+  """BIK (bank identification code). (` + "`" + `bik` + "`" + `)"""
+  bik: String
+  """Correspondent account. (` + "`" + `corr-number` + "`" + `)"""
+  corrNumber: String
+  """Account number. (` + "`" + `number` + "`" + `)"""
+  number: String
+  """Whether these are the company's main bank details. (` + "`" + `is-default` + "`" + `)"""
+  isDefault: Boolean
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """The company these details belong to. (relationship ` + "`" + `company` + "`" + `)"""
+  company: Company
+}
+
+type CompanyBankDetailEdge {
+  cursor: String!
+  node: CompanyBankDetail!
+}
+
+type CompanyBankDetailConnection {
+  edges: [CompanyBankDetailEdge!]!
+  nodes: [CompanyBankDetail!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""A status a company can be in. SynergyCRM type ` + "`" + `company-statuses` + "`" + `."""
+type CompanyStatus implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type CompanyStatusEdge {
+  cursor: String!
+  node: CompanyStatus!
+}
+
+type CompanyStatusConnection {
+  edges: [CompanyStatusEdge!]!
+  nodes: [CompanyStatus!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /company-statuses` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input CompanyStatusFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A type of company. SynergyCRM type ` + "`" + `company-types` + "`" + `."""
+type CompanyType implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type CompanyTypeEdge {
+  cursor: String!
+  node: CompanyType!
+}
+
+type CompanyTypeConnection {
+  edges: [CompanyTypeEdge!]!
+  nodes: [CompanyType!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /company-types` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input CompanyTypeFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A deal (sale) in a funnel. SynergyCRM type ` + "`" + `deals` + "`" + `."""
+type Deal implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Deal name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Detailed description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Deal amount. (` + "`" + `amount` + "`" + `)"""
+  amount: Decimal
+  """Cost price. (` + "`" + `cost` + "`" + `)"""
+  cost: Decimal
+  """Profit (read-only). (` + "`" + `profit` + "`" + `)"""
+  profit: Decimal
+  """Deal number. (` + "`" + `number` + "`" + `)"""
+  number: Int
+  """Planned closing date. (` + "`" + `planned-at` + "`" + `)"""
+  plannedAt: Date
+  """Actual closing date. (` + "`" + `finished-at` + "`" + `)"""
+  finishedAt: Date
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
+  responsible: User
+  """Creator. (relationship ` + "`" + `user` + "`" + `)"""
+  user: User
+  """Company. (relationship ` + "`" + `company` + "`" + `)"""
+  company: Company
+  """Contact. (relationship ` + "`" + `contact` + "`" + `)"""
+  contact: Contact
+  """Stage. (relationship ` + "`" + `stage` + "`" + `)"""
+  stage: DealStage
+  """Funnel. (relationship ` + "`" + `stage-category` + "`" + `)"""
+  stageCategory: DealStageCategory
+  """Source. (relationship ` + "`" + `source` + "`" + `)"""
+  source: Source
+  """Status. (relationship ` + "`" + `status` + "`" + `)"""
+  status: DealStatus
+  """Loss reason. (relationship ` + "`" + `loss-reason` + "`" + `)"""
+  lossReason: DealLossReason
+  """Competitor the deal was lost to. (relationship ` + "`" + `loss-competitor` + "`" + `)"""
+  lossCompetitor: Competitor
+  """Territory. (relationship ` + "`" + `area` + "`" + `)"""
+  area: Area
+  """Products. (relationship ` + "`" + `products` + "`" + `)"""
+  products: [Product!]!
+  """Linked deals. (relationship ` + "`" + `deals` + "`" + `)"""
+  deals: [Deal!]!
+  """Orders. (relationship ` + "`" + `orders` + "`" + `)"""
+  orders: [Order!]!
+  """Specifications (line items). (relationship ` + "`" + `entities-products` + "`" + `)"""
+  entitiesProducts: [EntityProduct!]!
+}
+
+type DealEdge {
+  cursor: String!
+  node: Deal!
+}
+
+type DealConnection {
+  edges: [DealEdge!]!
+  nodes: [Deal!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /deals` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input DealFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A reason a deal was lost. SynergyCRM type ` + "`" + `deal-loss-reasons` + "`" + `."""
+type DealLossReason implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type DealLossReasonEdge {
+  cursor: String!
+  node: DealLossReason!
+}
+
+type DealLossReasonConnection {
+  edges: [DealLossReasonEdge!]!
+  nodes: [DealLossReason!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /deal-loss-reasons` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input DealLossReasonFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A deal funnel (pipeline). SynergyCRM type ` + "`" + `deal-stage-categories` + "`" + `."""
+type DealStageCategory implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Funnel name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """How a deal's amount is computed. (` + "`" + `amount-calc-method` + "`" + `)"""
+  amountCalcMethod: AmountCalcMethod
+  """How a deal's cost is computed. (` + "`" + `cost-calc-method` + "`" + `)"""
+  costCalcMethod: CostCalcMethod
+  """Formula field used when the amount is computed by formula. (` + "`" + `amount-calc-field` + "`" + `)"""
+  amountCalcField: String
+  """Formula field used when the cost is computed by formula. (` + "`" + `cost-calc-field` + "`" + `)"""
+  costCalcField: String
+  """Default funnel. (` + "`" + `is-default` + "`" + `)"""
+  isDefault: Boolean
+  """Mark the deal won when all its tasks are done. (` + "`" + `win-by-diaries` + "`" + `)"""
+  winByDiaries: Boolean
+  """Calculation method as the upstream's example shows it (e.g. ` + "`" + `by_billings` + "`" + `); undocumented. (` + "`" + `calculation-method` + "`" + `)"""
+  calculationMethod: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type DealStageCategoryEdge {
+  cursor: String!
+  node: DealStageCategory!
+}
+
+type DealStageCategoryConnection {
+  edges: [DealStageCategoryEdge!]!
+  nodes: [DealStageCategory!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /deal-stage-categories` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input DealStageCategoryFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A stage of a deal funnel. SynergyCRM type ` + "`" + `deal-stages` + "`" + `."""
+type DealStage implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Stage name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
+  duration: Int
+  """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
+  nextIfItemsDone: Boolean
+  """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
+  description: Boolean
+  """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """The funnel this stage belongs to. (relationship ` + "`" + `deal-stage-category` + "`" + `)"""
+  dealStageCategory: DealStageCategory
+}
+
+type DealStageEdge {
+  cursor: String!
+  node: DealStage!
+}
+
+type DealStageConnection {
+  edges: [DealStageEdge!]!
+  nodes: [DealStage!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /deal-stages` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input DealStageFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A status a deal can be in. SynergyCRM type ` + "`" + `deal-statuses` + "`" + `."""
+type DealStatus implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type DealStatusEdge {
+  cursor: String!
+  node: DealStatus!
+}
+
+type DealStatusConnection {
+  edges: [DealStatusEdge!]!
+  nodes: [DealStatus!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /deal-statuses` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input DealStatusFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""An order (application / request). SynergyCRM type ` + "`" + `orders` + "`" + `."""
+type Order implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Order name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Detailed description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Order amount. (` + "`" + `amount` + "`" + `)"""
+  amount: Decimal
+  """Order number. (` + "`" + `number` + "`" + `)"""
+  number: Int
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  """Archiving time (the docs' examples send a bare date). (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
+  responsible: User
+  """Creator. (relationship ` + "`" + `user` + "`" + `)"""
+  user: User
+  """Company. (relationship ` + "`" + `company` + "`" + `)"""
+  company: Company
+  """Contact. (relationship ` + "`" + `contact` + "`" + `)"""
+  contact: Contact
+  """Stage. (relationship ` + "`" + `stage` + "`" + `)"""
+  stage: OrderStage
+  """Source. (relationship ` + "`" + `source` + "`" + `)"""
+  source: Source
+  """Status. (relationship ` + "`" + `status` + "`" + `)"""
+  status: OrderStatus
+  """Loss reason. (relationship ` + "`" + `loss-reason` + "`" + `)"""
+  lossReason: OrderLossReason
+  """Competitor the order was lost to. (relationship ` + "`" + `loss-competitor` + "`" + `)"""
+  lossCompetitor: Competitor
+  """Territory. (relationship ` + "`" + `area` + "`" + `)"""
+  area: Area
+  """Products. (relationship ` + "`" + `products` + "`" + `)"""
+  products: [Product!]!
+  """Deals. (relationship ` + "`" + `deals` + "`" + `)"""
+  deals: [Deal!]!
+  """Specifications (line items). (relationship ` + "`" + `entities-products` + "`" + `)"""
+  entitiesProducts: [EntityProduct!]!
+}
+
+type OrderEdge {
+  cursor: String!
+  node: Order!
+}
+
+type OrderConnection {
+  edges: [OrderEdge!]!
+  nodes: [Order!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /orders` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input OrderFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A reason an order was lost. SynergyCRM type ` + "`" + `order-loss-reasons` + "`" + `."""
+type OrderLossReason implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type OrderLossReasonEdge {
+  cursor: String!
+  node: OrderLossReason!
+}
+
+type OrderLossReasonConnection {
+  edges: [OrderLossReasonEdge!]!
+  nodes: [OrderLossReason!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /order-loss-reasons` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input OrderLossReasonFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A stage of the order funnel. SynergyCRM type ` + "`" + `order-stages` + "`" + `."""
+type OrderStage implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Stage name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
+  duration: Int
+  """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
+  nextIfItemsDone: Boolean
+  """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
+  description: Boolean
+  """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type OrderStageEdge {
+  cursor: String!
+  node: OrderStage!
+}
+
+type OrderStageConnection {
+  edges: [OrderStageEdge!]!
+  nodes: [OrderStage!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /order-stages` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input OrderStageFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A status an order can be in. SynergyCRM type ` + "`" + `order-statuses` + "`" + `."""
+type OrderStatus implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
+  updatedAt: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+type OrderStatusEdge {
+  cursor: String!
+  node: OrderStatus!
+}
+
+type OrderStatusConnection {
+  edges: [OrderStatusEdge!]!
+  nodes: [OrderStatus!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""Filters of ` + "`" + `GET /order-statuses` + "`" + `, sent as ` + "`" + `filter[...]` + "`" + `; several combine with AND."""
+input OrderStatusFilter {
+  """Created at or after this time. (` + "`" + `filter[created-at-gte]` + "`" + `)"""
+  createdAtGte: DateTime
+  """Created at or before this time. (` + "`" + `filter[created-at-lte]` + "`" + `)"""
+  createdAtLte: DateTime
+  """Updated at or after this time. (` + "`" + `filter[updated-at-gte]` + "`" + `)"""
+  updatedAtGte: DateTime
+  """Updated at or before this time. (` + "`" + `filter[updated-at-lte]` + "`" + `)"""
+  updatedAtLte: DateTime
+}
+
+"""A diary event. The docs are cut off after its first create example; everything else follows the pattern of the other types. SynergyCRM type ` + "`" + `diary-events` + "`" + `."""
+type DiaryEvent implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  """Event name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Start time (the docs send ` + "`" + `2022-02-22 12:00 +0300` + "`" + `). (` + "`" + `start-time` + "`" + `)"""
+  startTime: DateTime
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+  """Assignee. (relationship ` + "`" + `responsible` + "`" + `)"""
+  responsible: User
+  """Company. (relationship ` + "`" + `company` + "`" + `)"""
+  company: Company
+}
+
+type DiaryEventEdge {
+  cursor: String!
+  node: DiaryEvent!
+}
+
+type DiaryEventConnection {
+  edges: [DiaryEventEdge!]!
+  nodes: [DiaryEvent!]!
+  pageInfo: PageInfo!
+  "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
+  totalCount: Int
+}
+
+"""A SynergyCRM user. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `users` + "`" + `."""
+type User implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+"""A lead source. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `sources` + "`" + `."""
+type Source implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+"""A product. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `products` + "`" + `."""
+type Product implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+"""A specification line (product in a deal, order, contact or company). The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `entity-products` + "`" + `."""
+type EntityProduct implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+"""A diary task. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `diary-tasks` + "`" + `."""
+type DiaryTask implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+"""A competitor. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `competitors` + "`" + `."""
+type Competitor implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+"""A territory. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `areas` + "`" + `."""
+type Area implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+"""A real-estate object. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `estate-properties` + "`" + `."""
+type EstateProperty implements Node {
+  "Opaque global ID."
+  id: ID!
+  "SynergyCRM's own id."
+  sourceId: String!
+  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
+  attributes: JSON
+}
+
+extend type Query {
+  """SynergyCRM contacts, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  contacts(first: Int, after: String, filter: ContactFilter): ContactConnection
+  """One of SynergyCRM's contacts by global ID."""
+  contact(id: ID!): Contact
+  """SynergyCRM contact-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  contactStatuses(first: Int, after: String, filter: ContactStatusFilter): ContactStatusConnection
+  """One of SynergyCRM's contact-statuses by global ID."""
+  contactStatus(id: ID!): ContactStatus
+  """SynergyCRM contact-types, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  contactTypes(first: Int, after: String, filter: ContactTypeFilter): ContactTypeConnection
+  """One of SynergyCRM's contact-types by global ID."""
+  contactType(id: ID!): ContactType
+  """SynergyCRM contracts, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  contracts(first: Int, after: String, filter: ContractFilter): ContractConnection
+  """One of SynergyCRM's contracts by global ID."""
+  contract(id: ID!): Contract
+  """SynergyCRM companies, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  companies(first: Int, after: String, filter: CompanyFilter): CompanyConnection
+  """One of SynergyCRM's companies by global ID."""
+  company(id: ID!): Company
+  """SynergyCRM company-bank-details, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  companyBankDetails(first: Int, after: String): CompanyBankDetailConnection
+  """One of SynergyCRM's company-bank-details by global ID."""
+  companyBankDetail(id: ID!): CompanyBankDetail
+  """SynergyCRM company-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  companyStatuses(first: Int, after: String, filter: CompanyStatusFilter): CompanyStatusConnection
+  """One of SynergyCRM's company-statuses by global ID."""
+  companyStatus(id: ID!): CompanyStatus
+  """SynergyCRM company-types, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  companyTypes(first: Int, after: String, filter: CompanyTypeFilter): CompanyTypeConnection
+  """One of SynergyCRM's company-types by global ID."""
+  companyType(id: ID!): CompanyType
+  """SynergyCRM deals, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  deals(first: Int, after: String, filter: DealFilter): DealConnection
+  """One of SynergyCRM's deals by global ID."""
+  deal(id: ID!): Deal
+  """SynergyCRM deal-loss-reasons, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  dealLossReasons(first: Int, after: String, filter: DealLossReasonFilter): DealLossReasonConnection
+  """One of SynergyCRM's deal-loss-reasons by global ID."""
+  dealLossReason(id: ID!): DealLossReason
+  """SynergyCRM deal-stage-categories, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  dealStageCategories(first: Int, after: String, filter: DealStageCategoryFilter): DealStageCategoryConnection
+  """One of SynergyCRM's deal-stage-categories by global ID."""
+  dealStageCategory(id: ID!): DealStageCategory
+  """SynergyCRM deal-stages, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  dealStages(first: Int, after: String, filter: DealStageFilter): DealStageConnection
+  """One of SynergyCRM's deal-stages by global ID."""
+  dealStage(id: ID!): DealStage
+  """SynergyCRM deal-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  dealStatuses(first: Int, after: String, filter: DealStatusFilter): DealStatusConnection
+  """One of SynergyCRM's deal-statuses by global ID."""
+  dealStatus(id: ID!): DealStatus
+  """SynergyCRM orders, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  orders(first: Int, after: String, filter: OrderFilter): OrderConnection
+  """One of SynergyCRM's orders by global ID."""
+  order(id: ID!): Order
+  """SynergyCRM order-loss-reasons, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  orderLossReasons(first: Int, after: String, filter: OrderLossReasonFilter): OrderLossReasonConnection
+  """One of SynergyCRM's order-loss-reasons by global ID."""
+  orderLossReason(id: ID!): OrderLossReason
+  """SynergyCRM order-stages, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  orderStages(first: Int, after: String, filter: OrderStageFilter): OrderStageConnection
+  """One of SynergyCRM's order-stages by global ID."""
+  orderStage(id: ID!): OrderStage
+  """SynergyCRM order-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  orderStatuses(first: Int, after: String, filter: OrderStatusFilter): OrderStatusConnection
+  """One of SynergyCRM's order-statuses by global ID."""
+  orderStatus(id: ID!): OrderStatus
+  """SynergyCRM diary-events, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
+  diaryEvents(first: Int, after: String): DiaryEventConnection
+  """One of SynergyCRM's diary-events by global ID."""
+  diaryEvent(id: ID!): DiaryEvent
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Area_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Area_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Area_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Area", field.Name)
+}
+
+func (ec *executionContext) childFields_Company(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Company_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Company_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_Company_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Company_description(ctx, field)
+	case "generalPhone":
+		return ec.fieldContext_Company_generalPhone(ctx, field)
+	case "mobilePhone":
+		return ec.fieldContext_Company_mobilePhone(ctx, field)
+	case "workPhone":
+		return ec.fieldContext_Company_workPhone(ctx, field)
+	case "workPhonePostfix":
+		return ec.fieldContext_Company_workPhonePostfix(ctx, field)
+	case "otherPhone":
+		return ec.fieldContext_Company_otherPhone(ctx, field)
+	case "otherPhonePostfix":
+		return ec.fieldContext_Company_otherPhonePostfix(ctx, field)
+	case "fax":
+		return ec.fieldContext_Company_fax(ctx, field)
+	case "email":
+		return ec.fieldContext_Company_email(ctx, field)
+	case "otherEmail":
+		return ec.fieldContext_Company_otherEmail(ctx, field)
+	case "website":
+		return ec.fieldContext_Company_website(ctx, field)
+	case "country":
+		return ec.fieldContext_Company_country(ctx, field)
+	case "region":
+		return ec.fieldContext_Company_region(ctx, field)
+	case "city":
+		return ec.fieldContext_Company_city(ctx, field)
+	case "address":
+		return ec.fieldContext_Company_address(ctx, field)
+	case "zipCode":
+		return ec.fieldContext_Company_zipCode(ctx, field)
+	case "customs":
+		return ec.fieldContext_Company_customs(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Company_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Company_updatedAt(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Company_archivedAt(ctx, field)
+	case "actualCountry":
+		return ec.fieldContext_Company_actualCountry(ctx, field)
+	case "actualRegion":
+		return ec.fieldContext_Company_actualRegion(ctx, field)
+	case "actualCity":
+		return ec.fieldContext_Company_actualCity(ctx, field)
+	case "actualZipCode":
+		return ec.fieldContext_Company_actualZipCode(ctx, field)
+	case "actualStreet":
+		return ec.fieldContext_Company_actualStreet(ctx, field)
+	case "actualHouse":
+		return ec.fieldContext_Company_actualHouse(ctx, field)
+	case "actualBuild":
+		return ec.fieldContext_Company_actualBuild(ctx, field)
+	case "actualOffice":
+		return ec.fieldContext_Company_actualOffice(ctx, field)
+	case "juristicCountry":
+		return ec.fieldContext_Company_juristicCountry(ctx, field)
+	case "juristicRegion":
+		return ec.fieldContext_Company_juristicRegion(ctx, field)
+	case "juristicCity":
+		return ec.fieldContext_Company_juristicCity(ctx, field)
+	case "juristicZipCode":
+		return ec.fieldContext_Company_juristicZipCode(ctx, field)
+	case "juristicStreet":
+		return ec.fieldContext_Company_juristicStreet(ctx, field)
+	case "juristicHouse":
+		return ec.fieldContext_Company_juristicHouse(ctx, field)
+	case "juristicBuild":
+		return ec.fieldContext_Company_juristicBuild(ctx, field)
+	case "juristicOffice":
+		return ec.fieldContext_Company_juristicOffice(ctx, field)
+	case "mailingCountry":
+		return ec.fieldContext_Company_mailingCountry(ctx, field)
+	case "mailingRegion":
+		return ec.fieldContext_Company_mailingRegion(ctx, field)
+	case "mailingCity":
+		return ec.fieldContext_Company_mailingCity(ctx, field)
+	case "mailingZipCode":
+		return ec.fieldContext_Company_mailingZipCode(ctx, field)
+	case "mailingStreet":
+		return ec.fieldContext_Company_mailingStreet(ctx, field)
+	case "mailingHouse":
+		return ec.fieldContext_Company_mailingHouse(ctx, field)
+	case "mailingBuild":
+		return ec.fieldContext_Company_mailingBuild(ctx, field)
+	case "mailingOffice":
+		return ec.fieldContext_Company_mailingOffice(ctx, field)
+	case "fullName":
+		return ec.fieldContext_Company_fullName(ctx, field)
+	case "shortName":
+		return ec.fieldContext_Company_shortName(ctx, field)
+	case "inn":
+		return ec.fieldContext_Company_inn(ctx, field)
+	case "ogrn":
+		return ec.fieldContext_Company_ogrn(ctx, field)
+	case "kpp":
+		return ec.fieldContext_Company_kpp(ctx, field)
+	case "okved":
+		return ec.fieldContext_Company_okved(ctx, field)
+	case "director":
+		return ec.fieldContext_Company_director(ctx, field)
+	case "accountant":
+		return ec.fieldContext_Company_accountant(ctx, field)
+	case "lawfulnessBase":
+		return ec.fieldContext_Company_lawfulnessBase(ctx, field)
+	case "managerName":
+		return ec.fieldContext_Company_managerName(ctx, field)
+	case "managerPosition":
+		return ec.fieldContext_Company_managerPosition(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Company_attributes(ctx, field)
+	case "responsible":
+		return ec.fieldContext_Company_responsible(ctx, field)
+	case "user":
+		return ec.fieldContext_Company_user(ctx, field)
+	case "source":
+		return ec.fieldContext_Company_source(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Company_contacts(ctx, field)
+	case "status":
+		return ec.fieldContext_Company_status(ctx, field)
+	case "companyType":
+		return ec.fieldContext_Company_companyType(ctx, field)
+	case "deals":
+		return ec.fieldContext_Company_deals(ctx, field)
+	case "products":
+		return ec.fieldContext_Company_products(ctx, field)
+	case "entitiesProducts":
+		return ec.fieldContext_Company_entitiesProducts(ctx, field)
+	case "tasks":
+		return ec.fieldContext_Company_tasks(ctx, field)
+	case "events":
+		return ec.fieldContext_Company_events(ctx, field)
+	case "bankDetails":
+		return ec.fieldContext_Company_bankDetails(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyBankDetail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CompanyBankDetail_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_CompanyBankDetail_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_CompanyBankDetail_name(ctx, field)
+	case "bankName":
+		return ec.fieldContext_CompanyBankDetail_bankName(ctx, field)
+	case "bik":
+		return ec.fieldContext_CompanyBankDetail_bik(ctx, field)
+	case "corrNumber":
+		return ec.fieldContext_CompanyBankDetail_corrNumber(ctx, field)
+	case "number":
+		return ec.fieldContext_CompanyBankDetail_number(ctx, field)
+	case "isDefault":
+		return ec.fieldContext_CompanyBankDetail_isDefault(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CompanyBankDetail_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CompanyBankDetail_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_CompanyBankDetail_attributes(ctx, field)
+	case "company":
+		return ec.fieldContext_CompanyBankDetail_company(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyBankDetail", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyBankDetailConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CompanyBankDetailConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CompanyBankDetailConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CompanyBankDetailConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CompanyBankDetailConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyBankDetailConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyBankDetailEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CompanyBankDetailEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CompanyBankDetailEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyBankDetailEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CompanyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CompanyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CompanyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CompanyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CompanyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CompanyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CompanyStatus_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_CompanyStatus_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_CompanyStatus_name(ctx, field)
+	case "color":
+		return ec.fieldContext_CompanyStatus_color(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CompanyStatus_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CompanyStatus_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_CompanyStatus_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyStatusConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CompanyStatusConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CompanyStatusConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CompanyStatusConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CompanyStatusConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyStatusConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyStatusEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CompanyStatusEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CompanyStatusEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyStatusEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CompanyType_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_CompanyType_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_CompanyType_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CompanyType_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CompanyType_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_CompanyType_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyType", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyTypeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CompanyTypeConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CompanyTypeConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CompanyTypeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CompanyTypeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyTypeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyTypeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CompanyTypeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CompanyTypeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyTypeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Competitor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Competitor_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Competitor_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Competitor_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Competitor", field.Name)
+}
+
+func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Contact_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Contact_sourceId(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Contact_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Contact_lastName(ctx, field)
+	case "middleName":
+		return ec.fieldContext_Contact_middleName(ctx, field)
+	case "description":
+		return ec.fieldContext_Contact_description(ctx, field)
+	case "generalPhone":
+		return ec.fieldContext_Contact_generalPhone(ctx, field)
+	case "mobilePhone":
+		return ec.fieldContext_Contact_mobilePhone(ctx, field)
+	case "workPhone":
+		return ec.fieldContext_Contact_workPhone(ctx, field)
+	case "workPhonePostfix":
+		return ec.fieldContext_Contact_workPhonePostfix(ctx, field)
+	case "otherPhone":
+		return ec.fieldContext_Contact_otherPhone(ctx, field)
+	case "otherPhonePostfix":
+		return ec.fieldContext_Contact_otherPhonePostfix(ctx, field)
+	case "fax":
+		return ec.fieldContext_Contact_fax(ctx, field)
+	case "email":
+		return ec.fieldContext_Contact_email(ctx, field)
+	case "otherEmail":
+		return ec.fieldContext_Contact_otherEmail(ctx, field)
+	case "website":
+		return ec.fieldContext_Contact_website(ctx, field)
+	case "customs":
+		return ec.fieldContext_Contact_customs(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Contact_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Contact_updatedAt(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Contact_archivedAt(ctx, field)
+	case "workCountry":
+		return ec.fieldContext_Contact_workCountry(ctx, field)
+	case "workRegion":
+		return ec.fieldContext_Contact_workRegion(ctx, field)
+	case "workCity":
+		return ec.fieldContext_Contact_workCity(ctx, field)
+	case "workZipcode":
+		return ec.fieldContext_Contact_workZipcode(ctx, field)
+	case "workStreet":
+		return ec.fieldContext_Contact_workStreet(ctx, field)
+	case "workBuilding":
+		return ec.fieldContext_Contact_workBuilding(ctx, field)
+	case "workHousing":
+		return ec.fieldContext_Contact_workHousing(ctx, field)
+	case "workApartment":
+		return ec.fieldContext_Contact_workApartment(ctx, field)
+	case "homeCountry":
+		return ec.fieldContext_Contact_homeCountry(ctx, field)
+	case "homeRegion":
+		return ec.fieldContext_Contact_homeRegion(ctx, field)
+	case "homeCity":
+		return ec.fieldContext_Contact_homeCity(ctx, field)
+	case "homeZipcode":
+		return ec.fieldContext_Contact_homeZipcode(ctx, field)
+	case "homeStreet":
+		return ec.fieldContext_Contact_homeStreet(ctx, field)
+	case "homeBuilding":
+		return ec.fieldContext_Contact_homeBuilding(ctx, field)
+	case "homeHousing":
+		return ec.fieldContext_Contact_homeHousing(ctx, field)
+	case "homeApartment":
+		return ec.fieldContext_Contact_homeApartment(ctx, field)
+	case "vkontakte":
+		return ec.fieldContext_Contact_vkontakte(ctx, field)
+	case "facebook":
+		return ec.fieldContext_Contact_facebook(ctx, field)
+	case "linkedin":
+		return ec.fieldContext_Contact_linkedin(ctx, field)
+	case "odnoklassniki":
+		return ec.fieldContext_Contact_odnoklassniki(ctx, field)
+	case "instagram":
+		return ec.fieldContext_Contact_instagram(ctx, field)
+	case "twitter":
+		return ec.fieldContext_Contact_twitter(ctx, field)
+	case "whatsapp":
+		return ec.fieldContext_Contact_whatsapp(ctx, field)
+	case "viber":
+		return ec.fieldContext_Contact_viber(ctx, field)
+	case "telegram":
+		return ec.fieldContext_Contact_telegram(ctx, field)
+	case "skype":
+		return ec.fieldContext_Contact_skype(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Contact_attributes(ctx, field)
+	case "responsible":
+		return ec.fieldContext_Contact_responsible(ctx, field)
+	case "user":
+		return ec.fieldContext_Contact_user(ctx, field)
+	case "source":
+		return ec.fieldContext_Contact_source(ctx, field)
+	case "companies":
+		return ec.fieldContext_Contact_companies(ctx, field)
+	case "status":
+		return ec.fieldContext_Contact_status(ctx, field)
+	case "contactType":
+		return ec.fieldContext_Contact_contactType(ctx, field)
+	case "deals":
+		return ec.fieldContext_Contact_deals(ctx, field)
+	case "orders":
+		return ec.fieldContext_Contact_orders(ctx, field)
+	case "products":
+		return ec.fieldContext_Contact_products(ctx, field)
+	case "entitiesProducts":
+		return ec.fieldContext_Contact_entitiesProducts(ctx, field)
+	case "tasks":
+		return ec.fieldContext_Contact_tasks(ctx, field)
+	case "events":
+		return ec.fieldContext_Contact_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContactConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ContactConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContactConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ContactConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ContactEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ContactEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ContactStatus_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ContactStatus_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ContactStatus_name(ctx, field)
+	case "color":
+		return ec.fieldContext_ContactStatus_color(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ContactStatus_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ContactStatus_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_ContactStatus_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactStatusConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContactStatusConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ContactStatusConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContactStatusConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ContactStatusConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactStatusConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactStatusEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ContactStatusEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ContactStatusEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactStatusEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ContactType_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ContactType_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ContactType_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ContactType_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ContactType_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_ContactType_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactType", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactTypeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContactTypeConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ContactTypeConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContactTypeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ContactTypeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactTypeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactTypeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ContactTypeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ContactTypeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactTypeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Contract(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Contract_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Contract_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_Contract_name(ctx, field)
+	case "number":
+		return ec.fieldContext_Contract_number(ctx, field)
+	case "customNumber":
+		return ec.fieldContext_Contract_customNumber(ctx, field)
+	case "date":
+		return ec.fieldContext_Contract_date(ctx, field)
+	case "customs":
+		return ec.fieldContext_Contract_customs(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Contract_archivedAt(ctx, field)
+	case "previousResponsibleId":
+		return ec.fieldContext_Contract_previousResponsibleId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Contract_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Contract_updatedAt(ctx, field)
+	case "cachedAt":
+		return ec.fieldContext_Contract_cachedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Contract_attributes(ctx, field)
+	case "firstParty":
+		return ec.fieldContext_Contract_firstParty(ctx, field)
+	case "secondParty":
+		return ec.fieldContext_Contract_secondParty(ctx, field)
+	case "user":
+		return ec.fieldContext_Contract_user(ctx, field)
+	case "companies":
+		return ec.fieldContext_Contract_companies(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Contract_contacts(ctx, field)
+	case "deals":
+		return ec.fieldContext_Contract_deals(ctx, field)
+	case "orders":
+		return ec.fieldContext_Contract_orders(ctx, field)
+	case "estateProperties":
+		return ec.fieldContext_Contract_estateProperties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Contract", field.Name)
+}
+
+func (ec *executionContext) childFields_ContractConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContractConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ContractConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContractConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ContractConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContractConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContractEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ContractEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ContractEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContractEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Deal_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Deal_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_Deal_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Deal_description(ctx, field)
+	case "amount":
+		return ec.fieldContext_Deal_amount(ctx, field)
+	case "cost":
+		return ec.fieldContext_Deal_cost(ctx, field)
+	case "profit":
+		return ec.fieldContext_Deal_profit(ctx, field)
+	case "number":
+		return ec.fieldContext_Deal_number(ctx, field)
+	case "plannedAt":
+		return ec.fieldContext_Deal_plannedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Deal_finishedAt(ctx, field)
+	case "customs":
+		return ec.fieldContext_Deal_customs(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Deal_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Deal_updatedAt(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Deal_archivedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Deal_attributes(ctx, field)
+	case "responsible":
+		return ec.fieldContext_Deal_responsible(ctx, field)
+	case "user":
+		return ec.fieldContext_Deal_user(ctx, field)
+	case "company":
+		return ec.fieldContext_Deal_company(ctx, field)
+	case "contact":
+		return ec.fieldContext_Deal_contact(ctx, field)
+	case "stage":
+		return ec.fieldContext_Deal_stage(ctx, field)
+	case "stageCategory":
+		return ec.fieldContext_Deal_stageCategory(ctx, field)
+	case "source":
+		return ec.fieldContext_Deal_source(ctx, field)
+	case "status":
+		return ec.fieldContext_Deal_status(ctx, field)
+	case "lossReason":
+		return ec.fieldContext_Deal_lossReason(ctx, field)
+	case "lossCompetitor":
+		return ec.fieldContext_Deal_lossCompetitor(ctx, field)
+	case "area":
+		return ec.fieldContext_Deal_area(ctx, field)
+	case "products":
+		return ec.fieldContext_Deal_products(ctx, field)
+	case "deals":
+		return ec.fieldContext_Deal_deals(ctx, field)
+	case "orders":
+		return ec.fieldContext_Deal_orders(ctx, field)
+	case "entitiesProducts":
+		return ec.fieldContext_Deal_entitiesProducts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Deal", field.Name)
+}
+
+func (ec *executionContext) childFields_DealConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DealConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DealConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DealConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DealConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DealEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DealEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DealEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DealLossReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DealLossReason_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_DealLossReason_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_DealLossReason_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DealLossReason_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DealLossReason_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_DealLossReason_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealLossReason", field.Name)
+}
+
+func (ec *executionContext) childFields_DealLossReasonConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DealLossReasonConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DealLossReasonConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DealLossReasonConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DealLossReasonConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealLossReasonConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DealLossReasonEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DealLossReasonEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DealLossReasonEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealLossReasonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DealStage_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_DealStage_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_DealStage_name(ctx, field)
+	case "duration":
+		return ec.fieldContext_DealStage_duration(ctx, field)
+	case "nextIfItemsDone":
+		return ec.fieldContext_DealStage_nextIfItemsDone(ctx, field)
+	case "description":
+		return ec.fieldContext_DealStage_description(ctx, field)
+	case "color":
+		return ec.fieldContext_DealStage_color(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DealStage_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DealStage_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_DealStage_attributes(ctx, field)
+	case "dealStageCategory":
+		return ec.fieldContext_DealStage_dealStageCategory(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStage", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStageCategory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DealStageCategory_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_DealStageCategory_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_DealStageCategory_name(ctx, field)
+	case "amountCalcMethod":
+		return ec.fieldContext_DealStageCategory_amountCalcMethod(ctx, field)
+	case "costCalcMethod":
+		return ec.fieldContext_DealStageCategory_costCalcMethod(ctx, field)
+	case "amountCalcField":
+		return ec.fieldContext_DealStageCategory_amountCalcField(ctx, field)
+	case "costCalcField":
+		return ec.fieldContext_DealStageCategory_costCalcField(ctx, field)
+	case "isDefault":
+		return ec.fieldContext_DealStageCategory_isDefault(ctx, field)
+	case "winByDiaries":
+		return ec.fieldContext_DealStageCategory_winByDiaries(ctx, field)
+	case "calculationMethod":
+		return ec.fieldContext_DealStageCategory_calculationMethod(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DealStageCategory_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DealStageCategory_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_DealStageCategory_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStageCategory", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStageCategoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DealStageCategoryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DealStageCategoryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DealStageCategoryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DealStageCategoryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStageCategoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStageCategoryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DealStageCategoryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DealStageCategoryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStageCategoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DealStageConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DealStageConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DealStageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DealStageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DealStageEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DealStageEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DealStatus_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_DealStatus_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_DealStatus_name(ctx, field)
+	case "color":
+		return ec.fieldContext_DealStatus_color(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DealStatus_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DealStatus_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_DealStatus_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStatusConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DealStatusConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DealStatusConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DealStatusConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DealStatusConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStatusConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStatusEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DealStatusEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DealStatusEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStatusEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DiaryEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DiaryEvent_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_DiaryEvent_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_DiaryEvent_name(ctx, field)
+	case "description":
+		return ec.fieldContext_DiaryEvent_description(ctx, field)
+	case "startTime":
+		return ec.fieldContext_DiaryEvent_startTime(ctx, field)
+	case "attributes":
+		return ec.fieldContext_DiaryEvent_attributes(ctx, field)
+	case "responsible":
+		return ec.fieldContext_DiaryEvent_responsible(ctx, field)
+	case "company":
+		return ec.fieldContext_DiaryEvent_company(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiaryEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_DiaryEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DiaryEventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DiaryEventConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DiaryEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DiaryEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiaryEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DiaryEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DiaryEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DiaryEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiaryEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DiaryTask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DiaryTask_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_DiaryTask_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_DiaryTask_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiaryTask", field.Name)
+}
+
+func (ec *executionContext) childFields_EntityProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EntityProduct_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_EntityProduct_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_EntityProduct_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntityProduct", field.Name)
+}
+
+func (ec *executionContext) childFields_EstateProperty(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EstateProperty_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_EstateProperty_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_EstateProperty_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EstateProperty", field.Name)
+}
+
+func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Order_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Order_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_Order_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Order_description(ctx, field)
+	case "amount":
+		return ec.fieldContext_Order_amount(ctx, field)
+	case "number":
+		return ec.fieldContext_Order_number(ctx, field)
+	case "customs":
+		return ec.fieldContext_Order_customs(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Order_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Order_updatedAt(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Order_archivedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Order_attributes(ctx, field)
+	case "responsible":
+		return ec.fieldContext_Order_responsible(ctx, field)
+	case "user":
+		return ec.fieldContext_Order_user(ctx, field)
+	case "company":
+		return ec.fieldContext_Order_company(ctx, field)
+	case "contact":
+		return ec.fieldContext_Order_contact(ctx, field)
+	case "stage":
+		return ec.fieldContext_Order_stage(ctx, field)
+	case "source":
+		return ec.fieldContext_Order_source(ctx, field)
+	case "status":
+		return ec.fieldContext_Order_status(ctx, field)
+	case "lossReason":
+		return ec.fieldContext_Order_lossReason(ctx, field)
+	case "lossCompetitor":
+		return ec.fieldContext_Order_lossCompetitor(ctx, field)
+	case "area":
+		return ec.fieldContext_Order_area(ctx, field)
+	case "products":
+		return ec.fieldContext_Order_products(ctx, field)
+	case "deals":
+		return ec.fieldContext_Order_deals(ctx, field)
+	case "entitiesProducts":
+		return ec.fieldContext_Order_entitiesProducts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderLossReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrderLossReason_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_OrderLossReason_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_OrderLossReason_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OrderLossReason_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OrderLossReason_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_OrderLossReason_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderLossReason", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderLossReasonConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderLossReasonConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrderLossReasonConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderLossReasonConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrderLossReasonConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderLossReasonConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderLossReasonEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrderLossReasonEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrderLossReasonEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderLossReasonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrderStage_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_OrderStage_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_OrderStage_name(ctx, field)
+	case "duration":
+		return ec.fieldContext_OrderStage_duration(ctx, field)
+	case "nextIfItemsDone":
+		return ec.fieldContext_OrderStage_nextIfItemsDone(ctx, field)
+	case "description":
+		return ec.fieldContext_OrderStage_description(ctx, field)
+	case "color":
+		return ec.fieldContext_OrderStage_color(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OrderStage_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OrderStage_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_OrderStage_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStage", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderStageConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrderStageConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderStageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrderStageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrderStageEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrderStageEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrderStatus_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_OrderStatus_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_OrderStatus_name(ctx, field)
+	case "color":
+		return ec.fieldContext_OrderStatus_color(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OrderStatus_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OrderStatus_updatedAt(ctx, field)
+	case "attributes":
+		return ec.fieldContext_OrderStatus_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatusConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderStatusConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrderStatusConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderStatusConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrderStatusConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatusConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatusEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrderStatusEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrderStatusEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatusEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Product_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Product_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Source_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Source_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Source_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
+}
+
+func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_User_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_User_sourceId(ctx, field)
+	case "attributes":
+		return ec.fieldContext_User_attributes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {

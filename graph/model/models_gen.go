@@ -2,18 +2,485 @@
 
 package model
 
-// The answer of every delete<Type> mutation.
-type DeletePayload struct {
-	// Global ID of the deleted entity.
-	DeletedID string `json:"deletedId"`
+import (
+	"github.com/crmgateway/gateway/internal/domain"
+	"github.com/crmgateway/gateway/internal/scalar"
+)
+
+type CompanyBankDetailConnection struct {
+	Edges    []*CompanyBankDetailEdge    `json:"edges"`
+	Nodes    []*domain.CompanyBankDetail `json:"nodes"`
+	PageInfo *domain.PageInfo            `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
 }
 
-// Relay page information.
-type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+type CompanyBankDetailEdge struct {
+	Cursor string                    `json:"cursor"`
+	Node   *domain.CompanyBankDetail `json:"node"`
+}
+
+type CompanyConnection struct {
+	Edges    []*CompanyEdge    `json:"edges"`
+	Nodes    []*domain.Company `json:"nodes"`
+	PageInfo *domain.PageInfo  `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type CompanyEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *domain.Company `json:"node"`
+}
+
+// Filters of `GET /companies`, sent as `filter[...]`; several combine with AND.
+type CompanyFilter struct {
+	// Companies with this INN. (`filter[inn]`)
+	Inn *string `json:"inn,omitempty"`
+	// Companies with this KPP. (`filter[kpp]`)
+	Kpp *string `json:"kpp,omitempty"`
+	// Companies with this work phone. (`filter[work_phone]`)
+	WorkPhone *string `json:"workPhone,omitempty"`
+	// Companies with this main phone. (`filter[general_phone]`)
+	GeneralPhone *string `json:"generalPhone,omitempty"`
+	// Companies with this additional phone. (`filter[other_phone]`)
+	OtherPhone *string `json:"otherPhone,omitempty"`
+	// Companies where any phone field holds the value. (`filter[any_phone]`)
+	AnyPhone *string `json:"anyPhone,omitempty"`
+	// Companies with this e-mail. (`filter[email]`)
+	Email *string `json:"email,omitempty"`
+	// Companies with this additional e-mail. (`filter[other-email]`)
+	OtherEmail *string `json:"otherEmail,omitempty"`
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type CompanyStatusConnection struct {
+	Edges    []*CompanyStatusEdge    `json:"edges"`
+	Nodes    []*domain.CompanyStatus `json:"nodes"`
+	PageInfo *domain.PageInfo        `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type CompanyStatusEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *domain.CompanyStatus `json:"node"`
+}
+
+// Filters of `GET /company-statuses`, sent as `filter[...]`; several combine with AND.
+type CompanyStatusFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type CompanyTypeConnection struct {
+	Edges    []*CompanyTypeEdge    `json:"edges"`
+	Nodes    []*domain.CompanyType `json:"nodes"`
+	PageInfo *domain.PageInfo      `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type CompanyTypeEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *domain.CompanyType `json:"node"`
+}
+
+// Filters of `GET /company-types`, sent as `filter[...]`; several combine with AND.
+type CompanyTypeFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type ContactConnection struct {
+	Edges    []*ContactEdge    `json:"edges"`
+	Nodes    []*domain.Contact `json:"nodes"`
+	PageInfo *domain.PageInfo  `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type ContactEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *domain.Contact `json:"node"`
+}
+
+// Filters of `GET /contacts`, sent as `filter[...]`; several combine with AND.
+type ContactFilter struct {
+	// Contacts with this last name. (`filter[last-name]`)
+	LastName *string `json:"lastName,omitempty"`
+	// Contacts with this first name. (`filter[first-name]`)
+	FirstName *string `json:"firstName,omitempty"`
+	// Contacts with this middle name. (`filter[middle-name]`)
+	MiddleName *string `json:"middleName,omitempty"`
+	// Contacts with this work phone. (`filter[work_phone]`)
+	WorkPhone *string `json:"workPhone,omitempty"`
+	// Contacts with this mobile phone. (`filter[mobile_phone]`)
+	MobilePhone *string `json:"mobilePhone,omitempty"`
+	// Contacts with this additional phone. (`filter[other_phone]`)
+	OtherPhone *string `json:"otherPhone,omitempty"`
+	// Contacts where any phone field holds the value. (`filter[any_phone]`)
+	AnyPhone *string `json:"anyPhone,omitempty"`
+	// Contacts with this e-mail. (`filter[email]`)
+	Email *string `json:"email,omitempty"`
+	// Contacts with this additional e-mail. (`filter[other-email]`)
+	OtherEmail *string `json:"otherEmail,omitempty"`
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type ContactStatusConnection struct {
+	Edges    []*ContactStatusEdge    `json:"edges"`
+	Nodes    []*domain.ContactStatus `json:"nodes"`
+	PageInfo *domain.PageInfo        `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type ContactStatusEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *domain.ContactStatus `json:"node"`
+}
+
+// Filters of `GET /contact-statuses`, sent as `filter[...]`; several combine with AND.
+type ContactStatusFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type ContactTypeConnection struct {
+	Edges    []*ContactTypeEdge    `json:"edges"`
+	Nodes    []*domain.ContactType `json:"nodes"`
+	PageInfo *domain.PageInfo      `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type ContactTypeEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *domain.ContactType `json:"node"`
+}
+
+// Filters of `GET /contact-types`, sent as `filter[...]`; several combine with AND.
+type ContactTypeFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type ContractConnection struct {
+	Edges    []*ContractEdge    `json:"edges"`
+	Nodes    []*domain.Contract `json:"nodes"`
+	PageInfo *domain.PageInfo   `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type ContractEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *domain.Contract `json:"node"`
+}
+
+// Filters of `GET /contracts`, sent as `filter[...]`; several combine with AND.
+type ContractFilter struct {
+	// Contract with this number. (`filter[number]`)
+	Number *int `json:"number,omitempty"`
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+	// Moved to the trash at or after this time. (`filter[discarded-at-gte]`)
+	DiscardedAtGte *scalar.DateTime `json:"discardedAtGte,omitempty"`
+	// Moved to the trash at or before this time. (`filter[discarded-at-lte]`)
+	DiscardedAtLte *scalar.DateTime `json:"discardedAtLte,omitempty"`
+	// Contracts matching the saved table filter with this id. (`filter[table-state-id]`)
+	TableStateID *int `json:"tableStateId,omitempty"`
+	// Contracts matching a search query. (`filter[q]`)
+	Q *string `json:"q,omitempty"`
+	// Archived contracts (the docs' example value is 2). (`filter[archived]`)
+	Archived *int `json:"archived,omitempty"`
+	// Contracts in the trash (the docs' example value is 2). (`filter[discarded]`)
+	Discarded *int `json:"discarded,omitempty"`
+	// Current contracts (the docs' example value is 2). (`filter[actual]`)
+	Actual *int `json:"actual,omitempty"`
+}
+
+type DealConnection struct {
+	Edges    []*DealEdge      `json:"edges"`
+	Nodes    []*domain.Deal   `json:"nodes"`
+	PageInfo *domain.PageInfo `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type DealEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *domain.Deal `json:"node"`
+}
+
+// Filters of `GET /deals`, sent as `filter[...]`; several combine with AND.
+type DealFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type DealLossReasonConnection struct {
+	Edges    []*DealLossReasonEdge    `json:"edges"`
+	Nodes    []*domain.DealLossReason `json:"nodes"`
+	PageInfo *domain.PageInfo         `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type DealLossReasonEdge struct {
+	Cursor string                 `json:"cursor"`
+	Node   *domain.DealLossReason `json:"node"`
+}
+
+// Filters of `GET /deal-loss-reasons`, sent as `filter[...]`; several combine with AND.
+type DealLossReasonFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type DealStageCategoryConnection struct {
+	Edges    []*DealStageCategoryEdge    `json:"edges"`
+	Nodes    []*domain.DealStageCategory `json:"nodes"`
+	PageInfo *domain.PageInfo            `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type DealStageCategoryEdge struct {
+	Cursor string                    `json:"cursor"`
+	Node   *domain.DealStageCategory `json:"node"`
+}
+
+// Filters of `GET /deal-stage-categories`, sent as `filter[...]`; several combine with AND.
+type DealStageCategoryFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type DealStageConnection struct {
+	Edges    []*DealStageEdge    `json:"edges"`
+	Nodes    []*domain.DealStage `json:"nodes"`
+	PageInfo *domain.PageInfo    `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type DealStageEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *domain.DealStage `json:"node"`
+}
+
+// Filters of `GET /deal-stages`, sent as `filter[...]`; several combine with AND.
+type DealStageFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type DealStatusConnection struct {
+	Edges    []*DealStatusEdge    `json:"edges"`
+	Nodes    []*domain.DealStatus `json:"nodes"`
+	PageInfo *domain.PageInfo     `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type DealStatusEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *domain.DealStatus `json:"node"`
+}
+
+// Filters of `GET /deal-statuses`, sent as `filter[...]`; several combine with AND.
+type DealStatusFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type DiaryEventConnection struct {
+	Edges    []*DiaryEventEdge    `json:"edges"`
+	Nodes    []*domain.DiaryEvent `json:"nodes"`
+	PageInfo *domain.PageInfo     `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type DiaryEventEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *domain.DiaryEvent `json:"node"`
+}
+
+type OrderConnection struct {
+	Edges    []*OrderEdge     `json:"edges"`
+	Nodes    []*domain.Order  `json:"nodes"`
+	PageInfo *domain.PageInfo `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type OrderEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *domain.Order `json:"node"`
+}
+
+// Filters of `GET /orders`, sent as `filter[...]`; several combine with AND.
+type OrderFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type OrderLossReasonConnection struct {
+	Edges    []*OrderLossReasonEdge    `json:"edges"`
+	Nodes    []*domain.OrderLossReason `json:"nodes"`
+	PageInfo *domain.PageInfo          `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type OrderLossReasonEdge struct {
+	Cursor string                  `json:"cursor"`
+	Node   *domain.OrderLossReason `json:"node"`
+}
+
+// Filters of `GET /order-loss-reasons`, sent as `filter[...]`; several combine with AND.
+type OrderLossReasonFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type OrderStageConnection struct {
+	Edges    []*OrderStageEdge    `json:"edges"`
+	Nodes    []*domain.OrderStage `json:"nodes"`
+	PageInfo *domain.PageInfo     `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type OrderStageEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *domain.OrderStage `json:"node"`
+}
+
+// Filters of `GET /order-stages`, sent as `filter[...]`; several combine with AND.
+type OrderStageFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type OrderStatusConnection struct {
+	Edges    []*OrderStatusEdge    `json:"edges"`
+	Nodes    []*domain.OrderStatus `json:"nodes"`
+	PageInfo *domain.PageInfo      `json:"pageInfo"`
+	// SynergyCRM's `meta.record-count` (filters applied).
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type OrderStatusEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *domain.OrderStatus `json:"node"`
+}
+
+// Filters of `GET /order-statuses`, sent as `filter[...]`; several combine with AND.
+type OrderStatusFilter struct {
+	// Created at or after this time. (`filter[created-at-gte]`)
+	CreatedAtGte *scalar.DateTime `json:"createdAtGte,omitempty"`
+	// Created at or before this time. (`filter[created-at-lte]`)
+	CreatedAtLte *scalar.DateTime `json:"createdAtLte,omitempty"`
+	// Updated at or after this time. (`filter[updated-at-gte]`)
+	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
+	// Updated at or before this time. (`filter[updated-at-lte]`)
+	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
 type Query struct {

@@ -1,0 +1,506 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+	"github.com/vektah/gqlparser/v2/ast"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/domain"
+	"github.com/crmgateway/gateway/internal/globalid"
+	"github.com/crmgateway/gateway/internal/loaders"
+	"github.com/crmgateway/gateway/internal/scalar"
+	spec "github.com/crmgateway/gateway/internal/synergyspec"
+)
+
+// SynergyAPI is what the resolvers need from the SynergyCRM adapter.
+type SynergyAPI interface {
+	// List reads one page of a collection.
+	List(ctx context.Context, q domain.SynergyQuery) (*domain.SynergyDocument, error)
+	// Get reads one resource with the given relationship paths included.
+	Get(ctx context.Context, typ, id string, include []string) (*domain.SynergyDocument, error)
+	// Related reads the resources a relationship of one resource points to.
+	Related(ctx context.Context, typ, id, rel string) (*domain.SynergyDocument, error)
+}
+
+// maxIncludeDepth bounds nested include paths ("a.b.c"); deeper
+// relationships are served by the per-request loaders.
+const maxIncludeDepth = 3
+
+// fanOutLimit bounds concurrent upstream calls of one loader batch.
+const fanOutLimit = 8
+
+type synergyRelField struct {
+	Key     string
+	Targets []string // GraphQL type names
+}
+
+// --- filters ---
+
+// filterValue is one filter input field and its wire form.
+type filterValue struct {
+	Field string  // GraphQL input field
+	Param string  // sent as filter[Param]
+	Value *string // nil when the client did not set it
+}
+
+func filterString(v *string) *string { return v }
+
+func filterInt(v *int) *string {
+	if v == nil {
+		return nil
+	}
+	s := strconv.Itoa(*v)
+	return &s
+}
+
+// filterTime writes a DateTime bound in the documented filter format,
+// converted to the zone the upstream reads it in.
+func filterTime(v *scalar.DateTime) *string {
+	if v == nil {
+		return nil
+	}
+	s := v.In(spec.FilterZone).Format(spec.FilterTimeLayout)
+	return &s
+}
+
+func filterParams(fs []filterValue) map[string]string {
+	out := map[string]string{}
+	for _, f := range fs {
+		if f.Value != nil {
+			out[f.Param] = *f.Value
+		}
+	}
+	return out
+}
+
+// --- paging ---
+
+// synergyPage is one Relay window of a SynergyCRM collection.
+type synergyPage[T any] struct {
+	Items    []T
+	Cursors  []string
+	PageInfo domain.PageInfo
+	Total    *int
+}
+
+const cursorPrefix = "synergy:"
+
+// encodeCursor makes the opaque cursor of the record at offset.
+func encodeCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
+}
+
+func decodeCursor(c string) (int, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
+		return 0, fmt.Errorf("invalid cursor")
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(string(raw), cursorPrefix))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid cursor")
+	}
+	return n, nil
+}
+
+// pageWindow chooses how to serve records [offset, offset+n) with
+// page[number]/page[size]: the smallest page size ≤ 100 whose one page
+// holds the whole window, else two pages of size n. It returns the page size
+// and the 1-based page numbers to fetch.
+func pageWindow(offset, n int) (size int, pages []int) {
+	for s := n; s <= spec.MaxPageSize; s++ {
+		if offset/s == (offset+n-1)/s {
+			return s, []int{offset/s + 1}
+		}
+	}
+	return n, []int{offset/n + 1, offset/n + 2}
+}
+
+func pageArgs(first *int, after *string) (offset, n int, err error) {
+	n = spec.DefaultPageSize
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > spec.MaxPageSize {
+		return 0, 0, apierr.Invalid("first", "first must be between 0 and %d, got %d", spec.MaxPageSize, n)
+	}
+	if after != nil {
+		o, err := decodeCursor(*after)
+		if err != nil {
+			return 0, 0, apierr.Invalid("after", "after is not a cursor of this list")
+		}
+		offset = o + 1
+	}
+	return offset, n, nil
+}
+
+func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[T], error) {
+	if r.Synergy == nil {
+		return nil, apierr.Disabled(globalid.Synergy)
+	}
+	offset, n, err := pageArgs(first, after)
+	if err != nil {
+		return nil, err
+	}
+	include := connectionIncludes(ctx, synergyTypeNames[typ])
+	params := filterParams(filters)
+	size, pages := 1, []int{1}
+	if n > 0 {
+		size, pages = pageWindow(offset, n)
+	}
+	docs := make([]*domain.SynergyDocument, len(pages))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, p := range pages {
+		g.Go(func() error {
+			d, err := r.Synergy.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size, Filters: params, Include: include})
+			docs[i] = d
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	st := synergyStoreFor(ctx)
+	var all []domain.SynergyEntity
+	for _, d := range docs {
+		st.putAll(d.Data)
+		st.putAll(d.Included)
+		all = append(all, d.Data...)
+	}
+	out := &synergyPage[T]{Total: docs[0].RecordCount}
+	if n > 0 {
+		start := offset - (pages[0]-1)*size
+		for i := start; i < len(all) && len(out.Items) < n; i++ {
+			t, ok := all[i].(T)
+			if !ok {
+				return nil, &apierr.Error{Code: apierr.UpstreamError, Upstream: globalid.Synergy,
+					Message: fmt.Sprintf("SynergyCRM answered a %s list with a %s", typ, all[i].Record().Type)}
+			}
+			out.Items = append(out.Items, t)
+			out.Cursors = append(out.Cursors, encodeCursor(offset+len(out.Items)-1))
+		}
+	}
+	end := offset + len(out.Items)
+	if out.Total != nil {
+		out.PageInfo.HasNextPage = end < *out.Total
+	} else {
+		last := docs[len(docs)-1]
+		out.PageInfo.HasNextPage = len(last.Data) == size
+	}
+	out.PageInfo.HasPreviousPage = offset > 0
+	if len(out.Cursors) > 0 {
+		out.PageInfo.StartCursor = &out.Cursors[0]
+		out.PageInfo.EndCursor = &out.Cursors[len(out.Cursors)-1]
+	}
+	return out, nil
+}
+
+func synergyByID[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ, id string) (T, error) {
+	var zero T
+	if r.Synergy == nil {
+		return zero, apierr.Disabled(globalid.Synergy)
+	}
+	gid, err := globalid.DecodeAs(id, globalid.Synergy, typ)
+	if err != nil {
+		return zero, apierr.Invalid("id", "%v", err)
+	}
+	e, err := synergyFetch(ctx, r, domain.SynergyRef{Type: typ, ID: gid.Source}, synergyTypeNames[typ])
+	if err != nil {
+		return zero, err
+	}
+	t, ok := e.(T)
+	if !ok {
+		return zero, apierr.New(apierr.UpstreamError, "SynergyCRM answered with a %s", e.Record().Type)
+	}
+	return t, nil
+}
+
+// synergyFetch reads one resource for a field that returns it directly,
+// including the relationships the field's selection asks for.
+func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeName string) (domain.SynergyEntity, error) {
+	var include []string
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
+		include = planIncludes(ctx, fc.Field.Selections, typeName)
+	}
+	if len(include) == 0 {
+		return synergyLoad(ctx, r, ref)
+	}
+	doc, err := r.Synergy.Get(ctx, ref.Type, ref.ID, include)
+	if err != nil {
+		return nil, err
+	}
+	if len(doc.Data) != 1 {
+		return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered a read of one %s with %d resources", ref.Type, len(doc.Data))
+	}
+	st := synergyStoreFor(ctx)
+	st.putAll(doc.Data)
+	st.putAll(doc.Included)
+	return st.get(ref), nil
+}
+
+// --- include planning ---
+
+// connectionIncludes plans the include paths of a connection field from
+// its nodes { ... } and edges { node { ... } } selections.
+func connectionIncludes(ctx context.Context, typeName string) []string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return nil
+	}
+	opCtx := graphql.GetOperationContext(ctx)
+	var sets []ast.SelectionSet
+	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, nil) {
+		switch f.Name {
+		case "nodes":
+			sets = append(sets, f.Selections)
+		case "edges":
+			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
+				if e.Name == "node" {
+					sets = append(sets, e.Selections)
+				}
+			}
+		}
+	}
+	var all ast.SelectionSet
+	for _, s := range sets {
+		all = append(all, s...)
+	}
+	return planIncludes(ctx, all, typeName)
+}
+
+// planIncludes walks a selection set of typeName and returns every
+// relationship path it selects, nested up to maxIncludeDepth, sorted.
+func planIncludes(ctx context.Context, sel ast.SelectionSet, typeName string) []string {
+	out := map[string]struct{}{}
+	walkIncludes(graphql.GetOperationContext(ctx), sel, typeName, "", 0, out)
+	paths := make([]string, 0, len(out))
+	for p := range out {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+func walkIncludes(opCtx *graphql.OperationContext, sel ast.SelectionSet, typeName, prefix string, depth int, out map[string]struct{}) {
+	rels := synergyRelFields[typeName]
+	if len(rels) == 0 || len(sel) == 0 {
+		return
+	}
+	satisfies := []string{typeName, "Node"}
+	if typeName == "Company" || typeName == "Contact" {
+		satisfies = append(satisfies, "ContractParty")
+	}
+	for _, f := range graphql.CollectFields(opCtx, sel, satisfies) {
+		rf, ok := rels[f.Name]
+		if !ok {
+			continue
+		}
+		path := prefix + rf.Key
+		out[path] = struct{}{}
+		if depth+1 < maxIncludeDepth {
+			for _, t := range rf.Targets {
+				walkIncludes(opCtx, f.Selections, t, path+".", depth+1, out)
+			}
+		}
+	}
+}
+
+// --- per-request store and loaders ---
+
+// synergyStore holds every SynergyCRM resource this request has seen, so a
+// resource included by one request serves every resolver that needs it.
+type synergyStore struct {
+	mu sync.Mutex
+	m  map[domain.SynergyRef]domain.SynergyEntity
+}
+
+type synergyStoreKey struct{}
+
+func synergyStoreFor(ctx context.Context) *synergyStore {
+	return loaders.Get(ctx, synergyStoreKey{}, func() *synergyStore {
+		return &synergyStore{m: map[domain.SynergyRef]domain.SynergyEntity{}}
+	})
+}
+
+// put keeps the first copy of a resource and adds linkage that later
+// copies know, so no relationship the request has seen is forgotten.
+func (s *synergyStore) put(e domain.SynergyEntity) {
+	rec := e.Record()
+	ref := domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.m[ref]
+	if !ok {
+		s.m[ref] = e
+		return
+	}
+	o := old.Record()
+	for k, l := range rec.Links {
+		if _, known := o.Links[k]; !known {
+			if o.Links == nil {
+				o.Links = map[string]domain.SynergyLinkage{}
+			}
+			o.Links[k] = l
+		}
+	}
+}
+
+func (s *synergyStore) putAll(es []domain.SynergyEntity) {
+	for _, e := range es {
+		s.put(e)
+	}
+}
+
+func (s *synergyStore) get(ref domain.SynergyRef) domain.SynergyEntity {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[ref]
+}
+
+// forget drops a resource after the gateway wrote it.
+func (s *synergyStore) forget(ref domain.SynergyRef) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, ref)
+}
+
+type synergyEntityLoaderKey struct{}
+type synergyRelatedLoaderKey struct{}
+
+type relatedKey struct {
+	Type, ID, Rel string
+}
+
+// synergyLoad returns a resource from the request's store or, batched and
+// de-duplicated with every other load of this tick, from the upstream.
+func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domain.SynergyEntity, error) {
+	st := synergyStoreFor(ctx)
+	if e := st.get(ref); e != nil {
+		return e, nil
+	}
+	l := loaders.Get(ctx, synergyEntityLoaderKey{}, func() *dataloader.Loader[domain.SynergyRef, domain.SynergyEntity] {
+		return loaders.New(func(ctx context.Context, refs []domain.SynergyRef) []*dataloader.Result[domain.SynergyEntity] {
+			return loaders.FanOut(ctx, refs, fanOutLimit, func(ctx context.Context, ref domain.SynergyRef) (domain.SynergyEntity, error) {
+				if e := st.get(ref); e != nil {
+					return e, nil
+				}
+				doc, err := r.Synergy.Get(ctx, ref.Type, ref.ID, nil)
+				if err != nil {
+					return nil, err
+				}
+				if len(doc.Data) != 1 {
+					return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered a read of one %s with %d resources", ref.Type, len(doc.Data))
+				}
+				st.putAll(doc.Data)
+				st.putAll(doc.Included)
+				return st.get(ref), nil
+			})
+		})
+	})
+	return l.Load(ctx, ref)()
+}
+
+// synergyRelated reads a relationship whose linkage the request does not
+// know, through the related-resources endpoint, batched per tick.
+func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.SynergyEntity, error) {
+	st := synergyStoreFor(ctx)
+	l := loaders.Get(ctx, synergyRelatedLoaderKey{}, func() *dataloader.Loader[relatedKey, []domain.SynergyEntity] {
+		return loaders.New(func(ctx context.Context, keys []relatedKey) []*dataloader.Result[[]domain.SynergyEntity] {
+			return loaders.FanOut(ctx, keys, fanOutLimit, func(ctx context.Context, k relatedKey) ([]domain.SynergyEntity, error) {
+				doc, err := r.Synergy.Related(ctx, k.Type, k.ID, k.Rel)
+				if err != nil {
+					return nil, err
+				}
+				st.putAll(doc.Data)
+				st.putAll(doc.Included)
+				out := make([]domain.SynergyEntity, 0, len(doc.Data))
+				for _, e := range doc.Data {
+					rec := e.Record()
+					out = append(out, st.get(domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}))
+				}
+				return out, nil
+			})
+		})
+	})
+	return l.Load(ctx, key)()
+}
+
+// relationship resolves the targets of rel on obj: from the linkage the
+// request already has (included resources are in the store, so this costs
+// nothing), else from the related-resources endpoint.
+func relationship(ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) ([]domain.SynergyEntity, error) {
+	if r.Synergy == nil {
+		return nil, apierr.Disabled(globalid.Synergy)
+	}
+	rec := obj.Record()
+	link, known := rec.Links[rel]
+	if !known {
+		return synergyRelated(ctx, r, relatedKey{Type: rec.Type, ID: rec.SourceID, Rel: rel})
+	}
+	out := make([]domain.SynergyEntity, len(link.Refs))
+	errs := make([]error, len(link.Refs))
+	var wg sync.WaitGroup
+	for i, ref := range link.Refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = synergyLoad(ctx, r, ref)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func synergyToOne[T any](ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) (T, error) {
+	var zero T
+	es, err := relationship(ctx, r, obj, rel)
+	if err != nil || len(es) == 0 {
+		return zero, err
+	}
+	t, ok := es[0].(T)
+	if !ok {
+		return zero, apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel, es[0].Record().Type)
+	}
+	return t, nil
+}
+
+func synergyToMany[T any](ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) ([]T, error) {
+	es, err := relationship(ctx, r, obj, rel)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(es))
+	for _, e := range es {
+		t, ok := e.(T)
+		if !ok {
+			return nil, apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel, e.Record().Type)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// synergyNodes resolves node(id:) for SynergyCRM IDs.
+type synergyNodes struct{ r *Resolver }
+
+func (s synergyNodes) Node(ctx context.Context, id globalid.ID) (domain.Node, error) {
+	name, ok := synergyTypeNames[id.Type]
+	if !ok {
+		return nil, apierr.Invalid("id", "the ID names an unknown SynergyCRM type")
+	}
+	return synergyFetch(ctx, s.r, domain.SynergyRef{Type: id.Type, ID: id.Source}, name)
+}
