@@ -90,7 +90,7 @@ type Contact struct {
 	OtherEmail        *string          `json:"other-email,omitempty"`
 	Website           *string          `json:"website,omitempty"`
 	Customs           scalar.JSON      `json:"customs,omitempty"`
-	aliasCustoms0     scalar.JSON      `json:"custom,omitempty"`
+	AliasCustoms0     scalar.JSON      `json:"custom,omitempty"` // documented alternative wire name
 	CreatedAt         *scalar.DateTime `json:"created-at,omitempty"`
 	UpdatedAt         *scalar.DateTime `json:"updated-at,omitempty"`
 	ArchivedAt        *scalar.DateTime `json:"archived-at,omitempty"`
@@ -124,7 +124,7 @@ type Contact struct {
 
 func (x *Contact) applyAliases() {
 	if x.Customs == nil {
-		x.Customs = x.aliasCustoms0
+		x.Customs = x.AliasCustoms0
 	}
 }
 
@@ -157,10 +157,10 @@ type Contract struct {
 	Name                  *string          `json:"name,omitempty"`
 	Number                *int             `json:"number,omitempty"`
 	CustomNumber          *string          `json:"custom-number,omitempty"`
-	aliasCustomNumber0    *string          `json:"custom_number,omitempty"`
+	AliasCustomNumber0    *string          `json:"custom_number,omitempty"` // documented alternative wire name
 	Date                  *scalar.Date     `json:"date,omitempty"`
 	Customs               scalar.JSON      `json:"customs,omitempty"`
-	aliasCustoms0         scalar.JSON      `json:"custom,omitempty"`
+	AliasCustoms0         scalar.JSON      `json:"custom,omitempty"` // documented alternative wire name
 	ArchivedAt            *scalar.DateTime `json:"archived-at,omitempty"`
 	PreviousResponsibleId *int             `json:"previous-responsible-id,omitempty"`
 	CreatedAt             *scalar.DateTime `json:"created-at,omitempty"`
@@ -170,10 +170,10 @@ type Contract struct {
 
 func (x *Contract) applyAliases() {
 	if x.CustomNumber == nil {
-		x.CustomNumber = x.aliasCustomNumber0
+		x.CustomNumber = x.AliasCustomNumber0
 	}
 	if x.Customs == nil {
-		x.Customs = x.aliasCustoms0
+		x.Customs = x.AliasCustoms0
 	}
 }
 
@@ -198,7 +198,7 @@ type Company struct {
 	Address           *string          `json:"address,omitempty"`
 	ZipCode           *string          `json:"zip-code,omitempty"`
 	Customs           scalar.JSON      `json:"customs,omitempty"`
-	aliasCustoms0     scalar.JSON      `json:"custom,omitempty"`
+	AliasCustoms0     scalar.JSON      `json:"custom,omitempty"` // documented alternative wire name
 	CreatedAt         *scalar.DateTime `json:"created-at,omitempty"`
 	UpdatedAt         *scalar.DateTime `json:"updated-at,omitempty"`
 	ArchivedAt        *scalar.DateTime `json:"archived-at,omitempty"`
@@ -241,7 +241,7 @@ type Company struct {
 
 func (x *Company) applyAliases() {
 	if x.Customs == nil {
-		x.Customs = x.aliasCustoms0
+		x.Customs = x.AliasCustoms0
 	}
 }
 
@@ -296,7 +296,7 @@ type Deal struct {
 	PlannedAt     *scalar.Date     `json:"planned-at,omitempty"`
 	FinishedAt    *scalar.Date     `json:"finished-at,omitempty"`
 	Customs       scalar.JSON      `json:"customs,omitempty"`
-	aliasCustoms0 scalar.JSON      `json:"custom,omitempty"`
+	AliasCustoms0 scalar.JSON      `json:"custom,omitempty"` // documented alternative wire name
 	CreatedAt     *scalar.DateTime `json:"created-at,omitempty"`
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 	ArchivedAt    *scalar.DateTime `json:"archived-at,omitempty"`
@@ -304,7 +304,7 @@ type Deal struct {
 
 func (x *Deal) applyAliases() {
 	if x.Customs == nil {
-		x.Customs = x.aliasCustoms0
+		x.Customs = x.AliasCustoms0
 	}
 }
 
@@ -372,7 +372,7 @@ type Order struct {
 	Amount        *scalar.Decimal  `json:"amount,omitempty"`
 	Number        *int             `json:"number,omitempty"`
 	Customs       scalar.JSON      `json:"customs,omitempty"`
-	aliasCustoms0 scalar.JSON      `json:"custom,omitempty"`
+	AliasCustoms0 scalar.JSON      `json:"custom,omitempty"` // documented alternative wire name
 	CreatedAt     *scalar.DateTime `json:"created-at,omitempty"`
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 	ArchivedAt    *scalar.DateTime `json:"archived-at,omitempty"`
@@ -380,7 +380,7 @@ type Order struct {
 
 func (x *Order) applyAliases() {
 	if x.Customs == nil {
-		x.Customs = x.aliasCustoms0
+		x.Customs = x.AliasCustoms0
 	}
 }
 

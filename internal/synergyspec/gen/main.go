@@ -256,7 +256,7 @@ func domainGo() string {
 		for _, a := range r.Attrs {
 			fmt.Fprintf(&b, "\t%s %s `json:%q`\n", goField(a.Name), goType(a), a.Name+",omitempty")
 			for i, al := range a.Aliases {
-				fmt.Fprintf(&b, "\talias%s%d %s `json:%q`\n", goField(a.Name), i, goType(a), al+",omitempty")
+				fmt.Fprintf(&b, "\tAlias%s%d %s `json:%q` // documented alternative wire name\n", goField(a.Name), i, goType(a), al+",omitempty")
 			}
 		}
 		b.WriteString("}\n\n")
@@ -264,7 +264,7 @@ func domainGo() string {
 		for _, a := range r.Attrs {
 			for i := range a.Aliases {
 				f := goField(a.Name)
-				fmt.Fprintf(&b, "\tif x.%s == nil {\n\t\tx.%s = x.alias%s%d\n\t}\n", f, f, f, i)
+				fmt.Fprintf(&b, "\tif x.%s == nil {\n\t\tx.%s = x.Alias%s%d\n\t}\n", f, f, f, i)
 			}
 		}
 		b.WriteString("}\n\n")
