@@ -44,3 +44,8 @@ func (r *Resolver) nodeSource(backend string) NodeSource {
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }
+
+// Mutation returns the root mutation resolver.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
+type mutationResolver struct{ *Resolver }

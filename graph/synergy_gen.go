@@ -813,6 +813,891 @@ func (r *diaryEventResolver) Company(ctx context.Context, obj *domain.DiaryEvent
 	return synergyToOne[*domain.Company](ctx, r.Resolver, obj, "company")
 }
 
+func (r *mutationResolver) CreateContact(ctx context.Context, input model.CreateContactInput) (*model.ContactPayload, error) {
+	w := newSynergyInput("contacts", "")
+	setAttr(w, "first-name", input.FirstName)
+	setAttr(w, "last-name", input.LastName)
+	setAttr(w, "middle-name", input.MiddleName)
+	setAttr(w, "description", input.Description)
+	setAttr(w, "general-phone", input.GeneralPhone)
+	setAttr(w, "mobile-phone", input.MobilePhone)
+	setAttr(w, "work-phone", input.WorkPhone)
+	setAttr(w, "work-phone-postfix", input.WorkPhonePostfix)
+	setAttr(w, "other-phone", input.OtherPhone)
+	setAttr(w, "other-phone-postfix", input.OtherPhonePostfix)
+	setAttr(w, "fax", input.Fax)
+	setAttr(w, "email", input.Email)
+	setAttr(w, "other-email", input.OtherEmail)
+	setAttr(w, "website", input.Website)
+	setAttr(w, "customs", input.Customs)
+	setAttr(w, "created-at", input.CreatedAt)
+	setAttr(w, "archived-at", input.ArchivedAt)
+	setAttr(w, "work-country", input.WorkCountry)
+	setAttr(w, "work-region", input.WorkRegion)
+	setAttr(w, "work-city", input.WorkCity)
+	setAttr(w, "work-zipcode", input.WorkZipcode)
+	setAttr(w, "work-street", input.WorkStreet)
+	setAttr(w, "work-building", input.WorkBuilding)
+	setAttr(w, "work-housing", input.WorkHousing)
+	setAttr(w, "work-apartment", input.WorkApartment)
+	setAttr(w, "home-country", input.HomeCountry)
+	setAttr(w, "home-region", input.HomeRegion)
+	setAttr(w, "home-city", input.HomeCity)
+	setAttr(w, "home-zipcode", input.HomeZipcode)
+	setAttr(w, "home-street", input.HomeStreet)
+	setAttr(w, "home-building", input.HomeBuilding)
+	setAttr(w, "home-housing", input.HomeHousing)
+	setAttr(w, "home-apartment", input.HomeApartment)
+	setAttr(w, "vkontakte", input.Vkontakte)
+	setAttr(w, "facebook", input.Facebook)
+	setAttr(w, "linkedin", input.Linkedin)
+	setAttr(w, "odnoklassniki", input.Odnoklassniki)
+	setAttr(w, "instagram", input.Instagram)
+	setAttr(w, "twitter", input.Twitter)
+	setAttr(w, "whatsapp", input.Whatsapp)
+	setAttr(w, "viber", input.Viber)
+	setAttr(w, "telegram", input.Telegram)
+	setAttr(w, "skype", input.Skype)
+	relOne(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOne(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOne(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relMany(w, "companies", "input.companyIds", []string{"companies"}, input.CompanyIds)
+	relOne(w, "status", "input.statusId", []string{"contact-statuses"}, input.StatusID)
+	relOne(w, "contact-type", "input.contactTypeId", []string{"contact-types"}, input.ContactTypeID)
+	relMany(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relMany(w, "orders", "input.orderIds", []string{"orders"}, input.OrderIds)
+	relMany(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relMany(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	relMany(w, "tasks", "input.taskIds", []string{"diary-tasks"}, input.TaskIds)
+	relMany(w, "events", "input.eventIds", []string{"diary-events"}, input.EventIds)
+	e, err := synergyCreate[*domain.Contact](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactPayload{Contact: e}, nil
+}
+
+func (r *mutationResolver) UpdateContact(ctx context.Context, id string, input model.UpdateContactInput) (*model.ContactPayload, error) {
+	w := newSynergyInput("contacts", id)
+	requireOmit(w, "input.firstName", input.FirstName)
+	setOmit(w, "first-name", input.FirstName)
+	requireOmit(w, "input.lastName", input.LastName)
+	setOmit(w, "last-name", input.LastName)
+	setOmit(w, "middle-name", input.MiddleName)
+	setOmit(w, "description", input.Description)
+	setOmit(w, "general-phone", input.GeneralPhone)
+	setOmit(w, "mobile-phone", input.MobilePhone)
+	setOmit(w, "work-phone", input.WorkPhone)
+	setOmit(w, "work-phone-postfix", input.WorkPhonePostfix)
+	setOmit(w, "other-phone", input.OtherPhone)
+	setOmit(w, "other-phone-postfix", input.OtherPhonePostfix)
+	setOmit(w, "fax", input.Fax)
+	setOmit(w, "email", input.Email)
+	setOmit(w, "other-email", input.OtherEmail)
+	setOmit(w, "website", input.Website)
+	setOmit(w, "customs", input.Customs)
+	setOmit(w, "created-at", input.CreatedAt)
+	setOmit(w, "archived-at", input.ArchivedAt)
+	setOmit(w, "work-country", input.WorkCountry)
+	setOmit(w, "work-region", input.WorkRegion)
+	setOmit(w, "work-city", input.WorkCity)
+	setOmit(w, "work-zipcode", input.WorkZipcode)
+	setOmit(w, "work-street", input.WorkStreet)
+	setOmit(w, "work-building", input.WorkBuilding)
+	setOmit(w, "work-housing", input.WorkHousing)
+	setOmit(w, "work-apartment", input.WorkApartment)
+	setOmit(w, "home-country", input.HomeCountry)
+	setOmit(w, "home-region", input.HomeRegion)
+	setOmit(w, "home-city", input.HomeCity)
+	setOmit(w, "home-zipcode", input.HomeZipcode)
+	setOmit(w, "home-street", input.HomeStreet)
+	setOmit(w, "home-building", input.HomeBuilding)
+	setOmit(w, "home-housing", input.HomeHousing)
+	setOmit(w, "home-apartment", input.HomeApartment)
+	setOmit(w, "vkontakte", input.Vkontakte)
+	setOmit(w, "facebook", input.Facebook)
+	setOmit(w, "linkedin", input.Linkedin)
+	setOmit(w, "odnoklassniki", input.Odnoklassniki)
+	setOmit(w, "instagram", input.Instagram)
+	setOmit(w, "twitter", input.Twitter)
+	setOmit(w, "whatsapp", input.Whatsapp)
+	setOmit(w, "viber", input.Viber)
+	setOmit(w, "telegram", input.Telegram)
+	setOmit(w, "skype", input.Skype)
+	relOneOmit(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOneOmit(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOneOmit(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relManyOmit(w, "companies", "input.companyIds", []string{"companies"}, input.CompanyIds)
+	relOneOmit(w, "status", "input.statusId", []string{"contact-statuses"}, input.StatusID)
+	relOneOmit(w, "contact-type", "input.contactTypeId", []string{"contact-types"}, input.ContactTypeID)
+	relManyOmit(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relManyOmit(w, "orders", "input.orderIds", []string{"orders"}, input.OrderIds)
+	relManyOmit(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relManyOmit(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	relManyOmit(w, "tasks", "input.taskIds", []string{"diary-tasks"}, input.TaskIds)
+	relManyOmit(w, "events", "input.eventIds", []string{"diary-events"}, input.EventIds)
+	e, err := synergyUpdate[*domain.Contact](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactPayload{Contact: e}, nil
+}
+
+func (r *mutationResolver) DeleteContact(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "contacts", id)
+}
+
+func (r *mutationResolver) CreateContactStatus(ctx context.Context, input model.CreateContactStatusInput) (*model.ContactStatusPayload, error) {
+	w := newSynergyInput("contact-statuses", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "color", input.Color)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.ContactStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactStatusPayload{ContactStatus: e}, nil
+}
+
+func (r *mutationResolver) UpdateContactStatus(ctx context.Context, id string, input model.UpdateContactStatusInput) (*model.ContactStatusPayload, error) {
+	w := newSynergyInput("contact-statuses", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "color", input.Color)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.ContactStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactStatusPayload{ContactStatus: e}, nil
+}
+
+func (r *mutationResolver) DeleteContactStatus(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "contact-statuses", id)
+}
+
+func (r *mutationResolver) CreateContactType(ctx context.Context, input model.CreateContactTypeInput) (*model.ContactTypePayload, error) {
+	w := newSynergyInput("contact-types", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.ContactType](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactTypePayload{ContactType: e}, nil
+}
+
+func (r *mutationResolver) UpdateContactType(ctx context.Context, id string, input model.UpdateContactTypeInput) (*model.ContactTypePayload, error) {
+	w := newSynergyInput("contact-types", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.ContactType](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactTypePayload{ContactType: e}, nil
+}
+
+func (r *mutationResolver) DeleteContactType(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "contact-types", id)
+}
+
+func (r *mutationResolver) CreateContract(ctx context.Context, input model.CreateContractInput) (*model.ContractPayload, error) {
+	w := newSynergyInput("contracts", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "number", input.Number)
+	setAttr(w, "custom-number", input.CustomNumber)
+	setAttr(w, "date", input.Date)
+	setAttr(w, "customs", input.Customs)
+	setAttr(w, "archived-at", input.ArchivedAt)
+	setAttr(w, "created-at", input.CreatedAt)
+	relOne(w, "first-party", "input.firstPartyId", []string{"companies", "contacts"}, input.FirstPartyID)
+	relOne(w, "second-party", "input.secondPartyId", []string{"companies", "contacts"}, input.SecondPartyID)
+	relOne(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relMany(w, "companies", "input.companyIds", []string{"companies"}, input.CompanyIds)
+	relMany(w, "contacts", "input.contactIds", []string{"contacts"}, input.ContactIds)
+	relMany(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relMany(w, "orders", "input.orderIds", []string{"orders"}, input.OrderIds)
+	relMany(w, "estate-properties", "input.estatePropertyIds", []string{"estate-properties"}, input.EstatePropertyIds)
+	e, err := synergyCreate[*domain.Contract](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContractPayload{Contract: e}, nil
+}
+
+func (r *mutationResolver) UpdateContract(ctx context.Context, id string, input model.UpdateContractInput) (*model.ContractPayload, error) {
+	w := newSynergyInput("contracts", id)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "number", input.Number)
+	setOmit(w, "custom-number", input.CustomNumber)
+	setOmit(w, "date", input.Date)
+	setOmit(w, "customs", input.Customs)
+	setOmit(w, "archived-at", input.ArchivedAt)
+	setOmit(w, "created-at", input.CreatedAt)
+	relOneOmit(w, "first-party", "input.firstPartyId", []string{"companies", "contacts"}, input.FirstPartyID)
+	relOneOmit(w, "second-party", "input.secondPartyId", []string{"companies", "contacts"}, input.SecondPartyID)
+	relOneOmit(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relManyOmit(w, "companies", "input.companyIds", []string{"companies"}, input.CompanyIds)
+	relManyOmit(w, "contacts", "input.contactIds", []string{"contacts"}, input.ContactIds)
+	relManyOmit(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relManyOmit(w, "orders", "input.orderIds", []string{"orders"}, input.OrderIds)
+	relManyOmit(w, "estate-properties", "input.estatePropertyIds", []string{"estate-properties"}, input.EstatePropertyIds)
+	e, err := synergyUpdate[*domain.Contract](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContractPayload{Contract: e}, nil
+}
+
+func (r *mutationResolver) DeleteContract(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "contracts", id)
+}
+
+func (r *mutationResolver) CreateCompany(ctx context.Context, input model.CreateCompanyInput) (*model.CompanyPayload, error) {
+	w := newSynergyInput("companies", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "description", input.Description)
+	setAttr(w, "general-phone", input.GeneralPhone)
+	setAttr(w, "mobile-phone", input.MobilePhone)
+	setAttr(w, "work-phone", input.WorkPhone)
+	setAttr(w, "work-phone-postfix", input.WorkPhonePostfix)
+	setAttr(w, "other-phone", input.OtherPhone)
+	setAttr(w, "other-phone-postfix", input.OtherPhonePostfix)
+	setAttr(w, "fax", input.Fax)
+	setAttr(w, "email", input.Email)
+	setAttr(w, "other-email", input.OtherEmail)
+	setAttr(w, "website", input.Website)
+	setAttr(w, "country", input.Country)
+	setAttr(w, "region", input.Region)
+	setAttr(w, "city", input.City)
+	setAttr(w, "address", input.Address)
+	setAttr(w, "zip-code", input.ZipCode)
+	setAttr(w, "customs", input.Customs)
+	setAttr(w, "created-at", input.CreatedAt)
+	setAttr(w, "archived-at", input.ArchivedAt)
+	setAttr(w, "actual-country", input.ActualCountry)
+	setAttr(w, "actual-region", input.ActualRegion)
+	setAttr(w, "actual-city", input.ActualCity)
+	setAttr(w, "actual-zip-code", input.ActualZipCode)
+	setAttr(w, "actual-street", input.ActualStreet)
+	setAttr(w, "actual-house", input.ActualHouse)
+	setAttr(w, "actual-build", input.ActualBuild)
+	setAttr(w, "actual-office", input.ActualOffice)
+	setAttr(w, "juristic-country", input.JuristicCountry)
+	setAttr(w, "juristic-region", input.JuristicRegion)
+	setAttr(w, "juristic-city", input.JuristicCity)
+	setAttr(w, "juristic-zip-code", input.JuristicZipCode)
+	setAttr(w, "juristic-street", input.JuristicStreet)
+	setAttr(w, "juristic-house", input.JuristicHouse)
+	setAttr(w, "juristic-build", input.JuristicBuild)
+	setAttr(w, "juristic-office", input.JuristicOffice)
+	setAttr(w, "mailing-country", input.MailingCountry)
+	setAttr(w, "mailing-region", input.MailingRegion)
+	setAttr(w, "mailing-city", input.MailingCity)
+	setAttr(w, "mailing-zip-code", input.MailingZipCode)
+	setAttr(w, "mailing-street", input.MailingStreet)
+	setAttr(w, "mailing-house", input.MailingHouse)
+	setAttr(w, "mailing-build", input.MailingBuild)
+	setAttr(w, "mailing-office", input.MailingOffice)
+	setAttr(w, "full-name", input.FullName)
+	setAttr(w, "short-name", input.ShortName)
+	setAttr(w, "inn", input.Inn)
+	setAttr(w, "ogrn", input.Ogrn)
+	setAttr(w, "kpp", input.Kpp)
+	setAttr(w, "okved", input.Okved)
+	setAttr(w, "director", input.Director)
+	setAttr(w, "accountant", input.Accountant)
+	setAttr(w, "lawfulness-base", input.LawfulnessBase)
+	setAttr(w, "manager-name", input.ManagerName)
+	setAttr(w, "manager-position", input.ManagerPosition)
+	relOne(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOne(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOne(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relMany(w, "contacts", "input.contactIds", []string{"contacts"}, input.ContactIds)
+	relOne(w, "status", "input.statusId", []string{"company-statuses"}, input.StatusID)
+	relOne(w, "company-type", "input.companyTypeId", []string{"company-types"}, input.CompanyTypeID)
+	relMany(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relMany(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relMany(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	relMany(w, "tasks", "input.taskIds", []string{"diary-tasks"}, input.TaskIds)
+	relMany(w, "events", "input.eventIds", []string{"diary-events"}, input.EventIds)
+	relMany(w, "bank-details", "input.bankDetailIds", []string{"company-bank-details"}, input.BankDetailIds)
+	e, err := synergyCreate[*domain.Company](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyPayload{Company: e}, nil
+}
+
+func (r *mutationResolver) UpdateCompany(ctx context.Context, id string, input model.UpdateCompanyInput) (*model.CompanyPayload, error) {
+	w := newSynergyInput("companies", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "description", input.Description)
+	setOmit(w, "general-phone", input.GeneralPhone)
+	setOmit(w, "mobile-phone", input.MobilePhone)
+	setOmit(w, "work-phone", input.WorkPhone)
+	setOmit(w, "work-phone-postfix", input.WorkPhonePostfix)
+	setOmit(w, "other-phone", input.OtherPhone)
+	setOmit(w, "other-phone-postfix", input.OtherPhonePostfix)
+	setOmit(w, "fax", input.Fax)
+	setOmit(w, "email", input.Email)
+	setOmit(w, "other-email", input.OtherEmail)
+	setOmit(w, "website", input.Website)
+	setOmit(w, "country", input.Country)
+	setOmit(w, "region", input.Region)
+	setOmit(w, "city", input.City)
+	setOmit(w, "address", input.Address)
+	setOmit(w, "zip-code", input.ZipCode)
+	setOmit(w, "customs", input.Customs)
+	setOmit(w, "created-at", input.CreatedAt)
+	setOmit(w, "archived-at", input.ArchivedAt)
+	setOmit(w, "actual-country", input.ActualCountry)
+	setOmit(w, "actual-region", input.ActualRegion)
+	setOmit(w, "actual-city", input.ActualCity)
+	setOmit(w, "actual-zip-code", input.ActualZipCode)
+	setOmit(w, "actual-street", input.ActualStreet)
+	setOmit(w, "actual-house", input.ActualHouse)
+	setOmit(w, "actual-build", input.ActualBuild)
+	setOmit(w, "actual-office", input.ActualOffice)
+	setOmit(w, "juristic-country", input.JuristicCountry)
+	setOmit(w, "juristic-region", input.JuristicRegion)
+	setOmit(w, "juristic-city", input.JuristicCity)
+	setOmit(w, "juristic-zip-code", input.JuristicZipCode)
+	setOmit(w, "juristic-street", input.JuristicStreet)
+	setOmit(w, "juristic-house", input.JuristicHouse)
+	setOmit(w, "juristic-build", input.JuristicBuild)
+	setOmit(w, "juristic-office", input.JuristicOffice)
+	setOmit(w, "mailing-country", input.MailingCountry)
+	setOmit(w, "mailing-region", input.MailingRegion)
+	setOmit(w, "mailing-city", input.MailingCity)
+	setOmit(w, "mailing-zip-code", input.MailingZipCode)
+	setOmit(w, "mailing-street", input.MailingStreet)
+	setOmit(w, "mailing-house", input.MailingHouse)
+	setOmit(w, "mailing-build", input.MailingBuild)
+	setOmit(w, "mailing-office", input.MailingOffice)
+	setOmit(w, "full-name", input.FullName)
+	setOmit(w, "short-name", input.ShortName)
+	setOmit(w, "inn", input.Inn)
+	setOmit(w, "ogrn", input.Ogrn)
+	setOmit(w, "kpp", input.Kpp)
+	setOmit(w, "okved", input.Okved)
+	setOmit(w, "director", input.Director)
+	setOmit(w, "accountant", input.Accountant)
+	setOmit(w, "lawfulness-base", input.LawfulnessBase)
+	setOmit(w, "manager-name", input.ManagerName)
+	setOmit(w, "manager-position", input.ManagerPosition)
+	relOneOmit(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOneOmit(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOneOmit(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relManyOmit(w, "contacts", "input.contactIds", []string{"contacts"}, input.ContactIds)
+	relOneOmit(w, "status", "input.statusId", []string{"company-statuses"}, input.StatusID)
+	relOneOmit(w, "company-type", "input.companyTypeId", []string{"company-types"}, input.CompanyTypeID)
+	relManyOmit(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relManyOmit(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relManyOmit(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	relManyOmit(w, "tasks", "input.taskIds", []string{"diary-tasks"}, input.TaskIds)
+	relManyOmit(w, "events", "input.eventIds", []string{"diary-events"}, input.EventIds)
+	relManyOmit(w, "bank-details", "input.bankDetailIds", []string{"company-bank-details"}, input.BankDetailIds)
+	e, err := synergyUpdate[*domain.Company](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyPayload{Company: e}, nil
+}
+
+func (r *mutationResolver) DeleteCompany(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "companies", id)
+}
+
+func (r *mutationResolver) CreateCompanyBankDetail(ctx context.Context, input model.CreateCompanyBankDetailInput) (*model.CompanyBankDetailPayload, error) {
+	w := newSynergyInput("company-bank-details", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "bank-name", input.BankName)
+	setAttr(w, "bik", input.Bik)
+	setAttr(w, "corr-number", input.CorrNumber)
+	setAttr(w, "number", input.Number)
+	setAttr(w, "is-default", input.IsDefault)
+	setAttr(w, "created-at", input.CreatedAt)
+	relOne(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	e, err := synergyCreate[*domain.CompanyBankDetail](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyBankDetailPayload{CompanyBankDetail: e}, nil
+}
+
+func (r *mutationResolver) UpdateCompanyBankDetail(ctx context.Context, id string, input model.UpdateCompanyBankDetailInput) (*model.CompanyBankDetailPayload, error) {
+	w := newSynergyInput("company-bank-details", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "bank-name", input.BankName)
+	setOmit(w, "bik", input.Bik)
+	setOmit(w, "corr-number", input.CorrNumber)
+	setOmit(w, "number", input.Number)
+	setOmit(w, "is-default", input.IsDefault)
+	setOmit(w, "created-at", input.CreatedAt)
+	relOneOmit(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	e, err := synergyUpdate[*domain.CompanyBankDetail](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyBankDetailPayload{CompanyBankDetail: e}, nil
+}
+
+func (r *mutationResolver) DeleteCompanyBankDetail(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "company-bank-details", id)
+}
+
+func (r *mutationResolver) CreateCompanyStatus(ctx context.Context, input model.CreateCompanyStatusInput) (*model.CompanyStatusPayload, error) {
+	w := newSynergyInput("company-statuses", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "color", input.Color)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.CompanyStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyStatusPayload{CompanyStatus: e}, nil
+}
+
+func (r *mutationResolver) UpdateCompanyStatus(ctx context.Context, id string, input model.UpdateCompanyStatusInput) (*model.CompanyStatusPayload, error) {
+	w := newSynergyInput("company-statuses", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "color", input.Color)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.CompanyStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyStatusPayload{CompanyStatus: e}, nil
+}
+
+func (r *mutationResolver) DeleteCompanyStatus(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "company-statuses", id)
+}
+
+func (r *mutationResolver) CreateCompanyType(ctx context.Context, input model.CreateCompanyTypeInput) (*model.CompanyTypePayload, error) {
+	w := newSynergyInput("company-types", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.CompanyType](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyTypePayload{CompanyType: e}, nil
+}
+
+func (r *mutationResolver) UpdateCompanyType(ctx context.Context, id string, input model.UpdateCompanyTypeInput) (*model.CompanyTypePayload, error) {
+	w := newSynergyInput("company-types", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.CompanyType](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyTypePayload{CompanyType: e}, nil
+}
+
+func (r *mutationResolver) DeleteCompanyType(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "company-types", id)
+}
+
+func (r *mutationResolver) CreateDeal(ctx context.Context, input model.CreateDealInput) (*model.DealPayload, error) {
+	w := newSynergyInput("deals", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "description", input.Description)
+	setAttr(w, "amount", input.Amount)
+	setAttr(w, "cost", input.Cost)
+	setAttr(w, "number", input.Number)
+	setAttr(w, "planned-at", input.PlannedAt)
+	setAttr(w, "finished-at", input.FinishedAt)
+	setAttr(w, "customs", input.Customs)
+	setAttr(w, "created-at", input.CreatedAt)
+	setAttr(w, "archived-at", input.ArchivedAt)
+	relOne(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOne(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOne(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	relOne(w, "contact", "input.contactId", []string{"contacts"}, input.ContactID)
+	relOne(w, "stage", "input.stageId", []string{"deal-stages"}, input.StageID)
+	relOne(w, "stage-category", "input.stageCategoryId", []string{"deal-stage-categories"}, input.StageCategoryID)
+	relOne(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relOne(w, "status", "input.statusId", []string{"deal-statuses"}, input.StatusID)
+	relOne(w, "loss-reason", "input.lossReasonId", []string{"deal-loss-reasons"}, input.LossReasonID)
+	relOne(w, "loss-competitor", "input.lossCompetitorId", []string{"competitors"}, input.LossCompetitorID)
+	relOne(w, "area", "input.areaId", []string{"areas"}, input.AreaID)
+	relMany(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relMany(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relMany(w, "orders", "input.orderIds", []string{"orders"}, input.OrderIds)
+	relMany(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	e, err := synergyCreate[*domain.Deal](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealPayload{Deal: e}, nil
+}
+
+func (r *mutationResolver) UpdateDeal(ctx context.Context, id string, input model.UpdateDealInput) (*model.DealPayload, error) {
+	w := newSynergyInput("deals", id)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "description", input.Description)
+	setOmit(w, "amount", input.Amount)
+	setOmit(w, "cost", input.Cost)
+	setOmit(w, "number", input.Number)
+	setOmit(w, "planned-at", input.PlannedAt)
+	setOmit(w, "finished-at", input.FinishedAt)
+	setOmit(w, "customs", input.Customs)
+	setOmit(w, "created-at", input.CreatedAt)
+	setOmit(w, "archived-at", input.ArchivedAt)
+	relOneOmit(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOneOmit(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOneOmit(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	relOneOmit(w, "contact", "input.contactId", []string{"contacts"}, input.ContactID)
+	relOneOmit(w, "stage", "input.stageId", []string{"deal-stages"}, input.StageID)
+	relOneOmit(w, "stage-category", "input.stageCategoryId", []string{"deal-stage-categories"}, input.StageCategoryID)
+	relOneOmit(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relOneOmit(w, "status", "input.statusId", []string{"deal-statuses"}, input.StatusID)
+	relOneOmit(w, "loss-reason", "input.lossReasonId", []string{"deal-loss-reasons"}, input.LossReasonID)
+	relOneOmit(w, "loss-competitor", "input.lossCompetitorId", []string{"competitors"}, input.LossCompetitorID)
+	relOneOmit(w, "area", "input.areaId", []string{"areas"}, input.AreaID)
+	relManyOmit(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relManyOmit(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relManyOmit(w, "orders", "input.orderIds", []string{"orders"}, input.OrderIds)
+	relManyOmit(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	e, err := synergyUpdate[*domain.Deal](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealPayload{Deal: e}, nil
+}
+
+func (r *mutationResolver) DeleteDeal(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "deals", id)
+}
+
+func (r *mutationResolver) CreateDealLossReason(ctx context.Context, input model.CreateDealLossReasonInput) (*model.DealLossReasonPayload, error) {
+	w := newSynergyInput("deal-loss-reasons", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.DealLossReason](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealLossReasonPayload{DealLossReason: e}, nil
+}
+
+func (r *mutationResolver) UpdateDealLossReason(ctx context.Context, id string, input model.UpdateDealLossReasonInput) (*model.DealLossReasonPayload, error) {
+	w := newSynergyInput("deal-loss-reasons", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.DealLossReason](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealLossReasonPayload{DealLossReason: e}, nil
+}
+
+func (r *mutationResolver) DeleteDealLossReason(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "deal-loss-reasons", id)
+}
+
+func (r *mutationResolver) CreateDealStageCategory(ctx context.Context, input model.CreateDealStageCategoryInput) (*model.DealStageCategoryPayload, error) {
+	w := newSynergyInput("deal-stage-categories", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "amount-calc-method", input.AmountCalcMethod)
+	setAttr(w, "cost-calc-method", input.CostCalcMethod)
+	setAttr(w, "amount-calc-field", input.AmountCalcField)
+	setAttr(w, "cost-calc-field", input.CostCalcField)
+	setAttr(w, "is-default", input.IsDefault)
+	setAttr(w, "win-by-diaries", input.WinByDiaries)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.DealStageCategory](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealStageCategoryPayload{DealStageCategory: e}, nil
+}
+
+func (r *mutationResolver) UpdateDealStageCategory(ctx context.Context, id string, input model.UpdateDealStageCategoryInput) (*model.DealStageCategoryPayload, error) {
+	w := newSynergyInput("deal-stage-categories", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	requireOmit(w, "input.amountCalcMethod", input.AmountCalcMethod)
+	setOmit(w, "amount-calc-method", input.AmountCalcMethod)
+	requireOmit(w, "input.costCalcMethod", input.CostCalcMethod)
+	setOmit(w, "cost-calc-method", input.CostCalcMethod)
+	setOmit(w, "amount-calc-field", input.AmountCalcField)
+	setOmit(w, "cost-calc-field", input.CostCalcField)
+	setOmit(w, "is-default", input.IsDefault)
+	setOmit(w, "win-by-diaries", input.WinByDiaries)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.DealStageCategory](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealStageCategoryPayload{DealStageCategory: e}, nil
+}
+
+func (r *mutationResolver) DeleteDealStageCategory(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "deal-stage-categories", id)
+}
+
+func (r *mutationResolver) CreateDealStage(ctx context.Context, input model.CreateDealStageInput) (*model.DealStagePayload, error) {
+	w := newSynergyInput("deal-stages", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "duration", input.Duration)
+	setAttr(w, "next-if-items-done", input.NextIfItemsDone)
+	setAttr(w, "description", input.Description)
+	setAttr(w, "color", input.Color)
+	setAttr(w, "created-at", input.CreatedAt)
+	relOne(w, "deal-stage-category", "input.dealStageCategoryId", []string{"deal-stage-categories"}, input.DealStageCategoryID)
+	e, err := synergyCreate[*domain.DealStage](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealStagePayload{DealStage: e}, nil
+}
+
+func (r *mutationResolver) UpdateDealStage(ctx context.Context, id string, input model.UpdateDealStageInput) (*model.DealStagePayload, error) {
+	w := newSynergyInput("deal-stages", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "duration", input.Duration)
+	setOmit(w, "next-if-items-done", input.NextIfItemsDone)
+	setOmit(w, "description", input.Description)
+	setOmit(w, "color", input.Color)
+	setOmit(w, "created-at", input.CreatedAt)
+	relOneOmit(w, "deal-stage-category", "input.dealStageCategoryId", []string{"deal-stage-categories"}, input.DealStageCategoryID)
+	e, err := synergyUpdate[*domain.DealStage](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealStagePayload{DealStage: e}, nil
+}
+
+func (r *mutationResolver) DeleteDealStage(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "deal-stages", id)
+}
+
+func (r *mutationResolver) CreateDealStatus(ctx context.Context, input model.CreateDealStatusInput) (*model.DealStatusPayload, error) {
+	w := newSynergyInput("deal-statuses", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "color", input.Color)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.DealStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealStatusPayload{DealStatus: e}, nil
+}
+
+func (r *mutationResolver) UpdateDealStatus(ctx context.Context, id string, input model.UpdateDealStatusInput) (*model.DealStatusPayload, error) {
+	w := newSynergyInput("deal-statuses", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "color", input.Color)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.DealStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DealStatusPayload{DealStatus: e}, nil
+}
+
+func (r *mutationResolver) DeleteDealStatus(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "deal-statuses", id)
+}
+
+func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.OrderPayload, error) {
+	w := newSynergyInput("orders", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "description", input.Description)
+	setAttr(w, "amount", input.Amount)
+	setAttr(w, "number", input.Number)
+	setAttr(w, "customs", input.Customs)
+	setAttr(w, "created-at", input.CreatedAt)
+	setAttr(w, "archived-at", input.ArchivedAt)
+	relOne(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOne(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOne(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	relOne(w, "contact", "input.contactId", []string{"contacts"}, input.ContactID)
+	relOne(w, "stage", "input.stageId", []string{"order-stages"}, input.StageID)
+	relOne(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relOne(w, "status", "input.statusId", []string{"order-statuses"}, input.StatusID)
+	relOne(w, "loss-reason", "input.lossReasonId", []string{"order-loss-reasons"}, input.LossReasonID)
+	relOne(w, "loss-competitor", "input.lossCompetitorId", []string{"competitors"}, input.LossCompetitorID)
+	relOne(w, "area", "input.areaId", []string{"areas"}, input.AreaID)
+	relMany(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relMany(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relMany(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	e, err := synergyCreate[*domain.Order](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderPayload{Order: e}, nil
+}
+
+func (r *mutationResolver) UpdateOrder(ctx context.Context, id string, input model.UpdateOrderInput) (*model.OrderPayload, error) {
+	w := newSynergyInput("orders", id)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "description", input.Description)
+	setOmit(w, "amount", input.Amount)
+	setOmit(w, "number", input.Number)
+	setOmit(w, "customs", input.Customs)
+	setOmit(w, "created-at", input.CreatedAt)
+	setOmit(w, "archived-at", input.ArchivedAt)
+	relOneOmit(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOneOmit(w, "user", "input.userId", []string{"users"}, input.UserID)
+	relOneOmit(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	relOneOmit(w, "contact", "input.contactId", []string{"contacts"}, input.ContactID)
+	relOneOmit(w, "stage", "input.stageId", []string{"order-stages"}, input.StageID)
+	relOneOmit(w, "source", "input.sourceId", []string{"sources"}, input.SourceID)
+	relOneOmit(w, "status", "input.statusId", []string{"order-statuses"}, input.StatusID)
+	relOneOmit(w, "loss-reason", "input.lossReasonId", []string{"order-loss-reasons"}, input.LossReasonID)
+	relOneOmit(w, "loss-competitor", "input.lossCompetitorId", []string{"competitors"}, input.LossCompetitorID)
+	relOneOmit(w, "area", "input.areaId", []string{"areas"}, input.AreaID)
+	relManyOmit(w, "products", "input.productIds", []string{"products"}, input.ProductIds)
+	relManyOmit(w, "deals", "input.dealIds", []string{"deals"}, input.DealIds)
+	relManyOmit(w, "entities-products", "input.entitiesProductIds", []string{"entity-products"}, input.EntitiesProductIds)
+	e, err := synergyUpdate[*domain.Order](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderPayload{Order: e}, nil
+}
+
+func (r *mutationResolver) DeleteOrder(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "orders", id)
+}
+
+func (r *mutationResolver) CreateOrderLossReason(ctx context.Context, input model.CreateOrderLossReasonInput) (*model.OrderLossReasonPayload, error) {
+	w := newSynergyInput("order-loss-reasons", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.OrderLossReason](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderLossReasonPayload{OrderLossReason: e}, nil
+}
+
+func (r *mutationResolver) UpdateOrderLossReason(ctx context.Context, id string, input model.UpdateOrderLossReasonInput) (*model.OrderLossReasonPayload, error) {
+	w := newSynergyInput("order-loss-reasons", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.OrderLossReason](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderLossReasonPayload{OrderLossReason: e}, nil
+}
+
+func (r *mutationResolver) DeleteOrderLossReason(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "order-loss-reasons", id)
+}
+
+func (r *mutationResolver) CreateOrderStage(ctx context.Context, input model.CreateOrderStageInput) (*model.OrderStagePayload, error) {
+	w := newSynergyInput("order-stages", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "duration", input.Duration)
+	setAttr(w, "next-if-items-done", input.NextIfItemsDone)
+	setAttr(w, "description", input.Description)
+	setAttr(w, "color", input.Color)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.OrderStage](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderStagePayload{OrderStage: e}, nil
+}
+
+func (r *mutationResolver) UpdateOrderStage(ctx context.Context, id string, input model.UpdateOrderStageInput) (*model.OrderStagePayload, error) {
+	w := newSynergyInput("order-stages", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "duration", input.Duration)
+	setOmit(w, "next-if-items-done", input.NextIfItemsDone)
+	setOmit(w, "description", input.Description)
+	setOmit(w, "color", input.Color)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.OrderStage](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderStagePayload{OrderStage: e}, nil
+}
+
+func (r *mutationResolver) DeleteOrderStage(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "order-stages", id)
+}
+
+func (r *mutationResolver) CreateOrderStatus(ctx context.Context, input model.CreateOrderStatusInput) (*model.OrderStatusPayload, error) {
+	w := newSynergyInput("order-statuses", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "color", input.Color)
+	setAttr(w, "created-at", input.CreatedAt)
+	e, err := synergyCreate[*domain.OrderStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderStatusPayload{OrderStatus: e}, nil
+}
+
+func (r *mutationResolver) UpdateOrderStatus(ctx context.Context, id string, input model.UpdateOrderStatusInput) (*model.OrderStatusPayload, error) {
+	w := newSynergyInput("order-statuses", id)
+	requireOmit(w, "input.name", input.Name)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "color", input.Color)
+	setOmit(w, "created-at", input.CreatedAt)
+	e, err := synergyUpdate[*domain.OrderStatus](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderStatusPayload{OrderStatus: e}, nil
+}
+
+func (r *mutationResolver) DeleteOrderStatus(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "order-statuses", id)
+}
+
+func (r *mutationResolver) CreateDiaryEvent(ctx context.Context, input model.CreateDiaryEventInput) (*model.DiaryEventPayload, error) {
+	w := newSynergyInput("diary-events", "")
+	setAttr(w, "name", input.Name)
+	setAttr(w, "description", input.Description)
+	setTime(w, "start-time", "2006-01-02 15:04 -0700", input.StartTime)
+	relOne(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOne(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	e, err := synergyCreate[*domain.DiaryEvent](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DiaryEventPayload{DiaryEvent: e}, nil
+}
+
+func (r *mutationResolver) UpdateDiaryEvent(ctx context.Context, id string, input model.UpdateDiaryEventInput) (*model.DiaryEventPayload, error) {
+	w := newSynergyInput("diary-events", id)
+	setOmit(w, "name", input.Name)
+	setOmit(w, "description", input.Description)
+	setOmitTime(w, "start-time", "2006-01-02 15:04 -0700", input.StartTime)
+	relOneOmit(w, "responsible", "input.responsibleId", []string{"users"}, input.ResponsibleID)
+	relOneOmit(w, "company", "input.companyId", []string{"companies"}, input.CompanyID)
+	e, err := synergyUpdate[*domain.DiaryEvent](ctx, r.Resolver, w)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DiaryEventPayload{DiaryEvent: e}, nil
+}
+
+func (r *mutationResolver) DeleteDiaryEvent(ctx context.Context, id string) (*domain.DeletePayload, error) {
+	return synergyDelete(ctx, r.Resolver, "diary-events", id)
+}
+
 // synergyRelFields maps a GraphQL type and field to its JSON:API relationship and target GraphQL types, for include planning.
 var synergyRelFields = map[string]map[string]synergyRelField{
 	"Contact": {

@@ -9,6 +9,7 @@ import (
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
+	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
 
 // Wire structs of JSON:API documents, as SynergyCRM sends them.
@@ -180,15 +181,20 @@ type errorDocument struct {
 
 // Field maps a JSON:API source pointer or parameter to the GraphQL input
 // field it came from: /data/attributes/first-name → input.firstName,
-// /data/relationships/company → input.companyId, filter[last-name] →
-// filter.lastName.
-func Field(pointer, parameter string) string {
+// /data/relationships/company → input.companyId (companies →
+// input.companyIds), filter[last-name] → filter.lastName.
+func Field(typ, pointer, parameter string) string {
 	switch {
 	case strings.HasPrefix(pointer, "/data/attributes/"):
 		return "input." + camel(strings.SplitN(strings.TrimPrefix(pointer, "/data/attributes/"), "/", 2)[0])
 	case strings.HasPrefix(pointer, "/data/relationships/"):
-		rel := strings.SplitN(strings.TrimPrefix(pointer, "/data/relationships/"), "/", 2)[0]
-		return "input." + camel(rel) + "Id"
+		key := strings.SplitN(strings.TrimPrefix(pointer, "/data/relationships/"), "/", 2)[0]
+		if r := spec.ByType(typ); r != nil {
+			if rel, ok := r.Rel(key); ok {
+				return "input." + rel.InputField()
+			}
+		}
+		return "input." + camel(key) + "Id"
 	case strings.HasPrefix(parameter, "filter[") && strings.HasSuffix(parameter, "]"):
 		return "filter." + camel(parameter[len("filter["):len(parameter)-1])
 	case strings.HasPrefix(parameter, "page["):

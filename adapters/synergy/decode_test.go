@@ -92,14 +92,16 @@ func TestDecodeMalformed(t *testing.T) {
 
 func TestField(t *testing.T) {
 	for in, want := range map[[2]string]string{
-		{"/data/attributes/first-name", ""}:        "input.firstName",
-		{"/data/relationships/stage-category", ""}: "input.stageCategoryId",
-		{"", "filter[last-name]"}:                  "filter.lastName",
-		{"", "filter[work_phone]"}:                 "filter.workPhone",
-		{"", "page[size]"}:                         "first",
-		{"/data", ""}:                              "",
+		{"/data/attributes/first-name", ""}:           "input.firstName",
+		{"/data/relationships/stage-category", ""}:    "input.stageCategoryId",
+		{"/data/relationships/products", ""}:          "input.productIds",
+		{"/data/relationships/entities-products", ""}: "input.entitiesProductIds",
+		{"", "filter[last-name]"}:                     "filter.lastName",
+		{"", "filter[work_phone]"}:                    "filter.workPhone",
+		{"", "page[size]"}:                            "first",
+		{"/data", ""}:                                 "",
 	} {
-		if got := Field(in[0], in[1]); got != want {
+		if got := Field("deals", in[0], in[1]); got != want {
 			t.Errorf("Field(%q, %q) = %q, want %q", in[0], in[1], got, want)
 		}
 	}

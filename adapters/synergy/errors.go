@@ -11,7 +11,7 @@ import (
 
 // statusError maps a non-2xx answer, reading the JSON:API error document
 // when there is one: 422's source.pointer names the offending input field.
-func statusError(method string, resp *upstream.Response) error {
+func statusError(method, typ string, resp *upstream.Response) error {
 	var doc errorDocument
 	_ = json.Unmarshal(resp.Body, &doc)
 	msg := ""
@@ -23,7 +23,7 @@ func statusError(method string, resp *upstream.Response) error {
 		if msg == "" {
 			msg = strings.TrimSpace(e.Title)
 		}
-		field = Field(e.Source.Pointer, e.Source.Parameter)
+		field = Field(typ, e.Source.Pointer, e.Source.Parameter)
 		code = e.Code
 	}
 	if len(msg) > 300 {

@@ -29,6 +29,7 @@ type ResolverRoot interface {
 	Deal() DealResolver
 	DealStage() DealStageResolver
 	DiaryEvent() DiaryEventResolver
+	Mutation() MutationResolver
 	Order() OrderResolver
 	Query() QueryResolver
 }
@@ -144,6 +145,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CompanyBankDetailPayload struct {
+		CompanyBankDetail func(childComplexity int) int
+	}
+
 	CompanyConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -154,6 +159,10 @@ type ComplexityRoot struct {
 	CompanyEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CompanyPayload struct {
+		Company func(childComplexity int) int
 	}
 
 	CompanyStatus struct {
@@ -178,6 +187,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CompanyStatusPayload struct {
+		CompanyStatus func(childComplexity int) int
+	}
+
 	CompanyType struct {
 		Attributes func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -197,6 +210,10 @@ type ComplexityRoot struct {
 	CompanyTypeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CompanyTypePayload struct {
+		CompanyType func(childComplexity int) int
 	}
 
 	Competitor struct {
@@ -279,6 +296,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ContactPayload struct {
+		Contact func(childComplexity int) int
+	}
+
 	ContactStatus struct {
 		Attributes func(childComplexity int) int
 		Color      func(childComplexity int) int
@@ -301,6 +322,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ContactStatusPayload struct {
+		ContactStatus func(childComplexity int) int
+	}
+
 	ContactType struct {
 		Attributes func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -320,6 +345,10 @@ type ComplexityRoot struct {
 	ContactTypeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ContactTypePayload struct {
+		ContactType func(childComplexity int) int
 	}
 
 	Contract struct {
@@ -356,6 +385,10 @@ type ComplexityRoot struct {
 	ContractEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ContractPayload struct {
+		Contract func(childComplexity int) int
 	}
 
 	Deal struct {
@@ -424,6 +457,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DealLossReasonPayload struct {
+		DealLossReason func(childComplexity int) int
+	}
+
+	DealPayload struct {
+		Deal func(childComplexity int) int
+	}
+
 	DealStage struct {
 		Attributes        func(childComplexity int) int
 		Color             func(childComplexity int) int
@@ -466,6 +507,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DealStageCategoryPayload struct {
+		DealStageCategory func(childComplexity int) int
+	}
+
 	DealStageConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -476,6 +521,10 @@ type ComplexityRoot struct {
 	DealStageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DealStagePayload struct {
+		DealStage func(childComplexity int) int
 	}
 
 	DealStatus struct {
@@ -498,6 +547,10 @@ type ComplexityRoot struct {
 	DealStatusEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DealStatusPayload struct {
+		DealStatus func(childComplexity int) int
 	}
 
 	DeletePayload struct {
@@ -527,6 +580,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DiaryEventPayload struct {
+		DiaryEvent func(childComplexity int) int
+	}
+
 	DiaryTask struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -543,6 +600,63 @@ type ComplexityRoot struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
 		SourceID   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreateCompany           func(childComplexity int, input model.CreateCompanyInput) int
+		CreateCompanyBankDetail func(childComplexity int, input model.CreateCompanyBankDetailInput) int
+		CreateCompanyStatus     func(childComplexity int, input model.CreateCompanyStatusInput) int
+		CreateCompanyType       func(childComplexity int, input model.CreateCompanyTypeInput) int
+		CreateContact           func(childComplexity int, input model.CreateContactInput) int
+		CreateContactStatus     func(childComplexity int, input model.CreateContactStatusInput) int
+		CreateContactType       func(childComplexity int, input model.CreateContactTypeInput) int
+		CreateContract          func(childComplexity int, input model.CreateContractInput) int
+		CreateDeal              func(childComplexity int, input model.CreateDealInput) int
+		CreateDealLossReason    func(childComplexity int, input model.CreateDealLossReasonInput) int
+		CreateDealStage         func(childComplexity int, input model.CreateDealStageInput) int
+		CreateDealStageCategory func(childComplexity int, input model.CreateDealStageCategoryInput) int
+		CreateDealStatus        func(childComplexity int, input model.CreateDealStatusInput) int
+		CreateDiaryEvent        func(childComplexity int, input model.CreateDiaryEventInput) int
+		CreateOrder             func(childComplexity int, input model.CreateOrderInput) int
+		CreateOrderLossReason   func(childComplexity int, input model.CreateOrderLossReasonInput) int
+		CreateOrderStage        func(childComplexity int, input model.CreateOrderStageInput) int
+		CreateOrderStatus       func(childComplexity int, input model.CreateOrderStatusInput) int
+		DeleteCompany           func(childComplexity int, id string) int
+		DeleteCompanyBankDetail func(childComplexity int, id string) int
+		DeleteCompanyStatus     func(childComplexity int, id string) int
+		DeleteCompanyType       func(childComplexity int, id string) int
+		DeleteContact           func(childComplexity int, id string) int
+		DeleteContactStatus     func(childComplexity int, id string) int
+		DeleteContactType       func(childComplexity int, id string) int
+		DeleteContract          func(childComplexity int, id string) int
+		DeleteDeal              func(childComplexity int, id string) int
+		DeleteDealLossReason    func(childComplexity int, id string) int
+		DeleteDealStage         func(childComplexity int, id string) int
+		DeleteDealStageCategory func(childComplexity int, id string) int
+		DeleteDealStatus        func(childComplexity int, id string) int
+		DeleteDiaryEvent        func(childComplexity int, id string) int
+		DeleteOrder             func(childComplexity int, id string) int
+		DeleteOrderLossReason   func(childComplexity int, id string) int
+		DeleteOrderStage        func(childComplexity int, id string) int
+		DeleteOrderStatus       func(childComplexity int, id string) int
+		UpdateCompany           func(childComplexity int, id string, input model.UpdateCompanyInput) int
+		UpdateCompanyBankDetail func(childComplexity int, id string, input model.UpdateCompanyBankDetailInput) int
+		UpdateCompanyStatus     func(childComplexity int, id string, input model.UpdateCompanyStatusInput) int
+		UpdateCompanyType       func(childComplexity int, id string, input model.UpdateCompanyTypeInput) int
+		UpdateContact           func(childComplexity int, id string, input model.UpdateContactInput) int
+		UpdateContactStatus     func(childComplexity int, id string, input model.UpdateContactStatusInput) int
+		UpdateContactType       func(childComplexity int, id string, input model.UpdateContactTypeInput) int
+		UpdateContract          func(childComplexity int, id string, input model.UpdateContractInput) int
+		UpdateDeal              func(childComplexity int, id string, input model.UpdateDealInput) int
+		UpdateDealLossReason    func(childComplexity int, id string, input model.UpdateDealLossReasonInput) int
+		UpdateDealStage         func(childComplexity int, id string, input model.UpdateDealStageInput) int
+		UpdateDealStageCategory func(childComplexity int, id string, input model.UpdateDealStageCategoryInput) int
+		UpdateDealStatus        func(childComplexity int, id string, input model.UpdateDealStatusInput) int
+		UpdateDiaryEvent        func(childComplexity int, id string, input model.UpdateDiaryEventInput) int
+		UpdateOrder             func(childComplexity int, id string, input model.UpdateOrderInput) int
+		UpdateOrderLossReason   func(childComplexity int, id string, input model.UpdateOrderLossReasonInput) int
+		UpdateOrderStage        func(childComplexity int, id string, input model.UpdateOrderStageInput) int
+		UpdateOrderStatus       func(childComplexity int, id string, input model.UpdateOrderStatusInput) int
 	}
 
 	Order struct {
@@ -605,6 +719,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OrderLossReasonPayload struct {
+		OrderLossReason func(childComplexity int) int
+	}
+
+	OrderPayload struct {
+		Order func(childComplexity int) int
+	}
+
 	OrderStage struct {
 		Attributes      func(childComplexity int) int
 		Color           func(childComplexity int) int
@@ -630,6 +752,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OrderStagePayload struct {
+		OrderStage func(childComplexity int) int
+	}
+
 	OrderStatus struct {
 		Attributes func(childComplexity int) int
 		Color      func(childComplexity int) int
@@ -650,6 +776,10 @@ type ComplexityRoot struct {
 	OrderStatusEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OrderStatusPayload struct {
+		OrderStatus func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -1290,6 +1420,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CompanyBankDetailEdge.Node(childComplexity), true
 
+	case "CompanyBankDetailPayload.companyBankDetail":
+		if e.ComplexityRoot.CompanyBankDetailPayload.CompanyBankDetail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetailPayload.CompanyBankDetail(childComplexity), true
+
 	case "CompanyConnection.edges":
 		if e.ComplexityRoot.CompanyConnection.Edges == nil {
 			break
@@ -1327,6 +1464,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyEdge.Node(childComplexity), true
+
+	case "CompanyPayload.company":
+		if e.ComplexityRoot.CompanyPayload.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyPayload.Company(childComplexity), true
 
 	case "CompanyStatus.attributes":
 		if e.ComplexityRoot.CompanyStatus.Attributes == nil {
@@ -1409,6 +1553,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CompanyStatusEdge.Node(childComplexity), true
 
+	case "CompanyStatusPayload.companyStatus":
+		if e.ComplexityRoot.CompanyStatusPayload.CompanyStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatusPayload.CompanyStatus(childComplexity), true
+
 	case "CompanyType.attributes":
 		if e.ComplexityRoot.CompanyType.Attributes == nil {
 			break
@@ -1483,6 +1634,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyTypeEdge.Node(childComplexity), true
+
+	case "CompanyTypePayload.companyType":
+		if e.ComplexityRoot.CompanyTypePayload.CompanyType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyTypePayload.CompanyType(childComplexity), true
 
 	case "Competitor.attributes":
 		if e.ComplexityRoot.Competitor.Attributes == nil {
@@ -1896,6 +2054,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
 
+	case "ContactPayload.contact":
+		if e.ComplexityRoot.ContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactPayload.Contact(childComplexity), true
+
 	case "ContactStatus.attributes":
 		if e.ComplexityRoot.ContactStatus.Attributes == nil {
 			break
@@ -1977,6 +2142,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContactStatusEdge.Node(childComplexity), true
 
+	case "ContactStatusPayload.contactStatus":
+		if e.ComplexityRoot.ContactStatusPayload.ContactStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatusPayload.ContactStatus(childComplexity), true
+
 	case "ContactType.attributes":
 		if e.ComplexityRoot.ContactType.Attributes == nil {
 			break
@@ -2051,6 +2223,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactTypeEdge.Node(childComplexity), true
+
+	case "ContactTypePayload.contactType":
+		if e.ComplexityRoot.ContactTypePayload.ContactType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactTypePayload.ContactType(childComplexity), true
 
 	case "Contract.archivedAt":
 		if e.ComplexityRoot.Contract.ArchivedAt == nil {
@@ -2216,6 +2395,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContractEdge.Node(childComplexity), true
+
+	case "ContractPayload.contract":
+		if e.ComplexityRoot.ContractPayload.Contract == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContractPayload.Contract(childComplexity), true
 
 	case "Deal.amount":
 		if e.ComplexityRoot.Deal.Amount == nil {
@@ -2511,6 +2697,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DealLossReasonEdge.Node(childComplexity), true
 
+	case "DealLossReasonPayload.dealLossReason":
+		if e.ComplexityRoot.DealLossReasonPayload.DealLossReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReasonPayload.DealLossReason(childComplexity), true
+
+	case "DealPayload.deal":
+		if e.ComplexityRoot.DealPayload.Deal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealPayload.Deal(childComplexity), true
+
 	case "DealStage.attributes":
 		if e.ComplexityRoot.DealStage.Attributes == nil {
 			break
@@ -2695,6 +2895,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DealStageCategoryEdge.Node(childComplexity), true
 
+	case "DealStageCategoryPayload.dealStageCategory":
+		if e.ComplexityRoot.DealStageCategoryPayload.DealStageCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategoryPayload.DealStageCategory(childComplexity), true
+
 	case "DealStageConnection.edges":
 		if e.ComplexityRoot.DealStageConnection.Edges == nil {
 			break
@@ -2732,6 +2939,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStageEdge.Node(childComplexity), true
+
+	case "DealStagePayload.dealStage":
+		if e.ComplexityRoot.DealStagePayload.DealStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStagePayload.DealStage(childComplexity), true
 
 	case "DealStatus.attributes":
 		if e.ComplexityRoot.DealStatus.Attributes == nil {
@@ -2813,6 +3027,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStatusEdge.Node(childComplexity), true
+
+	case "DealStatusPayload.dealStatus":
+		if e.ComplexityRoot.DealStatusPayload.DealStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatusPayload.DealStatus(childComplexity), true
 
 	case "DeletePayload.deletedId":
 		if e.ComplexityRoot.DeletePayload.DeletedID == nil {
@@ -2908,6 +3129,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DiaryEventEdge.Node(childComplexity), true
 
+	case "DiaryEventPayload.diaryEvent":
+		if e.ComplexityRoot.DiaryEventPayload.DiaryEvent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEventPayload.DiaryEvent(childComplexity), true
+
 	case "DiaryTask.attributes":
 		if e.ComplexityRoot.DiaryTask.Attributes == nil {
 			break
@@ -2964,6 +3192,601 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EstateProperty.SourceID(childComplexity), true
+
+	case "Mutation.createCompany":
+		if e.ComplexityRoot.Mutation.CreateCompany == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCompany_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCompany(childComplexity, args["input"].(model.CreateCompanyInput)), true
+	case "Mutation.createCompanyBankDetail":
+		if e.ComplexityRoot.Mutation.CreateCompanyBankDetail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCompanyBankDetail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCompanyBankDetail(childComplexity, args["input"].(model.CreateCompanyBankDetailInput)), true
+	case "Mutation.createCompanyStatus":
+		if e.ComplexityRoot.Mutation.CreateCompanyStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCompanyStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCompanyStatus(childComplexity, args["input"].(model.CreateCompanyStatusInput)), true
+	case "Mutation.createCompanyType":
+		if e.ComplexityRoot.Mutation.CreateCompanyType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCompanyType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCompanyType(childComplexity, args["input"].(model.CreateCompanyTypeInput)), true
+	case "Mutation.createContact":
+		if e.ComplexityRoot.Mutation.CreateContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateContact(childComplexity, args["input"].(model.CreateContactInput)), true
+	case "Mutation.createContactStatus":
+		if e.ComplexityRoot.Mutation.CreateContactStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createContactStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateContactStatus(childComplexity, args["input"].(model.CreateContactStatusInput)), true
+	case "Mutation.createContactType":
+		if e.ComplexityRoot.Mutation.CreateContactType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createContactType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateContactType(childComplexity, args["input"].(model.CreateContactTypeInput)), true
+	case "Mutation.createContract":
+		if e.ComplexityRoot.Mutation.CreateContract == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createContract_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateContract(childComplexity, args["input"].(model.CreateContractInput)), true
+	case "Mutation.createDeal":
+		if e.ComplexityRoot.Mutation.CreateDeal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDeal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDeal(childComplexity, args["input"].(model.CreateDealInput)), true
+	case "Mutation.createDealLossReason":
+		if e.ComplexityRoot.Mutation.CreateDealLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDealLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDealLossReason(childComplexity, args["input"].(model.CreateDealLossReasonInput)), true
+	case "Mutation.createDealStage":
+		if e.ComplexityRoot.Mutation.CreateDealStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDealStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDealStage(childComplexity, args["input"].(model.CreateDealStageInput)), true
+	case "Mutation.createDealStageCategory":
+		if e.ComplexityRoot.Mutation.CreateDealStageCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDealStageCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDealStageCategory(childComplexity, args["input"].(model.CreateDealStageCategoryInput)), true
+	case "Mutation.createDealStatus":
+		if e.ComplexityRoot.Mutation.CreateDealStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDealStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDealStatus(childComplexity, args["input"].(model.CreateDealStatusInput)), true
+	case "Mutation.createDiaryEvent":
+		if e.ComplexityRoot.Mutation.CreateDiaryEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDiaryEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDiaryEvent(childComplexity, args["input"].(model.CreateDiaryEventInput)), true
+	case "Mutation.createOrder":
+		if e.ComplexityRoot.Mutation.CreateOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrder(childComplexity, args["input"].(model.CreateOrderInput)), true
+	case "Mutation.createOrderLossReason":
+		if e.ComplexityRoot.Mutation.CreateOrderLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrderLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrderLossReason(childComplexity, args["input"].(model.CreateOrderLossReasonInput)), true
+	case "Mutation.createOrderStage":
+		if e.ComplexityRoot.Mutation.CreateOrderStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrderStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrderStage(childComplexity, args["input"].(model.CreateOrderStageInput)), true
+	case "Mutation.createOrderStatus":
+		if e.ComplexityRoot.Mutation.CreateOrderStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrderStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrderStatus(childComplexity, args["input"].(model.CreateOrderStatusInput)), true
+	case "Mutation.deleteCompany":
+		if e.ComplexityRoot.Mutation.DeleteCompany == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCompany_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCompany(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteCompanyBankDetail":
+		if e.ComplexityRoot.Mutation.DeleteCompanyBankDetail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCompanyBankDetail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCompanyBankDetail(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteCompanyStatus":
+		if e.ComplexityRoot.Mutation.DeleteCompanyStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCompanyStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCompanyStatus(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteCompanyType":
+		if e.ComplexityRoot.Mutation.DeleteCompanyType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCompanyType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCompanyType(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteContact":
+		if e.ComplexityRoot.Mutation.DeleteContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteContact(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteContactStatus":
+		if e.ComplexityRoot.Mutation.DeleteContactStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContactStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteContactStatus(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteContactType":
+		if e.ComplexityRoot.Mutation.DeleteContactType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContactType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteContactType(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteContract":
+		if e.ComplexityRoot.Mutation.DeleteContract == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContract_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteContract(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteDeal":
+		if e.ComplexityRoot.Mutation.DeleteDeal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDeal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDeal(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteDealLossReason":
+		if e.ComplexityRoot.Mutation.DeleteDealLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDealLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDealLossReason(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteDealStage":
+		if e.ComplexityRoot.Mutation.DeleteDealStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDealStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDealStage(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteDealStageCategory":
+		if e.ComplexityRoot.Mutation.DeleteDealStageCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDealStageCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDealStageCategory(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteDealStatus":
+		if e.ComplexityRoot.Mutation.DeleteDealStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDealStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDealStatus(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteDiaryEvent":
+		if e.ComplexityRoot.Mutation.DeleteDiaryEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDiaryEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDiaryEvent(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteOrder":
+		if e.ComplexityRoot.Mutation.DeleteOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteOrder(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteOrderLossReason":
+		if e.ComplexityRoot.Mutation.DeleteOrderLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteOrderLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteOrderLossReason(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteOrderStage":
+		if e.ComplexityRoot.Mutation.DeleteOrderStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteOrderStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteOrderStage(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteOrderStatus":
+		if e.ComplexityRoot.Mutation.DeleteOrderStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteOrderStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteOrderStatus(childComplexity, args["id"].(string)), true
+	case "Mutation.updateCompany":
+		if e.ComplexityRoot.Mutation.UpdateCompany == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCompany_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCompany(childComplexity, args["id"].(string), args["input"].(model.UpdateCompanyInput)), true
+	case "Mutation.updateCompanyBankDetail":
+		if e.ComplexityRoot.Mutation.UpdateCompanyBankDetail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCompanyBankDetail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCompanyBankDetail(childComplexity, args["id"].(string), args["input"].(model.UpdateCompanyBankDetailInput)), true
+	case "Mutation.updateCompanyStatus":
+		if e.ComplexityRoot.Mutation.UpdateCompanyStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCompanyStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCompanyStatus(childComplexity, args["id"].(string), args["input"].(model.UpdateCompanyStatusInput)), true
+	case "Mutation.updateCompanyType":
+		if e.ComplexityRoot.Mutation.UpdateCompanyType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCompanyType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCompanyType(childComplexity, args["id"].(string), args["input"].(model.UpdateCompanyTypeInput)), true
+	case "Mutation.updateContact":
+		if e.ComplexityRoot.Mutation.UpdateContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateContact(childComplexity, args["id"].(string), args["input"].(model.UpdateContactInput)), true
+	case "Mutation.updateContactStatus":
+		if e.ComplexityRoot.Mutation.UpdateContactStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateContactStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateContactStatus(childComplexity, args["id"].(string), args["input"].(model.UpdateContactStatusInput)), true
+	case "Mutation.updateContactType":
+		if e.ComplexityRoot.Mutation.UpdateContactType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateContactType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateContactType(childComplexity, args["id"].(string), args["input"].(model.UpdateContactTypeInput)), true
+	case "Mutation.updateContract":
+		if e.ComplexityRoot.Mutation.UpdateContract == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateContract_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateContract(childComplexity, args["id"].(string), args["input"].(model.UpdateContractInput)), true
+	case "Mutation.updateDeal":
+		if e.ComplexityRoot.Mutation.UpdateDeal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDeal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDeal(childComplexity, args["id"].(string), args["input"].(model.UpdateDealInput)), true
+	case "Mutation.updateDealLossReason":
+		if e.ComplexityRoot.Mutation.UpdateDealLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDealLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDealLossReason(childComplexity, args["id"].(string), args["input"].(model.UpdateDealLossReasonInput)), true
+	case "Mutation.updateDealStage":
+		if e.ComplexityRoot.Mutation.UpdateDealStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDealStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDealStage(childComplexity, args["id"].(string), args["input"].(model.UpdateDealStageInput)), true
+	case "Mutation.updateDealStageCategory":
+		if e.ComplexityRoot.Mutation.UpdateDealStageCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDealStageCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDealStageCategory(childComplexity, args["id"].(string), args["input"].(model.UpdateDealStageCategoryInput)), true
+	case "Mutation.updateDealStatus":
+		if e.ComplexityRoot.Mutation.UpdateDealStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDealStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDealStatus(childComplexity, args["id"].(string), args["input"].(model.UpdateDealStatusInput)), true
+	case "Mutation.updateDiaryEvent":
+		if e.ComplexityRoot.Mutation.UpdateDiaryEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDiaryEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDiaryEvent(childComplexity, args["id"].(string), args["input"].(model.UpdateDiaryEventInput)), true
+	case "Mutation.updateOrder":
+		if e.ComplexityRoot.Mutation.UpdateOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrder(childComplexity, args["id"].(string), args["input"].(model.UpdateOrderInput)), true
+	case "Mutation.updateOrderLossReason":
+		if e.ComplexityRoot.Mutation.UpdateOrderLossReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrderLossReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrderLossReason(childComplexity, args["id"].(string), args["input"].(model.UpdateOrderLossReasonInput)), true
+	case "Mutation.updateOrderStage":
+		if e.ComplexityRoot.Mutation.UpdateOrderStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrderStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrderStage(childComplexity, args["id"].(string), args["input"].(model.UpdateOrderStageInput)), true
+	case "Mutation.updateOrderStatus":
+		if e.ComplexityRoot.Mutation.UpdateOrderStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrderStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrderStatus(childComplexity, args["id"].(string), args["input"].(model.UpdateOrderStatusInput)), true
 
 	case "Order.amount":
 		if e.ComplexityRoot.Order.Amount == nil {
@@ -3223,6 +4046,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderLossReasonEdge.Node(childComplexity), true
 
+	case "OrderLossReasonPayload.orderLossReason":
+		if e.ComplexityRoot.OrderLossReasonPayload.OrderLossReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReasonPayload.OrderLossReason(childComplexity), true
+
+	case "OrderPayload.order":
+		if e.ComplexityRoot.OrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPayload.Order(childComplexity), true
+
 	case "OrderStage.attributes":
 		if e.ComplexityRoot.OrderStage.Attributes == nil {
 			break
@@ -3322,6 +4159,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderStageEdge.Node(childComplexity), true
 
+	case "OrderStagePayload.orderStage":
+		if e.ComplexityRoot.OrderStagePayload.OrderStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStagePayload.OrderStage(childComplexity), true
+
 	case "OrderStatus.attributes":
 		if e.ComplexityRoot.OrderStatus.Attributes == nil {
 			break
@@ -3402,6 +4246,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderStatusEdge.Node(childComplexity), true
+
+	case "OrderStatusPayload.orderStatus":
+		if e.ComplexityRoot.OrderStatusPayload.OrderStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusPayload.OrderStatus(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -3921,6 +4772,24 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContactStatusFilter", ec.unmarshalInputContactStatusFilter),
 			graphql.NewInputUnmarshaler("ContactTypeFilter", ec.unmarshalInputContactTypeFilter),
 			graphql.NewInputUnmarshaler("ContractFilter", ec.unmarshalInputContractFilter),
+			graphql.NewInputUnmarshaler("CreateCompanyBankDetailInput", ec.unmarshalInputCreateCompanyBankDetailInput),
+			graphql.NewInputUnmarshaler("CreateCompanyInput", ec.unmarshalInputCreateCompanyInput),
+			graphql.NewInputUnmarshaler("CreateCompanyStatusInput", ec.unmarshalInputCreateCompanyStatusInput),
+			graphql.NewInputUnmarshaler("CreateCompanyTypeInput", ec.unmarshalInputCreateCompanyTypeInput),
+			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
+			graphql.NewInputUnmarshaler("CreateContactStatusInput", ec.unmarshalInputCreateContactStatusInput),
+			graphql.NewInputUnmarshaler("CreateContactTypeInput", ec.unmarshalInputCreateContactTypeInput),
+			graphql.NewInputUnmarshaler("CreateContractInput", ec.unmarshalInputCreateContractInput),
+			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
+			graphql.NewInputUnmarshaler("CreateDealLossReasonInput", ec.unmarshalInputCreateDealLossReasonInput),
+			graphql.NewInputUnmarshaler("CreateDealStageCategoryInput", ec.unmarshalInputCreateDealStageCategoryInput),
+			graphql.NewInputUnmarshaler("CreateDealStageInput", ec.unmarshalInputCreateDealStageInput),
+			graphql.NewInputUnmarshaler("CreateDealStatusInput", ec.unmarshalInputCreateDealStatusInput),
+			graphql.NewInputUnmarshaler("CreateDiaryEventInput", ec.unmarshalInputCreateDiaryEventInput),
+			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
+			graphql.NewInputUnmarshaler("CreateOrderLossReasonInput", ec.unmarshalInputCreateOrderLossReasonInput),
+			graphql.NewInputUnmarshaler("CreateOrderStageInput", ec.unmarshalInputCreateOrderStageInput),
+			graphql.NewInputUnmarshaler("CreateOrderStatusInput", ec.unmarshalInputCreateOrderStatusInput),
 			graphql.NewInputUnmarshaler("DealFilter", ec.unmarshalInputDealFilter),
 			graphql.NewInputUnmarshaler("DealLossReasonFilter", ec.unmarshalInputDealLossReasonFilter),
 			graphql.NewInputUnmarshaler("DealStageCategoryFilter", ec.unmarshalInputDealStageCategoryFilter),
@@ -3930,6 +4799,24 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrderLossReasonFilter", ec.unmarshalInputOrderLossReasonFilter),
 			graphql.NewInputUnmarshaler("OrderStageFilter", ec.unmarshalInputOrderStageFilter),
 			graphql.NewInputUnmarshaler("OrderStatusFilter", ec.unmarshalInputOrderStatusFilter),
+			graphql.NewInputUnmarshaler("UpdateCompanyBankDetailInput", ec.unmarshalInputUpdateCompanyBankDetailInput),
+			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
+			graphql.NewInputUnmarshaler("UpdateCompanyStatusInput", ec.unmarshalInputUpdateCompanyStatusInput),
+			graphql.NewInputUnmarshaler("UpdateCompanyTypeInput", ec.unmarshalInputUpdateCompanyTypeInput),
+			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
+			graphql.NewInputUnmarshaler("UpdateContactStatusInput", ec.unmarshalInputUpdateContactStatusInput),
+			graphql.NewInputUnmarshaler("UpdateContactTypeInput", ec.unmarshalInputUpdateContactTypeInput),
+			graphql.NewInputUnmarshaler("UpdateContractInput", ec.unmarshalInputUpdateContractInput),
+			graphql.NewInputUnmarshaler("UpdateDealInput", ec.unmarshalInputUpdateDealInput),
+			graphql.NewInputUnmarshaler("UpdateDealLossReasonInput", ec.unmarshalInputUpdateDealLossReasonInput),
+			graphql.NewInputUnmarshaler("UpdateDealStageCategoryInput", ec.unmarshalInputUpdateDealStageCategoryInput),
+			graphql.NewInputUnmarshaler("UpdateDealStageInput", ec.unmarshalInputUpdateDealStageInput),
+			graphql.NewInputUnmarshaler("UpdateDealStatusInput", ec.unmarshalInputUpdateDealStatusInput),
+			graphql.NewInputUnmarshaler("UpdateDiaryEventInput", ec.unmarshalInputUpdateDiaryEventInput),
+			graphql.NewInputUnmarshaler("UpdateOrderInput", ec.unmarshalInputUpdateOrderInput),
+			graphql.NewInputUnmarshaler("UpdateOrderLossReasonInput", ec.unmarshalInputUpdateOrderLossReasonInput),
+			graphql.NewInputUnmarshaler("UpdateOrderStageInput", ec.unmarshalInputUpdateOrderStageInput),
+			graphql.NewInputUnmarshaler("UpdateOrderStatusInput", ec.unmarshalInputUpdateOrderStatusInput),
 		)
 	}
 	first := true
@@ -3964,6 +4851,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -4035,6 +4937,12 @@ type Query {
   nodes(ids: [ID!]!): [Node]!
 }
 
+
+"Writes. Each backend's file extends this type with its mutations."
+type Mutation
+
+"gqlgen: field binding options (omittable input fields tell unset from null)."
+directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 `, BuiltIn: false},
 	{Name: "../schema/synergy.graphqls", Input: `# Code generated by internal/synergyspec/gen from internal/synergyspec; DO NOT EDIT.
 # SynergyCRM (JSON:API): every documented type, attribute, relationship and filter.
@@ -5383,6 +6291,1277 @@ extend type Query {
   """One of SynergyCRM's diary-events by global ID."""
   diaryEvent(id: ID!): DiaryEvent
 }
+
+"""Create input of contacts: the new Contact; required attributes are non-null."""
+input CreateContactInput {
+  """First name. (` + "`" + `first-name` + "`" + `)"""
+  firstName: String!
+  """Last name. (` + "`" + `last-name` + "`" + `)"""
+  lastName: String!
+  """Patronymic / middle name. (` + "`" + `middle-name` + "`" + `)"""
+  middleName: String
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
+  generalPhone: String
+  """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
+  mobilePhone: String
+  """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
+  workPhone: String
+  """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
+  workPhonePostfix: String
+  """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
+  otherPhone: String
+  """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
+  otherPhonePostfix: String
+  """Fax. (` + "`" + `fax` + "`" + `)"""
+  fax: String
+  """E-mail. (` + "`" + `email` + "`" + `)"""
+  email: String
+  """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
+  otherEmail: String
+  """Website. (` + "`" + `website` + "`" + `)"""
+  website: String
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Archiving time; null when not archived. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Work address: country. (` + "`" + `work-country` + "`" + `)"""
+  workCountry: String
+  """Work address: region / oblast / krai. (` + "`" + `work-region` + "`" + `)"""
+  workRegion: String
+  """Work address: city / settlement. (` + "`" + `work-city` + "`" + `)"""
+  workCity: String
+  """Work address: postal code. (` + "`" + `work-zipcode` + "`" + `)"""
+  workZipcode: String
+  """Work address: street / avenue. (` + "`" + `work-street` + "`" + `)"""
+  workStreet: String
+  """Work address: house number. (` + "`" + `work-building` + "`" + `)"""
+  workBuilding: String
+  """Work address: building block (korpus). (` + "`" + `work-housing` + "`" + `)"""
+  workHousing: String
+  """Work address: office or apartment number. (` + "`" + `work-apartment` + "`" + `)"""
+  workApartment: String
+  """Home address: country. (` + "`" + `home-country` + "`" + `)"""
+  homeCountry: String
+  """Home address: region / oblast / krai. (` + "`" + `home-region` + "`" + `)"""
+  homeRegion: String
+  """Home address: city / settlement. (` + "`" + `home-city` + "`" + `)"""
+  homeCity: String
+  """Home address: postal code. (` + "`" + `home-zipcode` + "`" + `)"""
+  homeZipcode: String
+  """Home address: street / avenue. (` + "`" + `home-street` + "`" + `)"""
+  homeStreet: String
+  """Home address: house number. (` + "`" + `home-building` + "`" + `)"""
+  homeBuilding: String
+  """Home address: building block (korpus). (` + "`" + `home-housing` + "`" + `)"""
+  homeHousing: String
+  """Home address: office or apartment number. (` + "`" + `home-apartment` + "`" + `)"""
+  homeApartment: String
+  """VKontakte profile. (` + "`" + `vkontakte` + "`" + `)"""
+  vkontakte: String
+  """Facebook. (` + "`" + `facebook` + "`" + `)"""
+  facebook: String
+  """LinkedIn. (` + "`" + `linkedin` + "`" + `)"""
+  linkedin: String
+  """Odnoklassniki. (` + "`" + `odnoklassniki` + "`" + `)"""
+  odnoklassniki: String
+  """Instagram. (` + "`" + `instagram` + "`" + `)"""
+  instagram: String
+  """Twitter. (` + "`" + `twitter` + "`" + `)"""
+  twitter: String
+  """WhatsApp. (` + "`" + `whatsapp` + "`" + `)"""
+  whatsapp: String
+  """Viber. (` + "`" + `viber` + "`" + `)"""
+  viber: String
+  """Telegram. (` + "`" + `telegram` + "`" + `)"""
+  telegram: String
+  """Skype. (` + "`" + `skype` + "`" + `)"""
+  skype: String
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID
+  """Companies. Global ID(s) of Company (relationship ` + "`" + `companies` + "`" + `). The list replaces the current one."""
+  companyIds: [ID!]
+  """Status. Global ID(s) of ContactStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID
+  """Contact type. Global ID(s) of ContactType (relationship ` + "`" + `contact-type` + "`" + `)."""
+  contactTypeId: ID
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!]
+  """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
+  orderIds: [ID!]
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!]
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!]
+  """Tasks. Global ID(s) of DiaryTask (relationship ` + "`" + `tasks` + "`" + `). The list replaces the current one."""
+  taskIds: [ID!]
+  """Events. Global ID(s) of DiaryEvent (relationship ` + "`" + `events` + "`" + `). The list replaces the current one."""
+  eventIds: [ID!]
+}
+
+"""Update input of contacts: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateContactInput {
+  """First name. (` + "`" + `first-name` + "`" + `)"""
+  firstName: String @goField(omittable: true)
+  """Last name. (` + "`" + `last-name` + "`" + `)"""
+  lastName: String @goField(omittable: true)
+  """Patronymic / middle name. (` + "`" + `middle-name` + "`" + `)"""
+  middleName: String @goField(omittable: true)
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String @goField(omittable: true)
+  """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
+  generalPhone: String @goField(omittable: true)
+  """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
+  mobilePhone: String @goField(omittable: true)
+  """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
+  workPhone: String @goField(omittable: true)
+  """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
+  workPhonePostfix: String @goField(omittable: true)
+  """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
+  otherPhone: String @goField(omittable: true)
+  """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
+  otherPhonePostfix: String @goField(omittable: true)
+  """Fax. (` + "`" + `fax` + "`" + `)"""
+  fax: String @goField(omittable: true)
+  """E-mail. (` + "`" + `email` + "`" + `)"""
+  email: String @goField(omittable: true)
+  """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
+  otherEmail: String @goField(omittable: true)
+  """Website. (` + "`" + `website` + "`" + `)"""
+  website: String @goField(omittable: true)
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+  """Archiving time; null when not archived. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime @goField(omittable: true)
+  """Work address: country. (` + "`" + `work-country` + "`" + `)"""
+  workCountry: String @goField(omittable: true)
+  """Work address: region / oblast / krai. (` + "`" + `work-region` + "`" + `)"""
+  workRegion: String @goField(omittable: true)
+  """Work address: city / settlement. (` + "`" + `work-city` + "`" + `)"""
+  workCity: String @goField(omittable: true)
+  """Work address: postal code. (` + "`" + `work-zipcode` + "`" + `)"""
+  workZipcode: String @goField(omittable: true)
+  """Work address: street / avenue. (` + "`" + `work-street` + "`" + `)"""
+  workStreet: String @goField(omittable: true)
+  """Work address: house number. (` + "`" + `work-building` + "`" + `)"""
+  workBuilding: String @goField(omittable: true)
+  """Work address: building block (korpus). (` + "`" + `work-housing` + "`" + `)"""
+  workHousing: String @goField(omittable: true)
+  """Work address: office or apartment number. (` + "`" + `work-apartment` + "`" + `)"""
+  workApartment: String @goField(omittable: true)
+  """Home address: country. (` + "`" + `home-country` + "`" + `)"""
+  homeCountry: String @goField(omittable: true)
+  """Home address: region / oblast / krai. (` + "`" + `home-region` + "`" + `)"""
+  homeRegion: String @goField(omittable: true)
+  """Home address: city / settlement. (` + "`" + `home-city` + "`" + `)"""
+  homeCity: String @goField(omittable: true)
+  """Home address: postal code. (` + "`" + `home-zipcode` + "`" + `)"""
+  homeZipcode: String @goField(omittable: true)
+  """Home address: street / avenue. (` + "`" + `home-street` + "`" + `)"""
+  homeStreet: String @goField(omittable: true)
+  """Home address: house number. (` + "`" + `home-building` + "`" + `)"""
+  homeBuilding: String @goField(omittable: true)
+  """Home address: building block (korpus). (` + "`" + `home-housing` + "`" + `)"""
+  homeHousing: String @goField(omittable: true)
+  """Home address: office or apartment number. (` + "`" + `home-apartment` + "`" + `)"""
+  homeApartment: String @goField(omittable: true)
+  """VKontakte profile. (` + "`" + `vkontakte` + "`" + `)"""
+  vkontakte: String @goField(omittable: true)
+  """Facebook. (` + "`" + `facebook` + "`" + `)"""
+  facebook: String @goField(omittable: true)
+  """LinkedIn. (` + "`" + `linkedin` + "`" + `)"""
+  linkedin: String @goField(omittable: true)
+  """Odnoklassniki. (` + "`" + `odnoklassniki` + "`" + `)"""
+  odnoklassniki: String @goField(omittable: true)
+  """Instagram. (` + "`" + `instagram` + "`" + `)"""
+  instagram: String @goField(omittable: true)
+  """Twitter. (` + "`" + `twitter` + "`" + `)"""
+  twitter: String @goField(omittable: true)
+  """WhatsApp. (` + "`" + `whatsapp` + "`" + `)"""
+  whatsapp: String @goField(omittable: true)
+  """Viber. (` + "`" + `viber` + "`" + `)"""
+  viber: String @goField(omittable: true)
+  """Telegram. (` + "`" + `telegram` + "`" + `)"""
+  telegram: String @goField(omittable: true)
+  """Skype. (` + "`" + `skype` + "`" + `)"""
+  skype: String @goField(omittable: true)
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID @goField(omittable: true)
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID @goField(omittable: true)
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID @goField(omittable: true)
+  """Companies. Global ID(s) of Company (relationship ` + "`" + `companies` + "`" + `). The list replaces the current one."""
+  companyIds: [ID!] @goField(omittable: true)
+  """Status. Global ID(s) of ContactStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID @goField(omittable: true)
+  """Contact type. Global ID(s) of ContactType (relationship ` + "`" + `contact-type` + "`" + `)."""
+  contactTypeId: ID @goField(omittable: true)
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!] @goField(omittable: true)
+  """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
+  orderIds: [ID!] @goField(omittable: true)
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!] @goField(omittable: true)
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!] @goField(omittable: true)
+  """Tasks. Global ID(s) of DiaryTask (relationship ` + "`" + `tasks` + "`" + `). The list replaces the current one."""
+  taskIds: [ID!] @goField(omittable: true)
+  """Events. Global ID(s) of DiaryEvent (relationship ` + "`" + `events` + "`" + `). The list replaces the current one."""
+  eventIds: [ID!] @goField(omittable: true)
+}
+
+type ContactPayload {
+  contact: Contact
+}
+
+"""Create input of contact-statuses: the new ContactStatus; required attributes are non-null."""
+input CreateContactStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of contact-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateContactStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type ContactStatusPayload {
+  contactStatus: ContactStatus
+}
+
+"""Create input of contact-types: the new ContactType; required attributes are non-null."""
+input CreateContactTypeInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of contact-types: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateContactTypeInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type ContactTypePayload {
+  contactType: ContactType
+}
+
+"""Create input of contracts: the new Contract; required attributes are non-null."""
+input CreateContractInput {
+  """Contract title. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Contract number. (` + "`" + `number` + "`" + `)"""
+  number: Int
+  """Manually entered number. (` + "`" + `custom-number` + "`" + `)"""
+  customNumber: String
+  """Contract date (typed datetime in the docs, a bare date in every example). (` + "`" + `date` + "`" + `)"""
+  date: Date
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Party 1: a company or a contact. Global ID(s) of ContractParty (relationship ` + "`" + `first-party` + "`" + `)."""
+  firstPartyId: ID
+  """Party 2: a company or a contact. Global ID(s) of ContractParty (relationship ` + "`" + `second-party` + "`" + `)."""
+  secondPartyId: ID
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID
+  """Companies. Global ID(s) of Company (relationship ` + "`" + `companies` + "`" + `). The list replaces the current one."""
+  companyIds: [ID!]
+  """Contacts. Global ID(s) of Contact (relationship ` + "`" + `contacts` + "`" + `). The list replaces the current one."""
+  contactIds: [ID!]
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!]
+  """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
+  orderIds: [ID!]
+  """Real-estate objects. Global ID(s) of EstateProperty (relationship ` + "`" + `estate-properties` + "`" + `). The list replaces the current one."""
+  estatePropertyIds: [ID!]
+}
+
+"""Update input of contracts: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateContractInput {
+  """Contract title. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Contract number. (` + "`" + `number` + "`" + `)"""
+  number: Int @goField(omittable: true)
+  """Manually entered number. (` + "`" + `custom-number` + "`" + `)"""
+  customNumber: String @goField(omittable: true)
+  """Contract date (typed datetime in the docs, a bare date in every example). (` + "`" + `date` + "`" + `)"""
+  date: Date @goField(omittable: true)
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON @goField(omittable: true)
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+  """Party 1: a company or a contact. Global ID(s) of ContractParty (relationship ` + "`" + `first-party` + "`" + `)."""
+  firstPartyId: ID @goField(omittable: true)
+  """Party 2: a company or a contact. Global ID(s) of ContractParty (relationship ` + "`" + `second-party` + "`" + `)."""
+  secondPartyId: ID @goField(omittable: true)
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID @goField(omittable: true)
+  """Companies. Global ID(s) of Company (relationship ` + "`" + `companies` + "`" + `). The list replaces the current one."""
+  companyIds: [ID!] @goField(omittable: true)
+  """Contacts. Global ID(s) of Contact (relationship ` + "`" + `contacts` + "`" + `). The list replaces the current one."""
+  contactIds: [ID!] @goField(omittable: true)
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!] @goField(omittable: true)
+  """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
+  orderIds: [ID!] @goField(omittable: true)
+  """Real-estate objects. Global ID(s) of EstateProperty (relationship ` + "`" + `estate-properties` + "`" + `). The list replaces the current one."""
+  estatePropertyIds: [ID!] @goField(omittable: true)
+}
+
+type ContractPayload {
+  contract: Contract
+}
+
+"""Create input of companies: the new Company; required attributes are non-null."""
+input CreateCompanyInput {
+  """Company name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
+  generalPhone: String
+  """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
+  mobilePhone: String
+  """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
+  workPhone: String
+  """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
+  workPhonePostfix: String
+  """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
+  otherPhone: String
+  """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
+  otherPhonePostfix: String
+  """Fax. (` + "`" + `fax` + "`" + `)"""
+  fax: String
+  """E-mail. (` + "`" + `email` + "`" + `)"""
+  email: String
+  """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
+  otherEmail: String
+  """Website. (` + "`" + `website` + "`" + `)"""
+  website: String
+  """Country. (` + "`" + `country` + "`" + `)"""
+  country: String
+  """Region. (` + "`" + `region` + "`" + `)"""
+  region: String
+  """City. (` + "`" + `city` + "`" + `)"""
+  city: String
+  """Free-form address. (` + "`" + `address` + "`" + `)"""
+  address: String
+  """Postal code. (` + "`" + `zip-code` + "`" + `)"""
+  zipCode: String
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Actual address: country. (` + "`" + `actual-country` + "`" + `)"""
+  actualCountry: String
+  """Actual address: region / oblast / krai. (` + "`" + `actual-region` + "`" + `)"""
+  actualRegion: String
+  """Actual address: city / settlement. (` + "`" + `actual-city` + "`" + `)"""
+  actualCity: String
+  """Actual address: postal code. (` + "`" + `actual-zip-code` + "`" + `)"""
+  actualZipCode: String
+  """Actual address: street / avenue. (` + "`" + `actual-street` + "`" + `)"""
+  actualStreet: String
+  """Actual address: house number. (` + "`" + `actual-house` + "`" + `)"""
+  actualHouse: String
+  """Actual address: building block (korpus). (` + "`" + `actual-build` + "`" + `)"""
+  actualBuild: String
+  """Actual address: office number. (` + "`" + `actual-office` + "`" + `)"""
+  actualOffice: String
+  """Legal address: country. (` + "`" + `juristic-country` + "`" + `)"""
+  juristicCountry: String
+  """Legal address: region / oblast / krai. (` + "`" + `juristic-region` + "`" + `)"""
+  juristicRegion: String
+  """Legal address: city / settlement. (` + "`" + `juristic-city` + "`" + `)"""
+  juristicCity: String
+  """Legal address: postal code. (` + "`" + `juristic-zip-code` + "`" + `)"""
+  juristicZipCode: String
+  """Legal address: street / avenue. (` + "`" + `juristic-street` + "`" + `)"""
+  juristicStreet: String
+  """Legal address: house number. (` + "`" + `juristic-house` + "`" + `)"""
+  juristicHouse: String
+  """Legal address: building block (korpus). (` + "`" + `juristic-build` + "`" + `)"""
+  juristicBuild: String
+  """Legal address: office number. (` + "`" + `juristic-office` + "`" + `)"""
+  juristicOffice: String
+  """Mailing address: country. (` + "`" + `mailing-country` + "`" + `)"""
+  mailingCountry: String
+  """Mailing address: region / oblast / krai. (` + "`" + `mailing-region` + "`" + `)"""
+  mailingRegion: String
+  """Mailing address: city / settlement. (` + "`" + `mailing-city` + "`" + `)"""
+  mailingCity: String
+  """Mailing address: postal code. (` + "`" + `mailing-zip-code` + "`" + `)"""
+  mailingZipCode: String
+  """Mailing address: street / avenue. (` + "`" + `mailing-street` + "`" + `)"""
+  mailingStreet: String
+  """Mailing address: house number. (` + "`" + `mailing-house` + "`" + `)"""
+  mailingHouse: String
+  """Mailing address: building block (korpus). (` + "`" + `mailing-build` + "`" + `)"""
+  mailingBuild: String
+  """Mailing address: office number. (` + "`" + `mailing-office` + "`" + `)"""
+  mailingOffice: String
+  """Full legal name. (` + "`" + `full-name` + "`" + `)"""
+  fullName: String
+  """Short name. (` + "`" + `short-name` + "`" + `)"""
+  shortName: String
+  """INN (taxpayer id). (` + "`" + `inn` + "`" + `)"""
+  inn: String
+  """OGRN (state registration number). (` + "`" + `ogrn` + "`" + `)"""
+  ogrn: String
+  """KPP (tax registration reason code). (` + "`" + `kpp` + "`" + `)"""
+  kpp: String
+  """OKVED (economic activity code). (` + "`" + `okved` + "`" + `)"""
+  okved: String
+  """Director. (` + "`" + `director` + "`" + `)"""
+  director: String
+  """Accountant. (` + "`" + `accountant` + "`" + `)"""
+  accountant: String
+  """Basis of the signatory's authority. (` + "`" + `lawfulness-base` + "`" + `)"""
+  lawfulnessBase: String
+  """Head's full name. (` + "`" + `manager-name` + "`" + `)"""
+  managerName: String
+  """Head's position. (` + "`" + `manager-position` + "`" + `)"""
+  managerPosition: String
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID
+  """Contacts. Global ID(s) of Contact (relationship ` + "`" + `contacts` + "`" + `). The list replaces the current one."""
+  contactIds: [ID!]
+  """Status. Global ID(s) of CompanyStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID
+  """Company type. Global ID(s) of CompanyType (relationship ` + "`" + `company-type` + "`" + `)."""
+  companyTypeId: ID
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!]
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!]
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!]
+  """Tasks. Global ID(s) of DiaryTask (relationship ` + "`" + `tasks` + "`" + `). The list replaces the current one."""
+  taskIds: [ID!]
+  """Events. Global ID(s) of DiaryEvent (relationship ` + "`" + `events` + "`" + `). The list replaces the current one."""
+  eventIds: [ID!]
+  """Bank details. Global ID(s) of CompanyBankDetail (relationship ` + "`" + `bank-details` + "`" + `). The list replaces the current one."""
+  bankDetailIds: [ID!]
+}
+
+"""Update input of companies: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateCompanyInput {
+  """Company name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String @goField(omittable: true)
+  """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
+  generalPhone: String @goField(omittable: true)
+  """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
+  mobilePhone: String @goField(omittable: true)
+  """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
+  workPhone: String @goField(omittable: true)
+  """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
+  workPhonePostfix: String @goField(omittable: true)
+  """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
+  otherPhone: String @goField(omittable: true)
+  """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
+  otherPhonePostfix: String @goField(omittable: true)
+  """Fax. (` + "`" + `fax` + "`" + `)"""
+  fax: String @goField(omittable: true)
+  """E-mail. (` + "`" + `email` + "`" + `)"""
+  email: String @goField(omittable: true)
+  """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
+  otherEmail: String @goField(omittable: true)
+  """Website. (` + "`" + `website` + "`" + `)"""
+  website: String @goField(omittable: true)
+  """Country. (` + "`" + `country` + "`" + `)"""
+  country: String @goField(omittable: true)
+  """Region. (` + "`" + `region` + "`" + `)"""
+  region: String @goField(omittable: true)
+  """City. (` + "`" + `city` + "`" + `)"""
+  city: String @goField(omittable: true)
+  """Free-form address. (` + "`" + `address` + "`" + `)"""
+  address: String @goField(omittable: true)
+  """Postal code. (` + "`" + `zip-code` + "`" + `)"""
+  zipCode: String @goField(omittable: true)
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime @goField(omittable: true)
+  """Actual address: country. (` + "`" + `actual-country` + "`" + `)"""
+  actualCountry: String @goField(omittable: true)
+  """Actual address: region / oblast / krai. (` + "`" + `actual-region` + "`" + `)"""
+  actualRegion: String @goField(omittable: true)
+  """Actual address: city / settlement. (` + "`" + `actual-city` + "`" + `)"""
+  actualCity: String @goField(omittable: true)
+  """Actual address: postal code. (` + "`" + `actual-zip-code` + "`" + `)"""
+  actualZipCode: String @goField(omittable: true)
+  """Actual address: street / avenue. (` + "`" + `actual-street` + "`" + `)"""
+  actualStreet: String @goField(omittable: true)
+  """Actual address: house number. (` + "`" + `actual-house` + "`" + `)"""
+  actualHouse: String @goField(omittable: true)
+  """Actual address: building block (korpus). (` + "`" + `actual-build` + "`" + `)"""
+  actualBuild: String @goField(omittable: true)
+  """Actual address: office number. (` + "`" + `actual-office` + "`" + `)"""
+  actualOffice: String @goField(omittable: true)
+  """Legal address: country. (` + "`" + `juristic-country` + "`" + `)"""
+  juristicCountry: String @goField(omittable: true)
+  """Legal address: region / oblast / krai. (` + "`" + `juristic-region` + "`" + `)"""
+  juristicRegion: String @goField(omittable: true)
+  """Legal address: city / settlement. (` + "`" + `juristic-city` + "`" + `)"""
+  juristicCity: String @goField(omittable: true)
+  """Legal address: postal code. (` + "`" + `juristic-zip-code` + "`" + `)"""
+  juristicZipCode: String @goField(omittable: true)
+  """Legal address: street / avenue. (` + "`" + `juristic-street` + "`" + `)"""
+  juristicStreet: String @goField(omittable: true)
+  """Legal address: house number. (` + "`" + `juristic-house` + "`" + `)"""
+  juristicHouse: String @goField(omittable: true)
+  """Legal address: building block (korpus). (` + "`" + `juristic-build` + "`" + `)"""
+  juristicBuild: String @goField(omittable: true)
+  """Legal address: office number. (` + "`" + `juristic-office` + "`" + `)"""
+  juristicOffice: String @goField(omittable: true)
+  """Mailing address: country. (` + "`" + `mailing-country` + "`" + `)"""
+  mailingCountry: String @goField(omittable: true)
+  """Mailing address: region / oblast / krai. (` + "`" + `mailing-region` + "`" + `)"""
+  mailingRegion: String @goField(omittable: true)
+  """Mailing address: city / settlement. (` + "`" + `mailing-city` + "`" + `)"""
+  mailingCity: String @goField(omittable: true)
+  """Mailing address: postal code. (` + "`" + `mailing-zip-code` + "`" + `)"""
+  mailingZipCode: String @goField(omittable: true)
+  """Mailing address: street / avenue. (` + "`" + `mailing-street` + "`" + `)"""
+  mailingStreet: String @goField(omittable: true)
+  """Mailing address: house number. (` + "`" + `mailing-house` + "`" + `)"""
+  mailingHouse: String @goField(omittable: true)
+  """Mailing address: building block (korpus). (` + "`" + `mailing-build` + "`" + `)"""
+  mailingBuild: String @goField(omittable: true)
+  """Mailing address: office number. (` + "`" + `mailing-office` + "`" + `)"""
+  mailingOffice: String @goField(omittable: true)
+  """Full legal name. (` + "`" + `full-name` + "`" + `)"""
+  fullName: String @goField(omittable: true)
+  """Short name. (` + "`" + `short-name` + "`" + `)"""
+  shortName: String @goField(omittable: true)
+  """INN (taxpayer id). (` + "`" + `inn` + "`" + `)"""
+  inn: String @goField(omittable: true)
+  """OGRN (state registration number). (` + "`" + `ogrn` + "`" + `)"""
+  ogrn: String @goField(omittable: true)
+  """KPP (tax registration reason code). (` + "`" + `kpp` + "`" + `)"""
+  kpp: String @goField(omittable: true)
+  """OKVED (economic activity code). (` + "`" + `okved` + "`" + `)"""
+  okved: String @goField(omittable: true)
+  """Director. (` + "`" + `director` + "`" + `)"""
+  director: String @goField(omittable: true)
+  """Accountant. (` + "`" + `accountant` + "`" + `)"""
+  accountant: String @goField(omittable: true)
+  """Basis of the signatory's authority. (` + "`" + `lawfulness-base` + "`" + `)"""
+  lawfulnessBase: String @goField(omittable: true)
+  """Head's full name. (` + "`" + `manager-name` + "`" + `)"""
+  managerName: String @goField(omittable: true)
+  """Head's position. (` + "`" + `manager-position` + "`" + `)"""
+  managerPosition: String @goField(omittable: true)
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID @goField(omittable: true)
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID @goField(omittable: true)
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID @goField(omittable: true)
+  """Contacts. Global ID(s) of Contact (relationship ` + "`" + `contacts` + "`" + `). The list replaces the current one."""
+  contactIds: [ID!] @goField(omittable: true)
+  """Status. Global ID(s) of CompanyStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID @goField(omittable: true)
+  """Company type. Global ID(s) of CompanyType (relationship ` + "`" + `company-type` + "`" + `)."""
+  companyTypeId: ID @goField(omittable: true)
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!] @goField(omittable: true)
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!] @goField(omittable: true)
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!] @goField(omittable: true)
+  """Tasks. Global ID(s) of DiaryTask (relationship ` + "`" + `tasks` + "`" + `). The list replaces the current one."""
+  taskIds: [ID!] @goField(omittable: true)
+  """Events. Global ID(s) of DiaryEvent (relationship ` + "`" + `events` + "`" + `). The list replaces the current one."""
+  eventIds: [ID!] @goField(omittable: true)
+  """Bank details. Global ID(s) of CompanyBankDetail (relationship ` + "`" + `bank-details` + "`" + `). The list replaces the current one."""
+  bankDetailIds: [ID!] @goField(omittable: true)
+}
+
+type CompanyPayload {
+  company: Company
+}
+
+"""Create input of company-bank-details: the new CompanyBankDetail; required attributes are non-null."""
+input CreateCompanyBankDetailInput {
+  """Name of this set of bank details. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Bank name. (` + "`" + `bank-name` + "`" + `)"""
+  bankName: String
+  """BIK (bank identification code). (` + "`" + `bik` + "`" + `)"""
+  bik: String
+  """Correspondent account. (` + "`" + `corr-number` + "`" + `)"""
+  corrNumber: String
+  """Account number. (` + "`" + `number` + "`" + `)"""
+  number: String
+  """Whether these are the company's main bank details. (` + "`" + `is-default` + "`" + `)"""
+  isDefault: Boolean
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """The company these details belong to. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID
+}
+
+"""Update input of company-bank-details: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateCompanyBankDetailInput {
+  """Name of this set of bank details. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Bank name. (` + "`" + `bank-name` + "`" + `)"""
+  bankName: String @goField(omittable: true)
+  """BIK (bank identification code). (` + "`" + `bik` + "`" + `)"""
+  bik: String @goField(omittable: true)
+  """Correspondent account. (` + "`" + `corr-number` + "`" + `)"""
+  corrNumber: String @goField(omittable: true)
+  """Account number. (` + "`" + `number` + "`" + `)"""
+  number: String @goField(omittable: true)
+  """Whether these are the company's main bank details. (` + "`" + `is-default` + "`" + `)"""
+  isDefault: Boolean @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+  """The company these details belong to. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID @goField(omittable: true)
+}
+
+type CompanyBankDetailPayload {
+  companyBankDetail: CompanyBankDetail
+}
+
+"""Create input of company-statuses: the new CompanyStatus; required attributes are non-null."""
+input CreateCompanyStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of company-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateCompanyStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type CompanyStatusPayload {
+  companyStatus: CompanyStatus
+}
+
+"""Create input of company-types: the new CompanyType; required attributes are non-null."""
+input CreateCompanyTypeInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of company-types: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateCompanyTypeInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type CompanyTypePayload {
+  companyType: CompanyType
+}
+
+"""Create input of deals: the new Deal; required attributes are non-null."""
+input CreateDealInput {
+  """Deal name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Detailed description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Deal amount. (` + "`" + `amount` + "`" + `)"""
+  amount: Decimal
+  """Cost price. (` + "`" + `cost` + "`" + `)"""
+  cost: Decimal
+  """Deal number. (` + "`" + `number` + "`" + `)"""
+  number: Int
+  """Planned closing date. (` + "`" + `planned-at` + "`" + `)"""
+  plannedAt: Date
+  """Actual closing date. (` + "`" + `finished-at` + "`" + `)"""
+  finishedAt: Date
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID
+  """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID
+  """Contact. Global ID(s) of Contact (relationship ` + "`" + `contact` + "`" + `)."""
+  contactId: ID
+  """Stage. Global ID(s) of DealStage (relationship ` + "`" + `stage` + "`" + `)."""
+  stageId: ID
+  """Funnel. Global ID(s) of DealStageCategory (relationship ` + "`" + `stage-category` + "`" + `)."""
+  stageCategoryId: ID
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID
+  """Status. Global ID(s) of DealStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID
+  """Loss reason. Global ID(s) of DealLossReason (relationship ` + "`" + `loss-reason` + "`" + `)."""
+  lossReasonId: ID
+  """Competitor the deal was lost to. Global ID(s) of Competitor (relationship ` + "`" + `loss-competitor` + "`" + `)."""
+  lossCompetitorId: ID
+  """Territory. Global ID(s) of Area (relationship ` + "`" + `area` + "`" + `)."""
+  areaId: ID
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!]
+  """Linked deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!]
+  """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
+  orderIds: [ID!]
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!]
+}
+
+"""Update input of deals: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateDealInput {
+  """Deal name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Detailed description. (` + "`" + `description` + "`" + `)"""
+  description: String @goField(omittable: true)
+  """Deal amount. (` + "`" + `amount` + "`" + `)"""
+  amount: Decimal @goField(omittable: true)
+  """Cost price. (` + "`" + `cost` + "`" + `)"""
+  cost: Decimal @goField(omittable: true)
+  """Deal number. (` + "`" + `number` + "`" + `)"""
+  number: Int @goField(omittable: true)
+  """Planned closing date. (` + "`" + `planned-at` + "`" + `)"""
+  plannedAt: Date @goField(omittable: true)
+  """Actual closing date. (` + "`" + `finished-at` + "`" + `)"""
+  finishedAt: Date @goField(omittable: true)
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+  """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime @goField(omittable: true)
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID @goField(omittable: true)
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID @goField(omittable: true)
+  """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID @goField(omittable: true)
+  """Contact. Global ID(s) of Contact (relationship ` + "`" + `contact` + "`" + `)."""
+  contactId: ID @goField(omittable: true)
+  """Stage. Global ID(s) of DealStage (relationship ` + "`" + `stage` + "`" + `)."""
+  stageId: ID @goField(omittable: true)
+  """Funnel. Global ID(s) of DealStageCategory (relationship ` + "`" + `stage-category` + "`" + `)."""
+  stageCategoryId: ID @goField(omittable: true)
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID @goField(omittable: true)
+  """Status. Global ID(s) of DealStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID @goField(omittable: true)
+  """Loss reason. Global ID(s) of DealLossReason (relationship ` + "`" + `loss-reason` + "`" + `)."""
+  lossReasonId: ID @goField(omittable: true)
+  """Competitor the deal was lost to. Global ID(s) of Competitor (relationship ` + "`" + `loss-competitor` + "`" + `)."""
+  lossCompetitorId: ID @goField(omittable: true)
+  """Territory. Global ID(s) of Area (relationship ` + "`" + `area` + "`" + `)."""
+  areaId: ID @goField(omittable: true)
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!] @goField(omittable: true)
+  """Linked deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!] @goField(omittable: true)
+  """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
+  orderIds: [ID!] @goField(omittable: true)
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!] @goField(omittable: true)
+}
+
+type DealPayload {
+  deal: Deal
+}
+
+"""Create input of deal-loss-reasons: the new DealLossReason; required attributes are non-null."""
+input CreateDealLossReasonInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of deal-loss-reasons: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateDealLossReasonInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type DealLossReasonPayload {
+  dealLossReason: DealLossReason
+}
+
+"""Create input of deal-stage-categories: the new DealStageCategory; required attributes are non-null."""
+input CreateDealStageCategoryInput {
+  """Funnel name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """How a deal's amount is computed. (` + "`" + `amount-calc-method` + "`" + `)"""
+  amountCalcMethod: AmountCalcMethod!
+  """How a deal's cost is computed. (` + "`" + `cost-calc-method` + "`" + `)"""
+  costCalcMethod: CostCalcMethod!
+  """Formula field used when the amount is computed by formula. (` + "`" + `amount-calc-field` + "`" + `)"""
+  amountCalcField: String
+  """Formula field used when the cost is computed by formula. (` + "`" + `cost-calc-field` + "`" + `)"""
+  costCalcField: String
+  """Default funnel. (` + "`" + `is-default` + "`" + `)"""
+  isDefault: Boolean
+  """Mark the deal won when all its tasks are done. (` + "`" + `win-by-diaries` + "`" + `)"""
+  winByDiaries: Boolean
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of deal-stage-categories: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateDealStageCategoryInput {
+  """Funnel name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """How a deal's amount is computed. (` + "`" + `amount-calc-method` + "`" + `)"""
+  amountCalcMethod: AmountCalcMethod @goField(omittable: true)
+  """How a deal's cost is computed. (` + "`" + `cost-calc-method` + "`" + `)"""
+  costCalcMethod: CostCalcMethod @goField(omittable: true)
+  """Formula field used when the amount is computed by formula. (` + "`" + `amount-calc-field` + "`" + `)"""
+  amountCalcField: String @goField(omittable: true)
+  """Formula field used when the cost is computed by formula. (` + "`" + `cost-calc-field` + "`" + `)"""
+  costCalcField: String @goField(omittable: true)
+  """Default funnel. (` + "`" + `is-default` + "`" + `)"""
+  isDefault: Boolean @goField(omittable: true)
+  """Mark the deal won when all its tasks are done. (` + "`" + `win-by-diaries` + "`" + `)"""
+  winByDiaries: Boolean @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type DealStageCategoryPayload {
+  dealStageCategory: DealStageCategory
+}
+
+"""Create input of deal-stages: the new DealStage; required attributes are non-null."""
+input CreateDealStageInput {
+  """Stage name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
+  duration: Int
+  """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
+  nextIfItemsDone: Boolean
+  """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
+  description: Boolean
+  """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """The funnel this stage belongs to. Global ID(s) of DealStageCategory (relationship ` + "`" + `deal-stage-category` + "`" + `)."""
+  dealStageCategoryId: ID
+}
+
+"""Update input of deal-stages: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateDealStageInput {
+  """Stage name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
+  duration: Int @goField(omittable: true)
+  """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
+  nextIfItemsDone: Boolean @goField(omittable: true)
+  """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
+  description: Boolean @goField(omittable: true)
+  """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+  """The funnel this stage belongs to. Global ID(s) of DealStageCategory (relationship ` + "`" + `deal-stage-category` + "`" + `)."""
+  dealStageCategoryId: ID @goField(omittable: true)
+}
+
+type DealStagePayload {
+  dealStage: DealStage
+}
+
+"""Create input of deal-statuses: the new DealStatus; required attributes are non-null."""
+input CreateDealStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of deal-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateDealStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type DealStatusPayload {
+  dealStatus: DealStatus
+}
+
+"""Create input of orders: the new Order; required attributes are non-null."""
+input CreateOrderInput {
+  """Order name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Detailed description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Order amount. (` + "`" + `amount` + "`" + `)"""
+  amount: Decimal
+  """Order number. (` + "`" + `number` + "`" + `)"""
+  number: Int
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+  """Archiving time (the docs' examples send a bare date). (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID
+  """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID
+  """Contact. Global ID(s) of Contact (relationship ` + "`" + `contact` + "`" + `)."""
+  contactId: ID
+  """Stage. Global ID(s) of OrderStage (relationship ` + "`" + `stage` + "`" + `)."""
+  stageId: ID
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID
+  """Status. Global ID(s) of OrderStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID
+  """Loss reason. Global ID(s) of OrderLossReason (relationship ` + "`" + `loss-reason` + "`" + `)."""
+  lossReasonId: ID
+  """Competitor the order was lost to. Global ID(s) of Competitor (relationship ` + "`" + `loss-competitor` + "`" + `)."""
+  lossCompetitorId: ID
+  """Territory. Global ID(s) of Area (relationship ` + "`" + `area` + "`" + `)."""
+  areaId: ID
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!]
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!]
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!]
+}
+
+"""Update input of orders: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateOrderInput {
+  """Order name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Detailed description. (` + "`" + `description` + "`" + `)"""
+  description: String @goField(omittable: true)
+  """Order amount. (` + "`" + `amount` + "`" + `)"""
+  amount: Decimal @goField(omittable: true)
+  """Order number. (` + "`" + `number` + "`" + `)"""
+  number: Int @goField(omittable: true)
+  """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
+  customs: JSON @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+  """Archiving time (the docs' examples send a bare date). (` + "`" + `archived-at` + "`" + `)"""
+  archivedAt: DateTime @goField(omittable: true)
+  """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID @goField(omittable: true)
+  """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
+  userId: ID @goField(omittable: true)
+  """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID @goField(omittable: true)
+  """Contact. Global ID(s) of Contact (relationship ` + "`" + `contact` + "`" + `)."""
+  contactId: ID @goField(omittable: true)
+  """Stage. Global ID(s) of OrderStage (relationship ` + "`" + `stage` + "`" + `)."""
+  stageId: ID @goField(omittable: true)
+  """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
+  sourceId: ID @goField(omittable: true)
+  """Status. Global ID(s) of OrderStatus (relationship ` + "`" + `status` + "`" + `)."""
+  statusId: ID @goField(omittable: true)
+  """Loss reason. Global ID(s) of OrderLossReason (relationship ` + "`" + `loss-reason` + "`" + `)."""
+  lossReasonId: ID @goField(omittable: true)
+  """Competitor the order was lost to. Global ID(s) of Competitor (relationship ` + "`" + `loss-competitor` + "`" + `)."""
+  lossCompetitorId: ID @goField(omittable: true)
+  """Territory. Global ID(s) of Area (relationship ` + "`" + `area` + "`" + `)."""
+  areaId: ID @goField(omittable: true)
+  """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
+  productIds: [ID!] @goField(omittable: true)
+  """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
+  dealIds: [ID!] @goField(omittable: true)
+  """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
+  entitiesProductIds: [ID!] @goField(omittable: true)
+}
+
+type OrderPayload {
+  order: Order
+}
+
+"""Create input of order-loss-reasons: the new OrderLossReason; required attributes are non-null."""
+input CreateOrderLossReasonInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of order-loss-reasons: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateOrderLossReasonInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type OrderLossReasonPayload {
+  orderLossReason: OrderLossReason
+}
+
+"""Create input of order-stages: the new OrderStage; required attributes are non-null."""
+input CreateOrderStageInput {
+  """Stage name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
+  duration: Int
+  """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
+  nextIfItemsDone: Boolean
+  """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
+  description: Boolean
+  """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of order-stages: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateOrderStageInput {
+  """Stage name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
+  duration: Int @goField(omittable: true)
+  """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
+  nextIfItemsDone: Boolean @goField(omittable: true)
+  """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
+  description: Boolean @goField(omittable: true)
+  """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type OrderStagePayload {
+  orderStage: OrderStage
+}
+
+"""Create input of order-statuses: the new OrderStatus; required attributes are non-null."""
+input CreateOrderStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String!
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime
+}
+
+"""Update input of order-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateOrderStatusInput {
+  """Name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
+  color: String @goField(omittable: true)
+  """Creation time. (` + "`" + `created-at` + "`" + `)"""
+  createdAt: DateTime @goField(omittable: true)
+}
+
+type OrderStatusPayload {
+  orderStatus: OrderStatus
+}
+
+"""Create input of diary-events: the new DiaryEvent; required attributes are non-null."""
+input CreateDiaryEventInput {
+  """Event name. (` + "`" + `name` + "`" + `)"""
+  name: String
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String
+  """Start time (the docs send ` + "`" + `2022-02-22 12:00 +0300` + "`" + `). (` + "`" + `start-time` + "`" + `)"""
+  startTime: DateTime
+  """Assignee. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID
+  """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID
+}
+
+"""Update input of diary-events: what to change: a field left out stays unchanged, a field set to null is cleared."""
+input UpdateDiaryEventInput {
+  """Event name. (` + "`" + `name` + "`" + `)"""
+  name: String @goField(omittable: true)
+  """Description. (` + "`" + `description` + "`" + `)"""
+  description: String @goField(omittable: true)
+  """Start time (the docs send ` + "`" + `2022-02-22 12:00 +0300` + "`" + `). (` + "`" + `start-time` + "`" + `)"""
+  startTime: DateTime @goField(omittable: true)
+  """Assignee. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
+  responsibleId: ID @goField(omittable: true)
+  """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
+  companyId: ID @goField(omittable: true)
+}
+
+type DiaryEventPayload {
+  diaryEvent: DiaryEvent
+}
+
+extend type Mutation {
+  """Creates a SynergyCRM contacts resource. Never retried; a failure says whether it may have been applied."""
+  createContact(input: CreateContactInput!): ContactPayload
+  """Changes only the fields set in input."""
+  updateContact(id: ID!, input: UpdateContactInput!): ContactPayload
+  """Deletes the resource."""
+  deleteContact(id: ID!): DeletePayload
+  """Creates a SynergyCRM contact-statuses resource. Never retried; a failure says whether it may have been applied."""
+  createContactStatus(input: CreateContactStatusInput!): ContactStatusPayload
+  """Changes only the fields set in input."""
+  updateContactStatus(id: ID!, input: UpdateContactStatusInput!): ContactStatusPayload
+  """Deletes the resource."""
+  deleteContactStatus(id: ID!): DeletePayload
+  """Creates a SynergyCRM contact-types resource. Never retried; a failure says whether it may have been applied."""
+  createContactType(input: CreateContactTypeInput!): ContactTypePayload
+  """Changes only the fields set in input."""
+  updateContactType(id: ID!, input: UpdateContactTypeInput!): ContactTypePayload
+  """Deletes the resource."""
+  deleteContactType(id: ID!): DeletePayload
+  """Creates a SynergyCRM contracts resource. Never retried; a failure says whether it may have been applied."""
+  createContract(input: CreateContractInput!): ContractPayload
+  """Changes only the fields set in input."""
+  updateContract(id: ID!, input: UpdateContractInput!): ContractPayload
+  """Deletes the resource."""
+  deleteContract(id: ID!): DeletePayload
+  """Creates a SynergyCRM companies resource. Never retried; a failure says whether it may have been applied."""
+  createCompany(input: CreateCompanyInput!): CompanyPayload
+  """Changes only the fields set in input."""
+  updateCompany(id: ID!, input: UpdateCompanyInput!): CompanyPayload
+  """Deletes the resource."""
+  deleteCompany(id: ID!): DeletePayload
+  """Creates a SynergyCRM company-bank-details resource. Never retried; a failure says whether it may have been applied."""
+  createCompanyBankDetail(input: CreateCompanyBankDetailInput!): CompanyBankDetailPayload
+  """Changes only the fields set in input."""
+  updateCompanyBankDetail(id: ID!, input: UpdateCompanyBankDetailInput!): CompanyBankDetailPayload
+  """Deletes the resource."""
+  deleteCompanyBankDetail(id: ID!): DeletePayload
+  """Creates a SynergyCRM company-statuses resource. Never retried; a failure says whether it may have been applied."""
+  createCompanyStatus(input: CreateCompanyStatusInput!): CompanyStatusPayload
+  """Changes only the fields set in input."""
+  updateCompanyStatus(id: ID!, input: UpdateCompanyStatusInput!): CompanyStatusPayload
+  """Deletes the resource."""
+  deleteCompanyStatus(id: ID!): DeletePayload
+  """Creates a SynergyCRM company-types resource. Never retried; a failure says whether it may have been applied."""
+  createCompanyType(input: CreateCompanyTypeInput!): CompanyTypePayload
+  """Changes only the fields set in input."""
+  updateCompanyType(id: ID!, input: UpdateCompanyTypeInput!): CompanyTypePayload
+  """Deletes the resource."""
+  deleteCompanyType(id: ID!): DeletePayload
+  """Creates a SynergyCRM deals resource. Never retried; a failure says whether it may have been applied."""
+  createDeal(input: CreateDealInput!): DealPayload
+  """Changes only the fields set in input."""
+  updateDeal(id: ID!, input: UpdateDealInput!): DealPayload
+  """Deletes the resource."""
+  deleteDeal(id: ID!): DeletePayload
+  """Creates a SynergyCRM deal-loss-reasons resource. Never retried; a failure says whether it may have been applied."""
+  createDealLossReason(input: CreateDealLossReasonInput!): DealLossReasonPayload
+  """Changes only the fields set in input."""
+  updateDealLossReason(id: ID!, input: UpdateDealLossReasonInput!): DealLossReasonPayload
+  """Deletes the resource."""
+  deleteDealLossReason(id: ID!): DeletePayload
+  """Creates a SynergyCRM deal-stage-categories resource. Never retried; a failure says whether it may have been applied."""
+  createDealStageCategory(input: CreateDealStageCategoryInput!): DealStageCategoryPayload
+  """Changes only the fields set in input."""
+  updateDealStageCategory(id: ID!, input: UpdateDealStageCategoryInput!): DealStageCategoryPayload
+  """Deletes the resource."""
+  deleteDealStageCategory(id: ID!): DeletePayload
+  """Creates a SynergyCRM deal-stages resource. Never retried; a failure says whether it may have been applied."""
+  createDealStage(input: CreateDealStageInput!): DealStagePayload
+  """Changes only the fields set in input."""
+  updateDealStage(id: ID!, input: UpdateDealStageInput!): DealStagePayload
+  """Deletes the resource."""
+  deleteDealStage(id: ID!): DeletePayload
+  """Creates a SynergyCRM deal-statuses resource. Never retried; a failure says whether it may have been applied."""
+  createDealStatus(input: CreateDealStatusInput!): DealStatusPayload
+  """Changes only the fields set in input."""
+  updateDealStatus(id: ID!, input: UpdateDealStatusInput!): DealStatusPayload
+  """Deletes the resource."""
+  deleteDealStatus(id: ID!): DeletePayload
+  """Creates a SynergyCRM orders resource. Never retried; a failure says whether it may have been applied."""
+  createOrder(input: CreateOrderInput!): OrderPayload
+  """Changes only the fields set in input."""
+  updateOrder(id: ID!, input: UpdateOrderInput!): OrderPayload
+  """Deletes the resource."""
+  deleteOrder(id: ID!): DeletePayload
+  """Creates a SynergyCRM order-loss-reasons resource. Never retried; a failure says whether it may have been applied."""
+  createOrderLossReason(input: CreateOrderLossReasonInput!): OrderLossReasonPayload
+  """Changes only the fields set in input."""
+  updateOrderLossReason(id: ID!, input: UpdateOrderLossReasonInput!): OrderLossReasonPayload
+  """Deletes the resource."""
+  deleteOrderLossReason(id: ID!): DeletePayload
+  """Creates a SynergyCRM order-stages resource. Never retried; a failure says whether it may have been applied."""
+  createOrderStage(input: CreateOrderStageInput!): OrderStagePayload
+  """Changes only the fields set in input."""
+  updateOrderStage(id: ID!, input: UpdateOrderStageInput!): OrderStagePayload
+  """Deletes the resource."""
+  deleteOrderStage(id: ID!): DeletePayload
+  """Creates a SynergyCRM order-statuses resource. Never retried; a failure says whether it may have been applied."""
+  createOrderStatus(input: CreateOrderStatusInput!): OrderStatusPayload
+  """Changes only the fields set in input."""
+  updateOrderStatus(id: ID!, input: UpdateOrderStatusInput!): OrderStatusPayload
+  """Deletes the resource."""
+  deleteOrderStatus(id: ID!): DeletePayload
+  """Creates a SynergyCRM diary-events resource. Never retried; a failure says whether it may have been applied."""
+  createDiaryEvent(input: CreateDiaryEventInput!): DiaryEventPayload
+  """Changes only the fields set in input."""
+  updateDiaryEvent(id: ID!, input: UpdateDiaryEventInput!): DiaryEventPayload
+  """Deletes the resource."""
+  deleteDiaryEvent(id: ID!): DeletePayload
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5605,6 +7784,14 @@ func (ec *executionContext) childFields_CompanyBankDetailEdge(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CompanyBankDetailEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CompanyBankDetailPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "companyBankDetail":
+		return ec.fieldContext_CompanyBankDetailPayload_companyBankDetail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyBankDetailPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CompanyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -5627,6 +7814,14 @@ func (ec *executionContext) childFields_CompanyEdge(ctx context.Context, field g
 		return ec.fieldContext_CompanyEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompanyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "company":
+		return ec.fieldContext_CompanyPayload_company(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CompanyStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5673,6 +7868,14 @@ func (ec *executionContext) childFields_CompanyStatusEdge(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CompanyStatusEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CompanyStatusPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "companyStatus":
+		return ec.fieldContext_CompanyStatusPayload_companyStatus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyStatusPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CompanyType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5713,6 +7916,14 @@ func (ec *executionContext) childFields_CompanyTypeEdge(ctx context.Context, fie
 		return ec.fieldContext_CompanyTypeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompanyTypeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyTypePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "companyType":
+		return ec.fieldContext_CompanyTypePayload_companyType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyTypePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Competitor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5875,6 +8086,14 @@ func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_ContactPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ContactStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5919,6 +8138,14 @@ func (ec *executionContext) childFields_ContactStatusEdge(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ContactStatusEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ContactStatusPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contactStatus":
+		return ec.fieldContext_ContactStatusPayload_contactStatus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactStatusPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ContactType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5959,6 +8186,14 @@ func (ec *executionContext) childFields_ContactTypeEdge(ctx context.Context, fie
 		return ec.fieldContext_ContactTypeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactTypeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactTypePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contactType":
+		return ec.fieldContext_ContactTypePayload_contactType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactTypePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Contract(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6031,6 +8266,14 @@ func (ec *executionContext) childFields_ContractEdge(ctx context.Context, field 
 		return ec.fieldContext_ContractEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContractEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContractPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contract":
+		return ec.fieldContext_ContractPayload_contract(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContractPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6165,6 +8408,22 @@ func (ec *executionContext) childFields_DealLossReasonEdge(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type DealLossReasonEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DealLossReasonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dealLossReason":
+		return ec.fieldContext_DealLossReasonPayload_dealLossReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealLossReasonPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DealPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deal":
+		return ec.fieldContext_DealPayload_deal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DealStage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6249,6 +8508,14 @@ func (ec *executionContext) childFields_DealStageCategoryEdge(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type DealStageCategoryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DealStageCategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dealStageCategory":
+		return ec.fieldContext_DealStageCategoryPayload_dealStageCategory(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStageCategoryPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DealStageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -6271,6 +8538,14 @@ func (ec *executionContext) childFields_DealStageEdge(ctx context.Context, field
 		return ec.fieldContext_DealStageEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealStageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DealStagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dealStage":
+		return ec.fieldContext_DealStagePayload_dealStage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DealStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6317,6 +8592,22 @@ func (ec *executionContext) childFields_DealStatusEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type DealStatusEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DealStatusPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dealStatus":
+		return ec.fieldContext_DealStatusPayload_dealStatus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DealStatusPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_DeletePayload_deletedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DiaryEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6361,6 +8652,14 @@ func (ec *executionContext) childFields_DiaryEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_DiaryEventEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DiaryEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DiaryEventPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "diaryEvent":
+		return ec.fieldContext_DiaryEventPayload_diaryEvent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiaryEventPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DiaryTask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6519,6 +8818,22 @@ func (ec *executionContext) childFields_OrderLossReasonEdge(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type OrderLossReasonEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OrderLossReasonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderLossReason":
+		return ec.fieldContext_OrderLossReasonPayload_orderLossReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderLossReasonPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_OrderPayload_order(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_OrderStage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6569,6 +8884,14 @@ func (ec *executionContext) childFields_OrderStageEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type OrderStageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OrderStagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderStage":
+		return ec.fieldContext_OrderStagePayload_orderStage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStagePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_OrderStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6611,6 +8934,14 @@ func (ec *executionContext) childFields_OrderStatusEdge(ctx context.Context, fie
 		return ec.fieldContext_OrderStatusEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderStatusEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatusPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderStatus":
+		return ec.fieldContext_OrderStatusPayload_orderStatus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatusPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

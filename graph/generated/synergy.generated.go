@@ -2376,6 +2376,38 @@ func (ec *executionContext) fieldContext_CompanyBankDetailEdge_node(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _CompanyBankDetailPayload_companyBankDetail(ctx context.Context, field graphql.CollectedField, obj *model.CompanyBankDetailPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyBankDetailPayload_companyBankDetail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompanyBankDetail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.CompanyBankDetail) graphql.Marshaler {
+			return ec.marshalOCompanyBankDetail2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompanyBankDetail(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyBankDetailPayload_companyBankDetail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyBankDetailPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompanyBankDetail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CompanyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CompanyConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2540,6 +2572,38 @@ func (ec *executionContext) _CompanyEdge_node(ctx context.Context, field graphql
 func (ec *executionContext) fieldContext_CompanyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CompanyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompanyPayload_company(ctx context.Context, field graphql.CollectedField, obj *model.CompanyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyPayload_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
+			return ec.marshalOCompany2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompany(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyPayload_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -2885,6 +2949,38 @@ func (ec *executionContext) fieldContext_CompanyStatusEdge_node(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CompanyStatusPayload_companyStatus(ctx context.Context, field graphql.CollectedField, obj *model.CompanyStatusPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyStatusPayload_companyStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompanyStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.CompanyStatus) graphql.Marshaler {
+			return ec.marshalOCompanyStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompanyStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyStatusPayload_companyStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyStatusPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompanyStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CompanyType_id(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyType) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3187,6 +3283,38 @@ func (ec *executionContext) _CompanyTypeEdge_node(ctx context.Context, field gra
 func (ec *executionContext) fieldContext_CompanyTypeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CompanyTypeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompanyType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompanyTypePayload_companyType(ctx context.Context, field graphql.CollectedField, obj *model.CompanyTypePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyTypePayload_companyType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompanyType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.CompanyType) graphql.Marshaler {
+			return ec.marshalOCompanyType2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompanyType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyTypePayload_companyType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyTypePayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -4905,6 +5033,38 @@ func (ec *executionContext) fieldContext_ContactEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *model.ContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ContactStatus_id(ctx context.Context, field graphql.CollectedField, obj *domain.ContactStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5240,6 +5400,38 @@ func (ec *executionContext) fieldContext_ContactStatusEdge_node(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _ContactStatusPayload_contactStatus(ctx context.Context, field graphql.CollectedField, obj *model.ContactStatusPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactStatusPayload_contactStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ContactStatus) graphql.Marshaler {
+			return ec.marshalOContactStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐContactStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContactStatusPayload_contactStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactStatusPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ContactType_id(ctx context.Context, field graphql.CollectedField, obj *domain.ContactType) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5542,6 +5734,38 @@ func (ec *executionContext) _ContactTypeEdge_node(ctx context.Context, field gra
 func (ec *executionContext) fieldContext_ContactTypeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ContactTypeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactTypePayload_contactType(ctx context.Context, field graphql.CollectedField, obj *model.ContactTypePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactTypePayload_contactType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ContactType) graphql.Marshaler {
+			return ec.marshalOContactType2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐContactType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContactTypePayload_contactType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactTypePayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -6253,6 +6477,38 @@ func (ec *executionContext) _ContractEdge_node(ctx context.Context, field graphq
 func (ec *executionContext) fieldContext_ContractEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ContractEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contract(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContractPayload_contract(ctx context.Context, field graphql.CollectedField, obj *model.ContractPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContractPayload_contract(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contract, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Contract) graphql.Marshaler {
+			return ec.marshalOContract2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐContract(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContractPayload_contract(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContractPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -7574,6 +7830,70 @@ func (ec *executionContext) fieldContext_DealLossReasonEdge_node(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _DealLossReasonPayload_dealLossReason(ctx context.Context, field graphql.CollectedField, obj *model.DealLossReasonPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealLossReasonPayload_dealLossReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DealLossReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealLossReason) graphql.Marshaler {
+			return ec.marshalODealLossReason2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDealLossReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DealLossReasonPayload_dealLossReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DealLossReasonPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DealLossReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DealPayload_deal(ctx context.Context, field graphql.CollectedField, obj *model.DealPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealPayload_deal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Deal) graphql.Marshaler {
+			return ec.marshalODeal2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDeal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DealPayload_deal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DealPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DealStage_id(ctx context.Context, field graphql.CollectedField, obj *domain.DealStage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8309,6 +8629,38 @@ func (ec *executionContext) fieldContext_DealStageCategoryEdge_node(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _DealStageCategoryPayload_dealStageCategory(ctx context.Context, field graphql.CollectedField, obj *model.DealStageCategoryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealStageCategoryPayload_dealStageCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DealStageCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealStageCategory) graphql.Marshaler {
+			return ec.marshalODealStageCategory2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDealStageCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DealStageCategoryPayload_dealStageCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DealStageCategoryPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DealStageCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DealStageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DealStageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8473,6 +8825,38 @@ func (ec *executionContext) _DealStageEdge_node(ctx context.Context, field graph
 func (ec *executionContext) fieldContext_DealStageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DealStageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DealStage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DealStagePayload_dealStage(ctx context.Context, field graphql.CollectedField, obj *model.DealStagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealStagePayload_dealStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DealStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealStage) graphql.Marshaler {
+			return ec.marshalODealStage2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDealStage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DealStagePayload_dealStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DealStagePayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -8808,6 +9192,38 @@ func (ec *executionContext) _DealStatusEdge_node(ctx context.Context, field grap
 func (ec *executionContext) fieldContext_DealStatusEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DealStatusEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DealStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DealStatusPayload_dealStatus(ctx context.Context, field graphql.CollectedField, obj *model.DealStatusPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DealStatusPayload_dealStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DealStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealStatus) graphql.Marshaler {
+			return ec.marshalODealStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDealStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DealStatusPayload_dealStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DealStatusPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -9184,6 +9600,38 @@ func (ec *executionContext) _DiaryEventEdge_node(ctx context.Context, field grap
 func (ec *executionContext) fieldContext_DiaryEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DiaryEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiaryEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiaryEventPayload_diaryEvent(ctx context.Context, field graphql.CollectedField, obj *model.DiaryEventPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiaryEventPayload_diaryEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiaryEvent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.DiaryEvent) graphql.Marshaler {
+			return ec.marshalODiaryEvent2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDiaryEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DiaryEventPayload_diaryEvent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiaryEventPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -10556,6 +11004,70 @@ func (ec *executionContext) fieldContext_OrderLossReasonEdge_node(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _OrderLossReasonPayload_orderLossReason(ctx context.Context, field graphql.CollectedField, obj *model.OrderLossReasonPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLossReasonPayload_orderLossReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderLossReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.OrderLossReason) graphql.Marshaler {
+			return ec.marshalOOrderLossReason2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐOrderLossReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLossReasonPayload_orderLossReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderLossReasonPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderLossReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.OrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderStage_id(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10960,6 +11472,38 @@ func (ec *executionContext) fieldContext_OrderStageEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _OrderStagePayload_orderStage(ctx context.Context, field graphql.CollectedField, obj *model.OrderStagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStagePayload_orderStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.OrderStage) graphql.Marshaler {
+			return ec.marshalOOrderStage2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐOrderStage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStagePayload_orderStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderStagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderStatus_id(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11285,6 +11829,38 @@ func (ec *executionContext) _OrderStatusEdge_node(ctx context.Context, field gra
 func (ec *executionContext) fieldContext_OrderStatusEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "OrderStatusEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderStatusPayload_orderStatus(ctx context.Context, field graphql.CollectedField, obj *model.OrderStatusPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusPayload_orderStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.OrderStatus) graphql.Marshaler {
+			return ec.marshalOOrderStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐOrderStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusPayload_orderStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderStatusPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -12122,6 +12698,2288 @@ func UnmarshalContractFilter(ctx context.Context, raw any) (model.ContractFilter
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateCompanyBankDetailInput(ctx context.Context, obj any) (model.CreateCompanyBankDetailInput, error) {
+	var it model.CreateCompanyBankDetailInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "bankName", "bik", "corrNumber", "number", "isDefault", "createdAt", "companyId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "bankName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankName = data
+		case "bik":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bik"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bik = data
+		case "corrNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("corrNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrNumber = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCompanyBankDetailInput unmarshals raw into the CreateCompanyBankDetailInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCompanyBankDetailInput(ctx context.Context, raw any) (model.CreateCompanyBankDetailInput, error) {
+	var out model.CreateCompanyBankDetailInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCompanyBankDetailInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCompanyInput(ctx context.Context, obj any) (model.CreateCompanyInput, error) {
+	var it model.CreateCompanyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "generalPhone", "mobilePhone", "workPhone", "workPhonePostfix", "otherPhone", "otherPhonePostfix", "fax", "email", "otherEmail", "website", "country", "region", "city", "address", "zipCode", "customs", "createdAt", "archivedAt", "actualCountry", "actualRegion", "actualCity", "actualZipCode", "actualStreet", "actualHouse", "actualBuild", "actualOffice", "juristicCountry", "juristicRegion", "juristicCity", "juristicZipCode", "juristicStreet", "juristicHouse", "juristicBuild", "juristicOffice", "mailingCountry", "mailingRegion", "mailingCity", "mailingZipCode", "mailingStreet", "mailingHouse", "mailingBuild", "mailingOffice", "fullName", "shortName", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulnessBase", "managerName", "managerPosition", "responsibleId", "userId", "sourceId", "contactIds", "statusId", "companyTypeId", "dealIds", "productIds", "entitiesProductIds", "taskIds", "eventIds", "bankDetailIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "generalPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generalPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GeneralPhone = data
+		case "mobilePhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobilePhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MobilePhone = data
+		case "workPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhone = data
+		case "workPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhonePostfix = data
+		case "otherPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhone = data
+		case "otherPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhonePostfix = data
+		case "fax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fax"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fax = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "otherEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherEmail = data
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "zipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZipCode = data
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = data
+		case "actualCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualCountry = data
+		case "actualRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualRegion = data
+		case "actualCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualCity = data
+		case "actualZipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualZipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualZipCode = data
+		case "actualStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualStreet = data
+		case "actualHouse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualHouse"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualHouse = data
+		case "actualBuild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualBuild"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualBuild = data
+		case "actualOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualOffice = data
+		case "juristicCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicCountry = data
+		case "juristicRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicRegion = data
+		case "juristicCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicCity = data
+		case "juristicZipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicZipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicZipCode = data
+		case "juristicStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicStreet = data
+		case "juristicHouse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicHouse"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicHouse = data
+		case "juristicBuild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicBuild"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicBuild = data
+		case "juristicOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicOffice = data
+		case "mailingCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingCountry = data
+		case "mailingRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingRegion = data
+		case "mailingCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingCity = data
+		case "mailingZipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingZipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingZipCode = data
+		case "mailingStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingStreet = data
+		case "mailingHouse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingHouse"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingHouse = data
+		case "mailingBuild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingBuild"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingBuild = data
+		case "mailingOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingOffice = data
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		case "shortName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shortName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShortName = data
+		case "inn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inn = data
+		case "ogrn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ogrn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ogrn = data
+		case "kpp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpp"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kpp = data
+		case "okved":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("okved"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Okved = data
+		case "director":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("director"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Director = data
+		case "accountant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountant"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Accountant = data
+		case "lawfulnessBase":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lawfulnessBase"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LawfulnessBase = data
+		case "managerName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerName = data
+		case "managerPosition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerPosition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerPosition = data
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
+		case "contactIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactIds = data
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = data
+		case "companyTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyTypeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyTypeID = data
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = data
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = data
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = data
+		case "taskIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskIds = data
+		case "eventIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIds = data
+		case "bankDetailIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankDetailIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankDetailIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCompanyInput unmarshals raw into the CreateCompanyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCompanyInput(ctx context.Context, raw any) (model.CreateCompanyInput, error) {
+	var out model.CreateCompanyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCompanyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCompanyStatusInput(ctx context.Context, obj any) (model.CreateCompanyStatusInput, error) {
+	var it model.CreateCompanyStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCompanyStatusInput unmarshals raw into the CreateCompanyStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCompanyStatusInput(ctx context.Context, raw any) (model.CreateCompanyStatusInput, error) {
+	var out model.CreateCompanyStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCompanyStatusInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCompanyTypeInput(ctx context.Context, obj any) (model.CreateCompanyTypeInput, error) {
+	var it model.CreateCompanyTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCompanyTypeInput unmarshals raw into the CreateCompanyTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCompanyTypeInput(ctx context.Context, raw any) (model.CreateCompanyTypeInput, error) {
+	var out model.CreateCompanyTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCompanyTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context, obj any) (model.CreateContactInput, error) {
+	var it model.CreateContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firstName", "lastName", "middleName", "description", "generalPhone", "mobilePhone", "workPhone", "workPhonePostfix", "otherPhone", "otherPhonePostfix", "fax", "email", "otherEmail", "website", "customs", "createdAt", "archivedAt", "workCountry", "workRegion", "workCity", "workZipcode", "workStreet", "workBuilding", "workHousing", "workApartment", "homeCountry", "homeRegion", "homeCity", "homeZipcode", "homeStreet", "homeBuilding", "homeHousing", "homeApartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype", "responsibleId", "userId", "sourceId", "companyIds", "statusId", "contactTypeId", "dealIds", "orderIds", "productIds", "entitiesProductIds", "taskIds", "eventIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "middleName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("middleName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MiddleName = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "generalPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generalPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GeneralPhone = data
+		case "mobilePhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobilePhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MobilePhone = data
+		case "workPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhone = data
+		case "workPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhonePostfix = data
+		case "otherPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhone = data
+		case "otherPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhonePostfix = data
+		case "fax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fax"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fax = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "otherEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherEmail = data
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = data
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = data
+		case "workCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkCountry = data
+		case "workRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkRegion = data
+		case "workCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkCity = data
+		case "workZipcode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workZipcode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkZipcode = data
+		case "workStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkStreet = data
+		case "workBuilding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workBuilding"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkBuilding = data
+		case "workHousing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workHousing"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkHousing = data
+		case "workApartment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workApartment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkApartment = data
+		case "homeCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeCountry = data
+		case "homeRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeRegion = data
+		case "homeCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeCity = data
+		case "homeZipcode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeZipcode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeZipcode = data
+		case "homeStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeStreet = data
+		case "homeBuilding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeBuilding"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeBuilding = data
+		case "homeHousing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeHousing"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeHousing = data
+		case "homeApartment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeApartment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeApartment = data
+		case "vkontakte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vkontakte"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vkontakte = data
+		case "facebook":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facebook"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Facebook = data
+		case "linkedin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkedin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Linkedin = data
+		case "odnoklassniki":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("odnoklassniki"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Odnoklassniki = data
+		case "instagram":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("instagram"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Instagram = data
+		case "twitter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("twitter"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Twitter = data
+		case "whatsapp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("whatsapp"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Whatsapp = data
+		case "viber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("viber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Viber = data
+		case "telegram":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("telegram"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Telegram = data
+		case "skype":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skype"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Skype = data
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
+		case "companyIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyIds = data
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = data
+		case "contactTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactTypeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactTypeID = data
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = data
+		case "orderIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIds = data
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = data
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = data
+		case "taskIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskIds = data
+		case "eventIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateContactInput unmarshals raw into the CreateContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateContactInput(ctx context.Context, raw any) (model.CreateContactInput, error) {
+	var out model.CreateContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateContactStatusInput(ctx context.Context, obj any) (model.CreateContactStatusInput, error) {
+	var it model.CreateContactStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateContactStatusInput unmarshals raw into the CreateContactStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateContactStatusInput(ctx context.Context, raw any) (model.CreateContactStatusInput, error) {
+	var out model.CreateContactStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContactStatusInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateContactTypeInput(ctx context.Context, obj any) (model.CreateContactTypeInput, error) {
+	var it model.CreateContactTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateContactTypeInput unmarshals raw into the CreateContactTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateContactTypeInput(ctx context.Context, raw any) (model.CreateContactTypeInput, error) {
+	var out model.CreateContactTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContactTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateContractInput(ctx context.Context, obj any) (model.CreateContractInput, error) {
+	var it model.CreateContractInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "number", "customNumber", "date", "customs", "archivedAt", "createdAt", "firstPartyId", "secondPartyId", "userId", "companyIds", "contactIds", "dealIds", "orderIds", "estatePropertyIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "customNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomNumber = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = data
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "firstPartyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstPartyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstPartyID = data
+		case "secondPartyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secondPartyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SecondPartyID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "companyIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyIds = data
+		case "contactIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactIds = data
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = data
+		case "orderIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIds = data
+		case "estatePropertyIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("estatePropertyIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstatePropertyIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateContractInput unmarshals raw into the CreateContractInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateContractInput(ctx context.Context, raw any) (model.CreateContractInput, error) {
+	var out model.CreateContractInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContractInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateDealInput(ctx context.Context, obj any) (model.CreateDealInput, error) {
+	var it model.CreateDealInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "amount", "cost", "number", "plannedAt", "finishedAt", "customs", "createdAt", "archivedAt", "responsibleId", "userId", "companyId", "contactId", "stageId", "stageCategoryId", "sourceId", "statusId", "lossReasonId", "lossCompetitorId", "areaId", "productIds", "dealIds", "orderIds", "entitiesProductIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "cost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cost"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cost = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "plannedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedAt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedAt = data
+		case "finishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAt = data
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = data
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "stageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageID = data
+		case "stageCategoryId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageCategoryId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageCategoryID = data
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = data
+		case "lossReasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossReasonId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossReasonID = data
+		case "lossCompetitorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossCompetitorId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossCompetitorID = data
+		case "areaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaID = data
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = data
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = data
+		case "orderIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIds = data
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDealInput unmarshals raw into the CreateDealInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDealInput(ctx context.Context, raw any) (model.CreateDealInput, error) {
+	var out model.CreateDealInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDealInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateDealLossReasonInput(ctx context.Context, obj any) (model.CreateDealLossReasonInput, error) {
+	var it model.CreateDealLossReasonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDealLossReasonInput unmarshals raw into the CreateDealLossReasonInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDealLossReasonInput(ctx context.Context, raw any) (model.CreateDealLossReasonInput, error) {
+	var out model.CreateDealLossReasonInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDealLossReasonInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateDealStageCategoryInput(ctx context.Context, obj any) (model.CreateDealStageCategoryInput, error) {
+	var it model.CreateDealStageCategoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "amountCalcMethod", "costCalcMethod", "amountCalcField", "costCalcField", "isDefault", "winByDiaries", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "amountCalcMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountCalcMethod"))
+			data, err := ec.unmarshalNAmountCalcMethod2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐAmountCalcMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountCalcMethod = data
+		case "costCalcMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCalcMethod"))
+			data, err := ec.unmarshalNCostCalcMethod2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCostCalcMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCalcMethod = data
+		case "amountCalcField":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountCalcField"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountCalcField = data
+		case "costCalcField":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCalcField"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCalcField = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "winByDiaries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("winByDiaries"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WinByDiaries = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDealStageCategoryInput unmarshals raw into the CreateDealStageCategoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDealStageCategoryInput(ctx context.Context, raw any) (model.CreateDealStageCategoryInput, error) {
+	var out model.CreateDealStageCategoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDealStageCategoryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateDealStageInput(ctx context.Context, obj any) (model.CreateDealStageInput, error) {
+	var it model.CreateDealStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "duration", "nextIfItemsDone", "description", "color", "createdAt", "dealStageCategoryId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "duration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duration"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Duration = data
+		case "nextIfItemsDone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextIfItemsDone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextIfItemsDone = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "dealStageCategoryId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealStageCategoryId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealStageCategoryID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDealStageInput unmarshals raw into the CreateDealStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDealStageInput(ctx context.Context, raw any) (model.CreateDealStageInput, error) {
+	var out model.CreateDealStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDealStageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateDealStatusInput(ctx context.Context, obj any) (model.CreateDealStatusInput, error) {
+	var it model.CreateDealStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDealStatusInput unmarshals raw into the CreateDealStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDealStatusInput(ctx context.Context, raw any) (model.CreateDealStatusInput, error) {
+	var out model.CreateDealStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDealStatusInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateDiaryEventInput(ctx context.Context, obj any) (model.CreateDiaryEventInput, error) {
+	var it model.CreateDiaryEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "startTime", "responsibleId", "companyId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "startTime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startTime"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartTime = data
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = data
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDiaryEventInput unmarshals raw into the CreateDiaryEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDiaryEventInput(ctx context.Context, raw any) (model.CreateDiaryEventInput, error) {
+	var out model.CreateDiaryEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDiaryEventInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, obj any) (model.CreateOrderInput, error) {
+	var it model.CreateOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "amount", "number", "customs", "createdAt", "archivedAt", "responsibleId", "userId", "companyId", "contactId", "stageId", "sourceId", "statusId", "lossReasonId", "lossCompetitorId", "areaId", "productIds", "dealIds", "entitiesProductIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = data
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "stageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageID = data
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = data
+		case "lossReasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossReasonId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossReasonID = data
+		case "lossCompetitorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossCompetitorId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossCompetitorID = data
+		case "areaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaID = data
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = data
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = data
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOrderInput unmarshals raw into the CreateOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOrderInput(ctx context.Context, raw any) (model.CreateOrderInput, error) {
+	var out model.CreateOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOrderLossReasonInput(ctx context.Context, obj any) (model.CreateOrderLossReasonInput, error) {
+	var it model.CreateOrderLossReasonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOrderLossReasonInput unmarshals raw into the CreateOrderLossReasonInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOrderLossReasonInput(ctx context.Context, raw any) (model.CreateOrderLossReasonInput, error) {
+	var out model.CreateOrderLossReasonInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOrderLossReasonInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOrderStageInput(ctx context.Context, obj any) (model.CreateOrderStageInput, error) {
+	var it model.CreateOrderStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "duration", "nextIfItemsDone", "description", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "duration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duration"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Duration = data
+		case "nextIfItemsDone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextIfItemsDone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextIfItemsDone = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOrderStageInput unmarshals raw into the CreateOrderStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOrderStageInput(ctx context.Context, raw any) (model.CreateOrderStageInput, error) {
+	var out model.CreateOrderStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOrderStageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOrderStatusInput(ctx context.Context, obj any) (model.CreateOrderStatusInput, error) {
+	var it model.CreateOrderStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOrderStatusInput unmarshals raw into the CreateOrderStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOrderStatusInput(ctx context.Context, raw any) (model.CreateOrderStatusInput, error) {
+	var out model.CreateOrderStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOrderStatusInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDealFilter(ctx context.Context, obj any) (model.DealFilter, error) {
 	var it model.DealFilter
 	if obj == nil {
@@ -12686,6 +15544,2288 @@ func (ec *executionContext) unmarshalInputOrderStatusFilter(ctx context.Context,
 func UnmarshalOrderStatusFilter(ctx context.Context, raw any) (model.OrderStatusFilter, error) {
 	var out model.OrderStatusFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderStatusFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCompanyBankDetailInput(ctx context.Context, obj any) (model.UpdateCompanyBankDetailInput, error) {
+	var it model.UpdateCompanyBankDetailInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "bankName", "bik", "corrNumber", "number", "isDefault", "createdAt", "companyId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "bankName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankName = graphql.OmittableOf(data)
+		case "bik":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bik"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bik = graphql.OmittableOf(data)
+		case "corrNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("corrNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrNumber = graphql.OmittableOf(data)
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = graphql.OmittableOf(data)
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCompanyBankDetailInput unmarshals raw into the UpdateCompanyBankDetailInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCompanyBankDetailInput(ctx context.Context, raw any) (model.UpdateCompanyBankDetailInput, error) {
+	var out model.UpdateCompanyBankDetailInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCompanyBankDetailInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context, obj any) (model.UpdateCompanyInput, error) {
+	var it model.UpdateCompanyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "generalPhone", "mobilePhone", "workPhone", "workPhonePostfix", "otherPhone", "otherPhonePostfix", "fax", "email", "otherEmail", "website", "country", "region", "city", "address", "zipCode", "customs", "createdAt", "archivedAt", "actualCountry", "actualRegion", "actualCity", "actualZipCode", "actualStreet", "actualHouse", "actualBuild", "actualOffice", "juristicCountry", "juristicRegion", "juristicCity", "juristicZipCode", "juristicStreet", "juristicHouse", "juristicBuild", "juristicOffice", "mailingCountry", "mailingRegion", "mailingCity", "mailingZipCode", "mailingStreet", "mailingHouse", "mailingBuild", "mailingOffice", "fullName", "shortName", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulnessBase", "managerName", "managerPosition", "responsibleId", "userId", "sourceId", "contactIds", "statusId", "companyTypeId", "dealIds", "productIds", "entitiesProductIds", "taskIds", "eventIds", "bankDetailIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "generalPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generalPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GeneralPhone = graphql.OmittableOf(data)
+		case "mobilePhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobilePhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MobilePhone = graphql.OmittableOf(data)
+		case "workPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhone = graphql.OmittableOf(data)
+		case "workPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhonePostfix = graphql.OmittableOf(data)
+		case "otherPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhone = graphql.OmittableOf(data)
+		case "otherPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhonePostfix = graphql.OmittableOf(data)
+		case "fax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fax"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fax = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "otherEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherEmail = graphql.OmittableOf(data)
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = graphql.OmittableOf(data)
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = graphql.OmittableOf(data)
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = graphql.OmittableOf(data)
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = graphql.OmittableOf(data)
+		case "zipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZipCode = graphql.OmittableOf(data)
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = graphql.OmittableOf(data)
+		case "actualCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualCountry = graphql.OmittableOf(data)
+		case "actualRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualRegion = graphql.OmittableOf(data)
+		case "actualCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualCity = graphql.OmittableOf(data)
+		case "actualZipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualZipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualZipCode = graphql.OmittableOf(data)
+		case "actualStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualStreet = graphql.OmittableOf(data)
+		case "actualHouse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualHouse"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualHouse = graphql.OmittableOf(data)
+		case "actualBuild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualBuild"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualBuild = graphql.OmittableOf(data)
+		case "actualOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualOffice = graphql.OmittableOf(data)
+		case "juristicCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicCountry = graphql.OmittableOf(data)
+		case "juristicRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicRegion = graphql.OmittableOf(data)
+		case "juristicCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicCity = graphql.OmittableOf(data)
+		case "juristicZipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicZipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicZipCode = graphql.OmittableOf(data)
+		case "juristicStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicStreet = graphql.OmittableOf(data)
+		case "juristicHouse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicHouse"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicHouse = graphql.OmittableOf(data)
+		case "juristicBuild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicBuild"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicBuild = graphql.OmittableOf(data)
+		case "juristicOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("juristicOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JuristicOffice = graphql.OmittableOf(data)
+		case "mailingCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingCountry = graphql.OmittableOf(data)
+		case "mailingRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingRegion = graphql.OmittableOf(data)
+		case "mailingCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingCity = graphql.OmittableOf(data)
+		case "mailingZipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingZipCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingZipCode = graphql.OmittableOf(data)
+		case "mailingStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingStreet = graphql.OmittableOf(data)
+		case "mailingHouse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingHouse"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingHouse = graphql.OmittableOf(data)
+		case "mailingBuild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingBuild"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingBuild = graphql.OmittableOf(data)
+		case "mailingOffice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailingOffice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailingOffice = graphql.OmittableOf(data)
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = graphql.OmittableOf(data)
+		case "shortName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shortName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShortName = graphql.OmittableOf(data)
+		case "inn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inn = graphql.OmittableOf(data)
+		case "ogrn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ogrn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ogrn = graphql.OmittableOf(data)
+		case "kpp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpp"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kpp = graphql.OmittableOf(data)
+		case "okved":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("okved"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Okved = graphql.OmittableOf(data)
+		case "director":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("director"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Director = graphql.OmittableOf(data)
+		case "accountant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountant"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Accountant = graphql.OmittableOf(data)
+		case "lawfulnessBase":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lawfulnessBase"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LawfulnessBase = graphql.OmittableOf(data)
+		case "managerName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerName = graphql.OmittableOf(data)
+		case "managerPosition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerPosition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerPosition = graphql.OmittableOf(data)
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = graphql.OmittableOf(data)
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = graphql.OmittableOf(data)
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = graphql.OmittableOf(data)
+		case "contactIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactIds = graphql.OmittableOf(data)
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = graphql.OmittableOf(data)
+		case "companyTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyTypeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyTypeID = graphql.OmittableOf(data)
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = graphql.OmittableOf(data)
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = graphql.OmittableOf(data)
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = graphql.OmittableOf(data)
+		case "taskIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskIds = graphql.OmittableOf(data)
+		case "eventIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIds = graphql.OmittableOf(data)
+		case "bankDetailIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankDetailIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankDetailIds = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCompanyInput unmarshals raw into the UpdateCompanyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCompanyInput(ctx context.Context, raw any) (model.UpdateCompanyInput, error) {
+	var out model.UpdateCompanyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCompanyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCompanyStatusInput(ctx context.Context, obj any) (model.UpdateCompanyStatusInput, error) {
+	var it model.UpdateCompanyStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCompanyStatusInput unmarshals raw into the UpdateCompanyStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCompanyStatusInput(ctx context.Context, raw any) (model.UpdateCompanyStatusInput, error) {
+	var out model.UpdateCompanyStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCompanyStatusInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCompanyTypeInput(ctx context.Context, obj any) (model.UpdateCompanyTypeInput, error) {
+	var it model.UpdateCompanyTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCompanyTypeInput unmarshals raw into the UpdateCompanyTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCompanyTypeInput(ctx context.Context, raw any) (model.UpdateCompanyTypeInput, error) {
+	var out model.UpdateCompanyTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCompanyTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context, obj any) (model.UpdateContactInput, error) {
+	var it model.UpdateContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firstName", "lastName", "middleName", "description", "generalPhone", "mobilePhone", "workPhone", "workPhonePostfix", "otherPhone", "otherPhonePostfix", "fax", "email", "otherEmail", "website", "customs", "createdAt", "archivedAt", "workCountry", "workRegion", "workCity", "workZipcode", "workStreet", "workBuilding", "workHousing", "workApartment", "homeCountry", "homeRegion", "homeCity", "homeZipcode", "homeStreet", "homeBuilding", "homeHousing", "homeApartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype", "responsibleId", "userId", "sourceId", "companyIds", "statusId", "contactTypeId", "dealIds", "orderIds", "productIds", "entitiesProductIds", "taskIds", "eventIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = graphql.OmittableOf(data)
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = graphql.OmittableOf(data)
+		case "middleName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("middleName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MiddleName = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "generalPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generalPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GeneralPhone = graphql.OmittableOf(data)
+		case "mobilePhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobilePhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MobilePhone = graphql.OmittableOf(data)
+		case "workPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhone = graphql.OmittableOf(data)
+		case "workPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkPhonePostfix = graphql.OmittableOf(data)
+		case "otherPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhone = graphql.OmittableOf(data)
+		case "otherPhonePostfix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherPhonePostfix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherPhonePostfix = graphql.OmittableOf(data)
+		case "fax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fax"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fax = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "otherEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherEmail = graphql.OmittableOf(data)
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = graphql.OmittableOf(data)
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = graphql.OmittableOf(data)
+		case "workCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkCountry = graphql.OmittableOf(data)
+		case "workRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkRegion = graphql.OmittableOf(data)
+		case "workCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkCity = graphql.OmittableOf(data)
+		case "workZipcode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workZipcode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkZipcode = graphql.OmittableOf(data)
+		case "workStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkStreet = graphql.OmittableOf(data)
+		case "workBuilding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workBuilding"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkBuilding = graphql.OmittableOf(data)
+		case "workHousing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workHousing"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkHousing = graphql.OmittableOf(data)
+		case "workApartment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workApartment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkApartment = graphql.OmittableOf(data)
+		case "homeCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeCountry = graphql.OmittableOf(data)
+		case "homeRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeRegion = graphql.OmittableOf(data)
+		case "homeCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeCity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeCity = graphql.OmittableOf(data)
+		case "homeZipcode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeZipcode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeZipcode = graphql.OmittableOf(data)
+		case "homeStreet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeStreet"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeStreet = graphql.OmittableOf(data)
+		case "homeBuilding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeBuilding"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeBuilding = graphql.OmittableOf(data)
+		case "homeHousing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeHousing"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeHousing = graphql.OmittableOf(data)
+		case "homeApartment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeApartment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeApartment = graphql.OmittableOf(data)
+		case "vkontakte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vkontakte"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vkontakte = graphql.OmittableOf(data)
+		case "facebook":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facebook"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Facebook = graphql.OmittableOf(data)
+		case "linkedin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("linkedin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Linkedin = graphql.OmittableOf(data)
+		case "odnoklassniki":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("odnoklassniki"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Odnoklassniki = graphql.OmittableOf(data)
+		case "instagram":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("instagram"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Instagram = graphql.OmittableOf(data)
+		case "twitter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("twitter"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Twitter = graphql.OmittableOf(data)
+		case "whatsapp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("whatsapp"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Whatsapp = graphql.OmittableOf(data)
+		case "viber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("viber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Viber = graphql.OmittableOf(data)
+		case "telegram":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("telegram"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Telegram = graphql.OmittableOf(data)
+		case "skype":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skype"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Skype = graphql.OmittableOf(data)
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = graphql.OmittableOf(data)
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = graphql.OmittableOf(data)
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = graphql.OmittableOf(data)
+		case "companyIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyIds = graphql.OmittableOf(data)
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = graphql.OmittableOf(data)
+		case "contactTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactTypeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactTypeID = graphql.OmittableOf(data)
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = graphql.OmittableOf(data)
+		case "orderIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIds = graphql.OmittableOf(data)
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = graphql.OmittableOf(data)
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = graphql.OmittableOf(data)
+		case "taskIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskIds = graphql.OmittableOf(data)
+		case "eventIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIds = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateContactInput unmarshals raw into the UpdateContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateContactInput(ctx context.Context, raw any) (model.UpdateContactInput, error) {
+	var out model.UpdateContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateContactStatusInput(ctx context.Context, obj any) (model.UpdateContactStatusInput, error) {
+	var it model.UpdateContactStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateContactStatusInput unmarshals raw into the UpdateContactStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateContactStatusInput(ctx context.Context, raw any) (model.UpdateContactStatusInput, error) {
+	var out model.UpdateContactStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateContactStatusInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateContactTypeInput(ctx context.Context, obj any) (model.UpdateContactTypeInput, error) {
+	var it model.UpdateContactTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateContactTypeInput unmarshals raw into the UpdateContactTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateContactTypeInput(ctx context.Context, raw any) (model.UpdateContactTypeInput, error) {
+	var out model.UpdateContactTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateContactTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateContractInput(ctx context.Context, obj any) (model.UpdateContractInput, error) {
+	var it model.UpdateContractInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "number", "customNumber", "date", "customs", "archivedAt", "createdAt", "firstPartyId", "secondPartyId", "userId", "companyIds", "contactIds", "dealIds", "orderIds", "estatePropertyIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = graphql.OmittableOf(data)
+		case "customNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomNumber = graphql.OmittableOf(data)
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = graphql.OmittableOf(data)
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = graphql.OmittableOf(data)
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "firstPartyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstPartyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstPartyID = graphql.OmittableOf(data)
+		case "secondPartyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secondPartyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SecondPartyID = graphql.OmittableOf(data)
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = graphql.OmittableOf(data)
+		case "companyIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyIds = graphql.OmittableOf(data)
+		case "contactIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactIds = graphql.OmittableOf(data)
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = graphql.OmittableOf(data)
+		case "orderIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIds = graphql.OmittableOf(data)
+		case "estatePropertyIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("estatePropertyIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstatePropertyIds = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateContractInput unmarshals raw into the UpdateContractInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateContractInput(ctx context.Context, raw any) (model.UpdateContractInput, error) {
+	var out model.UpdateContractInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateContractInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDealInput(ctx context.Context, obj any) (model.UpdateDealInput, error) {
+	var it model.UpdateDealInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "amount", "cost", "number", "plannedAt", "finishedAt", "customs", "createdAt", "archivedAt", "responsibleId", "userId", "companyId", "contactId", "stageId", "stageCategoryId", "sourceId", "statusId", "lossReasonId", "lossCompetitorId", "areaId", "productIds", "dealIds", "orderIds", "entitiesProductIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = graphql.OmittableOf(data)
+		case "cost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cost"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cost = graphql.OmittableOf(data)
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = graphql.OmittableOf(data)
+		case "plannedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedAt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedAt = graphql.OmittableOf(data)
+		case "finishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAt = graphql.OmittableOf(data)
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = graphql.OmittableOf(data)
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = graphql.OmittableOf(data)
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = graphql.OmittableOf(data)
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = graphql.OmittableOf(data)
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = graphql.OmittableOf(data)
+		case "stageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageID = graphql.OmittableOf(data)
+		case "stageCategoryId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageCategoryId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageCategoryID = graphql.OmittableOf(data)
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = graphql.OmittableOf(data)
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = graphql.OmittableOf(data)
+		case "lossReasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossReasonId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossReasonID = graphql.OmittableOf(data)
+		case "lossCompetitorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossCompetitorId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossCompetitorID = graphql.OmittableOf(data)
+		case "areaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaID = graphql.OmittableOf(data)
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = graphql.OmittableOf(data)
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = graphql.OmittableOf(data)
+		case "orderIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIds = graphql.OmittableOf(data)
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDealInput unmarshals raw into the UpdateDealInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDealInput(ctx context.Context, raw any) (model.UpdateDealInput, error) {
+	var out model.UpdateDealInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDealInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDealLossReasonInput(ctx context.Context, obj any) (model.UpdateDealLossReasonInput, error) {
+	var it model.UpdateDealLossReasonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDealLossReasonInput unmarshals raw into the UpdateDealLossReasonInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDealLossReasonInput(ctx context.Context, raw any) (model.UpdateDealLossReasonInput, error) {
+	var out model.UpdateDealLossReasonInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDealLossReasonInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDealStageCategoryInput(ctx context.Context, obj any) (model.UpdateDealStageCategoryInput, error) {
+	var it model.UpdateDealStageCategoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "amountCalcMethod", "costCalcMethod", "amountCalcField", "costCalcField", "isDefault", "winByDiaries", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "amountCalcMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountCalcMethod"))
+			data, err := ec.unmarshalOAmountCalcMethod2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐAmountCalcMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountCalcMethod = graphql.OmittableOf(data)
+		case "costCalcMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCalcMethod"))
+			data, err := ec.unmarshalOCostCalcMethod2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCostCalcMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCalcMethod = graphql.OmittableOf(data)
+		case "amountCalcField":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountCalcField"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountCalcField = graphql.OmittableOf(data)
+		case "costCalcField":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCalcField"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCalcField = graphql.OmittableOf(data)
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = graphql.OmittableOf(data)
+		case "winByDiaries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("winByDiaries"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WinByDiaries = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDealStageCategoryInput unmarshals raw into the UpdateDealStageCategoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDealStageCategoryInput(ctx context.Context, raw any) (model.UpdateDealStageCategoryInput, error) {
+	var out model.UpdateDealStageCategoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDealStageCategoryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDealStageInput(ctx context.Context, obj any) (model.UpdateDealStageInput, error) {
+	var it model.UpdateDealStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "duration", "nextIfItemsDone", "description", "color", "createdAt", "dealStageCategoryId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "duration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duration"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Duration = graphql.OmittableOf(data)
+		case "nextIfItemsDone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextIfItemsDone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextIfItemsDone = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "dealStageCategoryId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealStageCategoryId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealStageCategoryID = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDealStageInput unmarshals raw into the UpdateDealStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDealStageInput(ctx context.Context, raw any) (model.UpdateDealStageInput, error) {
+	var out model.UpdateDealStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDealStageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDealStatusInput(ctx context.Context, obj any) (model.UpdateDealStatusInput, error) {
+	var it model.UpdateDealStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDealStatusInput unmarshals raw into the UpdateDealStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDealStatusInput(ctx context.Context, raw any) (model.UpdateDealStatusInput, error) {
+	var out model.UpdateDealStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDealStatusInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDiaryEventInput(ctx context.Context, obj any) (model.UpdateDiaryEventInput, error) {
+	var it model.UpdateDiaryEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "startTime", "responsibleId", "companyId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "startTime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startTime"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartTime = graphql.OmittableOf(data)
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = graphql.OmittableOf(data)
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDiaryEventInput unmarshals raw into the UpdateDiaryEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDiaryEventInput(ctx context.Context, raw any) (model.UpdateDiaryEventInput, error) {
+	var out model.UpdateDiaryEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDiaryEventInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOrderInput(ctx context.Context, obj any) (model.UpdateOrderInput, error) {
+	var it model.UpdateOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "amount", "number", "customs", "createdAt", "archivedAt", "responsibleId", "userId", "companyId", "contactId", "stageId", "sourceId", "statusId", "lossReasonId", "lossCompetitorId", "areaId", "productIds", "dealIds", "entitiesProductIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = graphql.OmittableOf(data)
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = graphql.OmittableOf(data)
+		case "customs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customs"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customs = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "archivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ArchivedAt = graphql.OmittableOf(data)
+		case "responsibleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleID = graphql.OmittableOf(data)
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = graphql.OmittableOf(data)
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = graphql.OmittableOf(data)
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = graphql.OmittableOf(data)
+		case "stageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageID = graphql.OmittableOf(data)
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = graphql.OmittableOf(data)
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = graphql.OmittableOf(data)
+		case "lossReasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossReasonId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossReasonID = graphql.OmittableOf(data)
+		case "lossCompetitorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossCompetitorId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossCompetitorID = graphql.OmittableOf(data)
+		case "areaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaID = graphql.OmittableOf(data)
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = graphql.OmittableOf(data)
+		case "dealIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealIds = graphql.OmittableOf(data)
+		case "entitiesProductIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entitiesProductIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntitiesProductIds = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOrderInput unmarshals raw into the UpdateOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOrderInput(ctx context.Context, raw any) (model.UpdateOrderInput, error) {
+	var out model.UpdateOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOrderLossReasonInput(ctx context.Context, obj any) (model.UpdateOrderLossReasonInput, error) {
+	var it model.UpdateOrderLossReasonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOrderLossReasonInput unmarshals raw into the UpdateOrderLossReasonInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOrderLossReasonInput(ctx context.Context, raw any) (model.UpdateOrderLossReasonInput, error) {
+	var out model.UpdateOrderLossReasonInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrderLossReasonInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOrderStageInput(ctx context.Context, obj any) (model.UpdateOrderStageInput, error) {
+	var it model.UpdateOrderStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "duration", "nextIfItemsDone", "description", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "duration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duration"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Duration = graphql.OmittableOf(data)
+		case "nextIfItemsDone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextIfItemsDone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextIfItemsDone = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOrderStageInput unmarshals raw into the UpdateOrderStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOrderStageInput(ctx context.Context, raw any) (model.UpdateOrderStageInput, error) {
+	var out model.UpdateOrderStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrderStageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOrderStatusInput(ctx context.Context, obj any) (model.UpdateOrderStatusInput, error) {
+	var it model.UpdateOrderStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "createdAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOrderStatusInput unmarshals raw into the UpdateOrderStatusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOrderStatusInput(ctx context.Context, raw any) (model.UpdateOrderStatusInput, error) {
+	var out model.UpdateOrderStatusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrderStatusInput", raw, &out)
 	return out, err
 }
 
@@ -13333,6 +18473,39 @@ func (ec *executionContext) _CompanyBankDetailEdge(ctx context.Context, sel ast.
 	return out
 }
 
+var companyBankDetailPayloadImplementors = []string{"CompanyBankDetailPayload"}
+
+func (ec *executionContext) _CompanyBankDetailPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CompanyBankDetailPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, companyBankDetailPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompanyBankDetailPayload")
+		case "companyBankDetail":
+			out.Values[i] = ec._CompanyBankDetailPayload_companyBankDetail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var companyConnectionImplementors = []string{"CompanyConnection"}
 
 func (ec *executionContext) _CompanyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CompanyConnection) graphql.Marshaler {
@@ -13400,6 +18573,39 @@ func (ec *executionContext) _CompanyEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._CompanyEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var companyPayloadImplementors = []string{"CompanyPayload"}
+
+func (ec *executionContext) _CompanyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CompanyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, companyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompanyPayload")
+		case "company":
+			out.Values[i] = ec._CompanyPayload_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -13568,6 +18774,39 @@ func (ec *executionContext) _CompanyStatusEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var companyStatusPayloadImplementors = []string{"CompanyStatusPayload"}
+
+func (ec *executionContext) _CompanyStatusPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CompanyStatusPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, companyStatusPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompanyStatusPayload")
+		case "companyStatus":
+			out.Values[i] = ec._CompanyStatusPayload_companyStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var companyTypeImplementors = []string{"CompanyType", "Node"}
 
 func (ec *executionContext) _CompanyType(ctx context.Context, sel ast.SelectionSet, obj *domain.CompanyType) graphql.Marshaler {
@@ -13693,6 +18932,39 @@ func (ec *executionContext) _CompanyTypeEdge(ctx context.Context, sel ast.Select
 		case "node":
 			out.Values[i] = ec._CompanyTypeEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var companyTypePayloadImplementors = []string{"CompanyTypePayload"}
+
+func (ec *executionContext) _CompanyTypePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CompanyTypePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, companyTypePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompanyTypePayload")
+		case "companyType":
+			out.Values[i] = ec._CompanyTypePayload_companyType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -14176,6 +19448,39 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var contactPayloadImplementors = []string{"ContactPayload"}
+
+func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactPayload")
+		case "contact":
+			out.Values[i] = ec._ContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactStatusImplementors = []string{"ContactStatus", "Node"}
 
 func (ec *executionContext) _ContactStatus(ctx context.Context, sel ast.SelectionSet, obj *domain.ContactStatus) graphql.Marshaler {
@@ -14325,6 +19630,39 @@ func (ec *executionContext) _ContactStatusEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var contactStatusPayloadImplementors = []string{"ContactStatusPayload"}
+
+func (ec *executionContext) _ContactStatusPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ContactStatusPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactStatusPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactStatusPayload")
+		case "contactStatus":
+			out.Values[i] = ec._ContactStatusPayload_contactStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactTypeImplementors = []string{"ContactType", "Node"}
 
 func (ec *executionContext) _ContactType(ctx context.Context, sel ast.SelectionSet, obj *domain.ContactType) graphql.Marshaler {
@@ -14450,6 +19788,39 @@ func (ec *executionContext) _ContactTypeEdge(ctx context.Context, sel ast.Select
 		case "node":
 			out.Values[i] = ec._ContactTypeEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactTypePayloadImplementors = []string{"ContactTypePayload"}
+
+func (ec *executionContext) _ContactTypePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ContactTypePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactTypePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactTypePayload")
+		case "contactType":
+			out.Values[i] = ec._ContactTypePayload_contactType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -14677,6 +20048,39 @@ func (ec *executionContext) _ContractEdge(ctx context.Context, sel ast.Selection
 		case "node":
 			out.Values[i] = ec._ContractEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contractPayloadImplementors = []string{"ContractPayload"}
+
+func (ec *executionContext) _ContractPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ContractPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contractPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContractPayload")
+		case "contract":
+			out.Values[i] = ec._ContractPayload_contract(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -15119,6 +20523,72 @@ func (ec *executionContext) _DealLossReasonEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var dealLossReasonPayloadImplementors = []string{"DealLossReasonPayload"}
+
+func (ec *executionContext) _DealLossReasonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DealLossReasonPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dealLossReasonPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DealLossReasonPayload")
+		case "dealLossReason":
+			out.Values[i] = ec._DealLossReasonPayload_dealLossReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dealPayloadImplementors = []string{"DealPayload"}
+
+func (ec *executionContext) _DealPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DealPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dealPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DealPayload")
+		case "deal":
+			out.Values[i] = ec._DealPayload_deal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dealStageImplementors = []string{"DealStage", "Node"}
 
 func (ec *executionContext) _DealStage(ctx context.Context, sel ast.SelectionSet, obj *domain.DealStage) graphql.Marshaler {
@@ -15382,6 +20852,39 @@ func (ec *executionContext) _DealStageCategoryEdge(ctx context.Context, sel ast.
 	return out
 }
 
+var dealStageCategoryPayloadImplementors = []string{"DealStageCategoryPayload"}
+
+func (ec *executionContext) _DealStageCategoryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DealStageCategoryPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dealStageCategoryPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DealStageCategoryPayload")
+		case "dealStageCategory":
+			out.Values[i] = ec._DealStageCategoryPayload_dealStageCategory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dealStageConnectionImplementors = []string{"DealStageConnection"}
 
 func (ec *executionContext) _DealStageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DealStageConnection) graphql.Marshaler {
@@ -15449,6 +20952,39 @@ func (ec *executionContext) _DealStageEdge(ctx context.Context, sel ast.Selectio
 		case "node":
 			out.Values[i] = ec._DealStageEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dealStagePayloadImplementors = []string{"DealStagePayload"}
+
+func (ec *executionContext) _DealStagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DealStagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dealStagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DealStagePayload")
+		case "dealStage":
+			out.Values[i] = ec._DealStagePayload_dealStage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -15617,6 +21153,39 @@ func (ec *executionContext) _DealStatusEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var dealStatusPayloadImplementors = []string{"DealStatusPayload"}
+
+func (ec *executionContext) _DealStatusPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DealStatusPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dealStatusPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DealStatusPayload")
+		case "dealStatus":
+			out.Values[i] = ec._DealStatusPayload_dealStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var diaryEventImplementors = []string{"DiaryEvent", "Node"}
 
 func (ec *executionContext) _DiaryEvent(ctx context.Context, sel ast.SelectionSet, obj *domain.DiaryEvent) graphql.Marshaler {
@@ -15754,6 +21323,39 @@ func (ec *executionContext) _DiaryEventEdge(ctx context.Context, sel ast.Selecti
 		case "node":
 			out.Values[i] = ec._DiaryEventEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var diaryEventPayloadImplementors = []string{"DiaryEventPayload"}
+
+func (ec *executionContext) _DiaryEventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DiaryEventPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, diaryEventPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiaryEventPayload")
+		case "diaryEvent":
+			out.Values[i] = ec._DiaryEventPayload_diaryEvent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16293,6 +21895,72 @@ func (ec *executionContext) _OrderLossReasonEdge(ctx context.Context, sel ast.Se
 	return out
 }
 
+var orderLossReasonPayloadImplementors = []string{"OrderLossReasonPayload"}
+
+func (ec *executionContext) _OrderLossReasonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderLossReasonPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderLossReasonPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderLossReasonPayload")
+		case "orderLossReason":
+			out.Values[i] = ec._OrderLossReasonPayload_orderLossReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderPayloadImplementors = []string{"OrderPayload"}
+
+func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderPayload")
+		case "order":
+			out.Values[i] = ec._OrderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var orderStageImplementors = []string{"OrderStage", "Node"}
 
 func (ec *executionContext) _OrderStage(ctx context.Context, sel ast.SelectionSet, obj *domain.OrderStage) graphql.Marshaler {
@@ -16438,6 +22106,39 @@ func (ec *executionContext) _OrderStageEdge(ctx context.Context, sel ast.Selecti
 		case "node":
 			out.Values[i] = ec._OrderStageEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderStagePayloadImplementors = []string{"OrderStagePayload"}
+
+func (ec *executionContext) _OrderStagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderStagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderStagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderStagePayload")
+		case "orderStage":
+			out.Values[i] = ec._OrderStagePayload_orderStage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16606,6 +22307,39 @@ func (ec *executionContext) _OrderStatusEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var orderStatusPayloadImplementors = []string{"OrderStatusPayload"}
+
+func (ec *executionContext) _OrderStatusPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderStatusPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderStatusPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderStatusPayload")
+		case "orderStatus":
+			out.Values[i] = ec._OrderStatusPayload_orderStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *domain.Product) graphql.Marshaler {
@@ -16738,6 +22472,16 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) unmarshalNAmountCalcMethod2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐAmountCalcMethod(ctx context.Context, v any) (domain.AmountCalcMethod, error) {
+	var res domain.AmountCalcMethod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAmountCalcMethod2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐAmountCalcMethod(ctx context.Context, sel ast.SelectionSet, v domain.AmountCalcMethod) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNCompany2ᚕᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompanyᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Company) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -17121,6 +22865,106 @@ func (ec *executionContext) marshalNContractEdge2ᚖgithubᚗcomᚋcrmgatewayᚋ
 		return graphql.Null
 	}
 	return ec._ContractEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCostCalcMethod2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCostCalcMethod(ctx context.Context, v any) (domain.CostCalcMethod, error) {
+	var res domain.CostCalcMethod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCostCalcMethod2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCostCalcMethod(ctx context.Context, sel ast.SelectionSet, v domain.CostCalcMethod) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCreateCompanyBankDetailInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateCompanyBankDetailInput(ctx context.Context, v any) (model.CreateCompanyBankDetailInput, error) {
+	res, err := ec.unmarshalInputCreateCompanyBankDetailInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCompanyInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateCompanyInput(ctx context.Context, v any) (model.CreateCompanyInput, error) {
+	res, err := ec.unmarshalInputCreateCompanyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCompanyStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateCompanyStatusInput(ctx context.Context, v any) (model.CreateCompanyStatusInput, error) {
+	res, err := ec.unmarshalInputCreateCompanyStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCompanyTypeInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateCompanyTypeInput(ctx context.Context, v any) (model.CreateCompanyTypeInput, error) {
+	res, err := ec.unmarshalInputCreateCompanyTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateContactInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateContactInput(ctx context.Context, v any) (model.CreateContactInput, error) {
+	res, err := ec.unmarshalInputCreateContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateContactStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateContactStatusInput(ctx context.Context, v any) (model.CreateContactStatusInput, error) {
+	res, err := ec.unmarshalInputCreateContactStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateContactTypeInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateContactTypeInput(ctx context.Context, v any) (model.CreateContactTypeInput, error) {
+	res, err := ec.unmarshalInputCreateContactTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateContractInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateContractInput(ctx context.Context, v any) (model.CreateContractInput, error) {
+	res, err := ec.unmarshalInputCreateContractInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDealInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDealInput(ctx context.Context, v any) (model.CreateDealInput, error) {
+	res, err := ec.unmarshalInputCreateDealInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDealLossReasonInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDealLossReasonInput(ctx context.Context, v any) (model.CreateDealLossReasonInput, error) {
+	res, err := ec.unmarshalInputCreateDealLossReasonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDealStageCategoryInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDealStageCategoryInput(ctx context.Context, v any) (model.CreateDealStageCategoryInput, error) {
+	res, err := ec.unmarshalInputCreateDealStageCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDealStageInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDealStageInput(ctx context.Context, v any) (model.CreateDealStageInput, error) {
+	res, err := ec.unmarshalInputCreateDealStageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDealStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDealStatusInput(ctx context.Context, v any) (model.CreateDealStatusInput, error) {
+	res, err := ec.unmarshalInputCreateDealStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDiaryEventInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDiaryEventInput(ctx context.Context, v any) (model.CreateDiaryEventInput, error) {
+	res, err := ec.unmarshalInputCreateDiaryEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateOrderInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateOrderInput(ctx context.Context, v any) (model.CreateOrderInput, error) {
+	res, err := ec.unmarshalInputCreateOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateOrderLossReasonInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateOrderLossReasonInput(ctx context.Context, v any) (model.CreateOrderLossReasonInput, error) {
+	res, err := ec.unmarshalInputCreateOrderLossReasonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateOrderStageInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateOrderStageInput(ctx context.Context, v any) (model.CreateOrderStageInput, error) {
+	res, err := ec.unmarshalInputCreateOrderStageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateOrderStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCreateOrderStatusInput(ctx context.Context, v any) (model.CreateOrderStatusInput, error) {
+	res, err := ec.unmarshalInputCreateOrderStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDeal2ᚕᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDealᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Deal) graphql.Marshaler {
@@ -17699,6 +23543,96 @@ func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋcrmgatewayᚋgatew
 	return ec._Product(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateCompanyBankDetailInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateCompanyBankDetailInput(ctx context.Context, v any) (model.UpdateCompanyBankDetailInput, error) {
+	res, err := ec.unmarshalInputUpdateCompanyBankDetailInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCompanyInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateCompanyInput(ctx context.Context, v any) (model.UpdateCompanyInput, error) {
+	res, err := ec.unmarshalInputUpdateCompanyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCompanyStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateCompanyStatusInput(ctx context.Context, v any) (model.UpdateCompanyStatusInput, error) {
+	res, err := ec.unmarshalInputUpdateCompanyStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCompanyTypeInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateCompanyTypeInput(ctx context.Context, v any) (model.UpdateCompanyTypeInput, error) {
+	res, err := ec.unmarshalInputUpdateCompanyTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateContactInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateContactInput(ctx context.Context, v any) (model.UpdateContactInput, error) {
+	res, err := ec.unmarshalInputUpdateContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateContactStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateContactStatusInput(ctx context.Context, v any) (model.UpdateContactStatusInput, error) {
+	res, err := ec.unmarshalInputUpdateContactStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateContactTypeInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateContactTypeInput(ctx context.Context, v any) (model.UpdateContactTypeInput, error) {
+	res, err := ec.unmarshalInputUpdateContactTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateContractInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateContractInput(ctx context.Context, v any) (model.UpdateContractInput, error) {
+	res, err := ec.unmarshalInputUpdateContractInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDealInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateDealInput(ctx context.Context, v any) (model.UpdateDealInput, error) {
+	res, err := ec.unmarshalInputUpdateDealInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDealLossReasonInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateDealLossReasonInput(ctx context.Context, v any) (model.UpdateDealLossReasonInput, error) {
+	res, err := ec.unmarshalInputUpdateDealLossReasonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDealStageCategoryInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateDealStageCategoryInput(ctx context.Context, v any) (model.UpdateDealStageCategoryInput, error) {
+	res, err := ec.unmarshalInputUpdateDealStageCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDealStageInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateDealStageInput(ctx context.Context, v any) (model.UpdateDealStageInput, error) {
+	res, err := ec.unmarshalInputUpdateDealStageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDealStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateDealStatusInput(ctx context.Context, v any) (model.UpdateDealStatusInput, error) {
+	res, err := ec.unmarshalInputUpdateDealStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDiaryEventInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateDiaryEventInput(ctx context.Context, v any) (model.UpdateDiaryEventInput, error) {
+	res, err := ec.unmarshalInputUpdateDiaryEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateOrderInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateOrderInput(ctx context.Context, v any) (model.UpdateOrderInput, error) {
+	res, err := ec.unmarshalInputUpdateOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateOrderLossReasonInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateOrderLossReasonInput(ctx context.Context, v any) (model.UpdateOrderLossReasonInput, error) {
+	res, err := ec.unmarshalInputUpdateOrderLossReasonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateOrderStageInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateOrderStageInput(ctx context.Context, v any) (model.UpdateOrderStageInput, error) {
+	res, err := ec.unmarshalInputUpdateOrderStageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateOrderStatusInput2githubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateOrderStatusInput(ctx context.Context, v any) (model.UpdateOrderStatusInput, error) {
+	res, err := ec.unmarshalInputUpdateOrderStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOAmountCalcMethod2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐAmountCalcMethod(ctx context.Context, v any) (*domain.AmountCalcMethod, error) {
 	if v == nil {
 		return nil, nil
@@ -17743,6 +23677,13 @@ func (ec *executionContext) marshalOCompanyBankDetailConnection2ᚖgithubᚗcom�
 	return ec._CompanyBankDetailConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCompanyBankDetailPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyBankDetailPayload(ctx context.Context, sel ast.SelectionSet, v *model.CompanyBankDetailPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CompanyBankDetailPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCompanyConnection2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyConnection(ctx context.Context, sel ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17756,6 +23697,13 @@ func (ec *executionContext) unmarshalOCompanyFilter2ᚖgithubᚗcomᚋcrmgateway
 	}
 	res, err := ec.unmarshalInputCompanyFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCompanyPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CompanyPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CompanyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCompanyStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompanyStatus(ctx context.Context, sel ast.SelectionSet, v *domain.CompanyStatus) graphql.Marshaler {
@@ -17780,6 +23728,13 @@ func (ec *executionContext) unmarshalOCompanyStatusFilter2ᚖgithubᚗcomᚋcrmg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCompanyStatusPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyStatusPayload(ctx context.Context, sel ast.SelectionSet, v *model.CompanyStatusPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CompanyStatusPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCompanyType2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompanyType(ctx context.Context, sel ast.SelectionSet, v *domain.CompanyType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17800,6 +23755,13 @@ func (ec *executionContext) unmarshalOCompanyTypeFilter2ᚖgithubᚗcomᚋcrmgat
 	}
 	res, err := ec.unmarshalInputCompanyTypeFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCompanyTypePayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyTypePayload(ctx context.Context, sel ast.SelectionSet, v *model.CompanyTypePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CompanyTypePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCompetitor2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCompetitor(ctx context.Context, sel ast.SelectionSet, v *domain.Competitor) graphql.Marshaler {
@@ -17831,6 +23793,13 @@ func (ec *executionContext) unmarshalOContactFilter2ᚖgithubᚗcomᚋcrmgateway
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOContactPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContactPayload(ctx context.Context, sel ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContactPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOContactStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐContactStatus(ctx context.Context, sel ast.SelectionSet, v *domain.ContactStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17853,6 +23822,13 @@ func (ec *executionContext) unmarshalOContactStatusFilter2ᚖgithubᚗcomᚋcrmg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOContactStatusPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContactStatusPayload(ctx context.Context, sel ast.SelectionSet, v *model.ContactStatusPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContactStatusPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOContactType2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐContactType(ctx context.Context, sel ast.SelectionSet, v *domain.ContactType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17873,6 +23849,13 @@ func (ec *executionContext) unmarshalOContactTypeFilter2ᚖgithubᚗcomᚋcrmgat
 	}
 	res, err := ec.unmarshalInputContactTypeFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOContactTypePayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContactTypePayload(ctx context.Context, sel ast.SelectionSet, v *model.ContactTypePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContactTypePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOContract2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐContract(ctx context.Context, sel ast.SelectionSet, v *domain.Contract) graphql.Marshaler {
@@ -17902,6 +23885,13 @@ func (ec *executionContext) marshalOContractParty2githubᚗcomᚋcrmgatewayᚋga
 		return graphql.Null
 	}
 	return ec._ContractParty(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOContractPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContractPayload(ctx context.Context, sel ast.SelectionSet, v *model.ContractPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContractPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCostCalcMethod2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐCostCalcMethod(ctx context.Context, v any) (*domain.CostCalcMethod, error) {
@@ -17964,6 +23954,20 @@ func (ec *executionContext) unmarshalODealLossReasonFilter2ᚖgithubᚗcomᚋcrm
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalODealLossReasonPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealLossReasonPayload(ctx context.Context, sel ast.SelectionSet, v *model.DealLossReasonPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DealLossReasonPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODealPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealPayload(ctx context.Context, sel ast.SelectionSet, v *model.DealPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DealPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalODealStage2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDealStage(ctx context.Context, sel ast.SelectionSet, v *domain.DealStage) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17993,6 +23997,13 @@ func (ec *executionContext) unmarshalODealStageCategoryFilter2ᚖgithubᚗcomᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalODealStageCategoryPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealStageCategoryPayload(ctx context.Context, sel ast.SelectionSet, v *model.DealStageCategoryPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DealStageCategoryPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalODealStageConnection2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealStageConnection(ctx context.Context, sel ast.SelectionSet, v *model.DealStageConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18006,6 +24017,13 @@ func (ec *executionContext) unmarshalODealStageFilter2ᚖgithubᚗcomᚋcrmgatew
 	}
 	res, err := ec.unmarshalInputDealStageFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODealStagePayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealStagePayload(ctx context.Context, sel ast.SelectionSet, v *model.DealStagePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DealStagePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalODealStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDealStatus(ctx context.Context, sel ast.SelectionSet, v *domain.DealStatus) graphql.Marshaler {
@@ -18030,6 +24048,13 @@ func (ec *executionContext) unmarshalODealStatusFilter2ᚖgithubᚗcomᚋcrmgate
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalODealStatusPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealStatusPayload(ctx context.Context, sel ast.SelectionSet, v *model.DealStatusPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DealStatusPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalODiaryEvent2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐDiaryEvent(ctx context.Context, sel ast.SelectionSet, v *domain.DiaryEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18042,6 +24067,13 @@ func (ec *executionContext) marshalODiaryEventConnection2ᚖgithubᚗcomᚋcrmga
 		return graphql.Null
 	}
 	return ec._DiaryEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODiaryEventPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDiaryEventPayload(ctx context.Context, sel ast.SelectionSet, v *model.DiaryEventPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DiaryEventPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOrder2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐOrder(ctx context.Context, sel ast.SelectionSet, v *domain.Order) graphql.Marshaler {
@@ -18088,6 +24120,20 @@ func (ec *executionContext) unmarshalOOrderLossReasonFilter2ᚖgithubᚗcomᚋcr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOOrderLossReasonPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderLossReasonPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrderLossReasonPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderLossReasonPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrderPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOrderStage2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐOrderStage(ctx context.Context, sel ast.SelectionSet, v *domain.OrderStage) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18110,6 +24156,13 @@ func (ec *executionContext) unmarshalOOrderStageFilter2ᚖgithubᚗcomᚋcrmgate
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOOrderStagePayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderStagePayload(ctx context.Context, sel ast.SelectionSet, v *model.OrderStagePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderStagePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOrderStatus2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐOrderStatus(ctx context.Context, sel ast.SelectionSet, v *domain.OrderStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18130,6 +24183,13 @@ func (ec *executionContext) unmarshalOOrderStatusFilter2ᚖgithubᚗcomᚋcrmgat
 	}
 	res, err := ec.unmarshalInputOrderStatusFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderStatusPayload2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderStatusPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrderStatusPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderStatusPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐSource(ctx context.Context, sel ast.SelectionSet, v *domain.Source) graphql.Marshaler {

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/scalar"
 )
@@ -18,6 +19,10 @@ type CompanyBankDetailConnection struct {
 type CompanyBankDetailEdge struct {
 	Cursor string                    `json:"cursor"`
 	Node   *domain.CompanyBankDetail `json:"node"`
+}
+
+type CompanyBankDetailPayload struct {
+	CompanyBankDetail *domain.CompanyBankDetail `json:"companyBankDetail,omitempty"`
 }
 
 type CompanyConnection struct {
@@ -61,6 +66,10 @@ type CompanyFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type CompanyPayload struct {
+	Company *domain.Company `json:"company,omitempty"`
+}
+
 type CompanyStatusConnection struct {
 	Edges    []*CompanyStatusEdge    `json:"edges"`
 	Nodes    []*domain.CompanyStatus `json:"nodes"`
@@ -86,6 +95,10 @@ type CompanyStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type CompanyStatusPayload struct {
+	CompanyStatus *domain.CompanyStatus `json:"companyStatus,omitempty"`
+}
+
 type CompanyTypeConnection struct {
 	Edges    []*CompanyTypeEdge    `json:"edges"`
 	Nodes    []*domain.CompanyType `json:"nodes"`
@@ -109,6 +122,10 @@ type CompanyTypeFilter struct {
 	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
 	// Updated at or before this time. (`filter[updated-at-lte]`)
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type CompanyTypePayload struct {
+	CompanyType *domain.CompanyType `json:"companyType,omitempty"`
 }
 
 type ContactConnection struct {
@@ -154,6 +171,10 @@ type ContactFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type ContactPayload struct {
+	Contact *domain.Contact `json:"contact,omitempty"`
+}
+
 type ContactStatusConnection struct {
 	Edges    []*ContactStatusEdge    `json:"edges"`
 	Nodes    []*domain.ContactStatus `json:"nodes"`
@@ -179,6 +200,10 @@ type ContactStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type ContactStatusPayload struct {
+	ContactStatus *domain.ContactStatus `json:"contactStatus,omitempty"`
+}
+
 type ContactTypeConnection struct {
 	Edges    []*ContactTypeEdge    `json:"edges"`
 	Nodes    []*domain.ContactType `json:"nodes"`
@@ -202,6 +227,10 @@ type ContactTypeFilter struct {
 	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
 	// Updated at or before this time. (`filter[updated-at-lte]`)
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type ContactTypePayload struct {
+	ContactType *domain.ContactType `json:"contactType,omitempty"`
 }
 
 type ContractConnection struct {
@@ -243,6 +272,554 @@ type ContractFilter struct {
 	Discarded *int `json:"discarded,omitempty"`
 	// Current contracts (the docs' example value is 2). (`filter[actual]`)
 	Actual *int `json:"actual,omitempty"`
+}
+
+type ContractPayload struct {
+	Contract *domain.Contract `json:"contract,omitempty"`
+}
+
+// Create input of company-bank-details: the new CompanyBankDetail; required attributes are non-null.
+type CreateCompanyBankDetailInput struct {
+	// Name of this set of bank details. (`name`)
+	Name string `json:"name"`
+	// Bank name. (`bank-name`)
+	BankName *string `json:"bankName,omitempty"`
+	// BIK (bank identification code). (`bik`)
+	Bik *string `json:"bik,omitempty"`
+	// Correspondent account. (`corr-number`)
+	CorrNumber *string `json:"corrNumber,omitempty"`
+	// Account number. (`number`)
+	Number *string `json:"number,omitempty"`
+	// Whether these are the company's main bank details. (`is-default`)
+	IsDefault *bool `json:"isDefault,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+	// The company these details belong to. Global ID(s) of Company (relationship `company`).
+	CompanyID *string `json:"companyId,omitempty"`
+}
+
+// Create input of companies: the new Company; required attributes are non-null.
+type CreateCompanyInput struct {
+	// Company name. (`name`)
+	Name string `json:"name"`
+	// Description. (`description`)
+	Description *string `json:"description,omitempty"`
+	// Phone (main). (`general-phone`)
+	GeneralPhone *string `json:"generalPhone,omitempty"`
+	// Phone (mobile). (`mobile-phone`)
+	MobilePhone *string `json:"mobilePhone,omitempty"`
+	// Phone (work). (`work-phone`)
+	WorkPhone *string `json:"workPhone,omitempty"`
+	// Work phone extension. (`work-phone-postfix`)
+	WorkPhonePostfix *string `json:"workPhonePostfix,omitempty"`
+	// Phone (additional). (`other-phone`)
+	OtherPhone *string `json:"otherPhone,omitempty"`
+	// Additional phone extension. (`other-phone-postfix`)
+	OtherPhonePostfix *string `json:"otherPhonePostfix,omitempty"`
+	// Fax. (`fax`)
+	Fax *string `json:"fax,omitempty"`
+	// E-mail. (`email`)
+	Email *string `json:"email,omitempty"`
+	// E-mail (additional). (`other-email`)
+	OtherEmail *string `json:"otherEmail,omitempty"`
+	// Website. (`website`)
+	Website *string `json:"website,omitempty"`
+	// Country. (`country`)
+	Country *string `json:"country,omitempty"`
+	// Region. (`region`)
+	Region *string `json:"region,omitempty"`
+	// City. (`city`)
+	City *string `json:"city,omitempty"`
+	// Free-form address. (`address`)
+	Address *string `json:"address,omitempty"`
+	// Postal code. (`zip-code`)
+	ZipCode *string `json:"zipCode,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs scalar.JSON `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+	// Archiving time. (`archived-at`)
+	ArchivedAt *scalar.DateTime `json:"archivedAt,omitempty"`
+	// Actual address: country. (`actual-country`)
+	ActualCountry *string `json:"actualCountry,omitempty"`
+	// Actual address: region / oblast / krai. (`actual-region`)
+	ActualRegion *string `json:"actualRegion,omitempty"`
+	// Actual address: city / settlement. (`actual-city`)
+	ActualCity *string `json:"actualCity,omitempty"`
+	// Actual address: postal code. (`actual-zip-code`)
+	ActualZipCode *string `json:"actualZipCode,omitempty"`
+	// Actual address: street / avenue. (`actual-street`)
+	ActualStreet *string `json:"actualStreet,omitempty"`
+	// Actual address: house number. (`actual-house`)
+	ActualHouse *string `json:"actualHouse,omitempty"`
+	// Actual address: building block (korpus). (`actual-build`)
+	ActualBuild *string `json:"actualBuild,omitempty"`
+	// Actual address: office number. (`actual-office`)
+	ActualOffice *string `json:"actualOffice,omitempty"`
+	// Legal address: country. (`juristic-country`)
+	JuristicCountry *string `json:"juristicCountry,omitempty"`
+	// Legal address: region / oblast / krai. (`juristic-region`)
+	JuristicRegion *string `json:"juristicRegion,omitempty"`
+	// Legal address: city / settlement. (`juristic-city`)
+	JuristicCity *string `json:"juristicCity,omitempty"`
+	// Legal address: postal code. (`juristic-zip-code`)
+	JuristicZipCode *string `json:"juristicZipCode,omitempty"`
+	// Legal address: street / avenue. (`juristic-street`)
+	JuristicStreet *string `json:"juristicStreet,omitempty"`
+	// Legal address: house number. (`juristic-house`)
+	JuristicHouse *string `json:"juristicHouse,omitempty"`
+	// Legal address: building block (korpus). (`juristic-build`)
+	JuristicBuild *string `json:"juristicBuild,omitempty"`
+	// Legal address: office number. (`juristic-office`)
+	JuristicOffice *string `json:"juristicOffice,omitempty"`
+	// Mailing address: country. (`mailing-country`)
+	MailingCountry *string `json:"mailingCountry,omitempty"`
+	// Mailing address: region / oblast / krai. (`mailing-region`)
+	MailingRegion *string `json:"mailingRegion,omitempty"`
+	// Mailing address: city / settlement. (`mailing-city`)
+	MailingCity *string `json:"mailingCity,omitempty"`
+	// Mailing address: postal code. (`mailing-zip-code`)
+	MailingZipCode *string `json:"mailingZipCode,omitempty"`
+	// Mailing address: street / avenue. (`mailing-street`)
+	MailingStreet *string `json:"mailingStreet,omitempty"`
+	// Mailing address: house number. (`mailing-house`)
+	MailingHouse *string `json:"mailingHouse,omitempty"`
+	// Mailing address: building block (korpus). (`mailing-build`)
+	MailingBuild *string `json:"mailingBuild,omitempty"`
+	// Mailing address: office number. (`mailing-office`)
+	MailingOffice *string `json:"mailingOffice,omitempty"`
+	// Full legal name. (`full-name`)
+	FullName *string `json:"fullName,omitempty"`
+	// Short name. (`short-name`)
+	ShortName *string `json:"shortName,omitempty"`
+	// INN (taxpayer id). (`inn`)
+	Inn *string `json:"inn,omitempty"`
+	// OGRN (state registration number). (`ogrn`)
+	Ogrn *string `json:"ogrn,omitempty"`
+	// KPP (tax registration reason code). (`kpp`)
+	Kpp *string `json:"kpp,omitempty"`
+	// OKVED (economic activity code). (`okved`)
+	Okved *string `json:"okved,omitempty"`
+	// Director. (`director`)
+	Director *string `json:"director,omitempty"`
+	// Accountant. (`accountant`)
+	Accountant *string `json:"accountant,omitempty"`
+	// Basis of the signatory's authority. (`lawfulness-base`)
+	LawfulnessBase *string `json:"lawfulnessBase,omitempty"`
+	// Head's full name. (`manager-name`)
+	ManagerName *string `json:"managerName,omitempty"`
+	// Head's position. (`manager-position`)
+	ManagerPosition *string `json:"managerPosition,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID *string `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID *string `json:"userId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID *string `json:"sourceId,omitempty"`
+	// Contacts. Global ID(s) of Contact (relationship `contacts`). The list replaces the current one.
+	ContactIds []string `json:"contactIds,omitempty"`
+	// Status. Global ID(s) of CompanyStatus (relationship `status`).
+	StatusID *string `json:"statusId,omitempty"`
+	// Company type. Global ID(s) of CompanyType (relationship `company-type`).
+	CompanyTypeID *string `json:"companyTypeId,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds []string `json:"dealIds,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds []string `json:"productIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds []string `json:"entitiesProductIds,omitempty"`
+	// Tasks. Global ID(s) of DiaryTask (relationship `tasks`). The list replaces the current one.
+	TaskIds []string `json:"taskIds,omitempty"`
+	// Events. Global ID(s) of DiaryEvent (relationship `events`). The list replaces the current one.
+	EventIds []string `json:"eventIds,omitempty"`
+	// Bank details. Global ID(s) of CompanyBankDetail (relationship `bank-details`). The list replaces the current one.
+	BankDetailIds []string `json:"bankDetailIds,omitempty"`
+}
+
+// Create input of company-statuses: the new CompanyStatus; required attributes are non-null.
+type CreateCompanyStatusInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Colour, `#rrggbb`. (`color`)
+	Color *string `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of company-types: the new CompanyType; required attributes are non-null.
+type CreateCompanyTypeInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of contacts: the new Contact; required attributes are non-null.
+type CreateContactInput struct {
+	// First name. (`first-name`)
+	FirstName string `json:"firstName"`
+	// Last name. (`last-name`)
+	LastName string `json:"lastName"`
+	// Patronymic / middle name. (`middle-name`)
+	MiddleName *string `json:"middleName,omitempty"`
+	// Description. (`description`)
+	Description *string `json:"description,omitempty"`
+	// Phone (main). (`general-phone`)
+	GeneralPhone *string `json:"generalPhone,omitempty"`
+	// Phone (mobile). (`mobile-phone`)
+	MobilePhone *string `json:"mobilePhone,omitempty"`
+	// Phone (work). (`work-phone`)
+	WorkPhone *string `json:"workPhone,omitempty"`
+	// Work phone extension. (`work-phone-postfix`)
+	WorkPhonePostfix *string `json:"workPhonePostfix,omitempty"`
+	// Phone (additional). (`other-phone`)
+	OtherPhone *string `json:"otherPhone,omitempty"`
+	// Additional phone extension. (`other-phone-postfix`)
+	OtherPhonePostfix *string `json:"otherPhonePostfix,omitempty"`
+	// Fax. (`fax`)
+	Fax *string `json:"fax,omitempty"`
+	// E-mail. (`email`)
+	Email *string `json:"email,omitempty"`
+	// E-mail (additional). (`other-email`)
+	OtherEmail *string `json:"otherEmail,omitempty"`
+	// Website. (`website`)
+	Website *string `json:"website,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs scalar.JSON `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+	// Archiving time; null when not archived. (`archived-at`)
+	ArchivedAt *scalar.DateTime `json:"archivedAt,omitempty"`
+	// Work address: country. (`work-country`)
+	WorkCountry *string `json:"workCountry,omitempty"`
+	// Work address: region / oblast / krai. (`work-region`)
+	WorkRegion *string `json:"workRegion,omitempty"`
+	// Work address: city / settlement. (`work-city`)
+	WorkCity *string `json:"workCity,omitempty"`
+	// Work address: postal code. (`work-zipcode`)
+	WorkZipcode *string `json:"workZipcode,omitempty"`
+	// Work address: street / avenue. (`work-street`)
+	WorkStreet *string `json:"workStreet,omitempty"`
+	// Work address: house number. (`work-building`)
+	WorkBuilding *string `json:"workBuilding,omitempty"`
+	// Work address: building block (korpus). (`work-housing`)
+	WorkHousing *string `json:"workHousing,omitempty"`
+	// Work address: office or apartment number. (`work-apartment`)
+	WorkApartment *string `json:"workApartment,omitempty"`
+	// Home address: country. (`home-country`)
+	HomeCountry *string `json:"homeCountry,omitempty"`
+	// Home address: region / oblast / krai. (`home-region`)
+	HomeRegion *string `json:"homeRegion,omitempty"`
+	// Home address: city / settlement. (`home-city`)
+	HomeCity *string `json:"homeCity,omitempty"`
+	// Home address: postal code. (`home-zipcode`)
+	HomeZipcode *string `json:"homeZipcode,omitempty"`
+	// Home address: street / avenue. (`home-street`)
+	HomeStreet *string `json:"homeStreet,omitempty"`
+	// Home address: house number. (`home-building`)
+	HomeBuilding *string `json:"homeBuilding,omitempty"`
+	// Home address: building block (korpus). (`home-housing`)
+	HomeHousing *string `json:"homeHousing,omitempty"`
+	// Home address: office or apartment number. (`home-apartment`)
+	HomeApartment *string `json:"homeApartment,omitempty"`
+	// VKontakte profile. (`vkontakte`)
+	Vkontakte *string `json:"vkontakte,omitempty"`
+	// Facebook. (`facebook`)
+	Facebook *string `json:"facebook,omitempty"`
+	// LinkedIn. (`linkedin`)
+	Linkedin *string `json:"linkedin,omitempty"`
+	// Odnoklassniki. (`odnoklassniki`)
+	Odnoklassniki *string `json:"odnoklassniki,omitempty"`
+	// Instagram. (`instagram`)
+	Instagram *string `json:"instagram,omitempty"`
+	// Twitter. (`twitter`)
+	Twitter *string `json:"twitter,omitempty"`
+	// WhatsApp. (`whatsapp`)
+	Whatsapp *string `json:"whatsapp,omitempty"`
+	// Viber. (`viber`)
+	Viber *string `json:"viber,omitempty"`
+	// Telegram. (`telegram`)
+	Telegram *string `json:"telegram,omitempty"`
+	// Skype. (`skype`)
+	Skype *string `json:"skype,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID *string `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID *string `json:"userId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID *string `json:"sourceId,omitempty"`
+	// Companies. Global ID(s) of Company (relationship `companies`). The list replaces the current one.
+	CompanyIds []string `json:"companyIds,omitempty"`
+	// Status. Global ID(s) of ContactStatus (relationship `status`).
+	StatusID *string `json:"statusId,omitempty"`
+	// Contact type. Global ID(s) of ContactType (relationship `contact-type`).
+	ContactTypeID *string `json:"contactTypeId,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds []string `json:"dealIds,omitempty"`
+	// Orders. Global ID(s) of Order (relationship `orders`). The list replaces the current one.
+	OrderIds []string `json:"orderIds,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds []string `json:"productIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds []string `json:"entitiesProductIds,omitempty"`
+	// Tasks. Global ID(s) of DiaryTask (relationship `tasks`). The list replaces the current one.
+	TaskIds []string `json:"taskIds,omitempty"`
+	// Events. Global ID(s) of DiaryEvent (relationship `events`). The list replaces the current one.
+	EventIds []string `json:"eventIds,omitempty"`
+}
+
+// Create input of contact-statuses: the new ContactStatus; required attributes are non-null.
+type CreateContactStatusInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Colour, `#rrggbb`. (`color`)
+	Color *string `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of contact-types: the new ContactType; required attributes are non-null.
+type CreateContactTypeInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of contracts: the new Contract; required attributes are non-null.
+type CreateContractInput struct {
+	// Contract title. (`name`)
+	Name *string `json:"name,omitempty"`
+	// Contract number. (`number`)
+	Number *int `json:"number,omitempty"`
+	// Manually entered number. (`custom-number`)
+	CustomNumber *string `json:"customNumber,omitempty"`
+	// Contract date (typed datetime in the docs, a bare date in every example). (`date`)
+	Date *scalar.Date `json:"date,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs scalar.JSON `json:"customs,omitempty"`
+	// Archiving time. (`archived-at`)
+	ArchivedAt *scalar.DateTime `json:"archivedAt,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+	// Party 1: a company or a contact. Global ID(s) of ContractParty (relationship `first-party`).
+	FirstPartyID *string `json:"firstPartyId,omitempty"`
+	// Party 2: a company or a contact. Global ID(s) of ContractParty (relationship `second-party`).
+	SecondPartyID *string `json:"secondPartyId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID *string `json:"userId,omitempty"`
+	// Companies. Global ID(s) of Company (relationship `companies`). The list replaces the current one.
+	CompanyIds []string `json:"companyIds,omitempty"`
+	// Contacts. Global ID(s) of Contact (relationship `contacts`). The list replaces the current one.
+	ContactIds []string `json:"contactIds,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds []string `json:"dealIds,omitempty"`
+	// Orders. Global ID(s) of Order (relationship `orders`). The list replaces the current one.
+	OrderIds []string `json:"orderIds,omitempty"`
+	// Real-estate objects. Global ID(s) of EstateProperty (relationship `estate-properties`). The list replaces the current one.
+	EstatePropertyIds []string `json:"estatePropertyIds,omitempty"`
+}
+
+// Create input of deals: the new Deal; required attributes are non-null.
+type CreateDealInput struct {
+	// Deal name. (`name`)
+	Name *string `json:"name,omitempty"`
+	// Detailed description. (`description`)
+	Description *string `json:"description,omitempty"`
+	// Deal amount. (`amount`)
+	Amount *scalar.Decimal `json:"amount,omitempty"`
+	// Cost price. (`cost`)
+	Cost *scalar.Decimal `json:"cost,omitempty"`
+	// Deal number. (`number`)
+	Number *int `json:"number,omitempty"`
+	// Planned closing date. (`planned-at`)
+	PlannedAt *scalar.Date `json:"plannedAt,omitempty"`
+	// Actual closing date. (`finished-at`)
+	FinishedAt *scalar.Date `json:"finishedAt,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs scalar.JSON `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+	// Archiving time. (`archived-at`)
+	ArchivedAt *scalar.DateTime `json:"archivedAt,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID *string `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID *string `json:"userId,omitempty"`
+	// Company. Global ID(s) of Company (relationship `company`).
+	CompanyID *string `json:"companyId,omitempty"`
+	// Contact. Global ID(s) of Contact (relationship `contact`).
+	ContactID *string `json:"contactId,omitempty"`
+	// Stage. Global ID(s) of DealStage (relationship `stage`).
+	StageID *string `json:"stageId,omitempty"`
+	// Funnel. Global ID(s) of DealStageCategory (relationship `stage-category`).
+	StageCategoryID *string `json:"stageCategoryId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID *string `json:"sourceId,omitempty"`
+	// Status. Global ID(s) of DealStatus (relationship `status`).
+	StatusID *string `json:"statusId,omitempty"`
+	// Loss reason. Global ID(s) of DealLossReason (relationship `loss-reason`).
+	LossReasonID *string `json:"lossReasonId,omitempty"`
+	// Competitor the deal was lost to. Global ID(s) of Competitor (relationship `loss-competitor`).
+	LossCompetitorID *string `json:"lossCompetitorId,omitempty"`
+	// Territory. Global ID(s) of Area (relationship `area`).
+	AreaID *string `json:"areaId,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds []string `json:"productIds,omitempty"`
+	// Linked deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds []string `json:"dealIds,omitempty"`
+	// Orders. Global ID(s) of Order (relationship `orders`). The list replaces the current one.
+	OrderIds []string `json:"orderIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds []string `json:"entitiesProductIds,omitempty"`
+}
+
+// Create input of deal-loss-reasons: the new DealLossReason; required attributes are non-null.
+type CreateDealLossReasonInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of deal-stage-categories: the new DealStageCategory; required attributes are non-null.
+type CreateDealStageCategoryInput struct {
+	// Funnel name. (`name`)
+	Name string `json:"name"`
+	// How a deal's amount is computed. (`amount-calc-method`)
+	AmountCalcMethod domain.AmountCalcMethod `json:"amountCalcMethod"`
+	// How a deal's cost is computed. (`cost-calc-method`)
+	CostCalcMethod domain.CostCalcMethod `json:"costCalcMethod"`
+	// Formula field used when the amount is computed by formula. (`amount-calc-field`)
+	AmountCalcField *string `json:"amountCalcField,omitempty"`
+	// Formula field used when the cost is computed by formula. (`cost-calc-field`)
+	CostCalcField *string `json:"costCalcField,omitempty"`
+	// Default funnel. (`is-default`)
+	IsDefault *bool `json:"isDefault,omitempty"`
+	// Mark the deal won when all its tasks are done. (`win-by-diaries`)
+	WinByDiaries *bool `json:"winByDiaries,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of deal-stages: the new DealStage; required attributes are non-null.
+type CreateDealStageInput struct {
+	// Stage name. (`name`)
+	Name string `json:"name"`
+	// Stage duration (the docs give no unit). (`duration`)
+	Duration *int `json:"duration,omitempty"`
+	// Move to the next stage when all tasks are done. (`next-if-items-done`)
+	NextIfItemsDone *bool `json:"nextIfItemsDone,omitempty"`
+	// "Description" flag; the docs type it boolean. (`description`)
+	Description *bool `json:"description,omitempty"`
+	// Stage colour, `#rrggbb`. (`color`)
+	Color *string `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+	// The funnel this stage belongs to. Global ID(s) of DealStageCategory (relationship `deal-stage-category`).
+	DealStageCategoryID *string `json:"dealStageCategoryId,omitempty"`
+}
+
+// Create input of deal-statuses: the new DealStatus; required attributes are non-null.
+type CreateDealStatusInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Colour, `#rrggbb`. (`color`)
+	Color *string `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of diary-events: the new DiaryEvent; required attributes are non-null.
+type CreateDiaryEventInput struct {
+	// Event name. (`name`)
+	Name *string `json:"name,omitempty"`
+	// Description. (`description`)
+	Description *string `json:"description,omitempty"`
+	// Start time (the docs send `2022-02-22 12:00 +0300`). (`start-time`)
+	StartTime *scalar.DateTime `json:"startTime,omitempty"`
+	// Assignee. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID *string `json:"responsibleId,omitempty"`
+	// Company. Global ID(s) of Company (relationship `company`).
+	CompanyID *string `json:"companyId,omitempty"`
+}
+
+// Create input of orders: the new Order; required attributes are non-null.
+type CreateOrderInput struct {
+	// Order name. (`name`)
+	Name *string `json:"name,omitempty"`
+	// Detailed description. (`description`)
+	Description *string `json:"description,omitempty"`
+	// Order amount. (`amount`)
+	Amount *scalar.Decimal `json:"amount,omitempty"`
+	// Order number. (`number`)
+	Number *int `json:"number,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs scalar.JSON `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+	// Archiving time (the docs' examples send a bare date). (`archived-at`)
+	ArchivedAt *scalar.DateTime `json:"archivedAt,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID *string `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID *string `json:"userId,omitempty"`
+	// Company. Global ID(s) of Company (relationship `company`).
+	CompanyID *string `json:"companyId,omitempty"`
+	// Contact. Global ID(s) of Contact (relationship `contact`).
+	ContactID *string `json:"contactId,omitempty"`
+	// Stage. Global ID(s) of OrderStage (relationship `stage`).
+	StageID *string `json:"stageId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID *string `json:"sourceId,omitempty"`
+	// Status. Global ID(s) of OrderStatus (relationship `status`).
+	StatusID *string `json:"statusId,omitempty"`
+	// Loss reason. Global ID(s) of OrderLossReason (relationship `loss-reason`).
+	LossReasonID *string `json:"lossReasonId,omitempty"`
+	// Competitor the order was lost to. Global ID(s) of Competitor (relationship `loss-competitor`).
+	LossCompetitorID *string `json:"lossCompetitorId,omitempty"`
+	// Territory. Global ID(s) of Area (relationship `area`).
+	AreaID *string `json:"areaId,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds []string `json:"productIds,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds []string `json:"dealIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds []string `json:"entitiesProductIds,omitempty"`
+}
+
+// Create input of order-loss-reasons: the new OrderLossReason; required attributes are non-null.
+type CreateOrderLossReasonInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of order-stages: the new OrderStage; required attributes are non-null.
+type CreateOrderStageInput struct {
+	// Stage name. (`name`)
+	Name string `json:"name"`
+	// Stage duration (the docs give no unit). (`duration`)
+	Duration *int `json:"duration,omitempty"`
+	// Move to the next stage when all tasks are done. (`next-if-items-done`)
+	NextIfItemsDone *bool `json:"nextIfItemsDone,omitempty"`
+	// "Description" flag; the docs type it boolean. (`description`)
+	Description *bool `json:"description,omitempty"`
+	// Stage colour, `#rrggbb`. (`color`)
+	Color *string `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
+}
+
+// Create input of order-statuses: the new OrderStatus; required attributes are non-null.
+type CreateOrderStatusInput struct {
+	// Name. (`name`)
+	Name string `json:"name"`
+	// Colour, `#rrggbb`. (`color`)
+	Color *string `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
 }
 
 type DealConnection struct {
@@ -295,6 +872,14 @@ type DealLossReasonFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type DealLossReasonPayload struct {
+	DealLossReason *domain.DealLossReason `json:"dealLossReason,omitempty"`
+}
+
+type DealPayload struct {
+	Deal *domain.Deal `json:"deal,omitempty"`
+}
+
 type DealStageCategoryConnection struct {
 	Edges    []*DealStageCategoryEdge    `json:"edges"`
 	Nodes    []*domain.DealStageCategory `json:"nodes"`
@@ -318,6 +903,10 @@ type DealStageCategoryFilter struct {
 	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
 	// Updated at or before this time. (`filter[updated-at-lte]`)
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type DealStageCategoryPayload struct {
+	DealStageCategory *domain.DealStageCategory `json:"dealStageCategory,omitempty"`
 }
 
 type DealStageConnection struct {
@@ -345,6 +934,10 @@ type DealStageFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type DealStagePayload struct {
+	DealStage *domain.DealStage `json:"dealStage,omitempty"`
+}
+
 type DealStatusConnection struct {
 	Edges    []*DealStatusEdge    `json:"edges"`
 	Nodes    []*domain.DealStatus `json:"nodes"`
@@ -370,6 +963,10 @@ type DealStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type DealStatusPayload struct {
+	DealStatus *domain.DealStatus `json:"dealStatus,omitempty"`
+}
+
 type DiaryEventConnection struct {
 	Edges    []*DiaryEventEdge    `json:"edges"`
 	Nodes    []*domain.DiaryEvent `json:"nodes"`
@@ -381,6 +978,14 @@ type DiaryEventConnection struct {
 type DiaryEventEdge struct {
 	Cursor string             `json:"cursor"`
 	Node   *domain.DiaryEvent `json:"node"`
+}
+
+type DiaryEventPayload struct {
+	DiaryEvent *domain.DiaryEvent `json:"diaryEvent,omitempty"`
+}
+
+// Writes. Each backend's file extends this type with its mutations.
+type Mutation struct {
 }
 
 type OrderConnection struct {
@@ -433,6 +1038,14 @@ type OrderLossReasonFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type OrderLossReasonPayload struct {
+	OrderLossReason *domain.OrderLossReason `json:"orderLossReason,omitempty"`
+}
+
+type OrderPayload struct {
+	Order *domain.Order `json:"order,omitempty"`
+}
+
 type OrderStageConnection struct {
 	Edges    []*OrderStageEdge    `json:"edges"`
 	Nodes    []*domain.OrderStage `json:"nodes"`
@@ -456,6 +1069,10 @@ type OrderStageFilter struct {
 	UpdatedAtGte *scalar.DateTime `json:"updatedAtGte,omitempty"`
 	// Updated at or before this time. (`filter[updated-at-lte]`)
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
+}
+
+type OrderStagePayload struct {
+	OrderStage *domain.OrderStage `json:"orderStage,omitempty"`
 }
 
 type OrderStatusConnection struct {
@@ -483,5 +1100,553 @@ type OrderStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+type OrderStatusPayload struct {
+	OrderStatus *domain.OrderStatus `json:"orderStatus,omitempty"`
+}
+
 type Query struct {
+}
+
+// Update input of company-bank-details: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateCompanyBankDetailInput struct {
+	// Name of this set of bank details. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Bank name. (`bank-name`)
+	BankName graphql.Omittable[*string] `json:"bankName,omitempty"`
+	// BIK (bank identification code). (`bik`)
+	Bik graphql.Omittable[*string] `json:"bik,omitempty"`
+	// Correspondent account. (`corr-number`)
+	CorrNumber graphql.Omittable[*string] `json:"corrNumber,omitempty"`
+	// Account number. (`number`)
+	Number graphql.Omittable[*string] `json:"number,omitempty"`
+	// Whether these are the company's main bank details. (`is-default`)
+	IsDefault graphql.Omittable[*bool] `json:"isDefault,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+	// The company these details belong to. Global ID(s) of Company (relationship `company`).
+	CompanyID graphql.Omittable[*string] `json:"companyId,omitempty"`
+}
+
+// Update input of companies: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateCompanyInput struct {
+	// Company name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Description. (`description`)
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// Phone (main). (`general-phone`)
+	GeneralPhone graphql.Omittable[*string] `json:"generalPhone,omitempty"`
+	// Phone (mobile). (`mobile-phone`)
+	MobilePhone graphql.Omittable[*string] `json:"mobilePhone,omitempty"`
+	// Phone (work). (`work-phone`)
+	WorkPhone graphql.Omittable[*string] `json:"workPhone,omitempty"`
+	// Work phone extension. (`work-phone-postfix`)
+	WorkPhonePostfix graphql.Omittable[*string] `json:"workPhonePostfix,omitempty"`
+	// Phone (additional). (`other-phone`)
+	OtherPhone graphql.Omittable[*string] `json:"otherPhone,omitempty"`
+	// Additional phone extension. (`other-phone-postfix`)
+	OtherPhonePostfix graphql.Omittable[*string] `json:"otherPhonePostfix,omitempty"`
+	// Fax. (`fax`)
+	Fax graphql.Omittable[*string] `json:"fax,omitempty"`
+	// E-mail. (`email`)
+	Email graphql.Omittable[*string] `json:"email,omitempty"`
+	// E-mail (additional). (`other-email`)
+	OtherEmail graphql.Omittable[*string] `json:"otherEmail,omitempty"`
+	// Website. (`website`)
+	Website graphql.Omittable[*string] `json:"website,omitempty"`
+	// Country. (`country`)
+	Country graphql.Omittable[*string] `json:"country,omitempty"`
+	// Region. (`region`)
+	Region graphql.Omittable[*string] `json:"region,omitempty"`
+	// City. (`city`)
+	City graphql.Omittable[*string] `json:"city,omitempty"`
+	// Free-form address. (`address`)
+	Address graphql.Omittable[*string] `json:"address,omitempty"`
+	// Postal code. (`zip-code`)
+	ZipCode graphql.Omittable[*string] `json:"zipCode,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs graphql.Omittable[scalar.JSON] `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+	// Archiving time. (`archived-at`)
+	ArchivedAt graphql.Omittable[*scalar.DateTime] `json:"archivedAt,omitempty"`
+	// Actual address: country. (`actual-country`)
+	ActualCountry graphql.Omittable[*string] `json:"actualCountry,omitempty"`
+	// Actual address: region / oblast / krai. (`actual-region`)
+	ActualRegion graphql.Omittable[*string] `json:"actualRegion,omitempty"`
+	// Actual address: city / settlement. (`actual-city`)
+	ActualCity graphql.Omittable[*string] `json:"actualCity,omitempty"`
+	// Actual address: postal code. (`actual-zip-code`)
+	ActualZipCode graphql.Omittable[*string] `json:"actualZipCode,omitempty"`
+	// Actual address: street / avenue. (`actual-street`)
+	ActualStreet graphql.Omittable[*string] `json:"actualStreet,omitempty"`
+	// Actual address: house number. (`actual-house`)
+	ActualHouse graphql.Omittable[*string] `json:"actualHouse,omitempty"`
+	// Actual address: building block (korpus). (`actual-build`)
+	ActualBuild graphql.Omittable[*string] `json:"actualBuild,omitempty"`
+	// Actual address: office number. (`actual-office`)
+	ActualOffice graphql.Omittable[*string] `json:"actualOffice,omitempty"`
+	// Legal address: country. (`juristic-country`)
+	JuristicCountry graphql.Omittable[*string] `json:"juristicCountry,omitempty"`
+	// Legal address: region / oblast / krai. (`juristic-region`)
+	JuristicRegion graphql.Omittable[*string] `json:"juristicRegion,omitempty"`
+	// Legal address: city / settlement. (`juristic-city`)
+	JuristicCity graphql.Omittable[*string] `json:"juristicCity,omitempty"`
+	// Legal address: postal code. (`juristic-zip-code`)
+	JuristicZipCode graphql.Omittable[*string] `json:"juristicZipCode,omitempty"`
+	// Legal address: street / avenue. (`juristic-street`)
+	JuristicStreet graphql.Omittable[*string] `json:"juristicStreet,omitempty"`
+	// Legal address: house number. (`juristic-house`)
+	JuristicHouse graphql.Omittable[*string] `json:"juristicHouse,omitempty"`
+	// Legal address: building block (korpus). (`juristic-build`)
+	JuristicBuild graphql.Omittable[*string] `json:"juristicBuild,omitempty"`
+	// Legal address: office number. (`juristic-office`)
+	JuristicOffice graphql.Omittable[*string] `json:"juristicOffice,omitempty"`
+	// Mailing address: country. (`mailing-country`)
+	MailingCountry graphql.Omittable[*string] `json:"mailingCountry,omitempty"`
+	// Mailing address: region / oblast / krai. (`mailing-region`)
+	MailingRegion graphql.Omittable[*string] `json:"mailingRegion,omitempty"`
+	// Mailing address: city / settlement. (`mailing-city`)
+	MailingCity graphql.Omittable[*string] `json:"mailingCity,omitempty"`
+	// Mailing address: postal code. (`mailing-zip-code`)
+	MailingZipCode graphql.Omittable[*string] `json:"mailingZipCode,omitempty"`
+	// Mailing address: street / avenue. (`mailing-street`)
+	MailingStreet graphql.Omittable[*string] `json:"mailingStreet,omitempty"`
+	// Mailing address: house number. (`mailing-house`)
+	MailingHouse graphql.Omittable[*string] `json:"mailingHouse,omitempty"`
+	// Mailing address: building block (korpus). (`mailing-build`)
+	MailingBuild graphql.Omittable[*string] `json:"mailingBuild,omitempty"`
+	// Mailing address: office number. (`mailing-office`)
+	MailingOffice graphql.Omittable[*string] `json:"mailingOffice,omitempty"`
+	// Full legal name. (`full-name`)
+	FullName graphql.Omittable[*string] `json:"fullName,omitempty"`
+	// Short name. (`short-name`)
+	ShortName graphql.Omittable[*string] `json:"shortName,omitempty"`
+	// INN (taxpayer id). (`inn`)
+	Inn graphql.Omittable[*string] `json:"inn,omitempty"`
+	// OGRN (state registration number). (`ogrn`)
+	Ogrn graphql.Omittable[*string] `json:"ogrn,omitempty"`
+	// KPP (tax registration reason code). (`kpp`)
+	Kpp graphql.Omittable[*string] `json:"kpp,omitempty"`
+	// OKVED (economic activity code). (`okved`)
+	Okved graphql.Omittable[*string] `json:"okved,omitempty"`
+	// Director. (`director`)
+	Director graphql.Omittable[*string] `json:"director,omitempty"`
+	// Accountant. (`accountant`)
+	Accountant graphql.Omittable[*string] `json:"accountant,omitempty"`
+	// Basis of the signatory's authority. (`lawfulness-base`)
+	LawfulnessBase graphql.Omittable[*string] `json:"lawfulnessBase,omitempty"`
+	// Head's full name. (`manager-name`)
+	ManagerName graphql.Omittable[*string] `json:"managerName,omitempty"`
+	// Head's position. (`manager-position`)
+	ManagerPosition graphql.Omittable[*string] `json:"managerPosition,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID graphql.Omittable[*string] `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID graphql.Omittable[*string] `json:"userId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID graphql.Omittable[*string] `json:"sourceId,omitempty"`
+	// Contacts. Global ID(s) of Contact (relationship `contacts`). The list replaces the current one.
+	ContactIds graphql.Omittable[[]string] `json:"contactIds,omitempty"`
+	// Status. Global ID(s) of CompanyStatus (relationship `status`).
+	StatusID graphql.Omittable[*string] `json:"statusId,omitempty"`
+	// Company type. Global ID(s) of CompanyType (relationship `company-type`).
+	CompanyTypeID graphql.Omittable[*string] `json:"companyTypeId,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds graphql.Omittable[[]string] `json:"dealIds,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds graphql.Omittable[[]string] `json:"productIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds graphql.Omittable[[]string] `json:"entitiesProductIds,omitempty"`
+	// Tasks. Global ID(s) of DiaryTask (relationship `tasks`). The list replaces the current one.
+	TaskIds graphql.Omittable[[]string] `json:"taskIds,omitempty"`
+	// Events. Global ID(s) of DiaryEvent (relationship `events`). The list replaces the current one.
+	EventIds graphql.Omittable[[]string] `json:"eventIds,omitempty"`
+	// Bank details. Global ID(s) of CompanyBankDetail (relationship `bank-details`). The list replaces the current one.
+	BankDetailIds graphql.Omittable[[]string] `json:"bankDetailIds,omitempty"`
+}
+
+// Update input of company-statuses: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateCompanyStatusInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Colour, `#rrggbb`. (`color`)
+	Color graphql.Omittable[*string] `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of company-types: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateCompanyTypeInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of contacts: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateContactInput struct {
+	// First name. (`first-name`)
+	FirstName graphql.Omittable[*string] `json:"firstName,omitempty"`
+	// Last name. (`last-name`)
+	LastName graphql.Omittable[*string] `json:"lastName,omitempty"`
+	// Patronymic / middle name. (`middle-name`)
+	MiddleName graphql.Omittable[*string] `json:"middleName,omitempty"`
+	// Description. (`description`)
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// Phone (main). (`general-phone`)
+	GeneralPhone graphql.Omittable[*string] `json:"generalPhone,omitempty"`
+	// Phone (mobile). (`mobile-phone`)
+	MobilePhone graphql.Omittable[*string] `json:"mobilePhone,omitempty"`
+	// Phone (work). (`work-phone`)
+	WorkPhone graphql.Omittable[*string] `json:"workPhone,omitempty"`
+	// Work phone extension. (`work-phone-postfix`)
+	WorkPhonePostfix graphql.Omittable[*string] `json:"workPhonePostfix,omitempty"`
+	// Phone (additional). (`other-phone`)
+	OtherPhone graphql.Omittable[*string] `json:"otherPhone,omitempty"`
+	// Additional phone extension. (`other-phone-postfix`)
+	OtherPhonePostfix graphql.Omittable[*string] `json:"otherPhonePostfix,omitempty"`
+	// Fax. (`fax`)
+	Fax graphql.Omittable[*string] `json:"fax,omitempty"`
+	// E-mail. (`email`)
+	Email graphql.Omittable[*string] `json:"email,omitempty"`
+	// E-mail (additional). (`other-email`)
+	OtherEmail graphql.Omittable[*string] `json:"otherEmail,omitempty"`
+	// Website. (`website`)
+	Website graphql.Omittable[*string] `json:"website,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs graphql.Omittable[scalar.JSON] `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+	// Archiving time; null when not archived. (`archived-at`)
+	ArchivedAt graphql.Omittable[*scalar.DateTime] `json:"archivedAt,omitempty"`
+	// Work address: country. (`work-country`)
+	WorkCountry graphql.Omittable[*string] `json:"workCountry,omitempty"`
+	// Work address: region / oblast / krai. (`work-region`)
+	WorkRegion graphql.Omittable[*string] `json:"workRegion,omitempty"`
+	// Work address: city / settlement. (`work-city`)
+	WorkCity graphql.Omittable[*string] `json:"workCity,omitempty"`
+	// Work address: postal code. (`work-zipcode`)
+	WorkZipcode graphql.Omittable[*string] `json:"workZipcode,omitempty"`
+	// Work address: street / avenue. (`work-street`)
+	WorkStreet graphql.Omittable[*string] `json:"workStreet,omitempty"`
+	// Work address: house number. (`work-building`)
+	WorkBuilding graphql.Omittable[*string] `json:"workBuilding,omitempty"`
+	// Work address: building block (korpus). (`work-housing`)
+	WorkHousing graphql.Omittable[*string] `json:"workHousing,omitempty"`
+	// Work address: office or apartment number. (`work-apartment`)
+	WorkApartment graphql.Omittable[*string] `json:"workApartment,omitempty"`
+	// Home address: country. (`home-country`)
+	HomeCountry graphql.Omittable[*string] `json:"homeCountry,omitempty"`
+	// Home address: region / oblast / krai. (`home-region`)
+	HomeRegion graphql.Omittable[*string] `json:"homeRegion,omitempty"`
+	// Home address: city / settlement. (`home-city`)
+	HomeCity graphql.Omittable[*string] `json:"homeCity,omitempty"`
+	// Home address: postal code. (`home-zipcode`)
+	HomeZipcode graphql.Omittable[*string] `json:"homeZipcode,omitempty"`
+	// Home address: street / avenue. (`home-street`)
+	HomeStreet graphql.Omittable[*string] `json:"homeStreet,omitempty"`
+	// Home address: house number. (`home-building`)
+	HomeBuilding graphql.Omittable[*string] `json:"homeBuilding,omitempty"`
+	// Home address: building block (korpus). (`home-housing`)
+	HomeHousing graphql.Omittable[*string] `json:"homeHousing,omitempty"`
+	// Home address: office or apartment number. (`home-apartment`)
+	HomeApartment graphql.Omittable[*string] `json:"homeApartment,omitempty"`
+	// VKontakte profile. (`vkontakte`)
+	Vkontakte graphql.Omittable[*string] `json:"vkontakte,omitempty"`
+	// Facebook. (`facebook`)
+	Facebook graphql.Omittable[*string] `json:"facebook,omitempty"`
+	// LinkedIn. (`linkedin`)
+	Linkedin graphql.Omittable[*string] `json:"linkedin,omitempty"`
+	// Odnoklassniki. (`odnoklassniki`)
+	Odnoklassniki graphql.Omittable[*string] `json:"odnoklassniki,omitempty"`
+	// Instagram. (`instagram`)
+	Instagram graphql.Omittable[*string] `json:"instagram,omitempty"`
+	// Twitter. (`twitter`)
+	Twitter graphql.Omittable[*string] `json:"twitter,omitempty"`
+	// WhatsApp. (`whatsapp`)
+	Whatsapp graphql.Omittable[*string] `json:"whatsapp,omitempty"`
+	// Viber. (`viber`)
+	Viber graphql.Omittable[*string] `json:"viber,omitempty"`
+	// Telegram. (`telegram`)
+	Telegram graphql.Omittable[*string] `json:"telegram,omitempty"`
+	// Skype. (`skype`)
+	Skype graphql.Omittable[*string] `json:"skype,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID graphql.Omittable[*string] `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID graphql.Omittable[*string] `json:"userId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID graphql.Omittable[*string] `json:"sourceId,omitempty"`
+	// Companies. Global ID(s) of Company (relationship `companies`). The list replaces the current one.
+	CompanyIds graphql.Omittable[[]string] `json:"companyIds,omitempty"`
+	// Status. Global ID(s) of ContactStatus (relationship `status`).
+	StatusID graphql.Omittable[*string] `json:"statusId,omitempty"`
+	// Contact type. Global ID(s) of ContactType (relationship `contact-type`).
+	ContactTypeID graphql.Omittable[*string] `json:"contactTypeId,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds graphql.Omittable[[]string] `json:"dealIds,omitempty"`
+	// Orders. Global ID(s) of Order (relationship `orders`). The list replaces the current one.
+	OrderIds graphql.Omittable[[]string] `json:"orderIds,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds graphql.Omittable[[]string] `json:"productIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds graphql.Omittable[[]string] `json:"entitiesProductIds,omitempty"`
+	// Tasks. Global ID(s) of DiaryTask (relationship `tasks`). The list replaces the current one.
+	TaskIds graphql.Omittable[[]string] `json:"taskIds,omitempty"`
+	// Events. Global ID(s) of DiaryEvent (relationship `events`). The list replaces the current one.
+	EventIds graphql.Omittable[[]string] `json:"eventIds,omitempty"`
+}
+
+// Update input of contact-statuses: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateContactStatusInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Colour, `#rrggbb`. (`color`)
+	Color graphql.Omittable[*string] `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of contact-types: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateContactTypeInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of contracts: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateContractInput struct {
+	// Contract title. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Contract number. (`number`)
+	Number graphql.Omittable[*int] `json:"number,omitempty"`
+	// Manually entered number. (`custom-number`)
+	CustomNumber graphql.Omittable[*string] `json:"customNumber,omitempty"`
+	// Contract date (typed datetime in the docs, a bare date in every example). (`date`)
+	Date graphql.Omittable[*scalar.Date] `json:"date,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs graphql.Omittable[scalar.JSON] `json:"customs,omitempty"`
+	// Archiving time. (`archived-at`)
+	ArchivedAt graphql.Omittable[*scalar.DateTime] `json:"archivedAt,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+	// Party 1: a company or a contact. Global ID(s) of ContractParty (relationship `first-party`).
+	FirstPartyID graphql.Omittable[*string] `json:"firstPartyId,omitempty"`
+	// Party 2: a company or a contact. Global ID(s) of ContractParty (relationship `second-party`).
+	SecondPartyID graphql.Omittable[*string] `json:"secondPartyId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID graphql.Omittable[*string] `json:"userId,omitempty"`
+	// Companies. Global ID(s) of Company (relationship `companies`). The list replaces the current one.
+	CompanyIds graphql.Omittable[[]string] `json:"companyIds,omitempty"`
+	// Contacts. Global ID(s) of Contact (relationship `contacts`). The list replaces the current one.
+	ContactIds graphql.Omittable[[]string] `json:"contactIds,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds graphql.Omittable[[]string] `json:"dealIds,omitempty"`
+	// Orders. Global ID(s) of Order (relationship `orders`). The list replaces the current one.
+	OrderIds graphql.Omittable[[]string] `json:"orderIds,omitempty"`
+	// Real-estate objects. Global ID(s) of EstateProperty (relationship `estate-properties`). The list replaces the current one.
+	EstatePropertyIds graphql.Omittable[[]string] `json:"estatePropertyIds,omitempty"`
+}
+
+// Update input of deals: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateDealInput struct {
+	// Deal name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Detailed description. (`description`)
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// Deal amount. (`amount`)
+	Amount graphql.Omittable[*scalar.Decimal] `json:"amount,omitempty"`
+	// Cost price. (`cost`)
+	Cost graphql.Omittable[*scalar.Decimal] `json:"cost,omitempty"`
+	// Deal number. (`number`)
+	Number graphql.Omittable[*int] `json:"number,omitempty"`
+	// Planned closing date. (`planned-at`)
+	PlannedAt graphql.Omittable[*scalar.Date] `json:"plannedAt,omitempty"`
+	// Actual closing date. (`finished-at`)
+	FinishedAt graphql.Omittable[*scalar.Date] `json:"finishedAt,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs graphql.Omittable[scalar.JSON] `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+	// Archiving time. (`archived-at`)
+	ArchivedAt graphql.Omittable[*scalar.DateTime] `json:"archivedAt,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID graphql.Omittable[*string] `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID graphql.Omittable[*string] `json:"userId,omitempty"`
+	// Company. Global ID(s) of Company (relationship `company`).
+	CompanyID graphql.Omittable[*string] `json:"companyId,omitempty"`
+	// Contact. Global ID(s) of Contact (relationship `contact`).
+	ContactID graphql.Omittable[*string] `json:"contactId,omitempty"`
+	// Stage. Global ID(s) of DealStage (relationship `stage`).
+	StageID graphql.Omittable[*string] `json:"stageId,omitempty"`
+	// Funnel. Global ID(s) of DealStageCategory (relationship `stage-category`).
+	StageCategoryID graphql.Omittable[*string] `json:"stageCategoryId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID graphql.Omittable[*string] `json:"sourceId,omitempty"`
+	// Status. Global ID(s) of DealStatus (relationship `status`).
+	StatusID graphql.Omittable[*string] `json:"statusId,omitempty"`
+	// Loss reason. Global ID(s) of DealLossReason (relationship `loss-reason`).
+	LossReasonID graphql.Omittable[*string] `json:"lossReasonId,omitempty"`
+	// Competitor the deal was lost to. Global ID(s) of Competitor (relationship `loss-competitor`).
+	LossCompetitorID graphql.Omittable[*string] `json:"lossCompetitorId,omitempty"`
+	// Territory. Global ID(s) of Area (relationship `area`).
+	AreaID graphql.Omittable[*string] `json:"areaId,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds graphql.Omittable[[]string] `json:"productIds,omitempty"`
+	// Linked deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds graphql.Omittable[[]string] `json:"dealIds,omitempty"`
+	// Orders. Global ID(s) of Order (relationship `orders`). The list replaces the current one.
+	OrderIds graphql.Omittable[[]string] `json:"orderIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds graphql.Omittable[[]string] `json:"entitiesProductIds,omitempty"`
+}
+
+// Update input of deal-loss-reasons: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateDealLossReasonInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of deal-stage-categories: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateDealStageCategoryInput struct {
+	// Funnel name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// How a deal's amount is computed. (`amount-calc-method`)
+	AmountCalcMethod graphql.Omittable[*domain.AmountCalcMethod] `json:"amountCalcMethod,omitempty"`
+	// How a deal's cost is computed. (`cost-calc-method`)
+	CostCalcMethod graphql.Omittable[*domain.CostCalcMethod] `json:"costCalcMethod,omitempty"`
+	// Formula field used when the amount is computed by formula. (`amount-calc-field`)
+	AmountCalcField graphql.Omittable[*string] `json:"amountCalcField,omitempty"`
+	// Formula field used when the cost is computed by formula. (`cost-calc-field`)
+	CostCalcField graphql.Omittable[*string] `json:"costCalcField,omitempty"`
+	// Default funnel. (`is-default`)
+	IsDefault graphql.Omittable[*bool] `json:"isDefault,omitempty"`
+	// Mark the deal won when all its tasks are done. (`win-by-diaries`)
+	WinByDiaries graphql.Omittable[*bool] `json:"winByDiaries,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of deal-stages: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateDealStageInput struct {
+	// Stage name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Stage duration (the docs give no unit). (`duration`)
+	Duration graphql.Omittable[*int] `json:"duration,omitempty"`
+	// Move to the next stage when all tasks are done. (`next-if-items-done`)
+	NextIfItemsDone graphql.Omittable[*bool] `json:"nextIfItemsDone,omitempty"`
+	// "Description" flag; the docs type it boolean. (`description`)
+	Description graphql.Omittable[*bool] `json:"description,omitempty"`
+	// Stage colour, `#rrggbb`. (`color`)
+	Color graphql.Omittable[*string] `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+	// The funnel this stage belongs to. Global ID(s) of DealStageCategory (relationship `deal-stage-category`).
+	DealStageCategoryID graphql.Omittable[*string] `json:"dealStageCategoryId,omitempty"`
+}
+
+// Update input of deal-statuses: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateDealStatusInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Colour, `#rrggbb`. (`color`)
+	Color graphql.Omittable[*string] `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of diary-events: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateDiaryEventInput struct {
+	// Event name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Description. (`description`)
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// Start time (the docs send `2022-02-22 12:00 +0300`). (`start-time`)
+	StartTime graphql.Omittable[*scalar.DateTime] `json:"startTime,omitempty"`
+	// Assignee. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID graphql.Omittable[*string] `json:"responsibleId,omitempty"`
+	// Company. Global ID(s) of Company (relationship `company`).
+	CompanyID graphql.Omittable[*string] `json:"companyId,omitempty"`
+}
+
+// Update input of orders: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateOrderInput struct {
+	// Order name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Detailed description. (`description`)
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// Order amount. (`amount`)
+	Amount graphql.Omittable[*scalar.Decimal] `json:"amount,omitempty"`
+	// Order number. (`number`)
+	Number graphql.Omittable[*int] `json:"number,omitempty"`
+	// Custom fields as a map of `custom-<N>` keys to values. (`customs`)
+	Customs graphql.Omittable[scalar.JSON] `json:"customs,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+	// Archiving time (the docs' examples send a bare date). (`archived-at`)
+	ArchivedAt graphql.Omittable[*scalar.DateTime] `json:"archivedAt,omitempty"`
+	// Responsible user. Global ID(s) of User (relationship `responsible`).
+	ResponsibleID graphql.Omittable[*string] `json:"responsibleId,omitempty"`
+	// Creator. Global ID(s) of User (relationship `user`).
+	UserID graphql.Omittable[*string] `json:"userId,omitempty"`
+	// Company. Global ID(s) of Company (relationship `company`).
+	CompanyID graphql.Omittable[*string] `json:"companyId,omitempty"`
+	// Contact. Global ID(s) of Contact (relationship `contact`).
+	ContactID graphql.Omittable[*string] `json:"contactId,omitempty"`
+	// Stage. Global ID(s) of OrderStage (relationship `stage`).
+	StageID graphql.Omittable[*string] `json:"stageId,omitempty"`
+	// Source. Global ID(s) of Source (relationship `source`).
+	SourceID graphql.Omittable[*string] `json:"sourceId,omitempty"`
+	// Status. Global ID(s) of OrderStatus (relationship `status`).
+	StatusID graphql.Omittable[*string] `json:"statusId,omitempty"`
+	// Loss reason. Global ID(s) of OrderLossReason (relationship `loss-reason`).
+	LossReasonID graphql.Omittable[*string] `json:"lossReasonId,omitempty"`
+	// Competitor the order was lost to. Global ID(s) of Competitor (relationship `loss-competitor`).
+	LossCompetitorID graphql.Omittable[*string] `json:"lossCompetitorId,omitempty"`
+	// Territory. Global ID(s) of Area (relationship `area`).
+	AreaID graphql.Omittable[*string] `json:"areaId,omitempty"`
+	// Products. Global ID(s) of Product (relationship `products`). The list replaces the current one.
+	ProductIds graphql.Omittable[[]string] `json:"productIds,omitempty"`
+	// Deals. Global ID(s) of Deal (relationship `deals`). The list replaces the current one.
+	DealIds graphql.Omittable[[]string] `json:"dealIds,omitempty"`
+	// Specifications (line items). Global ID(s) of EntityProduct (relationship `entities-products`). The list replaces the current one.
+	EntitiesProductIds graphql.Omittable[[]string] `json:"entitiesProductIds,omitempty"`
+}
+
+// Update input of order-loss-reasons: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateOrderLossReasonInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of order-stages: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateOrderStageInput struct {
+	// Stage name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Stage duration (the docs give no unit). (`duration`)
+	Duration graphql.Omittable[*int] `json:"duration,omitempty"`
+	// Move to the next stage when all tasks are done. (`next-if-items-done`)
+	NextIfItemsDone graphql.Omittable[*bool] `json:"nextIfItemsDone,omitempty"`
+	// "Description" flag; the docs type it boolean. (`description`)
+	Description graphql.Omittable[*bool] `json:"description,omitempty"`
+	// Stage colour, `#rrggbb`. (`color`)
+	Color graphql.Omittable[*string] `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// Update input of order-statuses: what to change: a field left out stays unchanged, a field set to null is cleared.
+type UpdateOrderStatusInput struct {
+	// Name. (`name`)
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Colour, `#rrggbb`. (`color`)
+	Color graphql.Omittable[*string] `json:"color,omitempty"`
+	// Creation time. (`created-at`)
+	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
 }

@@ -62,3 +62,12 @@ type ContractParty interface {
 	SynergyEntity
 	IsContractParty()
 }
+
+// SynergyWrite is one create or update: only the members set are sent, a
+// nil attribute value is sent as null (clears it).
+type SynergyWrite struct {
+	Type          string
+	ID            string // update only
+	Attributes    map[string]any
+	Relationships map[string]SynergyLinkage // Refs nil and !Many: null
+}

@@ -103,3 +103,19 @@ func FanOut[K comparable, V any](ctx context.Context, keys []K, limit int,
 	}
 	return out
 }
+
+// Lookup returns the request's value under key without creating it.
+func Lookup[T any](ctx context.Context, key any) (T, bool) {
+	var zero T
+	s, _ := ctx.Value(ctxKey{}).(*Set)
+	if s == nil {
+		return zero, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	if !ok {
+		return zero, false
+	}
+	return v.(T), true
+}

@@ -35,7 +35,10 @@ type Attr struct {
 	// same attribute (tables say "custom", examples "customs"); the decoder
 	// accepts them, writes use Name.
 	Aliases []string
-	Doc     string
+	// Layout is the time layout writes use when the docs show one other
+	// than RFC 3339 (diary-events start-time: "2022-02-22 12:00 +0300").
+	Layout string
+	Doc    string
 }
 
 // Rel is one relationship of a resource.
@@ -102,6 +105,23 @@ func (r *Resource) Rel(key string) (Rel, bool) {
 		}
 	}
 	return Rel{}, false
+}
+
+// InputField is the GraphQL input field that sets a relationship:
+// company → companyId, companies → companyIds, entities-products →
+// entitiesProductIds.
+func (x Rel) InputField() string {
+	if !x.Many {
+		return Camel(x.Key) + "Id"
+	}
+	k := x.Key
+	switch {
+	case strings.HasSuffix(k, "ies"):
+		k = strings.TrimSuffix(k, "ies") + "y"
+	case strings.HasSuffix(k, "s"):
+		k = strings.TrimSuffix(k, "s")
+	}
+	return Camel(k) + "Ids"
 }
 
 // ByType finds a resource by JSON:API type.
@@ -474,7 +494,7 @@ var Resources = []Resource{
 		Attrs: []Attr{
 			rw("name", String, "Event name."),
 			rw("description", String, "Description."),
-			rw("start-time", DateTime, "Start time (the docs send `2022-02-22 12:00 +0300`)."),
+			{Name: "start-time", Kind: DateTime, Writable: true, Layout: "2006-01-02 15:04 -0700", Doc: "Start time (the docs send `2022-02-22 12:00 +0300`)."},
 		},
 		Rels: []Rel{
 			one("responsible", "users", "Assignee."),

@@ -180,9 +180,58 @@ func schema() string {
 		fmt.Fprintf(&query, "  %s\n  %s(first: Int, after: String%s): %sConnection\n", desc("SynergyCRM "+r.Type+", paged (`first` at most 100, default 50)."), r.List, filterArg, r.Name)
 		fmt.Fprintf(&query, "  %s\n  %s(id: ID!): %s\n", desc("One of SynergyCRM's "+r.Type+" by global ID."), r.One, r.Name)
 	}
-	b.WriteString("extend type Query {\n" + query.String() + "}\n")
+	b.WriteString("extend type Query {\n" + query.String() + "}\n\n")
+	var mutation strings.Builder
+	for _, r := range spec.Resources {
+		if !r.Writable || r.Opaque {
+			continue
+		}
+		for _, create := range []bool{true, false} {
+			verb, tail := "Create", ""
+			if !create {
+				verb, tail = "Update", " @goField(omittable: true)"
+			}
+			what := "the new " + r.Name + "; required attributes are non-null."
+			if !create {
+				what = "what to change: a field left out stays unchanged, a field set to null is cleared."
+			}
+			fmt.Fprintf(&b, "%s\ninput %s%sInput {\n", desc(verb+" input of "+r.Type+": "+what), verb, r.Name)
+			for _, a := range r.Attrs {
+				if !a.Writable {
+					continue
+				}
+				t := gqlType(a)
+				if create && a.Required {
+					t += "!"
+				}
+				fmt.Fprintf(&b, "  %s\n  %s: %s%s\n", desc(a.Doc+" (`"+a.Name+"`)"), spec.Camel(a.Name), t, tail)
+			}
+			for _, x := range r.Rels {
+				t := "ID"
+				if x.Many {
+					t = "[ID!]"
+				}
+				fmt.Fprintf(&b, "  %s\n  %s: %s%s\n", desc(x.Doc+" Global ID(s) of "+relTarget(x)+" (relationship `"+x.Key+"`)."+manyNote(x)), x.InputField(), t, tail)
+			}
+			b.WriteString("}\n\n")
+		}
+		fmt.Fprintf(&b, "type %sPayload {\n  %s: %s\n}\n\n", r.Name, lowerFirst(r.Name), r.Name)
+		fmt.Fprintf(&mutation, "  %s\n  create%s(input: Create%sInput!): %sPayload\n", desc("Creates a SynergyCRM "+r.Type+" resource. Never retried; a failure says whether it may have been applied."), r.Name, r.Name, r.Name)
+		fmt.Fprintf(&mutation, "  %s\n  update%s(id: ID!, input: Update%sInput!): %sPayload\n", desc("Changes only the fields set in input."), r.Name, r.Name, r.Name)
+		fmt.Fprintf(&mutation, "  %s\n  delete%s(id: ID!): DeletePayload\n", desc("Deletes the resource."), r.Name)
+	}
+	b.WriteString("extend type Mutation {\n" + mutation.String() + "}\n")
 	return b.String()
 }
+
+func manyNote(x spec.Rel) string {
+	if x.Many {
+		return " The list replaces the current one."
+	}
+	return ""
+}
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
 func kebabOf(enumName string) string {
 	for _, r := range spec.Resources {
@@ -341,6 +390,18 @@ func resolversGo() string {
 			}
 		}
 	}
+	for _, r := range spec.Resources {
+		if !r.Writable || r.Opaque {
+			continue
+		}
+		fmt.Fprintf(&b, "func (r *mutationResolver) Create%s(ctx context.Context, input model.Create%sInput) (*model.%sPayload, error) {\n\tw := newSynergyInput(%q, \"\")\n", r.Name, r.Name, r.Name, r.Type)
+		writeFields(&b, r, true)
+		fmt.Fprintf(&b, "\te, err := synergyCreate[*domain.%s](ctx, r.Resolver, w)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn &model.%sPayload{%s: e}, nil\n}\n\n", r.Name, r.Name, r.Name)
+		fmt.Fprintf(&b, "func (r *mutationResolver) Update%s(ctx context.Context, id string, input model.Update%sInput) (*model.%sPayload, error) {\n\tw := newSynergyInput(%q, id)\n", r.Name, r.Name, r.Name, r.Type)
+		writeFields(&b, r, false)
+		fmt.Fprintf(&b, "\te, err := synergyUpdate[*domain.%s](ctx, r.Resolver, w)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn &model.%sPayload{%s: e}, nil\n}\n\n", r.Name, r.Name, r.Name)
+		fmt.Fprintf(&b, "func (r *mutationResolver) Delete%s(ctx context.Context, id string) (*domain.DeletePayload, error) {\n\treturn synergyDelete(ctx, r.Resolver, %q, id)\n}\n\n", r.Name, r.Type)
+	}
 	// include planning table: GraphQL type → field → relationship
 	b.WriteString("// synergyRelFields maps a GraphQL type and field to its JSON:API relationship and target GraphQL types, for include planning.\nvar synergyRelFields = map[string]map[string]synergyRelField{\n")
 	for _, r := range spec.Resources {
@@ -364,6 +425,45 @@ func resolversGo() string {
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// writeFields emits the conversion of one input into a SynergyWrite.
+func writeFields(b *strings.Builder, r spec.Resource, create bool) {
+	for _, a := range r.Attrs {
+		if !a.Writable {
+			continue
+		}
+		field := "input." + templates.ToGo(spec.Camel(a.Name))
+		switch {
+		case create && a.Layout != "":
+			fmt.Fprintf(b, "\tsetTime(w, %q, %q, %s)\n", a.Name, a.Layout, field)
+		case create:
+			fmt.Fprintf(b, "\tsetAttr(w, %q, %s)\n", a.Name, field)
+		case a.Layout != "":
+			fmt.Fprintf(b, "\tsetOmitTime(w, %q, %q, %s)\n", a.Name, a.Layout, field)
+		default:
+			if a.Required {
+				fmt.Fprintf(b, "\trequireOmit(w, %q, %s)\n", "input."+spec.Camel(a.Name), field)
+			}
+			fmt.Fprintf(b, "\tsetOmit(w, %q, %s)\n", a.Name, field)
+		}
+	}
+	for _, x := range r.Rels {
+		field := "input." + templates.ToGo(x.InputField())
+		var ts []string
+		for _, t := range x.Targets {
+			ts = append(ts, fmt.Sprintf("%q", t))
+		}
+		targets := "[]string{" + strings.Join(ts, ", ") + "}"
+		fn := "relOne"
+		if x.Many {
+			fn = "relMany"
+		}
+		if !create {
+			fn += "Omit"
+		}
+		fmt.Fprintf(b, "\t%s(w, %q, %q, %s, %s)\n", fn, x.Key, "input."+x.InputField(), targets, field)
+	}
 }
 
 func filterConv(k spec.Kind) string {
