@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crmgateway/gateway/adapters/synergy"
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -157,8 +158,21 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 
 // wireBackends builds an upstream client and adapter per enabled backend.
 func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *graph.Resolver) error {
+	if c := cfg.Synergy; c.BaseURL != "" {
+		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, synergy.Authorize(c.Token), c.Token)
+		if err != nil {
+			return err
+		}
+		res.Synergy = synergy.New(up)
+	}
 	return nil
 }
+
+// The adapters satisfy the resolvers' interfaces.
+var (
+	_ graph.SynergyAPI    = (*synergy.Client)(nil)
+	_ graph.SynergyWriter = (*synergy.Client)(nil)
+)
 
 // newClient is the one way adapters get an upstream client.
 func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
