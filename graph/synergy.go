@@ -234,17 +234,7 @@ func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeN
 	if len(include) == 0 {
 		return synergyLoad(ctx, r, ref)
 	}
-	doc, err := r.Synergy.Get(ctx, ref.Type, ref.ID, include)
-	if err != nil {
-		return nil, err
-	}
-	if len(doc.Data) != 1 {
-		return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered a read of one %s with %d resources", ref.Type, len(doc.Data))
-	}
-	st := synergyStoreFor(ctx)
-	st.putAll(doc.Data)
-	st.putAll(doc.Included)
-	return st.get(ref), nil
+	return synergyLoadIncluding(ctx, r, fetchKey{Ref: ref, Include: strings.Join(include, ",")})
 }
 
 // --- include planning ---
@@ -378,6 +368,37 @@ type synergyRelatedLoaderKey struct{}
 
 type relatedKey struct {
 	Type, ID, Rel string
+}
+
+type fetchKey struct {
+	Ref     domain.SynergyRef
+	Include string // comma-separated paths
+}
+
+type synergyFetchLoaderKey struct{}
+
+// synergyLoadIncluding reads one resource with include paths, de-duplicated
+// per request: the same entity asked twice with the same selection costs
+// one upstream request.
+func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domain.SynergyEntity, error) {
+	st := synergyStoreFor(ctx)
+	l := loaders.Get(ctx, synergyFetchLoaderKey{}, func() *dataloader.Loader[fetchKey, domain.SynergyEntity] {
+		return loaders.New(func(ctx context.Context, keys []fetchKey) []*dataloader.Result[domain.SynergyEntity] {
+			return loaders.FanOut(ctx, keys, fanOutLimit, func(ctx context.Context, k fetchKey) (domain.SynergyEntity, error) {
+				doc, err := r.Synergy.Get(ctx, k.Ref.Type, k.Ref.ID, strings.Split(k.Include, ","))
+				if err != nil {
+					return nil, err
+				}
+				if len(doc.Data) != 1 {
+					return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered a read of one %s with %d resources", k.Ref.Type, len(doc.Data))
+				}
+				st.putAll(doc.Data)
+				st.putAll(doc.Included)
+				return st.get(k.Ref), nil
+			})
+		})
+	})
+	return l.Load(ctx, key)()
 }
 
 // synergyLoad returns a resource from the request's store or, batched and

@@ -255,4 +255,7 @@ func invalidate(ctx context.Context, ref domain.SynergyRef) {
 	if l, ok := loaders.Lookup[*dataloader.Loader[relatedKey, []domain.SynergyEntity]](ctx, synergyRelatedLoaderKey{}); ok {
 		l.ClearAll()
 	}
+	if l, ok := loaders.Lookup[*dataloader.Loader[fetchKey, domain.SynergyEntity]](ctx, synergyFetchLoaderKey{}); ok {
+		l.ClearAll()
+	}
 }
