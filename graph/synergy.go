@@ -356,6 +356,15 @@ func (s *synergyStore) get(ref domain.SynergyRef) domain.SynergyEntity {
 	return s.m[ref]
 }
 
+// linkage reads one relationship of rec under the store's lock, since put
+// may be adding linkage to the same record concurrently.
+func (s *synergyStore) linkage(rec *domain.SynergyRecord, rel string) (domain.SynergyLinkage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := rec.Links[rel]
+	return l, ok
+}
+
 // forget drops a resource after the gateway wrote it.
 func (s *synergyStore) forget(ref domain.SynergyRef) {
 	s.mu.Lock()
@@ -463,7 +472,7 @@ func relationship(ctx context.Context, r *Resolver, obj domain.SynergyEntity, re
 		return nil, apierr.Disabled(globalid.Synergy)
 	}
 	rec := obj.Record()
-	link, known := rec.Links[rel]
+	link, known := synergyStoreFor(ctx).linkage(rec, rel)
 	if !known {
 		return synergyRelated(ctx, r, relatedKey{Type: rec.Type, ID: rec.SourceID, Rel: rel})
 	}
