@@ -65,11 +65,12 @@ func run(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 
 // App is a built gateway: its handler and what must be closed with it.
 type App struct {
-	Handler http.Handler
-	Server  *httpserver.Server
-	Log     *slog.Logger
-	Config  config.Config
-	closers []func()
+	Handler  http.Handler
+	Server   *httpserver.Server
+	Resolver *graph.Resolver
+	Log      *slog.Logger
+	Config   config.Config
+	closers  []func()
 }
 
 // Close stops the sandbox emulators, if any.
@@ -129,6 +130,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	app.Config = cfg
 
 	res := &graph.Resolver{Log: log}
+	app.Resolver = res
 	if err := wireBackends(cfg, log, m, res); err != nil {
 		app.Close()
 		return nil, err

@@ -22,6 +22,9 @@ type NodeSource interface {
 type Resolver struct {
 	Log     *slog.Logger
 	Synergy SynergyAPI
+	// NaiveRelationships turns include planning off so every relationship
+	// costs one request per parent: the baseline `make bench` compares with.
+	NaiveRelationships bool
 }
 
 // Config wires the resolver into gqlgen's executable schema.

@@ -151,7 +151,7 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 	if err != nil {
 		return nil, err
 	}
-	include := connectionIncludes(ctx, synergyTypeNames[typ])
+	include := connectionIncludes(ctx, r, synergyTypeNames[typ])
 	params := filterParams(filters)
 	size, pages := 1, []int{1}
 	if n > 0 {
@@ -229,7 +229,7 @@ func synergyByID[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ, 
 func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeName string) (domain.SynergyEntity, error) {
 	var include []string
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
-		include = planIncludes(ctx, fc.Field.Selections, typeName)
+		include = planIncludes(ctx, r, fc.Field.Selections, typeName)
 	}
 	if len(include) == 0 {
 		return synergyLoad(ctx, r, ref)
@@ -241,7 +241,7 @@ func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeN
 
 // connectionIncludes plans the include paths of a connection field from
 // its nodes { ... } and edges { node { ... } } selections.
-func connectionIncludes(ctx context.Context, typeName string) []string {
+func connectionIncludes(ctx context.Context, r *Resolver, typeName string) []string {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil {
 		return nil
@@ -264,12 +264,15 @@ func connectionIncludes(ctx context.Context, typeName string) []string {
 	for _, s := range sets {
 		all = append(all, s...)
 	}
-	return planIncludes(ctx, all, typeName)
+	return planIncludes(ctx, r, all, typeName)
 }
 
 // planIncludes walks a selection set of typeName and returns every
 // relationship path it selects, nested up to maxIncludeDepth, sorted.
-func planIncludes(ctx context.Context, sel ast.SelectionSet, typeName string) []string {
+func planIncludes(ctx context.Context, r *Resolver, sel ast.SelectionSet, typeName string) []string {
+	if r.NaiveRelationships {
+		return nil
+	}
 	out := map[string]struct{}{}
 	walkIncludes(graphql.GetOperationContext(ctx), sel, typeName, "", 0, out)
 	paths := make([]string, 0, len(out))
