@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crmgateway/gateway/adapters/solos"
+	solosemu "github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -152,13 +154,29 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 // pointed at them with the emulators' credentials.
 func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 	app.Log.Warn("sandbox mode: no CRM base URL is set, serving the built-in emulators with seeded data")
+	solosBase, err := serveEmulator(app, "solos", solosemu.New(solosemu.Options{}), solosemu.BasePath)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Solos.BaseURL, cfg.Solos.Token, cfg.Solos.Secret = solosBase, solosemu.SandboxToken, solosemu.SandboxSecret
 	return cfg, nil
 }
 
 // wireBackends builds an upstream client and adapter per enabled backend.
 func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *graph.Resolver) error {
+	if cfg.Solos.BaseURL != "" {
+		c, err := newClient(solos.Name, cfg.Solos.BaseURL, cfg.Solos.Upstream, log, m,
+			solos.Authorize(cfg.Solos.Token, cfg.Solos.Secret), cfg.Solos.Token, cfg.Solos.Secret)
+		if err != nil {
+			return err
+		}
+		res.Solos = solos.New(c)
+	}
 	return nil
 }
+
+// The Solos adapter satisfies the resolvers' interface.
+var _ graph.SolosBackend = (*solos.Adapter)(nil)
 
 // newClient is the one way adapters get an upstream client.
 func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,

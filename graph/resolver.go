@@ -20,7 +20,8 @@ type NodeSource interface {
 // Resolver is the root of all resolvers. A nil backend is a backend that is
 // not configured: its fields answer UPSTREAM_DISABLED.
 type Resolver struct {
-	Log *slog.Logger
+	Log   *slog.Logger
+	Solos SolosBackend
 }
 
 // Config wires the resolver into gqlgen's executable schema.
@@ -31,6 +32,10 @@ func (r *Resolver) Config() generated.Config {
 // nodeSource returns the source of a backend's nodes, nil when disabled.
 func (r *Resolver) nodeSource(backend string) NodeSource {
 	switch backend {
+	case globalid.Solos:
+		if r.Solos != nil {
+			return solosNodes{r}
+		}
 	}
 	return nil
 }

@@ -83,7 +83,9 @@ func answer(err error) (int, any) {
 	return http.StatusBadRequest, errorBody(err.Error())
 }
 
-func notFound(what string) (int, any) { return http.StatusNotFound, errorBody(what + " не найден") }
+func notFound(what string) (int, any) {
+	return http.StatusNotFound, errorBody(what + " не найден")
+}
 
 // page cuts a window out of a list.
 func page[T any](all []T, offset, count int) []T {
