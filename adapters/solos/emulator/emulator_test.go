@@ -207,9 +207,13 @@ func TestEmulatorFaults(t *testing.T) {
 
 func TestEmulatorStyles(t *testing.T) {
 	for style, check := range map[Style]func(string) bool{
-		StylePHP:  func(b string) bool { return strings.Contains(b, `"result":[{"id":"1"`) && strings.Contains(b, `"count":"36"`) },
+		StylePHP: func(b string) bool {
+			return strings.Contains(b, `"result":[{"id":"1"`) && strings.Contains(b, `"count":"36"`)
+		},
 		StyleBare: func(b string) bool { return strings.HasPrefix(b, `[{"id":1,`) && strings.Contains(b, `"deleted":0`) },
-		StyleData: func(b string) bool { return strings.HasPrefix(b, `{"data":[{"id":1,`) && strings.Contains(b, `"deleted":"0"`) },
+		StyleData: func(b string) bool {
+			return strings.HasPrefix(b, `{"data":[{"id":1,`) && strings.Contains(b, `"deleted":"0"`)
+		},
 	} {
 		em := New(Options{Style: style})
 		rec := httptest.NewRecorder()
