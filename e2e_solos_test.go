@@ -92,7 +92,7 @@ func TestSolosEveryEndpointThroughGraphQL(t *testing.T) {
 				Done  bool
 				Items []struct{ Name string }
 			}
-			Goods []struct{ Name, Quantity, Unit, Price, Sum string }
+			Goods    []struct{ Name, Quantity, Unit, Price, Sum string }
 			Payments struct {
 				TotalCount int
 				Nodes      []struct{ ID, SourceID, Type, Sum, Date, Name string }
