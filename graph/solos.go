@@ -26,15 +26,15 @@ type SolosBackend interface {
 	ProjectPayments(ctx context.Context, projectID string, q domain.ProjectPaymentQuery) (domain.Page[*domain.ProjectPayment], error)
 }
 
-// Global ID types of the Solos records (see adapters/solos).
+// Global ID types of the Solos records.
 const (
-	solosProjects       = "projects"
-	solosActions        = "actions"
-	solosPayments       = "payments"
-	solosSteps          = "steps"
-	solosChecklists     = "checklists"
-	solosChecklistItems = "checklist-items"
-	solosGoods          = "goods"
+	solosProjects       = domain.SolosProjects
+	solosActions        = domain.SolosActions
+	solosPayments       = domain.SolosPayments
+	solosSteps          = domain.SolosSteps
+	solosChecklists     = domain.SolosChecklists
+	solosChecklistItems = domain.SolosChecklistItems
+	solosGoods          = domain.SolosGoods
 )
 
 // solos returns the backend or the UPSTREAM_DISABLED error.

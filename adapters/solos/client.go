@@ -146,24 +146,6 @@ func (a *Adapter) ProjectPayments(ctx context.Context, projectID string, q domai
 	return list(ctx, a, req, "project "+projectID+" payments", payments, q.Offset, q.Count)
 }
 
-// Node reads a project or an action by its decoded global ID. The other
-// Solos records have no endpoint that reads one alone.
-func (a *Adapter) Node(ctx context.Context, id globalid.ID) (domain.Node, error) {
-	switch id.Type {
-	case TypeProject:
-		return a.Project(ctx, id.Source)
-	case TypeAction:
-		return a.ProjectAction(ctx, id.Source)
-	}
-	return nil, NotReadableAlone(id.Type)
-}
-
-// NotReadableAlone is the error of node(id:) for a Solos record that can
-// only be read through its project.
-func NotReadableAlone(typ string) error {
-	return apierr.Invalid("id", "Solos has no endpoint that reads one record of type %q alone; read it through its project", typ)
-}
-
 // list sends a paged request and decodes the window.
 func list[T any](ctx context.Context, a *Adapter, req *upstream.Request, what string, r *resource[T], offset, count int) (domain.Page[*T], error) {
 	resp, err := a.do(ctx, req, what)

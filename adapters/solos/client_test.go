@@ -12,7 +12,6 @@ import (
 	"github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
-	"github.com/crmgateway/gateway/internal/globalid"
 	"github.com/crmgateway/gateway/internal/scalar"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
@@ -364,20 +363,5 @@ func TestAdapterRetriesReadsThroughTransientFaults(t *testing.T) {
 	_, err := a.Projects(context.Background(), domain.ProjectListQuery{Count: 1, Search: &domain.ProjectSearch{}})
 	if apierr.CodeOf(err) != apierr.UpstreamError || em.Count("/projects/filter") != 1 {
 		t.Errorf("search: err %v, calls %d", err, em.Count("/projects/filter"))
-	}
-}
-
-func TestNodeReadsProjectsAndActionsOnly(t *testing.T) {
-	a, _ := newTestAdapter(t, testOpts{})
-	ctx := context.Background()
-	for typ, want := range map[string]string{TypeProject: encodeID(TypeProject, "3"), TypeAction: encodeID(TypeAction, "3")} {
-		n, err := a.Node(ctx, globalid.ID{Backend: "solos", Type: typ, Source: "3"})
-		if err != nil || n.GlobalID() != want {
-			t.Errorf("%s: %v, %v", typ, n, err)
-		}
-	}
-	_, err := a.Node(ctx, globalid.ID{Backend: "solos", Type: TypePayment, Source: "3"})
-	if apierr.CodeOf(err) != apierr.BadUserInput {
-		t.Errorf("payment node: %v", err)
 	}
 }

@@ -14,13 +14,13 @@ import (
 
 // Global ID types of the Solos records.
 const (
-	TypeProject       = "projects"
-	TypeStep          = "steps"
-	TypeAction        = "actions"
-	TypeChecklist     = "checklists"
-	TypeChecklistItem = "checklist-items"
-	TypeGood          = "goods"
-	TypePayment       = "payments"
+	TypeProject       = domain.SolosProjects
+	TypeStep          = domain.SolosSteps
+	TypeAction        = domain.SolosActions
+	TypeChecklist     = domain.SolosChecklists
+	TypeChecklistItem = domain.SolosChecklistItems
+	TypeGood          = domain.SolosGoods
+	TypePayment       = domain.SolosPayments
 )
 
 func encodeID(typ, source string) string { return globalid.Encode(globalid.Solos, typ, source) }

@@ -12,6 +12,17 @@ import (
 // byte for byte in DynamicFields (projects) or OtherFields (the rest), so
 // nothing the upstream returns is lost.
 
+// Global ID types of the Solos records (globalid.Encode("solos", type, id)).
+const (
+	SolosProjects       = "projects"
+	SolosSteps          = "steps"
+	SolosActions        = "actions"
+	SolosChecklists     = "checklists"
+	SolosChecklistItems = "checklist-items"
+	SolosGoods          = "goods"
+	SolosPayments       = "payments"
+)
+
 // Project is a Solos project with its built-in and dynamic fields.
 type Project struct {
 	ID       string // global ID
