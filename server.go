@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crmgateway/gateway/adapters/solos"
+	solosemu "github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy"
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/graph/generated"
@@ -155,6 +157,11 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 // pointed at them with the emulators' credentials.
 func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 	app.Log.Warn("sandbox mode: no CRM base URL is set, serving the built-in emulators with seeded data")
+	solosBase, err := serveEmulator(app, "solos", solosemu.New(solosemu.Options{}), solosemu.BasePath)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Solos.BaseURL, cfg.Solos.Token, cfg.Solos.Secret = solosBase, solosemu.SandboxToken, solosemu.SandboxSecret
 	return cfg, nil
 }
 
@@ -167,6 +174,14 @@ func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *
 		}
 		res.Synergy = synergy.New(up)
 	}
+	if cfg.Solos.BaseURL != "" {
+		c, err := newClient(solos.Name, cfg.Solos.BaseURL, cfg.Solos.Upstream, log, m,
+			solos.Authorize(cfg.Solos.Token, cfg.Solos.Secret), cfg.Solos.Token, cfg.Solos.Secret)
+		if err != nil {
+			return err
+		}
+		res.Solos = solos.New(c)
+	}
 	return nil
 }
 
@@ -175,6 +190,9 @@ var (
 	_ graph.SynergyAPI    = (*synergy.Client)(nil)
 	_ graph.SynergyWriter = (*synergy.Client)(nil)
 )
+
+// The Solos adapter satisfies the resolvers' interface.
+var _ graph.SolosBackend = (*solos.Adapter)(nil)
 
 // newClient is the one way adapters get an upstream client.
 func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,

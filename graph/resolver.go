@@ -25,6 +25,7 @@ type Resolver struct {
 	// NaiveRelationships turns include planning off so every relationship
 	// costs one request per parent: the baseline `make bench` compares with.
 	NaiveRelationships bool
+	Solos              SolosBackend
 }
 
 // Config wires the resolver into gqlgen's executable schema.
@@ -38,6 +39,10 @@ func (r *Resolver) nodeSource(backend string) NodeSource {
 	case globalid.Synergy:
 		if r.Synergy != nil {
 			return synergyNodes{r}
+		}
+	case globalid.Solos:
+		if r.Solos != nil {
+			return solosNodes{r}
 		}
 	}
 	return nil

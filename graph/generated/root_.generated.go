@@ -31,6 +31,9 @@ type ResolverRoot interface {
 	DiaryEvent() DiaryEventResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
+	Project() ProjectResolver
+	ProjectAction() ProjectActionResolver
+	ProjectPayment() ProjectPaymentResolver
 	Query() QueryResolver
 }
 
@@ -795,6 +798,132 @@ type ComplexityRoot struct {
 		SourceID   func(childComplexity int) int
 	}
 
+	Project struct {
+		Actions             func(childComplexity int, first *int, after *string, filter *model.ProjectActionFilter) int
+		Checklists          func(childComplexity int) int
+		ClientID            func(childComplexity int) int
+		ContractDate        func(childComplexity int) int
+		Created             func(childComplexity int) int
+		CurrencyID          func(childComplexity int) int
+		Deleted             func(childComplexity int) int
+		DynamicFields       func(childComplexity int) int
+		Goods               func(childComplexity int) int
+		GroupID             func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Name                func(childComplexity int) int
+		ParticipantsGroupID func(childComplexity int) int
+		ParticipantsUserID  func(childComplexity int) int
+		Payments            func(childComplexity int, first *int, after *string, filter *model.ProjectPaymentFilter) int
+		Price               func(childComplexity int) int
+		SalesFunnelID       func(childComplexity int) int
+		SourceID            func(childComplexity int) int
+		StepID              func(childComplexity int) int
+		Steps               func(childComplexity int, filter *model.ProjectStepFilter) int
+		UserID              func(childComplexity int) int
+	}
+
+	ProjectAction struct {
+		Date        func(childComplexity int) int
+		ID          func(childComplexity int) int
+		OtherFields func(childComplexity int) int
+		Project     func(childComplexity int) int
+		SourceID    func(childComplexity int) int
+		Text        func(childComplexity int) int
+		TypeID      func(childComplexity int) int
+		TypeName    func(childComplexity int) int
+		UserID      func(childComplexity int) int
+	}
+
+	ProjectActionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProjectActionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProjectChecklist struct {
+		Deadline    func(childComplexity int) int
+		Done        func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Items       func(childComplexity int) int
+		Name        func(childComplexity int) int
+		OtherFields func(childComplexity int) int
+		SourceID    func(childComplexity int) int
+	}
+
+	ProjectChecklistItem struct {
+		Done        func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		OtherFields func(childComplexity int) int
+		SourceID    func(childComplexity int) int
+	}
+
+	ProjectConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProjectEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProjectGood struct {
+		CurrencyID  func(childComplexity int) int
+		GoodID      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		OtherFields func(childComplexity int) int
+		Price       func(childComplexity int) int
+		Quantity    func(childComplexity int) int
+		SourceID    func(childComplexity int) int
+		Sum         func(childComplexity int) int
+		Unit        func(childComplexity int) int
+	}
+
+	ProjectPayment struct {
+		CurrencyID  func(childComplexity int) int
+		Date        func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		OtherFields func(childComplexity int) int
+		SourceID    func(childComplexity int) int
+		Sum         func(childComplexity int) int
+		Type        func(childComplexity int) int
+		UserID      func(childComplexity int) int
+	}
+
+	ProjectPaymentConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProjectPaymentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProjectStep struct {
+		Date          func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		OtherFields   func(childComplexity int) int
+		SalesFunnelID func(childComplexity int) int
+		SourceID      func(childComplexity int) int
+		StepID        func(childComplexity int) int
+		UserID        func(childComplexity int) int
+	}
+
 	Query struct {
 		Companies           func(childComplexity int, first *int, after *string, filter *model.CompanyFilter) int
 		Company             func(childComplexity int, id string) int
@@ -834,6 +963,9 @@ type ComplexityRoot struct {
 		OrderStatus         func(childComplexity int, id string) int
 		OrderStatuses       func(childComplexity int, first *int, after *string, filter *model.OrderStatusFilter) int
 		Orders              func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
+		Project             func(childComplexity int, id string) int
+		ProjectAction       func(childComplexity int, id string) int
+		Projects            func(childComplexity int, first *int, after *string, filter *model.ProjectFilter, orderBy *model.ProjectOrderBy, deleted *bool) int
 	}
 
 	Source struct {
@@ -4298,6 +4430,556 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.SourceID(childComplexity), true
 
+	case "Project.actions":
+		if e.ComplexityRoot.Project.Actions == nil {
+			break
+		}
+
+		args, err := ec.field_Project_actions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Actions(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProjectActionFilter)), true
+	case "Project.checklists":
+		if e.ComplexityRoot.Project.Checklists == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Checklists(childComplexity), true
+	case "Project.clientId":
+		if e.ComplexityRoot.Project.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ClientID(childComplexity), true
+	case "Project.contractDate":
+		if e.ComplexityRoot.Project.ContractDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ContractDate(childComplexity), true
+	case "Project.created":
+		if e.ComplexityRoot.Project.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Created(childComplexity), true
+	case "Project.currencyId":
+		if e.ComplexityRoot.Project.CurrencyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CurrencyID(childComplexity), true
+	case "Project.deleted":
+		if e.ComplexityRoot.Project.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Deleted(childComplexity), true
+	case "Project.dynamicFields":
+		if e.ComplexityRoot.Project.DynamicFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.DynamicFields(childComplexity), true
+	case "Project.goods":
+		if e.ComplexityRoot.Project.Goods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Goods(childComplexity), true
+	case "Project.groupId":
+		if e.ComplexityRoot.Project.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.GroupID(childComplexity), true
+	case "Project.id":
+		if e.ComplexityRoot.Project.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ID(childComplexity), true
+	case "Project.name":
+		if e.ComplexityRoot.Project.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Name(childComplexity), true
+	case "Project.participantsGroupId":
+		if e.ComplexityRoot.Project.ParticipantsGroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ParticipantsGroupID(childComplexity), true
+	case "Project.participantsUserId":
+		if e.ComplexityRoot.Project.ParticipantsUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ParticipantsUserID(childComplexity), true
+	case "Project.payments":
+		if e.ComplexityRoot.Project.Payments == nil {
+			break
+		}
+
+		args, err := ec.field_Project_payments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Payments(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProjectPaymentFilter)), true
+	case "Project.price":
+		if e.ComplexityRoot.Project.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Price(childComplexity), true
+	case "Project.salesFunnelId":
+		if e.ComplexityRoot.Project.SalesFunnelID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.SalesFunnelID(childComplexity), true
+	case "Project.sourceId":
+		if e.ComplexityRoot.Project.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.SourceID(childComplexity), true
+	case "Project.stepId":
+		if e.ComplexityRoot.Project.StepID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.StepID(childComplexity), true
+	case "Project.steps":
+		if e.ComplexityRoot.Project.Steps == nil {
+			break
+		}
+
+		args, err := ec.field_Project_steps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Steps(childComplexity, args["filter"].(*model.ProjectStepFilter)), true
+	case "Project.userId":
+		if e.ComplexityRoot.Project.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.UserID(childComplexity), true
+
+	case "ProjectAction.date":
+		if e.ComplexityRoot.ProjectAction.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.Date(childComplexity), true
+	case "ProjectAction.id":
+		if e.ComplexityRoot.ProjectAction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.ID(childComplexity), true
+	case "ProjectAction.otherFields":
+		if e.ComplexityRoot.ProjectAction.OtherFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.OtherFields(childComplexity), true
+	case "ProjectAction.project":
+		if e.ComplexityRoot.ProjectAction.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.Project(childComplexity), true
+	case "ProjectAction.sourceId":
+		if e.ComplexityRoot.ProjectAction.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.SourceID(childComplexity), true
+	case "ProjectAction.text":
+		if e.ComplexityRoot.ProjectAction.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.Text(childComplexity), true
+	case "ProjectAction.typeId":
+		if e.ComplexityRoot.ProjectAction.TypeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.TypeID(childComplexity), true
+	case "ProjectAction.typeName":
+		if e.ComplexityRoot.ProjectAction.TypeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.TypeName(childComplexity), true
+	case "ProjectAction.userId":
+		if e.ComplexityRoot.ProjectAction.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.UserID(childComplexity), true
+
+	case "ProjectActionConnection.edges":
+		if e.ComplexityRoot.ProjectActionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectActionConnection.Edges(childComplexity), true
+	case "ProjectActionConnection.nodes":
+		if e.ComplexityRoot.ProjectActionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectActionConnection.Nodes(childComplexity), true
+	case "ProjectActionConnection.pageInfo":
+		if e.ComplexityRoot.ProjectActionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectActionConnection.PageInfo(childComplexity), true
+	case "ProjectActionConnection.totalCount":
+		if e.ComplexityRoot.ProjectActionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectActionConnection.TotalCount(childComplexity), true
+
+	case "ProjectActionEdge.cursor":
+		if e.ComplexityRoot.ProjectActionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectActionEdge.Cursor(childComplexity), true
+	case "ProjectActionEdge.node":
+		if e.ComplexityRoot.ProjectActionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectActionEdge.Node(childComplexity), true
+
+	case "ProjectChecklist.deadline":
+		if e.ComplexityRoot.ProjectChecklist.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.Deadline(childComplexity), true
+	case "ProjectChecklist.done":
+		if e.ComplexityRoot.ProjectChecklist.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.Done(childComplexity), true
+	case "ProjectChecklist.id":
+		if e.ComplexityRoot.ProjectChecklist.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.ID(childComplexity), true
+	case "ProjectChecklist.items":
+		if e.ComplexityRoot.ProjectChecklist.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.Items(childComplexity), true
+	case "ProjectChecklist.name":
+		if e.ComplexityRoot.ProjectChecklist.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.Name(childComplexity), true
+	case "ProjectChecklist.otherFields":
+		if e.ComplexityRoot.ProjectChecklist.OtherFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.OtherFields(childComplexity), true
+	case "ProjectChecklist.sourceId":
+		if e.ComplexityRoot.ProjectChecklist.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.SourceID(childComplexity), true
+
+	case "ProjectChecklistItem.done":
+		if e.ComplexityRoot.ProjectChecklistItem.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklistItem.Done(childComplexity), true
+	case "ProjectChecklistItem.id":
+		if e.ComplexityRoot.ProjectChecklistItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklistItem.ID(childComplexity), true
+	case "ProjectChecklistItem.name":
+		if e.ComplexityRoot.ProjectChecklistItem.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklistItem.Name(childComplexity), true
+	case "ProjectChecklistItem.otherFields":
+		if e.ComplexityRoot.ProjectChecklistItem.OtherFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklistItem.OtherFields(childComplexity), true
+	case "ProjectChecklistItem.sourceId":
+		if e.ComplexityRoot.ProjectChecklistItem.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklistItem.SourceID(childComplexity), true
+
+	case "ProjectConnection.edges":
+		if e.ComplexityRoot.ProjectConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectConnection.Edges(childComplexity), true
+	case "ProjectConnection.nodes":
+		if e.ComplexityRoot.ProjectConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectConnection.Nodes(childComplexity), true
+	case "ProjectConnection.pageInfo":
+		if e.ComplexityRoot.ProjectConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectConnection.PageInfo(childComplexity), true
+	case "ProjectConnection.totalCount":
+		if e.ComplexityRoot.ProjectConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectConnection.TotalCount(childComplexity), true
+
+	case "ProjectEdge.cursor":
+		if e.ComplexityRoot.ProjectEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEdge.Cursor(childComplexity), true
+	case "ProjectEdge.node":
+		if e.ComplexityRoot.ProjectEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEdge.Node(childComplexity), true
+
+	case "ProjectGood.currencyId":
+		if e.ComplexityRoot.ProjectGood.CurrencyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.CurrencyID(childComplexity), true
+	case "ProjectGood.goodId":
+		if e.ComplexityRoot.ProjectGood.GoodID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.GoodID(childComplexity), true
+	case "ProjectGood.id":
+		if e.ComplexityRoot.ProjectGood.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.ID(childComplexity), true
+	case "ProjectGood.name":
+		if e.ComplexityRoot.ProjectGood.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.Name(childComplexity), true
+	case "ProjectGood.otherFields":
+		if e.ComplexityRoot.ProjectGood.OtherFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.OtherFields(childComplexity), true
+	case "ProjectGood.price":
+		if e.ComplexityRoot.ProjectGood.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.Price(childComplexity), true
+	case "ProjectGood.quantity":
+		if e.ComplexityRoot.ProjectGood.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.Quantity(childComplexity), true
+	case "ProjectGood.sourceId":
+		if e.ComplexityRoot.ProjectGood.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.SourceID(childComplexity), true
+	case "ProjectGood.sum":
+		if e.ComplexityRoot.ProjectGood.Sum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.Sum(childComplexity), true
+	case "ProjectGood.unit":
+		if e.ComplexityRoot.ProjectGood.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.Unit(childComplexity), true
+
+	case "ProjectPayment.currencyId":
+		if e.ComplexityRoot.ProjectPayment.CurrencyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.CurrencyID(childComplexity), true
+	case "ProjectPayment.date":
+		if e.ComplexityRoot.ProjectPayment.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.Date(childComplexity), true
+	case "ProjectPayment.id":
+		if e.ComplexityRoot.ProjectPayment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.ID(childComplexity), true
+	case "ProjectPayment.name":
+		if e.ComplexityRoot.ProjectPayment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.Name(childComplexity), true
+	case "ProjectPayment.otherFields":
+		if e.ComplexityRoot.ProjectPayment.OtherFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.OtherFields(childComplexity), true
+	case "ProjectPayment.sourceId":
+		if e.ComplexityRoot.ProjectPayment.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.SourceID(childComplexity), true
+	case "ProjectPayment.sum":
+		if e.ComplexityRoot.ProjectPayment.Sum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.Sum(childComplexity), true
+	case "ProjectPayment.type":
+		if e.ComplexityRoot.ProjectPayment.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.Type(childComplexity), true
+	case "ProjectPayment.userId":
+		if e.ComplexityRoot.ProjectPayment.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.UserID(childComplexity), true
+
+	case "ProjectPaymentConnection.edges":
+		if e.ComplexityRoot.ProjectPaymentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPaymentConnection.Edges(childComplexity), true
+	case "ProjectPaymentConnection.nodes":
+		if e.ComplexityRoot.ProjectPaymentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPaymentConnection.Nodes(childComplexity), true
+	case "ProjectPaymentConnection.pageInfo":
+		if e.ComplexityRoot.ProjectPaymentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPaymentConnection.PageInfo(childComplexity), true
+	case "ProjectPaymentConnection.totalCount":
+		if e.ComplexityRoot.ProjectPaymentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPaymentConnection.TotalCount(childComplexity), true
+
+	case "ProjectPaymentEdge.cursor":
+		if e.ComplexityRoot.ProjectPaymentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPaymentEdge.Cursor(childComplexity), true
+	case "ProjectPaymentEdge.node":
+		if e.ComplexityRoot.ProjectPaymentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPaymentEdge.Node(childComplexity), true
+
+	case "ProjectStep.date":
+		if e.ComplexityRoot.ProjectStep.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.Date(childComplexity), true
+	case "ProjectStep.id":
+		if e.ComplexityRoot.ProjectStep.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.ID(childComplexity), true
+	case "ProjectStep.name":
+		if e.ComplexityRoot.ProjectStep.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.Name(childComplexity), true
+	case "ProjectStep.otherFields":
+		if e.ComplexityRoot.ProjectStep.OtherFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.OtherFields(childComplexity), true
+	case "ProjectStep.salesFunnelId":
+		if e.ComplexityRoot.ProjectStep.SalesFunnelID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.SalesFunnelID(childComplexity), true
+	case "ProjectStep.sourceId":
+		if e.ComplexityRoot.ProjectStep.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.SourceID(childComplexity), true
+	case "ProjectStep.stepId":
+		if e.ComplexityRoot.ProjectStep.StepID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.StepID(childComplexity), true
+	case "ProjectStep.userId":
+		if e.ComplexityRoot.ProjectStep.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.UserID(childComplexity), true
+
 	case "Query.companies":
 		if e.ComplexityRoot.Query.Companies == nil {
 			break
@@ -4717,6 +5399,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderFilter)), true
+	case "Query.project":
+		if e.ComplexityRoot.Query.Project == nil {
+			break
+		}
+
+		args, err := ec.field_Query_project_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Project(childComplexity, args["id"].(string)), true
+	case "Query.projectAction":
+		if e.ComplexityRoot.Query.ProjectAction == nil {
+			break
+		}
+
+		args, err := ec.field_Query_projectAction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProjectAction(childComplexity, args["id"].(string)), true
+	case "Query.projects":
+		if e.ComplexityRoot.Query.Projects == nil {
+			break
+		}
+
+		args, err := ec.field_Query_projects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProjectFilter), args["orderBy"].(*model.ProjectOrderBy), args["deleted"].(*bool)), true
 
 	case "Source.attributes":
 		if e.ComplexityRoot.Source.Attributes == nil {
@@ -4799,6 +5514,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrderLossReasonFilter", ec.unmarshalInputOrderLossReasonFilter),
 			graphql.NewInputUnmarshaler("OrderStageFilter", ec.unmarshalInputOrderStageFilter),
 			graphql.NewInputUnmarshaler("OrderStatusFilter", ec.unmarshalInputOrderStatusFilter),
+			graphql.NewInputUnmarshaler("ProjectActionFilter", ec.unmarshalInputProjectActionFilter),
+			graphql.NewInputUnmarshaler("ProjectDateRange", ec.unmarshalInputProjectDateRange),
+			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
+			graphql.NewInputUnmarshaler("ProjectOrderBy", ec.unmarshalInputProjectOrderBy),
+			graphql.NewInputUnmarshaler("ProjectPaymentFilter", ec.unmarshalInputProjectPaymentFilter),
+			graphql.NewInputUnmarshaler("ProjectStepFilter", ec.unmarshalInputProjectStepFilter),
 			graphql.NewInputUnmarshaler("UpdateCompanyBankDetailInput", ec.unmarshalInputUpdateCompanyBankDetailInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyStatusInput", ec.unmarshalInputUpdateCompanyStatusInput),
@@ -4943,6 +5664,314 @@ type Mutation
 
 "gqlgen: field binding options (omittable input fields tell unset from null)."
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+`, BuiltIn: false},
+	{Name: "../schema/solos.graphqls", Input: `# Solos CRM: projects and what hangs off them (steps, actions, checklists,
+# goods, payments). Read-only: Solos documents no write endpoint.
+# Paged lists take ` + "`" + `first` + "`" + ` from 1 to 100 (default 20).
+
+extend type Query {
+  """
+  Solos projects, one page at a time (GET /projects). With a ` + "`" + `filter` + "`" + ` the
+  gateway searches instead (POST /projects/filter). Without ` + "`" + `orderBy` + "`" + ` the
+  projects come by ascending id.
+  """
+  projects(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "Cursor of the last edge of the previous page."
+    after: String
+    filter: ProjectFilter
+    orderBy: ProjectOrderBy
+    "true lists the deleted projects instead of the active ones."
+    deleted: Boolean = false
+  ): ProjectConnection
+  "One Solos project by its global ID (GET /projects/info)."
+  project(id: ID!): Project
+  "One Solos project action (event) by its global ID (GET /projects/actions/info)."
+  projectAction(id: ID!): ProjectAction
+}
+
+"A Solos project with its built-in and dynamic fields."
+type Project implements Node {
+  id: ID!
+  "The project's id in Solos."
+  sourceId: String!
+  name: String
+  "When the project was created, in the CRM's wall-clock time."
+  created: LocalDateTime
+  "Whether the project is in the trash."
+  deleted: Boolean!
+  "Solos id of the sales funnel."
+  salesFunnelId: String
+  "Solos id of the current funnel step."
+  stepId: String
+  "Solos id of the responsible user."
+  userId: String
+  "Solos id of the responsible user group."
+  groupId: String
+  price: Decimal
+  "Solos id of the currency of ` + "`" + `price` + "`" + `."
+  currencyId: String
+  "Solos ids of the participating users."
+  participantsUserId: [String!]!
+  "Solos ids of the participating user groups."
+  participantsGroupId: [String!]!
+  "Dynamic field ` + "`" + `client_id` + "`" + ` (named by the Solos docs): client ids."
+  clientId: [String!]!
+  "Dynamic field ` + "`" + `contract_date` + "`" + ` (named by the Solos docs)."
+  contractDate: Date
+  "Every dynamic (user-defined) field as Solos returned it, name → value."
+  dynamicFields: JSON!
+  "The steps (stages) the project went through (GET /projects/steps)."
+  steps(filter: ProjectStepFilter): [ProjectStep!]
+  "The project's actions (events), paged (GET /projects/actions)."
+  actions(first: Int = 20, after: String, filter: ProjectActionFilter): ProjectActionConnection
+  "The project's checklists (GET /projects/checklists)."
+  checklists: [ProjectChecklist!]
+  "The project's goods (GET /projects/goods)."
+  goods: [ProjectGood!]
+  "The project's payments, paged (GET /projects/payments)."
+  payments(first: Int = 20, after: String, filter: ProjectPaymentFilter): ProjectPaymentConnection
+}
+
+"A step (stage) of a project's funnel the project entered."
+type ProjectStep implements Node {
+  id: ID!
+  sourceId: String!
+  "Solos id of the funnel step."
+  stepId: String
+  name: String
+  salesFunnelId: String
+  "When the project entered the step."
+  date: LocalDateTime
+  userId: String
+  "Attributes Solos returned that have no field here, as they came."
+  otherFields: JSON!
+}
+
+"An action (event) of a project: a call, a meeting, a letter, a comment."
+type ProjectAction implements Node {
+  id: ID!
+  sourceId: String!
+  "The project the action belongs to."
+  project: Project
+  "Solos id of the action type."
+  typeId: String
+  typeName: String
+  date: LocalDateTime
+  userId: String
+  text: String
+  "Attributes Solos returned that have no field here, as they came."
+  otherFields: JSON!
+}
+
+"A checklist of a project."
+type ProjectChecklist implements Node {
+  id: ID!
+  sourceId: String!
+  name: String
+  deadline: LocalDateTime
+  done: Boolean!
+  items: [ProjectChecklistItem!]!
+  "Attributes Solos returned that have no field here, as they came."
+  otherFields: JSON!
+}
+
+"One line of a checklist."
+type ProjectChecklistItem implements Node {
+  id: ID!
+  sourceId: String!
+  name: String
+  done: Boolean!
+  "Attributes Solos returned that have no field here, as they came."
+  otherFields: JSON!
+}
+
+"A product line of a project."
+type ProjectGood implements Node {
+  id: ID!
+  sourceId: String!
+  "Solos id of the good in the catalogue."
+  goodId: String
+  name: String
+  quantity: Decimal
+  unit: String
+  price: Decimal
+  sum: Decimal
+  currencyId: String
+  "Attributes Solos returned that have no field here, as they came."
+  otherFields: JSON!
+}
+
+"Money received for or spent on a project."
+type ProjectPayment implements Node {
+  id: ID!
+  sourceId: String!
+  "null when Solos did not say."
+  type: PaymentType
+  sum: Decimal
+  currencyId: String
+  date: Date
+  name: String
+  userId: String
+  "Attributes Solos returned that have no field here, as they came."
+  otherFields: JSON!
+}
+
+"Direction of a payment (Solos ` + "`" + `filter_type` + "`" + `)."
+enum PaymentType {
+  "A receipt (поступление), Solos type \"1\"."
+  INCOME
+  "A write-off (списание), Solos type \"0\"."
+  EXPENSE
+}
+
+"How the conditions of a ProjectFilter combine (Solos ` + "`" + `condition` + "`" + `)."
+enum FilterCondition {
+  "Every condition must hold."
+  AND
+  "One condition suffices."
+  OR
+}
+
+"An extra condition of a project search (Solos ` + "`" + `having` + "`" + `); it always applies on top of the others."
+enum ProjectHaving {
+  "Has actions (events)."
+  ACTIONS
+  "Has payments."
+  PAYMENTS
+  "Has tasks."
+  TASKS
+  "Has goods."
+  GOODS
+  "Has no actions (events)."
+  NO_ACTIONS
+  "Has no payments."
+  NO_PAYMENTS
+  "Has no tasks."
+  NO_TASKS
+  "Has no goods."
+  NO_GOODS
+  "A checklist is overdue."
+  CHECKLISTS_EXPIRED
+}
+
+"An inclusive range of days."
+input ProjectDateRange {
+  from: Date!
+  to: Date!
+}
+
+"""
+A project search (POST /projects/filter). Id lists take Solos ids (unsigned
+integers) and match any of their values.
+"""
+input ProjectFilter {
+  "How the field conditions combine; default AND."
+  condition: FilterCondition = AND
+  having: ProjectHaving
+  "Creation day within the range."
+  created: ProjectDateRange
+  salesFunnelId: [String!]
+  stepId: [String!]
+  userId: [String!]
+  groupId: [String!]
+  "Exact price."
+  price: Decimal
+  currencyId: [String!]
+  participantsUserId: [String!]
+  participantsGroupId: [String!]
+  "Has an action of one of these types."
+  actionsTypeId: [String!]
+  "Has one of these goods."
+  goodId: [String!]
+  """
+  Conditions on dynamic fields: a JSON object, field name → value, or an
+  array of values meaning any of them, e.g. {"client_id": [1, 3]}.
+  """
+  data: JSON
+}
+
+"Fields projects can be sorted by (Solos ` + "`" + `order_by` + "`" + `)."
+enum ProjectOrderField {
+  ID
+  NAME
+  CREATED
+  PRICE
+}
+
+"Sort order of projects (Solos ` + "`" + `order_by` + "`" + ` and ` + "`" + `reverse` + "`" + `)."
+input ProjectOrderBy {
+  field: ProjectOrderField!
+  "true sorts descending."
+  descending: Boolean = false
+}
+
+"Filters of Project.steps."
+input ProjectStepFilter {
+  "Entered on this day."
+  date: Date
+  "Solos ids of funnel steps."
+  stepId: [String!]
+}
+
+"Filters of Project.actions."
+input ProjectActionFilter {
+  "Global ID of one action."
+  id: ID
+  "On this day."
+  date: Date
+  "Solos ids of action types."
+  actionTypeId: [String!]
+}
+
+"Filters of Project.payments."
+input ProjectPaymentFilter {
+  "Global ID of one payment."
+  id: ID
+  "On this day."
+  date: Date
+  type: PaymentType
+}
+
+type ProjectConnection {
+  edges: [ProjectEdge!]!
+  nodes: [Project!]!
+  pageInfo: PageInfo!
+  "Projects matching, over all pages; null when Solos did not say."
+  totalCount: Int
+}
+
+type ProjectEdge {
+  cursor: String!
+  node: Project!
+}
+
+type ProjectActionConnection {
+  edges: [ProjectActionEdge!]!
+  nodes: [ProjectAction!]!
+  pageInfo: PageInfo!
+  "null when Solos did not say."
+  totalCount: Int
+}
+
+type ProjectActionEdge {
+  cursor: String!
+  node: ProjectAction!
+}
+
+type ProjectPaymentConnection {
+  edges: [ProjectPaymentEdge!]!
+  nodes: [ProjectPayment!]!
+  pageInfo: PageInfo!
+  "null when Solos did not say."
+  totalCount: Int
+}
+
+type ProjectPaymentEdge {
+  cursor: String!
+  node: ProjectPayment!
+}
 `, BuiltIn: false},
 	{Name: "../schema/synergy.graphqls", Input: `# Code generated by internal/synergyspec/gen from internal/synergyspec; DO NOT EDIT.
 # SynergyCRM (JSON:API): every documented type, attribute, relationship and filter.
@@ -8968,6 +9997,258 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_attributes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Project_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Project_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_Project_name(ctx, field)
+	case "created":
+		return ec.fieldContext_Project_created(ctx, field)
+	case "deleted":
+		return ec.fieldContext_Project_deleted(ctx, field)
+	case "salesFunnelId":
+		return ec.fieldContext_Project_salesFunnelId(ctx, field)
+	case "stepId":
+		return ec.fieldContext_Project_stepId(ctx, field)
+	case "userId":
+		return ec.fieldContext_Project_userId(ctx, field)
+	case "groupId":
+		return ec.fieldContext_Project_groupId(ctx, field)
+	case "price":
+		return ec.fieldContext_Project_price(ctx, field)
+	case "currencyId":
+		return ec.fieldContext_Project_currencyId(ctx, field)
+	case "participantsUserId":
+		return ec.fieldContext_Project_participantsUserId(ctx, field)
+	case "participantsGroupId":
+		return ec.fieldContext_Project_participantsGroupId(ctx, field)
+	case "clientId":
+		return ec.fieldContext_Project_clientId(ctx, field)
+	case "contractDate":
+		return ec.fieldContext_Project_contractDate(ctx, field)
+	case "dynamicFields":
+		return ec.fieldContext_Project_dynamicFields(ctx, field)
+	case "steps":
+		return ec.fieldContext_Project_steps(ctx, field)
+	case "actions":
+		return ec.fieldContext_Project_actions(ctx, field)
+	case "checklists":
+		return ec.fieldContext_Project_checklists(ctx, field)
+	case "goods":
+		return ec.fieldContext_Project_goods(ctx, field)
+	case "payments":
+		return ec.fieldContext_Project_payments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectAction_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ProjectAction_sourceId(ctx, field)
+	case "project":
+		return ec.fieldContext_ProjectAction_project(ctx, field)
+	case "typeId":
+		return ec.fieldContext_ProjectAction_typeId(ctx, field)
+	case "typeName":
+		return ec.fieldContext_ProjectAction_typeName(ctx, field)
+	case "date":
+		return ec.fieldContext_ProjectAction_date(ctx, field)
+	case "userId":
+		return ec.fieldContext_ProjectAction_userId(ctx, field)
+	case "text":
+		return ec.fieldContext_ProjectAction_text(ctx, field)
+	case "otherFields":
+		return ec.fieldContext_ProjectAction_otherFields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectAction", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectActionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProjectActionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProjectActionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProjectActionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProjectActionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectActionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectActionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProjectActionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProjectActionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectActionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectChecklist(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectChecklist_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ProjectChecklist_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ProjectChecklist_name(ctx, field)
+	case "deadline":
+		return ec.fieldContext_ProjectChecklist_deadline(ctx, field)
+	case "done":
+		return ec.fieldContext_ProjectChecklist_done(ctx, field)
+	case "items":
+		return ec.fieldContext_ProjectChecklist_items(ctx, field)
+	case "otherFields":
+		return ec.fieldContext_ProjectChecklist_otherFields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectChecklist", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectChecklistItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectChecklistItem_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ProjectChecklistItem_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ProjectChecklistItem_name(ctx, field)
+	case "done":
+		return ec.fieldContext_ProjectChecklistItem_done(ctx, field)
+	case "otherFields":
+		return ec.fieldContext_ProjectChecklistItem_otherFields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectChecklistItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProjectConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProjectConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProjectConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProjectConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProjectEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProjectEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectGood(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectGood_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ProjectGood_sourceId(ctx, field)
+	case "goodId":
+		return ec.fieldContext_ProjectGood_goodId(ctx, field)
+	case "name":
+		return ec.fieldContext_ProjectGood_name(ctx, field)
+	case "quantity":
+		return ec.fieldContext_ProjectGood_quantity(ctx, field)
+	case "unit":
+		return ec.fieldContext_ProjectGood_unit(ctx, field)
+	case "price":
+		return ec.fieldContext_ProjectGood_price(ctx, field)
+	case "sum":
+		return ec.fieldContext_ProjectGood_sum(ctx, field)
+	case "currencyId":
+		return ec.fieldContext_ProjectGood_currencyId(ctx, field)
+	case "otherFields":
+		return ec.fieldContext_ProjectGood_otherFields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectGood", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectPayment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectPayment_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ProjectPayment_sourceId(ctx, field)
+	case "type":
+		return ec.fieldContext_ProjectPayment_type(ctx, field)
+	case "sum":
+		return ec.fieldContext_ProjectPayment_sum(ctx, field)
+	case "currencyId":
+		return ec.fieldContext_ProjectPayment_currencyId(ctx, field)
+	case "date":
+		return ec.fieldContext_ProjectPayment_date(ctx, field)
+	case "name":
+		return ec.fieldContext_ProjectPayment_name(ctx, field)
+	case "userId":
+		return ec.fieldContext_ProjectPayment_userId(ctx, field)
+	case "otherFields":
+		return ec.fieldContext_ProjectPayment_otherFields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectPayment", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectPaymentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProjectPaymentConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProjectPaymentConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProjectPaymentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProjectPaymentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectPaymentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectPaymentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProjectPaymentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProjectPaymentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectPaymentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectStep_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ProjectStep_sourceId(ctx, field)
+	case "stepId":
+		return ec.fieldContext_ProjectStep_stepId(ctx, field)
+	case "name":
+		return ec.fieldContext_ProjectStep_name(ctx, field)
+	case "salesFunnelId":
+		return ec.fieldContext_ProjectStep_salesFunnelId(ctx, field)
+	case "date":
+		return ec.fieldContext_ProjectStep_date(ctx, field)
+	case "userId":
+		return ec.fieldContext_ProjectStep_userId(ctx, field)
+	case "otherFields":
+		return ec.fieldContext_ProjectStep_otherFields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectStep", field.Name)
 }
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

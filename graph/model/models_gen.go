@@ -3,6 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/scalar"
@@ -1104,6 +1109,111 @@ type OrderStatusPayload struct {
 	OrderStatus *domain.OrderStatus `json:"orderStatus,omitempty"`
 }
 
+type ProjectActionConnection struct {
+	Edges    []*ProjectActionEdge    `json:"edges"`
+	Nodes    []*domain.ProjectAction `json:"nodes"`
+	PageInfo *domain.PageInfo        `json:"pageInfo"`
+	// null when Solos did not say.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type ProjectActionEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *domain.ProjectAction `json:"node"`
+}
+
+// Filters of Project.actions.
+type ProjectActionFilter struct {
+	// Global ID of one action.
+	ID *string `json:"id,omitempty"`
+	// On this day.
+	Date *scalar.Date `json:"date,omitempty"`
+	// Solos ids of action types.
+	ActionTypeID []string `json:"actionTypeId,omitempty"`
+}
+
+type ProjectConnection struct {
+	Edges    []*ProjectEdge    `json:"edges"`
+	Nodes    []*domain.Project `json:"nodes"`
+	PageInfo *domain.PageInfo  `json:"pageInfo"`
+	// Projects matching, over all pages; null when Solos did not say.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// An inclusive range of days.
+type ProjectDateRange struct {
+	From scalar.Date `json:"from"`
+	To   scalar.Date `json:"to"`
+}
+
+type ProjectEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *domain.Project `json:"node"`
+}
+
+// A project search (POST /projects/filter). Id lists take Solos ids (unsigned
+// integers) and match any of their values.
+type ProjectFilter struct {
+	// How the field conditions combine; default AND.
+	Condition *FilterCondition `json:"condition,omitempty"`
+	Having    *ProjectHaving   `json:"having,omitempty"`
+	// Creation day within the range.
+	Created       *ProjectDateRange `json:"created,omitempty"`
+	SalesFunnelID []string          `json:"salesFunnelId,omitempty"`
+	StepID        []string          `json:"stepId,omitempty"`
+	UserID        []string          `json:"userId,omitempty"`
+	GroupID       []string          `json:"groupId,omitempty"`
+	// Exact price.
+	Price               *scalar.Decimal `json:"price,omitempty"`
+	CurrencyID          []string        `json:"currencyId,omitempty"`
+	ParticipantsUserID  []string        `json:"participantsUserId,omitempty"`
+	ParticipantsGroupID []string        `json:"participantsGroupId,omitempty"`
+	// Has an action of one of these types.
+	ActionsTypeID []string `json:"actionsTypeId,omitempty"`
+	// Has one of these goods.
+	GoodID []string `json:"goodId,omitempty"`
+	// Conditions on dynamic fields: a JSON object, field name → value, or an
+	// array of values meaning any of them, e.g. {"client_id": [1, 3]}.
+	Data scalar.JSON `json:"data,omitempty"`
+}
+
+// Sort order of projects (Solos `order_by` and `reverse`).
+type ProjectOrderBy struct {
+	Field ProjectOrderField `json:"field"`
+	// true sorts descending.
+	Descending *bool `json:"descending,omitempty"`
+}
+
+type ProjectPaymentConnection struct {
+	Edges    []*ProjectPaymentEdge    `json:"edges"`
+	Nodes    []*domain.ProjectPayment `json:"nodes"`
+	PageInfo *domain.PageInfo         `json:"pageInfo"`
+	// null when Solos did not say.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type ProjectPaymentEdge struct {
+	Cursor string                 `json:"cursor"`
+	Node   *domain.ProjectPayment `json:"node"`
+}
+
+// Filters of Project.payments.
+type ProjectPaymentFilter struct {
+	// Global ID of one payment.
+	ID *string `json:"id,omitempty"`
+	// On this day.
+	Date *scalar.Date `json:"date,omitempty"`
+	Type *PaymentType `json:"type,omitempty"`
+}
+
+// Filters of Project.steps.
+type ProjectStepFilter struct {
+	// Entered on this day.
+	Date *scalar.Date `json:"date,omitempty"`
+	// Solos ids of funnel steps.
+	StepID []string `json:"stepId,omitempty"`
+}
+
 type Query struct {
 }
 
@@ -1649,4 +1759,259 @@ type UpdateOrderStatusInput struct {
 	Color graphql.Omittable[*string] `json:"color,omitempty"`
 	// Creation time. (`created-at`)
 	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+// How the conditions of a ProjectFilter combine (Solos `condition`).
+type FilterCondition string
+
+const (
+	// Every condition must hold.
+	FilterConditionAnd FilterCondition = "AND"
+	// One condition suffices.
+	FilterConditionOr FilterCondition = "OR"
+)
+
+var AllFilterCondition = []FilterCondition{
+	FilterConditionAnd,
+	FilterConditionOr,
+}
+
+func (e FilterCondition) IsValid() bool {
+	switch e {
+	case FilterConditionAnd, FilterConditionOr:
+		return true
+	}
+	return false
+}
+
+func (e FilterCondition) String() string {
+	return string(e)
+}
+
+func (e *FilterCondition) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FilterCondition(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FilterCondition", str)
+	}
+	return nil
+}
+
+func (e FilterCondition) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FilterCondition) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FilterCondition) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Direction of a payment (Solos `filter_type`).
+type PaymentType string
+
+const (
+	// A receipt (поступление), Solos type "1".
+	PaymentTypeIncome PaymentType = "INCOME"
+	// A write-off (списание), Solos type "0".
+	PaymentTypeExpense PaymentType = "EXPENSE"
+)
+
+var AllPaymentType = []PaymentType{
+	PaymentTypeIncome,
+	PaymentTypeExpense,
+}
+
+func (e PaymentType) IsValid() bool {
+	switch e {
+	case PaymentTypeIncome, PaymentTypeExpense:
+		return true
+	}
+	return false
+}
+
+func (e PaymentType) String() string {
+	return string(e)
+}
+
+func (e *PaymentType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentType", str)
+	}
+	return nil
+}
+
+func (e PaymentType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An extra condition of a project search (Solos `having`); it always applies on top of the others.
+type ProjectHaving string
+
+const (
+	// Has actions (events).
+	ProjectHavingActions ProjectHaving = "ACTIONS"
+	// Has payments.
+	ProjectHavingPayments ProjectHaving = "PAYMENTS"
+	// Has tasks.
+	ProjectHavingTasks ProjectHaving = "TASKS"
+	// Has goods.
+	ProjectHavingGoods ProjectHaving = "GOODS"
+	// Has no actions (events).
+	ProjectHavingNoActions ProjectHaving = "NO_ACTIONS"
+	// Has no payments.
+	ProjectHavingNoPayments ProjectHaving = "NO_PAYMENTS"
+	// Has no tasks.
+	ProjectHavingNoTasks ProjectHaving = "NO_TASKS"
+	// Has no goods.
+	ProjectHavingNoGoods ProjectHaving = "NO_GOODS"
+	// A checklist is overdue.
+	ProjectHavingChecklistsExpired ProjectHaving = "CHECKLISTS_EXPIRED"
+)
+
+var AllProjectHaving = []ProjectHaving{
+	ProjectHavingActions,
+	ProjectHavingPayments,
+	ProjectHavingTasks,
+	ProjectHavingGoods,
+	ProjectHavingNoActions,
+	ProjectHavingNoPayments,
+	ProjectHavingNoTasks,
+	ProjectHavingNoGoods,
+	ProjectHavingChecklistsExpired,
+}
+
+func (e ProjectHaving) IsValid() bool {
+	switch e {
+	case ProjectHavingActions, ProjectHavingPayments, ProjectHavingTasks, ProjectHavingGoods, ProjectHavingNoActions, ProjectHavingNoPayments, ProjectHavingNoTasks, ProjectHavingNoGoods, ProjectHavingChecklistsExpired:
+		return true
+	}
+	return false
+}
+
+func (e ProjectHaving) String() string {
+	return string(e)
+}
+
+func (e *ProjectHaving) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProjectHaving(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProjectHaving", str)
+	}
+	return nil
+}
+
+func (e ProjectHaving) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProjectHaving) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProjectHaving) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Fields projects can be sorted by (Solos `order_by`).
+type ProjectOrderField string
+
+const (
+	ProjectOrderFieldID      ProjectOrderField = "ID"
+	ProjectOrderFieldName    ProjectOrderField = "NAME"
+	ProjectOrderFieldCreated ProjectOrderField = "CREATED"
+	ProjectOrderFieldPrice   ProjectOrderField = "PRICE"
+)
+
+var AllProjectOrderField = []ProjectOrderField{
+	ProjectOrderFieldID,
+	ProjectOrderFieldName,
+	ProjectOrderFieldCreated,
+	ProjectOrderFieldPrice,
+}
+
+func (e ProjectOrderField) IsValid() bool {
+	switch e {
+	case ProjectOrderFieldID, ProjectOrderFieldName, ProjectOrderFieldCreated, ProjectOrderFieldPrice:
+		return true
+	}
+	return false
+}
+
+func (e ProjectOrderField) String() string {
+	return string(e)
+}
+
+func (e *ProjectOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProjectOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProjectOrderField", str)
+	}
+	return nil
+}
+
+func (e ProjectOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProjectOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProjectOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,249 @@
+// Package emulator owns an in-memory Solos CRM: the nine documented
+// project endpoints over seeded Russian data, with the credential check,
+// request recording and fault injection the tests need. It shares no code
+// with the adapter, so a drift between the two is caught by tests.
+package emulator
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Sandbox credentials: the gateway's sandbox mode sends these.
+const (
+	SandboxToken  = "solos-sandbox-token-7f3a9c"
+	SandboxSecret = "solos-sandbox-secret-2b8e41d6"
+)
+
+// BasePath is the path under which Solos serves its API on a customer's
+// host; requests may also come without it.
+const BasePath = "/backend/public"
+
+// Options configures an Emulator; zero values take the defaults.
+type Options struct {
+	Token, Secret string    // default SandboxToken, SandboxSecret
+	Style         Style     // answer shape, default StyleData
+	Today         time.Time // "now" for overdue checklists, default 2021-06-01
+}
+
+// Request is one request as the emulator received it.
+type Request struct {
+	Method string
+	Path   string // without BasePath, e.g. "/projects/payments"
+	Query  url.Values
+	Body   []byte
+	Header http.Header
+}
+
+// Fault makes the next Times matching requests fail in one way.
+type Fault struct {
+	Path  string // only requests to this path ("" = any)
+	Times int    // how many requests it affects (0 = 1)
+	// Status answers with this HTTP status and a JSON error body.
+	Status int
+	// RetryAfter is sent as Retry-After (with Status 429, typically).
+	RetryAfter string
+	// Stall waits this long (or until the client gives up) before answering.
+	Stall time.Duration
+	// Reset closes the connection without answering.
+	Reset bool
+	// Malformed answers 200 with a truncated JSON body.
+	Malformed bool
+}
+
+// Emulator is an http.Handler speaking the Solos projects API.
+type Emulator struct {
+	opts Options
+	r    renderer
+	data *data
+
+	mu       sync.Mutex
+	requests []Request
+	faults   []*Fault
+}
+
+// New builds an emulator over freshly seeded data.
+func New(o Options) *Emulator {
+	if o.Token == "" {
+		o.Token = SandboxToken
+	}
+	if o.Secret == "" {
+		o.Secret = SandboxSecret
+	}
+	if o.Today.IsZero() {
+		o.Today = time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return &Emulator{opts: o, r: renderer{o.Style}, data: seed(o.Today)}
+}
+
+// Inject queues a fault; each request takes the first fault that matches it.
+func (e *Emulator) Inject(f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = append(e.faults, &f)
+}
+
+// Requests returns every request received so far, in order.
+func (e *Emulator) Requests() []Request {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Request(nil), e.requests...)
+}
+
+// RequestsTo returns the requests received for one path.
+func (e *Emulator) RequestsTo(path string) []Request {
+	var out []Request
+	for _, r := range e.Requests() {
+		if r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Count is the number of requests received for path ("" for all).
+func (e *Emulator) Count(path string) int {
+	if path == "" {
+		return len(e.Requests())
+	}
+	return len(e.RequestsTo(path))
+}
+
+// Forget drops the recorded requests (the data and faults stay).
+func (e *Emulator) Forget() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.requests = nil
+}
+
+func (e *Emulator) takeFault(path string) *Fault {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, f := range e.faults {
+		if f.Path != "" && f.Path != path {
+			continue
+		}
+		c := *f
+		f.Times--
+		if f.Times == 0 {
+			e.faults = append(e.faults[:i], e.faults[i+1:]...)
+		}
+		return &c
+	}
+	return nil
+}
+
+// ServeHTTP records the request, applies a pending fault, checks both
+// credential headers, then routes.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, BasePath), "/")
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	e.mu.Lock()
+	e.requests = append(e.requests, Request{Method: r.Method, Path: path, Query: r.URL.Query(),
+		Body: body, Header: r.Header.Clone()})
+	e.mu.Unlock()
+
+	if f := e.takeFault(path); f != nil {
+		if e.fail(w, r.Context(), f) {
+			return
+		}
+	}
+	if !e.authorized(r) {
+		writeError(w, http.StatusUnauthorized, "Неверный токен или секретный ключ")
+		return
+	}
+	h, ok := e.route(r.Method, path)
+	if !ok {
+		writeError(w, http.StatusNotFound, "Метод не найден")
+		return
+	}
+	status, v := h(r.URL.Query(), body)
+	writeJSON(w, status, v)
+}
+
+// fail applies f; it reports whether the request has been answered.
+func (e *Emulator) fail(w http.ResponseWriter, ctx context.Context, f *Fault) bool {
+	if f.Stall > 0 {
+		t := time.NewTimer(f.Stall)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return true
+		case <-t.C:
+		}
+	}
+	switch {
+	case f.Reset:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler)
+	case f.Malformed:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"data": [{"id": 1, "name": "Внедрение`)
+		return true
+	case f.Status != 0:
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		writeError(w, f.Status, http.StatusText(f.Status))
+		return true
+	}
+	return false
+}
+
+func (e *Emulator) authorized(r *http.Request) bool {
+	tok := r.Header.Get("X-Crypto-Token")
+	sec := r.Header.Get("X-Crypto-Secret")
+	okTok := subtle.ConstantTimeCompare([]byte(tok), []byte(e.opts.Token)) == 1
+	okSec := subtle.ConstantTimeCompare([]byte(sec), []byte(e.opts.Secret)) == 1
+	return okTok && okSec
+}
+
+type handler func(q url.Values, body []byte) (int, any)
+
+func (e *Emulator) route(method, path string) (handler, bool) {
+	type key struct{ m, p string }
+	routes := map[key]handler{
+		{http.MethodGet, "/projects"}:              e.listProjects,
+		{http.MethodPost, "/projects/filter"}:      e.filterProjects,
+		{http.MethodGet, "/projects/info"}:         e.projectInfo,
+		{http.MethodGet, "/projects/steps"}:        e.projectSteps,
+		{http.MethodGet, "/projects/actions"}:      e.projectActions,
+		{http.MethodGet, "/projects/actions/info"}: e.actionInfo,
+		{http.MethodGet, "/projects/checklists"}:   e.projectChecklists,
+		{http.MethodGet, "/projects/goods"}:        e.projectGoods,
+		{http.MethodGet, "/projects/payments"}:     e.projectPayments,
+	}
+	h, ok := routes[key{method, path}]
+	return h, ok
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, obj{{"status", "error"}, {"error", msg}})
+}
+
+func errorBody(msg string) any { return obj{{"status", "error"}, {"error", msg}} }

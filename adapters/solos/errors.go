@@ -1,0 +1,88 @@
+package solos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/upstream"
+)
+
+// do sends one request and turns every failure into an *apierr.Error
+// naming Solos. Every Solos call is a read, POST /projects/filter included,
+// so no error carries a write outcome.
+func (a *Adapter) do(ctx context.Context, req *upstream.Request, what string) (*upstream.Response, error) {
+	resp, err := a.c.Do(ctx, req)
+	if err != nil {
+		return nil, asRead(err)
+	}
+	if resp.Status >= 200 && resp.Status < 300 {
+		return resp, nil
+	}
+	return nil, statusError(resp, what)
+}
+
+// statusError maps a Solos HTTP error status to the contract's codes. The
+// upstream's own error text is kept as the internal cause only.
+func statusError(resp *upstream.Response, what string) *apierr.Error {
+	var msg string
+	switch s := resp.Status; {
+	case s == http.StatusUnauthorized:
+		msg = "Solos refused the gateway's credentials (X-Crypto-Token / X-Crypto-Secret)"
+	case s == http.StatusForbidden:
+		msg = "Solos denied access to " + what
+	case s == http.StatusNotFound || s == http.StatusGone:
+		msg = what + " was not found in Solos"
+	case s == http.StatusTooManyRequests:
+		msg = "Solos is rate limiting the gateway; try again later"
+	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
+		msg = "Solos refused the parameters of the request for " + what
+	case s >= 500:
+		msg = fmt.Sprintf("Solos failed to answer the request for %s (HTTP %d)", what, s)
+	default:
+		msg = fmt.Sprintf("Solos answered the request for %s with HTTP %d", what, s)
+	}
+	e := upstream.StatusError(Name, http.MethodGet, resp.Status, msg)
+	if resp.Status == http.StatusTooManyRequests {
+		if d, ok := upstream.RetryAfter(resp.Header, time.Now()); ok {
+			e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
+		}
+	}
+	if len(resp.Body) > 0 {
+		e.Err = fmt.Errorf("upstream body: %s", truncate(string(resp.Body), 300))
+	}
+	return e
+}
+
+// asRead strips the write outcome the shared client attaches to failed
+// POSTs: the Solos search changes nothing, so its failures are reads.
+func asRead(err error) error {
+	e, ok := apierr.As(err)
+	if !ok || e.Outcome == "" {
+		return err
+	}
+	c := *e
+	c.Outcome = ""
+	if i := strings.Index(c.Message, "; the write"); i >= 0 {
+		c.Message = c.Message[:i]
+	}
+	return &c
+}
+
+// malformed is the error of an answer the gateway cannot read.
+func malformed(what string, cause error) *apierr.Error {
+	if errors.Is(cause, errUpstreamReported) {
+		return &apierr.Error{Code: apierr.UpstreamError, Upstream: Name,
+			Message: "Solos reported a failure answering the request for " + what, Err: cause}
+	}
+	return &apierr.Error{Code: apierr.UpstreamError, Upstream: Name,
+		Message: "Solos answered the request for " + what + " with a body the gateway could not read", Err: cause}
+}
+
+func notFound(what string) *apierr.Error {
+	return &apierr.Error{Code: apierr.NotFound, Upstream: Name, Message: what + " was not found in Solos"}
+}
