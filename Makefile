@@ -61,6 +61,13 @@ node:
 chromium:
 	@test -x $(CHROMIUM) || { $(APT) update && $(APT) install -y chromium; }
 
+# The package mirror these machines use lacks some platforms' optional
+# rollup binaries, which makes `npm ci` refuse the lock file; `npm install`
+# installs the same pinned versions and leaves the lock file as it is.
+playground/node_modules/.package-lock.json: playground/package-lock.json
+	cd playground && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Rebuilds the embedded GraphiQL (internal/playground/dist, committed so that
 # `go build` needs no Node) from playground/.
 playground: node playground/node_modules/.package-lock.json
