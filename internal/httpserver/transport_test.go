@@ -4,8 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 func TestNegotiate(t *testing.T) {
@@ -247,6 +252,64 @@ func TestCORSDefaults(t *testing.T) {
 			}
 			if !tc.allowed && got != "" {
 				t.Fatalf("Access-Control-Allow-Origin = %q, want none", got)
+			}
+		})
+	}
+}
+
+// persistedExec stands in for gqlgen's executor: it resolves every request
+// to one operation, as a persisted-query lookup by hash would, and records
+// whether anything was executed.
+type persistedExec struct {
+	op       ast.Operation
+	executed bool
+}
+
+func (e *persistedExec) CreateOperationContext(_ context.Context, _ *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
+	return &graphql.OperationContext{Operation: &ast.OperationDefinition{Operation: e.op}}, nil
+}
+
+func (e *persistedExec) DispatchOperation(ctx context.Context, _ *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	e.executed = true
+	return graphql.OneShot(&graphql.Response{Data: []byte(`{"ok":true}`)}), ctx
+}
+
+func (e *persistedExec) DispatchError(_ context.Context, list gqlerror.List) *graphql.Response {
+	return &graphql.Response{Errors: list}
+}
+
+// TestPersistedMutationOverGET: a GET that names a persisted mutation by
+// hash carries no document to inspect up front; it is refused once the
+// document is known, before anything executes.
+func TestPersistedMutationOverGET(t *testing.T) {
+	for _, tc := range []struct {
+		op         ast.Operation
+		method     string
+		wantStatus int
+		executed   bool
+	}{
+		{ast.Mutation, http.MethodGet, http.StatusMethodNotAllowed, false},
+		{ast.Subscription, http.MethodGet, http.StatusMethodNotAllowed, false},
+		{ast.Query, http.MethodGet, http.StatusOK, true},
+		{ast.Mutation, http.MethodPost, http.StatusOK, true},
+	} {
+		t.Run(string(tc.op)+" "+tc.method, func(t *testing.T) {
+			exec := &persistedExec{op: tc.op}
+			ext := url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"ab"}}`)
+			var req *http.Request
+			if tc.method == http.MethodGet {
+				req = httptest.NewRequest(http.MethodGet, "/graphql?extensions="+ext, nil)
+			} else {
+				req = httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}`))
+				req.Header.Set("Content-Type", "application/json")
+			}
+			rec := httptest.NewRecorder()
+			httpTransport{tokenLimit: 100}.Do(rec, req, exec)
+			if rec.Code != tc.wantStatus || exec.executed != tc.executed {
+				t.Fatalf("status %d executed %v: %s", rec.Code, exec.executed, rec.Body)
+			}
+			if tc.wantStatus == http.StatusMethodNotAllowed && rec.Header().Get("Allow") != "POST" {
+				t.Fatalf("Allow = %q", rec.Header().Get("Allow"))
 			}
 		})
 	}
