@@ -27,6 +27,11 @@ const TEST_EXPECTED = ['"__typename": "Query"', '"name": "Query"'];
 const DEFAULT_QUERY_MARKER = 'query RootFields';
 const DEFAULT_EXPECTED = ['"name": "node"'];
 
+// A root query field and its description (schema.graphqls), which the docs
+// explorer must show once the schema has loaded.
+const DOCS_FIELD = 'node';
+const DOCS_DESCRIPTION = 'Any entity of any CRM by its global ID.';
+
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps trying to reach
 // Google's hosts, which the test machines cannot (and must not) reach.
@@ -148,8 +153,8 @@ try {
       const docs = page.locator('.graphiql-doc-explorer');
       // Root types → Query → its fields, with the schema's descriptions.
       await docs.getByText('Query', { exact: true }).first().click({ timeout: TIMEOUT });
-      await docs.getByText('node', { exact: true }).first().waitFor({ timeout: TIMEOUT });
-      await docs.getByText('Any entity of any CRM by its global ID.').first().waitFor({ timeout: TIMEOUT });
+      await docs.getByText(DOCS_FIELD, { exact: true }).first().waitFor({ timeout: TIMEOUT });
+      await docs.getByText(DOCS_DESCRIPTION).first().waitFor({ timeout: TIMEOUT });
     });
     await check('the default query runs and its result is shown', async () => {
       const answer = page.waitForResponse(
