@@ -121,7 +121,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	app := &App{Log: log, Config: cfg}
 	m := metrics.New()
-	if cfg.Sandbox() {
+	sandbox := cfg.Sandbox()
+	if sandbox {
 		var err error
 		cfg, err = startSandbox(cfg, app)
 		if err != nil {
@@ -140,6 +141,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 
 	app.Server = httpserver.New(httpserver.Deps{
 		Config:  cfg,
+		Sandbox: sandbox,
 		Schema:  generated.NewExecutableSchema(res.Config()),
 		Metrics: m,
 		Log:     log,

@@ -1,5 +1,6 @@
 // Package httpserver owns the gateway's HTTP surface: the chi router, its
-// middleware in one visible order, /graphql, health, readiness and metrics.
+// middleware in one visible order, GraphQL over HTTP at /graphql (with
+// persisted queries and CORS), the playground, health, readiness and metrics.
 package httpserver
 
 import (
@@ -16,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,11 +24,15 @@ import (
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/limits"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/playground"
 )
 
 // Deps are what the HTTP surface is built from; server.go provides them.
 type Deps struct {
-	Config  config.Config
+	Config config.Config
+	// Sandbox is true when the gateway serves its built-in emulators; it
+	// widens the default CORS origins to localhost.
+	Sandbox bool
 	Schema  graphql.ExecutableSchema
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
@@ -53,7 +57,8 @@ type Server struct {
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // New builds the root handler. Middleware, outermost first:
-// request id → panic recovery → metrics → body limit → per-request loaders.
+// request id → panic recovery → metrics → security headers → CORS, then on
+// API routes body limit → per-request loaders.
 func New(d Deps) *Server {
 	s := &Server{}
 	s.GraphQL = newGraphQL(d)
@@ -62,6 +67,8 @@ func New(d Deps) *Server {
 	r.Use(middleware.RequestID)
 	r.Use(recoverer(d.Log))
 	r.Use(instrument(d.Metrics))
+	r.Use(securityHeaders)
+	r.Use(newCORS(d.Config.CORSAllowedOrigins, d.Sandbox).Handler)
 
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -77,6 +84,12 @@ func New(d Deps) *Server {
 		_, _ = io.WriteString(w, `{"status":"ready"}`)
 	})
 	r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
+	pg := playground.Handler("/playground")
+	r.Handle("/playground", pg)
+	r.Handle("/playground/*", pg)
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/playground", http.StatusFound)
+	})
 
 	var gql http.Handler = s.GraphQL
 	api := func(h http.Handler) http.Handler {
@@ -100,13 +113,12 @@ func New(d Deps) *Server {
 
 func newGraphQL(d Deps) *handler.Server {
 	srv := handler.New(d.Schema)
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(d.Config.Limits.MaxTokens)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](d.Config.Limits.APQCacheSize)})
+	// Persisted queries resolve before the limits check, which needs the document.
+	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize))
 	srv.Use(limits.Extension{
 		MaxTokens:  d.Config.Limits.MaxTokens,
 		MaxDepth:   d.Config.Limits.MaxDepth,
