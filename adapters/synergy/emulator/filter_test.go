@@ -16,7 +16,7 @@ import (
 func (e *env) filtered(t *testing.T, typ string, params url.Values) []string {
 	t.Helper()
 	params.Set("page[size]", "100")
-	r := e.get("/api/v1/" + typ + "?" + params.Encode()).expect(t, http.StatusOK)
+	r := e.get("/api/v1/"+typ+"?"+params.Encode()).expect(t, http.StatusOK)
 	got := ids(r.list())
 	if records, _ := r.meta(t); records != len(got) {
 		t.Errorf("record-count %d, %d listed", records, len(got))

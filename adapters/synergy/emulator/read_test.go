@@ -86,7 +86,7 @@ func TestEveryTypeListAndByID(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatal("no seeded records")
 			}
-			r := e.get("/api/v1/" + res.Type + "?page[size]=100").expect(t, http.StatusOK)
+			r := e.get("/api/v1/"+res.Type+"?page[size]=100").expect(t, http.StatusOK)
 			records, pages := r.meta(t)
 			if records != len(want) || pages != (len(want)+99)/100 {
 				t.Errorf("meta %d/%d, want %d records", records, pages, len(want))
@@ -98,7 +98,7 @@ func TestEveryTypeListAndByID(t *testing.T) {
 			for _, it := range items {
 				checkResource(t, res, it)
 			}
-			one := e.get("/api/v1/" + res.Type + "/" + want[len(want)-1]).expect(t, http.StatusOK).one()
+			one := e.get("/api/v1/"+res.Type+"/"+want[len(want)-1]).expect(t, http.StatusOK).one()
 			if one["type"] != res.Type || one["id"] != want[len(want)-1] {
 				t.Errorf("by id: %v/%v", one["type"], one["id"])
 			}
@@ -112,7 +112,7 @@ func TestEveryTypeListAndByID(t *testing.T) {
 					t.Errorf("%s: wire %v, stored %v", a, attrs(one)[a], stored)
 				}
 			}
-			e.get("/api/v1/" + res.Type + "/999999").expect(t, http.StatusNotFound)
+			e.get("/api/v1/"+res.Type+"/999999").expect(t, http.StatusNotFound)
 		})
 	}
 }
@@ -247,7 +247,7 @@ func TestPageParamErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
-			r := e.get("/api/v1/deals?" + c.query).expect(t, http.StatusBadRequest)
+			r := e.get("/api/v1/deals?"+c.query).expect(t, http.StatusBadRequest)
 			if got := r.errorSources(t, "parameter"); !slices.Equal(got, []string{c.param}) {
 				t.Errorf("source.parameter %v, want %s", got, c.param)
 			}
@@ -343,7 +343,7 @@ func TestIncludeNested(t *testing.T) {
 	})
 	t.Run("by id", func(t *testing.T) {
 		id := e.emu.IDs("companies")[0]
-		r := e.get("/api/v1/companies/" + id + "?include=bank-details,contacts.companies").expect(t, http.StatusOK)
+		r := e.get("/api/v1/companies/"+id+"?include=bank-details,contacts.companies").expect(t, http.StatusOK)
 		want := e.emu.Linkage("companies", id, "bank-details")
 		data, ok := linkageOf(r.one(), "bank-details")
 		if !ok || len(data.([]any)) != len(want) || len(want) == 0 {
@@ -392,15 +392,15 @@ func TestIncludeErrors(t *testing.T) {
 	e := newEnv(t)
 	for _, inc := range []string{"nope", "company.nope", "company..status", "company,", "stage.deals", "responsible.status"} {
 		t.Run(inc, func(t *testing.T) {
-			r := e.get("/api/v1/deals?include=" + url.QueryEscape(inc)).expect(t, http.StatusBadRequest)
+			r := e.get("/api/v1/deals?include="+url.QueryEscape(inc)).expect(t, http.StatusBadRequest)
 			if got := r.errorSources(t, "parameter"); !slices.Equal(got, []string{"include"}) {
 				t.Errorf("source %v", got)
 			}
 		})
 	}
 	id := e.emu.IDs("deals")[0]
-	e.get("/api/v1/deals/" + id + "?include=nope").expect(t, http.StatusBadRequest)
-	e.get("/api/v1/deals/" + id + "/company?include=deals.nope").expect(t, http.StatusBadRequest)
+	e.get("/api/v1/deals/"+id+"?include=nope").expect(t, http.StatusBadRequest)
+	e.get("/api/v1/deals/"+id+"/company?include=deals.nope").expect(t, http.StatusBadRequest)
 }
 
 func TestSparseFieldsets(t *testing.T) {
@@ -448,7 +448,7 @@ func TestSparseFieldsets(t *testing.T) {
 	for _, q := range []string{"fields[deals]=nope", "fields[nope]=name", "fields[deals]=name&fields[deals]=amount"} {
 		t.Run(q, func(t *testing.T) {
 			key := q[:strings.Index(q, "=")]
-			r := e.get("/api/v1/deals?" + q).expect(t, http.StatusBadRequest)
+			r := e.get("/api/v1/deals?"+q).expect(t, http.StatusBadRequest)
 			if got := r.errorSources(t, "parameter"); !slices.Equal(got, []string{key}) {
 				t.Errorf("source %v", got)
 			}
@@ -470,7 +470,7 @@ func TestRelatedEndpoints(t *testing.T) {
 	}
 	t.Run("to-one", func(t *testing.T) {
 		co := e.emu.Linkage("deals", withCompany, "company")[0]
-		r := e.get("/api/v1/deals/" + withCompany + "/company?include=status").expect(t, http.StatusOK)
+		r := e.get("/api/v1/deals/"+withCompany+"/company?include=status").expect(t, http.StatusOK)
 		d := r.one()
 		if d["type"] != "companies" || d["id"] != co.ID {
 			t.Fatalf("data %v", d)
@@ -481,7 +481,7 @@ func TestRelatedEndpoints(t *testing.T) {
 		}
 	})
 	t.Run("to-one null", func(t *testing.T) {
-		r := e.get("/api/v1/deals/" + withoutLoss + "/loss-reason").expect(t, http.StatusOK)
+		r := e.get("/api/v1/deals/"+withoutLoss+"/loss-reason").expect(t, http.StatusOK)
 		if d, ok := r.doc["data"]; !ok || d != nil {
 			t.Errorf("data %v", r.doc["data"])
 		}
@@ -510,12 +510,12 @@ func TestRelatedEndpoints(t *testing.T) {
 		if !slices.Equal(got, wantIDs) {
 			t.Errorf("deals %v, want %v", got, wantIDs)
 		}
-		e.get("/api/v1/companies/" + co + "/deals?page[size]=500").expect(t, http.StatusBadRequest)
+		e.get("/api/v1/companies/"+co+"/deals?page[size]=500").expect(t, http.StatusBadRequest)
 	})
 	t.Run("linkage", func(t *testing.T) {
 		co := e.emu.IDs("companies")[0]
 		want := e.emu.Linkage("companies", co, "bank-details")
-		r := e.get("/api/v1/companies/" + co + "/relationships/bank-details").expect(t, http.StatusOK)
+		r := e.get("/api/v1/companies/"+co+"/relationships/bank-details").expect(t, http.StatusOK)
 		data := r.doc["data"].([]any)
 		if len(data) != len(want) || len(want) == 0 {
 			t.Fatalf("data %v, want %v", data, want)
@@ -530,7 +530,7 @@ func TestRelatedEndpoints(t *testing.T) {
 		if links["self"] != "/api/v1/companies/"+co+"/relationships/bank-details" {
 			t.Errorf("links %v", links)
 		}
-		r = e.get("/api/v1/deals/" + withCompany + "/relationships/company").expect(t, http.StatusOK)
+		r = e.get("/api/v1/deals/"+withCompany+"/relationships/company").expect(t, http.StatusOK)
 		if m := r.doc["data"].(map[string]any); m["type"] != "companies" {
 			t.Errorf("to-one linkage %v", m)
 		}
@@ -538,17 +538,17 @@ func TestRelatedEndpoints(t *testing.T) {
 	t.Run("polymorphic party", func(t *testing.T) {
 		for _, id := range e.emu.IDs("contracts") {
 			p := e.emu.Linkage("contracts", id, "first-party")[0]
-			d := e.get("/api/v1/contracts/" + id + "/first-party").expect(t, http.StatusOK).one()
+			d := e.get("/api/v1/contracts/"+id+"/first-party").expect(t, http.StatusOK).one()
 			if d["type"] != p.Type || d["id"] != p.ID {
 				t.Errorf("contract %s first-party %v/%v, stored %v", id, d["type"], d["id"], p)
 			}
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
-		e.get("/api/v1/deals/" + withCompany + "/nope").expect(t, http.StatusNotFound)
-		e.get("/api/v1/deals/" + withCompany + "/relationships/nope").expect(t, http.StatusNotFound)
+		e.get("/api/v1/deals/"+withCompany+"/nope").expect(t, http.StatusNotFound)
+		e.get("/api/v1/deals/"+withCompany+"/relationships/nope").expect(t, http.StatusNotFound)
 		e.get("/api/v1/deals/1/company").expect(t, http.StatusNotFound)
-		e.get("/api/v1/deals/" + withCompany + "/relationships").expect(t, http.StatusNotFound)
+		e.get("/api/v1/deals/"+withCompany+"/relationships").expect(t, http.StatusNotFound)
 		e.do(http.MethodPost, "/api/v1/deals/"+withCompany+"/relationships/products", `{"data":[]}`).expect(t, http.StatusMethodNotAllowed)
 		e.do(http.MethodPatch, "/api/v1/deals/"+withCompany+"/company", `{"data":null}`).expect(t, http.StatusMethodNotAllowed)
 	})
