@@ -22,6 +22,7 @@ import (
 	"github.com/crmgateway/gateway/adapters/solos"
 	solosemu "github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy"
+	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -164,8 +165,17 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 		return cfg, err
 	}
 	cfg.Solos.BaseURL, cfg.Solos.Token, cfg.Solos.Secret = solosBase, solosemu.SandboxToken, solosemu.SandboxSecret
+
+	synergyBase, err := serveEmulator(app, "synergy", synergyemu.New(synergyemu.Options{Token: sandboxSynergyToken}), "/api/v1")
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Synergy.BaseURL, cfg.Synergy.Token = synergyBase, sandboxSynergyToken
 	return cfg, nil
 }
+
+// sandboxSynergyToken is the SynergyCRM emulator's token in sandbox mode.
+const sandboxSynergyToken = "sandbox-synergy-token"
 
 // wireBackends builds an upstream client and adapter per enabled backend.
 func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *graph.Resolver) error {
