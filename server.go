@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crmgateway/gateway/adapters/rkeeper"
+	rkemulator "github.com/crmgateway/gateway/adapters/rkeeper/emulator"
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -152,11 +154,30 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 // pointed at them with the emulators' credentials.
 func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 	app.Log.Warn("sandbox mode: no CRM base URL is set, serving the built-in emulators with seeded data")
+	rk := rkemulator.New()
+	base, err := serveEmulator(app, "rkeeper", rk, rkemulator.BasePath)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.RKeeper.BaseURL, cfg.RKeeper.SID, cfg.RKeeper.ObjectID = base, rk.SID, rk.ObjectID
 	return cfg, nil
 }
 
+// The adapters satisfy the resolvers' interfaces.
+var _ graph.RKeeperBackend = (*rkeeper.Adapter)(nil)
+
 // wireBackends builds an upstream client and adapter per enabled backend.
 func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *graph.Resolver) error {
+	if c := cfg.RKeeper; c.BaseURL != "" {
+		sid := c.SID
+		client, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m,
+			func(r *http.Request) { r.Header.Set("sid", sid) }, sid)
+		if err != nil {
+			return err
+		}
+		res.RKeeper = rkeeper.New(client, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL,
+			Metrics: m, Secrets: []string{sid}})
+	}
 	return nil
 }
 

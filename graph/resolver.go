@@ -21,6 +21,8 @@ type NodeSource interface {
 // not configured: its fields answer UPSTREAM_DISABLED.
 type Resolver struct {
 	Log *slog.Logger
+	// RKeeper is the r_keeper WebDelivery CRM (clients, address reference data).
+	RKeeper RKeeperBackend
 }
 
 // Config wires the resolver into gqlgen's executable schema.
@@ -31,6 +33,10 @@ func (r *Resolver) Config() generated.Config {
 // nodeSource returns the source of a backend's nodes, nil when disabled.
 func (r *Resolver) nodeSource(backend string) NodeSource {
 	switch backend {
+	case globalid.RKeeper:
+		if r.RKeeper != nil {
+			return r.RKeeper
+		}
 	}
 	return nil
 }
@@ -39,3 +45,8 @@ func (r *Resolver) nodeSource(backend string) NodeSource {
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }
+
+// Mutation returns the root mutation resolver.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
+type mutationResolver struct{ *Resolver }

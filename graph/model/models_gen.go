@@ -2,10 +2,72 @@
 
 package model
 
+import (
+	"github.com/crmgateway/gateway/internal/domain"
+	"github.com/crmgateway/gateway/internal/scalar"
+)
+
+type CityPayload struct {
+	City *domain.City `json:"city,omitempty"`
+}
+
+type ClientAddressInput struct {
+	// An `AddressType.id`.
+	TypeID string `json:"typeId"`
+	// A `Country.id`; optional, as the city names its country (must agree when given).
+	CountryID *string `json:"countryId,omitempty"`
+	// A `City.id`.
+	CityID string `json:"cityId"`
+	// A `Street.id` of that city.
+	StreetID   string  `json:"streetId"`
+	House      string  `json:"house"`
+	Zip        *string `json:"zip,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	Building   *string `json:"building,omitempty"`
+	Entry      *string `json:"entry,omitempty"`
+	Floor      *string `json:"floor,omitempty"`
+	Apartments *string `json:"apartments,omitempty"`
+	EntryCode  *string `json:"entryCode,omitempty"`
+	DopInfo    *string `json:"dopInfo,omitempty"`
+}
+
+type ClientContactInput struct {
+	// A `ClientContactType.id`.
+	TypeID string `json:"typeId"`
+	Value  string `json:"value"`
+}
+
+type ClientPayload struct {
+	Client *domain.Client `json:"client,omitempty"`
+}
+
+type CreateCityInput struct {
+	Name string `json:"name"`
+}
+
+type CreateClientInput struct {
+	FirstName  string                `json:"firstName"`
+	LastName   *string               `json:"lastName,omitempty"`
+	MiddleName *string               `json:"middleName,omitempty"`
+	Birthday   *scalar.Date          `json:"birthday,omitempty"`
+	Note       *string               `json:"note,omitempty"`
+	Contacts   []*ClientContactInput `json:"contacts,omitempty"`
+	Addresses  []*ClientAddressInput `json:"addresses,omitempty"`
+}
+
+type CreateStreetInput struct {
+	Name     string  `json:"name"`
+	PostCode *string `json:"postCode,omitempty"`
+}
+
 // The answer of every delete<Type> mutation.
 type DeletePayload struct {
 	// Global ID of the deleted entity.
 	DeletedID string `json:"deletedId"`
+}
+
+// Writes. Each backend's file extends this type with its mutations.
+type Mutation struct {
 }
 
 // Relay page information.
@@ -17,4 +79,47 @@ type PageInfo struct {
 }
 
 type Query struct {
+}
+
+type StreetPayload struct {
+	Street *domain.Street `json:"street,omitempty"`
+}
+
+type UpdateCityInput struct {
+	Name string `json:"name"`
+}
+
+// Only the fields given are sent; a field left out (or null) is kept, an empty string clears it.
+type UpdateClientAddressInput struct {
+	TypeID    *string `json:"typeId,omitempty"`
+	CountryID *string `json:"countryId,omitempty"`
+	// A `City.id`; needs `streetId` too, as a street belongs to one city.
+	CityID *string `json:"cityId,omitempty"`
+	// A `Street.id`; its city (and country) are sent with it.
+	StreetID   *string `json:"streetId,omitempty"`
+	House      *string `json:"house,omitempty"`
+	Zip        *string `json:"zip,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	Building   *string `json:"building,omitempty"`
+	Entry      *string `json:"entry,omitempty"`
+	Floor      *string `json:"floor,omitempty"`
+	Apartments *string `json:"apartments,omitempty"`
+	EntryCode  *string `json:"entryCode,omitempty"`
+	DopInfo    *string `json:"dopInfo,omitempty"`
+}
+
+type UpdateClientContactInput struct {
+	Value string `json:"value"`
+}
+
+// The main fields; a field left out (or null) is kept.
+type UpdateClientInput struct {
+	FirstName  *string `json:"firstName,omitempty"`
+	LastName   *string `json:"lastName,omitempty"`
+	MiddleName *string `json:"middleName,omitempty"`
+}
+
+type UpdateStreetInput struct {
+	Name     *string `json:"name,omitempty"`
+	PostCode *string `json:"postCode,omitempty"`
 }

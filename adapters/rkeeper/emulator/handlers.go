@@ -223,7 +223,7 @@ func (e *Emulator) applyAddress(a *address, f map[string]string) *apiError {
 	if !ok {
 		return badRequest("cityId", "Неизвестный город")
 	}
-	if a.CountryID != "" && a.CountryID != country {
+	if _, given := f["countryId"]; given && a.CountryID != country {
 		return badRequest("countryId", "Город не относится к указанной стране")
 	}
 	a.CountryID, a.Country, a.City = country, e.st.countryName(country), city.Name
