@@ -185,12 +185,13 @@ func (s *store) seedClients() {
 			ps := s.streets[spb][i%len(s.streets[spb])]
 			c.Addresses = append(c.Addresses, address{ID: fmt.Sprintf("1000000000%04d", 3400+i), TypeID: "2",
 				TypeName: "Рабочий", CountryID: russia, Country: "Россия", Zip: ps.PostCode, CityID: spb,
-				City: "Санкт-Петербург", StreetID: ps.ID, Street: ps.Name, House: fmt.Sprint(20 + i), DopInfo: "пропуск на проходной"})
+				City: "Санкт-Петербург", StreetID: ps.ID, Street: ps.Name, House: fmt.Sprint(20 + i), DopInfo: "пропуск на проходной",
+				MetroStationID: s.metro[spb][i%len(s.metro[spb])].ID, MetroStation: s.metro[spb][i%len(s.metro[spb])].Name})
 		}
 		if i%2 == 1 {
 			c.Accounts = append(c.Accounts, account{AccountNumber: fmt.Sprintf("03.00011.%08d.0001", 10600+i),
 				Status: "Active", AccountTypeID: 11, AccountTypeName: "бонусный", AccountDebitEnabled: true,
-				DateCreate: "2021-06-01T00:00:00", Balance: json.Number(balances[i%len(balances)])})
+				DateCreate: "2021-06-01T00:00:00", Balance: json.Number(balances[(i/2)%len(balances)])})
 		}
 		if i%3 == 1 {
 			c.Cards = append(c.Cards, card{CardCode: fmt.Sprintf("7781%05d", 20000+i*13), IsVirtualCard: i%2 == 0,
