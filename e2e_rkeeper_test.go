@@ -526,3 +526,34 @@ func closedURL(t *testing.T) string {
 	ln.Close()
 	return fmt.Sprintf("http://%s%s/", addr, rkemulator.BasePath)
 }
+
+// TestRKeeperStaleReference: a street another operator added upstream is
+// not in the cached list until the TTL ends; an address that names it gets
+// a NOT_FOUND error on its street field, keeps the street's name in
+// streetName, and the rest of the client is served.
+func TestRKeeperStaleReference(t *testing.T) {
+	g := startRK(t, nil)
+	g.gql(t, `query($c: ID!) { streets(cityId: $c) { id } }`, map[string]any{"c": moscowID}).mustData(t)
+
+	req, _ := http.NewRequest(http.MethodPost, strings.TrimSuffix(g.App.Config.RKeeper.BaseURL, "/")+
+		"/Streets?cityId="+moscow+"&objectId="+g.emu.ObjectID, strings.NewReader(`{"Name": "Пятницкая", "PostCode": "115035"}`))
+	req.Header.Set("sid", g.emu.SID)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct{ Data struct{ ID string } }
+	_ = json.NewDecoder(resp.Body).Decode(&env)
+	resp.Body.Close()
+
+	r := g.gql(t, `mutation($id: ID!, $t: ID!, $c: ID!, $s: ID!) { addClientAddress(clientId: $id,
+		input: {typeId: $t, cityId: $c, streetId: $s, house: "3"}) { client { addresses { streetName street { name } city { name } } } } }`,
+		map[string]any{"id": clientID, "t": rkID("address-types", "1"), "c": moscowID, "s": rkID(domain.RKStreets, moscow+"/"+env.Data.ID)})
+	if c := r.codes(); len(c) != 1 || c[0] != "NOT_FOUND" {
+		t.Fatalf("codes = %v: %s", c, r.Raw)
+	}
+	if !strings.Contains(r.Raw, `"streetName":"Пятницкая","street":null,"city":{"name":"Москва"}`) ||
+		fmt.Sprint(r.Errors[0].Path) != "[addClientAddress client addresses 1 street]" {
+		t.Errorf("response = %s", r.Raw)
+	}
+}

@@ -44,7 +44,6 @@ var upstreamCodes = map[string]apierr.Code{
 	"DLW-0005": apierr.UpstreamError,       // operation not supported by this CRM version
 	"DLW-0006": apierr.BadUserInput,        // record still in use (a city or street with addresses)
 	"DLW-0023": apierr.UpstreamUnavailable, // "RK7 error: Not answer from WS" (public docs)
-	"DLW-0429": apierr.RateLimited,         // too many requests
 }
 
 // decoded is a successful answer's payload and the upstream's request id.
