@@ -45,25 +45,25 @@ func startRK(t *testing.T, tune func(*config.Config)) *rkGateway {
 func rkID(typ, source string) string { return globalid.Encode(globalid.RKeeper, typ, source) }
 
 const (
-	docsClient = "10000000009188" // the client of the docs' example
-	russia     = "2"
-	moscow     = "10000000000002"
-	spb        = "10000000000001"
-	textilsh   = "10000000000031" // 10-я Текстильщиков, Moscow
-	tverskaya  = "10000000000035" // Тверская, Moscow
+	rkDocsClient = "10000000009188" // the client of the docs' example
+	rkRussia     = "2"
+	rkMoscow     = "10000000000002"
+	rkSPb        = "10000000000001"
+	rkTextilsh   = "10000000000031" // 10-я Текстильщиков, Moscow
+	rkTverskaya  = "10000000000035" // Тверская, Moscow
 )
 
 var (
-	russiaID  = rkID(domain.RKCountries, russia)
-	moscowID  = rkID(domain.RKCities, russia+"/"+moscow)
-	spbID     = rkID(domain.RKCities, russia+"/"+spb)
-	clientID  = rkID(domain.RKClients, docsClient)
-	textilsID = rkID(domain.RKStreets, moscow+"/"+textilsh)
-	tverID    = rkID(domain.RKStreets, moscow+"/"+tverskaya)
+	rkRussiaID  = rkID(domain.RKCountries, rkRussia)
+	rkMoscowID  = rkID(domain.RKCities, rkRussia+"/"+rkMoscow)
+	rkSPbID     = rkID(domain.RKCities, rkRussia+"/"+rkSPb)
+	rkClientID  = rkID(domain.RKClients, rkDocsClient)
+	rkTextilsID = rkID(domain.RKStreets, rkMoscow+"/"+rkTextilsh)
+	rkTverID    = rkID(domain.RKStreets, rkMoscow+"/"+rkTverskaya)
 )
 
-// decode unmarshals the response data into v.
-func decode(t *testing.T, r *gqlResponse, v any) {
+// rkDecode unmarshals the response data into v.
+func rkDecode(t *testing.T, r *gqlResponse, v any) {
 	t.Helper()
 	r.mustData(t)
 	if err := json.Unmarshal(r.Data, v); err != nil {
@@ -72,7 +72,7 @@ func decode(t *testing.T, r *gqlResponse, v any) {
 }
 
 // ext returns the first error's extensions.
-func (r *gqlResponse) ext(t *testing.T) map[string]any {
+func (r *gqlResponse) rkErr(t *testing.T) map[string]any {
 	t.Helper()
 	if len(r.Errors) == 0 {
 		t.Fatalf("expected an error, got %s", r.Raw)
@@ -89,7 +89,7 @@ func TestRKeeperReferenceData(t *testing.T) {
 				IsPhone, IsEmail, IsSkype, IsSocialNetwork, Mailing bool
 			}
 		}
-		decode(t, g.gql(t, `{ clientContactTypes { id sourceId name isPhone isEmail isSkype isSocialNetwork mailing } }`, nil), &d)
+		rkDecode(t, g.gql(t, `{ clientContactTypes { id sourceId name isPhone isEmail isSkype isSocialNetwork mailing } }`, nil), &d)
 		byName := map[string]int{}
 		for i, c := range d.ClientContactTypes {
 			byName[c.Name] = i
@@ -111,13 +111,13 @@ func TestRKeeperReferenceData(t *testing.T) {
 			AddressTypes []struct{ SourceID, Name string }
 			Countries    []struct{ ID, SourceID, Name string }
 		}
-		decode(t, g.gql(t, `{ addressTypes { sourceId name } countries { id sourceId name } }`, nil), &d)
+		rkDecode(t, g.gql(t, `{ addressTypes { sourceId name } countries { id sourceId name } }`, nil), &d)
 		if len(d.AddressTypes) != 2 || d.AddressTypes[0].Name != "Домашний" || d.AddressTypes[1].SourceID != "2" {
 			t.Errorf("address types = %+v", d.AddressTypes)
 		}
 		found := false
 		for _, c := range d.Countries {
-			found = found || (c.SourceID == russia && c.Name == "Россия" && c.ID == russiaID)
+			found = found || (c.SourceID == rkRussia && c.Name == "Россия" && c.ID == rkRussiaID)
 		}
 		if !found {
 			t.Errorf("countries = %+v", d.Countries)
@@ -132,21 +132,21 @@ func TestRKeeperReferenceData(t *testing.T) {
 			}
 			MetroStations []struct{ SourceID, Name string }
 		}
-		decode(t, g.gql(t, `query($c: ID!, $m: ID!) { cities(countryId: $c) { id sourceId name }
+		rkDecode(t, g.gql(t, `query($c: ID!, $m: ID!) { cities(countryId: $c) { id sourceId name }
 			streets(cityId: $m) { id name postCode } metroStations(cityId: $m) { sourceId name } }`,
-			map[string]any{"c": russiaID, "m": moscowID}), &d)
+			map[string]any{"c": rkRussiaID, "m": rkMoscowID}), &d)
 		var msk string
 		for _, c := range d.Cities {
 			if c.Name == "Москва" {
 				msk = c.ID
 			}
 		}
-		if msk != moscowID {
-			t.Errorf("Moscow's id = %q, want %q (cities %+v)", msk, moscowID, d.Cities)
+		if msk != rkMoscowID {
+			t.Errorf("Moscow's id = %q, want %q (cities %+v)", msk, rkMoscowID, d.Cities)
 		}
 		var street string
 		for _, s := range d.Streets {
-			if s.ID == textilsID && s.PostCode != nil {
+			if s.ID == rkTextilsID && s.PostCode != nil {
 				street = s.Name + " " + *s.PostCode
 			}
 		}
@@ -169,7 +169,7 @@ func TestRKeeperReferenceData(t *testing.T) {
 				}
 			}
 		}
-		decode(t, g.gql(t, `{ countries { name cities { name country { name } streets { name } metroStations { name } } } }`, nil), &d)
+		rkDecode(t, g.gql(t, `{ countries { name cities { name country { name } streets { name } metroStations { name } } } }`, nil), &d)
 		var ok bool
 		for _, c := range d.Countries {
 			for _, city := range c.Cities {
@@ -195,7 +195,7 @@ func TestRKeeperReferenceData(t *testing.T) {
 	})
 }
 
-const clientQuery = `query($id: ID!) { client(id: $id) {
+const rkClientQuery = `query($id: ID!) { client(id: $id) {
 	id sourceId firstName lastName middleName birthday note
 	contacts { id sourceId value typeName type { sourceId name isPhone } }
 	addresses { id sourceId typeName type { name } country { id name } countryName zip region
@@ -207,7 +207,7 @@ const clientQuery = `query($id: ID!) { client(id: $id) {
 	cards { id sourceId cardCode isVirtualCard isConfirmManager status dateOffered dateExpired groupId groupName }
 } }`
 
-type gqlClient struct {
+type rkGQLClient struct {
 	ID, SourceID, FirstName, LastName, MiddleName, Note string
 	Birthday                                            *string
 	Contacts                                            []struct {
@@ -251,17 +251,17 @@ type gqlClient struct {
 	}
 }
 
-func readClient(t *testing.T, g *rkGateway, source string) gqlClient {
+func rkReadClient(t *testing.T, g *rkGateway, source string) rkGQLClient {
 	t.Helper()
-	var d struct{ Client gqlClient }
-	decode(t, g.gql(t, clientQuery, map[string]any{"id": rkID(domain.RKClients, source)}), &d)
+	var d struct{ Client rkGQLClient }
+	rkDecode(t, g.gql(t, rkClientQuery, map[string]any{"id": rkID(domain.RKClients, source)}), &d)
 	return d.Client
 }
 
 func TestRKeeperClientRead(t *testing.T) {
 	g := startRK(t, nil)
-	c := readClient(t, g, docsClient)
-	if c.ID != clientID || c.SourceID != docsClient || c.FirstName != "Сергей" || c.LastName != "Безногов" ||
+	c := rkReadClient(t, g, rkDocsClient)
+	if c.ID != rkClientID || c.SourceID != rkDocsClient || c.FirstName != "Сергей" || c.LastName != "Безногов" ||
 		c.MiddleName != "Витальевич" || c.Note != "лояльный клиент" || c.Birthday == nil || *c.Birthday != "1971-10-18T00:00:00" {
 		t.Errorf("main fields = %+v", c)
 	}
@@ -270,7 +270,7 @@ func TestRKeeperClientRead(t *testing.T) {
 		c.Contacts[1].Value != "+79998887766" || c.Contacts[1].TypeName != "Телефон рабочий" {
 		t.Errorf("contacts = %+v", c.Contacts)
 	}
-	if c.Contacts[0].ID != rkID(domain.RKClientContacts, docsClient+"/10000000008064") {
+	if c.Contacts[0].ID != rkID(domain.RKClientContacts, rkDocsClient+"/10000000008064") {
 		t.Errorf("contact id = %s", c.Contacts[0].ID)
 	}
 	if len(c.Addresses) != 1 {
@@ -283,11 +283,11 @@ func TestRKeeperClientRead(t *testing.T) {
 		a.StreetName != "10-я Текстильщиков" || a.MetroStationName != "Академическая" {
 		t.Errorf("address = %+v", a)
 	}
-	if a.Type == nil || a.Type.Name != "Домашний" || a.Country == nil || a.Country.ID != russiaID ||
-		a.City == nil || a.City.ID != moscowID || a.City.Country.Name != "Россия" ||
-		a.Street == nil || a.Street.ID != textilsID || a.Street.PostCode == nil || *a.Street.PostCode != "109263" ||
+	if a.Type == nil || a.Type.Name != "Домашний" || a.Country == nil || a.Country.ID != rkRussiaID ||
+		a.City == nil || a.City.ID != rkMoscowID || a.City.Country.Name != "Россия" ||
+		a.Street == nil || a.Street.ID != rkTextilsID || a.Street.PostCode == nil || *a.Street.PostCode != "109263" ||
 		a.MetroStation == nil || a.MetroStation.Name != "Академическая" ||
-		a.MetroStation.ID != rkID(domain.RKMetroStations, moscow+"/3") {
+		a.MetroStation.ID != rkID(domain.RKMetroStations, rkMoscow+"/3") {
 		t.Errorf("address references = %+v", a)
 	}
 	if len(c.Accounts) != 1 {
@@ -309,7 +309,7 @@ func TestRKeeperClientRead(t *testing.T) {
 		ids := g.emu.ClientIDs()
 		var big, comma bool
 		for _, id := range ids {
-			c := readClient(t, g, id)
+			c := rkReadClient(t, g, id)
 			for _, acc := range c.Accounts {
 				big = big || (acc.Balance != nil && *acc.Balance == "12345678901234567.89")
 			}
@@ -324,8 +324,8 @@ func TestRKeeperClientRead(t *testing.T) {
 		}
 	})
 	t.Run("unknown client is NOT_FOUND with the upstream's trace", func(t *testing.T) {
-		r := g.gql(t, clientQuery, map[string]any{"id": rkID(domain.RKClients, "424242")})
-		e := r.ext(t)
+		r := g.gql(t, rkClientQuery, map[string]any{"id": rkID(domain.RKClients, "424242")})
+		e := r.rkErr(t)
 		if e["code"] != "NOT_FOUND" || e["upstream"] != "rkeeper" || e["upstreamCode"] != "DLW-0004" || e["requestId"] == nil {
 			t.Errorf("extensions = %v", e)
 		}
@@ -340,7 +340,7 @@ func TestRKeeperCache(t *testing.T) {
 		g := startRK(t, nil)
 		q := `query($c: ID!, $m: ID!) { clientContactTypes { name } addressTypes { name } countries { name }
 			cities(countryId: $c) { name } streets(cityId: $m) { name } metroStations(cityId: $m) { name } }`
-		vars := map[string]any{"c": russiaID, "m": moscowID}
+		vars := map[string]any{"c": rkRussiaID, "m": rkMoscowID}
 		first := g.gql(t, q, vars)
 		first.mustData(t)
 		n := g.emu.Count("", "")
@@ -355,7 +355,7 @@ func TestRKeeperCache(t *testing.T) {
 		if string(first.Data) != string(second.Data) {
 			t.Errorf("cached answer differs")
 		}
-		m := metricsText(t, g.testGateway)
+		m := rkMetrics(t, g.testGateway)
 		for _, want := range []string{
 			`crm_gateway_cache_requests_total{resource="cities",result="hit",upstream="rkeeper"} 1`,
 			`crm_gateway_cache_requests_total{resource="cities",result="miss",upstream="rkeeper"} 1`,
@@ -387,7 +387,7 @@ func TestRKeeperCache(t *testing.T) {
 				Contacts []struct{ Type struct{ Name string } }
 			}
 		}
-		decode(t, g.gql(t, `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Client {
+		rkDecode(t, g.gql(t, `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Client {
 			addresses { city { name } country { name } street { name } metroStation { name } type { name } }
 			contacts { type { name } } } } }`, map[string]any{"ids": gids}), &d)
 		addresses := 0
@@ -413,7 +413,7 @@ func TestRKeeperCache(t *testing.T) {
 		g := startRK(t, nil)
 		cities := func() []string {
 			var d struct{ Cities []struct{ Name string } }
-			decode(t, g.gql(t, `query($c: ID!) { cities(countryId: $c) { name } }`, map[string]any{"c": russiaID}), &d)
+			rkDecode(t, g.gql(t, `query($c: ID!) { cities(countryId: $c) { name } }`, map[string]any{"c": rkRussiaID}), &d)
 			var out []string
 			for _, c := range d.Cities {
 				out = append(out, c.Name)
@@ -428,19 +428,19 @@ func TestRKeeperCache(t *testing.T) {
 		var d struct {
 			CreateCity struct{ City struct{ ID, Name string } }
 		}
-		decode(t, g.gql(t, `mutation($c: ID!) { createCity(countryId: $c, input: {name: "Таганрог"}) { city { id name } } }`,
-			map[string]any{"c": russiaID}), &d)
+		rkDecode(t, g.gql(t, `mutation($c: ID!) { createCity(countryId: $c, input: {name: "Таганрог"}) { city { id name } } }`,
+			map[string]any{"c": rkRussiaID}), &d)
 		after := cities()
 		if n := g.emu.Count(http.MethodGet, "Cities"); n != 2 {
 			t.Errorf("%d GET Cities after the write, want 2", n)
 		}
-		if !contains(after, "Таганрог") {
+		if !rkContains(after, "Таганрог") {
 			t.Errorf("new city missing from %v", after)
 		}
 		newCity := d.CreateCity.City.ID
 		streets := func() int {
 			var d struct{ Streets []struct{ Name string } }
-			decode(t, g.gql(t, `query($c: ID!) { streets(cityId: $c) { name } }`, map[string]any{"c": newCity}), &d)
+			rkDecode(t, g.gql(t, `query($c: ID!) { streets(cityId: $c) { name } }`, map[string]any{"c": newCity}), &d)
 			return len(d.Streets)
 		}
 		if n := streets(); n != 0 {
@@ -454,10 +454,10 @@ func TestRKeeperCache(t *testing.T) {
 	})
 	t.Run("clients are never served stale", func(t *testing.T) {
 		g := startRK(t, nil)
-		readClient(t, g, docsClient)
+		rkReadClient(t, g, rkDocsClient)
 		g.gql(t, `mutation($id: ID!) { updateClient(id: $id, input: {lastName: "Иванов"}) { client { lastName } } }`,
-			map[string]any{"id": clientID}).mustData(t)
-		if c := readClient(t, g, docsClient); c.LastName != "Иванов" {
+			map[string]any{"id": rkClientID}).mustData(t)
+		if c := rkReadClient(t, g, rkDocsClient); c.LastName != "Иванов" {
 			t.Errorf("lastName after update = %q", c.LastName)
 		}
 	})
@@ -485,17 +485,17 @@ func TestRKeeperCache(t *testing.T) {
 		if n := g.emu.Count(http.MethodGet, "Countries"); n != 2 {
 			t.Errorf("GET Countries = %d, want 2", n)
 		}
-		var d struct{ Client gqlClient }
+		var d struct{ Client rkGQLClient }
 		g.emu.ResetRequests()
-		decode(t, g.gql(t, `query($a: ID!, $b: ID!) { a: client(id: $a) { addresses { city { name } } } b: client(id: $b) { addresses { city { name } } } }`,
-			map[string]any{"a": clientID, "b": rkID(domain.RKClients, g.emu.ClientIDs()[1])}), &d)
+		rkDecode(t, g.gql(t, `query($a: ID!, $b: ID!) { a: client(id: $a) { addresses { city { name } } } b: client(id: $b) { addresses { city { name } } } }`,
+			map[string]any{"a": rkClientID, "b": rkID(domain.RKClients, g.emu.ClientIDs()[1])}), &d)
 		if n := g.emu.Count(http.MethodGet, "Cities"); n != 1 {
 			t.Errorf("GET Cities = %d, want 1", n)
 		}
 	})
 }
 
-func contains(list []string, s string) bool {
+func rkContains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -504,7 +504,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func metricsText(t *testing.T, g *testGateway) string {
+func rkMetrics(t *testing.T, g *testGateway) string {
 	t.Helper()
 	resp, err := http.Get(g.URL + "/metrics")
 	if err != nil {
@@ -515,8 +515,8 @@ func metricsText(t *testing.T, g *testGateway) string {
 	return string(b)
 }
 
-// closedURL is an address where nothing listens.
-func closedURL(t *testing.T) string {
+// rkClosedURL is an address where nothing listens.
+func rkClosedURL(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -533,10 +533,10 @@ func closedURL(t *testing.T) string {
 // streetName, and the rest of the client is served.
 func TestRKeeperStaleReference(t *testing.T) {
 	g := startRK(t, nil)
-	g.gql(t, `query($c: ID!) { streets(cityId: $c) { id } }`, map[string]any{"c": moscowID}).mustData(t)
+	g.gql(t, `query($c: ID!) { streets(cityId: $c) { id } }`, map[string]any{"c": rkMoscowID}).mustData(t)
 
 	req, _ := http.NewRequest(http.MethodPost, strings.TrimSuffix(g.App.Config.RKeeper.BaseURL, "/")+
-		"/Streets?cityId="+moscow+"&objectId="+g.emu.ObjectID, strings.NewReader(`{"Name": "Пятницкая", "PostCode": "115035"}`))
+		"/Streets?cityId="+rkMoscow+"&objectId="+g.emu.ObjectID, strings.NewReader(`{"Name": "Пятницкая", "PostCode": "115035"}`))
 	req.Header.Set("sid", g.emu.SID)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -548,7 +548,7 @@ func TestRKeeperStaleReference(t *testing.T) {
 
 	r := g.gql(t, `mutation($id: ID!, $t: ID!, $c: ID!, $s: ID!) { addClientAddress(clientId: $id,
 		input: {typeId: $t, cityId: $c, streetId: $s, house: "3"}) { client { addresses { streetName street { name } city { name } } } } }`,
-		map[string]any{"id": clientID, "t": rkID("address-types", "1"), "c": moscowID, "s": rkID(domain.RKStreets, moscow+"/"+env.Data.ID)})
+		map[string]any{"id": rkClientID, "t": rkID("address-types", "1"), "c": rkMoscowID, "s": rkID(domain.RKStreets, rkMoscow+"/"+env.Data.ID)})
 	if c := r.codes(); len(c) != 1 || c[0] != "NOT_FOUND" {
 		t.Fatalf("codes = %v: %s", c, r.Raw)
 	}

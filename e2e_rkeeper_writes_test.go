@@ -26,7 +26,7 @@ func (g *rkGateway) lastWrite(t *testing.T, method, path string) rkemulator.Requ
 	return rkemulator.Request{}
 }
 
-func bodyMap(t *testing.T, r rkemulator.Request) map[string]any {
+func rkBody(t *testing.T, r rkemulator.Request) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -35,10 +35,10 @@ func bodyMap(t *testing.T, r rkemulator.Request) map[string]any {
 	return m
 }
 
-const payloadFields = `client { id sourceId firstName lastName middleName birthday note
+const rkPayloadFields = `client { id sourceId firstName lastName middleName birthday note
 	contacts { id sourceId value typeName } addresses { id sourceId region house zip cityName streetName typeName countryName } }`
 
-type payloadClient struct {
+type rkPayloadClient struct {
 	ID, SourceID, FirstName, LastName, MiddleName, Note string
 	Birthday                                            *string
 	Contacts                                            []struct{ ID, SourceID, Value, TypeName string }
@@ -49,17 +49,17 @@ type payloadClient struct {
 
 func TestRKeeperClientWrites(t *testing.T) {
 	g := startRK(t, nil)
-	var created payloadClient
+	var created rkPayloadClient
 	t.Run("createClient", func(t *testing.T) {
 		var d struct {
-			CreateClient struct{ Client payloadClient }
+			CreateClient struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($in: CreateClientInput!) { createClient(input: $in) { `+payloadFields+` } }`,
+		rkDecode(t, g.gql(t, `mutation($in: CreateClientInput!) { createClient(input: $in) { `+rkPayloadFields+` } }`,
 			map[string]any{"in": map[string]any{
 				"firstName": "Иван", "lastName": "Васильев", "middleName": "Петрович", "birthday": "1999-01-01",
 				"note":     "новый клиент",
 				"contacts": []any{map[string]any{"typeId": rkID("contact-types", "1"), "value": "987765"}, map[string]any{"typeId": rkID("contact-types", "4"), "value": "v4@com.com"}},
-				"addresses": []any{map[string]any{"typeId": rkID("address-types", "1"), "cityId": moscowID, "streetId": tverID,
+				"addresses": []any{map[string]any{"typeId": rkID("address-types", "1"), "cityId": rkMoscowID, "streetId": rkTverID,
 					"house": "10", "building": "10", "entry": "5", "floor": "4", "apartments": "3", "entryCode": "2",
 					"dopInfo": "лифта нет", "zip": "125009", "region": "ЦАО"}},
 			}}), &d)
@@ -69,51 +69,51 @@ func TestRKeeperClientWrites(t *testing.T) {
 			created.Addresses[0].StreetName != "Тверская" || created.Addresses[0].CountryName != "Россия" {
 			t.Fatalf("created = %+v", created)
 		}
-		body := bodyMap(t, g.lastWrite(t, http.MethodPost, "Clients"))
+		body := rkBody(t, g.lastWrite(t, http.MethodPost, "Clients"))
 		if body["firstname"] != "Иван" || body["lastname"] != "Васильев" || body["middlename"] != "Петрович" ||
 			body["birthday"] != "1999-01-01" || body["note"] != "новый клиент" {
 			t.Errorf("body = %v", body)
 		}
 		addr := body["addresses"].([]any)[0].(map[string]any)
-		if addr["cityId"] != moscow || addr["countryId"] != russia || addr["streetId"] != tverskaya ||
+		if addr["cityId"] != rkMoscow || addr["countryId"] != rkRussia || addr["streetId"] != rkTverskaya ||
 			addr["typeId"] != "1" || addr["dopInfo"] != "лифта нет" {
 			t.Errorf("address body = %v", addr)
 		}
-		if got := readClient(t, g, created.SourceID); got.FirstName != "Иван" || len(got.Addresses) != 1 {
+		if got := rkReadClient(t, g, created.SourceID); got.FirstName != "Иван" || len(got.Addresses) != 1 {
 			t.Errorf("read back = %+v", got)
 		}
 	})
 	cid := rkID(domain.RKClients, created.SourceID)
 	t.Run("updateClient sends all main fields, keeping those not given", func(t *testing.T) {
 		var d struct {
-			UpdateClient struct{ Client payloadClient }
+			UpdateClient struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!) { updateClient(id: $id, input: {firstName: "Василий"}) { `+payloadFields+` } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!) { updateClient(id: $id, input: {firstName: "Василий"}) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid}), &d)
 		c := d.UpdateClient.Client
 		if c.FirstName != "Василий" || c.LastName != "Васильев" || c.MiddleName != "Петрович" {
 			t.Errorf("updated = %+v", c)
 		}
 		w := g.lastWrite(t, http.MethodPut, "Clients")
-		body := bodyMap(t, w)
+		body := rkBody(t, w)
 		if w.Query.Get("clientId") != created.SourceID || len(body) != 3 || body["firstname"] != "Василий" || body["lastname"] != "Васильев" {
 			t.Errorf("PUT Clients?%s %v", w.Query.Encode(), body)
 		}
 	})
 	t.Run("contacts", func(t *testing.T) {
 		var d struct {
-			AddClientContact struct{ Client payloadClient }
+			AddClientContact struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!, $t: ID!) { addClientContact(clientId: $id, input: {typeId: $t, value: "sample@com.com"}) { `+payloadFields+` } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!, $t: ID!) { addClientContact(clientId: $id, input: {typeId: $t, value: "sample@com.com"}) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "t": rkID("contact-types", "4")}), &d)
 		cs := d.AddClientContact.Client.Contacts
 		if len(cs) != 3 || cs[2].Value != "sample@com.com" || cs[2].TypeName != "E-Mail" {
 			t.Fatalf("contacts = %+v", cs)
 		}
 		var u struct {
-			UpdateClientContact struct{ Client payloadClient }
+			UpdateClientContact struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!, $c: ID!) { updateClientContact(clientId: $id, contactId: $c, input: {value: "test@ru.ru"}) { `+payloadFields+` } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!, $c: ID!) { updateClientContact(clientId: $id, contactId: $c, input: {value: "test@ru.ru"}) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "c": cs[2].ID}), &u)
 		if v := u.UpdateClientContact.Client.Contacts[2].Value; v != "test@ru.ru" {
 			t.Errorf("value = %q", v)
@@ -123,9 +123,9 @@ func TestRKeeperClientWrites(t *testing.T) {
 			t.Errorf("PUT Clients/Contacts?%s %s", w.Query.Encode(), w.Body)
 		}
 		var del struct {
-			DeleteClientContact struct{ Client payloadClient }
+			DeleteClientContact struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!, $c: ID!) { deleteClientContact(clientId: $id, contactId: $c) { `+payloadFields+` } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!, $c: ID!) { deleteClientContact(clientId: $id, contactId: $c) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "c": cs[2].ID}), &del)
 		if n := len(del.DeleteClientContact.Client.Contacts); n != 2 {
 			t.Errorf("%d contacts after delete", n)
@@ -133,34 +133,34 @@ func TestRKeeperClientWrites(t *testing.T) {
 	})
 	t.Run("addresses: partial update sends only what was set, in contactId", func(t *testing.T) {
 		var d struct {
-			AddClientAddress struct{ Client payloadClient }
+			AddClientAddress struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!, $t: ID!, $c: ID!, $s: ID!) { addClientAddress(clientId: $id,
-			input: {typeId: $t, cityId: $c, streetId: $s, house: "11", zip: "777", region: "Приморье", dopInfo: "долг 1000р."}) { `+payloadFields+` } }`,
-			map[string]any{"id": cid, "t": rkID("address-types", "2"), "c": moscowID, "s": textilsID}), &d)
+		rkDecode(t, g.gql(t, `mutation($id: ID!, $t: ID!, $c: ID!, $s: ID!) { addClientAddress(clientId: $id,
+			input: {typeId: $t, cityId: $c, streetId: $s, house: "11", zip: "777", region: "Приморье", dopInfo: "долг 1000р."}) { `+rkPayloadFields+` } }`,
+			map[string]any{"id": cid, "t": rkID("address-types", "2"), "c": rkMoscowID, "s": rkTextilsID}), &d)
 		as := d.AddClientAddress.Client.Addresses
 		if len(as) != 2 || as[1].StreetName != "10-я Текстильщиков" || as[1].TypeName != "Рабочий" || as[1].Region != "Приморье" {
 			t.Fatalf("addresses = %+v", as)
 		}
 		var u struct {
-			UpdateClientAddress struct{ Client payloadClient }
+			UpdateClientAddress struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!, $a: ID!) { updateClientAddress(clientId: $id, addressId: $a, input: {region: "Речной", house: "20"}) { `+payloadFields+` } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!, $a: ID!) { updateClientAddress(clientId: $id, addressId: $a, input: {region: "Речной", house: "20"}) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "a": as[1].ID}), &u)
 		got := u.UpdateClientAddress.Client.Addresses[1]
 		if got.Region != "Речной" || got.House != "20" || got.Zip != "777" || got.StreetName != "10-я Текстильщиков" {
 			t.Errorf("updated address = %+v", got)
 		}
 		w := g.lastWrite(t, http.MethodPut, "Clients/Addresses")
-		body := bodyMap(t, w)
+		body := rkBody(t, w)
 		if w.Query.Get("contactId") != as[1].SourceID || w.Query.Get("clientId") != created.SourceID ||
 			len(body) != 2 || body["region"] != "Речной" || body["house"] != "20" {
 			t.Errorf("PUT Clients/Addresses?%s %s", w.Query.Encode(), w.Body)
 		}
 		var del struct {
-			DeleteClientAddress struct{ Client payloadClient }
+			DeleteClientAddress struct{ Client rkPayloadClient }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!, $a: ID!) { deleteClientAddress(clientId: $id, addressId: $a) { `+payloadFields+` } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!, $a: ID!) { deleteClientAddress(clientId: $id, addressId: $a) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "a": as[1].ID}), &del)
 		if n := len(del.DeleteClientAddress.Client.Addresses); n != 1 {
 			t.Errorf("%d addresses after delete", n)
@@ -173,7 +173,7 @@ func TestRKeeperClientWrites(t *testing.T) {
 		g.emu.SetClientDeleteUnsupported(true)
 		before := g.emu.Count(http.MethodDelete, "Clients")
 		r := g.gql(t, `mutation($id: ID!) { deleteClient(id: $id) { deletedId } }`, map[string]any{"id": cid})
-		e := r.ext(t)
+		e := r.rkErr(t)
 		if e["code"] != "UPSTREAM_ERROR" || e["upstreamCode"] != "DLW-0005" || e["outcome"] != "REJECTED" || e["requestId"] == nil ||
 			!strings.Contains(r.Errors[0].Message, "Удаление клиентов не поддерживается") {
 			t.Errorf("error = %s", r.Raw)
@@ -185,14 +185,14 @@ func TestRKeeperClientWrites(t *testing.T) {
 	})
 	t.Run("deleteClient", func(t *testing.T) {
 		var d struct{ DeleteClient struct{ DeletedID string } }
-		decode(t, g.gql(t, `mutation($id: ID!) { deleteClient(id: $id) { deletedId } }`, map[string]any{"id": cid}), &d)
+		rkDecode(t, g.gql(t, `mutation($id: ID!) { deleteClient(id: $id) { deletedId } }`, map[string]any{"id": cid}), &d)
 		if d.DeleteClient.DeletedID != cid {
 			t.Errorf("deletedId = %s", d.DeleteClient.DeletedID)
 		}
 		if w := g.lastWrite(t, http.MethodDelete, "Clients"); w.Query.Get("clientId") != created.SourceID {
 			t.Errorf("DELETE Clients?%s", w.Query.Encode())
 		}
-		r := g.gql(t, clientQuery, map[string]any{"id": cid})
+		r := g.gql(t, rkClientQuery, map[string]any{"id": cid})
 		if c := r.codes(); len(c) != 1 || c[0] != "NOT_FOUND" {
 			t.Errorf("read after delete: %s", r.Raw)
 		}
@@ -208,17 +208,17 @@ func TestRKeeperReferenceWrites(t *testing.T) {
 				City struct{ ID, SourceID, Name string }
 			}
 		}
-		decode(t, g.gql(t, `mutation($c: ID!) { createCity(countryId: $c, input: {name: "Таганрог"}) { city { id sourceId name } } }`,
-			map[string]any{"c": russiaID}), &d)
+		rkDecode(t, g.gql(t, `mutation($c: ID!) { createCity(countryId: $c, input: {name: "Таганрог"}) { city { id sourceId name } } }`,
+			map[string]any{"c": rkRussiaID}), &d)
 		city = d.CreateCity.City
 		w := g.lastWrite(t, http.MethodPost, "Cities")
-		if w.Query.Get("countryId") != russia || string(w.Body) != `{"Name":"Таганрог"}` || city.ID != rkID(domain.RKCities, russia+"/"+city.SourceID) {
+		if w.Query.Get("countryId") != rkRussia || string(w.Body) != `{"Name":"Таганрог"}` || city.ID != rkID(domain.RKCities, rkRussia+"/"+city.SourceID) {
 			t.Errorf("POST Cities?%s %s → %+v", w.Query.Encode(), w.Body, city)
 		}
 		var u struct {
 			UpdateCity struct{ City struct{ Name string } }
 		}
-		decode(t, g.gql(t, `mutation($id: ID!) { updateCity(id: $id, input: {name: "Таганрог 2"}) { city { name } } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!) { updateCity(id: $id, input: {name: "Таганрог 2"}) { city { name } } }`,
 			map[string]any{"id": city.ID}), &u)
 		w = g.lastWrite(t, http.MethodPut, "Cities")
 		if u.UpdateCity.City.Name != "Таганрог 2" || w.Query.Get("Id") != city.SourceID || string(w.Body) != `{"Name":"Таганрог 2"}` {
@@ -231,7 +231,7 @@ func TestRKeeperReferenceWrites(t *testing.T) {
 				Street struct{ ID, SourceID, Name, PostCode string }
 			}
 		}
-		decode(t, g.gql(t, `mutation($c: ID!) { createStreet(cityId: $c, input: {name: "Комсомольцев", postCode: "ХХХ"}) { street { id sourceId name postCode } } }`,
+		rkDecode(t, g.gql(t, `mutation($c: ID!) { createStreet(cityId: $c, input: {name: "Комсомольцев", postCode: "ХХХ"}) { street { id sourceId name postCode } } }`,
 			map[string]any{"c": city.ID}), &d)
 		s := d.CreateStreet.Street
 		w := g.lastWrite(t, http.MethodPost, "Streets")
@@ -243,7 +243,7 @@ func TestRKeeperReferenceWrites(t *testing.T) {
 				Street struct{ Name, PostCode string }
 			}
 		}
-		decode(t, g.gql(t, `mutation($id: ID!) { updateStreet(id: $id, input: {name: "Ленина"}) { street { name postCode } } }`,
+		rkDecode(t, g.gql(t, `mutation($id: ID!) { updateStreet(id: $id, input: {name: "Ленина"}) { street { name postCode } } }`,
 			map[string]any{"id": s.ID}), &u)
 		w = g.lastWrite(t, http.MethodPut, "Streets")
 		if u.UpdateStreet.Street.Name != "Ленина" || u.UpdateStreet.Street.PostCode != "ХХХ" ||
@@ -251,19 +251,19 @@ func TestRKeeperReferenceWrites(t *testing.T) {
 			t.Errorf("PUT Streets?%s %s → %+v", w.Query.Encode(), w.Body, u)
 		}
 		var del struct{ DeleteStreet struct{ DeletedID string } }
-		decode(t, g.gql(t, `mutation($id: ID!) { deleteStreet(id: $id) { deletedId } }`, map[string]any{"id": s.ID}), &del)
+		rkDecode(t, g.gql(t, `mutation($id: ID!) { deleteStreet(id: $id) { deletedId } }`, map[string]any{"id": s.ID}), &del)
 		if del.DeleteStreet.DeletedID != s.ID || g.lastWrite(t, http.MethodDelete, "Streets").Query.Get("Id") != s.SourceID {
 			t.Errorf("deleteStreet = %+v", del)
 		}
 	})
 	t.Run("delete city", func(t *testing.T) {
 		var del struct{ DeleteCity struct{ DeletedID string } }
-		decode(t, g.gql(t, `mutation($id: ID!) { deleteCity(id: $id) { deletedId } }`, map[string]any{"id": city.ID}), &del)
+		rkDecode(t, g.gql(t, `mutation($id: ID!) { deleteCity(id: $id) { deletedId } }`, map[string]any{"id": city.ID}), &del)
 		if del.DeleteCity.DeletedID != city.ID {
 			t.Errorf("deletedId = %s", del.DeleteCity.DeletedID)
 		}
 		var d struct{ Cities []struct{ Name string } }
-		decode(t, g.gql(t, `query($c: ID!) { cities(countryId: $c) { name } }`, map[string]any{"c": russiaID}), &d)
+		rkDecode(t, g.gql(t, `query($c: ID!) { cities(countryId: $c) { name } }`, map[string]any{"c": rkRussiaID}), &d)
 		for _, c := range d.Cities {
 			if strings.HasPrefix(c.Name, "Таганрог") {
 				t.Errorf("deleted city still listed")
@@ -271,8 +271,8 @@ func TestRKeeperReferenceWrites(t *testing.T) {
 		}
 	})
 	t.Run("a city still used by addresses is refused as bad input", func(t *testing.T) {
-		r := g.gql(t, `mutation($id: ID!) { deleteCity(id: $id) { deletedId } }`, map[string]any{"id": moscowID})
-		e := r.ext(t)
+		r := g.gql(t, `mutation($id: ID!) { deleteCity(id: $id) { deletedId } }`, map[string]any{"id": rkMoscowID})
+		e := r.rkErr(t)
 		if e["code"] != "BAD_USER_INPUT" || e["upstreamCode"] != "DLW-0006" || e["outcome"] != "REJECTED" {
 			t.Errorf("error = %s", r.Raw)
 		}
@@ -285,7 +285,7 @@ func TestRKeeperWriteValidation(t *testing.T) {
 	otherClientContact := rkID(domain.RKClientContacts, "10000000009200/10000000008100")
 	kazanStreet := rkID(domain.RKStreets, "10000000000003/10000000000080")
 	addr := func(over map[string]any) map[string]any {
-		m := map[string]any{"typeId": rkID("address-types", "1"), "cityId": moscowID, "streetId": tverID, "house": "1"}
+		m := map[string]any{"typeId": rkID("address-types", "1"), "cityId": rkMoscowID, "streetId": rkTverID, "house": "1"}
 		for k, v := range over {
 			if v == nil {
 				delete(m, k)
@@ -303,15 +303,15 @@ func TestRKeeperWriteValidation(t *testing.T) {
 		{"Synergy id as cityId", `mutation($c: ID!) { streets: createStreet(cityId: $c, input: {name: "x"}) { street { id } } }`,
 			map[string]any{"c": synergyID}, "cityId"},
 		{"country id as cityId", `mutation($id: ID!, $in: ClientAddressInput!) { addClientAddress(clientId: $id, input: $in) { client { id } } }`,
-			map[string]any{"id": clientID, "in": addr(map[string]any{"cityId": russiaID})}, "input.cityId"},
+			map[string]any{"id": rkClientID, "in": addr(map[string]any{"cityId": rkRussiaID})}, "input.cityId"},
 		{"Synergy id as address cityId", `mutation($id: ID!, $in: ClientAddressInput!) { addClientAddress(clientId: $id, input: $in) { client { id } } }`,
-			map[string]any{"id": clientID, "in": addr(map[string]any{"cityId": synergyID})}, "input.cityId"},
+			map[string]any{"id": rkClientID, "in": addr(map[string]any{"cityId": synergyID})}, "input.cityId"},
 		{"street of another city", `mutation($id: ID!, $in: ClientAddressInput!) { addClientAddress(clientId: $id, input: $in) { client { id } } }`,
-			map[string]any{"id": clientID, "in": addr(map[string]any{"streetId": kazanStreet})}, "input.streetId"},
+			map[string]any{"id": rkClientID, "in": addr(map[string]any{"streetId": kazanStreet})}, "input.streetId"},
 		{"city in another country", `mutation($id: ID!, $in: ClientAddressInput!) { addClientAddress(clientId: $id, input: $in) { client { id } } }`,
-			map[string]any{"id": clientID, "in": addr(map[string]any{"countryId": rkID("countries", "4")})}, "input.countryId"},
+			map[string]any{"id": rkClientID, "in": addr(map[string]any{"countryId": rkID("countries", "4")})}, "input.countryId"},
 		{"blank house", `mutation($id: ID!, $in: ClientAddressInput!) { addClientAddress(clientId: $id, input: $in) { client { id } } }`,
-			map[string]any{"id": clientID, "in": addr(map[string]any{"house": "  "})}, "input.house"},
+			map[string]any{"id": rkClientID, "in": addr(map[string]any{"house": "  "})}, "input.house"},
 		{"blank first name", `mutation { createClient(input: {firstName: " "}) { client { id } } }`, nil, "input.firstName"},
 		{"bad contact type in a new client", `mutation($t: ID!) { createClient(input: {firstName: "Ян", contacts: [{typeId: $t, value: "1"}]}) { client { id } } }`,
 			map[string]any{"t": rkID("address-types", "1")}, "input.contacts[0].typeId"},
@@ -320,28 +320,28 @@ func TestRKeeperWriteValidation(t *testing.T) {
 		{"long note", `mutation($n: String!) { createClient(input: {firstName: "Ян", note: $n}) { client { id } } }`,
 			map[string]any{"n": strings.Repeat("я", 1001)}, "input.note"},
 		{"empty client update", `mutation($id: ID!) { updateClient(id: $id, input: {}) { client { id } } }`,
-			map[string]any{"id": clientID}, "input"},
+			map[string]any{"id": rkClientID}, "input"},
 		{"contact of another client", `mutation($id: ID!, $c: ID!) { deleteClientContact(clientId: $id, contactId: $c) { client { id } } }`,
-			map[string]any{"id": clientID, "c": otherClientContact}, "contactId"},
+			map[string]any{"id": rkClientID, "c": otherClientContact}, "contactId"},
 		{"address id given as contact id", `mutation($id: ID!, $c: ID!) { deleteClientAddress(clientId: $id, addressId: $c) { client { id } } }`,
-			map[string]any{"id": clientID, "c": rkID(domain.RKClientContacts, docsClient+"/10000000008064")}, "addressId"},
+			map[string]any{"id": rkClientID, "c": rkID(domain.RKClientContacts, rkDocsClient+"/10000000008064")}, "addressId"},
 		{"new city without street", `mutation($id: ID!, $a: ID!, $c: ID!) { updateClientAddress(clientId: $id, addressId: $a, input: {cityId: $c}) { client { id } } }`,
-			map[string]any{"id": clientID, "a": rkID(domain.RKClientAddresses, docsClient+"/10000000003276"), "c": spbID}, "input.streetId"},
+			map[string]any{"id": rkClientID, "a": rkID(domain.RKClientAddresses, rkDocsClient+"/10000000003276"), "c": rkSPbID}, "input.streetId"},
 		{"empty address update", `mutation($id: ID!, $a: ID!) { updateClientAddress(clientId: $id, addressId: $a, input: {}) { client { id } } }`,
-			map[string]any{"id": clientID, "a": rkID(domain.RKClientAddresses, docsClient+"/10000000003276")}, "input"},
+			map[string]any{"id": rkClientID, "a": rkID(domain.RKClientAddresses, rkDocsClient+"/10000000003276")}, "input"},
 		{"blank city name", `mutation($c: ID!) { createCity(countryId: $c, input: {name: ""}) { city { id } } }`,
-			map[string]any{"c": russiaID}, "input.name"},
+			map[string]any{"c": rkRussiaID}, "input.name"},
 		{"city id as country id", `mutation($c: ID!) { createCity(countryId: $c, input: {name: "Тверь"}) { city { id } } }`,
-			map[string]any{"c": moscowID}, "countryId"},
+			map[string]any{"c": rkMoscowID}, "countryId"},
 		{"empty street update", `mutation($id: ID!) { updateStreet(id: $id, input: {}) { street { id } } }`,
-			map[string]any{"id": tverID}, "input"},
+			map[string]any{"id": rkTverID}, "input"},
 		{"street id as city id", `mutation($id: ID!) { deleteCity(id: $id) { deletedId } }`,
-			map[string]any{"id": tverID}, "id"},
+			map[string]any{"id": rkTverID}, "id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := g.emu.Count("", "")
 			r := g.gql(t, tc.query, tc.vars)
-			e := r.ext(t)
+			e := r.rkErr(t)
 			if e["code"] != "BAD_USER_INPUT" || e["field"] != tc.field {
 				t.Errorf("extensions = %v, want BAD_USER_INPUT on %s (%s)", e, tc.field, r.Errors[0].Message)
 			}
@@ -352,8 +352,8 @@ func TestRKeeperWriteValidation(t *testing.T) {
 	}
 	t.Run("an upstream validation error names the field", func(t *testing.T) {
 		r := g.gql(t, `mutation($id: ID!, $in: ClientAddressInput!) { addClientAddress(clientId: $id, input: $in) { client { id } } }`,
-			map[string]any{"id": clientID, "in": addr(map[string]any{"typeId": rkID("address-types", "9")})})
-		e := r.ext(t)
+			map[string]any{"id": rkClientID, "in": addr(map[string]any{"typeId": rkID("address-types", "9")})})
+		e := r.rkErr(t)
 		if e["code"] != "BAD_USER_INPUT" || e["field"] != "input.typeId" || e["upstreamCode"] != "DLW-0003" || e["outcome"] != "REJECTED" {
 			t.Errorf("extensions = %v", e)
 		}
@@ -381,8 +381,8 @@ func TestRKeeperWriteFaults(t *testing.T) {
 				c.RKeeper.Upstream.MaxRetries = 3 // writes must still go once
 			})
 			g.emu.Inject(tc.fault)
-			r := g.gql(t, mutation, map[string]any{"c": russiaID})
-			e := r.ext(t)
+			r := g.gql(t, mutation, map[string]any{"c": rkRussiaID})
+			e := r.rkErr(t)
 			if e["code"] != tc.code || e["outcome"] != tc.outcome || e["upstream"] != "rkeeper" {
 				t.Errorf("extensions = %v (%s)", e, r.Errors[0].Message)
 			}
@@ -395,9 +395,9 @@ func TestRKeeperWriteFaults(t *testing.T) {
 		})
 	}
 	t.Run("connection refused is NOT_SENT", func(t *testing.T) {
-		g := startRK(t, func(c *config.Config) { c.RKeeper.BaseURL = closedURL(t) })
-		r := g.gql(t, mutation, map[string]any{"c": russiaID})
-		e := r.ext(t)
+		g := startRK(t, func(c *config.Config) { c.RKeeper.BaseURL = rkClosedURL(t) })
+		r := g.gql(t, mutation, map[string]any{"c": rkRussiaID})
+		e := r.rkErr(t)
 		if e["code"] != "UPSTREAM_UNAVAILABLE" || e["outcome"] != "NOT_SENT" {
 			t.Errorf("extensions = %v", e)
 		}
@@ -431,7 +431,7 @@ func TestRKeeperEnvelopeErrors(t *testing.T) {
 					g := startRK(t, tc.tune)
 					g.emu.SetErrorHTTPStatus(status)
 					r := g.gql(t, `query($id: ID!) { client(id: $id) { id } }`, map[string]any{"id": rkID(domain.RKClients, "1")})
-					e := r.ext(t)
+					e := r.rkErr(t)
 					reqs := g.emu.Requests()
 					if len(reqs) != 1 {
 						t.Fatalf("%d requests", len(reqs))
@@ -447,7 +447,7 @@ func TestRKeeperEnvelopeErrors(t *testing.T) {
 		g := startRK(t, nil)
 		g.emu.Inject(rkemulator.Fault{Status: http.StatusServiceUnavailable, Code: "DLW-0023"})
 		r := g.gql(t, `{ countries { name } }`, nil)
-		e := r.ext(t)
+		e := r.rkErr(t)
 		if e["code"] != "UPSTREAM_UNAVAILABLE" || e["upstreamCode"] != "DLW-0023" || e["requestId"] == "" || e["requestId"] == nil ||
 			!strings.Contains(r.Errors[0].Message, "Not answer from WS") {
 			t.Errorf("error = %s", r.Raw)
@@ -466,17 +466,17 @@ func TestRKeeperEnvelopeErrors(t *testing.T) {
 func TestRKeeperNode(t *testing.T) {
 	g := startRK(t, nil)
 	for _, tc := range []struct{ id, typename, want string }{
-		{clientID, "Client", "Безногов"},
-		{rkID(domain.RKClientContacts, docsClient+"/10000000008066"), "ClientContact", "+79998887766"},
-		{rkID(domain.RKClientAddresses, docsClient+"/10000000003276"), "ClientAddress", "10-я Текстильщиков"},
-		{rkID(domain.RKClientAccounts, docsClient+"/03.00011.00010593.0001"), "ClientAccount", "тестовый дебетовый"},
-		{rkID(domain.RKClientCards, docsClient+"/112232213"), "ClientCard", "основная"},
+		{rkClientID, "Client", "Безногов"},
+		{rkID(domain.RKClientContacts, rkDocsClient+"/10000000008066"), "ClientContact", "+79998887766"},
+		{rkID(domain.RKClientAddresses, rkDocsClient+"/10000000003276"), "ClientAddress", "10-я Текстильщиков"},
+		{rkID(domain.RKClientAccounts, rkDocsClient+"/03.00011.00010593.0001"), "ClientAccount", "тестовый дебетовый"},
+		{rkID(domain.RKClientCards, rkDocsClient+"/112232213"), "ClientCard", "основная"},
 		{rkID(domain.RKContactTypes, "3"), "ClientContactType", "Телефон мобильный"},
 		{rkID(domain.RKAddressTypes, "2"), "AddressType", "Рабочий"},
-		{russiaID, "Country", "Россия"},
-		{moscowID, "City", "Москва"},
-		{tverID, "Street", "125009"},
-		{rkID(domain.RKMetroStations, moscow+"/3"), "MetroStation", "Академическая"},
+		{rkRussiaID, "Country", "Россия"},
+		{rkMoscowID, "City", "Москва"},
+		{rkTverID, "Street", "125009"},
+		{rkID(domain.RKMetroStations, rkMoscow+"/3"), "MetroStation", "Академическая"},
 	} {
 		t.Run(tc.typename, func(t *testing.T) {
 			r := g.gql(t, `query($id: ID!) { node(id: $id) { __typename id
@@ -492,7 +492,7 @@ func TestRKeeperNode(t *testing.T) {
 		})
 	}
 	t.Run("missing ones are NOT_FOUND", func(t *testing.T) {
-		for _, id := range []string{rkID(domain.RKCities, russia+"/1"), rkID(domain.RKClientCards, docsClient+"/0"), rkID(domain.RKCountries, "77")} {
+		for _, id := range []string{rkID(domain.RKCities, rkRussia+"/1"), rkID(domain.RKClientCards, rkDocsClient+"/0"), rkID(domain.RKCountries, "77")} {
 			if c := g.gql(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}).codes(); len(c) != 1 || c[0] != "NOT_FOUND" {
 				t.Errorf("%s: codes %v", id, c)
 			}
@@ -511,18 +511,18 @@ func TestRKeeperSIDNeverLeaks(t *testing.T) {
 		query string
 		vars  map[string]any
 	}{
-		{clientQuery, map[string]any{"id": clientID}},
-		{clientQuery, map[string]any{"id": rkID(domain.RKClients, "1")}},
+		{rkClientQuery, map[string]any{"id": rkClientID}},
+		{rkClientQuery, map[string]any{"id": rkID(domain.RKClients, "1")}},
 		{`{ countries { name } }`, nil},
-		{`mutation($c: ID!) { createCity(countryId: $c, input: {name: "Тверь"}) { city { id } } }`, map[string]any{"c": russiaID}},
+		{`mutation($c: ID!) { createCity(countryId: $c, input: {name: "Тверь"}) { city { id } } }`, map[string]any{"c": rkRussiaID}},
 	} {
 		out.WriteString(g.gql(t, q.query, q.vars).Raw)
 	}
 	g.emu.Inject(rkemulator.Fault{Stall: 5 * time.Second})
-	out.WriteString(g.gql(t, clientQuery, map[string]any{"id": clientID}).Raw)
+	out.WriteString(g.gql(t, rkClientQuery, map[string]any{"id": rkClientID}).Raw)
 	g.emu.Inject(rkemulator.Fault{Reset: true})
-	out.WriteString(g.gql(t, `mutation($id: ID!) { deleteClient(id: $id) { deletedId } }`, map[string]any{"id": clientID}).Raw)
-	out.WriteString(metricsText(t, g.testGateway))
+	out.WriteString(g.gql(t, `mutation($id: ID!) { deleteClient(id: $id) { deletedId } }`, map[string]any{"id": rkClientID}).Raw)
+	out.WriteString(rkMetrics(t, g.testGateway))
 	if strings.Contains(out.String(), sid) {
 		t.Errorf("a response carries the sid")
 	}
@@ -542,7 +542,7 @@ func TestRKeeperSandbox(t *testing.T) {
 			Addresses []struct{ City struct{ Name string } }
 		}
 	}
-	decode(t, g.gql(t, `query($id: ID!) { client(id: $id) { lastName addresses { city { name } } } }`, map[string]any{"id": clientID}), &d)
+	rkDecode(t, g.gql(t, `query($id: ID!) { client(id: $id) { lastName addresses { city { name } } } }`, map[string]any{"id": rkClientID}), &d)
 	if d.Client.LastName != "Безногов" || d.Client.Addresses[0].City.Name != "Москва" {
 		t.Errorf("sandbox client = %+v", d.Client)
 	}

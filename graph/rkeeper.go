@@ -179,7 +179,7 @@ type (
 )
 
 // ref resolves one reference unless its id is empty.
-func ref[T any](r *Resolver, id string, get func(RKeeperBackend) (*T, error)) (*T, error) {
+func rkRef[T any](r *Resolver, id string, get func(RKeeperBackend) (*T, error)) (*T, error) {
 	if id == "" {
 		return nil, nil
 	}
@@ -191,25 +191,25 @@ func ref[T any](r *Resolver, id string, get func(RKeeperBackend) (*T, error)) (*
 }
 
 func (r *rkContactResolver) Type(ctx context.Context, obj *domain.ClientContact) (*domain.ClientContactType, error) {
-	return ref(r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.ClientContactType, error) {
+	return rkRef(r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.ClientContactType, error) {
 		return b.ContactType(ctx, obj.TypeID)
 	})
 }
 
 func (r *rkAddressResolver) Type(ctx context.Context, obj *domain.ClientAddress) (*domain.AddressType, error) {
-	return ref(r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.AddressType, error) {
+	return rkRef(r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.AddressType, error) {
 		return b.AddressType(ctx, obj.TypeID)
 	})
 }
 
 func (r *rkAddressResolver) Country(ctx context.Context, obj *domain.ClientAddress) (*domain.Country, error) {
-	return ref(r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
+	return rkRef(r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
 		return b.Country(ctx, obj.CountryID)
 	})
 }
 
 func (r *rkAddressResolver) City(ctx context.Context, obj *domain.ClientAddress) (*domain.City, error) {
-	return ref(r.Resolver, obj.CityID, func(b RKeeperBackend) (*domain.City, error) {
+	return rkRef(r.Resolver, obj.CityID, func(b RKeeperBackend) (*domain.City, error) {
 		return b.City(ctx, obj.CountryID, obj.CityID)
 	})
 }
@@ -218,7 +218,7 @@ func (r *rkAddressResolver) Street(ctx context.Context, obj *domain.ClientAddres
 	if obj.CityID == "" {
 		return nil, nil
 	}
-	return ref(r.Resolver, obj.StreetID, func(b RKeeperBackend) (*domain.Street, error) {
+	return rkRef(r.Resolver, obj.StreetID, func(b RKeeperBackend) (*domain.Street, error) {
 		return b.Street(ctx, obj.CityID, obj.StreetID)
 	})
 }
@@ -227,7 +227,7 @@ func (r *rkAddressResolver) MetroStation(ctx context.Context, obj *domain.Client
 	if obj.CityID == "" {
 		return nil, nil
 	}
-	return ref(r.Resolver, obj.MetroStationID, func(b RKeeperBackend) (*domain.MetroStation, error) {
+	return rkRef(r.Resolver, obj.MetroStationID, func(b RKeeperBackend) (*domain.MetroStation, error) {
 		return b.MetroStation(ctx, obj.CityID, obj.MetroStationID)
 	})
 }
@@ -241,7 +241,7 @@ func (r *rkCountryResolver) Cities(ctx context.Context, obj *domain.Country) ([]
 }
 
 func (r *rkCityResolver) Country(ctx context.Context, obj *domain.City) (*domain.Country, error) {
-	return ref(r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
+	return rkRef(r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
 		return b.Country(ctx, obj.CountryID)
 	})
 }
@@ -263,7 +263,7 @@ func (r *rkCityResolver) MetroStations(ctx context.Context, obj *domain.City) ([
 }
 
 // clientPayload wraps a write's answer.
-func clientPayload(c *domain.Client, err error) (*model.ClientPayload, error) {
+func rkClientPayload(c *domain.Client, err error) (*model.ClientPayload, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -16,11 +16,11 @@ import (
 // and checked before the adapter is called, so a refused input never
 // reaches the upstream; the adapter sends each write exactly once.
 
-// maxText bounds every free-text input field.
-const maxText = 1000
+// rkMaxText bounds every free-text input field.
+const rkMaxText = 1000
 
 // text checks an optional text field; required ones must not be blank.
-func text(field string, v *string, required bool) error {
+func rkText(field string, v *string, required bool) error {
 	if v == nil {
 		if required {
 			return apierr.Invalid(field, "%s is required", field)
@@ -30,8 +30,8 @@ func text(field string, v *string, required bool) error {
 	if required && strings.TrimSpace(*v) == "" {
 		return apierr.Invalid(field, "%s must not be blank", field)
 	}
-	if utf8.RuneCountInString(*v) > maxText {
-		return apierr.Invalid(field, "%s is longer than %d characters", field, maxText)
+	if utf8.RuneCountInString(*v) > rkMaxText {
+		return apierr.Invalid(field, "%s is longer than %d characters", field, rkMaxText)
 	}
 	if !utf8.ValidString(*v) {
 		return apierr.Invalid(field, "%s is not valid UTF-8", field)
@@ -39,7 +39,7 @@ func text(field string, v *string, required bool) error {
 	return nil
 }
 
-func deref(s *string) string {
+func rkDeref(s *string) string {
 	if s == nil {
 		return ""
 	}
@@ -48,7 +48,7 @@ func deref(s *string) string {
 
 // ownedBy checks that a child ID (a contact or address) belongs to the
 // client the mutation names.
-func ownedBy(field, raw, typ, clientID string) (string, error) {
+func rkOwnedBy(field, raw, typ, clientID string) (string, error) {
 	parent, id, err := rkChild(field, raw, typ)
 	if err != nil {
 		return "", err
@@ -64,41 +64,41 @@ func (r *mutationResolver) CreateClient(ctx context.Context, input model.CreateC
 	if err != nil {
 		return nil, err
 	}
-	in := domain.NewClient{FirstName: input.FirstName, LastName: deref(input.LastName),
-		MiddleName: deref(input.MiddleName), Note: deref(input.Note), Birthday: input.Birthday}
+	in := domain.NewClient{FirstName: input.FirstName, LastName: rkDeref(input.LastName),
+		MiddleName: rkDeref(input.MiddleName), Note: rkDeref(input.Note), Birthday: input.Birthday}
 	for _, c := range []struct {
 		field    string
 		v        *string
 		required bool
 	}{{"input.firstName", &input.FirstName, true}, {"input.lastName", input.LastName, false},
 		{"input.middleName", input.MiddleName, false}, {"input.note", input.Note, false}} {
-		if err := text(c.field, c.v, c.required); err != nil {
+		if err := rkText(c.field, c.v, c.required); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range input.Contacts {
-		nc, err := contactInput(fmt.Sprintf("input.contacts[%d]", i), c)
+		nc, err := rkContactInput(fmt.Sprintf("input.contacts[%d]", i), c)
 		if err != nil {
 			return nil, err
 		}
 		in.Contacts = append(in.Contacts, nc)
 	}
 	for i, a := range input.Addresses {
-		f, err := addressInput(fmt.Sprintf("input.addresses[%d]", i), a)
+		f, err := rkAddressInput(fmt.Sprintf("input.addresses[%d]", i), a)
 		if err != nil {
 			return nil, err
 		}
 		in.Addresses = append(in.Addresses, f)
 	}
-	return clientPayload(b.CreateClient(ctx, in))
+	return rkClientPayload(b.CreateClient(ctx, in))
 }
 
-func contactInput(prefix string, c *model.ClientContactInput) (domain.NewClientContact, error) {
+func rkContactInput(prefix string, c *model.ClientContactInput) (domain.NewClientContact, error) {
 	typ, err := rkSource(prefix+".typeId", c.TypeID, domain.RKContactTypes)
 	if err != nil {
 		return domain.NewClientContact{}, err
 	}
-	if err := text(prefix+".value", &c.Value, true); err != nil {
+	if err := rkText(prefix+".value", &c.Value, true); err != nil {
 		return domain.NewClientContact{}, err
 	}
 	return domain.NewClientContact{TypeID: typ, Value: c.Value}, nil
@@ -107,7 +107,7 @@ func contactInput(prefix string, c *model.ClientContactInput) (domain.NewClientC
 // addressInput validates a new address: type, city, street and house are
 // required; the country comes from the city's ID (and must agree with
 // countryId when that is given too).
-func addressInput(prefix string, a *model.ClientAddressInput) (domain.ClientAddressFields, error) {
+func rkAddressInput(prefix string, a *model.ClientAddressInput) (domain.ClientAddressFields, error) {
 	f := domain.ClientAddressFields{}
 	typ, err := rkSource(prefix+".typeId", a.TypeID, domain.RKAddressTypes)
 	if err != nil {
@@ -133,15 +133,15 @@ func addressInput(prefix string, a *model.ClientAddressInput) (domain.ClientAddr
 	if streetCity != city {
 		return f, apierr.Invalid(prefix+".streetId", "%s.streetId: the street belongs to another city than cityId", prefix)
 	}
-	if err := text(prefix+".house", &a.House, true); err != nil {
+	if err := rkText(prefix+".house", &a.House, true); err != nil {
 		return f, err
 	}
 	f.TypeID, f.CountryID, f.CityID, f.StreetID, f.House = &typ, &country, &city, &street, &a.House
-	return f, addressText(prefix, &f, a.Zip, a.Region, a.Building, a.Entry, a.Floor, a.Apartments, a.EntryCode, a.DopInfo)
+	return f, rkAddressText(prefix, &f, a.Zip, a.Region, a.Building, a.Entry, a.Floor, a.Apartments, a.EntryCode, a.DopInfo)
 }
 
 // addressText checks and sets the optional text parts, in AddressInput order.
-func addressText(prefix string, f *domain.ClientAddressFields, zip, region, building, entry, floor, apartments, entryCode, dopInfo *string) error {
+func rkAddressText(prefix string, f *domain.ClientAddressFields, zip, region, building, entry, floor, apartments, entryCode, dopInfo *string) error {
 	for _, p := range []struct {
 		name string
 		v    *string
@@ -149,7 +149,7 @@ func addressText(prefix string, f *domain.ClientAddressFields, zip, region, buil
 	}{{"zip", zip, &f.Zip}, {"region", region, &f.Region}, {"building", building, &f.Building},
 		{"entry", entry, &f.Entry}, {"floor", floor, &f.Floor}, {"apartments", apartments, &f.Apartments},
 		{"entryCode", entryCode, &f.EntryCode}, {"dopInfo", dopInfo, &f.DopInfo}} {
-		if err := text(prefix+"."+p.name, p.v, false); err != nil {
+		if err := rkText(prefix+"."+p.name, p.v, false); err != nil {
 			return err
 		}
 		*p.dst = p.v
@@ -170,17 +170,17 @@ func (r *mutationResolver) UpdateClient(ctx context.Context, id string, input mo
 		return nil, apierr.Invalid("input", "input: give at least one of firstName, lastName, middleName")
 	}
 	if input.FirstName != nil {
-		if err := text("input.firstName", input.FirstName, true); err != nil {
+		if err := rkText("input.firstName", input.FirstName, true); err != nil {
 			return nil, err
 		}
 	}
-	if err := text("input.lastName", input.LastName, false); err != nil {
+	if err := rkText("input.lastName", input.LastName, false); err != nil {
 		return nil, err
 	}
-	if err := text("input.middleName", input.MiddleName, false); err != nil {
+	if err := rkText("input.middleName", input.MiddleName, false); err != nil {
 		return nil, err
 	}
-	return clientPayload(b.UpdateClient(ctx, src, domain.ClientNames{
+	return rkClientPayload(b.UpdateClient(ctx, src, domain.ClientNames{
 		FirstName: input.FirstName, LastName: input.LastName, MiddleName: input.MiddleName}))
 }
 
@@ -208,11 +208,11 @@ func (r *mutationResolver) AddClientContact(ctx context.Context, clientID string
 	if err != nil {
 		return nil, err
 	}
-	c, err := contactInput("input", &input)
+	c, err := rkContactInput("input", &input)
 	if err != nil {
 		return nil, err
 	}
-	return clientPayload(b.AddClientContact(ctx, client, c))
+	return rkClientPayload(b.AddClientContact(ctx, client, c))
 }
 
 func (r *mutationResolver) UpdateClientContact(ctx context.Context, clientID, contactID string, input model.UpdateClientContactInput) (*model.ClientPayload, error) {
@@ -224,14 +224,14 @@ func (r *mutationResolver) UpdateClientContact(ctx context.Context, clientID, co
 	if err != nil {
 		return nil, err
 	}
-	contact, err := ownedBy("contactId", contactID, domain.RKClientContacts, client)
+	contact, err := rkOwnedBy("contactId", contactID, domain.RKClientContacts, client)
 	if err != nil {
 		return nil, err
 	}
-	if err := text("input.value", &input.Value, true); err != nil {
+	if err := rkText("input.value", &input.Value, true); err != nil {
 		return nil, err
 	}
-	return clientPayload(b.UpdateClientContact(ctx, client, contact, input.Value))
+	return rkClientPayload(b.UpdateClientContact(ctx, client, contact, input.Value))
 }
 
 func (r *mutationResolver) DeleteClientContact(ctx context.Context, clientID, contactID string) (*model.ClientPayload, error) {
@@ -243,11 +243,11 @@ func (r *mutationResolver) DeleteClientContact(ctx context.Context, clientID, co
 	if err != nil {
 		return nil, err
 	}
-	contact, err := ownedBy("contactId", contactID, domain.RKClientContacts, client)
+	contact, err := rkOwnedBy("contactId", contactID, domain.RKClientContacts, client)
 	if err != nil {
 		return nil, err
 	}
-	return clientPayload(b.DeleteClientContact(ctx, client, contact))
+	return rkClientPayload(b.DeleteClientContact(ctx, client, contact))
 }
 
 func (r *mutationResolver) AddClientAddress(ctx context.Context, clientID string, input model.ClientAddressInput) (*model.ClientPayload, error) {
@@ -259,11 +259,11 @@ func (r *mutationResolver) AddClientAddress(ctx context.Context, clientID string
 	if err != nil {
 		return nil, err
 	}
-	f, err := addressInput("input", &input)
+	f, err := rkAddressInput("input", &input)
 	if err != nil {
 		return nil, err
 	}
-	return clientPayload(b.AddClientAddress(ctx, client, f))
+	return rkClientPayload(b.AddClientAddress(ctx, client, f))
 }
 
 // UpdateClientAddress sends only the fields given. A street belongs to one
@@ -278,7 +278,7 @@ func (r *mutationResolver) UpdateClientAddress(ctx context.Context, clientID, ad
 	if err != nil {
 		return nil, err
 	}
-	address, err := ownedBy("addressId", addressID, domain.RKClientAddresses, client)
+	address, err := rkOwnedBy("addressId", addressID, domain.RKClientAddresses, client)
 	if err != nil {
 		return nil, err
 	}
@@ -321,19 +321,19 @@ func (r *mutationResolver) UpdateClientAddress(ctx context.Context, clientID, ad
 		f.StreetID, f.CityID = &street, &streetCity
 	}
 	if input.House != nil {
-		if err := text("input.house", input.House, true); err != nil {
+		if err := rkText("input.house", input.House, true); err != nil {
 			return nil, err
 		}
 		f.House = input.House
 	}
-	if err := addressText("input", &f, input.Zip, input.Region, input.Building, input.Entry, input.Floor,
+	if err := rkAddressText("input", &f, input.Zip, input.Region, input.Building, input.Entry, input.Floor,
 		input.Apartments, input.EntryCode, input.DopInfo); err != nil {
 		return nil, err
 	}
 	if f == (domain.ClientAddressFields{}) {
 		return nil, apierr.Invalid("input", "input: give at least one field to change")
 	}
-	return clientPayload(b.UpdateClientAddress(ctx, client, address, f))
+	return rkClientPayload(b.UpdateClientAddress(ctx, client, address, f))
 }
 
 func (r *mutationResolver) DeleteClientAddress(ctx context.Context, clientID, addressID string) (*model.ClientPayload, error) {
@@ -345,11 +345,11 @@ func (r *mutationResolver) DeleteClientAddress(ctx context.Context, clientID, ad
 	if err != nil {
 		return nil, err
 	}
-	address, err := ownedBy("addressId", addressID, domain.RKClientAddresses, client)
+	address, err := rkOwnedBy("addressId", addressID, domain.RKClientAddresses, client)
 	if err != nil {
 		return nil, err
 	}
-	return clientPayload(b.DeleteClientAddress(ctx, client, address))
+	return rkClientPayload(b.DeleteClientAddress(ctx, client, address))
 }
 
 func (r *mutationResolver) CreateCity(ctx context.Context, countryID string, input model.CreateCityInput) (*model.CityPayload, error) {
@@ -361,7 +361,7 @@ func (r *mutationResolver) CreateCity(ctx context.Context, countryID string, inp
 	if err != nil {
 		return nil, err
 	}
-	if err := text("input.name", &input.Name, true); err != nil {
+	if err := rkText("input.name", &input.Name, true); err != nil {
 		return nil, err
 	}
 	c, err := b.CreateCity(ctx, country, input.Name)
@@ -380,7 +380,7 @@ func (r *mutationResolver) UpdateCity(ctx context.Context, id string, input mode
 	if err != nil {
 		return nil, err
 	}
-	if err := text("input.name", &input.Name, true); err != nil {
+	if err := rkText("input.name", &input.Name, true); err != nil {
 		return nil, err
 	}
 	c, err := b.UpdateCity(ctx, country, city, input.Name)
@@ -414,10 +414,10 @@ func (r *mutationResolver) CreateStreet(ctx context.Context, cityID string, inpu
 	if err != nil {
 		return nil, err
 	}
-	if err := text("input.name", &input.Name, true); err != nil {
+	if err := rkText("input.name", &input.Name, true); err != nil {
 		return nil, err
 	}
-	if err := text("input.postCode", input.PostCode, false); err != nil {
+	if err := rkText("input.postCode", input.PostCode, false); err != nil {
 		return nil, err
 	}
 	s, err := b.CreateStreet(ctx, city, domain.StreetFields{Name: &input.Name, PostCode: input.PostCode})
@@ -440,11 +440,11 @@ func (r *mutationResolver) UpdateStreet(ctx context.Context, id string, input mo
 		return nil, apierr.Invalid("input", "input: give name, postCode or both")
 	}
 	if input.Name != nil {
-		if err := text("input.name", input.Name, true); err != nil {
+		if err := rkText("input.name", input.Name, true); err != nil {
 			return nil, err
 		}
 	}
-	if err := text("input.postCode", input.PostCode, false); err != nil {
+	if err := rkText("input.postCode", input.PostCode, false); err != nil {
 		return nil, err
 	}
 	s, err := b.UpdateStreet(ctx, city, street, domain.StreetFields{Name: input.Name, PostCode: input.PostCode})
