@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crmgateway/gateway/adapters/rkeeper"
+	rkemulator "github.com/crmgateway/gateway/adapters/rkeeper/emulator"
 	"github.com/crmgateway/gateway/adapters/solos"
 	solosemu "github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy"
@@ -171,6 +173,13 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 		return cfg, err
 	}
 	cfg.Synergy.BaseURL, cfg.Synergy.Token = synergyBase, sandboxSynergyToken
+
+	rk := rkemulator.New()
+	base, err := serveEmulator(app, "rkeeper", rk, rkemulator.BasePath)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.RKeeper.BaseURL, cfg.RKeeper.SID, cfg.RKeeper.ObjectID = base, rk.SID, rk.ObjectID
 	return cfg, nil
 }
 
@@ -194,17 +203,26 @@ func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *
 		}
 		res.Solos = solos.New(c)
 	}
+	if c := cfg.RKeeper; c.BaseURL != "" {
+		sid := c.SID
+		client, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m,
+			func(r *http.Request) { r.Header.Set("sid", sid) }, sid)
+		if err != nil {
+			return err
+		}
+		res.RKeeper = rkeeper.New(client, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL,
+			Metrics: m, Secrets: []string{sid}})
+	}
 	return nil
 }
 
 // The adapters satisfy the resolvers' interfaces.
 var (
-	_ graph.SynergyAPI    = (*synergy.Client)(nil)
-	_ graph.SynergyWriter = (*synergy.Client)(nil)
+	_ graph.SynergyAPI     = (*synergy.Client)(nil)
+	_ graph.SynergyWriter  = (*synergy.Client)(nil)
+	_ graph.SolosBackend   = (*solos.Adapter)(nil)
+	_ graph.RKeeperBackend = (*rkeeper.Adapter)(nil)
 )
-
-// The Solos adapter satisfies the resolvers' interface.
-var _ graph.SolosBackend = (*solos.Adapter)(nil)
 
 // newClient is the one way adapters get an upstream client.
 func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,

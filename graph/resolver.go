@@ -26,6 +26,8 @@ type Resolver struct {
 	// costs one request per parent: the baseline `make bench` compares with.
 	NaiveRelationships bool
 	Solos              SolosBackend
+	// RKeeper is the r_keeper WebDelivery CRM (clients, address reference data).
+	RKeeper RKeeperBackend
 }
 
 // Config wires the resolver into gqlgen's executable schema.
@@ -43,6 +45,10 @@ func (r *Resolver) nodeSource(backend string) NodeSource {
 	case globalid.Solos:
 		if r.Solos != nil {
 			return solosNodes{r}
+		}
+	case globalid.RKeeper:
+		if r.RKeeper != nil {
+			return r.RKeeper
 		}
 	}
 	return nil

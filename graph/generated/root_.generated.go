@@ -22,10 +22,14 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	City() CityResolver
+	ClientAddress() ClientAddressResolver
+	ClientContact() ClientContactResolver
 	Company() CompanyResolver
 	CompanyBankDetail() CompanyBankDetailResolver
 	Contact() ContactResolver
 	Contract() ContractResolver
+	Country() CountryResolver
 	Deal() DealResolver
 	DealStage() DealStageResolver
 	DiaryEvent() DiaryEventResolver
@@ -41,10 +45,120 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddressType struct {
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		SourceID func(childComplexity int) int
+	}
+
 	Area struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
 		SourceID   func(childComplexity int) int
+	}
+
+	City struct {
+		Country       func(childComplexity int) int
+		ID            func(childComplexity int) int
+		MetroStations func(childComplexity int) int
+		Name          func(childComplexity int) int
+		SourceID      func(childComplexity int) int
+		Streets       func(childComplexity int) int
+	}
+
+	CityPayload struct {
+		City func(childComplexity int) int
+	}
+
+	Client struct {
+		Accounts   func(childComplexity int) int
+		Addresses  func(childComplexity int) int
+		Birthday   func(childComplexity int) int
+		Cards      func(childComplexity int) int
+		Contacts   func(childComplexity int) int
+		FirstName  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastName   func(childComplexity int) int
+		MiddleName func(childComplexity int) int
+		Note       func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	ClientAccount struct {
+		AccountCode          func(childComplexity int) int
+		AccountCreditEnabled func(childComplexity int) int
+		AccountDebitEnabled  func(childComplexity int) int
+		AccountNumber        func(childComplexity int) int
+		AccountTypeID        func(childComplexity int) int
+		AccountTypeName      func(childComplexity int) int
+		Balance              func(childComplexity int) int
+		DateCreate           func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		SourceID             func(childComplexity int) int
+		Status               func(childComplexity int) int
+	}
+
+	ClientAddress struct {
+		Apartments       func(childComplexity int) int
+		Building         func(childComplexity int) int
+		City             func(childComplexity int) int
+		CityName         func(childComplexity int) int
+		Country          func(childComplexity int) int
+		CountryName      func(childComplexity int) int
+		DopInfo          func(childComplexity int) int
+		Entry            func(childComplexity int) int
+		EntryCode        func(childComplexity int) int
+		Floor            func(childComplexity int) int
+		House            func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Lat              func(childComplexity int) int
+		Lng              func(childComplexity int) int
+		MetroStation     func(childComplexity int) int
+		MetroStationName func(childComplexity int) int
+		ReadOnly         func(childComplexity int) int
+		Region           func(childComplexity int) int
+		SourceID         func(childComplexity int) int
+		Street           func(childComplexity int) int
+		StreetName       func(childComplexity int) int
+		Type             func(childComplexity int) int
+		TypeName         func(childComplexity int) int
+		Zip              func(childComplexity int) int
+	}
+
+	ClientCard struct {
+		CardCode         func(childComplexity int) int
+		DateExpired      func(childComplexity int) int
+		DateOffered      func(childComplexity int) int
+		GroupID          func(childComplexity int) int
+		GroupName        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		IsConfirmManager func(childComplexity int) int
+		IsVirtualCard    func(childComplexity int) int
+		SourceID         func(childComplexity int) int
+		Status           func(childComplexity int) int
+	}
+
+	ClientContact struct {
+		ID       func(childComplexity int) int
+		SourceID func(childComplexity int) int
+		Type     func(childComplexity int) int
+		TypeName func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
+	ClientContactType struct {
+		ID              func(childComplexity int) int
+		IsEmail         func(childComplexity int) int
+		IsPhone         func(childComplexity int) int
+		IsSkype         func(childComplexity int) int
+		IsSocialNetwork func(childComplexity int) int
+		Mailing         func(childComplexity int) int
+		Name            func(childComplexity int) int
+		SourceID        func(childComplexity int) int
+	}
+
+	ClientPayload struct {
+		Client func(childComplexity int) int
 	}
 
 	Company struct {
@@ -394,6 +508,13 @@ type ComplexityRoot struct {
 		Contract func(childComplexity int) int
 	}
 
+	Country struct {
+		Cities   func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		SourceID func(childComplexity int) int
+	}
+
 	Deal struct {
 		Amount           func(childComplexity int) int
 		ArchivedAt       func(childComplexity int) int
@@ -605,7 +726,17 @@ type ComplexityRoot struct {
 		SourceID   func(childComplexity int) int
 	}
 
+	MetroStation struct {
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		SourceID func(childComplexity int) int
+	}
+
 	Mutation struct {
+		AddClientAddress        func(childComplexity int, clientID string, input model.ClientAddressInput) int
+		AddClientContact        func(childComplexity int, clientID string, input model.ClientContactInput) int
+		CreateCity              func(childComplexity int, countryID string, input model.CreateCityInput) int
+		CreateClient            func(childComplexity int, input model.CreateClientInput) int
 		CreateCompany           func(childComplexity int, input model.CreateCompanyInput) int
 		CreateCompanyBankDetail func(childComplexity int, input model.CreateCompanyBankDetailInput) int
 		CreateCompanyStatus     func(childComplexity int, input model.CreateCompanyStatusInput) int
@@ -624,6 +755,11 @@ type ComplexityRoot struct {
 		CreateOrderLossReason   func(childComplexity int, input model.CreateOrderLossReasonInput) int
 		CreateOrderStage        func(childComplexity int, input model.CreateOrderStageInput) int
 		CreateOrderStatus       func(childComplexity int, input model.CreateOrderStatusInput) int
+		CreateStreet            func(childComplexity int, cityID string, input model.CreateStreetInput) int
+		DeleteCity              func(childComplexity int, id string) int
+		DeleteClient            func(childComplexity int, id string) int
+		DeleteClientAddress     func(childComplexity int, clientID string, addressID string) int
+		DeleteClientContact     func(childComplexity int, clientID string, contactID string) int
 		DeleteCompany           func(childComplexity int, id string) int
 		DeleteCompanyBankDetail func(childComplexity int, id string) int
 		DeleteCompanyStatus     func(childComplexity int, id string) int
@@ -642,6 +778,11 @@ type ComplexityRoot struct {
 		DeleteOrderLossReason   func(childComplexity int, id string) int
 		DeleteOrderStage        func(childComplexity int, id string) int
 		DeleteOrderStatus       func(childComplexity int, id string) int
+		DeleteStreet            func(childComplexity int, id string) int
+		UpdateCity              func(childComplexity int, id string, input model.UpdateCityInput) int
+		UpdateClient            func(childComplexity int, id string, input model.UpdateClientInput) int
+		UpdateClientAddress     func(childComplexity int, clientID string, addressID string, input model.UpdateClientAddressInput) int
+		UpdateClientContact     func(childComplexity int, clientID string, contactID string, input model.UpdateClientContactInput) int
 		UpdateCompany           func(childComplexity int, id string, input model.UpdateCompanyInput) int
 		UpdateCompanyBankDetail func(childComplexity int, id string, input model.UpdateCompanyBankDetailInput) int
 		UpdateCompanyStatus     func(childComplexity int, id string, input model.UpdateCompanyStatusInput) int
@@ -660,6 +801,7 @@ type ComplexityRoot struct {
 		UpdateOrderLossReason   func(childComplexity int, id string, input model.UpdateOrderLossReasonInput) int
 		UpdateOrderStage        func(childComplexity int, id string, input model.UpdateOrderStageInput) int
 		UpdateOrderStatus       func(childComplexity int, id string, input model.UpdateOrderStatusInput) int
+		UpdateStreet            func(childComplexity int, id string, input model.UpdateStreetInput) int
 	}
 
 	Order struct {
@@ -925,6 +1067,10 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AddressTypes        func(childComplexity int) int
+		Cities              func(childComplexity int, countryID string) int
+		Client              func(childComplexity int, id string) int
+		ClientContactTypes  func(childComplexity int) int
 		Companies           func(childComplexity int, first *int, after *string, filter *model.CompanyFilter) int
 		Company             func(childComplexity int, id string) int
 		CompanyBankDetail   func(childComplexity int, id string) int
@@ -941,6 +1087,7 @@ type ComplexityRoot struct {
 		Contacts            func(childComplexity int, first *int, after *string, filter *model.ContactFilter) int
 		Contract            func(childComplexity int, id string) int
 		Contracts           func(childComplexity int, first *int, after *string, filter *model.ContractFilter) int
+		Countries           func(childComplexity int) int
 		Deal                func(childComplexity int, id string) int
 		DealLossReason      func(childComplexity int, id string) int
 		DealLossReasons     func(childComplexity int, first *int, after *string, filter *model.DealLossReasonFilter) int
@@ -953,6 +1100,7 @@ type ComplexityRoot struct {
 		Deals               func(childComplexity int, first *int, after *string, filter *model.DealFilter) int
 		DiaryEvent          func(childComplexity int, id string) int
 		DiaryEvents         func(childComplexity int, first *int, after *string) int
+		MetroStations       func(childComplexity int, cityID string) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
 		Order               func(childComplexity int, id string) int
@@ -966,12 +1114,24 @@ type ComplexityRoot struct {
 		Project             func(childComplexity int, id string) int
 		ProjectAction       func(childComplexity int, id string) int
 		Projects            func(childComplexity int, first *int, after *string, filter *model.ProjectFilter, orderBy *model.ProjectOrderBy, deleted *bool) int
+		Streets             func(childComplexity int, cityID string) int
 	}
 
 	Source struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
 		SourceID   func(childComplexity int) int
+	}
+
+	Street struct {
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		PostCode func(childComplexity int) int
+		SourceID func(childComplexity int) int
+	}
+
+	StreetPayload struct {
+		Street func(childComplexity int) int
 	}
 
 	User struct {
@@ -995,6 +1155,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AddressType.id":
+		if e.ComplexityRoot.AddressType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressType.ID(childComplexity), true
+	case "AddressType.name":
+		if e.ComplexityRoot.AddressType.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressType.Name(childComplexity), true
+	case "AddressType.sourceId":
+		if e.ComplexityRoot.AddressType.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressType.SourceID(childComplexity), true
+
 	case "Area.attributes":
 		if e.ComplexityRoot.Area.Attributes == nil {
 			break
@@ -1013,6 +1192,477 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Area.SourceID(childComplexity), true
+
+	case "City.country":
+		if e.ComplexityRoot.City.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.Country(childComplexity), true
+	case "City.id":
+		if e.ComplexityRoot.City.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.ID(childComplexity), true
+	case "City.metroStations":
+		if e.ComplexityRoot.City.MetroStations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.MetroStations(childComplexity), true
+	case "City.name":
+		if e.ComplexityRoot.City.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.Name(childComplexity), true
+	case "City.sourceId":
+		if e.ComplexityRoot.City.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.SourceID(childComplexity), true
+	case "City.streets":
+		if e.ComplexityRoot.City.Streets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.Streets(childComplexity), true
+
+	case "CityPayload.city":
+		if e.ComplexityRoot.CityPayload.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPayload.City(childComplexity), true
+
+	case "Client.accounts":
+		if e.ComplexityRoot.Client.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Accounts(childComplexity), true
+	case "Client.addresses":
+		if e.ComplexityRoot.Client.Addresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Addresses(childComplexity), true
+	case "Client.birthday":
+		if e.ComplexityRoot.Client.Birthday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Birthday(childComplexity), true
+	case "Client.cards":
+		if e.ComplexityRoot.Client.Cards == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Cards(childComplexity), true
+	case "Client.contacts":
+		if e.ComplexityRoot.Client.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Contacts(childComplexity), true
+	case "Client.firstName":
+		if e.ComplexityRoot.Client.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.FirstName(childComplexity), true
+	case "Client.id":
+		if e.ComplexityRoot.Client.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.ID(childComplexity), true
+	case "Client.lastName":
+		if e.ComplexityRoot.Client.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.LastName(childComplexity), true
+	case "Client.middleName":
+		if e.ComplexityRoot.Client.MiddleName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.MiddleName(childComplexity), true
+	case "Client.note":
+		if e.ComplexityRoot.Client.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Note(childComplexity), true
+	case "Client.sourceId":
+		if e.ComplexityRoot.Client.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.SourceID(childComplexity), true
+
+	case "ClientAccount.accountCode":
+		if e.ComplexityRoot.ClientAccount.AccountCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.AccountCode(childComplexity), true
+	case "ClientAccount.accountCreditEnabled":
+		if e.ComplexityRoot.ClientAccount.AccountCreditEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.AccountCreditEnabled(childComplexity), true
+	case "ClientAccount.accountDebitEnabled":
+		if e.ComplexityRoot.ClientAccount.AccountDebitEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.AccountDebitEnabled(childComplexity), true
+	case "ClientAccount.accountNumber":
+		if e.ComplexityRoot.ClientAccount.AccountNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.AccountNumber(childComplexity), true
+	case "ClientAccount.accountTypeId":
+		if e.ComplexityRoot.ClientAccount.AccountTypeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.AccountTypeID(childComplexity), true
+	case "ClientAccount.accountTypeName":
+		if e.ComplexityRoot.ClientAccount.AccountTypeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.AccountTypeName(childComplexity), true
+	case "ClientAccount.balance":
+		if e.ComplexityRoot.ClientAccount.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.Balance(childComplexity), true
+	case "ClientAccount.dateCreate":
+		if e.ComplexityRoot.ClientAccount.DateCreate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.DateCreate(childComplexity), true
+	case "ClientAccount.id":
+		if e.ComplexityRoot.ClientAccount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.ID(childComplexity), true
+	case "ClientAccount.sourceId":
+		if e.ComplexityRoot.ClientAccount.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.SourceID(childComplexity), true
+	case "ClientAccount.status":
+		if e.ComplexityRoot.ClientAccount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.Status(childComplexity), true
+
+	case "ClientAddress.apartments":
+		if e.ComplexityRoot.ClientAddress.Apartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Apartments(childComplexity), true
+	case "ClientAddress.building":
+		if e.ComplexityRoot.ClientAddress.Building == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Building(childComplexity), true
+	case "ClientAddress.city":
+		if e.ComplexityRoot.ClientAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.City(childComplexity), true
+	case "ClientAddress.cityName":
+		if e.ComplexityRoot.ClientAddress.CityName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.CityName(childComplexity), true
+	case "ClientAddress.country":
+		if e.ComplexityRoot.ClientAddress.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Country(childComplexity), true
+	case "ClientAddress.countryName":
+		if e.ComplexityRoot.ClientAddress.CountryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.CountryName(childComplexity), true
+	case "ClientAddress.dopInfo":
+		if e.ComplexityRoot.ClientAddress.DopInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.DopInfo(childComplexity), true
+	case "ClientAddress.entry":
+		if e.ComplexityRoot.ClientAddress.Entry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Entry(childComplexity), true
+	case "ClientAddress.entryCode":
+		if e.ComplexityRoot.ClientAddress.EntryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.EntryCode(childComplexity), true
+	case "ClientAddress.floor":
+		if e.ComplexityRoot.ClientAddress.Floor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Floor(childComplexity), true
+	case "ClientAddress.house":
+		if e.ComplexityRoot.ClientAddress.House == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.House(childComplexity), true
+	case "ClientAddress.id":
+		if e.ComplexityRoot.ClientAddress.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.ID(childComplexity), true
+	case "ClientAddress.lat":
+		if e.ComplexityRoot.ClientAddress.Lat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Lat(childComplexity), true
+	case "ClientAddress.lng":
+		if e.ComplexityRoot.ClientAddress.Lng == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Lng(childComplexity), true
+	case "ClientAddress.metroStation":
+		if e.ComplexityRoot.ClientAddress.MetroStation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.MetroStation(childComplexity), true
+	case "ClientAddress.metroStationName":
+		if e.ComplexityRoot.ClientAddress.MetroStationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.MetroStationName(childComplexity), true
+	case "ClientAddress.readOnly":
+		if e.ComplexityRoot.ClientAddress.ReadOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.ReadOnly(childComplexity), true
+	case "ClientAddress.region":
+		if e.ComplexityRoot.ClientAddress.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Region(childComplexity), true
+	case "ClientAddress.sourceId":
+		if e.ComplexityRoot.ClientAddress.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.SourceID(childComplexity), true
+	case "ClientAddress.street":
+		if e.ComplexityRoot.ClientAddress.Street == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Street(childComplexity), true
+	case "ClientAddress.streetName":
+		if e.ComplexityRoot.ClientAddress.StreetName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.StreetName(childComplexity), true
+	case "ClientAddress.type":
+		if e.ComplexityRoot.ClientAddress.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Type(childComplexity), true
+	case "ClientAddress.typeName":
+		if e.ComplexityRoot.ClientAddress.TypeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.TypeName(childComplexity), true
+	case "ClientAddress.zip":
+		if e.ComplexityRoot.ClientAddress.Zip == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Zip(childComplexity), true
+
+	case "ClientCard.cardCode":
+		if e.ComplexityRoot.ClientCard.CardCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.CardCode(childComplexity), true
+	case "ClientCard.dateExpired":
+		if e.ComplexityRoot.ClientCard.DateExpired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.DateExpired(childComplexity), true
+	case "ClientCard.dateOffered":
+		if e.ComplexityRoot.ClientCard.DateOffered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.DateOffered(childComplexity), true
+	case "ClientCard.groupId":
+		if e.ComplexityRoot.ClientCard.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.GroupID(childComplexity), true
+	case "ClientCard.groupName":
+		if e.ComplexityRoot.ClientCard.GroupName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.GroupName(childComplexity), true
+	case "ClientCard.id":
+		if e.ComplexityRoot.ClientCard.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.ID(childComplexity), true
+	case "ClientCard.isConfirmManager":
+		if e.ComplexityRoot.ClientCard.IsConfirmManager == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.IsConfirmManager(childComplexity), true
+	case "ClientCard.isVirtualCard":
+		if e.ComplexityRoot.ClientCard.IsVirtualCard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.IsVirtualCard(childComplexity), true
+	case "ClientCard.sourceId":
+		if e.ComplexityRoot.ClientCard.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.SourceID(childComplexity), true
+	case "ClientCard.status":
+		if e.ComplexityRoot.ClientCard.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.Status(childComplexity), true
+
+	case "ClientContact.id":
+		if e.ComplexityRoot.ClientContact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.ID(childComplexity), true
+	case "ClientContact.sourceId":
+		if e.ComplexityRoot.ClientContact.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.SourceID(childComplexity), true
+	case "ClientContact.type":
+		if e.ComplexityRoot.ClientContact.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Type(childComplexity), true
+	case "ClientContact.typeName":
+		if e.ComplexityRoot.ClientContact.TypeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.TypeName(childComplexity), true
+	case "ClientContact.value":
+		if e.ComplexityRoot.ClientContact.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Value(childComplexity), true
+
+	case "ClientContactType.id":
+		if e.ComplexityRoot.ClientContactType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.ID(childComplexity), true
+	case "ClientContactType.isEmail":
+		if e.ComplexityRoot.ClientContactType.IsEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.IsEmail(childComplexity), true
+	case "ClientContactType.isPhone":
+		if e.ComplexityRoot.ClientContactType.IsPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.IsPhone(childComplexity), true
+	case "ClientContactType.isSkype":
+		if e.ComplexityRoot.ClientContactType.IsSkype == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.IsSkype(childComplexity), true
+	case "ClientContactType.isSocialNetwork":
+		if e.ComplexityRoot.ClientContactType.IsSocialNetwork == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.IsSocialNetwork(childComplexity), true
+	case "ClientContactType.mailing":
+		if e.ComplexityRoot.ClientContactType.Mailing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.Mailing(childComplexity), true
+	case "ClientContactType.name":
+		if e.ComplexityRoot.ClientContactType.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.Name(childComplexity), true
+	case "ClientContactType.sourceId":
+		if e.ComplexityRoot.ClientContactType.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.SourceID(childComplexity), true
+
+	case "ClientPayload.client":
+		if e.ComplexityRoot.ClientPayload.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientPayload.Client(childComplexity), true
 
 	case "Company.accountant":
 		if e.ComplexityRoot.Company.Accountant == nil {
@@ -2535,6 +3185,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContractPayload.Contract(childComplexity), true
 
+	case "Country.cities":
+		if e.ComplexityRoot.Country.Cities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.Cities(childComplexity), true
+	case "Country.id":
+		if e.ComplexityRoot.Country.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.ID(childComplexity), true
+	case "Country.name":
+		if e.ComplexityRoot.Country.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.Name(childComplexity), true
+	case "Country.sourceId":
+		if e.ComplexityRoot.Country.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.SourceID(childComplexity), true
+
 	case "Deal.amount":
 		if e.ComplexityRoot.Deal.Amount == nil {
 			break
@@ -3325,6 +4000,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EstateProperty.SourceID(childComplexity), true
 
+	case "MetroStation.id":
+		if e.ComplexityRoot.MetroStation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetroStation.ID(childComplexity), true
+	case "MetroStation.name":
+		if e.ComplexityRoot.MetroStation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetroStation.Name(childComplexity), true
+	case "MetroStation.sourceId":
+		if e.ComplexityRoot.MetroStation.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetroStation.SourceID(childComplexity), true
+
+	case "Mutation.addClientAddress":
+		if e.ComplexityRoot.Mutation.AddClientAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addClientAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddClientAddress(childComplexity, args["clientId"].(string), args["input"].(model.ClientAddressInput)), true
+	case "Mutation.addClientContact":
+		if e.ComplexityRoot.Mutation.AddClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddClientContact(childComplexity, args["clientId"].(string), args["input"].(model.ClientContactInput)), true
+	case "Mutation.createCity":
+		if e.ComplexityRoot.Mutation.CreateCity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCity(childComplexity, args["countryId"].(string), args["input"].(model.CreateCityInput)), true
+	case "Mutation.createClient":
+		if e.ComplexityRoot.Mutation.CreateClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateClient(childComplexity, args["input"].(model.CreateClientInput)), true
 	case "Mutation.createCompany":
 		if e.ComplexityRoot.Mutation.CreateCompany == nil {
 			break
@@ -3523,6 +4261,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateOrderStatus(childComplexity, args["input"].(model.CreateOrderStatusInput)), true
+	case "Mutation.createStreet":
+		if e.ComplexityRoot.Mutation.CreateStreet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createStreet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateStreet(childComplexity, args["cityId"].(string), args["input"].(model.CreateStreetInput)), true
+	case "Mutation.deleteCity":
+		if e.ComplexityRoot.Mutation.DeleteCity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCity(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteClient":
+		if e.ComplexityRoot.Mutation.DeleteClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteClient(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteClientAddress":
+		if e.ComplexityRoot.Mutation.DeleteClientAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteClientAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteClientAddress(childComplexity, args["clientId"].(string), args["addressId"].(string)), true
+	case "Mutation.deleteClientContact":
+		if e.ComplexityRoot.Mutation.DeleteClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteClientContact(childComplexity, args["clientId"].(string), args["contactId"].(string)), true
 	case "Mutation.deleteCompany":
 		if e.ComplexityRoot.Mutation.DeleteCompany == nil {
 			break
@@ -3721,6 +4514,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteOrderStatus(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteStreet":
+		if e.ComplexityRoot.Mutation.DeleteStreet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteStreet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteStreet(childComplexity, args["id"].(string)), true
+	case "Mutation.updateCity":
+		if e.ComplexityRoot.Mutation.UpdateCity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCity(childComplexity, args["id"].(string), args["input"].(model.UpdateCityInput)), true
+	case "Mutation.updateClient":
+		if e.ComplexityRoot.Mutation.UpdateClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateClient(childComplexity, args["id"].(string), args["input"].(model.UpdateClientInput)), true
+	case "Mutation.updateClientAddress":
+		if e.ComplexityRoot.Mutation.UpdateClientAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateClientAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateClientAddress(childComplexity, args["clientId"].(string), args["addressId"].(string), args["input"].(model.UpdateClientAddressInput)), true
+	case "Mutation.updateClientContact":
+		if e.ComplexityRoot.Mutation.UpdateClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateClientContact(childComplexity, args["clientId"].(string), args["contactId"].(string), args["input"].(model.UpdateClientContactInput)), true
 	case "Mutation.updateCompany":
 		if e.ComplexityRoot.Mutation.UpdateCompany == nil {
 			break
@@ -3919,6 +4767,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateOrderStatus(childComplexity, args["id"].(string), args["input"].(model.UpdateOrderStatusInput)), true
+	case "Mutation.updateStreet":
+		if e.ComplexityRoot.Mutation.UpdateStreet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateStreet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateStreet(childComplexity, args["id"].(string), args["input"].(model.UpdateStreetInput)), true
 
 	case "Order.amount":
 		if e.ComplexityRoot.Order.Amount == nil {
@@ -4980,6 +5839,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectStep.UserID(childComplexity), true
 
+	case "Query.addressTypes":
+		if e.ComplexityRoot.Query.AddressTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AddressTypes(childComplexity), true
+	case "Query.cities":
+		if e.ComplexityRoot.Query.Cities == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Cities(childComplexity, args["countryId"].(string)), true
+	case "Query.client":
+		if e.ComplexityRoot.Query.Client == nil {
+			break
+		}
+
+		args, err := ec.field_Query_client_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Client(childComplexity, args["id"].(string)), true
+	case "Query.clientContactTypes":
+		if e.ComplexityRoot.Query.ClientContactTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ClientContactTypes(childComplexity), true
 	case "Query.companies":
 		if e.ComplexityRoot.Query.Companies == nil {
 			break
@@ -5156,6 +6049,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Contracts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContractFilter)), true
+	case "Query.countries":
+		if e.ComplexityRoot.Query.Countries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Countries(childComplexity), true
 	case "Query.deal":
 		if e.ComplexityRoot.Query.Deal == nil {
 			break
@@ -5289,6 +6188,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.DiaryEvents(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.metroStations":
+		if e.ComplexityRoot.Query.MetroStations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_metroStations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MetroStations(childComplexity, args["cityId"].(string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -5432,6 +6342,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProjectFilter), args["orderBy"].(*model.ProjectOrderBy), args["deleted"].(*bool)), true
+	case "Query.streets":
+		if e.ComplexityRoot.Query.Streets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_streets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Streets(childComplexity, args["cityId"].(string)), true
 
 	case "Source.attributes":
 		if e.ComplexityRoot.Source.Attributes == nil {
@@ -5451,6 +6372,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.SourceID(childComplexity), true
+
+	case "Street.id":
+		if e.ComplexityRoot.Street.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Street.ID(childComplexity), true
+	case "Street.name":
+		if e.ComplexityRoot.Street.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Street.Name(childComplexity), true
+	case "Street.postCode":
+		if e.ComplexityRoot.Street.PostCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Street.PostCode(childComplexity), true
+	case "Street.sourceId":
+		if e.ComplexityRoot.Street.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Street.SourceID(childComplexity), true
+
+	case "StreetPayload.street":
+		if e.ComplexityRoot.StreetPayload.Street == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StreetPayload.Street(childComplexity), true
 
 	case "User.attributes":
 		if e.ComplexityRoot.User.Attributes == nil {
@@ -5480,6 +6433,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ClientAddressInput", ec.unmarshalInputClientAddressInput),
+			graphql.NewInputUnmarshaler("ClientContactInput", ec.unmarshalInputClientContactInput),
 			graphql.NewInputUnmarshaler("CompanyFilter", ec.unmarshalInputCompanyFilter),
 			graphql.NewInputUnmarshaler("CompanyStatusFilter", ec.unmarshalInputCompanyStatusFilter),
 			graphql.NewInputUnmarshaler("CompanyTypeFilter", ec.unmarshalInputCompanyTypeFilter),
@@ -5487,6 +6442,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContactStatusFilter", ec.unmarshalInputContactStatusFilter),
 			graphql.NewInputUnmarshaler("ContactTypeFilter", ec.unmarshalInputContactTypeFilter),
 			graphql.NewInputUnmarshaler("ContractFilter", ec.unmarshalInputContractFilter),
+			graphql.NewInputUnmarshaler("CreateCityInput", ec.unmarshalInputCreateCityInput),
+			graphql.NewInputUnmarshaler("CreateClientInput", ec.unmarshalInputCreateClientInput),
 			graphql.NewInputUnmarshaler("CreateCompanyBankDetailInput", ec.unmarshalInputCreateCompanyBankDetailInput),
 			graphql.NewInputUnmarshaler("CreateCompanyInput", ec.unmarshalInputCreateCompanyInput),
 			graphql.NewInputUnmarshaler("CreateCompanyStatusInput", ec.unmarshalInputCreateCompanyStatusInput),
@@ -5505,6 +6462,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateOrderLossReasonInput", ec.unmarshalInputCreateOrderLossReasonInput),
 			graphql.NewInputUnmarshaler("CreateOrderStageInput", ec.unmarshalInputCreateOrderStageInput),
 			graphql.NewInputUnmarshaler("CreateOrderStatusInput", ec.unmarshalInputCreateOrderStatusInput),
+			graphql.NewInputUnmarshaler("CreateStreetInput", ec.unmarshalInputCreateStreetInput),
 			graphql.NewInputUnmarshaler("DealFilter", ec.unmarshalInputDealFilter),
 			graphql.NewInputUnmarshaler("DealLossReasonFilter", ec.unmarshalInputDealLossReasonFilter),
 			graphql.NewInputUnmarshaler("DealStageCategoryFilter", ec.unmarshalInputDealStageCategoryFilter),
@@ -5520,6 +6478,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectOrderBy", ec.unmarshalInputProjectOrderBy),
 			graphql.NewInputUnmarshaler("ProjectPaymentFilter", ec.unmarshalInputProjectPaymentFilter),
 			graphql.NewInputUnmarshaler("ProjectStepFilter", ec.unmarshalInputProjectStepFilter),
+			graphql.NewInputUnmarshaler("UpdateCityInput", ec.unmarshalInputUpdateCityInput),
+			graphql.NewInputUnmarshaler("UpdateClientAddressInput", ec.unmarshalInputUpdateClientAddressInput),
+			graphql.NewInputUnmarshaler("UpdateClientContactInput", ec.unmarshalInputUpdateClientContactInput),
+			graphql.NewInputUnmarshaler("UpdateClientInput", ec.unmarshalInputUpdateClientInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyBankDetailInput", ec.unmarshalInputUpdateCompanyBankDetailInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyStatusInput", ec.unmarshalInputUpdateCompanyStatusInput),
@@ -5538,6 +6500,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateOrderLossReasonInput", ec.unmarshalInputUpdateOrderLossReasonInput),
 			graphql.NewInputUnmarshaler("UpdateOrderStageInput", ec.unmarshalInputUpdateOrderStageInput),
 			graphql.NewInputUnmarshaler("UpdateOrderStatusInput", ec.unmarshalInputUpdateOrderStatusInput),
+			graphql.NewInputUnmarshaler("UpdateStreetInput", ec.unmarshalInputUpdateStreetInput),
 		)
 	}
 	first := true
@@ -5664,6 +6627,301 @@ type Mutation
 
 "gqlgen: field binding options (omittable input fields tell unset from null)."
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+`, BuiltIn: false},
+	{Name: "../schema/rkeeper.graphqls", Input: `# r_keeper WebDelivery CRM: delivery clients and address reference data.
+# Reference lists are cached (up to RKEEPER_CACHE_TTL, at most the upstream's
+# one minute); clients are always read from the upstream.
+
+extend type Query {
+  "An r_keeper delivery client by its global ID."
+  client(id: ID!): Client
+  "The kinds of client contact (phones, e-mail, messengers)."
+  clientContactTypes: [ClientContactType!]
+  "The kinds of client address (home, work)."
+  addressTypes: [AddressType!]
+  "The countries of the r_keeper object."
+  countries: [Country!]
+  "The cities of a country (` + "`" + `countryId` + "`" + ` takes a ` + "`" + `Country.id` + "`" + `)."
+  cities(countryId: ID!): [City!]
+  "The metro stations of a city (` + "`" + `cityId` + "`" + ` takes a ` + "`" + `City.id` + "`" + `)."
+  metroStations(cityId: ID!): [MetroStation!]
+  "The streets of a city with their post codes (` + "`" + `cityId` + "`" + ` takes a ` + "`" + `City.id` + "`" + `)."
+  streets(cityId: ID!): [Street!]
+}
+
+extend type Mutation {
+  "Adds a client with its contacts and addresses."
+  createClient(input: CreateClientInput!): ClientPayload
+  "Changes a client's main fields (the names); contacts and addresses have their own mutations."
+  updateClient(id: ID!, input: UpdateClientInput!): ClientPayload
+  "Deletes a client. Some r_keeper CRM versions do not support it; their refusal is returned as an error."
+  deleteClient(id: ID!): DeletePayload
+  "Adds a contact to a client."
+  addClientContact(clientId: ID!, input: ClientContactInput!): ClientPayload
+  "Changes a contact's value."
+  updateClientContact(clientId: ID!, contactId: ID!, input: UpdateClientContactInput!): ClientPayload
+  "Deletes a contact."
+  deleteClientContact(clientId: ID!, contactId: ID!): ClientPayload
+  "Adds a delivery address to a client."
+  addClientAddress(clientId: ID!, input: ClientAddressInput!): ClientPayload
+  "Changes the given fields of an address; fields left out (or null) are kept."
+  updateClientAddress(clientId: ID!, addressId: ID!, input: UpdateClientAddressInput!): ClientPayload
+  "Deletes an address."
+  deleteClientAddress(clientId: ID!, addressId: ID!): ClientPayload
+  "Adds a city to a country (` + "`" + `countryId` + "`" + ` takes a ` + "`" + `Country.id` + "`" + `)."
+  createCity(countryId: ID!, input: CreateCityInput!): CityPayload
+  "Renames a city."
+  updateCity(id: ID!, input: UpdateCityInput!): CityPayload
+  "Deletes a city."
+  deleteCity(id: ID!): DeletePayload
+  "Adds a street to a city (` + "`" + `cityId` + "`" + ` takes a ` + "`" + `City.id` + "`" + `)."
+  createStreet(cityId: ID!, input: CreateStreetInput!): StreetPayload
+  "Changes a street's name or post code; fields left out (or null) are kept."
+  updateStreet(id: ID!, input: UpdateStreetInput!): StreetPayload
+  "Deletes a street."
+  deleteStreet(id: ID!): DeletePayload
+}
+
+"An r_keeper delivery client with contacts, addresses, accounts and cards."
+type Client implements Node {
+  id: ID!
+  sourceId: String!
+  firstName: String!
+  lastName: String!
+  middleName: String!
+  "Zone-less, as the upstream keeps it; null when empty."
+  birthday: LocalDateTime
+  note: String!
+  contacts: [ClientContact!]!
+  addresses: [ClientAddress!]!
+  accounts: [ClientAccount!]!
+  cards: [ClientCard!]!
+}
+
+"A phone number, e-mail address or messenger handle of a client."
+type ClientContact implements Node {
+  id: ID!
+  sourceId: String!
+  value: String!
+  "The type's name as the client record gives it."
+  typeName: String!
+  "The contact type, from the cached reference list."
+  type: ClientContactType
+}
+
+"A delivery address. Text parts the upstream leaves empty are empty strings."
+type ClientAddress implements Node {
+  id: ID!
+  sourceId: String!
+  "The address type, from the cached reference list."
+  type: AddressType
+  typeName: String!
+  country: Country
+  countryName: String!
+  zip: String!
+  region: String!
+  city: City
+  cityName: String!
+  street: Street
+  streetName: String!
+  house: String!
+  building: String!
+  entry: String!
+  floor: String!
+  apartments: String!
+  entryCode: String!
+  dopInfo: String!
+  "Latitude; null when the upstream has none."
+  lat: Float
+  "Longitude; null when the upstream has none."
+  lng: Float
+  metroStation: MetroStation
+  metroStationName: String!
+  "As the upstream sends it (its docs describe it as 'the address can be edited'; always false for internet orders)."
+  readOnly: Boolean!
+}
+
+"A client's account; the account number identifies it."
+type ClientAccount implements Node {
+  id: ID!
+  "The account number."
+  sourceId: String!
+  accountNumber: String!
+  status: String!
+  accountTypeId: Int
+  accountTypeName: String!
+  accountDebitEnabled: Boolean!
+  accountCreditEnabled: Boolean!
+  dateCreate: LocalDateTime
+  "Exact, as the upstream's JSON number reads."
+  balance: Decimal
+  "Undocumented upstream field, passed through as it comes."
+  accountCode: JSON
+}
+
+"A client's card; the card code identifies it."
+type ClientCard implements Node {
+  id: ID!
+  "The card code."
+  sourceId: String!
+  cardCode: String!
+  isVirtualCard: Boolean!
+  isConfirmManager: Boolean!
+  status: String!
+  dateOffered: LocalDateTime
+  dateExpired: LocalDateTime
+  groupId: Int
+  groupName: String!
+}
+
+"A kind of client contact."
+type ClientContactType implements Node {
+  id: ID!
+  sourceId: String!
+  name: String!
+  isPhone: Boolean!
+  isEmail: Boolean!
+  isSkype: Boolean!
+  isSocialNetwork: Boolean!
+  "Contacts of this type may be used for notifications and mailings."
+  mailing: Boolean!
+}
+
+"A kind of client address."
+type AddressType implements Node {
+  id: ID!
+  sourceId: String!
+  name: String!
+}
+
+type Country implements Node {
+  id: ID!
+  sourceId: String!
+  name: String!
+  "The country's cities."
+  cities: [City!]
+}
+
+type City implements Node {
+  id: ID!
+  sourceId: String!
+  name: String!
+  country: Country
+  "The city's streets."
+  streets: [Street!]
+  "The city's metro stations."
+  metroStations: [MetroStation!]
+}
+
+type MetroStation implements Node {
+  id: ID!
+  sourceId: String!
+  name: String!
+}
+
+type Street implements Node {
+  id: ID!
+  sourceId: String!
+  name: String!
+  "Free text upstream (e.g. ` + "`" + `000` + "`" + `, ` + "`" + `ХХХ` + "`" + `)."
+  postCode: String
+}
+
+input CreateClientInput {
+  firstName: String!
+  lastName: String
+  middleName: String
+  birthday: Date
+  note: String
+  contacts: [ClientContactInput!]
+  addresses: [ClientAddressInput!]
+}
+
+"The main fields; a field left out (or null) is kept."
+input UpdateClientInput {
+  firstName: String
+  lastName: String
+  middleName: String
+}
+
+input ClientContactInput {
+  "A ` + "`" + `ClientContactType.id` + "`" + `."
+  typeId: ID!
+  value: String!
+}
+
+input UpdateClientContactInput {
+  value: String!
+}
+
+input ClientAddressInput {
+  "An ` + "`" + `AddressType.id` + "`" + `."
+  typeId: ID!
+  "A ` + "`" + `Country.id` + "`" + `; optional, as the city names its country (must agree when given)."
+  countryId: ID
+  "A ` + "`" + `City.id` + "`" + `."
+  cityId: ID!
+  "A ` + "`" + `Street.id` + "`" + ` of that city."
+  streetId: ID!
+  house: String!
+  zip: String
+  region: String
+  building: String
+  entry: String
+  floor: String
+  apartments: String
+  entryCode: String
+  dopInfo: String
+}
+
+"Only the fields given are sent; a field left out (or null) is kept, an empty string clears it."
+input UpdateClientAddressInput {
+  typeId: ID
+  countryId: ID
+  "A ` + "`" + `City.id` + "`" + `; needs ` + "`" + `streetId` + "`" + ` too, as a street belongs to one city."
+  cityId: ID
+  "A ` + "`" + `Street.id` + "`" + `; its city (and country) are sent with it."
+  streetId: ID
+  house: String
+  zip: String
+  region: String
+  building: String
+  entry: String
+  floor: String
+  apartments: String
+  entryCode: String
+  dopInfo: String
+}
+
+input CreateCityInput {
+  name: String!
+}
+
+input UpdateCityInput {
+  name: String!
+}
+
+input CreateStreetInput {
+  name: String!
+  postCode: String
+}
+
+input UpdateStreetInput {
+  name: String
+  postCode: String
+}
+
+type ClientPayload {
+  client: Client
+}
+
+type CityPayload {
+  city: City
+}
+
+type StreetPayload {
+  street: Street
+}
 `, BuiltIn: false},
 	{Name: "../schema/solos.graphqls", Input: `# Solos CRM: projects and what hangs off them (steps, actions, checklists,
 # goods, payments). Read-only: Solos documents no write endpoint.
@@ -8599,6 +9857,18 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AddressType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AddressType_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_AddressType_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_AddressType_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddressType", field.Name)
+}
+
 func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8609,6 +9879,214 @@ func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.
 		return ec.fieldContext_Area_attributes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Area", field.Name)
+}
+
+func (ec *executionContext) childFields_City(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_City_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_City_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_City_name(ctx, field)
+	case "country":
+		return ec.fieldContext_City_country(ctx, field)
+	case "streets":
+		return ec.fieldContext_City_streets(ctx, field)
+	case "metroStations":
+		return ec.fieldContext_City_metroStations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type City", field.Name)
+}
+
+func (ec *executionContext) childFields_CityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "city":
+		return ec.fieldContext_CityPayload_city(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CityPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Client(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Client_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Client_sourceId(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Client_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Client_lastName(ctx, field)
+	case "middleName":
+		return ec.fieldContext_Client_middleName(ctx, field)
+	case "birthday":
+		return ec.fieldContext_Client_birthday(ctx, field)
+	case "note":
+		return ec.fieldContext_Client_note(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Client_contacts(ctx, field)
+	case "addresses":
+		return ec.fieldContext_Client_addresses(ctx, field)
+	case "accounts":
+		return ec.fieldContext_Client_accounts(ctx, field)
+	case "cards":
+		return ec.fieldContext_Client_cards(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Client", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientAccount_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ClientAccount_sourceId(ctx, field)
+	case "accountNumber":
+		return ec.fieldContext_ClientAccount_accountNumber(ctx, field)
+	case "status":
+		return ec.fieldContext_ClientAccount_status(ctx, field)
+	case "accountTypeId":
+		return ec.fieldContext_ClientAccount_accountTypeId(ctx, field)
+	case "accountTypeName":
+		return ec.fieldContext_ClientAccount_accountTypeName(ctx, field)
+	case "accountDebitEnabled":
+		return ec.fieldContext_ClientAccount_accountDebitEnabled(ctx, field)
+	case "accountCreditEnabled":
+		return ec.fieldContext_ClientAccount_accountCreditEnabled(ctx, field)
+	case "dateCreate":
+		return ec.fieldContext_ClientAccount_dateCreate(ctx, field)
+	case "balance":
+		return ec.fieldContext_ClientAccount_balance(ctx, field)
+	case "accountCode":
+		return ec.fieldContext_ClientAccount_accountCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAccount", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientAddress_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ClientAddress_sourceId(ctx, field)
+	case "type":
+		return ec.fieldContext_ClientAddress_type(ctx, field)
+	case "typeName":
+		return ec.fieldContext_ClientAddress_typeName(ctx, field)
+	case "country":
+		return ec.fieldContext_ClientAddress_country(ctx, field)
+	case "countryName":
+		return ec.fieldContext_ClientAddress_countryName(ctx, field)
+	case "zip":
+		return ec.fieldContext_ClientAddress_zip(ctx, field)
+	case "region":
+		return ec.fieldContext_ClientAddress_region(ctx, field)
+	case "city":
+		return ec.fieldContext_ClientAddress_city(ctx, field)
+	case "cityName":
+		return ec.fieldContext_ClientAddress_cityName(ctx, field)
+	case "street":
+		return ec.fieldContext_ClientAddress_street(ctx, field)
+	case "streetName":
+		return ec.fieldContext_ClientAddress_streetName(ctx, field)
+	case "house":
+		return ec.fieldContext_ClientAddress_house(ctx, field)
+	case "building":
+		return ec.fieldContext_ClientAddress_building(ctx, field)
+	case "entry":
+		return ec.fieldContext_ClientAddress_entry(ctx, field)
+	case "floor":
+		return ec.fieldContext_ClientAddress_floor(ctx, field)
+	case "apartments":
+		return ec.fieldContext_ClientAddress_apartments(ctx, field)
+	case "entryCode":
+		return ec.fieldContext_ClientAddress_entryCode(ctx, field)
+	case "dopInfo":
+		return ec.fieldContext_ClientAddress_dopInfo(ctx, field)
+	case "lat":
+		return ec.fieldContext_ClientAddress_lat(ctx, field)
+	case "lng":
+		return ec.fieldContext_ClientAddress_lng(ctx, field)
+	case "metroStation":
+		return ec.fieldContext_ClientAddress_metroStation(ctx, field)
+	case "metroStationName":
+		return ec.fieldContext_ClientAddress_metroStationName(ctx, field)
+	case "readOnly":
+		return ec.fieldContext_ClientAddress_readOnly(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientCard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientCard_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ClientCard_sourceId(ctx, field)
+	case "cardCode":
+		return ec.fieldContext_ClientCard_cardCode(ctx, field)
+	case "isVirtualCard":
+		return ec.fieldContext_ClientCard_isVirtualCard(ctx, field)
+	case "isConfirmManager":
+		return ec.fieldContext_ClientCard_isConfirmManager(ctx, field)
+	case "status":
+		return ec.fieldContext_ClientCard_status(ctx, field)
+	case "dateOffered":
+		return ec.fieldContext_ClientCard_dateOffered(ctx, field)
+	case "dateExpired":
+		return ec.fieldContext_ClientCard_dateExpired(ctx, field)
+	case "groupId":
+		return ec.fieldContext_ClientCard_groupId(ctx, field)
+	case "groupName":
+		return ec.fieldContext_ClientCard_groupName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientCard", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientContact_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ClientContact_sourceId(ctx, field)
+	case "value":
+		return ec.fieldContext_ClientContact_value(ctx, field)
+	case "typeName":
+		return ec.fieldContext_ClientContact_typeName(ctx, field)
+	case "type":
+		return ec.fieldContext_ClientContact_type(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientContact", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientContactType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientContactType_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ClientContactType_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ClientContactType_name(ctx, field)
+	case "isPhone":
+		return ec.fieldContext_ClientContactType_isPhone(ctx, field)
+	case "isEmail":
+		return ec.fieldContext_ClientContactType_isEmail(ctx, field)
+	case "isSkype":
+		return ec.fieldContext_ClientContactType_isSkype(ctx, field)
+	case "isSocialNetwork":
+		return ec.fieldContext_ClientContactType_isSocialNetwork(ctx, field)
+	case "mailing":
+		return ec.fieldContext_ClientContactType_mailing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientContactType", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "client":
+		return ec.fieldContext_ClientPayload_client(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Company(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9305,6 +10783,20 @@ func (ec *executionContext) childFields_ContractPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ContractPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Country(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Country_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Country_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_Country_name(ctx, field)
+	case "cities":
+		return ec.fieldContext_Country_cities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Country", field.Name)
+}
+
 func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9725,6 +11217,18 @@ func (ec *executionContext) childFields_EstateProperty(ctx context.Context, fiel
 		return ec.fieldContext_EstateProperty_attributes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EstateProperty", field.Name)
+}
+
+func (ec *executionContext) childFields_MetroStation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MetroStation_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_MetroStation_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_MetroStation_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetroStation", field.Name)
 }
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10261,6 +11765,28 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_attributes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
+}
+
+func (ec *executionContext) childFields_Street(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Street_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Street_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_Street_name(ctx, field)
+	case "postCode":
+		return ec.fieldContext_Street_postCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Street", field.Name)
+}
+
+func (ec *executionContext) childFields_StreetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "street":
+		return ec.fieldContext_StreetPayload_street(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StreetPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

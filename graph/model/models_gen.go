@@ -13,6 +13,40 @@ import (
 	"github.com/crmgateway/gateway/internal/scalar"
 )
 
+type CityPayload struct {
+	City *domain.City `json:"city,omitempty"`
+}
+
+type ClientAddressInput struct {
+	// An `AddressType.id`.
+	TypeID string `json:"typeId"`
+	// A `Country.id`; optional, as the city names its country (must agree when given).
+	CountryID *string `json:"countryId,omitempty"`
+	// A `City.id`.
+	CityID string `json:"cityId"`
+	// A `Street.id` of that city.
+	StreetID   string  `json:"streetId"`
+	House      string  `json:"house"`
+	Zip        *string `json:"zip,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	Building   *string `json:"building,omitempty"`
+	Entry      *string `json:"entry,omitempty"`
+	Floor      *string `json:"floor,omitempty"`
+	Apartments *string `json:"apartments,omitempty"`
+	EntryCode  *string `json:"entryCode,omitempty"`
+	DopInfo    *string `json:"dopInfo,omitempty"`
+}
+
+type ClientContactInput struct {
+	// A `ClientContactType.id`.
+	TypeID string `json:"typeId"`
+	Value  string `json:"value"`
+}
+
+type ClientPayload struct {
+	Client *domain.Client `json:"client,omitempty"`
+}
+
 type CompanyBankDetailConnection struct {
 	Edges    []*CompanyBankDetailEdge    `json:"edges"`
 	Nodes    []*domain.CompanyBankDetail `json:"nodes"`
@@ -281,6 +315,20 @@ type ContractFilter struct {
 
 type ContractPayload struct {
 	Contract *domain.Contract `json:"contract,omitempty"`
+}
+
+type CreateCityInput struct {
+	Name string `json:"name"`
+}
+
+type CreateClientInput struct {
+	FirstName  string                `json:"firstName"`
+	LastName   *string               `json:"lastName,omitempty"`
+	MiddleName *string               `json:"middleName,omitempty"`
+	Birthday   *scalar.Date          `json:"birthday,omitempty"`
+	Note       *string               `json:"note,omitempty"`
+	Contacts   []*ClientContactInput `json:"contacts,omitempty"`
+	Addresses  []*ClientAddressInput `json:"addresses,omitempty"`
 }
 
 // Create input of company-bank-details: the new CompanyBankDetail; required attributes are non-null.
@@ -827,6 +875,11 @@ type CreateOrderStatusInput struct {
 	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
 }
 
+type CreateStreetInput struct {
+	Name     string  `json:"name"`
+	PostCode *string `json:"postCode,omitempty"`
+}
+
 type DealConnection struct {
 	Edges    []*DealEdge      `json:"edges"`
 	Nodes    []*domain.Deal   `json:"nodes"`
@@ -1215,6 +1268,44 @@ type ProjectStepFilter struct {
 }
 
 type Query struct {
+}
+
+type StreetPayload struct {
+	Street *domain.Street `json:"street,omitempty"`
+}
+
+type UpdateCityInput struct {
+	Name string `json:"name"`
+}
+
+// Only the fields given are sent; a field left out (or null) is kept, an empty string clears it.
+type UpdateClientAddressInput struct {
+	TypeID    *string `json:"typeId,omitempty"`
+	CountryID *string `json:"countryId,omitempty"`
+	// A `City.id`; needs `streetId` too, as a street belongs to one city.
+	CityID *string `json:"cityId,omitempty"`
+	// A `Street.id`; its city (and country) are sent with it.
+	StreetID   *string `json:"streetId,omitempty"`
+	House      *string `json:"house,omitempty"`
+	Zip        *string `json:"zip,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	Building   *string `json:"building,omitempty"`
+	Entry      *string `json:"entry,omitempty"`
+	Floor      *string `json:"floor,omitempty"`
+	Apartments *string `json:"apartments,omitempty"`
+	EntryCode  *string `json:"entryCode,omitempty"`
+	DopInfo    *string `json:"dopInfo,omitempty"`
+}
+
+type UpdateClientContactInput struct {
+	Value string `json:"value"`
+}
+
+// The main fields; a field left out (or null) is kept.
+type UpdateClientInput struct {
+	FirstName  *string `json:"firstName,omitempty"`
+	LastName   *string `json:"lastName,omitempty"`
+	MiddleName *string `json:"middleName,omitempty"`
 }
 
 // Update input of company-bank-details: what to change: a field left out stays unchanged, a field set to null is cleared.
@@ -1759,6 +1850,11 @@ type UpdateOrderStatusInput struct {
 	Color graphql.Omittable[*string] `json:"color,omitempty"`
 	// Creation time. (`created-at`)
 	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
+}
+
+type UpdateStreetInput struct {
+	Name     *string `json:"name,omitempty"`
+	PostCode *string `json:"postCode,omitempty"`
 }
 
 // How the conditions of a ProjectFilter combine (Solos `condition`).

@@ -1,0 +1,113 @@
+// Package rkeeper is the r_keeper WebDelivery CRM adapter: delivery clients
+// (contacts, addresses, accounts, cards) and the address reference data,
+// spoken over the shared upstream client in r_keeper's response envelope.
+package rkeeper
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/upstream"
+)
+
+// Options configures the adapter.
+type Options struct {
+	// ObjectID is the restaurant (object) number sent as objectId on every call.
+	ObjectID string
+	// CacheTTL is how long reference lists are reused; 0 turns the shared
+	// cache off (one request still reads each list once).
+	CacheTTL time.Duration
+	// CacheEntries and CacheItems bound the cache (lists, and elements of
+	// all lists); zero takes the defaults (1024 lists, 500 000 elements).
+	CacheEntries int
+	CacheItems   int
+	Metrics      *metrics.Metrics
+	// Secrets are redacted from upstream error texts shown to clients.
+	Secrets []string
+}
+
+// Adapter reads and writes one r_keeper object. Safe for concurrent use.
+type Adapter struct {
+	http     *upstream.Client
+	objectID string
+	cache    *refCache
+	redact   *upstream.Redactor
+}
+
+// New builds the adapter over the shared upstream client, whose Authorize
+// adds the sid header.
+func New(client *upstream.Client, o Options) *Adapter {
+	return &Adapter{
+		http:     client,
+		objectID: o.ObjectID,
+		cache:    newRefCache(o.CacheTTL, o.CacheEntries, o.CacheItems, o.Metrics),
+		redact:   upstream.NewRedactor(o.Secrets...),
+	}
+}
+
+// call is one upstream call, described once: path and query as the docs
+// spell them (objectId is added here), the JSON body, and the wire field →
+// input path map for upstream validation errors.
+type call struct {
+	method string
+	path   string
+	query  url.Values
+	body   any
+	fields map[string]string
+}
+
+// do sends c and returns the envelope's data. Writes are sent exactly once
+// (the shared client never retries them).
+func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
+	q := url.Values{}
+	for k, v := range c.query {
+		q[k] = v
+	}
+	q.Set("objectId", a.objectID)
+	req := &upstream.Request{Method: c.method, Path: c.path, Query: q, Accept: "application/json"}
+	if c.body != nil {
+		b, err := json.Marshal(c.body)
+		if err != nil {
+			return nil, &apierr.Error{Code: apierr.Internal, Message: "internal error", Err: err, Outcome: apierr.OutcomeNotSent}
+		}
+		req.Body, req.ContentType = b, "application/json"
+	}
+	resp, err := a.http.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	d, err := decodeEnvelope(c.method, resp.Status, resp.Body, c.fields)
+	if err != nil {
+		if e, ok := apierr.As(err); ok {
+			e.Message = a.redact.Redact(e.Message)
+		}
+		return nil, err
+	}
+	return d.Data, nil
+}
+
+// badPayload wraps a payload the adapter could not decode, keeping the
+// cause internal; for a write the outcome is unknown, as it was applied
+// or not before the answer came.
+func badPayload(method string, err error) error {
+	return malformed(method, "the r_keeper answer could not be read", err)
+}
+
+func q(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// notFound is the error of an id the upstream's lists do not hold.
+func notFound(what, id string) error {
+	return &apierr.Error{Code: apierr.NotFound, Upstream: Upstream,
+		Message: "r_keeper has no " + what + " with id " + truncate(strings.TrimSpace(id), 40)}
+}

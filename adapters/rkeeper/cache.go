@@ -1,0 +1,186 @@
+package rkeeper
+
+import (
+	"container/list"
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/crmgateway/gateway/internal/loaders"
+	"github.com/crmgateway/gateway/internal/metrics"
+)
+
+// refCache keeps reference lists (contact types, address types, countries,
+// cities, metro stations, streets) for up to ttl per key (objectId,
+// resource, parameters), because the upstream itself refreshes its GETs
+// only once a minute. It is an LRU bounded both in entries and in list
+// elements held; concurrent identical misses share one upstream call; the
+// gateway's own writes invalidate the lists they change at once.
+//
+// A request also keeps a memo of the lists it has read, so that one query
+// sees one consistent snapshot and costs one call per list even when the
+// shared cache is off (ttl 0).
+type refCache struct {
+	ttl        time.Duration
+	maxEntries int
+	maxItems   int
+	now        func() time.Time
+	m          *metrics.Metrics
+
+	mu    sync.Mutex
+	lru   *list.List // of *cacheEntry, most recently used first
+	byKey map[string]*list.Element
+	items int
+	// epoch counts invalidations. A fetch started before one is neither
+	// stored nor joined by callers that arrive after it, so a write is
+	// never hidden by a read that was already in flight.
+	epoch uint64
+	sf    singleflight.Group
+}
+
+type cacheEntry struct {
+	key     string
+	refs    []wireRef
+	expires time.Time
+}
+
+func newRefCache(ttl time.Duration, maxEntries, maxItems int, m *metrics.Metrics) *refCache {
+	if maxEntries <= 0 {
+		maxEntries = 1024
+	}
+	if maxItems <= 0 {
+		maxItems = 500_000
+	}
+	if m == nil {
+		m = metrics.New()
+	}
+	return &refCache{ttl: ttl, maxEntries: maxEntries, maxItems: maxItems, now: time.Now, m: m,
+		lru: list.New(), byKey: map[string]*list.Element{}}
+}
+
+// memo is one request's snapshot of the lists it has read.
+type memo struct {
+	mu sync.Mutex
+	m  map[string]memoEntry
+}
+
+type memoEntry struct {
+	refs  []wireRef
+	epoch uint64
+}
+
+type memoKey struct{ c *refCache }
+
+// get returns the list under key, from the request's memo, the cache, or
+// one shared call of fetch. The returned slice is shared: never modify it.
+func (c *refCache) get(ctx context.Context, resource, key string,
+	fetch func(context.Context) ([]wireRef, error)) ([]wireRef, error) {
+	mm := loaders.Get(ctx, memoKey{c}, func() *memo { return &memo{m: map[string]memoEntry{}} })
+
+	c.mu.Lock()
+	epoch := c.epoch
+	mm.mu.Lock()
+	me, inMemo := mm.m[key]
+	mm.mu.Unlock()
+	if inMemo && me.epoch == epoch {
+		c.mu.Unlock()
+		c.count(resource, "hit")
+		return me.refs, nil
+	}
+	if el, ok := c.byKey[key]; ok {
+		e := el.Value.(*cacheEntry)
+		if c.now().Before(e.expires) {
+			c.lru.MoveToFront(el)
+			c.mu.Unlock()
+			c.remember(mm, key, e.refs, epoch)
+			c.count(resource, "hit")
+			return e.refs, nil
+		}
+		c.remove(el)
+	}
+	c.mu.Unlock()
+	c.count(resource, "miss")
+
+	ch := c.sf.DoChan(key+"@"+strconv.FormatUint(epoch, 10), func() (any, error) {
+		// The call outlives any one waiting caller; the upstream client's
+		// own deadline bounds it.
+		refs, err := fetch(context.WithoutCancel(ctx))
+		if err == nil {
+			c.store(key, refs, epoch)
+		}
+		return refs, err
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		refs := r.Val.([]wireRef)
+		c.remember(mm, key, refs, epoch)
+		return refs, nil
+	}
+}
+
+func (c *refCache) remember(mm *memo, key string, refs []wireRef, epoch uint64) {
+	mm.mu.Lock()
+	mm.m[key] = memoEntry{refs: refs, epoch: epoch}
+	mm.mu.Unlock()
+}
+
+func (c *refCache) store(key string, refs []wireRef, epoch uint64) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch != epoch {
+		return // a write invalidated lists while this fetch was in flight
+	}
+	if el, ok := c.byKey[key]; ok {
+		c.remove(el)
+	}
+	if len(refs)+1 > c.maxItems {
+		return // larger than the whole cache: serve it uncached
+	}
+	el := c.lru.PushFront(&cacheEntry{key: key, refs: refs, expires: c.now().Add(c.ttl)})
+	c.byKey[key] = el
+	c.items += len(refs) + 1
+	for c.lru.Len() > c.maxEntries || c.items > c.maxItems {
+		c.remove(c.lru.Back())
+	}
+}
+
+func (c *refCache) remove(el *list.Element) {
+	e := c.lru.Remove(el).(*cacheEntry)
+	delete(c.byKey, e.key)
+	c.items -= len(e.refs) + 1
+}
+
+// invalidate drops keys at once, before the write that changed them
+// returns, and makes reads already in flight unstorable.
+func (c *refCache) invalidate(keys ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	for _, k := range keys {
+		if el, ok := c.byKey[k]; ok {
+			c.remove(el)
+		}
+	}
+}
+
+// len reports the cached lists (for tests).
+func (c *refCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+func (c *refCache) count(resource, result string) {
+	c.m.CacheRequests.WithLabelValues(Upstream, resource, result).Inc()
+}

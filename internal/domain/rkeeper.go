@@ -1,0 +1,268 @@
+package domain
+
+import (
+	"strings"
+
+	"github.com/crmgateway/gateway/internal/globalid"
+	"github.com/crmgateway/gateway/internal/scalar"
+)
+
+// r_keeper global-ID types. Entities that the upstream can only list under
+// a parent (cities under a country, streets and metro stations under a
+// city, a client's contacts, addresses, accounts and cards under the
+// client) carry the parent's id in their global ID's source part, joined
+// with RKeeperIDSep, so node(id:) can find them again; sourceId stays the
+// CRM's own id.
+const (
+	RKClients         = "clients"
+	RKClientContacts  = "client-contacts"
+	RKClientAddresses = "client-addresses"
+	RKClientAccounts  = "client-accounts"
+	RKClientCards     = "client-cards"
+	RKContactTypes    = "contact-types"
+	RKAddressTypes    = "address-types"
+	RKCountries       = "countries"
+	RKCities          = "cities"
+	RKMetroStations   = "metro-stations"
+	RKStreets         = "streets"
+)
+
+// RKeeperIDSep joins a parent's id and a child's id in a global ID's source
+// part; r_keeper ids are digits, so it never occurs inside one.
+const RKeeperIDSep = "/"
+
+// RKeeperChildID is the source part of a child entity's global ID.
+func RKeeperChildID(parent, id string) string { return parent + RKeeperIDSep + id }
+
+// SplitRKeeperChildID splits a child's source part into parent and id.
+func SplitRKeeperChildID(source string) (parent, id string, ok bool) {
+	parent, id, ok = strings.Cut(source, RKeeperIDSep)
+	return parent, id, ok && parent != "" && id != "" && !strings.Contains(id, RKeeperIDSep)
+}
+
+func rkID(typ, source string) string { return globalid.Encode(globalid.RKeeper, typ, source) }
+
+// Client is an r_keeper WebDelivery delivery client with everything the
+// upstream returns about it in one read.
+type Client struct {
+	SourceID   string
+	FirstName  string
+	LastName   string
+	MiddleName string
+	// Birthday is the upstream's zone-less date-time, nil when empty.
+	Birthday  *scalar.LocalDateTime
+	Note      string
+	Contacts  []*ClientContact
+	Addresses []*ClientAddress
+	Accounts  []*ClientAccount
+	Cards     []*ClientCard
+}
+
+func (c *Client) ID() string       { return rkID(RKClients, c.SourceID) }
+func (c *Client) GlobalID() string { return c.ID() }
+
+// ClientContact is one phone, e-mail or messenger handle of a client.
+type ClientContact struct {
+	SourceID string
+	ClientID string // the client's source id
+	TypeID   string // the ClientContactType's source id
+	TypeName string
+	Value    string
+}
+
+func (c *ClientContact) ID() string {
+	return rkID(RKClientContacts, RKeeperChildID(c.ClientID, c.SourceID))
+}
+func (c *ClientContact) GlobalID() string { return c.ID() }
+
+// ClientAddress is one delivery address of a client. The *ID fields are
+// the referenced entities' source ids ("" when the upstream left them
+// empty); the *Name fields are the names the upstream embeds.
+type ClientAddress struct {
+	SourceID         string
+	ClientID         string
+	TypeID           string
+	TypeName         string
+	CountryID        string
+	CountryName      string
+	Zip              string
+	Region           string
+	CityID           string
+	CityName         string
+	StreetID         string
+	StreetName       string
+	House            string
+	Building         string
+	Entry            string
+	Floor            string
+	Apartments       string
+	EntryCode        string
+	DopInfo          string
+	Lat              *float64
+	Lng              *float64
+	MetroStationID   string
+	MetroStationName string
+	ReadOnly         bool
+}
+
+func (a *ClientAddress) ID() string {
+	return rkID(RKClientAddresses, RKeeperChildID(a.ClientID, a.SourceID))
+}
+func (a *ClientAddress) GlobalID() string { return a.ID() }
+
+// ClientAccount is a client's loyalty or deposit account; the upstream
+// gives it no id, its account number identifies it.
+type ClientAccount struct {
+	ClientID             string
+	AccountNumber        string
+	Status               string
+	AccountTypeID        *int
+	AccountTypeName      string
+	AccountDebitEnabled  bool
+	AccountCreditEnabled bool
+	DateCreate           *scalar.LocalDateTime
+	Balance              *scalar.Decimal
+	AccountCode          scalar.JSON
+}
+
+func (a *ClientAccount) SourceID() string { return a.AccountNumber }
+func (a *ClientAccount) ID() string {
+	return rkID(RKClientAccounts, RKeeperChildID(a.ClientID, a.AccountNumber))
+}
+func (a *ClientAccount) GlobalID() string { return a.ID() }
+
+// ClientCard is a client's loyalty card; its card code identifies it.
+type ClientCard struct {
+	ClientID         string
+	CardCode         string
+	IsVirtualCard    bool
+	IsConfirmManager bool
+	Status           string
+	DateOffered      *scalar.LocalDateTime
+	DateExpired      *scalar.LocalDateTime
+	GroupID          *int
+	GroupName        string
+}
+
+func (c *ClientCard) SourceID() string { return c.CardCode }
+func (c *ClientCard) ID() string {
+	return rkID(RKClientCards, RKeeperChildID(c.ClientID, c.CardCode))
+}
+func (c *ClientCard) GlobalID() string { return c.ID() }
+
+// ClientContactType is a kind of client contact (home phone, e-mail, ...).
+type ClientContactType struct {
+	SourceID        string
+	Name            string
+	IsPhone         bool
+	IsEmail         bool
+	IsSkype         bool
+	IsSocialNetwork bool
+	Mailing         bool
+}
+
+func (t *ClientContactType) ID() string       { return rkID(RKContactTypes, t.SourceID) }
+func (t *ClientContactType) GlobalID() string { return t.ID() }
+
+// AddressType is a kind of client address (home, work).
+type AddressType struct {
+	SourceID string
+	Name     string
+}
+
+func (t *AddressType) ID() string       { return rkID(RKAddressTypes, t.SourceID) }
+func (t *AddressType) GlobalID() string { return t.ID() }
+
+// Country is an r_keeper country.
+type Country struct {
+	SourceID string
+	Name     string
+}
+
+func (c *Country) ID() string       { return rkID(RKCountries, c.SourceID) }
+func (c *Country) GlobalID() string { return c.ID() }
+
+// City is an r_keeper city; the upstream lists cities per country only, so
+// its global ID carries the country.
+type City struct {
+	SourceID  string
+	CountryID string
+	Name      string
+}
+
+func (c *City) ID() string       { return rkID(RKCities, RKeeperChildID(c.CountryID, c.SourceID)) }
+func (c *City) GlobalID() string { return c.ID() }
+
+// MetroStation is a metro station of a city; its global ID carries the city.
+type MetroStation struct {
+	SourceID string
+	CityID   string
+	Name     string
+}
+
+func (m *MetroStation) ID() string {
+	return rkID(RKMetroStations, RKeeperChildID(m.CityID, m.SourceID))
+}
+func (m *MetroStation) GlobalID() string { return m.ID() }
+
+// Street is a street of a city with its postal code (free text upstream);
+// its global ID carries the city.
+type Street struct {
+	SourceID string
+	CityID   string
+	Name     string
+	PostCode *string
+}
+
+func (s *Street) ID() string       { return rkID(RKStreets, RKeeperChildID(s.CityID, s.SourceID)) }
+func (s *Street) GlobalID() string { return s.ID() }
+
+// NewClient is a validated client to create; ids are source ids.
+type NewClient struct {
+	FirstName  string
+	LastName   string
+	MiddleName string
+	Birthday   *scalar.Date
+	Note       string
+	Contacts   []NewClientContact
+	Addresses  []ClientAddressFields
+}
+
+// NewClientContact is a validated contact to add.
+type NewClientContact struct {
+	TypeID string
+	Value  string
+}
+
+// ClientAddressFields are the writable parts of an address. On create every
+// required field is set; on update nil means "leave unchanged" and only the
+// set fields are sent (the upstream takes partial address bodies).
+type ClientAddressFields struct {
+	TypeID     *string
+	CountryID  *string
+	CityID     *string
+	StreetID   *string
+	Zip        *string
+	Region     *string
+	House      *string
+	Building   *string
+	Entry      *string
+	Floor      *string
+	Apartments *string
+	EntryCode  *string
+	DopInfo    *string
+}
+
+// ClientNames are the client's main fields, the only ones the upstream's
+// client update changes; nil means "leave unchanged".
+type ClientNames struct {
+	FirstName  *string
+	LastName   *string
+	MiddleName *string
+}
+
+// StreetFields are a street's writable fields; nil means "leave unchanged".
+type StreetFields struct {
+	Name     *string
+	PostCode *string
+}
