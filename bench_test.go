@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -57,12 +56,13 @@ func BenchmarkSynergyRelationships(b *testing.B) {
 }
 
 // BenchmarkGatewayOverhead measures what the gateway adds to one upstream
-// call: the same ten contacts read directly from the emulator (HTTP + JSON
-// decode) and through GraphQL, the emulator answering at once.
+// call: the same ten contacts read directly from the emulator (the same
+// request the gateway sends, HTTP + JSON decode) and through GraphQL, the
+// emulator answering at once.
 func BenchmarkGatewayOverhead(b *testing.B) {
 	_, srv, g := benchSynergy(b, 0)
 	b.Run("direct", func(b *testing.B) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/contacts?page[size]=10&page[number]=1", nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/contacts?page[size]=10&page[number]=1&fields[contacts]=first-name,last-name,email", nil)
 		req.Header.Set("Authorization", "Bearer "+synergyTestToken)
 		for i := 0; i < b.N; i++ {
 			resp, err := http.DefaultClient.Do(req)
@@ -85,5 +85,4 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 			}
 		}
 	})
-	_ = fmt.Sprint()
 }

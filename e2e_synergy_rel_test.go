@@ -101,8 +101,19 @@ func TestSynergyNeverNPlusOne(t *testing.T) {
 		if n := emu.Count(); n != 1 {
 			t.Fatalf("%d upstream requests, want 1", n)
 		}
-		if inc := emu.Requests()[0].Query.Get("include"); inc != "company,contact,source,stage,status" {
+		q := emu.Requests()[0].Query
+		if inc := q.Get("include"); inc != "company,contact,source,stage,status" {
 			t.Fatalf("include = %q", inc)
+		}
+		// Only what the query selects is asked for; raw attributes mean everything.
+		if f := q.Get("fields[deals]"); f != "name,company,contact,stage,source,status" {
+			t.Fatalf("fields[deals] = %q", f)
+		}
+		if f := q.Get("fields[companies]"); f != "name" {
+			t.Fatalf("fields[companies] = %q", f)
+		}
+		if _, ok := q["fields[sources]"]; ok {
+			t.Fatalf("sources' raw attributes are selected, yet fields[sources] = %q", q.Get("fields[sources]"))
 		}
 	})
 	t.Run("two levels cost at most one request per level", func(t *testing.T) {

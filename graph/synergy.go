@@ -27,9 +27,9 @@ type SynergyAPI interface {
 	// List reads one page of a collection.
 	List(ctx context.Context, q domain.SynergyQuery) (*domain.SynergyDocument, error)
 	// Get reads one resource with the given relationship paths included.
-	Get(ctx context.Context, typ, id string, include []string) (*domain.SynergyDocument, error)
+	Get(ctx context.Context, typ, id string, include []string, fields domain.SynergyFields) (*domain.SynergyDocument, error)
 	// Related reads the resources a relationship of one resource points to.
-	Related(ctx context.Context, typ, id, rel string) (*domain.SynergyDocument, error)
+	Related(ctx context.Context, typ, id, rel string, fields domain.SynergyFields) (*domain.SynergyDocument, error)
 }
 
 // maxIncludeDepth bounds nested include paths ("a.b.c"); deeper
@@ -161,7 +161,8 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 	g, gctx := errgroup.WithContext(ctx)
 	for i, p := range pages {
 		g.Go(func() error {
-			d, err := r.Synergy.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size, Filters: params, Include: include})
+			d, err := r.Synergy.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
+				Filters: params, Include: include, Fields: sparseFields(ctx, r)})
 			docs[i] = d
 			return err
 		})
@@ -307,6 +308,76 @@ func walkIncludes(opCtx *graphql.OperationContext, sel ast.SelectionSet, typeNam
 	}
 }
 
+// --- sparse fieldsets ---
+
+type sparseFieldsKey struct{ op *ast.OperationDefinition }
+
+// sparseFields asks SynergyCRM for only the attributes and relationships
+// the operation selects. It is the union over the whole operation per type,
+// so every copy of an entity the request holds (shared by all resolvers
+// through the store) carries every member any selection of it needs. A type
+// whose raw `attributes` are selected gets everything.
+func sparseFields(ctx context.Context, r *Resolver) domain.SynergyFields {
+	if r.NaiveRelationships || !graphql.HasOperationContext(ctx) {
+		return nil
+	}
+	opCtx := graphql.GetOperationContext(ctx)
+	if opCtx.Operation == nil {
+		return nil
+	}
+	return loaders.Get(ctx, sparseFieldsKey{opCtx.Operation}, func() domain.SynergyFields {
+		return planFields(opCtx.Operation)
+	})
+}
+
+func planFields(op *ast.OperationDefinition) domain.SynergyFields {
+	selected := map[string]map[string]bool{} // GraphQL type → fields
+	seen := map[*ast.FragmentDefinition]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.ObjectDefinition != nil {
+					if selected[s.ObjectDefinition.Name] == nil {
+						selected[s.ObjectDefinition.Name] = map[string]bool{}
+					}
+					selected[s.ObjectDefinition.Name][s.Name] = true
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if s.Definition != nil && !seen[s.Definition] {
+					seen[s.Definition] = true
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(op.SelectionSet)
+	out := domain.SynergyFields{}
+	for _, res := range spec.Resources {
+		fields := selected[res.Name]
+		if fields == nil || fields["attributes"] {
+			continue
+		}
+		members := []string{}
+		for _, a := range res.Attrs {
+			if fields[spec.Camel(a.Name)] {
+				members = append(members, a.Name)
+			}
+		}
+		for _, x := range res.Rels {
+			if fields[spec.Camel(x.Key)] {
+				members = append(members, x.Key)
+			}
+		}
+		out[res.Type] = members
+	}
+	return out
+}
+
 // --- per-request store and loaders ---
 
 // synergyStore holds every SynergyCRM resource this request has seen, so a
@@ -394,10 +465,11 @@ type synergyFetchLoaderKey struct{}
 // one upstream request.
 func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domain.SynergyEntity, error) {
 	st := synergyStoreFor(ctx)
+	fields := sparseFields(ctx, r)
 	l := loaders.Get(ctx, synergyFetchLoaderKey{}, func() *dataloader.Loader[fetchKey, domain.SynergyEntity] {
 		return loaders.New(func(ctx context.Context, keys []fetchKey) []*dataloader.Result[domain.SynergyEntity] {
 			return loaders.FanOut(ctx, keys, fanOutLimit, func(ctx context.Context, k fetchKey) (domain.SynergyEntity, error) {
-				doc, err := r.Synergy.Get(ctx, k.Ref.Type, k.Ref.ID, strings.Split(k.Include, ","))
+				doc, err := r.Synergy.Get(ctx, k.Ref.Type, k.Ref.ID, strings.Split(k.Include, ","), fields)
 				if err != nil {
 					return nil, err
 				}
@@ -420,13 +492,14 @@ func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domai
 	if e := st.get(ref); e != nil {
 		return e, nil
 	}
+	fields := sparseFields(ctx, r)
 	l := loaders.Get(ctx, synergyEntityLoaderKey{}, func() *dataloader.Loader[domain.SynergyRef, domain.SynergyEntity] {
 		return loaders.New(func(ctx context.Context, refs []domain.SynergyRef) []*dataloader.Result[domain.SynergyEntity] {
 			return loaders.FanOut(ctx, refs, fanOutLimit, func(ctx context.Context, ref domain.SynergyRef) (domain.SynergyEntity, error) {
 				if e := st.get(ref); e != nil {
 					return e, nil
 				}
-				doc, err := r.Synergy.Get(ctx, ref.Type, ref.ID, nil)
+				doc, err := r.Synergy.Get(ctx, ref.Type, ref.ID, nil, fields)
 				if err != nil {
 					return nil, err
 				}
@@ -446,10 +519,11 @@ func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domai
 // know, through the related-resources endpoint, batched per tick.
 func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.SynergyEntity, error) {
 	st := synergyStoreFor(ctx)
+	fields := sparseFields(ctx, r)
 	l := loaders.Get(ctx, synergyRelatedLoaderKey{}, func() *dataloader.Loader[relatedKey, []domain.SynergyEntity] {
 		return loaders.New(func(ctx context.Context, keys []relatedKey) []*dataloader.Result[[]domain.SynergyEntity] {
 			return loaders.FanOut(ctx, keys, fanOutLimit, func(ctx context.Context, k relatedKey) ([]domain.SynergyEntity, error) {
-				doc, err := r.Synergy.Related(ctx, k.Type, k.ID, k.Rel)
+				doc, err := r.Synergy.Related(ctx, k.Type, k.ID, k.Rel, fields)
 				if err != nil {
 					return nil, err
 				}

@@ -49,21 +49,31 @@ func (c *Client) List(ctx context.Context, q domain.SynergyQuery) (*domain.Syner
 	if len(q.Include) > 0 {
 		v.Set("include", strings.Join(q.Include, ","))
 	}
+	setFields(v, q.Fields)
 	return c.get(ctx, "/"+q.Type, v)
 }
 
+func setFields(v url.Values, fields domain.SynergyFields) {
+	for typ, names := range fields {
+		v.Set("fields["+typ+"]", strings.Join(names, ","))
+	}
+}
+
 // Get reads one resource, including the given relationship paths.
-func (c *Client) Get(ctx context.Context, typ, id string, include []string) (*domain.SynergyDocument, error) {
+func (c *Client) Get(ctx context.Context, typ, id string, include []string, fields domain.SynergyFields) (*domain.SynergyDocument, error) {
 	v := url.Values{}
 	if len(include) > 0 {
 		v.Set("include", strings.Join(include, ","))
 	}
+	setFields(v, fields)
 	return c.get(ctx, "/"+typ+"/"+url.PathEscape(id), v)
 }
 
 // Related reads the resources one relationship points to.
-func (c *Client) Related(ctx context.Context, typ, id, rel string) (*domain.SynergyDocument, error) {
-	return c.get(ctx, "/"+typ+"/"+url.PathEscape(id)+"/"+rel, nil)
+func (c *Client) Related(ctx context.Context, typ, id, rel string, fields domain.SynergyFields) (*domain.SynergyDocument, error) {
+	v := url.Values{}
+	setFields(v, fields)
+	return c.get(ctx, "/"+typ+"/"+url.PathEscape(id)+"/"+rel, v)
 }
 
 func (c *Client) get(ctx context.Context, path string, q url.Values) (*domain.SynergyDocument, error) {

@@ -48,7 +48,7 @@ func (c *Client) write(ctx context.Context, method, path string, w domain.Synerg
 	if resp.Status == http.StatusNoContent && method == http.MethodPatch {
 		// JSON:API allows 204 when the server changed nothing else: the
 		// resource is what we read now.
-		return c.Get(ctx, w.Type, w.ID, nil)
+		return c.Get(ctx, w.Type, w.ID, nil, nil)
 	}
 	doc, err := Decode(resp.Body)
 	if err != nil {

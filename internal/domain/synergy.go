@@ -47,7 +47,12 @@ type SynergyQuery struct {
 	PageSize   int               // at most 100
 	Filters    map[string]string // filter[<key>] → value, already in wire form
 	Include    []string          // relationship paths, e.g. "company.contacts"
+	Fields     SynergyFields
 }
+
+// SynergyFields are JSON:API sparse fieldsets: type → the attribute and
+// relationship names to return. A type not in the map gets everything.
+type SynergyFields map[string][]string
 
 // SynergyDocument is a decoded JSON:API answer.
 type SynergyDocument struct {
