@@ -63,12 +63,17 @@ func TestFaultTimesAndMatch(t *testing.T) {
 		e.do(http.MethodPost, "/api/v1/contacts", `{"data":{"type":"contacts","attributes":{"first-name":"А","last-name":"Б"}}}`).expect(t, 201)
 	})
 	t.Run("match sees the body", func(t *testing.T) {
+		e.emu.Inject(emulator.Fault{Status: 500, Match: func(r *http.Request) bool {
+			b, _ := io.ReadAll(r.Body)
+			return strings.Contains(string(b), "никогда")
+		}})
 		e.emu.Inject(emulator.Fault{Status: 422, Match: func(r *http.Request) bool {
 			b, _ := io.ReadAll(r.Body)
 			return strings.Contains(string(b), "Ошибка")
 		}})
 		e.do(http.MethodPost, "/api/v1/contacts", `{"data":{"type":"contacts","attributes":{"first-name":"А","last-name":"Б"}}}`).expect(t, 201)
 		e.do(http.MethodPost, "/api/v1/contacts", `{"data":{"type":"contacts","attributes":{"first-name":"Ошибка","last-name":"Б"}}}`).expect(t, 422)
+		e.emu.ClearFaults()
 	})
 	t.Run("faults come before auth", func(t *testing.T) {
 		e.emu.Inject(emulator.Fault{Status: 503})
