@@ -167,7 +167,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.delay > 0 && !sleep(r.Context(), e.delay) {
 		return
 	}
-	if f, ok := e.takeFault(r); ok {
+	if f, ok := e.takeFault(r, body); ok {
 		if f.Stall > 0 && !sleep(r.Context(), f.Stall) {
 			return
 		}
@@ -217,12 +217,17 @@ func (e *Emulator) record(r *http.Request, body []byte) {
 		Header: r.Header.Clone(), Body: slices.Clone(body)})
 }
 
-func (e *Emulator) takeFault(r *http.Request) (Fault, bool) {
+// takeFault consumes one use of the first pending fault that matches r;
+// each Match sees the whole body.
+func (e *Emulator) takeFault(r *http.Request, body []byte) (Fault, bool) {
 	e.faultMu.Lock()
 	defer e.faultMu.Unlock()
 	for i, p := range e.faults {
-		if p.f.Match != nil && !p.f.Match(r) {
-			continue
+		if p.f.Match != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if !p.f.Match(r) {
+				continue
+			}
 		}
 		p.left--
 		if p.left == 0 {
