@@ -168,11 +168,11 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 	}
 	cfg.Solos.BaseURL, cfg.Solos.Token, cfg.Solos.Secret = solosBase, solosemu.SandboxToken, solosemu.SandboxSecret
 
-	synergyBase, err := serveEmulator(app, "synergy", synergyemu.New(synergyemu.Options{Token: sandboxSynergyToken}), "/api/v1")
+	synergyBase, err := serveEmulator(app, "synergy", synergyemu.New(synergyemu.Options{Token: synergyemu.DefaultToken}), "/api/v1")
 	if err != nil {
 		return cfg, err
 	}
-	cfg.Synergy.BaseURL, cfg.Synergy.Token = synergyBase, sandboxSynergyToken
+	cfg.Synergy.BaseURL, cfg.Synergy.Token = synergyBase, synergyemu.DefaultToken
 
 	rk := rkemulator.New()
 	base, err := serveEmulator(app, "rkeeper", rk, rkemulator.BasePath)
@@ -182,9 +182,6 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 	cfg.RKeeper.BaseURL, cfg.RKeeper.SID, cfg.RKeeper.ObjectID = base, rk.SID, rk.ObjectID
 	return cfg, nil
 }
-
-// sandboxSynergyToken is the SynergyCRM emulator's token in sandbox mode.
-const sandboxSynergyToken = "sandbox-synergy-token"
 
 // wireBackends builds an upstream client and adapter per enabled backend.
 func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *graph.Resolver) error {
