@@ -22,6 +22,9 @@ func ErrorPresenter(log *slog.Logger, count func(apierr.Code)) graphql.ErrorPres
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var out *gqlerror.Error
 		if e, ok := apierr.As(err); ok {
+			if e.Code == apierr.Internal && e.Err != nil {
+				log.ErrorContext(ctx, "internal error", slog.String("path", gqlErr.Path.String()), slog.String("error", e.Err.Error()))
+			}
 			out = present(gqlErr, e)
 		} else {
 			out = presentOther(gqlErr, err, log, ctx)

@@ -8,6 +8,7 @@ import (
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
+	"github.com/crmgateway/gateway/internal/safe"
 )
 
 // MaxNodes bounds nodes(ids:) so one request cannot fan out without limit.
@@ -28,10 +29,13 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]domain.Node,
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i], errs[i] = r.resolveNode(ctx, id)
-		}()
+		safe.Go(func() (err error) {
+			out[i], err = r.resolveNode(ctx, id)
+			return err
+		}, func(err error) {
+			errs[i] = err
+			wg.Done()
+		})
 	}
 	wg.Wait()
 	for i, err := range errs {

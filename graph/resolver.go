@@ -32,7 +32,9 @@ type Resolver struct {
 
 // Config wires the resolver into gqlgen's executable schema.
 func (r *Resolver) Config() generated.Config {
-	return generated.Config{Resolvers: r}
+	c := generated.Config{Resolvers: r}
+	synergyComplexity(&c.Complexity)
+	return c
 }
 
 // nodeSource returns the source of a backend's nodes, nil when disabled.

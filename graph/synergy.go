@@ -18,6 +18,7 @@ import (
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
 	"github.com/crmgateway/gateway/internal/loaders"
+	"github.com/crmgateway/gateway/internal/safe"
 	"github.com/crmgateway/gateway/internal/scalar"
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
@@ -125,6 +126,16 @@ func pageWindow(offset, n int) (size int, pages []int) {
 	return n, []int{offset/n + 1, offset/n + 2}
 }
 
+// pageComplexity counts a connection's selection once per record it may
+// return, so `first: 100` costs what it fetches.
+func pageComplexity(child int, first *int) int {
+	n := spec.DefaultPageSize
+	if first != nil && *first > 0 {
+		n = *first
+	}
+	return 1 + child*n
+}
+
 func pageArgs(first *int, after *string) (offset, n int, err error) {
 	n = spec.DefaultPageSize
 	if first != nil {
@@ -161,10 +172,12 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 	g, gctx := errgroup.WithContext(ctx)
 	for i, p := range pages {
 		g.Go(func() error {
-			d, err := r.Synergy.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
-				Filters: params, Include: include, Fields: sparseFields(ctx, r)})
-			docs[i] = d
-			return err
+			return safe.Call(func() error {
+				d, err := r.Synergy.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
+					Filters: params, Include: include, Fields: sparseFields(ctx, r)})
+				docs[i] = d
+				return err
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -558,10 +571,13 @@ func relationship(ctx context.Context, r *Resolver, obj domain.SynergyEntity, re
 	var wg sync.WaitGroup
 	for i, ref := range link.Refs {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i], errs[i] = synergyLoad(ctx, r, ref)
-		}()
+		safe.Go(func() (err error) {
+			out[i], err = synergyLoad(ctx, r, ref)
+			return err
+		}, func(err error) {
+			errs[i] = err
+			wg.Done()
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {

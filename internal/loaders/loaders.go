@@ -10,6 +10,8 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/crmgateway/gateway/internal/safe"
 )
 
 // Wait is how long a loader collects keys before it fetches. Resolvers of
@@ -88,7 +90,11 @@ func FanOut[K comparable, V any](ctx context.Context, keys []K, limit int,
 	g.SetLimit(limit)
 	for _, k := range distinct {
 		g.Go(func() error {
-			v, err := fetch(gctx, k)
+			var v V
+			err := safe.Call(func() (err error) {
+				v, err = fetch(gctx, k)
+				return err
+			})
 			mu.Lock()
 			uniq[k] = &res{v, err}
 			mu.Unlock()
