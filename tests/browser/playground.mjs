@@ -13,13 +13,15 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-// The query this test runs through ?query=, and what its result must show.
-// It must work on the schema the sandbox serves; change both together.
+// The query this test runs through ?query=, and what its result must show:
+// real data from the three sandbox emulators (SynergyCRM's first contact,
+// Solos's first project, r_keeper's countries), Cyrillic intact.
 const TEST_QUERY = `query PlaygroundSmokeTest {
-  __typename
-  __schema { queryType { name } }
+  contacts(first: 2) { nodes { firstName lastName } }
+  projects(first: 1) { nodes { name } }
+  countries { name }
 }`;
-const TEST_EXPECTED = ['"__typename": "Query"', '"name": "Query"'];
+const TEST_EXPECTED = ['"firstName": "Иван"', '"lastName": "Иванов"', '"name": "Внедрение CRM', '"name": "Россия"'];
 
 // What the result of the playground's default query (the editor's content
 // on a first visit, playground/src/default-query.js) must show: the root
