@@ -126,7 +126,13 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	u := *c.base
 	u.Path = c.base.Path + "/" + strings.TrimLeft(r.Path, "/")
 	if len(r.Query) > 0 {
-		u.RawQuery = r.Query.Encode()
+		// The base URL's own query (a fixed parameter of the backend) is
+		// kept; the request's parameters follow it.
+		if u.RawQuery != "" {
+			u.RawQuery += "&" + r.Query.Encode()
+		} else {
+			u.RawQuery = r.Query.Encode()
+		}
 	}
 	var body io.Reader
 	if r.Body != nil {
@@ -157,7 +163,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
 		slog.String("upstream", c.name), slog.String("method", r.Method),
-		slog.String("path", u.Path), slog.Int("status", resp.StatusCode),
+		slog.String("path", c.redactor.Redact(u.Path)), slog.Int("status", resp.StatusCode),
 		slog.Duration("took", time.Since(start)))
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
