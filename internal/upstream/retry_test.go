@@ -313,3 +313,29 @@ func (h *retryAfterStub) result() ([]time.Time, time.Time) {
 	defer h.mu.Unlock()
 	return append([]time.Time(nil), h.at...), h.earliest
 }
+
+// A GET that carries a body (a search some CRMs take as JSON) sends the
+// same body on every attempt.
+func TestRetryResendsBody(t *testing.T) {
+	t.Parallel()
+	s := newStub(t, step{status: 503, retryAfter: "0"}, step{reset: true}, step{status: 200, body: "found"})
+	c, _ := newClient(t, s.srv.URL, nil)
+	const body = `{"filter":{"city":"Казань"}}`
+	resp, err := c.Do(context.Background(), &upstream.Request{Method: http.MethodGet, Path: "/search",
+		Body: []byte(body), ContentType: "application/json"})
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	if string(resp.Body) != "found" {
+		t.Errorf("body = %q", resp.Body)
+	}
+	reqs := s.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("upstream saw %d requests, want 3", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.body != body {
+			t.Errorf("attempt %d sent body %q, want %q", i+1, r.body, body)
+		}
+	}
+}

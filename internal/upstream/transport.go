@@ -114,8 +114,18 @@ func retry(name string, max int, m *metrics.Metrics, next http.RoundTripper) htt
 			return next.RoundTrip(r)
 		}
 		ctx := r.Context()
+		req := r
 		for attempt := 0; ; attempt++ {
-			resp, err := next.RoundTrip(r)
+			if attempt > 0 && r.GetBody != nil {
+				// The transport consumed the body: send a fresh copy.
+				body, err := r.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				req = r.Clone(ctx)
+				req.Body = body
+			}
+			resp, err := next.RoundTrip(req)
 			reason := retryReason(resp, err)
 			if reason == "" || attempt >= max || ctx.Err() != nil {
 				return resp, err
