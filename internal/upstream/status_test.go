@@ -192,3 +192,28 @@ func TestHugeRetryAfterIsNotRetried(t *testing.T) {
 		})
 	}
 }
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, seed := range []string{"", "0", "120", " 7 ", "-1", "+5", "1.5", "99999999999999999999",
+		"Fri, 14 Mar 2025 09:30:30 GMT", "Friday, 14-Mar-25 09:31:00 GMT", "Fri Mar 14 09:30:10 2025",
+		"Fri, 31 Dec 9999 23:59:59 GMT", "2025-03-14T09:31:00Z", "soon"} {
+		f.Add(seed)
+	}
+	now := time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		h.Set("Retry-After", v)
+		d, ok := upstream.RetryAfter(h, now)
+		if d < 0 || d > time.Duration(math.MaxInt32)*time.Second {
+			t.Fatalf("RetryAfter(%q) = %v out of range", v, d)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("RetryAfter(%q) = %v without a header value", v, d)
+		}
+		if trimmed := strings.TrimSpace(v); ok && trimmed != "" && strings.Trim(trimmed, "0123456789") == "" {
+			if n, err := strconv.ParseInt(trimmed, 10, 64); err == nil && n < math.MaxInt32 && d != time.Duration(n)*time.Second {
+				t.Fatalf("RetryAfter(%q) = %v, want %ds", v, d, n)
+			}
+		}
+	})
+}
