@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,7 +128,13 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	u := *c.base
 	u.Path = c.base.Path + "/" + strings.TrimLeft(r.Path, "/")
 	if len(r.Query) > 0 {
-		u.RawQuery = r.Query.Encode()
+		// The base URL's own query (a fixed parameter of the backend) is
+		// kept; the request's parameters follow it.
+		if u.RawQuery != "" {
+			u.RawQuery += "&" + r.Query.Encode()
+		} else {
+			u.RawQuery = r.Query.Encode()
+		}
 	}
 	var body io.Reader
 	if r.Body != nil {
@@ -157,7 +165,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
 		slog.String("upstream", c.name), slog.String("method", r.Method),
-		slog.String("path", u.Path), slog.Int("status", resp.StatusCode),
+		slog.String("path", c.redactor.Redact(u.Path)), slog.Int("status", resp.StatusCode),
 		slog.Duration("took", time.Since(start)))
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
@@ -247,22 +255,26 @@ func CodeForStatus(status int) apierr.Code {
 	}
 }
 
-// RetryAfter parses a Retry-After header (seconds or an HTTP date).
+// maxRetryAfter caps a Retry-After, so that an absurd value stays a long
+// wait instead of overflowing time.Duration (or a caller's arithmetic on it).
+const maxRetryAfter = time.Duration(math.MaxInt32) * time.Second
+
+// RetryAfter parses a Retry-After header: delay-seconds (digits only, per
+// RFC 9110) or an HTTP date. Anything else is no Retry-After at all.
 func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	var secs int
-	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && secs >= 0 {
+	if strings.Trim(v, "0123456789") == "" {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true // only digits: too many of them
+		}
 		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -113,8 +114,18 @@ func retry(name string, max int, m *metrics.Metrics, next http.RoundTripper) htt
 			return next.RoundTrip(r)
 		}
 		ctx := r.Context()
+		req := r
 		for attempt := 0; ; attempt++ {
-			resp, err := next.RoundTrip(r)
+			if attempt > 0 && r.GetBody != nil {
+				// The transport consumed the body: send a fresh copy.
+				body, err := r.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				req = r.Clone(ctx)
+				req.Body = body
+			}
+			resp, err := next.RoundTrip(req)
 			reason := retryReason(resp, err)
 			if reason == "" || attempt >= max || ctx.Err() != nil {
 				return resp, err
@@ -170,6 +181,9 @@ func backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceil))) + time.Millisecond
 }
 
+// bound lets at most n attempts talk to the upstream at once. An attempt
+// holds its slot until its answer's body is closed, not just until the
+// headers arrive: a slow body is still a call the upstream is serving.
 func bound(name string, n int, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
 	slots := make(chan struct{}, n)
 	inFlight := m.UpstreamInFlight.WithLabelValues(name)
@@ -180,11 +194,30 @@ func bound(name string, n int, m *metrics.Metrics, next http.RoundTripper) http.
 			return nil, errNoSlot
 		}
 		inFlight.Inc()
+		release := sync.OnceFunc(func() {
+			inFlight.Dec()
+			<-slots
+		})
 		resp, err := next.RoundTrip(r)
-		inFlight.Dec()
-		<-slots
-		return resp, err
+		if err != nil {
+			release()
+			return resp, err
+		}
+		resp.Body = &slotBody{ReadCloser: resp.Body, release: release}
+		return resp, nil
 	})
+}
+
+// slotBody gives the concurrency slot back when the body is closed.
+type slotBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *slotBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
 }
 
 func instrument(name string, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
