@@ -26,6 +26,7 @@ import (
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/rest"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
 
@@ -133,6 +134,12 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	// The REST facade's routes are derived from the same schema.
+	restAPI, err := rest.New(generated.NewExecutableSchema(res.Config()).Schema())
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
 	app.Server = httpserver.New(httpserver.Deps{
 		Config:  cfg,
 		Schema:  generated.NewExecutableSchema(res.Config()),
@@ -143,6 +150,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		}),
 		Recover:    graph.Recover(log),
 		PerRequest: loaders.Middleware,
+		Mount:      restAPI.Mount,
 	})
 	app.Handler = app.Server
 	return app, nil
