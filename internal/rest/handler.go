@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/apierr"
 )
@@ -227,46 +228,69 @@ func (a *API) writeErrors(w http.ResponseWriter, rt *Route, errs []map[string]an
 	ext := errs[0]["extensions"].(map[string]any)
 	code, _ := ext["code"].(string)
 	status := apierr.Code(code).HTTPStatus()
-	if n, ok := ext["retryAfterSeconds"].(float64); ok && n > 0 {
+	if n, ok := ext["retryAfterSeconds"].(float64); ok && n > 0 && code == string(apierr.RateLimited) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(n)))
 	}
 	writeJSON(w, status, errorDocument{Errors: errs})
 }
 
-// parameterOf finds the REST parameter behind an input error: a variable
-// path (["variable", "filter", "createdAtGte"]) or the field a resolver
-// named (extensions.field "input.firstName", argument of the field at the
-// error's path).
+// parameterOf finds the REST parameter behind an input error, from a
+// variable path (["variable", "filter", "createdAtGte"]), an argument path
+// below a field (["contacts", "filter", "createdAtGte"]) or the input
+// field a resolver named (extensions.field "input.firstName"). Only
+// BAD_USER_INPUT errors are about parameters.
 func (rt *Route) parameterOf(e map[string]any, ext map[string]any) string {
+	if ext["code"] != string(apierr.BadUserInput) {
+		return ""
+	}
 	path, _ := e["path"].([]any)
 	if len(path) >= 2 && path[0] == "variable" {
 		v, _ := path[1].(string)
 		return rt.paramName(v, path[2:])
+	}
+	// The fields the route selects, by level: the root field, then the
+	// sub-resource field, skipping node's inline fragment.
+	fields := []*ast.FieldDefinition{rt.Field}
+	if rt.Sub != nil {
+		fields = append(fields, rt.Sub)
+	}
+	for level, f := range fields {
+		if len(path) < level+2 || path[level] != f.Name {
+			break
+		}
+		if name, ok := path[level+1].(string); ok && f.Arguments.ForName(name) != nil {
+			if p := rt.paramOfArg(level, name); p != nil {
+				return rt.paramName(p.Var, path[level+2:])
+			}
+		}
 	}
 	field, _ := ext["field"].(string)
 	if field == "" {
 		return ""
 	}
 	segs := strings.Split(field, ".")
-	level := -1
-	for _, p := range path {
-		if _, ok := p.(string); ok {
-			level++
-		}
+	level := 0
+	if rt.Sub != nil && len(path) >= 2 && path[1] == rt.Sub.Name {
+		level = 1
 	}
-	if rt.ViaNode != "" && level > 0 {
-		level--
+	p := rt.paramOfArg(level, segs[0])
+	if p == nil {
+		return ""
 	}
 	var rest []any
 	for _, s := range segs[1:] {
 		rest = append(rest, s)
 	}
+	return rt.paramName(p.Var, rest)
+}
+
+func (rt *Route) paramOfArg(level int, arg string) *Param {
 	for _, p := range rt.allParams() {
-		if p.Arg.Name == segs[0] && p.Level == max(level, 0) {
-			return rt.paramName(p.Var, rest)
+		if p.Arg.Name == arg && p.Level == level {
+			return p
 		}
 	}
-	return ""
+	return nil
 }
 
 // paramName renders a variable path as the REST parameter a client sent:
