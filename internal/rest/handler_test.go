@@ -328,4 +328,3 @@ func TestRouterAnswers(t *testing.T) {
 		t.Errorf("openapi.json: status %d", a.Status)
 	}
 }
-
