@@ -107,7 +107,10 @@ func document(s *ast.Schema, rt *Route) string {
 	if rt.ViaNode != "" {
 		inner = "{ __typename ... on " + rt.ViaNode + " " + inner + " }"
 	}
-	b.WriteString(" " + inner + " }")
+	if inner != "" {
+		b.WriteString(" " + inner)
+	}
+	b.WriteString(" }")
 	return b.String()
 }
 
