@@ -217,6 +217,7 @@ func TestWrites(t *testing.T) {
 			{"", `{"firstName":"А","lastName":"Б"}`, http.StatusUnsupportedMediaType},
 			{"application/json", `["firstName"]`, http.StatusBadRequest},
 			{"application/json", `{"firstName":`, http.StatusBadRequest},
+			{"application/x-www-form-urlencoded", ``, http.StatusUnsupportedMediaType},
 		} {
 			a := s.do(t, "POST", "/rest/v1/contacts", c.ct, c.body)
 			if a.Status != c.status || a.code() != "BAD_USER_INPUT" || a.ext("parameter") != "body" {

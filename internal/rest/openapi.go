@@ -320,7 +320,7 @@ func (a *API) buildOpenAPI() ([]byte, error) {
 		"paths":      paths,
 		"components": map[string]any{"schemas": g.comps, "responses": responses},
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	return json.Marshal(doc)
 }
 
 func (a *API) operation(g *schemaGen, rt *Route, statuses []int) map[string]any {

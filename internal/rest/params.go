@@ -282,23 +282,25 @@ func (a *API) coerce(vals []string, t *ast.Type, key string) (any, *paramError) 
 }
 
 // bodyVariables reads the JSON body: the one input object of a write, or
-// an object with a member per argument. It must be application/json.
+// an object with a member per argument. A body must be sent as
+// application/json (a cross-site form cannot), and no body at all, with no
+// Content-Type, is the empty object.
 func bodyVariables(rt *Route, r *http.Request, vars map[string]any) *paramError {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		return badParam("body", "the body could not be read")
 	}
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		raw = []byte("{}") // no body: an empty object
-	} else {
-		ct := r.Header.Get("Content-Type")
+	if ct := r.Header.Get("Content-Type"); ct != "" || len(raw) > 0 {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			e := badParam("body", "the body must be sent as application/json, not %q", ct)
 			e.Status = http.StatusUnsupportedMediaType
 			return e
 		}
+	}
+	if len(raw) == 0 {
+		raw = []byte("{}")
 	}
 	if raw[0] != '{' || !json.Valid(raw) {
 		return badParam("body", "the body must be a JSON object")
