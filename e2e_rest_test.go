@@ -270,8 +270,8 @@ func (s *jsonAPIServer) requests() []*http.Request {
 
 // startGatewayWithSynergy serves the gateway with the real SynergyCRM
 // adapter pointed at base: upstream client, adapter, resolvers, HTTP
-// surface and REST facade, put together as build() does. wireBackends on
-// this branch does not wire SynergyCRM yet, so startGateway cannot.
+// surface and REST facade, put together as build() does but with the
+// adapter wired here, so these tests hold however wireBackends evolves.
 func startGatewayWithSynergy(t *testing.T, base, token string) *httptest.Server {
 	t.Helper()
 	cfg := config.Defaults()

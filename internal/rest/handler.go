@@ -124,7 +124,11 @@ func (a *API) respond(w http.ResponseWriter, rt *Route, res *gqlResult) {
 	var out json.RawMessage
 	switch rt.Result.Kind {
 	case ResultObject:
-		obj, _ := members(val)
+		obj, ok := members(val)
+		if !ok {
+			writeError(w, apierr.Internal, "internal error")
+			return
+		}
 		if rt.ViaNode != "" && len(rt.Result.Path) == 1 {
 			if !hasTypename(obj, rt.ViaNode) {
 				writeError(w, apierr.NotFound, "no %s has this id", rt.ViaNode)

@@ -159,6 +159,15 @@ func TestQueryParameterCoercion(t *testing.T) {
 			}
 		})
 	}
+	t.Run("long input is not echoed whole", func(t *testing.T) {
+		long := strings.Repeat("я", 5000)
+		for _, q := range []string{"first=" + long, long + "=1", "filter[" + long + "]=1"} {
+			a := s.get(t, "/rest/v1/contacts?"+url.PathEscape(q))
+			if a.Status != 400 || len(a.Raw) > 1000 {
+				t.Errorf("status %d, %d bytes", a.Status, len(a.Raw))
+			}
+		}
+	})
 	t.Run("contract filter ints and booleans", func(t *testing.T) {
 		a := s.get(t, "/rest/v1/contracts?filter[number]=12&filter[archived]=2")
 		if a.Status != http.StatusOK {

@@ -30,7 +30,22 @@ type paramError struct {
 }
 
 func badParam(param, format string, args ...any) *paramError {
+	param = clip(param)
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > 256 {
+			args[i] = clip(s)
+		}
+	}
 	return &paramError{Error: apierr.Invalid(param, format, args...), Param: param, Status: http.StatusBadRequest}
+}
+
+// clip bounds what an error message repeats of the client's input.
+func clip(s string) string {
+	const max = 64
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
 }
 
 // variables reads a request's path, query and body into the route's
@@ -102,11 +117,11 @@ func (a *API) queryVariables(rt *Route, raw string, vars map[string]any) *paramE
 	for _, key := range keys {
 		base, path, ok := queryKey(key)
 		if !ok {
-			return badParam(key, "%q is not a parameter name (objects take name[field])", key)
+			return badParam(key, "%q is not a parameter name (objects take name[field])", clip(key))
 		}
 		p := byName[base]
 		if p == nil {
-			return badParam(key, "unknown query parameter %q%s", key, known(byName))
+			return badParam(key, "unknown query parameter %q%s", clip(key), known(byName))
 		}
 		def := a.schema.Types[p.Arg.Type.Name()]
 		if def.Kind == ast.InputObject && p.Arg.Type.Elem == nil {
@@ -249,19 +264,19 @@ func (a *API) coerce(vals []string, t *ast.Type, key string) (any, *paramError) 
 		for i, e := range def.EnumValues {
 			names[i] = e.Name
 		}
-		return nil, badParam(key, "%s must be one of %s, got %q", key, strings.Join(names, ", "), v)
+		return nil, badParam(key, "%s must be one of %s, got %q", key, strings.Join(names, ", "), clip(v))
 	}
 	switch t.NamedType {
 	case "Int":
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 		if err != nil {
-			return nil, badParam(key, "%s must be a 32-bit integer, got %q", key, v)
+			return nil, badParam(key, "%s must be a 32-bit integer, got %q", key, clip(v))
 		}
 		return n, nil
 	case "Float":
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, badParam(key, "%s must be a number, got %q", key, v)
+			return nil, badParam(key, "%s must be a number, got %q", key, clip(v))
 		}
 		return f, nil
 	case "Boolean":
@@ -271,7 +286,7 @@ func (a *API) coerce(vals []string, t *ast.Type, key string) (any, *paramError) 
 		case "false":
 			return false, nil
 		}
-		return nil, badParam(key, "%s must be true or false, got %q", key, v)
+		return nil, badParam(key, "%s must be true or false, got %q", key, clip(v))
 	case JSONScalar:
 		if !json.Valid([]byte(v)) {
 			return nil, badParam(key, "%s must be a JSON text, e.g. %s={\"a\":1}", key, key)
@@ -294,7 +309,7 @@ func bodyVariables(rt *Route, r *http.Request, vars map[string]any) *paramError 
 	if ct := r.Header.Get("Content-Type"); ct != "" || len(raw) > 0 {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			e := badParam("body", "the body must be sent as application/json, not %q", ct)
+			e := badParam("body", "the body must be sent as application/json, not %q", clip(ct))
 			e.Status = http.StatusUnsupportedMediaType
 			return e
 		}
@@ -320,7 +335,7 @@ func bodyVariables(rt *Route, r *http.Request, vars map[string]any) *paramError 
 	for k, v := range members {
 		p := byName[k]
 		if p == nil {
-			return badParam("body."+k, "unknown body member %q%s", k, known(byName))
+			return badParam("body."+k, "unknown body member %q%s", clip(k), known(byName))
 		}
 		vars[p.Var] = v
 	}
