@@ -193,7 +193,13 @@ func (g *schemaGen) param(p *Param, rt *Route) map[string]any {
 		}
 	} else {
 		out["required"] = p.Arg.Type.NonNull && p.Arg.DefaultValue == nil
-		sc := g.typeSchema(p.Arg.Type)
+		given := *p.Arg.Type // a query parameter is given or left out, never null
+		given.NonNull = true
+		sc := g.typeSchema(&given)
+		if desc == "" && rt.Result.Kind == ResultConnection && p.Level == len(rt.Result.Path)-1 {
+			desc = map[string]string{"first": "How many items to answer (the page size).",
+				"after": "Answer the items after this cursor: pageInfo.endCursor of the previous page."}[p.Name]
+		}
 		if p.Arg.DefaultValue != nil {
 			if v, err := p.Arg.DefaultValue.Value(nil); err == nil {
 				sc["default"] = v

@@ -32,12 +32,13 @@ func (g *scriptedGraphQL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.last.Header = r.Header
 	g.last.Variables = nil
 	_ = json.Unmarshal(body, &g.last)
-	for field, answer := range g.answers {
-		if strings.Contains(g.last.Query, "{ "+field+"(") || strings.Contains(g.last.Query, "{ "+field+" ") {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, answer)
-			return
-		}
+	// The root field is the first name inside the operation's braces.
+	q := g.last.Query[strings.Index(g.last.Query, "{ ")+2:]
+	root := q[:strings.IndexAny(q, "( ")]
+	if answer, ok := g.answers[root]; ok {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, answer)
+		return
 	}
 	http.Error(w, "unscripted", http.StatusTeapot)
 }
