@@ -254,6 +254,9 @@ func (a *API) coerce(vals []string, t *ast.Type, key string) (any, *paramError) 
 	}
 	v := vals[0]
 	def := a.schema.Types[t.NamedType]
+	if def.Kind == ast.InputObject {
+		return nil, badParam(key, "%s is a list of objects, which a query string cannot express", key)
+	}
 	if def.Kind == ast.Enum {
 		for _, e := range def.EnumValues {
 			if strings.EqualFold(e.Name, v) {
