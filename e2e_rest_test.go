@@ -73,6 +73,23 @@ func restCall(t testing.TB, method, u, body string) *restAnswer {
 	return a
 }
 
+// noCRMConfig is a gateway with no reachable CRM, whatever server.go
+// wires: a base URL is set, so no sandbox emulator starts; SynergyCRM and
+// r_keeper are not configured and Solos points at a closed port.
+func noCRMConfig(t *testing.T) config.Config {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := config.Defaults()
+	cfg.Solos.BaseURL, cfg.Solos.Token, cfg.Solos.Secret = "http://"+addr+"/backend/public", "token", "secret"
+	cfg.Solos.Upstream.MaxRetries = 0
+	return cfg
+}
+
 func loadServedOpenAPI(t *testing.T, base string) *openapi3.T {
 	t.Helper()
 	a := restCall(t, "GET", base+"/rest/v1/openapi.json", "")
@@ -95,7 +112,7 @@ func loadServedOpenAPI(t *testing.T, base string) *openapi3.T {
 // The served document is valid OpenAPI 3.1, holds the contract's
 // resources, and the gateway's router serves exactly its operations.
 func TestRESTOpenAPIMatchesTheRouter(t *testing.T) {
-	g := startGateway(t, config.Defaults())
+	g := startGateway(t, noCRMConfig(t))
 	doc := loadServedOpenAPI(t, g.URL)
 	documented := map[string]bool{}
 	for path, item := range doc.Paths.Map() {
@@ -135,11 +152,11 @@ func TestRESTOpenAPIMatchesTheRouter(t *testing.T) {
 }
 
 // Every documented operation answers (no router 404 or 405), with a status
-// the document lists and a body matching its schema. In this gateway no
-// CRM is wired, so reads answer UPSTREAM_DISABLED and writes refuse their
-// empty input first.
+// the document lists and a body matching its schema. No CRM is reachable,
+// so nothing succeeds: reads answer UPSTREAM_DISABLED or
+// UPSTREAM_UNAVAILABLE, writes refuse their empty input first.
 func TestRESTEveryDocumentedOperationIsServed(t *testing.T) {
-	g := startGateway(t, config.Defaults())
+	g := startGateway(t, noCRMConfig(t))
 	doc := loadServedOpenAPI(t, g.URL)
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
@@ -186,7 +203,7 @@ func TestRESTEveryDocumentedOperationIsServed(t *testing.T) {
 }
 
 func TestRESTDisabledBackendAndBadParameters(t *testing.T) {
-	g := startGateway(t, config.Defaults())
+	g := startGateway(t, noCRMConfig(t))
 	cases := []struct {
 		method, path, body string
 		status             int
