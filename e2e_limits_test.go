@@ -24,10 +24,11 @@ func TestLimitsAtNAndNPlusOne(t *testing.T) {
 	}{
 		{"depth", `{ contacts(first: 1) { nodes { companies { name } } } }`,
 			`{ contacts(first: 1) { nodes { companies { contacts { firstName } } } } }`, depth},
-		{"complexity", `{ contacts(first: 1) { totalCount t2: totalCount } }`,
-			`{ contacts(first: 1) { totalCount t2: totalCount t3: totalCount } }`, complexity},
-		{"complexity weighs the page size", `{ contacts(first: 2) { totalCount } }`,
-			`{ contacts(first: 3) { totalCount } }`, complexity},
+		// cost: 1 per list field + its selection per record; scalars 0.
+		{"complexity", `{ contacts(first: 1) { nodes { companies { name inn kpp } } } }`,
+			`{ contacts(first: 1) { nodes { companies { name } contactType { name } } } }`, complexity},
+		{"complexity weighs the page size", `{ contacts(first: 2) { nodes { firstName lastName } } }`,
+			`{ contacts(first: 3) { nodes { firstName } } }`, complexity},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := startGateway(t, tc.cfg)

@@ -26,12 +26,12 @@ import (
 	"github.com/crmgateway/gateway/adapters/synergy"
 	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
 	"github.com/crmgateway/gateway/graph"
-	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/rest"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
 
@@ -142,10 +142,17 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	// The REST facade's routes are derived from the same schema.
+	schema := res.Schema()
+	restAPI, err := rest.New(schema.Schema())
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
 	app.Server = httpserver.New(httpserver.Deps{
 		Config:  cfg,
 		Sandbox: sandbox,
-		Schema:  generated.NewExecutableSchema(res.Config()),
+		Schema:  schema,
 		Metrics: m,
 		Log:     log,
 		ErrorPresenter: graph.ErrorPresenter(log, func(c apierr.Code) {
@@ -153,6 +160,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		}),
 		Recover:    graph.Recover(log),
 		PerRequest: loaders.Middleware,
+		Mount:      restAPI.Mount,
 	})
 	app.Handler = app.Server
 	return app, nil

@@ -32,9 +32,7 @@ type Resolver struct {
 
 // Config wires the resolver into gqlgen's executable schema.
 func (r *Resolver) Config() generated.Config {
-	c := generated.Config{Resolvers: r}
-	synergyComplexity(&c.Complexity)
-	return c
+	return generated.Config{Resolvers: r}
 }
 
 // nodeSource returns the source of a backend's nodes, nil when disabled.

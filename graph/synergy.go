@@ -126,16 +126,6 @@ func pageWindow(offset, n int) (size int, pages []int) {
 	return n, []int{offset/n + 1, offset/n + 2}
 }
 
-// pageComplexity counts a connection's selection once per record it may
-// return, so `first: 100` costs what it fetches.
-func pageComplexity(child int, first *int) int {
-	n := spec.DefaultPageSize
-	if first != nil && *first > 0 {
-		n = *first
-	}
-	return 1 + child*n
-}
-
 func pageArgs(first *int, after *string) (offset, n int, err error) {
 	n = spec.DefaultPageSize
 	if first != nil {

@@ -1698,56 +1698,6 @@ func (r *mutationResolver) DeleteDiaryEvent(ctx context.Context, id string) (*do
 	return synergyDelete(ctx, r.Resolver, "diary-events", id)
 }
 
-// synergyComplexity weights every SynergyCRM list by the page it asks for.
-func synergyComplexity(c *generated.ComplexityRoot) {
-	c.Query.Contacts = func(child int, first *int, _ *string, _ *model.ContactFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.ContactStatuses = func(child int, first *int, _ *string, _ *model.ContactStatusFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.ContactTypes = func(child int, first *int, _ *string, _ *model.ContactTypeFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.Contracts = func(child int, first *int, _ *string, _ *model.ContractFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.Companies = func(child int, first *int, _ *string, _ *model.CompanyFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.CompanyBankDetails = func(child int, first *int, _ *string) int { return pageComplexity(child, first) }
-	c.Query.CompanyStatuses = func(child int, first *int, _ *string, _ *model.CompanyStatusFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.CompanyTypes = func(child int, first *int, _ *string, _ *model.CompanyTypeFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.Deals = func(child int, first *int, _ *string, _ *model.DealFilter) int { return pageComplexity(child, first) }
-	c.Query.DealLossReasons = func(child int, first *int, _ *string, _ *model.DealLossReasonFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.DealStageCategories = func(child int, first *int, _ *string, _ *model.DealStageCategoryFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.DealStages = func(child int, first *int, _ *string, _ *model.DealStageFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.DealStatuses = func(child int, first *int, _ *string, _ *model.DealStatusFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.Orders = func(child int, first *int, _ *string, _ *model.OrderFilter) int { return pageComplexity(child, first) }
-	c.Query.OrderLossReasons = func(child int, first *int, _ *string, _ *model.OrderLossReasonFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.OrderStages = func(child int, first *int, _ *string, _ *model.OrderStageFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.OrderStatuses = func(child int, first *int, _ *string, _ *model.OrderStatusFilter) int {
-		return pageComplexity(child, first)
-	}
-	c.Query.DiaryEvents = func(child int, first *int, _ *string) int { return pageComplexity(child, first) }
-}
-
 // synergyRelFields maps a GraphQL type and field to its JSON:API relationship and target GraphQL types, for include planning.
 var synergyRelFields = map[string]map[string]synergyRelField{
 	"Contact": {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -125,7 +126,8 @@ func newGraphQL(d Deps) *handler.Server {
 		MaxAliases: d.Config.Limits.MaxAliases,
 		MaxFields:  d.Config.Limits.MaxFields,
 	})
-	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity))
+	// Scalars cost nothing; objects and pages are weighed by the schema.
+	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity, complexity.WithFixedScalarValue(0)))
 	if d.ErrorPresenter != nil {
 		srv.SetErrorPresenter(d.ErrorPresenter)
 	}

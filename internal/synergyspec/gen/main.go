@@ -402,18 +402,6 @@ func resolversGo() string {
 		fmt.Fprintf(&b, "\te, err := synergyUpdate[*domain.%s](ctx, r.Resolver, w)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn &model.%sPayload{%s: e}, nil\n}\n\n", r.Name, r.Name, r.Name)
 		fmt.Fprintf(&b, "func (r *mutationResolver) Delete%s(ctx context.Context, id string) (*domain.DeletePayload, error) {\n\treturn synergyDelete(ctx, r.Resolver, %q, id)\n}\n\n", r.Name, r.Type)
 	}
-	b.WriteString("// synergyComplexity weights every SynergyCRM list by the page it asks for.\nfunc synergyComplexity(c *generated.ComplexityRoot) {\n")
-	for _, r := range spec.Resources {
-		if r.List == "" {
-			continue
-		}
-		filter := ""
-		if len(r.Filters) > 0 {
-			filter = ", _ *model." + r.Name + "Filter"
-		}
-		fmt.Fprintf(&b, "\tc.Query.%s = func(child int, first *int, _ *string%s) int { return pageComplexity(child, first) }\n", spec.Pascal(r.List), filter)
-	}
-	b.WriteString("}\n\n")
 	// include planning table: GraphQL type → field → relationship
 	b.WriteString("// synergyRelFields maps a GraphQL type and field to its JSON:API relationship and target GraphQL types, for include planning.\nvar synergyRelFields = map[string]map[string]synergyRelField{\n")
 	for _, r := range spec.Resources {

@@ -1,0 +1,140 @@
+package rest
+
+import (
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// flatFields are the fields a REST answer carries for an object type: every
+// field of scalar or enum type (lists of them included) that needs no
+// argument. Relationships are sub-resources, never nested.
+func flatFields(s *ast.Schema, def *ast.Definition) ast.FieldList {
+	var out ast.FieldList
+	for _, f := range def.Fields {
+		if strings.HasPrefix(f.Name, "__") || needsArgs(f) {
+			continue
+		}
+		if d := s.Types[f.Type.Name()]; d != nil && (d.Kind == ast.Scalar || d.Kind == ast.Enum) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func needsArgs(f *ast.FieldDefinition) bool {
+	for _, a := range f.Arguments {
+		if a.Type.NonNull && a.DefaultValue == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// selection is the selection set of one entity of def; an abstract type
+// selects __typename and each member's fields.
+func selection(s *ast.Schema, def *ast.Definition) string {
+	if def.Kind == ast.Object {
+		return "{ " + fieldNames(flatFields(s, def)) + " }"
+	}
+	var b strings.Builder
+	b.WriteString("{ __typename")
+	for _, t := range s.GetPossibleTypes(def) {
+		if fs := flatFields(s, t); len(fs) > 0 {
+			b.WriteString(" ... on " + t.Name + " { " + fieldNames(fs) + " }")
+		}
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+func fieldNames(fs ast.FieldList) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	if len(names) == 0 {
+		return "__typename"
+	}
+	return strings.Join(names, " ")
+}
+
+// resultSelection selects a route's answer: the entity, or a connection's
+// nodes, pageInfo and its other scalar fields (totalCount).
+func resultSelection(s *ast.Schema, r Result) string {
+	switch r.Kind {
+	case ResultValue:
+		return ""
+	case ResultConnection:
+		items := "nodes " + selection(s, r.Type)
+		if r.Nodes == "edges" {
+			items = "edges { node " + selection(s, r.Type) + " }"
+		}
+		var b strings.Builder
+		b.WriteString("{ " + items)
+		pi := r.Conn.Fields.ForName("pageInfo")
+		b.WriteString(" pageInfo " + selection(s, s.Types[pi.Type.Name()]))
+		for _, f := range flatFields(s, r.Conn) {
+			b.WriteString(" " + f.Name)
+		}
+		b.WriteString(" }")
+		return b.String()
+	}
+	return selection(s, r.Type)
+}
+
+// document builds the route's GraphQL operation. Every parameter is a
+// variable, so the text is fixed and gqlgen's query cache keeps it parsed.
+func document(s *ast.Schema, rt *Route) string {
+	var decls []string
+	for _, p := range rt.allParams() {
+		decls = append(decls, "$"+p.Var+": "+p.Arg.Type.String())
+	}
+	var b strings.Builder
+	b.WriteString(rt.Operation)
+	if len(decls) > 0 {
+		b.WriteString("(" + strings.Join(decls, ", ") + ")")
+	}
+	b.WriteString(" { ")
+	b.WriteString(rt.Field.Name + args(rt.allParams(), 0))
+	inner := resultSelection(s, rt.Result)
+	if rt.Result.Payload != "" {
+		inner = "{ " + rt.Result.Payload + " " + inner + " }"
+	}
+	if rt.Sub != nil {
+		inner = "{ " + rt.Sub.Name + args(rt.allParams(), 1) + " " + inner + " }"
+	}
+	if rt.ViaNode != "" {
+		inner = "{ __typename ... on " + rt.ViaNode + " " + inner + " }"
+	}
+	if inner != "" {
+		b.WriteString(" " + inner)
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+func args(ps []*Param, level int) string {
+	var as []string
+	for _, p := range ps {
+		if p.Level == level {
+			as = append(as, p.Arg.Name+": $"+p.Var)
+		}
+	}
+	if len(as) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(as, ", ") + ")"
+}
+
+// allParams lists every variable the route fills, body included.
+func (rt *Route) allParams() []*Param {
+	out := append([]*Param(nil), rt.Params...)
+	if rt.Body != nil {
+		if rt.Body.Param != nil {
+			out = append(out, rt.Body.Param)
+		}
+		out = append(out, rt.Body.Args...)
+	}
+	return out
+}
