@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: run test test-go test-audit test-browser node chromium playground check-playground bench generate check-generated lint build clean
+.PHONY: lint-go lint-dockerfile run test test-go test-audit test-browser node chromium playground check-playground bench generate check-generated lint build clean
 
 run:
 	$(GO) run .
@@ -25,9 +25,15 @@ generate:
 check-generated: generate
 	git diff --exit-code -- graph/
 
-lint:
+lint: lint-go lint-dockerfile
+
+lint-go:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet $(PKGS)
+
+# The image is not built here (no Docker engine); its Dockerfile is linted.
+lint-dockerfile: node tests/dockerfile-lint/node_modules/.package-lock.json
+	node tests/dockerfile-lint/lint.js Dockerfile
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) .
