@@ -30,6 +30,7 @@ lint: lint-go lint-dockerfile
 lint-go:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 
 # The image is not built here (no Docker engine); its Dockerfile is linted.
 lint-dockerfile: node tests/dockerfile-lint/node_modules/.package-lock.json

@@ -11,7 +11,8 @@ func TestGetIsPerRequest(t *testing.T) {
 	created := 0
 	mk := func() *int { created++; v := created; return &v }
 	a := With(context.Background())
-	if Get(a, "k", mk) != Get(a, "k", mk) {
+	first, second := Get(a, "k", mk), Get(a, "k", mk)
+	if first != second {
 		t.Fatal("same request got two values")
 	}
 	b := With(context.Background())

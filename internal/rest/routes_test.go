@@ -7,6 +7,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/graph/generated"
@@ -271,7 +272,7 @@ func TestDocumentsAreValidGraphQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, rt := range routes {
-			doc, errs := gqlparser.LoadQuery(s, rt.Document)
+			doc, errs := gqlparser.LoadQueryWithRules(s, rt.Document, rules.NewDefaultRules())
 			if len(errs) > 0 {
 				t.Errorf("%s %s %s: %v\n%s", name, rt.Method, rt.Path, errs, rt.Document)
 				continue
