@@ -95,4 +95,3 @@ func (h *harness) Inject(f adaptertest.Fault) {
 		h.emu.Inject(ef)
 	}
 }
-
