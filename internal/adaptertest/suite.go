@@ -48,7 +48,7 @@ type check struct {
 	retryAfter int
 }
 
-var transientReadFailures = MaxRetries + 1 // a GET is sent this often before it fails
+const transientReadFailures = MaxRetries + 1 // a GET is sent this often before it fails
 
 // readChecks hold for every adapter. A failed read carries no outcome.
 var readChecks = []check{
