@@ -85,6 +85,11 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 	if err != nil {
 		if e, ok := apierr.As(err); ok {
 			e.Message = a.redact.Redact(e.Message)
+			if e.Code == apierr.RateLimited {
+				if d, ok := upstream.RetryAfter(resp.Header, time.Now()); ok {
+					e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
+				}
+			}
 		}
 		return nil, err
 	}

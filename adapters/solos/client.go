@@ -154,11 +154,11 @@ func list[T any](ctx context.Context, a *Adapter, req *upstream.Request, what st
 	}
 	raws, total, err := decodeList(resp.Body)
 	if err != nil {
-		return domain.Page[*T]{}, malformed(what, err)
+		return domain.Page[*T]{}, a.malformed(what, err)
 	}
 	items, err := r.decodeAll(raws)
 	if err != nil {
-		return domain.Page[*T]{}, malformed(what, err)
+		return domain.Page[*T]{}, a.malformed(what, err)
 	}
 	page := domain.Page[*T]{Items: items, Total: total}
 	if total != nil {
@@ -184,14 +184,14 @@ func one[T any](ctx context.Context, a *Adapter, path, id, what string, r *resou
 	}
 	raw, found, err := decodeOne(resp.Body)
 	if err != nil {
-		return nil, malformed(what, err)
+		return nil, a.malformed(what, err)
 	}
 	if !found {
 		return nil, notFound(what + " " + id)
 	}
 	x, err := r.decode(raw)
 	if err != nil {
-		return nil, malformed(what, err)
+		return nil, a.malformed(what, err)
 	}
 	return x, nil
 }

@@ -23,12 +23,13 @@ func (a *Adapter) do(ctx context.Context, req *upstream.Request, what string) (*
 	if resp.Status >= 200 && resp.Status < 300 {
 		return resp, nil
 	}
-	return nil, statusError(resp, what)
+	return nil, statusError(resp, a.c.Redact(string(resp.Body)), what)
 }
 
 // statusError maps a Solos HTTP error status to the contract's codes. The
-// upstream's own error text is kept as the internal cause only.
-func statusError(resp *upstream.Response, what string) *apierr.Error {
+// upstream's own error text (body, already redacted: Solos may echo the
+// credentials it refuses) is kept as the internal cause only.
+func statusError(resp *upstream.Response, body, what string) *apierr.Error {
 	var msg string
 	switch s := resp.Status; {
 	case s == http.StatusUnauthorized:
@@ -52,8 +53,8 @@ func statusError(resp *upstream.Response, what string) *apierr.Error {
 			e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
 		}
 	}
-	if len(resp.Body) > 0 {
-		e.Err = fmt.Errorf("upstream body: %s", truncate(string(resp.Body), 300))
+	if len(body) > 0 {
+		e.Err = fmt.Errorf("upstream body: %s", truncate(body, 300))
 	}
 	return e
 }
@@ -73,14 +74,18 @@ func asRead(err error) error {
 	return &c
 }
 
-// malformed is the error of an answer the gateway cannot read.
-func malformed(what string, cause error) *apierr.Error {
+// malformed is the error of an answer the gateway cannot read. The cause
+// may quote the answer, so it is redacted.
+func (a *Adapter) malformed(what string, cause error) *apierr.Error {
+	msg := "Solos answered the request for " + what + " with a body the gateway could not read"
 	if errors.Is(cause, errUpstreamReported) {
-		return &apierr.Error{Code: apierr.UpstreamError, Upstream: Name,
-			Message: "Solos reported a failure answering the request for " + what, Err: cause}
+		msg = "Solos reported a failure answering the request for " + what
 	}
-	return &apierr.Error{Code: apierr.UpstreamError, Upstream: Name,
-		Message: "Solos answered the request for " + what + " with a body the gateway could not read", Err: cause}
+	e := &apierr.Error{Code: apierr.UpstreamError, Upstream: Name, Message: msg}
+	if cause != nil {
+		e.Err = errors.New(a.c.Redact(cause.Error()))
+	}
+	return e
 }
 
 func notFound(what string) *apierr.Error {

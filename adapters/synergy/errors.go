@@ -11,7 +11,8 @@ import (
 
 // statusError maps a non-2xx answer, reading the JSON:API error document
 // when there is one: 422's source.pointer names the offending input field.
-func statusError(method, typ string, resp *upstream.Response) error {
+// The upstream's texts are redacted: a CRM may echo the token it refuses.
+func (c *Client) statusError(method, typ string, resp *upstream.Response) error {
 	var doc errorDocument
 	_ = json.Unmarshal(resp.Body, &doc)
 	msg := ""
@@ -23,8 +24,9 @@ func statusError(method, typ string, resp *upstream.Response) error {
 		if msg == "" {
 			msg = strings.TrimSpace(e.Title)
 		}
+		msg = c.up.Redact(msg)
 		field = Field(typ, e.Source.Pointer, e.Source.Parameter)
-		code = e.Code
+		code = c.up.Redact(e.Code)
 	}
 	if len(msg) > 300 {
 		msg = msg[:300] + "…"

@@ -82,7 +82,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (*domain.Sy
 		return nil, err
 	}
 	if resp.Status < 200 || resp.Status > 299 {
-		return nil, statusError(http.MethodGet, strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0], resp)
+		return nil, c.statusError(http.MethodGet, strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0], resp)
 	}
 	return Decode(resp.Body)
 }

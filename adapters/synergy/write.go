@@ -28,7 +28,7 @@ func (c *Client) Delete(ctx context.Context, typ, id string) error {
 		return err
 	}
 	if resp.Status < 200 || resp.Status > 299 {
-		return statusError(http.MethodDelete, typ, resp)
+		return c.statusError(http.MethodDelete, typ, resp)
 	}
 	return nil
 }
@@ -43,7 +43,7 @@ func (c *Client) write(ctx context.Context, method, path string, w domain.Synerg
 		return nil, err
 	}
 	if resp.Status < 200 || resp.Status > 299 {
-		return nil, statusError(method, w.Type, resp)
+		return nil, c.statusError(method, w.Type, resp)
 	}
 	if resp.Status == http.StatusNoContent && method == http.MethodPatch {
 		// JSON:API allows 204 when the server changed nothing else: the

@@ -170,6 +170,11 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
 
+// Redact removes the client's secrets (Options.Secrets) from s. Adapters
+// pass every upstream-supplied text through it before it goes into an
+// error, since an upstream may echo the credentials it refuses.
+func (c *Client) Redact(s string) string { return c.redactor.Redact(s) }
+
 // IsWrite reports whether a method changes upstream state.
 func IsWrite(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
