@@ -105,6 +105,11 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 	c.count(resource, "miss")
 
 	ch := c.sf.DoChan(key+"@"+strconv.FormatUint(epoch, 10), func() (any, error) {
+		// A flight that finished between this caller's miss and its call
+		// may have stored the list already: use it rather than fetch again.
+		if refs, ok := c.fresh(key, epoch); ok {
+			return refs, nil
+		}
 		// The call outlives any one waiting caller; the upstream client's
 		// own deadline bounds it.
 		refs, err := fetch(context.WithoutCancel(ctx))
@@ -124,6 +129,25 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 		c.remember(mm, key, refs, epoch)
 		return refs, nil
 	}
+}
+
+// fresh returns the cached list under key if it is unexpired and no write
+// has invalidated lists since epoch.
+func (c *refCache) fresh(key string, epoch uint64) ([]wireRef, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch != epoch {
+		return nil, false
+	}
+	el, ok := c.byKey[key]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*cacheEntry)
+	if !c.now().Before(e.expires) {
+		return nil, false
+	}
+	return e.refs, true
 }
 
 func (c *refCache) remember(mm *memo, key string, refs []wireRef, epoch uint64) {
