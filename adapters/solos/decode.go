@@ -382,7 +382,9 @@ func grab[E any](blk *[]E, size int) *E {
 
 func (a *arena) str(s string) *string {
 	if a == nil {
-		return &s
+		p := new(string)
+		*p = s
+		return p
 	}
 	p := grab(&a.strs, 8*a.n+8)
 	*p = s
@@ -408,7 +410,9 @@ func (a *arena) strSlice(n int) []string {
 
 func (a *arena) time(t scalar.LocalDateTime) *scalar.LocalDateTime {
 	if a == nil {
-		return &t
+		p := new(scalar.LocalDateTime)
+		*p = t
+		return p
 	}
 	p := grab(&a.times, a.n+1)
 	*p = t
@@ -417,7 +421,9 @@ func (a *arena) time(t scalar.LocalDateTime) *scalar.LocalDateTime {
 
 func (a *arena) date(d scalar.Date) *scalar.Date {
 	if a == nil {
-		return &d
+		p := new(scalar.Date)
+		*p = d
+		return p
 	}
 	p := grab(&a.dates, a.n+1)
 	*p = d
@@ -426,7 +432,9 @@ func (a *arena) date(d scalar.Date) *scalar.Date {
 
 func (a *arena) decimal(d scalar.Decimal) *scalar.Decimal {
 	if a == nil {
-		return &d
+		p := new(scalar.Decimal)
+		*p = d
+		return p
 	}
 	p := grab(&a.decs, a.n+1)
 	*p = d
@@ -435,7 +443,9 @@ func (a *arena) decimal(d scalar.Decimal) *scalar.Decimal {
 
 func (a *arena) bool(b bool) *bool {
 	if a == nil {
-		return &b
+		p := new(bool)
+		*p = b
+		return p
 	}
 	p := grab(&a.bools, a.n+1)
 	*p = b
@@ -478,8 +488,15 @@ func unquote(raw string) (s string, isString bool, err error) {
 	if len(raw) >= 2 && raw[len(raw)-1] == '"' && plainString(raw[1:len(raw)-1]) {
 		return raw[1 : len(raw)-1], true, nil
 	}
-	err = json.Unmarshal([]byte(raw), &s)
+	s, err = decodeString(raw)
 	return s, true, err
+}
+
+// decodeString is encoding/json's reading of a JSON string.
+func decodeString(raw string) (string, error) {
+	var s string
+	err := json.Unmarshal([]byte(raw), &s)
+	return s, err
 }
 
 // plainString reports whether a JSON string's contents decode to
@@ -538,12 +555,12 @@ func idsOf(raw string, a *arena) ([]string, error) {
 		return []string{}, nil
 	}
 	if len(raw) > 0 && raw[0] == '[' {
-		els, err := scanArray(raw)
+		n, err := countElements(raw)
 		if err != nil {
 			return nil, err
 		}
-		out := a.strSlice(len(els))
-		for _, e := range els {
+		out := a.strSlice(n)
+		for e := range elements(raw) {
 			id, err := idOf(e)
 			if err != nil {
 				return nil, err

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"unicode/utf8"
 )
@@ -282,6 +283,47 @@ func scanArray[S text](d S) ([]S, error) {
 			return out, trailing(d, i+1)
 		}
 		return nil, badSyntax(d, i, "after array element")
+	}
+}
+
+// countElements validates the array that d holds (and nothing else but
+// JSON white space) and counts its elements.
+func countElements[S text](d S) (int, error) {
+	i := skipSpace(d, 0)
+	if i >= len(d) || d[i] != '[' {
+		return 0, badSyntax(d, i, "looking for beginning of array")
+	}
+	end, err := valueEnd(d, i, 0)
+	if err != nil {
+		return 0, err
+	}
+	if err := trailing(d, end); err != nil {
+		return 0, err
+	}
+	n := 0
+	for range elements(d) {
+		n++
+	}
+	return n, nil
+}
+
+// elements yields the elements of an array countElements accepted.
+func elements[S text](d S) iter.Seq[S] {
+	return func(yield func(S) bool) {
+		i := skipSpace(d, skipSpace(d, 0)+1)
+		if d[i] == ']' {
+			return
+		}
+		for {
+			end, _ := valueEnd(d, i, 1)
+			if !yield(d[i:end]) {
+				return
+			}
+			if i = skipSpace(d, end); d[i] != ',' {
+				return
+			}
+			i = skipSpace(d, i+1)
+		}
 	}
 }
 
