@@ -336,8 +336,8 @@ func trailing[S text](d S, i int) error {
 
 // keyOf is a member's key as encoding/json decodes it.
 func keyOf[S text](d S, m span) string {
-	if !m.escaped {
-		return string(d[m.ks+1 : m.ke-1])
+	if k := string(d[m.ks+1 : m.ke-1]); !m.escaped && utf8.ValidString(k) {
+		return k
 	}
 	var s string
 	_ = json.Unmarshal([]byte(d[m.ks:m.ke]), &s) // valid: scanned
