@@ -127,14 +127,28 @@ func valueEnd[S text](d S, i, depth int) (int, error) {
 	}
 }
 
+// plainByte marks the bytes that stand for themselves inside a JSON string.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // stringEnd returns the end of the string that starts at d[i] and whether
 // it holds an escape sequence.
 func stringEnd[S text](d S, i int) (end int, escaped bool, err error) {
-	for i++; i < len(d); i++ {
-		switch c := d[i]; {
-		case c == '"':
+	for i++; ; i++ {
+		for i < len(d) && plainByte[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			return i, escaped, badSyntax(d, i, "")
+		}
+		switch d[i] {
+		case '"':
 			return i + 1, escaped, nil
-		case c == '\\':
+		case '\\':
 			escaped = true
 			if i++; i >= len(d) {
 				return i, true, badSyntax(d, i, "")
@@ -150,11 +164,10 @@ func stringEnd[S text](d S, i int) (end int, escaped bool, err error) {
 			default:
 				return i, true, badSyntax(d, i, "in string escape code")
 			}
-		case c < 0x20:
+		default:
 			return i, escaped, badSyntax(d, i, "in string literal")
 		}
 	}
-	return i, escaped, badSyntax(d, i, "")
 }
 
 func isHex(c byte) bool {
@@ -267,7 +280,10 @@ func scanArray[S text](d S) ([]S, error) {
 	}
 	out := make([]S, 0, 8)
 	if i = skipSpace(d, i+1); i < len(d) && d[i] == ']' {
-		return out, trailing(d, i+1)
+		if err := trailing(d, i+1); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	for {
 		end, err := valueEnd(d, i, 1)
@@ -280,7 +296,10 @@ func scanArray[S text](d S) ([]S, error) {
 			continue
 		}
 		if i < len(d) && d[i] == ']' {
-			return out, trailing(d, i+1)
+			if err := trailing(d, i+1); err != nil {
+				return nil, err
+			}
+			return out, nil
 		}
 		return nil, badSyntax(d, i, "after array element")
 	}
