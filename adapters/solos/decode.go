@@ -361,13 +361,18 @@ type arena struct {
 	dates []scalar.Date
 	decs  []scalar.Decimal
 	bools []bool
-	out   []byte // the kept attributes of every record, back to back
+	out   []byte // the kept attributes of the records, back to back
+	chunk int    // the size of a block of out
 	spans []span // a stack of the members of the records being decoded
 }
 
 func newArena(records, size int) *arena {
-	return &arena{n: records, out: make([]byte, 0, size+2*records), spans: make([]span, 0, 32)}
+	return &arena{n: records, chunk: min(size+2*records, outChunk), spans: make([]span, 0, 32)}
 }
+
+// outChunk bounds the blocks the kept attributes are written to, so a page
+// holds little more than it keeps.
+const outChunk = 8 << 10
 
 // grab returns a pointer to a fresh element of blk, starting a block of
 // size elements when blk is full.
@@ -386,7 +391,7 @@ func (a *arena) str(s string) *string {
 		*p = s
 		return p
 	}
-	p := grab(&a.strs, 8*a.n+8)
+	p := grab(&a.strs, a.strChunk())
 	*p = s
 	return p
 }
@@ -401,12 +406,14 @@ func (a *arena) strSlice(n int) []string {
 		return make([]string, 0, n)
 	}
 	if cap(a.strs)-len(a.strs) < n {
-		a.strs = make([]string, 0, max(8*a.n+8, n))
+		a.strs = make([]string, 0, max(a.strChunk(), n))
 	}
 	l := len(a.strs)
 	a.strs = a.strs[:l+n]
 	return a.strs[l : l : l+n]
 }
+
+func (a *arena) strChunk() int { return min(8*a.n+8, 256) }
 
 func (a *arena) time(t scalar.LocalDateTime) *scalar.LocalDateTime {
 	if a == nil {
@@ -455,6 +462,9 @@ func (a *arena) bool(b bool) *bool {
 // object writes the members of rec marked keep as one JSON object, each
 // as its own bytes, and returns it capped so it never shares an append.
 func (a *arena) object(rec string, ms []span) scalar.JSON {
+	if cap(a.out)-len(a.out) < len(rec)+2 { // what one record keeps, as a rule
+		a.out = make([]byte, 0, max(a.chunk, len(rec)+2))
+	}
 	start := len(a.out)
 	a.out = append(a.out, '{')
 	n := 0
