@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -260,6 +261,35 @@ type resource[T any] struct {
 	// fallbackID names attributes that identify a record without an "id".
 	fallbackID []string
 	finish     func(x *T, globalID, sourceID string, rest scalar.JSON)
+
+	once  sync.Once
+	byLen [][]named[T] // fields by the length of their name, for lookup
+}
+
+type named[T any] struct {
+	name string
+	f    field[T]
+}
+
+// field finds the attribute's field: a handful of string comparisons
+// instead of hashing every attribute name of every record.
+func (r *resource[T]) field(key string) (field[T], bool) {
+	r.once.Do(func() {
+		for name, f := range r.fields {
+			for len(r.byLen) <= len(name) {
+				r.byLen = append(r.byLen, nil)
+			}
+			r.byLen[len(name)] = append(r.byLen[len(name)], named[T]{name, f})
+		}
+	})
+	if len(key) < len(r.byLen) {
+		for _, n := range r.byLen[len(key)] {
+			if n.name == key {
+				return n.f, true
+			}
+		}
+	}
+	return field[T]{}, false
 }
 
 // decode turns one record into T; attributes without a field are kept.
@@ -326,7 +356,7 @@ func (r *resource[T]) decodeInto(x *T, rec string, a *arena) (*T, error) {
 			}
 			continue
 		}
-		f, ok := r.fields[key]
+		f, ok := r.field(key)
 		if !ok {
 			m.keep = true
 			continue
