@@ -5,8 +5,6 @@ package solos
 // record's JSON map (DynamicFields of a project, OtherFields of the rest).
 
 import (
-	"encoding/json"
-
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
 	"github.com/crmgateway/gateway/internal/scalar"
@@ -28,31 +26,66 @@ func encodeID(typ, source string) string { return globalid.Encode(globalid.Solos
 // Field builders: each reads one attribute into the field get points at.
 
 func textField[T any](get func(*T) **string) field[T] {
-	return field[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = optString(raw); return }}
+	return field[T]{set: func(x *T, raw string, a *arena) error {
+		s, ok, err := textOf(raw)
+		*get(x) = nil
+		if ok {
+			*get(x) = a.str(s)
+		}
+		return err
+	}}
 }
 
 func refField[T any](get func(*T) **string) field[T] {
-	return field[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = optID(raw); return }}
+	return field[T]{set: func(x *T, raw string, a *arena) error {
+		s, ok, err := refOf(raw)
+		*get(x) = nil
+		if ok {
+			*get(x) = a.str(s)
+		}
+		return err
+	}}
 }
 
 func refsField[T any](get func(*T) *[]string) field[T] {
-	return field[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = asIDs(raw); return }}
+	return field[T]{set: func(x *T, raw string, a *arena) (err error) { *get(x), err = idsOf(raw, a); return }}
 }
 
 func decimalField[T any](get func(*T) **scalar.Decimal) field[T] {
-	return field[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = optDecimal(raw); return }}
+	return field[T]{set: func(x *T, raw string, a *arena) error {
+		d, ok, err := decimalOf(raw)
+		*get(x) = nil
+		if ok {
+			*get(x) = a.decimal(d)
+		}
+		return err
+	}}
 }
 
 func timeField[T any](get func(*T) **scalar.LocalDateTime) field[T] {
-	return field[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = optLocalTime(raw); return }}
+	return field[T]{set: func(x *T, raw string, a *arena) error {
+		t, ok, err := localTimeOf(raw)
+		*get(x) = nil
+		if ok {
+			*get(x) = a.time(t)
+		}
+		return err
+	}}
 }
 
 func dateField[T any](get func(*T) **scalar.Date) field[T] {
-	return field[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = optDate(raw); return }}
+	return field[T]{set: func(x *T, raw string, a *arena) error {
+		d, ok, err := dateOf(raw)
+		*get(x) = nil
+		if ok {
+			*get(x) = a.date(d)
+		}
+		return err
+	}}
 }
 
 func flagField[T any](get func(*T) *bool) field[T] {
-	return field[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = asBool(raw); return }}
+	return field[T]{set: func(x *T, raw string, _ *arena) (err error) { *get(x), err = asBool(raw); return }}
 }
 
 func kept[T any](f field[T]) field[T] { f.keep = true; return f }
@@ -114,10 +147,10 @@ var actions = &resource[domain.ProjectAction]{
 	name: "action",
 	typ:  TypeAction,
 	fields: map[string]field[domain.ProjectAction]{
-		"project_id": {set: func(a *domain.ProjectAction, raw json.RawMessage) error {
-			id, err := optID(raw)
-			if id != nil {
-				a.ProjectSourceID = *id
+		"project_id": {set: func(x *domain.ProjectAction, raw string, _ *arena) error {
+			id, ok, err := refOf(raw)
+			if ok {
+				x.ProjectSourceID = id
 			}
 			return err
 		}},
@@ -153,8 +186,8 @@ var checklists = &resource[domain.ProjectChecklist]{
 		"name":     textField(func(c *domain.ProjectChecklist) **string { return &c.Name }),
 		"deadline": timeField(func(c *domain.ProjectChecklist) **scalar.LocalDateTime { return &c.Deadline }),
 		"done":     flagField(func(c *domain.ProjectChecklist) *bool { return &c.Done }),
-		"items": {set: func(c *domain.ProjectChecklist, raw json.RawMessage) error {
-			raws, _, err := decodeList(raw)
+		"items": {set: func(c *domain.ProjectChecklist, raw string, _ *arena) error {
+			raws, _, err := decodeList([]byte(raw))
 			if err != nil {
 				return err
 			}
@@ -194,9 +227,13 @@ var payments = &resource[domain.ProjectPayment]{
 	name: "payment",
 	typ:  TypePayment,
 	fields: map[string]field[domain.ProjectPayment]{
-		"type": {set: func(p *domain.ProjectPayment, raw json.RawMessage) (err error) {
-			p.Income, err = optBool(raw)
-			return
+		"type": {set: func(p *domain.ProjectPayment, raw string, a *arena) error {
+			b, ok, err := optFlagOf(raw)
+			p.Income = nil
+			if ok {
+				p.Income = a.bool(b)
+			}
+			return err
 		}},
 		"sum":         decimalField(func(p *domain.ProjectPayment) **scalar.Decimal { return &p.Sum }),
 		"currency_id": refField(func(p *domain.ProjectPayment) **string { return &p.CurrencyID }),
