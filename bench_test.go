@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	solosemu "github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy/emulator"
 	"github.com/crmgateway/gateway/internal/config"
 )
@@ -85,4 +86,41 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSolosPayments: ten projects' payments, each asked twice under
+// two aliases, the emulator answering after 20 ms. Solos has no batch
+// endpoint, so the per-request loaders' job is to send each distinct
+// request once (10) where the naive strategy sends one per resolver call.
+func BenchmarkSolosPayments(b *testing.B) {
+	q := `{ projects(first: 10) { nodes { name payments(first: 5) { nodes { sum } } again: payments(first: 5) { nodes { date } } } } }`
+	for _, naive := range []bool{false, true} {
+		mode := "loaders"
+		if naive {
+			mode = "naive"
+		}
+		b.Run(mode, func(b *testing.B) {
+			emu := solosemu.New(solosemu.Options{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				time.Sleep(20 * time.Millisecond) // a real CRM's latency
+				emu.ServeHTTP(w, r)
+			}))
+			b.Cleanup(srv.Close)
+			cfg := config.Defaults()
+			cfg.LogLevel = "error"
+			cfg.Solos.BaseURL = srv.URL + solosemu.BasePath
+			cfg.Solos.Token, cfg.Solos.Secret = solosemu.SandboxToken, solosemu.SandboxSecret
+			g := startGateway(b, cfg)
+			g.App.Resolver.NaiveRelationships = naive
+			before := len(emu.Requests())
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if r := g.gql(b, q, nil); len(r.Errors) > 0 {
+					b.Fatal(r.Raw)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(len(emu.Requests())-before)/float64(b.N), "upstream-req/op")
+		})
+	}
 }

@@ -22,8 +22,9 @@ type NodeSource interface {
 type Resolver struct {
 	Log     *slog.Logger
 	Synergy SynergyAPI
-	// NaiveRelationships turns include planning off so every relationship
-	// costs one request per parent: the baseline `make bench` compares with.
+	// NaiveRelationships turns include planning and the per-request loaders
+	// off, so every relationship costs one request per parent and resolver
+	// call: the baseline `make bench` compares with.
 	NaiveRelationships bool
 	Solos              SolosBackend
 	// RKeeper is the r_keeper WebDelivery CRM (clients, address reference data).
