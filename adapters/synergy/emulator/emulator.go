@@ -98,8 +98,9 @@ func (e *Emulator) Token() string { return e.token }
 // Requests returns a copy of every request served since New or Reset, in
 // the order they arrived.
 func (e *Emulator) Requests() []Request {
-	out := e.requests.All()
-	for i, r := range out {
+	all := e.requests.All()
+	out := make([]Request, len(all))
+	for i, r := range all {
 		out[i] = Request{Method: r.Method, Path: r.Path, Query: cloneValues(r.Query),
 			Header: r.Header.Clone(), Body: slices.Clone(r.Body)}
 	}
