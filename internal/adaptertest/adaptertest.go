@@ -12,10 +12,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/crmgateway/gateway/internal/emukit"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
 
@@ -106,8 +106,7 @@ type NewHarness func(t *testing.T, s Setup) Harness
 // the faults no emulator has a hook for.
 type Server struct {
 	*httptest.Server
-	mu      sync.Mutex
-	answers []http.HandlerFunc
+	answers emukit.Queue[http.HandlerFunc]
 }
 
 // Serve starts emulator on a loopback port; the server is closed when the
@@ -116,7 +115,7 @@ func Serve(t *testing.T, emulator http.Handler) *Server {
 	t.Helper()
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if answer := s.take(); answer != nil {
+		if answer, _ := s.answers.Take(nil); answer != nil {
 			answer(w, r)
 			return
 		}
@@ -128,22 +127,7 @@ func Serve(t *testing.T, emulator http.Handler) *Server {
 
 // Answer makes the next request get answer instead of reaching the
 // emulator (which therefore does not count it).
-func (s *Server) Answer(answer http.HandlerFunc) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.answers = append(s.answers, answer)
-}
-
-func (s *Server) take() http.HandlerFunc {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.answers) == 0 {
-		return nil
-	}
-	a := s.answers[0]
-	s.answers = s.answers[1:]
-	return a
-}
+func (s *Server) Answer(answer http.HandlerFunc) { s.answers.Add(answer, 1) }
 
 // Down stops the server: from now on connections to it are refused.
 func (s *Server) Down() { s.Close() }

@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/crmgateway/gateway/internal/emukit"
 )
 
 // Defaults of the sandbox: a 64-hex-character sid as the vendor's keys are,
@@ -85,12 +86,15 @@ type Emulator struct {
 
 	mu                sync.Mutex
 	st                *store
-	reqs              []Request
-	faults            []*Fault
+	reqs              emukit.Recorder[Request]
+	faults            emukit.Queue[Fault]
 	deleteUnsupported bool
 	errorStatus       bool
 	seq               int
 }
+
+// faultStyle is how the emulator answers a reset or malformed fault.
+var faultStyle = emukit.Style{ContentType: "application/json", Malformed: `{"data": [{"id": "1", "name": "Дом`}
 
 // New returns an emulator with the seeded data and default credentials.
 func New() *Emulator {
@@ -114,43 +118,25 @@ func (e *Emulator) SetErrorHTTPStatus(v bool) {
 }
 
 // Inject adds a fault for the next matching requests.
-func (e *Emulator) Inject(f Fault) {
-	if f.Times <= 0 {
-		f.Times = 1
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.faults = append(e.faults, &f)
-}
+func (e *Emulator) Inject(f Fault) { e.faults.Add(f, f.Times) }
 
 // Requests returns a copy of every request received so far.
 func (e *Emulator) Requests() []Request {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make([]Request, len(e.reqs))
-	copy(out, e.reqs)
-	return out
+	if out := e.reqs.All(); out != nil {
+		return out
+	}
+	return []Request{}
 }
 
 // Count reports the requests received with method ("" any) and path ("" any).
 func (e *Emulator) Count(method, path string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	n := 0
-	for _, r := range e.reqs {
-		if (method == "" || r.Method == method) && (path == "" || r.Path == path) {
-			n++
-		}
-	}
-	return n
+	return e.reqs.Count(func(r Request) bool {
+		return (method == "" || r.Method == method) && (path == "" || r.Path == path)
+	})
 }
 
 // ResetRequests forgets the recorded requests.
-func (e *Emulator) ResetRequests() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.reqs = nil
-}
+func (e *Emulator) ResetRequests() { e.reqs.Reset() }
 
 // ClientIDs lists the seeded and created clients' ids, sorted.
 func (e *Emulator) ClientIDs() []string {
@@ -184,17 +170,20 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, e.basePath), "/")
 	rec := Request{Method: r.Method, Path: path, Query: r.URL.Query(), Body: body, Header: r.Header.Clone()}
 
+	// Under e.mu, requests are numbered, recorded and matched to faults
+	// in one order.
 	e.mu.Lock()
 	e.seq++
 	rec.RequestID = fmt.Sprintf("%016x%016x", uint64(time.Now().UnixNano()), uint64(e.seq))
-	idx := len(e.reqs)
-	e.reqs = append(e.reqs, rec)
-	f := e.takeFault(r.Method, path)
+	ticket := e.reqs.Add(rec)
+	f, faulty := e.faults.Take(func(f Fault) bool {
+		return (f.Method == "" || f.Method == r.Method) && (f.Path == "" || f.Path == path)
+	})
 	e.mu.Unlock()
 
-	if f != nil {
+	if faulty {
 		if done := e.applyFault(w, r, f, rec.RequestID); done {
-			e.forgetRequestID(idx)
+			e.reqs.Update(ticket, func(r *Request) { r.RequestID = "" })
 			return
 		}
 	}
@@ -217,69 +206,27 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, env)
 }
 
-func (e *Emulator) forgetRequestID(idx int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.reqs[idx].RequestID = ""
-}
-
-func (e *Emulator) takeFault(method, path string) *Fault {
-	for i, f := range e.faults {
-		if (f.Method == "" || f.Method == method) && (f.Path == "" || f.Path == path) {
-			f.Times--
-			if f.Times <= 0 {
-				e.faults = append(e.faults[:i], e.faults[i+1:]...)
-			}
-			c := *f
-			return &c
-		}
-	}
-	return nil
-}
-
 // applyFault carries a fault out; it reports whether the answer is done.
-func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, reqID string) bool {
-	if f.Stall > 0 {
-		t := time.NewTimer(f.Stall)
-		defer t.Stop()
-		select {
-		case <-r.Context().Done():
-			return true // the caller gave up: nothing is applied
-		case <-t.C:
-		}
-	}
-	switch {
-	case f.Reset:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
-	case f.Malformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"data": [{"id": "1", "name": "Дом`)
-		return true
-	case f.Status != 0:
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
-		}
-		if f.Code != "" {
-			writeJSON(w, f.Status, map[string]any{"ver": Ver, "timestamp": time.Now().Format("2006-01-02T15:04:05"),
-				"status": "Err", "requestId": reqID,
-				"errors": []map[string]string{{"code": f.Code, "text": "RK7 error", "details": "Not answer from WS"}}})
-			return true
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(f.Status)
-		_, _ = io.WriteString(w, http.StatusText(f.Status))
+func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, f Fault, reqID string) bool {
+	if faultStyle.Apply(w, r, emukit.Generic{Stall: f.Stall, Reset: f.Reset, Malformed: f.Malformed}) {
 		return true
 	}
-	return false
+	if f.Status == 0 {
+		return false
+	}
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	if f.Code != "" {
+		writeJSON(w, f.Status, map[string]any{"ver": Ver, "timestamp": time.Now().Format("2006-01-02T15:04:05"),
+			"status": "Err", "requestId": reqID,
+			"errors": []map[string]string{{"code": f.Code, "text": "RK7 error", "details": "Not answer from WS"}}})
+		return true
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(f.Status)
+	_, _ = io.WriteString(w, http.StatusText(f.Status))
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -5,15 +5,15 @@
 package emulator
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/crmgateway/gateway/internal/emukit"
 )
 
 // Sandbox credentials: the gateway's sandbox mode sends these.
@@ -64,10 +64,14 @@ type Emulator struct {
 	r    renderer
 	data *data
 
-	mu       sync.Mutex
-	requests []Request
-	faults   []*Fault
+	requests emukit.Recorder[Request]
+	faults   emukit.Queue[Fault]
 }
+
+// faultStyle is how the emulator answers a reset or malformed fault; a
+// reset closes the connection without a TCP RST.
+var faultStyle = emukit.Style{ContentType: "application/json",
+	Malformed: `{"data": [{"id": 1, "name": "Внедрение`, Graceful: true}
 
 // New builds an emulator over freshly seeded data.
 func New(o Options) *Emulator {
@@ -84,21 +88,10 @@ func New(o Options) *Emulator {
 }
 
 // Inject queues a fault; each request takes the first fault that matches it.
-func (e *Emulator) Inject(f Fault) {
-	if f.Times <= 0 {
-		f.Times = 1
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.faults = append(e.faults, &f)
-}
+func (e *Emulator) Inject(f Fault) { e.faults.Add(f, f.Times) }
 
 // Requests returns every request received so far, in order.
-func (e *Emulator) Requests() []Request {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]Request(nil), e.requests...)
-}
+func (e *Emulator) Requests() []Request { return e.requests.All() }
 
 // RequestsTo returns the requests received for one path.
 func (e *Emulator) RequestsTo(path string) []Request {
@@ -114,47 +107,24 @@ func (e *Emulator) RequestsTo(path string) []Request {
 // Count is the number of requests received for path ("" for all).
 func (e *Emulator) Count(path string) int {
 	if path == "" {
-		return len(e.Requests())
+		return e.requests.Count(nil)
 	}
-	return len(e.RequestsTo(path))
+	return e.requests.Count(func(r Request) bool { return r.Path == path })
 }
 
 // Forget drops the recorded requests (the data and faults stay).
-func (e *Emulator) Forget() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.requests = nil
-}
-
-func (e *Emulator) takeFault(path string) *Fault {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i, f := range e.faults {
-		if f.Path != "" && f.Path != path {
-			continue
-		}
-		c := *f
-		f.Times--
-		if f.Times == 0 {
-			e.faults = append(e.faults[:i], e.faults[i+1:]...)
-		}
-		return &c
-	}
-	return nil
-}
+func (e *Emulator) Forget() { e.requests.Reset() }
 
 // ServeHTTP records the request, applies a pending fault, checks both
 // credential headers, then routes.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, BasePath), "/")
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	e.mu.Lock()
-	e.requests = append(e.requests, Request{Method: r.Method, Path: path, Query: r.URL.Query(),
+	e.requests.Add(Request{Method: r.Method, Path: path, Query: r.URL.Query(),
 		Body: body, Header: r.Header.Clone()})
-	e.mu.Unlock()
 
-	if f := e.takeFault(path); f != nil {
-		if e.fail(w, r.Context(), f) {
+	if f, ok := e.faults.Take(func(f Fault) bool { return f.Path == "" || f.Path == path }); ok {
+		if e.fail(w, r, f) {
 			return
 		}
 	}
@@ -172,37 +142,18 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // fail applies f; it reports whether the request has been answered.
-func (e *Emulator) fail(w http.ResponseWriter, ctx context.Context, f *Fault) bool {
-	if f.Stall > 0 {
-		t := time.NewTimer(f.Stall)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return true
-		case <-t.C:
-		}
-	}
-	switch {
-	case f.Reset:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
-	case f.Malformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"data": [{"id": 1, "name": "Внедрение`)
-		return true
-	case f.Status != 0:
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		writeError(w, f.Status, http.StatusText(f.Status))
+func (e *Emulator) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	if faultStyle.Apply(w, r, emukit.Generic{Stall: f.Stall, Reset: f.Reset, Malformed: f.Malformed}) {
 		return true
 	}
-	return false
+	if f.Status == 0 {
+		return false
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	writeError(w, f.Status, http.StatusText(f.Status))
+	return true
 }
 
 func (e *Emulator) authorized(r *http.Request) bool {

@@ -9,17 +9,17 @@ package emulator
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/crmgateway/gateway/internal/emukit"
 )
 
 // DefaultToken is the bearer token the emulator expects when Options.Token is
@@ -70,17 +70,13 @@ type Emulator struct {
 	mu    sync.RWMutex // guards store
 	store *store
 
-	recMu    sync.Mutex // guards requests
-	requests []Request
-
-	faultMu sync.Mutex // guards faults
-	faults  []*pendingFault
+	requests emukit.Recorder[Request]
+	faults   emukit.Queue[Fault]
 }
 
-type pendingFault struct {
-	f    Fault
-	left int
-}
+// faultStyle is how the emulator answers a reset or malformed fault.
+var faultStyle = emukit.Style{ContentType: MediaType,
+	Malformed: `{"data":[{"type":"contacts","id":"1","attributes":{`}
 
 // New returns an emulator holding the deterministic seed data.
 func New(o Options) *Emulator {
@@ -102,10 +98,9 @@ func (e *Emulator) Token() string { return e.token }
 // Requests returns a copy of every request served since New or Reset, in
 // the order they arrived.
 func (e *Emulator) Requests() []Request {
-	e.recMu.Lock()
-	defer e.recMu.Unlock()
-	out := make([]Request, len(e.requests))
-	for i, r := range e.requests {
+	all := e.requests.All()
+	out := make([]Request, len(all))
+	for i, r := range all {
 		out[i] = Request{Method: r.Method, Path: r.Path, Query: cloneValues(r.Query),
 			Header: r.Header.Clone(), Body: slices.Clone(r.Body)}
 	}
@@ -114,38 +109,18 @@ func (e *Emulator) Requests() []Request {
 
 // Count is the number of requests served since New or Reset, including
 // rejected and fault-injected ones.
-func (e *Emulator) Count() int {
-	e.recMu.Lock()
-	defer e.recMu.Unlock()
-	return len(e.requests)
-}
+func (e *Emulator) Count() int { return e.requests.Count(nil) }
 
 // Reset forgets the recorded requests (and so zeroes Count); data and
 // pending faults stay.
-func (e *Emulator) Reset() {
-	e.recMu.Lock()
-	defer e.recMu.Unlock()
-	e.requests = nil
-}
+func (e *Emulator) Reset() { e.requests.Reset() }
 
 // Inject queues a fault. Faults are tried in the order injected; a request
 // consumes one use of the first fault whose Match accepts it.
-func (e *Emulator) Inject(f Fault) {
-	n := f.Times
-	if n <= 0 {
-		n = 1
-	}
-	e.faultMu.Lock()
-	defer e.faultMu.Unlock()
-	e.faults = append(e.faults, &pendingFault{f: f, left: n})
-}
+func (e *Emulator) Inject(f Fault) { e.faults.Add(f, f.Times) }
 
 // ClearFaults drops every pending fault.
-func (e *Emulator) ClearFaults() {
-	e.faultMu.Lock()
-	defer e.faultMu.Unlock()
-	e.faults = nil
-}
+func (e *Emulator) ClearFaults() { e.faults.Clear() }
 
 func cloneValues(v url.Values) url.Values {
 	out := make(url.Values, len(v))
@@ -164,23 +139,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	e.record(r, body)
 
-	if e.delay > 0 && !sleep(r.Context(), e.delay) {
+	if e.delay > 0 && !emukit.Sleep(r.Context(), e.delay) {
 		return
 	}
 	if f, ok := e.takeFault(r, body); ok {
-		if f.Stall > 0 && !sleep(r.Context(), f.Stall) {
+		if faultStyle.Apply(w, r, emukit.Generic{Stall: f.Stall, Reset: f.Reset, Malformed: f.Malformed}) {
 			return
 		}
-		switch {
-		case f.Reset:
-			resetConn(w)
-			return
-		case f.Malformed:
-			w.Header().Set("Content-Type", MediaType)
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write([]byte(`{"data":[{"type":"contacts","id":"1","attributes":{`))
-			return
-		case f.Status != 0:
+		if f.Status != 0 {
 			rep := errReply(f.Status, faultCode(f.Status), "injected fault")
 			if f.RetryAfter != "" {
 				rep.setHeader("Retry-After", f.RetryAfter)
@@ -211,57 +177,20 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 }
 
 func (e *Emulator) record(r *http.Request, body []byte) {
-	e.recMu.Lock()
-	defer e.recMu.Unlock()
-	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
+	e.requests.Add(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
 		Header: r.Header.Clone(), Body: slices.Clone(body)})
 }
 
 // takeFault consumes one use of the first pending fault that matches r;
 // each Match sees the whole body.
 func (e *Emulator) takeFault(r *http.Request, body []byte) (Fault, bool) {
-	e.faultMu.Lock()
-	defer e.faultMu.Unlock()
-	for i, p := range e.faults {
-		if p.f.Match != nil {
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			if !p.f.Match(r) {
-				continue
-			}
+	return e.faults.Take(func(f Fault) bool {
+		if f.Match == nil {
+			return true
 		}
-		p.left--
-		if p.left == 0 {
-			e.faults = slices.Delete(e.faults, i, i+1)
-		}
-		return p.f, true
-	}
-	return Fault{}, false
-}
-
-// sleep waits d or until ctx ends; it reports whether the full time passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// resetConn drops the connection without a response; SO_LINGER 0 makes the
-// close a TCP RST, which clients see as "connection reset by peer".
-func resetConn(w http.ResponseWriter) {
-	rc := http.NewResponseController(w)
-	conn, _, err := rc.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = conn.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return f.Match(r)
+	})
 }
 
 func (e *Emulator) authorized(r *http.Request) bool {
