@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/crmgateway/gateway/adapters/synergy/emulator"
+	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/globalid"
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
@@ -158,4 +160,47 @@ func TestSynergyNeverNPlusOne(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSynergyDegradesWithoutNestedIncludeOrFieldsets: against a server that
+// refuses nested include paths and sparse fieldsets (neither is in the
+// docs), answers stay correct, the refusal is remembered, and the missing
+// linkage comes through the related-resources endpoint without repeats.
+func TestSynergyDegradesWithoutNestedIncludeOrFieldsets(t *testing.T) {
+	full, gFull := startSynergy(t, nil)
+	q := `{ deals(first: 10) { nodes { name company { name contacts { firstName } } stage { name } } } }`
+	want := gFull.gql(t, q, nil)
+	want.mustData(t)
+	if full.Count() != 1 {
+		t.Fatalf("a capable server answers in %d requests", full.Count())
+	}
+
+	emu := emulator.New(emulator.Options{Token: synergyTestToken, FlatIncludeOnly: true, NoSparseFieldsets: true})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	cfg := config.Defaults()
+	cfg.Synergy.BaseURL, cfg.Synergy.Token = srv.URL+"/api/v1", synergyTestToken
+	g := startGateway(t, cfg)
+	for round := 0; round < 2; round++ {
+		emu.Reset()
+		got := g.gql(t, q, nil)
+		got.mustData(t)
+		if string(got.Data) != string(want.Data) {
+			t.Fatalf("round %d: answers differ:\n%s\n%s", round, got.Data, want.Data)
+		}
+		seen := map[string]int{}
+		for _, r := range emu.Requests() {
+			key := r.Path + "?" + r.Query.Encode()
+			seen[key]++
+			if seen[key] > 1 {
+				t.Fatalf("round %d: %s sent twice", round, key)
+			}
+			if round == 1 && (strings.Contains(r.Query.Get("include"), ".") || strings.Contains(r.Query.Encode(), "fields%5B")) {
+				t.Fatalf("the refusal was not remembered: %s", key)
+			}
+		}
+		if round == 1 && len(emu.Requests()) > 11 {
+			t.Fatalf("%d requests: one list plus one per company at most", len(emu.Requests()))
+		}
+	}
 }

@@ -5,10 +5,13 @@ package synergy
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/upstream"
@@ -23,6 +26,12 @@ const Name = "synergy"
 // Client reads and writes SynergyCRM resources.
 type Client struct {
 	up *upstream.Client
+	// The docs mention neither nested include paths nor sparse fieldsets.
+	// A server that refuses one (JSON:API: 400 naming the parameter) is
+	// remembered, and reads go on without it: unknown linkage and full
+	// attributes are what the resolvers already handle.
+	flatInclude atomic.Bool
+	noFields    atomic.Bool
 }
 
 // New returns an adapter over a configured upstream client whose base URL
@@ -46,43 +55,85 @@ func (c *Client) List(ctx context.Context, q domain.SynergyQuery) (*domain.Syner
 	for k, val := range q.Filters {
 		v.Set("filter["+k+"]", val)
 	}
-	if len(q.Include) > 0 {
-		v.Set("include", strings.Join(q.Include, ","))
+	return c.read(ctx, "/"+q.Type, v, q.Include, q.Fields)
+}
+
+// Get reads one resource, including the given relationship paths.
+func (c *Client) Get(ctx context.Context, typ, id string, include []string, fields domain.SynergyFields) (*domain.SynergyDocument, error) {
+	return c.read(ctx, "/"+typ+"/"+url.PathEscape(id), url.Values{}, include, fields)
+}
+
+// Related reads the resources one relationship points to.
+func (c *Client) Related(ctx context.Context, typ, id, rel string, fields domain.SynergyFields) (*domain.SynergyDocument, error) {
+	return c.read(ctx, "/"+typ+"/"+url.PathEscape(id)+"/"+rel, url.Values{}, nil, fields)
+}
+
+// read sends a GET with include and fields as far as the upstream is known
+// to take them. When it refuses a nested include path or a sparse fieldset
+// with a 400 naming that parameter, the capability is dropped for good and
+// the read is sent again without it; a read changes nothing, so resending
+// is safe. Everything else comes back as it is.
+func (c *Client) read(ctx context.Context, path string, base url.Values, include []string, fields domain.SynergyFields) (*domain.SynergyDocument, error) {
+	for {
+		v := url.Values{}
+		for k, vals := range base {
+			v[k] = vals
+		}
+		inc := include
+		if c.flatInclude.Load() {
+			inc = flatten(include)
+		}
+		if len(inc) > 0 {
+			v.Set("include", strings.Join(inc, ","))
+		}
+		if !c.noFields.Load() {
+			setFields(v, fields)
+		}
+		resp, err := c.up.Do(ctx, &upstream.Request{Method: http.MethodGet, Path: path, Query: v, Accept: MediaType})
+		if err != nil {
+			return nil, err
+		}
+		if resp.Status >= 200 && resp.Status <= 299 {
+			return Decode(resp.Body)
+		}
+		if resp.Status == http.StatusBadRequest {
+			switch p := refusedParameter(resp.Body); {
+			case p == "include" && !c.flatInclude.Load() && !slices.Equal(inc, flatten(inc)):
+				c.flatInclude.Store(true)
+				continue
+			case strings.HasPrefix(p, "fields[") && !c.noFields.Load() && len(fields) > 0:
+				c.noFields.Store(true)
+				continue
+			}
+		}
+		return nil, c.statusError(http.MethodGet, strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0], resp)
 	}
-	setFields(v, q.Fields)
-	return c.get(ctx, "/"+q.Type, v)
+}
+
+// flatten keeps the first segment of each include path, once.
+func flatten(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		top, _, _ := strings.Cut(p, ".")
+		if !slices.Contains(out, top) {
+			out = append(out, top)
+		}
+	}
+	return out
+}
+
+// refusedParameter is the source.parameter of a JSON:API error document's
+// first error, "" when there is none.
+func refusedParameter(body []byte) string {
+	var doc errorDocument
+	if json.Unmarshal(body, &doc) != nil || len(doc.Errors) == 0 {
+		return ""
+	}
+	return doc.Errors[0].Source.Parameter
 }
 
 func setFields(v url.Values, fields domain.SynergyFields) {
 	for typ, names := range fields {
 		v.Set("fields["+typ+"]", strings.Join(names, ","))
 	}
-}
-
-// Get reads one resource, including the given relationship paths.
-func (c *Client) Get(ctx context.Context, typ, id string, include []string, fields domain.SynergyFields) (*domain.SynergyDocument, error) {
-	v := url.Values{}
-	if len(include) > 0 {
-		v.Set("include", strings.Join(include, ","))
-	}
-	setFields(v, fields)
-	return c.get(ctx, "/"+typ+"/"+url.PathEscape(id), v)
-}
-
-// Related reads the resources one relationship points to.
-func (c *Client) Related(ctx context.Context, typ, id, rel string, fields domain.SynergyFields) (*domain.SynergyDocument, error) {
-	v := url.Values{}
-	setFields(v, fields)
-	return c.get(ctx, "/"+typ+"/"+url.PathEscape(id)+"/"+rel, v)
-}
-
-func (c *Client) get(ctx context.Context, path string, q url.Values) (*domain.SynergyDocument, error) {
-	resp, err := c.up.Do(ctx, &upstream.Request{Method: http.MethodGet, Path: path, Query: q, Accept: MediaType})
-	if err != nil {
-		return nil, err
-	}
-	if resp.Status < 200 || resp.Status > 299 {
-		return nil, c.statusError(http.MethodGet, strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0], resp)
-	}
-	return Decode(resp.Body)
 }

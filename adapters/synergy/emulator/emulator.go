@@ -38,6 +38,13 @@ type Options struct {
 	Token string           // Bearer token required on every request (401 JSON:API error otherwise); "" = DefaultToken
 	Delay time.Duration    // added latency per request (benchmarks)
 	Now   func() time.Time // clock for created-at/updated-at on writes; nil = time.Now
+	// FlatIncludeOnly models a server without nested include paths
+	// ("company.contacts"): it answers them 400 naming include, as JSON:API
+	// requires of a server that cannot include a path.
+	FlatIncludeOnly bool
+	// NoSparseFieldsets models a server that refuses fields[...] with a 400
+	// naming the parameter.
+	NoSparseFieldsets bool
 }
 
 // Request is one request the emulator served, recorded for tests that assert
@@ -66,6 +73,7 @@ type Emulator struct {
 	token string
 	delay time.Duration
 	now   func() time.Time
+	opts  Options
 
 	mu    sync.RWMutex // guards store
 	store *store
@@ -80,7 +88,7 @@ var faultStyle = emukit.Style{ContentType: MediaType,
 
 // New returns an emulator holding the deterministic seed data.
 func New(o Options) *Emulator {
-	e := &Emulator{token: o.Token, delay: o.Delay, now: o.Now}
+	e := &Emulator{token: o.Token, delay: o.Delay, now: o.Now, opts: o}
 	if e.token == "" {
 		e.token = DefaultToken
 	}

@@ -76,6 +76,9 @@ func (e *Emulator) parseReadOpts(types []string, q url.Values) (readOpts, *reply
 		o.include = &incNode{}
 		if raw != "" {
 			for _, path := range strings.Split(raw, ",") {
+				if e.opts.FlatIncludeOnly && strings.Contains(path, ".") {
+					return o, paramError("include", fmt.Sprintf("nested include paths are not supported (%q)", path))
+				}
 				if rep := e.addIncludePath(o.include, types, path); rep != nil {
 					return o, rep
 				}
@@ -86,6 +89,9 @@ func (e *Emulator) parseReadOpts(types []string, q url.Values) (readOpts, *reply
 		name, ok := bracket(key, "fields")
 		if !ok {
 			continue
+		}
+		if e.opts.NoSparseFieldsets {
+			return o, paramError(key, "sparse fieldsets are not supported")
 		}
 		t := e.store.tables[name]
 		if t == nil {
