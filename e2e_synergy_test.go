@@ -332,3 +332,21 @@ func TestSandboxServesSynergy(t *testing.T) {
 		t.Fatal("the log does not say sandbox mode")
 	}
 }
+
+// TestBadScalarNamesTheArgument: a value a scalar refuses is BAD_USER_INPUT
+// naming the argument path, and no upstream call is made.
+func TestBadScalarNamesTheArgument(t *testing.T) {
+	emu, g := startSynergy(t, nil)
+	for q, field := range map[string]string{
+		`{ contacts(filter: {createdAtGte: "garbage"}) { totalCount } }`:           "filter.createdAtGte",
+		`{ deals(filter: {updatedAtLte: "2022-02-30T00:00:00Z"}) { totalCount } }`: "filter.updatedAtLte",
+	} {
+		r := g.gql(t, q, nil)
+		if c := r.codes(); len(c) != 1 || c[0] != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != field {
+			t.Fatalf("%s → %s", q, r.Raw)
+		}
+	}
+	if emu.Count() != 0 {
+		t.Fatalf("%d upstream calls for refused input", emu.Count())
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -22,6 +24,9 @@ func ErrorPresenter(log *slog.Logger, count func(apierr.Code)) graphql.ErrorPres
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var out *gqlerror.Error
 		if e, ok := apierr.As(err); ok {
+			if e.Code == apierr.BadUserInput && e.Field == "" {
+				e.Field = argumentPath(ctx, gqlErr.Path)
+			}
 			if e.Code == apierr.Internal && e.Err != nil {
 				log.ErrorContext(ctx, "internal error", slog.String("path", gqlErr.Path.String()), slog.String("error", e.Err.Error()))
 			}
@@ -107,6 +112,30 @@ func Recover(log *slog.Logger) graphql.RecoverFunc {
 			slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))
 		return &apierr.Error{Code: apierr.Internal, Message: "internal error"}
 	}
+}
+
+// argumentPath names the argument a coercion error is about: gqlgen puts
+// the argument's own path (filter.createdAtGte) after the field's response
+// path, so what follows the field's path is the argument.
+func argumentPath(ctx context.Context, path ast.Path) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return ""
+	}
+	own := fc.Path()
+	if len(path) <= len(own) || path[:len(own)].String() != own.String() {
+		return ""
+	}
+	var parts []string
+	for _, p := range path[len(own):] {
+		switch x := p.(type) {
+		case ast.PathName:
+			parts = append(parts, string(x))
+		case ast.PathIndex:
+			parts = append(parts, strconv.Itoa(int(x)))
+		}
+	}
+	return strings.Join(parts, ".")
 }
 
 // addPathError reports err at an index below the current field, for list
