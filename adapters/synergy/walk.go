@@ -3,6 +3,7 @@ package synergy
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -345,6 +346,20 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special tells whether any of the 8 bytes in x is a quote, a backslash or
+// a control character (exact as a yes or no: a borrow only spreads above a
+// byte that matches).
+func special(x uint64) bool {
+	q := x ^ ('"' * ones)
+	s := x ^ ('\\' * ones)
+	return ((x-0x20*ones)&^x|(q-ones)&^q|(s-ones)&^s)&highs != 0
+}
+
 // str reads the string at w.i.
 func (w *walker) str() (wireText, error) {
 	b := w.b
@@ -352,6 +367,18 @@ func (w *walker) str() (wireText, error) {
 	i := start + 1
 	esc, wide := false, false
 	for {
+		// Eight bytes at a time while none needs attention; non-ASCII
+		// bytes are noted, not stopped at.
+		var acc uint64
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			if special(x) {
+				break
+			}
+			acc |= x
+			i += 8
+		}
+		wide = wide || acc&highs != 0
 		for i < len(b) && plain[b[i]] {
 			i++
 		}
