@@ -1,8 +1,7 @@
 package synergy
 
 import (
-	"bytes"
-	"encoding/json"
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -12,152 +11,185 @@ import (
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
 
-// Wire structs of JSON:API documents, as SynergyCRM sends them.
-type document struct {
-	Data     json.RawMessage `json:"data"`
-	Included []resource      `json:"included"`
-	Meta     struct {
-		RecordCount *int `json:"record-count"`
-		PageCount   *int `json:"page-count"`
-	} `json:"meta"`
-}
-
-type resource struct {
-	Type          string                  `json:"type"`
-	ID            flexID                  `json:"id"`
-	Attributes    json.RawMessage         `json:"attributes"`
-	Relationships map[string]relationship `json:"relationships"`
-}
-
-type relationship struct {
-	Data json.RawMessage `json:"data"` // absent: linkage unknown; null; object; array
-}
-
-type identifier struct {
-	Type string `json:"type"`
-	ID   flexID `json:"id"`
-}
-
-// flexID accepts a string id (the spec) or a number (some doc examples).
-type flexID string
-
-func (f *flexID) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexID(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("id must be a string or a number")
-	}
-	*f = flexID(n.String())
-	return nil
-}
-
-// Decode turns a JSON:API document into domain entities. Unknown types in
-// `included` are skipped; a malformed document is an UPSTREAM_ERROR.
+// Decode turns a JSON:API document into domain entities. Unknown types are
+// skipped; a malformed document is an UPSTREAM_ERROR.
+//
+// The document is read in one pass (see walk.go): the members the gateway
+// uses are picked out while the whole body is checked, and each known
+// resource's attributes object is then decoded into its typed entity
+// straight from the body. The entities' Attributes are sub-slices of body,
+// so the caller must not change body afterwards (the upstream client gives
+// every response its own buffer).
+//
+// Decode answers exactly as a decoding with encoding/json of the whole
+// document, then of data, then of each resource's attributes and linkage
+// would: the same entities, and the same error for the same fault (a fault
+// anywhere outside data first, then in data, then resource by resource).
 func Decode(body []byte) (*domain.SynergyDocument, error) {
-	var doc document
-	if err := json.Unmarshal(body, &doc); err != nil {
+	w := walker{b: body}
+	if err := w.document(); err != nil {
 		return nil, malformed("the document is not valid JSON:API", err)
 	}
-	out := &domain.SynergyDocument{RecordCount: doc.Meta.RecordCount, PageCount: doc.Meta.PageCount}
-	data := bytes.TrimSpace(doc.Data)
-	switch {
-	case len(data) == 0 || bytes.Equal(data, []byte("null")):
-	case data[0] == '[':
-		var rs []resource
-		if err := json.Unmarshal(data, &rs); err != nil {
-			return nil, malformed("data is not an array of resources", err)
+	if w.docErr != nil {
+		return nil, malformed("the document is not valid JSON:API", w.docErr)
+	}
+	switch w.dataKind {
+	case '[':
+		if w.dataErr != nil {
+			return nil, malformed("data is not an array of resources", w.dataErr)
 		}
-		for _, r := range rs {
-			e, err := entity(r)
-			if err != nil {
-				return nil, err
-			}
-			if e != nil {
-				out.Data = append(out.Data, e)
-			}
+	case '{':
+		if w.dataErr != nil {
+			return nil, malformed("data is not a resource", w.dataErr)
 		}
-	case data[0] == '{':
-		var r resource
-		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, malformed("data is not a resource", err)
-		}
-		e, err := entity(r)
-		if err != nil {
-			return nil, err
-		}
-		if e != nil {
-			out.Data = append(out.Data, e)
-		}
-	default:
+	case 's':
 		return nil, malformed("data is neither a resource nor an array", nil)
 	}
-	for _, r := range doc.Included {
-		e, err := entity(r)
+	out := &domain.SynergyDocument{RecordCount: w.recordCount, PageCount: w.pageCount}
+	var err error
+	if out.Data, err = w.entities(w.data); err != nil {
+		return nil, err
+	}
+	if out.Included, err = w.entities(w.included[:w.nIncluded]); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (w *walker) entities(rs []wireResource) ([]domain.SynergyEntity, error) {
+	var out []domain.SynergyEntity
+	for i := range rs {
+		e, err := w.entity(&rs[i])
 		if err != nil {
 			return nil, err
 		}
 		if e != nil {
-			out.Included = append(out.Included, e)
+			if out == nil {
+				out = make([]domain.SynergyEntity, 0, len(rs)-i)
+			}
+			out = append(out, e)
 		}
 	}
 	return out, nil
 }
 
-func entity(r resource) (domain.SynergyEntity, error) {
-	if r.ID == "" || r.Type == "" {
+func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
+	if len(r.id.s) == 0 || len(r.typ.s) == 0 {
 		return nil, malformed("a resource lacks its type or id", nil)
 	}
-	e := domain.NewSynergyEntity(r.Type)
+	typ := text(r.typ)
+	e := domain.NewSynergyEntity(typ)
 	if e == nil {
 		return nil, nil
 	}
-	if err := domain.DecodeSynergyAttributes(e, r.Attributes); err != nil {
-		return nil, malformed(fmt.Sprintf("%s %s has an attribute of the wrong type", r.Type, r.ID), err)
+	id := text(r.id)
+	if err := domain.DecodeSynergyAttributes(e, r.attrs); err != nil {
+		return nil, malformed(fmt.Sprintf("%s %s has an attribute of the wrong type", typ, id), err)
 	}
 	rec := e.Record()
-	rec.SourceID = string(r.ID)
-	rec.ID = globalid.Encode(globalid.Synergy, r.Type, rec.SourceID)
-	if len(r.Attributes) > 0 {
-		rec.Attributes = append([]byte(nil), r.Attributes...)
+	rec.SourceID = id
+	rec.ID = globalid.Encode(globalid.Synergy, typ, id)
+	if len(r.attrs) > 0 {
+		rec.Attributes = r.attrs
 	}
-	for key, rel := range r.Relationships {
-		d := bytes.TrimSpace(rel.Data)
-		if len(d) == 0 {
+	rels := w.rels[r.relLo:r.relHi]
+	// As with a map, the last member of a key wins.
+	keep := func(i int) bool { return rels[i].data != nil && !superseded(rels, i) }
+	if len(rels) > 32 {
+		last := make(map[string]int, len(rels))
+		for i := range rels {
+			last[text(rels[i].key)] = i
+		}
+		keep = func(i int) bool { return rels[i].data != nil && last[text(rels[i].key)] == i }
+	}
+	n := 0
+	for i := range rels {
+		if keep(i) {
+			n++
+		}
+	}
+	if n == 0 {
+		return e, nil
+	}
+	rec.Links = make(map[string]domain.SynergyLinkage, n)
+	for i := range rels {
+		if !keep(i) {
 			continue // links only: linkage unknown
 		}
-		if rec.Links == nil {
-			rec.Links = map[string]domain.SynergyLinkage{}
+		key := text(rels[i].key)
+		l, err := w.linkage(rels[i].data)
+		if err != nil {
+			return nil, malformed(fmt.Sprintf("%s %s: relationship %s has bad linkage", typ, id, key), err)
 		}
-		switch {
-		case bytes.Equal(d, []byte("null")):
-			rec.Links[key] = domain.SynergyLinkage{}
-		case d[0] == '[':
-			var ids []identifier
-			if err := json.Unmarshal(d, &ids); err != nil {
-				return nil, malformed(fmt.Sprintf("%s %s: relationship %s has bad linkage", r.Type, r.ID, key), err)
-			}
-			l := domain.SynergyLinkage{Many: true}
-			for _, id := range ids {
-				l.Refs = append(l.Refs, domain.SynergyRef{Type: id.Type, ID: string(id.ID)})
-			}
-			rec.Links[key] = l
-		default:
-			var id identifier
-			if err := json.Unmarshal(d, &id); err != nil {
-				return nil, malformed(fmt.Sprintf("%s %s: relationship %s has bad linkage", r.Type, r.ID, key), err)
-			}
-			rec.Links[key] = domain.SynergyLinkage{Refs: []domain.SynergyRef{{Type: id.Type, ID: string(id.ID)}}}
-		}
+		rec.Links[key] = l
 	}
 	return e, nil
+}
+
+// superseded tells whether a later member of the same relationships object
+// has the same key.
+func superseded(rels []wireRel, i int) bool {
+	for j := i + 1; j < len(rels); j++ {
+		if sameText(rels[j].key, rels[i].key) {
+			return true
+		}
+	}
+	return false
+}
+
+// linkage reads a relationship's data member (already checked to be JSON).
+func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
+	s := walker{b: d}
+	switch d[0] {
+	case 'n':
+		return domain.SynergyLinkage{}, nil
+	case '[':
+		l := domain.SynergyLinkage{Many: true}
+		var bad error
+		err := s.array(func() error {
+			var ref domain.SynergyRef
+			switch s.peek() {
+			case 'n':
+				if err := s.lit("null"); err != nil {
+					return err
+				}
+			case '{':
+				if err := s.identifier(&ref, &bad); err != nil {
+					return err
+				}
+			default:
+				if err := s.value(); err != nil {
+					return err
+				}
+				bad = cmp.Or(bad, errNotIdentifier)
+			}
+			l.Refs = append(l.Refs, ref)
+			return nil
+		})
+		return l, cmp.Or(err, bad)
+	case '{':
+		var ref domain.SynergyRef
+		var bad error
+		if err := s.identifier(&ref, &bad); err != nil {
+			return domain.SynergyLinkage{}, err
+		}
+		if bad != nil {
+			return domain.SynergyLinkage{}, bad
+		}
+		return domain.SynergyLinkage{Refs: w.oneRef(ref)}, nil
+	}
+	return domain.SynergyLinkage{}, errNotIdentifier
+}
+
+// oneRef gives a one-element Refs slice, cut from a shared block so that a
+// page does not allocate one slice per to-one relationship.
+func (w *walker) oneRef(ref domain.SynergyRef) []domain.SynergyRef {
+	if len(w.refs) == cap(w.refs) {
+		w.refs = make([]domain.SynergyRef, 0, 256)
+	}
+	w.refs = append(w.refs, ref)
+	n := len(w.refs)
+	return w.refs[n-1 : n : n]
 }
 
 func malformed(msg string, cause error) error {

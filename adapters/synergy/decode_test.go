@@ -110,14 +110,7 @@ func TestField(t *testing.T) {
 // FuzzDecode: no input makes the decoder panic, and whatever it accepts has
 // identities on every entity.
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{
-		`{"data": []}`,
-		`{"data": null}`,
-		`{"data": {"type": "contacts", "id": "1", "attributes": {"first-name": "Иван"}}}`,
-		`{"data": [{"type": "deals", "id": 2, "relationships": {"company": {"data": {"type": "companies", "id": "1"}}}}], "included": [{"type": "companies", "id": "1"}], "meta": {"record-count": 1}}`,
-		`{"data": {"type": "orders", "id": "1", "attributes": {"amount": "1e3"}}}`,
-		`{"errors": [{"status": "422"}]}`,
-	} {
+	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -134,4 +127,14 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzSeeds start the decoder's fuzz targets.
+var fuzzSeeds = []string{
+	`{"data": []}`,
+	`{"data": null}`,
+	`{"data": {"type": "contacts", "id": "1", "attributes": {"first-name": "Иван"}}}`,
+	`{"data": [{"type": "deals", "id": 2, "relationships": {"company": {"data": {"type": "companies", "id": "1"}}}}], "included": [{"type": "companies", "id": "1"}], "meta": {"record-count": 1}}`,
+	`{"data": {"type": "orders", "id": "1", "attributes": {"amount": "1e3"}}}`,
+	`{"errors": [{"status": "422"}]}`,
 }
