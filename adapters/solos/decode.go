@@ -6,7 +6,7 @@ package solos
 // assumption against a live account means editing this file only.
 //
 // Speed: a page of 100 projects is read in one validating pass per level
-// (scan.go) with no reflection. Each record is scanned once into member
+// (internal/jsonscan) with no reflection. Each record is scanned once into member
 // offsets, its typed attributes are parsed from substrings of one copy of
 // the page, and the attributes kept verbatim are appended to one shared
 // buffer; the small values records point at come from an arena. The
@@ -22,8 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/crmgateway/gateway/internal/jsonscan"
 	"github.com/crmgateway/gateway/internal/scalar"
 )
 
@@ -48,8 +48,8 @@ var errUpstreamReported = errors.New("the answer reports an error")
 func find[S text](d S, ms []span, keys ...string) (S, bool) {
 	for _, k := range keys {
 		for _, m := range ms {
-			if keyIs(d, m, k) {
-				return d[m.vs:m.ve], true
+			if jsonscan.KeyIs(d, m, k) {
+				return d[m.ValueStart:m.ValueEnd], true
 			}
 		}
 	}
@@ -123,14 +123,14 @@ func decodeListAt(raw json.RawMessage, depth int) ([]json.RawMessage, *int, erro
 	}
 	switch raw[0] {
 	case '[':
-		els, err := scanArray(raw)
+		els, err := jsonscan.ScanArray(raw)
 		return els, nil, err
 	case '{':
 	default:
 		return nil, nil, fmt.Errorf("expected a list, got %s", kindOf(raw))
 	}
 	var scratch [8]span
-	ms, err := scanObject(raw, scratch[:0])
+	ms, err := jsonscan.ScanObject(raw, scratch[:0])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,10 +166,10 @@ func decodeListAt(raw json.RawMessage, depth int) ([]json.RawMessage, *int, erro
 	// by id: its values are the records, in document order.
 	out := make([]json.RawMessage, 0, len(ms))
 	for _, m := range ms {
-		if v := raw[m.vs:m.ve]; v[0] != '{' {
-			return nil, nil, fmt.Errorf("list member %q is %s, not a record", truncate(keyOf(raw, m), 40), kindOf(v))
+		if v := raw[m.ValueStart:m.ValueEnd]; v[0] != '{' {
+			return nil, nil, fmt.Errorf("list member %q is %s, not a record", truncate(jsonscan.KeyOf(raw, m), 40), kindOf(v))
 		}
-		out = append(out, raw[m.vs:m.ve])
+		out = append(out, raw[m.ValueStart:m.ValueEnd])
 	}
 	return out, nil, nil
 }
@@ -203,7 +203,7 @@ func decodeOneAt(raw json.RawMessage, depth int) (json.RawMessage, bool, error) 
 	}
 	switch raw[0] {
 	case '[':
-		els, err := scanArray(raw)
+		els, err := jsonscan.ScanArray(raw)
 		switch {
 		case err != nil:
 			return nil, false, err
@@ -218,7 +218,7 @@ func decodeOneAt(raw json.RawMessage, depth int) (json.RawMessage, bool, error) 
 		return nil, false, fmt.Errorf("expected a record, got %s", kindOf(raw))
 	}
 	var scratch [8]span
-	ms, err := scanObject(raw, scratch[:0])
+	ms, err := jsonscan.ScanObject(raw, scratch[:0])
 	if err != nil {
 		return nil, false, err
 	}
@@ -332,7 +332,7 @@ func (r *resource[T]) decodeAll(raws []json.RawMessage) ([]*T, error) {
 // walk for the typed attributes, one for the attributes kept verbatim.
 func (r *resource[T]) decodeInto(x *T, rec string, a *arena) (*T, error) {
 	base := len(a.spans)
-	all, err := scanObject(rec, a.spans)
+	all, err := jsonscan.ScanObject(rec, a.spans)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.name, err)
 	}
@@ -344,12 +344,12 @@ func (r *resource[T]) decodeInto(x *T, rec string, a *arena) (*T, error) {
 	var id string
 	for k := range ms {
 		m := &ms[k]
-		m.keep = false
-		key := rec[m.ks+1 : m.ke-1]
-		if m.escaped {
-			key = keyOf(rec, *m)
+		m.Mark = false
+		key := rec[m.KeyStart+1 : m.KeyEnd-1]
+		if m.Escaped {
+			key = jsonscan.KeyOf(rec, *m)
 		}
-		v := rec[m.vs:m.ve]
+		v := rec[m.ValueStart:m.ValueEnd]
 		if key == "id" {
 			if id, err = idOf(v); err != nil {
 				return nil, fmt.Errorf("%s.id: %w", r.name, err)
@@ -358,13 +358,13 @@ func (r *resource[T]) decodeInto(x *T, rec string, a *arena) (*T, error) {
 		}
 		f, ok := r.field(key)
 		if !ok {
-			m.keep = true
+			m.Mark = true
 			continue
 		}
 		if err := f.set(x, v, a); err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", r.name, key, err)
 		}
-		m.keep = f.keep
+		m.Mark = f.keep
 	}
 	for _, k := range r.fallbackID {
 		if id != "" {
@@ -499,7 +499,7 @@ func (a *arena) object(rec string, ms []span) scalar.JSON {
 	a.out = append(a.out, '{')
 	n := 0
 	for _, m := range ms {
-		if !m.keep {
+		if !m.Mark {
 			continue
 		}
 		if n > 0 {
@@ -508,7 +508,7 @@ func (a *arena) object(rec string, ms []span) scalar.JSON {
 		n++
 		a.out = appendKey(a.out, rec, m)
 		a.out = append(a.out, ':')
-		a.out = append(a.out, rec[m.vs:m.ve]...)
+		a.out = append(a.out, rec[m.ValueStart:m.ValueEnd]...)
 	}
 	a.out = append(a.out, '}')
 	return scalar.JSON(a.out[start:len(a.out):len(a.out)])
@@ -525,33 +525,11 @@ func unquote(raw string) (s string, isString bool, err error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return raw, false, nil
 	}
-	if len(raw) >= 2 && raw[len(raw)-1] == '"' && plainString(raw[1:len(raw)-1]) {
+	if len(raw) >= 2 && raw[len(raw)-1] == '"' && jsonscan.PlainString(raw[1:len(raw)-1]) {
 		return raw[1 : len(raw)-1], true, nil
 	}
-	s, err = decodeString(raw)
+	s, err = jsonscan.Unquote(raw)
 	return s, true, err
-}
-
-// decodeString is encoding/json's reading of a JSON string.
-func decodeString(raw string) (string, error) {
-	var s string
-	err := json.Unmarshal([]byte(raw), &s)
-	return s, err
-}
-
-// plainString reports whether a JSON string's contents decode to
-// themselves: no escapes, quotes or control characters, valid UTF-8.
-func plainString(s string) bool {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' || c == '"' || c < 0x20:
-			return false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-	}
-	return ascii || utf8.ValidString(s)
 }
 
 // idOf reads an id: a non-negative integer or a non-empty string.
@@ -595,12 +573,12 @@ func idsOf(raw string, a *arena) ([]string, error) {
 		return []string{}, nil
 	}
 	if len(raw) > 0 && raw[0] == '[' {
-		n, err := countElements(raw)
+		n, err := jsonscan.CountElements(raw)
 		if err != nil {
 			return nil, err
 		}
 		out := a.strSlice(n)
-		for e := range elements(raw) {
+		for e := range jsonscan.Elements(raw) {
 			id, err := idOf(e)
 			if err != nil {
 				return nil, err

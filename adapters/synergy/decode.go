@@ -8,6 +8,7 @@ import (
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
+	"github.com/crmgateway/gateway/internal/jsonscan"
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
 
@@ -26,7 +27,7 @@ import (
 // would: the same entities, and the same error for the same fault (a fault
 // anywhere outside data first, then in data, then resource by resource).
 func Decode(body []byte) (*domain.SynergyDocument, error) {
-	w := walker{b: body}
+	w := walker{Cursor: jsonscan.Cursor{B: body}}
 	if err := w.document(); err != nil {
 		return nil, malformed("the document is not valid JSON:API", err)
 	}
@@ -74,7 +75,7 @@ func (w *walker) entities(rs []wireResource) ([]domain.SynergyEntity, error) {
 }
 
 func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
-	if len(r.id.s) == 0 || len(r.typ.s) == 0 {
+	if len(r.id.S) == 0 || len(r.typ.S) == 0 {
 		return nil, malformed("a resource lacks its type or id", nil)
 	}
 	typ := text(r.typ)
@@ -139,18 +140,18 @@ func superseded(rels []wireRel, i int) bool {
 
 // linkage reads a relationship's data member (already checked to be JSON).
 func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
-	s := walker{b: d}
+	s := walker{Cursor: jsonscan.Cursor{B: d}}
 	switch d[0] {
 	case 'n':
 		return domain.SynergyLinkage{}, nil
 	case '[':
 		l := domain.SynergyLinkage{Many: true}
 		var bad error
-		err := s.array(func() error {
+		err := s.Array(func() error {
 			var ref domain.SynergyRef
-			switch s.peek() {
+			switch s.Peek() {
 			case 'n':
-				if err := s.lit("null"); err != nil {
+				if err := s.Lit("null"); err != nil {
 					return err
 				}
 			case '{':
@@ -158,7 +159,7 @@ func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
 					return err
 				}
 			default:
-				if err := s.value(); err != nil {
+				if err := s.Value(); err != nil {
 					return err
 				}
 				bad = cmp.Or(bad, errNotIdentifier)
