@@ -14,7 +14,7 @@ import (
 
 // The single-pass reader of JSON:API documents behind Decode.
 //
-// walker checks the whole body as encoding/json does (same grammar, same
+// walker checks the whole body with jsonscan.Cursor (encoding/json's grammar and
 // nesting limit) and on the way keeps, as sub-slices of the body, what
 // Decode needs: each resource's type, id, attributes object and
 // relationships' data members. Where the document's shape is wrong it
