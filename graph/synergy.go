@@ -449,30 +449,47 @@ func (s *synergyStore) forget(ref domain.SynergyRef) {
 	delete(s.m, ref)
 }
 
-type synergyEntityLoaderKey struct{}
 type synergyRelatedLoaderKey struct{}
 
 type relatedKey struct {
 	Type, ID, Rel string
 }
 
+// fetchKey is one by-id read: the entity and the include paths asked with
+// it ("" for none), comma-separated.
 type fetchKey struct {
 	Ref     domain.SynergyRef
-	Include string // comma-separated paths
+	Include string
 }
 
 type synergyFetchLoaderKey struct{}
 
-// synergyLoadIncluding reads one resource with include paths, de-duplicated
-// per request: the same entity asked twice with the same selection costs
-// one upstream request.
+// synergyLoad returns a resource from the request's store or, batched and
+// de-duplicated with every other load of this tick, from the upstream.
+func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domain.SynergyEntity, error) {
+	if e := synergyStoreFor(ctx).get(ref); e != nil {
+		return e, nil
+	}
+	return synergyLoadIncluding(ctx, r, fetchKey{Ref: ref})
+}
+
+// synergyLoadIncluding reads one resource with its include paths,
+// de-duplicated per request: the same entity asked twice with the same
+// selection costs one upstream request. SynergyCRM has no batch read, so a
+// batch fans out with bounded concurrency.
 func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domain.SynergyEntity, error) {
 	st := synergyStoreFor(ctx)
 	fields := sparseFields(ctx, r)
 	l := loaders.Get(ctx, synergyFetchLoaderKey{}, func() *dataloader.Loader[fetchKey, domain.SynergyEntity] {
 		return loaders.New(func(ctx context.Context, keys []fetchKey) []*dataloader.Result[domain.SynergyEntity] {
 			return loaders.FanOut(ctx, keys, fanOutLimit, func(ctx context.Context, k fetchKey) (domain.SynergyEntity, error) {
-				doc, err := r.Synergy.Get(ctx, k.Ref.Type, k.Ref.ID, strings.Split(k.Include, ","), fields)
+				var include []string
+				if k.Include != "" {
+					include = strings.Split(k.Include, ",")
+				} else if e := st.get(k.Ref); e != nil {
+					return e, nil // an earlier answer of this request included it
+				}
+				doc, err := r.Synergy.Get(ctx, k.Ref.Type, k.Ref.ID, include, fields)
 				if err != nil {
 					return nil, err
 				}
@@ -486,36 +503,6 @@ func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domai
 		})
 	})
 	return l.Load(ctx, key)()
-}
-
-// synergyLoad returns a resource from the request's store or, batched and
-// de-duplicated with every other load of this tick, from the upstream.
-func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domain.SynergyEntity, error) {
-	st := synergyStoreFor(ctx)
-	if e := st.get(ref); e != nil {
-		return e, nil
-	}
-	fields := sparseFields(ctx, r)
-	l := loaders.Get(ctx, synergyEntityLoaderKey{}, func() *dataloader.Loader[domain.SynergyRef, domain.SynergyEntity] {
-		return loaders.New(func(ctx context.Context, refs []domain.SynergyRef) []*dataloader.Result[domain.SynergyEntity] {
-			return loaders.FanOut(ctx, refs, fanOutLimit, func(ctx context.Context, ref domain.SynergyRef) (domain.SynergyEntity, error) {
-				if e := st.get(ref); e != nil {
-					return e, nil
-				}
-				doc, err := r.Synergy.Get(ctx, ref.Type, ref.ID, nil, fields)
-				if err != nil {
-					return nil, err
-				}
-				if len(doc.Data) != 1 {
-					return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered a read of one %s with %d resources", ref.Type, len(doc.Data))
-				}
-				st.putAll(doc.Data)
-				st.putAll(doc.Included)
-				return st.get(ref), nil
-			})
-		})
-	})
-	return l.Load(ctx, ref)()
 }
 
 // synergyRelated reads a relationship whose linkage the request does not

@@ -245,13 +245,10 @@ func afterWrite[T domain.SynergyEntity](ctx context.Context, doc *domain.Synergy
 	return t, nil
 }
 
-// invalidate forgets an entity in the request's store and loaders; related
-// lists may name it, so they are dropped too.
+// invalidate forgets an entity in the request's store and loaders; reads
+// with includes and related lists may name it, so they are dropped whole.
 func invalidate(ctx context.Context, ref domain.SynergyRef) {
 	synergyStoreFor(ctx).forget(ref)
-	if l, ok := loaders.Lookup[*dataloader.Loader[domain.SynergyRef, domain.SynergyEntity]](ctx, synergyEntityLoaderKey{}); ok {
-		l.Clear(ctx, ref)
-	}
 	if l, ok := loaders.Lookup[*dataloader.Loader[relatedKey, []domain.SynergyEntity]](ctx, synergyRelatedLoaderKey{}); ok {
 		l.ClearAll()
 	}
