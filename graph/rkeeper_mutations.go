@@ -199,12 +199,19 @@ func (r *mutationResolver) DeleteClient(ctx context.Context, id string) (*domain
 	return &domain.DeletePayload{DeletedID: globalid.Encode(globalid.RKeeper, domain.RKClients, src)}, nil
 }
 
-func (r *mutationResolver) AddClientContact(ctx context.Context, clientID string, input model.ClientContactInput) (*model.ClientPayload, error) {
+// rkForClient is the prelude of every client sub-resource mutation: the
+// backend, and the client's own id from its global ID.
+func (r *mutationResolver) rkForClient(clientID string) (RKeeperBackend, string, error) {
 	b, err := r.rk()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	client, err := rkSource("clientId", clientID, domain.RKClients)
+	return b, client, err
+}
+
+func (r *mutationResolver) AddClientContact(ctx context.Context, clientID string, input model.ClientContactInput) (*model.ClientPayload, error) {
+	b, client, err := r.rkForClient(clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -216,11 +223,7 @@ func (r *mutationResolver) AddClientContact(ctx context.Context, clientID string
 }
 
 func (r *mutationResolver) UpdateClientContact(ctx context.Context, clientID, contactID string, input model.UpdateClientContactInput) (*model.ClientPayload, error) {
-	b, err := r.rk()
-	if err != nil {
-		return nil, err
-	}
-	client, err := rkSource("clientId", clientID, domain.RKClients)
+	b, client, err := r.rkForClient(clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -235,11 +238,7 @@ func (r *mutationResolver) UpdateClientContact(ctx context.Context, clientID, co
 }
 
 func (r *mutationResolver) DeleteClientContact(ctx context.Context, clientID, contactID string) (*model.ClientPayload, error) {
-	b, err := r.rk()
-	if err != nil {
-		return nil, err
-	}
-	client, err := rkSource("clientId", clientID, domain.RKClients)
+	b, client, err := r.rkForClient(clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -251,11 +250,7 @@ func (r *mutationResolver) DeleteClientContact(ctx context.Context, clientID, co
 }
 
 func (r *mutationResolver) AddClientAddress(ctx context.Context, clientID string, input model.ClientAddressInput) (*model.ClientPayload, error) {
-	b, err := r.rk()
-	if err != nil {
-		return nil, err
-	}
-	client, err := rkSource("clientId", clientID, domain.RKClients)
+	b, client, err := r.rkForClient(clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,11 +265,7 @@ func (r *mutationResolver) AddClientAddress(ctx context.Context, clientID string
 // city, so a new cityId needs a streetId, and a new streetId is sent with
 // its city (and, when cityId is given, the city's country).
 func (r *mutationResolver) UpdateClientAddress(ctx context.Context, clientID, addressID string, input model.UpdateClientAddressInput) (*model.ClientPayload, error) {
-	b, err := r.rk()
-	if err != nil {
-		return nil, err
-	}
-	client, err := rkSource("clientId", clientID, domain.RKClients)
+	b, client, err := r.rkForClient(clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -337,11 +328,7 @@ func (r *mutationResolver) UpdateClientAddress(ctx context.Context, clientID, ad
 }
 
 func (r *mutationResolver) DeleteClientAddress(ctx context.Context, clientID, addressID string) (*model.ClientPayload, error) {
-	b, err := r.rk()
-	if err != nil {
-		return nil, err
-	}
-	client, err := rkSource("clientId", clientID, domain.RKClients)
+	b, client, err := r.rkForClient(clientID)
 	if err != nil {
 		return nil, err
 	}
