@@ -300,7 +300,7 @@ func startGatewayWithSynergy(t *testing.T, base, token string) *httptest.Server 
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := &graph.Resolver{Log: log, Synergy: synergy.New(up)}
+	res := &graph.Resolver{Log: log, Backends: graph.Backends{Synergy: synergy.New(up)}}
 	exec := generated.NewExecutableSchema(res.Config())
 	api, err := rest.New(exec.Schema())
 	if err != nil {

@@ -51,7 +51,7 @@ func (r *Resolver) resolveNode(ctx context.Context, raw string) (domain.Node, er
 	if err != nil {
 		return nil, apierr.Invalid("id", "%q is not a valid global ID", truncate(raw, 64))
 	}
-	src := r.nodeSource(id.Backend)
+	src := r.nodeSource(ctx, id.Backend)
 	if src == nil {
 		return nil, apierr.Disabled(id.Backend)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/crmgateway/gateway/graph/generated"
+	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
 )
@@ -17,18 +18,49 @@ type NodeSource interface {
 	Node(ctx context.Context, id globalid.ID) (domain.Node, error)
 }
 
-// Resolver is the root of all resolvers. A nil backend is a backend that is
-// not configured: its fields answer UPSTREAM_DISABLED.
-type Resolver struct {
-	Log     *slog.Logger
+// Backends are the CRMs one caller reaches. A nil backend is a backend that
+// is not configured for that caller: its fields answer UPSTREAM_DISABLED.
+type Backends struct {
 	Synergy SynergyAPI
+	Solos   SolosBackend
+	// RKeeper is the r_keeper WebDelivery CRM (clients, address reference data).
+	RKeeper RKeeperBackend
+}
+
+type backendsKey struct{}
+
+// WithBackends binds a request to one set of backends (a tenant's), which
+// every resolver of that request uses instead of the resolver's own.
+func WithBackends(ctx context.Context, b *Backends) context.Context {
+	return context.WithValue(ctx, backendsKey{}, b)
+}
+
+// Resolver is the root of all resolvers. Its embedded Backends serve every
+// request that WithBackends did not bind to other ones.
+type Resolver struct {
+	Log *slog.Logger
+	Backends
 	// NaiveRelationships turns include planning and the per-request loaders
 	// off, so every relationship costs one request per parent and resolver
 	// call: the baseline `make bench` compares with.
 	NaiveRelationships bool
-	Solos              SolosBackend
-	// RKeeper is the r_keeper WebDelivery CRM (clients, address reference data).
-	RKeeper RKeeperBackend
+}
+
+// backends returns the backends the request is bound to.
+func (r *Resolver) backends(ctx context.Context) *Backends {
+	if b, ok := ctx.Value(backendsKey{}).(*Backends); ok {
+		return b
+	}
+	return &r.Backends
+}
+
+// synergy returns the request's SynergyCRM backend or UPSTREAM_DISABLED.
+func (r *Resolver) synergy(ctx context.Context) (SynergyAPI, error) {
+	b := r.backends(ctx).Synergy
+	if b == nil {
+		return nil, apierr.Disabled(globalid.Synergy)
+	}
+	return b, nil
 }
 
 // Config wires the resolver into gqlgen's executable schema.
@@ -37,19 +69,20 @@ func (r *Resolver) Config() generated.Config {
 }
 
 // nodeSource returns the source of a backend's nodes, nil when disabled.
-func (r *Resolver) nodeSource(backend string) NodeSource {
+func (r *Resolver) nodeSource(ctx context.Context, backend string) NodeSource {
+	b := r.backends(ctx)
 	switch backend {
 	case globalid.Synergy:
-		if r.Synergy != nil {
+		if b.Synergy != nil {
 			return synergyNodes{r}
 		}
 	case globalid.Solos:
-		if r.Solos != nil {
+		if b.Solos != nil {
 			return solosNodes{r}
 		}
 	case globalid.RKeeper:
-		if r.RKeeper != nil {
-			return r.RKeeper
+		if b.RKeeper != nil {
+			return b.RKeeper
 		}
 	}
 	return nil

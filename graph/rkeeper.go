@@ -50,11 +50,12 @@ type RKeeperBackend interface {
 	DeleteStreet(ctx context.Context, cityID, streetID string) error
 }
 
-func (r *Resolver) rk() (RKeeperBackend, error) {
-	if r.RKeeper == nil {
+func (r *Resolver) rk(ctx context.Context) (RKeeperBackend, error) {
+	b := r.backends(ctx).RKeeper
+	if b == nil {
 		return nil, apierr.Disabled(globalid.RKeeper)
 	}
-	return r.RKeeper, nil
+	return b, nil
 }
 
 // rkSource decodes an r_keeper global ID of type typ given in field.
@@ -83,7 +84,7 @@ func rkChild(field, raw, typ string) (parent, id string, err error) {
 // Query fields.
 
 func (r *queryResolver) Client(ctx context.Context, id string) (*domain.Client, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func (r *queryResolver) Client(ctx context.Context, id string) (*domain.Client, 
 }
 
 func (r *queryResolver) ClientContactTypes(ctx context.Context) ([]*domain.ClientContactType, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (r *queryResolver) ClientContactTypes(ctx context.Context) ([]*domain.Clien
 }
 
 func (r *queryResolver) AddressTypes(ctx context.Context) ([]*domain.AddressType, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func (r *queryResolver) AddressTypes(ctx context.Context) ([]*domain.AddressType
 }
 
 func (r *queryResolver) Countries(ctx context.Context) ([]*domain.Country, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func (r *queryResolver) Countries(ctx context.Context) ([]*domain.Country, error
 }
 
 func (r *queryResolver) Cities(ctx context.Context, countryID string) ([]*domain.City, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +132,7 @@ func (r *queryResolver) Cities(ctx context.Context, countryID string) ([]*domain
 }
 
 func (r *queryResolver) MetroStations(ctx context.Context, cityID string) ([]*domain.MetroStation, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func (r *queryResolver) MetroStations(ctx context.Context, cityID string) ([]*do
 }
 
 func (r *queryResolver) Streets(ctx context.Context, cityID string) ([]*domain.Street, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +180,11 @@ type (
 )
 
 // ref resolves one reference unless its id is empty.
-func rkRef[T any](r *Resolver, id string, get func(RKeeperBackend) (*T, error)) (*T, error) {
+func rkRef[T any](ctx context.Context, r *Resolver, id string, get func(RKeeperBackend) (*T, error)) (*T, error) {
 	if id == "" {
 		return nil, nil
 	}
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -191,25 +192,25 @@ func rkRef[T any](r *Resolver, id string, get func(RKeeperBackend) (*T, error)) 
 }
 
 func (r *rkContactResolver) Type(ctx context.Context, obj *domain.ClientContact) (*domain.ClientContactType, error) {
-	return rkRef(r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.ClientContactType, error) {
+	return rkRef(ctx, r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.ClientContactType, error) {
 		return b.ContactType(ctx, obj.TypeID)
 	})
 }
 
 func (r *rkAddressResolver) Type(ctx context.Context, obj *domain.ClientAddress) (*domain.AddressType, error) {
-	return rkRef(r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.AddressType, error) {
+	return rkRef(ctx, r.Resolver, obj.TypeID, func(b RKeeperBackend) (*domain.AddressType, error) {
 		return b.AddressType(ctx, obj.TypeID)
 	})
 }
 
 func (r *rkAddressResolver) Country(ctx context.Context, obj *domain.ClientAddress) (*domain.Country, error) {
-	return rkRef(r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
+	return rkRef(ctx, r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
 		return b.Country(ctx, obj.CountryID)
 	})
 }
 
 func (r *rkAddressResolver) City(ctx context.Context, obj *domain.ClientAddress) (*domain.City, error) {
-	return rkRef(r.Resolver, obj.CityID, func(b RKeeperBackend) (*domain.City, error) {
+	return rkRef(ctx, r.Resolver, obj.CityID, func(b RKeeperBackend) (*domain.City, error) {
 		return b.City(ctx, obj.CountryID, obj.CityID)
 	})
 }
@@ -218,7 +219,7 @@ func (r *rkAddressResolver) Street(ctx context.Context, obj *domain.ClientAddres
 	if obj.CityID == "" {
 		return nil, nil
 	}
-	return rkRef(r.Resolver, obj.StreetID, func(b RKeeperBackend) (*domain.Street, error) {
+	return rkRef(ctx, r.Resolver, obj.StreetID, func(b RKeeperBackend) (*domain.Street, error) {
 		return b.Street(ctx, obj.CityID, obj.StreetID)
 	})
 }
@@ -227,13 +228,13 @@ func (r *rkAddressResolver) MetroStation(ctx context.Context, obj *domain.Client
 	if obj.CityID == "" {
 		return nil, nil
 	}
-	return rkRef(r.Resolver, obj.MetroStationID, func(b RKeeperBackend) (*domain.MetroStation, error) {
+	return rkRef(ctx, r.Resolver, obj.MetroStationID, func(b RKeeperBackend) (*domain.MetroStation, error) {
 		return b.MetroStation(ctx, obj.CityID, obj.MetroStationID)
 	})
 }
 
 func (r *rkCountryResolver) Cities(ctx context.Context, obj *domain.Country) ([]*domain.City, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -241,13 +242,13 @@ func (r *rkCountryResolver) Cities(ctx context.Context, obj *domain.Country) ([]
 }
 
 func (r *rkCityResolver) Country(ctx context.Context, obj *domain.City) (*domain.Country, error) {
-	return rkRef(r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
+	return rkRef(ctx, r.Resolver, obj.CountryID, func(b RKeeperBackend) (*domain.Country, error) {
 		return b.Country(ctx, obj.CountryID)
 	})
 }
 
 func (r *rkCityResolver) Streets(ctx context.Context, obj *domain.City) ([]*domain.Street, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +256,7 @@ func (r *rkCityResolver) Streets(ctx context.Context, obj *domain.City) ([]*doma
 }
 
 func (r *rkCityResolver) MetroStations(ctx context.Context, obj *domain.City) ([]*domain.MetroStation, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func rkOwnedBy(field, raw, typ, clientID string) (string, error) {
 }
 
 func (r *mutationResolver) CreateClient(ctx context.Context, input model.CreateClientInput) (*model.ClientPayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func rkAddressText(prefix string, f *domain.ClientAddressFields, zip, region, bu
 }
 
 func (r *mutationResolver) UpdateClient(ctx context.Context, id string, input model.UpdateClientInput) (*model.ClientPayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (r *mutationResolver) UpdateClient(ctx context.Context, id string, input mo
 }
 
 func (r *mutationResolver) DeleteClient(ctx context.Context, id string) (*domain.DeletePayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +201,8 @@ func (r *mutationResolver) DeleteClient(ctx context.Context, id string) (*domain
 
 // rkForClient is the prelude of every client sub-resource mutation: the
 // backend, and the client's own id from its global ID.
-func (r *mutationResolver) rkForClient(clientID string) (RKeeperBackend, string, error) {
-	b, err := r.rk()
+func (r *mutationResolver) rkForClient(ctx context.Context, clientID string) (RKeeperBackend, string, error) {
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -211,7 +211,7 @@ func (r *mutationResolver) rkForClient(clientID string) (RKeeperBackend, string,
 }
 
 func (r *mutationResolver) AddClientContact(ctx context.Context, clientID string, input model.ClientContactInput) (*model.ClientPayload, error) {
-	b, client, err := r.rkForClient(clientID)
+	b, client, err := r.rkForClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (r *mutationResolver) AddClientContact(ctx context.Context, clientID string
 }
 
 func (r *mutationResolver) UpdateClientContact(ctx context.Context, clientID, contactID string, input model.UpdateClientContactInput) (*model.ClientPayload, error) {
-	b, client, err := r.rkForClient(clientID)
+	b, client, err := r.rkForClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (r *mutationResolver) UpdateClientContact(ctx context.Context, clientID, co
 }
 
 func (r *mutationResolver) DeleteClientContact(ctx context.Context, clientID, contactID string) (*model.ClientPayload, error) {
-	b, client, err := r.rkForClient(clientID)
+	b, client, err := r.rkForClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +250,7 @@ func (r *mutationResolver) DeleteClientContact(ctx context.Context, clientID, co
 }
 
 func (r *mutationResolver) AddClientAddress(ctx context.Context, clientID string, input model.ClientAddressInput) (*model.ClientPayload, error) {
-	b, client, err := r.rkForClient(clientID)
+	b, client, err := r.rkForClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func (r *mutationResolver) AddClientAddress(ctx context.Context, clientID string
 // city, so a new cityId needs a streetId, and a new streetId is sent with
 // its city (and, when cityId is given, the city's country).
 func (r *mutationResolver) UpdateClientAddress(ctx context.Context, clientID, addressID string, input model.UpdateClientAddressInput) (*model.ClientPayload, error) {
-	b, client, err := r.rkForClient(clientID)
+	b, client, err := r.rkForClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +328,7 @@ func (r *mutationResolver) UpdateClientAddress(ctx context.Context, clientID, ad
 }
 
 func (r *mutationResolver) DeleteClientAddress(ctx context.Context, clientID, addressID string) (*model.ClientPayload, error) {
-	b, client, err := r.rkForClient(clientID)
+	b, client, err := r.rkForClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +340,7 @@ func (r *mutationResolver) DeleteClientAddress(ctx context.Context, clientID, ad
 }
 
 func (r *mutationResolver) CreateCity(ctx context.Context, countryID string, input model.CreateCityInput) (*model.CityPayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +359,7 @@ func (r *mutationResolver) CreateCity(ctx context.Context, countryID string, inp
 }
 
 func (r *mutationResolver) UpdateCity(ctx context.Context, id string, input model.UpdateCityInput) (*model.CityPayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +378,7 @@ func (r *mutationResolver) UpdateCity(ctx context.Context, id string, input mode
 }
 
 func (r *mutationResolver) DeleteCity(ctx context.Context, id string) (*domain.DeletePayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +393,7 @@ func (r *mutationResolver) DeleteCity(ctx context.Context, id string) (*domain.D
 }
 
 func (r *mutationResolver) CreateStreet(ctx context.Context, cityID string, input model.CreateStreetInput) (*model.StreetPayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -415,7 +415,7 @@ func (r *mutationResolver) CreateStreet(ctx context.Context, cityID string, inpu
 }
 
 func (r *mutationResolver) UpdateStreet(ctx context.Context, id string, input model.UpdateStreetInput) (*model.StreetPayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -442,7 +442,7 @@ func (r *mutationResolver) UpdateStreet(ctx context.Context, id string, input mo
 }
 
 func (r *mutationResolver) DeleteStreet(ctx context.Context, id string) (*domain.DeletePayload, error) {
-	b, err := r.rk()
+	b, err := r.rk(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -38,11 +38,12 @@ const (
 )
 
 // solos returns the backend or the UPSTREAM_DISABLED error.
-func (r *Resolver) solos() (SolosBackend, error) {
-	if r.Solos == nil {
+func (r *Resolver) solos(ctx context.Context) (SolosBackend, error) {
+	b := r.backends(ctx).Solos
+	if b == nil {
 		return nil, apierr.Disabled(globalid.Solos)
 	}
-	return r.Solos, nil
+	return b, nil
 }
 
 // solosNodes resolves Solos global IDs through the request's loaders.
@@ -108,7 +109,7 @@ func solosIDs(ids []string, field string) ([]uint64, error) {
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, filter *model.ProjectFilter,
 	orderBy *model.ProjectOrderBy, deleted *bool) (*model.ProjectConnection, error) {
-	s, err := r.solos()
+	s, err := r.solos(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func solosSearch(f *model.ProjectFilter) (*domain.ProjectSearch, error) {
 }
 
 func (r *queryResolver) Project(ctx context.Context, id string) (*domain.Project, error) {
-	if _, err := r.solos(); err != nil {
+	if _, err := r.solos(ctx); err != nil {
 		return nil, err
 	}
 	src, err := solosDecodeID(id, solosProjects, "id")
@@ -205,7 +206,7 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*domain.Project
 }
 
 func (r *queryResolver) ProjectAction(ctx context.Context, id string) (*domain.ProjectAction, error) {
-	if _, err := r.solos(); err != nil {
+	if _, err := r.solos(ctx); err != nil {
 		return nil, err
 	}
 	src, err := solosDecodeID(id, solosActions, "id")

@@ -69,9 +69,9 @@ func solosBatch[K comparable, V any](fetch func(context.Context, K) (V, error)) 
 func (r *Resolver) solosLoaders(ctx context.Context) *solosLoaderSet {
 	if r.NaiveRelationships {
 		// The benchmark's baseline: every resolver call its own request.
-		return newSolosLoaders(r.Solos)
+		return newSolosLoaders(r.backends(ctx).Solos)
 	}
-	return loaders.Get(ctx, solosLoadersKey{}, func() *solosLoaderSet { return newSolosLoaders(r.Solos) })
+	return loaders.Get(ctx, solosLoadersKey{}, func() *solosLoaderSet { return newSolosLoaders(r.backends(ctx).Solos) })
 }
 
 func newSolosLoaders(s SolosBackend) *solosLoaderSet {

@@ -145,8 +145,9 @@ func pageArgs(first *int, after *string) (offset, n int, err error) {
 }
 
 func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[T], error) {
-	if r.Synergy == nil {
-		return nil, apierr.Disabled(globalid.Synergy)
+	syn, err := r.synergy(ctx)
+	if err != nil {
+		return nil, err
 	}
 	offset, n, err := pageArgs(first, after)
 	if err != nil {
@@ -163,7 +164,7 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 	for i, p := range pages {
 		g.Go(func() error {
 			return safe.Call(func() error {
-				d, err := r.Synergy.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
+				d, err := syn.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
 					Filters: params, Include: include, Fields: sparseFields(ctx, r)})
 				docs[i] = d
 				return err
@@ -210,8 +211,8 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 
 func synergyByID[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ, id string) (T, error) {
 	var zero T
-	if r.Synergy == nil {
-		return zero, apierr.Disabled(globalid.Synergy)
+	if _, err := r.synergy(ctx); err != nil {
+		return zero, err
 	}
 	gid, err := globalid.DecodeAs(id, globalid.Synergy, typ)
 	if err != nil {
@@ -478,6 +479,10 @@ func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domai
 // selection costs one upstream request. SynergyCRM has no batch read, so a
 // batch fans out with bounded concurrency.
 func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domain.SynergyEntity, error) {
+	syn, err := r.synergy(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st := synergyStoreFor(ctx)
 	fields := sparseFields(ctx, r)
 	l := loaders.Get(ctx, synergyFetchLoaderKey{}, func() *dataloader.Loader[fetchKey, domain.SynergyEntity] {
@@ -489,7 +494,7 @@ func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domai
 				} else if e := st.get(k.Ref); e != nil {
 					return e, nil // an earlier answer of this request included it
 				}
-				doc, err := r.Synergy.Get(ctx, k.Ref.Type, k.Ref.ID, include, fields)
+				doc, err := syn.Get(ctx, k.Ref.Type, k.Ref.ID, include, fields)
 				if err != nil {
 					return nil, err
 				}
@@ -508,12 +513,16 @@ func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domai
 // synergyRelated reads a relationship whose linkage the request does not
 // know, through the related-resources endpoint, batched per tick.
 func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.SynergyEntity, error) {
+	syn, err := r.synergy(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st := synergyStoreFor(ctx)
 	fields := sparseFields(ctx, r)
 	l := loaders.Get(ctx, synergyRelatedLoaderKey{}, func() *dataloader.Loader[relatedKey, []domain.SynergyEntity] {
 		return loaders.New(func(ctx context.Context, keys []relatedKey) []*dataloader.Result[[]domain.SynergyEntity] {
 			return loaders.FanOut(ctx, keys, fanOutLimit, func(ctx context.Context, k relatedKey) ([]domain.SynergyEntity, error) {
-				doc, err := r.Synergy.Related(ctx, k.Type, k.ID, k.Rel, fields)
+				doc, err := syn.Related(ctx, k.Type, k.ID, k.Rel, fields)
 				if err != nil {
 					return nil, err
 				}
@@ -535,8 +544,8 @@ func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.
 // request already has (included resources are in the store, so this costs
 // nothing), else from the related-resources endpoint.
 func relationship(ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) ([]domain.SynergyEntity, error) {
-	if r.Synergy == nil {
-		return nil, apierr.Disabled(globalid.Synergy)
+	if _, err := r.synergy(ctx); err != nil {
+		return nil, err
 	}
 	rec := obj.Record()
 	link, known := synergyStoreFor(ctx).linkage(rec, rel)

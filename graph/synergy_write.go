@@ -166,11 +166,12 @@ func (w *synergyInput) validated(ctx context.Context) error {
 	return w.errs[0]
 }
 
-func synergyWriter(r *Resolver) (SynergyWriter, error) {
-	if r.Synergy == nil {
-		return nil, apierr.Disabled(globalid.Synergy)
+func synergyWriter(ctx context.Context, r *Resolver) (SynergyWriter, error) {
+	syn, err := r.synergy(ctx)
+	if err != nil {
+		return nil, err
 	}
-	wr, ok := r.Synergy.(SynergyWriter)
+	wr, ok := syn.(SynergyWriter)
 	if !ok {
 		return nil, apierr.New(apierr.Internal, "the SynergyCRM adapter cannot write")
 	}
@@ -179,7 +180,7 @@ func synergyWriter(r *Resolver) (SynergyWriter, error) {
 
 func synergyCreate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *synergyInput) (T, error) {
 	var zero T
-	wr, err := synergyWriter(r)
+	wr, err := synergyWriter(ctx, r)
 	if err != nil {
 		return zero, err
 	}
@@ -195,7 +196,7 @@ func synergyCreate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *
 
 func synergyUpdate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *synergyInput) (T, error) {
 	var zero T
-	wr, err := synergyWriter(r)
+	wr, err := synergyWriter(ctx, r)
 	if err != nil {
 		return zero, err
 	}
@@ -215,7 +216,7 @@ func synergyUpdate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *
 }
 
 func synergyDelete(ctx context.Context, r *Resolver, typ, id string) (*domain.DeletePayload, error) {
-	wr, err := synergyWriter(r)
+	wr, err := synergyWriter(ctx, r)
 	if err != nil {
 		return nil, err
 	}

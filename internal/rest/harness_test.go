@@ -204,7 +204,7 @@ type server struct {
 func newServer(t testing.TB, syn graph.SynergyAPI, cfg config.Config) *server {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	res := &graph.Resolver{Log: log, Synergy: syn}
+	res := &graph.Resolver{Log: log, Backends: graph.Backends{Synergy: syn}}
 	exec := generated.NewExecutableSchema(res.Config())
 	api, err := New(exec.Schema())
 	if err != nil {
