@@ -371,7 +371,7 @@ func TestRESTOverTheSynergyAdapter(t *testing.T) {
 	t.Run("wrong token", func(t *testing.T) {
 		g := startGatewayWithSynergy(t, up.URL+"/api/v1", "wrong")
 		a := restCall(t, "GET", g.URL+"/rest/v1/contacts", "")
-		if a.Status != http.StatusUnauthorized || a.ext("code") != "UNAUTHENTICATED" || a.ext("upstream") != "synergy" {
+		if a.Status != http.StatusBadGateway || a.ext("code") != "UPSTREAM_UNAUTHENTICATED" || a.ext("upstream") != "synergy" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 	})

@@ -424,8 +424,8 @@ func TestRKeeperEnvelopeErrors(t *testing.T) {
 				tune                     func(*config.Config)
 			}{
 				{"unknown id", "NOT_FOUND", "DLW-0004", nil},
-				{"bad sid", "UNAUTHENTICATED", "DLW-0001", func(c *config.Config) { c.RKeeper.SID = "wrong-sid-value" }},
-				{"foreign object", "FORBIDDEN", "DLW-0002", func(c *config.Config) { c.RKeeper.ObjectID = "9999" }},
+				{"bad sid", "UPSTREAM_UNAUTHENTICATED", "DLW-0001", func(c *config.Config) { c.RKeeper.SID = "wrong-sid-value" }},
+				{"foreign object", "UPSTREAM_FORBIDDEN", "DLW-0002", func(c *config.Config) { c.RKeeper.ObjectID = "9999" }},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					g := startRK(t, tc.tune)

@@ -457,8 +457,8 @@ func TestSolosErrorMapping(t *testing.T) {
 		code   string
 		path   string
 	}{
-		{"401 wrong credentials", nil, "wrong-secret-value", projects, nil, "UNAUTHENTICATED", "projects"},
-		{"403", &solosemu.Fault{Status: 403}, "", projects, nil, "FORBIDDEN", "projects"},
+		{"401 wrong credentials", nil, "wrong-secret-value", projects, nil, "UPSTREAM_UNAUTHENTICATED", "projects"},
+		{"403", &solosemu.Fault{Status: 403}, "", projects, nil, "UPSTREAM_FORBIDDEN", "projects"},
 		{"404 unknown project", nil, "", `query($p: ID!) { project(id: $p) { name } }`, map[string]any{"p": solosID("projects", "999")}, "NOT_FOUND", "project"},
 		{"429 with Retry-After", &solosemu.Fault{Status: 429, RetryAfter: "30", Times: 5}, "", projects, nil, "RATE_LIMITED", "projects"},
 		{"500", &solosemu.Fault{Status: 500, Times: 5}, "", projects, nil, "UPSTREAM_ERROR", "projects"},
@@ -541,7 +541,7 @@ func TestSolosCredentialsNeverLeak(t *testing.T) {
 		g.gql(t, `{ projects(first: 1, filter: {having: GOODS}) { nodes { name } } }`, nil).Raw,
 		g.gql(t, `{ projects(first: 1, after: "garbage") { totalCount } }`, nil).Raw,
 	}
-	if !strings.Contains(bodies[0], "UPSTREAM_TIMEOUT") || !strings.Contains(bodies[0], "UNAUTHENTICATED") {
+	if !strings.Contains(bodies[0], "UPSTREAM_TIMEOUT") || !strings.Contains(bodies[0], "UPSTREAM_UNAUTHENTICATED") {
 		t.Fatalf("the faults did not fire: %s", bodies[0])
 	}
 	if len(em.Requests()) == 0 || em.Requests()[0].Header.Get("X-Crypto-Secret") != secret {

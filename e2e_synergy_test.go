@@ -235,8 +235,8 @@ func TestSynergyErrorMapping(t *testing.T) {
 		code   string
 		status int
 	}{
-		{"401", emulator.Fault{Status: 401}, "UNAUTHENTICATED", 0},
-		{"403", emulator.Fault{Status: 403}, "FORBIDDEN", 0},
+		{"401", emulator.Fault{Status: 401}, "UPSTREAM_UNAUTHENTICATED", 0},
+		{"403", emulator.Fault{Status: 403}, "UPSTREAM_FORBIDDEN", 0},
 		{"404", emulator.Fault{Status: 404}, "NOT_FOUND", 0},
 		{"422", emulator.Fault{Status: 422}, "BAD_USER_INPUT", 0},
 		{"429", emulator.Fault{Status: 429, RetryAfter: "0", Times: 3}, "RATE_LIMITED", 0},

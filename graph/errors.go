@@ -42,7 +42,7 @@ func ErrorPresenter(log *slog.Logger, count func(apierr.Code)) graphql.ErrorPres
 }
 
 func present(gqlErr *gqlerror.Error, e *apierr.Error) *gqlerror.Error {
-	out := &gqlerror.Error{Message: e.Message, Path: gqlErr.Path, Locations: gqlErr.Locations}
+	out := &gqlerror.Error{Message: e.ClientMessage(), Path: gqlErr.Path, Locations: gqlErr.Locations}
 	ext := map[string]any{"code": string(e.Code)}
 	if e.Upstream != "" {
 		ext["upstream"] = e.Upstream

@@ -37,13 +37,13 @@ type envelopeError struct {
 // emulator and listed in README.md. A code not listed here falls back to
 // the HTTP status, then to UPSTREAM_ERROR. Keep every mapping here.
 var upstreamCodes = map[string]apierr.Code{
-	"DLW-0001": apierr.Unauthenticated,     // sid missing or invalid
-	"DLW-0002": apierr.Forbidden,           // objectId unknown or not this dealer's
-	"DLW-0003": apierr.BadUserInput,        // invalid parameter or body field (details names it)
-	"DLW-0004": apierr.NotFound,            // no record with that id
-	"DLW-0005": apierr.UpstreamError,       // operation not supported by this CRM version
-	"DLW-0006": apierr.BadUserInput,        // record still in use (a city or street with addresses)
-	"DLW-0023": apierr.UpstreamUnavailable, // "RK7 error: Not answer from WS" (public docs)
+	"DLW-0001": apierr.UpstreamUnauthenticated, // sid missing or invalid
+	"DLW-0002": apierr.UpstreamForbidden,       // objectId unknown or not this dealer's
+	"DLW-0003": apierr.BadUserInput,            // invalid parameter or body field (details names it)
+	"DLW-0004": apierr.NotFound,                // no record with that id
+	"DLW-0005": apierr.UpstreamError,           // operation not supported by this CRM version
+	"DLW-0006": apierr.BadUserInput,            // record still in use (a city or street with addresses)
+	"DLW-0023": apierr.UpstreamUnavailable,     // "RK7 error: Not answer from WS" (public docs)
 }
 
 // decoded is a successful answer's payload and the upstream's request id.

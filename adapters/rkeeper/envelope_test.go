@@ -67,7 +67,7 @@ func TestDecodeEnvelope(t *testing.T) {
 		{name: "write Err under 500 is unknown", method: http.MethodPut, body: docsErr, status: 500, code: apierr.UpstreamUnavailable,
 			upstreamCode: "DLW-0023", reqID: "c98e26da9b9046d3bbb862e02d27bc25", outcome: apierr.OutcomeUnknown, messageHas: "outcome unknown"},
 		{name: "unknown code under 200", method: http.MethodGet, body: unknown, status: 200, code: apierr.UpstreamError, upstreamCode: "XYZ-1", reqID: "r2"},
-		{name: "unknown code under 401", method: http.MethodGet, body: unknown, status: 401, code: apierr.Unauthenticated, upstreamCode: "XYZ-1", reqID: "r2"},
+		{name: "unknown code under 401", method: http.MethodGet, body: unknown, status: 401, code: apierr.UpstreamUnauthenticated, upstreamCode: "XYZ-1", reqID: "r2"},
 		{name: "Ok under an error status", method: http.MethodGet, body: `{"status":"Ok","data":[],"requestId":"q"}`, status: 502, code: apierr.UpstreamError, reqID: "q"},
 		{name: "HTML error page", method: http.MethodGet, body: "<html>Bad Gateway</html>", status: 502, code: apierr.UpstreamError},
 		{name: "HTML 404", method: http.MethodDelete, body: "<html>nope</html>", status: 404, code: apierr.NotFound, outcome: apierr.OutcomeRejected},

@@ -309,8 +309,8 @@ func TestAdapterErrors(t *testing.T) {
 		call  func(*Adapter) error
 		code  apierr.Code
 	}{
-		{"wrong secret", testOpts{secret: "not-the-secret"}, nil, list, apierr.Unauthenticated},
-		{"403", testOpts{}, &emulator.Fault{Status: 403}, list, apierr.Forbidden},
+		{"wrong secret", testOpts{secret: "not-the-secret"}, nil, list, apierr.UpstreamUnauthenticated},
+		{"403", testOpts{}, &emulator.Fault{Status: 403}, list, apierr.UpstreamForbidden},
 		{"unknown project", testOpts{}, nil, func(a *Adapter) error { _, err := a.Project(ctx, "999"); return err }, apierr.NotFound},
 		{"unknown action", testOpts{}, nil, func(a *Adapter) error { _, err := a.ProjectAction(ctx, "99999"); return err }, apierr.NotFound},
 		{"429 with Retry-After", testOpts{}, &emulator.Fault{Status: 429, RetryAfter: "7"}, list, apierr.RateLimited},

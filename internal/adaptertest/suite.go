@@ -55,14 +55,14 @@ var readChecks = []check{
 	{name: "a read succeeds with one request", op: opRead, requests: 1},
 	{name: "a seeded id reads with one request", op: opReadByID, requests: 1},
 	{name: "an unknown id is NOT_FOUND", op: opReadMissing, code: apierr.NotFound, requests: 1},
-	{name: "refused credentials are UNAUTHENTICATED", setup: Setup{WrongCredentials: true},
-		code: apierr.Unauthenticated, requests: 1},
-	{name: "401 is UNAUTHENTICATED", fault: &Fault{Status: http.StatusUnauthorized}, code: apierr.Unauthenticated, requests: 1},
-	{name: "401 in the error document is UNAUTHENTICATED", fault: &Fault{Status: http.StatusUnauthorized, Envelope: true},
-		code: apierr.Unauthenticated, requests: 1},
-	{name: "403 is FORBIDDEN", fault: &Fault{Status: http.StatusForbidden}, code: apierr.Forbidden, requests: 1},
-	{name: "403 in the error document is FORBIDDEN", fault: &Fault{Status: http.StatusForbidden, Envelope: true},
-		code: apierr.Forbidden, requests: 1},
+	{name: "refused credentials are UPSTREAM_UNAUTHENTICATED", setup: Setup{WrongCredentials: true},
+		code: apierr.UpstreamUnauthenticated, requests: 1},
+	{name: "401 is UPSTREAM_UNAUTHENTICATED", fault: &Fault{Status: http.StatusUnauthorized}, code: apierr.UpstreamUnauthenticated, requests: 1},
+	{name: "401 in the error document is UPSTREAM_UNAUTHENTICATED", fault: &Fault{Status: http.StatusUnauthorized, Envelope: true},
+		code: apierr.UpstreamUnauthenticated, requests: 1},
+	{name: "403 is UPSTREAM_FORBIDDEN", fault: &Fault{Status: http.StatusForbidden}, code: apierr.UpstreamForbidden, requests: 1},
+	{name: "403 in the error document is UPSTREAM_FORBIDDEN", fault: &Fault{Status: http.StatusForbidden, Envelope: true},
+		code: apierr.UpstreamForbidden, requests: 1},
 	{name: "404 is NOT_FOUND", fault: &Fault{Status: http.StatusNotFound}, code: apierr.NotFound, requests: 1},
 	{name: "429 with Retry-After beyond the deadline is RATE_LIMITED at once",
 		fault: &Fault{Status: http.StatusTooManyRequests, RetryAfter: "120", Times: transientReadFailures},
@@ -82,7 +82,7 @@ var readChecks = []check{
 	{name: "a malformed body is UPSTREAM_ERROR", fault: &Fault{Malformed: true}, code: apierr.UpstreamError, requests: 1},
 	{name: "a refused connection is UPSTREAM_UNAVAILABLE", fault: &Fault{Down: true}, code: apierr.UpstreamUnavailable},
 	{name: "credentials echoed by the upstream are not shown", fault: &Fault{EchoSecrets: true},
-		code: apierr.Unauthenticated, requests: -1},
+		code: apierr.UpstreamUnauthenticated, requests: -1},
 }
 
 // writeChecks hold for every adapter that writes. A write is never
@@ -90,12 +90,12 @@ var readChecks = []check{
 // failed write states its outcome.
 var writeChecks = []check{
 	{name: "a write succeeds with one request", requests: 1},
-	{name: "refused credentials are UNAUTHENTICATED, REJECTED", setup: Setup{WrongCredentials: true},
-		code: apierr.Unauthenticated, outcome: apierr.OutcomeRejected, requests: 1},
-	{name: "401 is UNAUTHENTICATED, REJECTED", fault: &Fault{Status: http.StatusUnauthorized},
-		code: apierr.Unauthenticated, outcome: apierr.OutcomeRejected, requests: 1},
-	{name: "403 is FORBIDDEN, REJECTED", fault: &Fault{Status: http.StatusForbidden},
-		code: apierr.Forbidden, outcome: apierr.OutcomeRejected, requests: 1},
+	{name: "refused credentials are UPSTREAM_UNAUTHENTICATED, REJECTED", setup: Setup{WrongCredentials: true},
+		code: apierr.UpstreamUnauthenticated, outcome: apierr.OutcomeRejected, requests: 1},
+	{name: "401 is UPSTREAM_UNAUTHENTICATED, REJECTED", fault: &Fault{Status: http.StatusUnauthorized},
+		code: apierr.UpstreamUnauthenticated, outcome: apierr.OutcomeRejected, requests: 1},
+	{name: "403 is UPSTREAM_FORBIDDEN, REJECTED", fault: &Fault{Status: http.StatusForbidden},
+		code: apierr.UpstreamForbidden, outcome: apierr.OutcomeRejected, requests: 1},
 	{name: "429 is RATE_LIMITED, REJECTED, not retried", fault: &Fault{Status: http.StatusTooManyRequests, RetryAfter: "120", Times: 2},
 		code: apierr.RateLimited, outcome: apierr.OutcomeRejected, requests: 1, retryAfter: RetryAfterSeconds},
 	{name: "500 is UPSTREAM_ERROR, UNKNOWN, not retried", fault: &Fault{Status: http.StatusInternalServerError, Times: 2},
@@ -111,7 +111,7 @@ var writeChecks = []check{
 	{name: "a refused connection is UPSTREAM_UNAVAILABLE, NOT_SENT", fault: &Fault{Down: true},
 		code: apierr.UpstreamUnavailable, outcome: apierr.OutcomeNotSent},
 	{name: "credentials echoed by the upstream are not shown", fault: &Fault{EchoSecrets: true},
-		code: apierr.Unauthenticated, outcome: apierr.OutcomeRejected, requests: -1},
+		code: apierr.UpstreamUnauthenticated, outcome: apierr.OutcomeRejected, requests: -1},
 }
 
 // Run runs every shared check against fresh harnesses from newHarness, in

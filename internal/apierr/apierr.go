@@ -13,30 +13,37 @@ type Code string
 
 // The contract's codes. The set is closed: nothing else reaches a client.
 const (
-	BadUserInput        Code = "BAD_USER_INPUT"
-	NotFound            Code = "NOT_FOUND"
-	Unauthenticated     Code = "UNAUTHENTICATED"
-	Forbidden           Code = "FORBIDDEN"
-	UpstreamError       Code = "UPSTREAM_ERROR"
-	UpstreamTimeout     Code = "UPSTREAM_TIMEOUT"
-	UpstreamUnavailable Code = "UPSTREAM_UNAVAILABLE"
-	UpstreamDisabled    Code = "UPSTREAM_DISABLED"
-	RateLimited         Code = "RATE_LIMITED"
-	QueryTooComplex     Code = "QUERY_TOO_COMPLEX"
-	Internal            Code = "INTERNAL"
+	BadUserInput    Code = "BAD_USER_INPUT"
+	NotFound        Code = "NOT_FOUND"
+	Unauthenticated Code = "UNAUTHENTICATED"
+	Forbidden       Code = "FORBIDDEN"
+	// UpstreamUnauthenticated and UpstreamForbidden: a CRM refused the
+	// credentials the gateway sent (its 401 and 403), never the caller's.
+	UpstreamUnauthenticated Code = "UPSTREAM_UNAUTHENTICATED"
+	UpstreamForbidden       Code = "UPSTREAM_FORBIDDEN"
+	UpstreamError           Code = "UPSTREAM_ERROR"
+	UpstreamTimeout         Code = "UPSTREAM_TIMEOUT"
+	UpstreamUnavailable     Code = "UPSTREAM_UNAVAILABLE"
+	UpstreamDisabled        Code = "UPSTREAM_DISABLED"
+	RateLimited             Code = "RATE_LIMITED"
+	QueryTooComplex         Code = "QUERY_TOO_COMPLEX"
+	// PersistedQueryNotFound: the document's hash is neither a trusted
+	// document nor a registered automatic persisted query.
+	PersistedQueryNotFound Code = "PERSISTED_QUERY_NOT_FOUND"
+	Internal               Code = "INTERNAL"
 )
 
 // Codes lists every code, in the contract's order.
 var Codes = []Code{
-	BadUserInput, NotFound, Unauthenticated, Forbidden, UpstreamError,
-	UpstreamTimeout, UpstreamUnavailable, UpstreamDisabled, RateLimited,
-	QueryTooComplex, Internal,
+	BadUserInput, NotFound, Unauthenticated, Forbidden, UpstreamUnauthenticated,
+	UpstreamForbidden, UpstreamError, UpstreamTimeout, UpstreamUnavailable,
+	UpstreamDisabled, RateLimited, QueryTooComplex, PersistedQueryNotFound, Internal,
 }
 
 // HTTPStatus is the status the REST facade answers with for the code.
 func (c Code) HTTPStatus() int {
 	switch c {
-	case BadUserInput:
+	case BadUserInput, PersistedQueryNotFound:
 		return http.StatusBadRequest
 	case NotFound:
 		return http.StatusNotFound
@@ -44,7 +51,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusUnauthorized
 	case Forbidden:
 		return http.StatusForbidden
-	case UpstreamError:
+	case UpstreamError, UpstreamUnauthenticated, UpstreamForbidden:
 		return http.StatusBadGateway
 	case UpstreamTimeout:
 		return http.StatusGatewayTimeout
@@ -115,6 +122,21 @@ func Invalid(field, format string, args ...any) *Error {
 func Disabled(upstream string) *Error {
 	return &Error{Code: UpstreamDisabled, Upstream: upstream,
 		Message: upstream + " is not configured on this gateway"}
+}
+
+// ClientMessage is the message a client sees. A CRM's refusal of the
+// gateway's own credentials says so first, so that a caller never mistakes
+// it for a problem with the credentials it sent.
+func (e *Error) ClientMessage() string {
+	switch e.Code {
+	case UpstreamUnauthenticated:
+		return "the credentials this gateway is configured with for " + e.Upstream +
+			" were refused by it (not the caller's): " + e.Message
+	case UpstreamForbidden:
+		return "the credentials this gateway is configured with for " + e.Upstream +
+			" do not allow this operation (not the caller's): " + e.Message
+	}
+	return e.Message
 }
 
 // As finds the *Error in err's chain.

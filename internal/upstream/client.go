@@ -244,9 +244,9 @@ func StatusError(upstream, method string, status int, msg string) *apierr.Error 
 func CodeForStatus(status int) apierr.Code {
 	switch {
 	case status == http.StatusUnauthorized:
-		return apierr.Unauthenticated
+		return apierr.UpstreamUnauthenticated
 	case status == http.StatusForbidden:
-		return apierr.Forbidden
+		return apierr.UpstreamForbidden
 	case status == http.StatusNotFound || status == http.StatusGone:
 		return apierr.NotFound
 	case status == http.StatusTooManyRequests:

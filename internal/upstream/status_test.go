@@ -21,8 +21,8 @@ func TestStatusError(t *testing.T) {
 		outcome apierr.Outcome // of a write
 	}{
 		{400, apierr.BadUserInput, apierr.OutcomeRejected},
-		{401, apierr.Unauthenticated, apierr.OutcomeRejected},
-		{403, apierr.Forbidden, apierr.OutcomeRejected},
+		{401, apierr.UpstreamUnauthenticated, apierr.OutcomeRejected},
+		{403, apierr.UpstreamForbidden, apierr.OutcomeRejected},
 		{404, apierr.NotFound, apierr.OutcomeRejected},
 		{408, apierr.UpstreamTimeout, apierr.OutcomeUnknown},
 		{409, apierr.BadUserInput, apierr.OutcomeRejected},
