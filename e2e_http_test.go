@@ -287,8 +287,7 @@ func apqExt(query string) map[string]any {
 }
 
 // TestAutomaticPersistedQueries walks the APQ protocol: a hash the gateway
-// does not know → PERSISTED_QUERY_NOT_FOUND (as BAD_USER_INPUT, the original
-// code kept in extensions.reason), registration with the full query, then
+// does not know → PERSISTED_QUERY_NOT_FOUND, registration with the full query, then
 // the hash alone, over POST and over GET.
 func TestAutomaticPersistedQueries(t *testing.T) {
 	cfg := config.Defaults()
@@ -306,8 +305,8 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	}
 	notFound := func(t *testing.T, r httpResult) {
 		t.Helper()
-		codes, reasons := r.errorCodes(t)
-		if r.Status != 200 || len(codes) != 1 || codes[0] != "BAD_USER_INPUT" || reasons[0] != "PERSISTED_QUERY_NOT_FOUND" {
+		codes, _ := r.errorCodes(t)
+		if r.Status != 200 || len(codes) != 1 || codes[0] != "PERSISTED_QUERY_NOT_FOUND" {
 			t.Fatalf("want PERSISTED_QUERY_NOT_FOUND, got %d %s", r.Status, r.Body)
 		}
 		if msg := r.json(t)["errors"].([]any)[0].(map[string]any)["message"]; msg != "PersistedQueryNotFound" {
@@ -425,7 +424,7 @@ func TestCORS(t *testing.T) {
 	})
 	t.Run("CORS_ALLOWED_ORIGINS is read from the environment", func(t *testing.T) {
 		env := map[string]string{"CORS_ALLOWED_ORIGINS": " https://a.example.com , https://b.example.com,"}
-		cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		cfg, err := config.Load(env)
 		if err != nil {
 			t.Fatal(err)
 		}

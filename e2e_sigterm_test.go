@@ -37,7 +37,7 @@ func TestSIGTERMDrainsInFlight(t *testing.T) {
 	ln.Close()
 	var logs bytes.Buffer
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "LISTEN_ADDR="+addr, "SYNERGY_BASE_URL="+crm.URL+"/api/v1", "SYNERGY_TOKEN="+synergyTestToken)
+	cmd.Env = append(os.Environ(), "LISTEN_ADDR="+addr, "SYNERGY_BASE_URL="+crm.URL+"/api/v1", "SYNERGY_TOKEN="+synergyTestToken, "AUTH_MODE=none")
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -13,30 +13,38 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/crmgateway/gateway/adapters/rkeeper"
 	rkemulator "github.com/crmgateway/gateway/adapters/rkeeper/emulator"
 	"github.com/crmgateway/gateway/adapters/solos"
 	solosemu "github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy"
 	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
+
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/auth"
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/rest"
+	"github.com/crmgateway/gateway/internal/tenant"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
 
 func main() {
-	cfg, err := config.Load(os.LookupEnv)
+	if len(os.Args) > 1 && os.Args[1] == "apikey" {
+		os.Exit(apikeyCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	cfg, err := config.Load(environ())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crm-gateway: invalid configuration:")
 		for _, line := range strings.Split(err.Error(), "\n") {
@@ -65,7 +73,26 @@ func run(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 		return err
 	}
 	defer app.Close()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			app.Reload()
+		}
+	}()
 	return app.Serve(ctx, ln)
+}
+
+// environ is the process environment as a map.
+func environ() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // App is a built gateway: its handler and what must be closed with it.
@@ -76,6 +103,15 @@ type App struct {
 	Log      *slog.Logger
 	Config   config.Config
 	closers  []func()
+	reloads  []func()
+}
+
+// Reload re-reads what can change without a restart (the API keys file);
+// SIGHUP calls it.
+func (a *App) Reload() {
+	for _, f := range a.reloads {
+		f()
+	}
 }
 
 // Close stops the sandbox emulators, if any.
@@ -123,32 +159,71 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // so the adapters speak real HTTP exactly as they would in production.
 func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	app := &App{Log: log, Config: cfg}
+	ctx, cancel := context.WithCancel(context.Background())
+	app.closers = append(app.closers, cancel)
+	fail := func(err error) (*App, error) {
+		app.Close()
+		return nil, err
+	}
 	m := metrics.New()
 	sandbox := cfg.Sandbox()
 	if sandbox {
 		var err error
-		cfg, err = startSandbox(cfg, app)
-		if err != nil {
-			app.Close()
-			return nil, err
+		if cfg, err = startSandbox(cfg, app); err != nil {
+			return fail(err)
 		}
 	}
 	app.Config = cfg
 
+	tenants := map[string]tenant.Accounts{}
+	if cfg.TenantsFile != "" {
+		var err error
+		if tenants, err = tenant.Load(cfg.TenantsFile, os.LookupEnv, cfg); err != nil {
+			return fail(err)
+		}
+	}
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
-	if err := wireBackends(cfg, log, m, res); err != nil {
-		app.Close()
-		return nil, err
+	if err := wireBackends(tenant.Accounts{Synergy: cfg.Synergy, Solos: cfg.Solos, RKeeper: cfg.RKeeper}, log, m, &res.Backends); err != nil {
+		return fail(err)
+	}
+	byTenant := make(map[string]*graph.Backends, len(tenants))
+	for name, acc := range tenants {
+		b := &graph.Backends{}
+		if err := wireBackends(acc, log, m, b); err != nil {
+			return fail(fmt.Errorf("tenant %q: %w", name, err))
+		}
+		byTenant[name] = b
+	}
+
+	authn, err := authenticator(ctx, cfg, log, tenants, app)
+	if err != nil {
+		return fail(err)
 	}
 
 	// The REST facade's routes are derived from the same schema.
 	schema := res.Schema()
 	restAPI, err := rest.New(schema.Schema())
 	if err != nil {
-		app.Close()
-		return nil, err
+		return fail(err)
 	}
+	authz, err := graph.Authorizer(schema.Schema())
+	if err != nil {
+		return fail(err)
+	}
+	// The REST facade's own documents are trusted: PERSISTED_ONLY never
+	// refuses them.
+	var restDocs []string
+	for _, rt := range restAPI.Routes() {
+		restDocs = append(restDocs, rt.Document)
+	}
+	trusted, err := httpserver.LoadTrustedDocuments(cfg.PersistedDocumentsFile, restDocs...)
+	if err != nil {
+		return fail(err)
+	}
+	bindTenant := tenant.Middleware(byTenant, &res.Backends, func(r *http.Request, b *graph.Backends) *http.Request {
+		return r.WithContext(graph.WithBackends(r.Context(), b))
+	}, httpserver.Refuse)
 	app.Server = httpserver.New(httpserver.Deps{
 		Config:  cfg,
 		Sandbox: sandbox,
@@ -158,12 +233,85 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		ErrorPresenter: graph.ErrorPresenter(log, func(c apierr.Code) {
 			m.GraphQLErrors.WithLabelValues(string(c)).Inc()
 		}),
-		Recover:    graph.Recover(log),
-		PerRequest: loaders.Middleware,
-		Mount:      restAPI.Mount,
+		Recover:          graph.Recover(log),
+		Authenticator:    authn,
+		Admit:            bindTenant,
+		PerRequest:       loaders.Middleware,
+		Extensions:       []graphql.HandlerExtension{authz},
+		TrustedDocuments: trusted,
+		Mount:            restAPI.Mount,
 	})
 	app.Handler = app.Server
+	logStart(log, cfg, sandbox, len(tenants), len(trusted)-len(restDocs))
 	return app, nil
+}
+
+// authenticator builds AUTH_MODE's authenticator: anonymous for none (and
+// for the sandbox when AUTH_MODE is unset), else API keys, JWTs or both.
+func authenticator(ctx context.Context, cfg config.Config, log *slog.Logger, tenants map[string]tenant.Accounts, app *App) (auth.Authenticator, error) {
+	methods := cfg.Auth.Methods()
+	if len(methods) == 0 {
+		return auth.Anonymous(), nil
+	}
+	var m auth.Methods
+	for _, method := range methods {
+		switch method {
+		case "apikey":
+			keys, err := auth.NewAPIKeys(cfg.Auth.APIKeysFile, func(t string) bool { _, ok := tenants[t]; return ok }, log)
+			if err != nil {
+				return nil, err
+			}
+			go keys.Watch(ctx, 2*time.Second, nil)
+			app.reloads = append(app.reloads, func() { _ = keys.Reload() })
+			m.APIKeys = keys
+		case "jwt":
+			j, err := auth.NewJWT(ctx, auth.JWTOptions{
+				JWKSURL: cfg.Auth.JWKSURL, Issuer: cfg.Auth.JWTIssuer, Audience: cfg.Auth.JWTAudience,
+				Algorithms: cfg.Auth.JWTAlgorithms, Leeway: cfg.Auth.JWTLeeway, TenantClaim: cfg.Auth.TenantClaim, Log: log,
+			})
+			if err != nil {
+				return nil, err
+			}
+			m.JWT = j
+		}
+	}
+	return m, nil
+}
+
+// logStart writes the one line that says what this gateway is: mode,
+// backends and their hosts (never a credential), authentication, tenants
+// and what is exposed.
+func logStart(log *slog.Logger, cfg config.Config, sandbox bool, tenants, trusted int) {
+	mode := "production"
+	if sandbox {
+		mode = "sandbox"
+	}
+	backends := map[string]string{}
+	for name, base := range map[string]string{"synergy": cfg.Synergy.BaseURL, "solos": cfg.Solos.BaseURL, "rkeeper": cfg.RKeeper.BaseURL} {
+		if u, err := url.Parse(base); err == nil && base != "" {
+			backends[name] = u.Host
+		}
+	}
+	authMode := cfg.Auth.Mode
+	if authMode == "" {
+		authMode = "none"
+	}
+	metricsAt := cfg.MetricsAddr
+	if metricsAt == "" {
+		metricsAt = "/metrics on the public listener"
+	}
+	level := slog.LevelInfo
+	if authMode == "none" && !sandbox {
+		level = slog.LevelWarn
+	}
+	log.LogAttrs(context.Background(), level, "gateway configured",
+		slog.String("mode", mode), slog.Any("backends", backends), slog.String("auth", authMode),
+		slog.Int("tenants", tenants), slog.Bool("playground", cfg.Playground),
+		slog.Bool("introspection", cfg.Introspection), slog.Int("trusted_documents", trusted),
+		slog.Bool("persisted_only", cfg.PersistedOnly), slog.String("metrics", metricsAt))
+	if authMode == "none" && !sandbox {
+		log.Warn("AUTH_MODE=none: every caller that reaches this gateway reads and writes its CRMs with its credentials")
+	}
 }
 
 // startSandbox runs every emulator on a loopback port and returns cfg
@@ -191,31 +339,33 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 	return cfg, nil
 }
 
-// wireBackends builds an upstream client and adapter per enabled backend.
-func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *graph.Resolver) error {
-	if c := cfg.Synergy; c.BaseURL != "" {
+// wireBackends builds an upstream client and adapter per configured
+// backend of one CRM account set (the process's own or a tenant's): each
+// gets its own client (breaker, concurrency bound, credentials) and
+// adapter (caches), so no two accounts share state.
+func wireBackends(acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, b *graph.Backends) error {
+	if c := acc.Synergy; c.BaseURL != "" {
 		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, synergy.Authorize(c.Token), c.Token)
 		if err != nil {
 			return err
 		}
-		res.Synergy = synergy.New(up)
+		b.Synergy = synergy.New(up)
 	}
-	if cfg.Solos.BaseURL != "" {
-		c, err := newClient(solos.Name, cfg.Solos.BaseURL, cfg.Solos.Upstream, log, m,
-			solos.Authorize(cfg.Solos.Token, cfg.Solos.Secret), cfg.Solos.Token, cfg.Solos.Secret)
+	if c := acc.Solos; c.BaseURL != "" {
+		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, log, m, solos.Authorize(c.Token, c.Secret), c.Token, c.Secret)
 		if err != nil {
 			return err
 		}
-		res.Solos = solos.New(c)
+		b.Solos = solos.New(up)
 	}
-	if c := cfg.RKeeper; c.BaseURL != "" {
+	if c := acc.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		client, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m,
+		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m,
 			func(r *http.Request) { r.Header.Set("sid", sid) }, sid)
 		if err != nil {
 			return err
 		}
-		res.RKeeper = rkeeper.New(client, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL,
+		b.RKeeper = rkeeper.New(up, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL,
 			Metrics: m, Secrets: []string{sid}})
 	}
 	return nil

@@ -72,7 +72,7 @@ func present(gqlErr *gqlerror.Error, e *apierr.Error) *gqlerror.Error {
 func presentOther(gqlErr *gqlerror.Error, err error, log *slog.Logger, ctx context.Context) *gqlerror.Error {
 	var code apierr.Code
 	switch c, _ := gqlErr.Extensions["code"].(string); c {
-	case errcode.ParseFailed, errcode.ValidationFailed, "PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_NOT_SUPPORTED", "BAD_REQUEST":
+	case errcode.ParseFailed, errcode.ValidationFailed, "PERSISTED_QUERY_NOT_SUPPORTED", "BAD_REQUEST":
 		code = apierr.BadUserInput
 	case "COMPLEXITY_LIMIT_EXCEEDED":
 		code = apierr.QueryTooComplex

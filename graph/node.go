@@ -51,6 +51,9 @@ func (r *Resolver) resolveNode(ctx context.Context, raw string) (domain.Node, er
 	if err != nil {
 		return nil, apierr.Invalid("id", "%q is not a valid global ID", truncate(raw, 64))
 	}
+	if err := authorize(ctx, id.Backend, false); err != nil {
+		return nil, err
+	}
 	src := r.nodeSource(ctx, id.Backend)
 	if src == nil {
 		return nil, apierr.Disabled(id.Backend)

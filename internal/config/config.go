@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // Upstream holds the resilience settings of one backend's calls.
@@ -54,10 +56,50 @@ type Limits struct {
 	APQCacheSize  int   // persisted queries kept
 }
 
+// Auth configures how callers of the gateway authenticate.
+type Auth struct {
+	// Mode is AUTH_MODE as given: "apikey", "jwt", "apikey,jwt" or "none";
+	// empty means unset (the sandbox's "none"; refused outside it).
+	Mode        string
+	APIKeysFile string
+	JWKSURL     string
+	JWTIssuer   string
+	JWTAudience string
+	// JWTAlgorithms is the allow-list of signing algorithms.
+	JWTAlgorithms []string
+	// JWTLeeway is the clock skew tolerated on exp, nbf and iat.
+	JWTLeeway time.Duration
+	// TenantClaim names the JWT claim that carries the caller's tenant.
+	TenantClaim string
+}
+
+// Methods lists the authentication methods of Mode ("apikey", "jwt");
+// none for "none" or an unset mode.
+func (a Auth) Methods() []string {
+	var out []string
+	for _, m := range strings.Split(a.Mode, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != "none" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// RateLimit is a per-caller budget: Count requests per Period, with bursts
+// up to Burst. Count 0 means no limit.
+type RateLimit struct {
+	Count  int
+	Period time.Duration
+	Burst  int
+}
+
 // Config is the whole configuration of one gateway process.
 type Config struct {
 	ListenAddr      string
 	ShutdownTimeout time.Duration
+	// ShutdownDelay is how long the gateway keeps serving after SIGTERM
+	// with /readyz failing, so load balancers stop sending traffic first.
+	ShutdownDelay time.Duration
 	// CORSAllowedOrigins: nil means the mode's default (none in production,
 	// any localhost origin in sandbox mode).
 	CORSAllowedOrigins []string
@@ -66,20 +108,45 @@ type Config struct {
 	Synergy            Synergy
 	Solos              Solos
 	RKeeper            RKeeper
+	Auth               Auth
+	// TenantsFile maps tenants to their own CRM accounts.
+	TenantsFile string
+	// Playground and Introspection: on in the sandbox, off elsewhere unless set.
+	Playground    bool
+	Introspection bool
+	// MetricsAddr, when set, serves /metrics on its own listener instead of
+	// the public one (the default outside the sandbox).
+	MetricsAddr string
+	// PersistedDocumentsFile holds trusted documents by SHA-256; with
+	// PersistedOnly no other document is executed.
+	PersistedDocumentsFile string
+	PersistedOnly          bool
+	RateLimit              RateLimit
+	RedisURL               string
 }
 
 // Sandbox reports whether no CRM is configured, in which case the gateway
-// serves the built-in emulators.
+// serves the built-in emulators. A credential or a tenants file alone is
+// not the sandbox: it is a configuration mistake that Validate reports.
 func (c Config) Sandbox() bool {
-	return c.Synergy.BaseURL == "" && c.Solos.BaseURL == "" && c.RKeeper.BaseURL == ""
+	return c.Synergy.BaseURL == "" && c.Solos.BaseURL == "" && c.RKeeper.BaseURL == "" &&
+		c.Synergy.Token == "" && c.Solos.Token == "" && c.Solos.Secret == "" &&
+		c.RKeeper.SID == "" && c.RKeeper.ObjectID == "" && c.TenantsFile == ""
 }
 
+// Production defaults: what an unset variable means outside the sandbox.
+const (
+	productionListenAddr  = ":8080"
+	productionMetricsAddr = "127.0.0.1:9090"
+	productionDelay       = 5 * time.Second
+)
+
 // Defaults returns the configuration with every default applied and no
-// backend configured.
+// backend configured: the sandbox's defaults.
 func Defaults() Config {
 	up := Upstream{Timeout: 10 * time.Second, MaxConcurrent: 16, MaxRetries: 2}
 	return Config{
-		ListenAddr:      ":8080",
+		ListenAddr:      "127.0.0.1:8080",
 		ShutdownTimeout: 20 * time.Second,
 		LogLevel:        "info",
 		Limits: Limits{
@@ -91,37 +158,22 @@ func Defaults() Config {
 			MaxComplexity: 5000,
 			APQCacheSize:  1000,
 		},
-		Synergy: Synergy{Upstream: up},
-		Solos:   Solos{Upstream: up},
-		RKeeper: RKeeper{Upstream: up, CacheTTL: time.Minute},
+		Synergy:       Synergy{Upstream: up},
+		Solos:         Solos{Upstream: up},
+		RKeeper:       RKeeper{Upstream: up, CacheTTL: time.Minute},
+		Auth:          Auth{JWTAlgorithms: []string{"RS256", "ES256"}, JWTLeeway: 60 * time.Second, TenantClaim: "tenant"},
+		Playground:    true,
+		Introspection: true,
 	}
 }
 
-// Load reads the configuration through lookup (os.LookupEnv in production)
-// and validates it, reporting every problem at once.
-func Load(lookup func(string) (string, bool)) (Config, error) {
+// Load reads the configuration from env (the process environment as a
+// map) and validates it, reporting every problem at once. An unknown
+// variable with one of the gateway's prefixes is an error naming the
+// closest known variable, so a typo never silently changes the mode.
+func Load(env map[string]string) (Config, error) {
 	c := Defaults()
-	r := reader{lookup: lookup}
-
-	r.str("LISTEN_ADDR", &c.ListenAddr)
-	r.duration("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
-	r.str("LOG_LEVEL", &c.LogLevel)
-	if v, ok := r.get("CORS_ALLOWED_ORIGINS"); ok {
-		c.CORSAllowedOrigins = []string{}
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.CORSAllowedOrigins = append(c.CORSAllowedOrigins, o)
-			}
-		}
-	}
-
-	r.int64("MAX_BODY_BYTES", &c.Limits.MaxBodyBytes)
-	r.int("MAX_QUERY_TOKENS", &c.Limits.MaxTokens)
-	r.int("MAX_QUERY_DEPTH", &c.Limits.MaxDepth)
-	r.int("MAX_QUERY_ALIASES", &c.Limits.MaxAliases)
-	r.int("MAX_QUERY_FIELDS", &c.Limits.MaxFields)
-	r.int("MAX_QUERY_COMPLEXITY", &c.Limits.MaxComplexity)
-	r.int("APQ_CACHE_SIZE", &c.Limits.APQCacheSize)
+	r := reader{env: env, known: map[string]bool{}}
 
 	r.str("SYNERGY_BASE_URL", &c.Synergy.BaseURL)
 	r.str("SYNERGY_TOKEN", &c.Synergy.Token)
@@ -137,8 +189,55 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	r.str("RKEEPER_OBJECT_ID", &c.RKeeper.ObjectID)
 	r.upstream("RKEEPER", &c.RKeeper.Upstream)
 	r.duration("RKEEPER_CACHE_TTL", &c.RKeeper.CacheTTL)
+	r.str("TENANTS_FILE", &c.TenantsFile)
 
-	return c, errors.Join(append(r.errs, c.Validate())...)
+	sandbox := c.Sandbox()
+	if !sandbox {
+		c.ListenAddr = productionListenAddr
+		c.Playground, c.Introspection = false, false
+		c.MetricsAddr = productionMetricsAddr
+		c.ShutdownDelay = productionDelay
+	}
+
+	r.str("LISTEN_ADDR", &c.ListenAddr)
+	r.duration("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	r.duration("SHUTDOWN_DELAY", &c.ShutdownDelay)
+	r.str("LOG_LEVEL", &c.LogLevel)
+	if v, ok := r.get("CORS_ALLOWED_ORIGINS"); ok {
+		c.CORSAllowedOrigins = r.list(v)
+	}
+
+	r.int64("MAX_BODY_BYTES", &c.Limits.MaxBodyBytes)
+	r.int("MAX_QUERY_TOKENS", &c.Limits.MaxTokens)
+	r.int("MAX_QUERY_DEPTH", &c.Limits.MaxDepth)
+	r.int("MAX_QUERY_ALIASES", &c.Limits.MaxAliases)
+	r.int("MAX_QUERY_FIELDS", &c.Limits.MaxFields)
+	r.int("MAX_QUERY_COMPLEXITY", &c.Limits.MaxComplexity)
+	r.int("APQ_CACHE_SIZE", &c.Limits.APQCacheSize)
+
+	r.str("AUTH_MODE", &c.Auth.Mode)
+	r.str("AUTH_API_KEYS_FILE", &c.Auth.APIKeysFile)
+	r.str("AUTH_JWKS_URL", &c.Auth.JWKSURL)
+	r.str("AUTH_JWT_ISSUER", &c.Auth.JWTIssuer)
+	r.str("AUTH_JWT_AUDIENCE", &c.Auth.JWTAudience)
+	if v, ok := r.get("AUTH_JWT_ALGORITHMS"); ok {
+		c.Auth.JWTAlgorithms = r.list(v)
+	}
+	r.duration("AUTH_JWT_LEEWAY", &c.Auth.JWTLeeway)
+	r.str("AUTH_TENANT_CLAIM", &c.Auth.TenantClaim)
+
+	r.boolean("PLAYGROUND", &c.Playground)
+	r.boolean("INTROSPECTION", &c.Introspection)
+	r.str("METRICS_ADDR", &c.MetricsAddr)
+	r.str("PERSISTED_DOCUMENTS_FILE", &c.PersistedDocumentsFile)
+	r.boolean("PERSISTED_ONLY", &c.PersistedOnly)
+	r.rate("RATE_LIMIT", &c.RateLimit)
+	r.int("RATE_LIMIT_BURST", &c.RateLimit.Burst)
+	r.str("REDIS_URL", &c.RedisURL)
+
+	errs := append(r.errs, r.unknown()...)
+	errs = append(errs, c.Validate())
+	return c, errors.Join(errs...)
 }
 
 // Validate reports every inconsistency of c at once.
@@ -177,6 +276,11 @@ func (c Config) Validate() error {
 	backend := func(prefix, base string, up Upstream, secrets map[string]string) {
 		checkUpstream(prefix, up, bad)
 		if base == "" {
+			for name, v := range secrets {
+				if v != "" {
+					bad("%s: set without %s_BASE_URL; set both to use this CRM, or neither for the sandbox", name, prefix)
+				}
+			}
 			return
 		}
 		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -194,9 +298,88 @@ func (c Config) Validate() error {
 	if c.RKeeper.CacheTTL < 0 || c.RKeeper.CacheTTL > time.Minute {
 		bad("RKEEPER_CACHE_TTL: must be between 0 and 1m (the upstream refreshes every minute)")
 	}
+	if c.ShutdownDelay < 0 {
+		bad("SHUTDOWN_DELAY: must not be negative")
+	}
+	c.Auth.validate(c.Sandbox(), bad)
+	if c.PersistedOnly && c.PersistedDocumentsFile == "" {
+		bad("PERSISTED_ONLY: needs PERSISTED_DOCUMENTS_FILE, the documents it allows")
+	}
+	if c.RateLimit.Count < 0 || c.RateLimit.Burst < 0 {
+		bad("RATE_LIMIT: must not be negative")
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			bad("REDIS_URL: must be a redis://, rediss:// or unix:// URL")
+		}
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr {
+		bad("METRICS_ADDR: must differ from LISTEN_ADDR (unset it to serve /metrics on the public port in the sandbox)")
+	}
 	// Sorted so that the report reads the same on every start.
 	sortErrors(errs)
 	return errors.Join(errs...)
+}
+
+// jwtAlgorithms are the signing algorithms the gateway verifies with a
+// public key from the JWKS. "none" and the HMAC family are never accepted:
+// a symmetric algorithm would let anyone holding the public key sign.
+var jwtAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// MaxJWTLeeway bounds AUTH_JWT_LEEWAY: clock skew, not a grace period.
+const MaxJWTLeeway = 300 * time.Second
+
+func (a Auth) validate(sandbox bool, bad func(string, ...any)) {
+	switch {
+	case a.Mode == "" && !sandbox:
+		bad("AUTH_MODE: required when a CRM is configured; set apikey, jwt or apikey,jwt (or none to serve every caller without authentication)")
+		return
+	case a.Mode == "" || a.Mode == "none":
+		return
+	}
+	methods := a.Methods()
+	seen := map[string]bool{}
+	for _, m := range methods {
+		if m != "apikey" && m != "jwt" || seen[m] {
+			bad("AUTH_MODE: %q is not one of apikey, jwt, apikey,jwt, none", a.Mode)
+			return
+		}
+		seen[m] = true
+	}
+	if seen["apikey"] && a.APIKeysFile == "" {
+		bad("AUTH_API_KEYS_FILE: required when AUTH_MODE includes apikey")
+	}
+	if !seen["jwt"] {
+		return
+	}
+	if u, err := url.Parse(a.JWKSURL); a.JWKSURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("AUTH_JWKS_URL: required when AUTH_MODE includes jwt, an absolute http(s) URL")
+	}
+	if a.JWTIssuer == "" {
+		bad("AUTH_JWT_ISSUER: required when AUTH_MODE includes jwt (tokens must name their issuer)")
+	}
+	if a.JWTAudience == "" {
+		bad("AUTH_JWT_AUDIENCE: required when AUTH_MODE includes jwt (tokens must name this gateway)")
+	}
+	if len(a.JWTAlgorithms) == 0 {
+		bad("AUTH_JWT_ALGORITHMS: must name at least one algorithm")
+	}
+	for _, alg := range a.JWTAlgorithms {
+		switch {
+		case strings.EqualFold(alg, "none"):
+			bad("AUTH_JWT_ALGORITHMS: \"none\" is never accepted")
+		case strings.HasPrefix(strings.ToUpper(alg), "HS"):
+			bad("AUTH_JWT_ALGORITHMS: %q is refused: HMAC would verify with a shared secret, the gateway only verifies with the JWKS's public keys", alg)
+		case !slices.Contains(jwtAlgorithms, alg):
+			bad("AUTH_JWT_ALGORITHMS: %q is not one of %s", alg, strings.Join(jwtAlgorithms, ", "))
+		}
+	}
+	if a.JWTLeeway < 0 || a.JWTLeeway > MaxJWTLeeway {
+		bad("AUTH_JWT_LEEWAY: must be between 0s and %s", MaxJWTLeeway)
+	}
+	if a.TenantClaim == "" {
+		bad("AUTH_TENANT_CLAIM: must not be empty")
+	}
 }
 
 func checkUpstream(prefix string, up Upstream, bad func(string, ...any)) {
@@ -215,18 +398,94 @@ func sortErrors(errs []error) {
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 }
 
-// reader parses typed values and collects every parse error.
+// gatewayPrefixes mark the variables that belong to the gateway: one of
+// them that the gateway does not know is a typo, never ignored. OTEL_
+// variables belong to OpenTelemetry; REDIS_ is left out because
+// Kubernetes service links define REDIS_PORT and friends for a Service
+// named redis.
+var gatewayPrefixes = []string{"SYNERGY_", "SOLOS_", "RKEEPER_", "AUTH_", "TENANTS_", "PERSISTED_",
+	"RATE_LIMIT", "METRICS_", "SHUTDOWN_", "MAX_QUERY_", "MAX_BODY_", "APQ_", "CORS_", "LISTEN_",
+	"PLAYGROUND", "INTROSPECTION"}
+
+// reader parses typed values, remembers every name it was asked for and
+// collects every parse error.
 type reader struct {
-	lookup func(string) (string, bool)
-	errs   []error
+	env   map[string]string
+	known map[string]bool
+	errs  []error
 }
 
 func (r *reader) get(name string) (string, bool) {
-	v, ok := r.lookup(name)
+	r.known[name] = true
+	v, ok := r.env[name]
 	if !ok {
 		return "", false
 	}
 	return strings.TrimSpace(v), true
+}
+
+// unknown reports every variable with a gateway prefix that no reader
+// call asked for, with the closest known name.
+func (r *reader) unknown() []error {
+	var errs []error
+	for name := range r.env {
+		if r.known[name] || !slices.ContainsFunc(gatewayPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			continue
+		}
+		best, dist := "", 1<<30
+		for k := range r.known {
+			if d := levenshtein.ComputeDistance(name, k); d < dist || d == dist && k < best {
+				best, dist = k, d
+			}
+		}
+		if dist <= max(3, len(name)/3) {
+			errs = append(errs, fmt.Errorf("%s: not a variable of this gateway; did you mean %s?", name, best))
+		} else {
+			errs = append(errs, fmt.Errorf("%s: not a variable of this gateway (see the README's configuration tables)", name))
+		}
+	}
+	sortErrors(errs)
+	return errs
+}
+
+func (r *reader) list(v string) []string {
+	out := []string{}
+	for _, o := range strings.Split(v, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (r *reader) boolean(name string, dst *bool) {
+	if v, ok := r.get(name); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not true or false", name, v))
+			return
+		}
+		*dst = b
+	}
+}
+
+// rate reads "100/s", "6000/m" or "50000/h".
+func (r *reader) rate(name string, dst *RateLimit) {
+	v, ok := r.get(name)
+	if !ok || v == "" {
+		return
+	}
+	n, unit, found := strings.Cut(v, "/")
+	count, err := strconv.Atoi(strings.TrimSpace(n))
+	per := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[strings.TrimSpace(unit)]
+	if !found || err != nil || count <= 0 || per == 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s: %q is not a rate such as 100/s, 6000/m or 50000/h", name, v))
+		return
+	}
+	dst.Count, dst.Period = count, per
+	if dst.Burst == 0 {
+		dst.Burst = count
+	}
 }
 
 func (r *reader) str(name string, dst *string) {

@@ -3,6 +3,13 @@ package httpserver
 import (
 	"container/list"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -10,20 +17,29 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/caller"
 )
 
 // apqMaxBytes bounds the memory the persisted-query cache may hold, whatever
 // APQ_CACHE_SIZE says: 1000 entries of a 1 MiB body each would be a gigabyte.
 const apqMaxBytes = 32 << 20
 
-// persistedQueries is gqlgen's automatic persisted queries with the
-// contract's error codes: gqlgen leaves "unsupported APQ version" and
-// "provided APQ hash does not match query" without a code, which the error
-// presenter would turn into INTERNAL; they are the client's mistakes.
-// PERSISTED_QUERY_NOT_FOUND keeps its message (clients match on it) and is
-// presented as BAD_USER_INPUT with the original code as extensions.reason.
+// persistedQueries resolves documents by hash: trusted documents first
+// (PERSISTED_DOCUMENTS_FILE, the manifest GraphQL Codegen's client preset
+// and Apollo's persisted-query lists emit), then gqlgen's automatic
+// persisted queries (the Apollo protocol), whose cache is keyed by tenant.
+// With only set, nothing but a trusted document runs: an unknown hash or a
+// document that is not in the manifest is PERSISTED_QUERY_NOT_FOUND, and
+// nothing is registered.
+//
+// gqlgen leaves "unsupported APQ version" and "provided APQ hash does not
+// match query" without a code, which the error presenter would turn into
+// INTERNAL; they are the client's mistakes and become BAD_USER_INPUT.
+// PersistedQueryNotFound keeps its message, which clients match on.
 type persistedQueries struct {
-	extension.AutomaticPersistedQuery
+	apq     extension.AutomaticPersistedQuery
+	trusted map[string]string // sha256 hex → document
+	only    bool
 }
 
 var (
@@ -31,13 +47,37 @@ var (
 	_ graphql.OperationParameterMutator = persistedQueries{}
 )
 
-func newPersistedQueries(entries int) persistedQueries {
-	return persistedQueries{extension.AutomaticPersistedQuery{Cache: newQueryCache(entries, apqMaxBytes)}}
+func newPersistedQueries(entries int, trusted map[string]string, only bool) persistedQueries {
+	return persistedQueries{
+		apq:     extension.AutomaticPersistedQuery{Cache: tenantCache{newQueryCache(entries, apqMaxBytes)}},
+		trusted: trusted,
+		only:    only,
+	}
 }
 
-// MutateOperationParameters resolves or registers the persisted query.
+func (persistedQueries) ExtensionName() string                   { return "PersistedQueries" }
+func (persistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters resolves, checks or registers the document.
 func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
-	err := p.AutomaticPersistedQuery.MutateOperationParameters(ctx, raw)
+	hash := persistedHash(raw.Extensions)
+	if raw.Query == "" && hash != "" {
+		if doc, ok := p.trusted[hash]; ok {
+			raw.Query = doc
+			return nil
+		}
+	}
+	if p.only {
+		if raw.Query == "" {
+			return notFound("PersistedQueryNotFound")
+		}
+		sum := sha256.Sum256([]byte(raw.Query))
+		if doc, ok := p.trusted[hex.EncodeToString(sum[:])]; !ok || doc != raw.Query {
+			return notFound("only trusted documents run on this gateway: send the hash of a document from its persisted-documents manifest")
+		}
+		return nil
+	}
+	err := p.apq.MutateOperationParameters(ctx, raw)
 	if err == nil {
 		return nil
 	}
@@ -48,6 +88,65 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *gr
 		err.Extensions["code"] = string(apierr.BadUserInput)
 	}
 	return err
+}
+
+func notFound(msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(apierr.PersistedQueryNotFound)}}
+}
+
+// persistedHash reads extensions.persistedQuery.sha256Hash, "" if absent.
+func persistedHash(ext map[string]any) string {
+	pq, _ := ext["persistedQuery"].(map[string]any)
+	h, _ := pq["sha256Hash"].(string)
+	return strings.ToLower(h)
+}
+
+// LoadTrustedDocuments reads a persisted-documents manifest: a JSON object
+// of SHA-256 hex → document. Each hash is checked against its document, so
+// a manifest that does not match what it claims cannot be loaded. extra
+// documents (the REST facade's own) are trusted too.
+func LoadTrustedDocuments(path string, extra ...string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, d := range extra {
+		sum := sha256.Sum256([]byte(d))
+		out[hex.EncodeToString(sum[:])] = d
+	}
+	if path == "" {
+		return out, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("PERSISTED_DOCUMENTS_FILE: %w", err)
+	}
+	var manifest map[string]string
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		return nil, fmt.Errorf("PERSISTED_DOCUMENTS_FILE %s: not a JSON object of sha256 → document: %w", path, err)
+	}
+	var errs []error
+	for h, doc := range manifest {
+		sum := sha256.Sum256([]byte(doc))
+		if hex.EncodeToString(sum[:]) != strings.ToLower(h) {
+			errs = append(errs, fmt.Errorf("PERSISTED_DOCUMENTS_FILE: %.16s… is not the SHA-256 of its document", h))
+			continue
+		}
+		out[strings.ToLower(h)] = doc
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// tenantCache keys the APQ cache by the caller's tenant, so that one
+// tenant's registrations are never served to another.
+type tenantCache struct{ c *queryCache }
+
+func (t tenantCache) Get(ctx context.Context, key string) (string, bool) {
+	return t.c.Get(ctx, caller.Key(ctx, "apq", key))
+}
+
+func (t tenantCache) Add(ctx context.Context, key, value string) {
+	t.c.Add(ctx, caller.Key(ctx, "apq", key), value)
 }
 
 // queryCache is an LRU of query documents by hash, bounded both by entry

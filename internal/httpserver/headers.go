@@ -37,7 +37,7 @@ func newCORS(origins []string, sandbox bool) *cors.Cors {
 	opts := cors.Options{
 		// The REST facade shares the middleware, hence the write methods.
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
-		AllowedHeaders: []string{"Content-Type", "Accept", "X-Request-Id"},
+		AllowedHeaders: []string{"Content-Type", "Accept", "X-Request-Id", "Authorization", "X-API-Key"},
 		MaxAge:         600,
 	}
 	switch {

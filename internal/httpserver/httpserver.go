@@ -22,6 +22,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/auth"
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/limits"
 	"github.com/crmgateway/gateway/internal/metrics"
@@ -40,8 +42,20 @@ type Deps struct {
 	// ErrorPresenter and Recover come from the graph package.
 	ErrorPresenter graphql.ErrorPresenterFunc
 	Recover        graphql.RecoverFunc
+	// Authenticator establishes the caller of every API request; nil
+	// serves every caller as anonymous (the sandbox, AUTH_MODE=none).
+	Authenticator auth.Authenticator
+	// Admit runs after authentication, before the body is read: rate
+	// limits, the tenant binding. Nil admits everything.
+	Admit func(http.Handler) http.Handler
 	// PerRequest wraps every API request (per-request dataloaders).
 	PerRequest func(http.Handler) http.Handler
+	// Extensions are added to the GraphQL executor after the request
+	// limits (authorization of root fields).
+	Extensions []graphql.HandlerExtension
+	// TrustedDocuments are the documents that may run by hash (and, with
+	// Config.PersistedOnly, the only ones that may run).
+	TrustedDocuments map[string]string
 	// Mount adds further routes (REST facade, playground) to the router.
 	Mount func(r chi.Router, graphql http.Handler)
 }
@@ -59,10 +73,16 @@ func (s *Server) Drain() { s.draining.Store(true) }
 
 // New builds the root handler. Middleware, outermost first:
 // request id → panic recovery → metrics → security headers → CORS, then on
-// API routes body limit → per-request loaders.
+// API routes authentication → admission (rate limit, tenant) → body limit
+// → per-request loaders. Health and readiness are never authenticated;
+// the playground (static assets) is served only when Config.Playground is
+// on, and /metrics here only when no METRICS_ADDR takes it elsewhere.
 func New(d Deps) *Server {
 	s := &Server{}
 	s.GraphQL = newGraphQL(d)
+	if d.Authenticator == nil {
+		d.Authenticator = auth.Anonymous()
+	}
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
@@ -84,27 +104,36 @@ func New(d Deps) *Server {
 		}
 		_, _ = io.WriteString(w, `{"status":"ready"}`)
 	})
-	r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
-	pg := playground.Handler("/playground")
-	r.Handle("/playground", pg)
-	r.Handle("/playground/*", pg)
-	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/playground", http.StatusFound)
-	})
+	if d.Config.MetricsAddr == "" {
+		r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
+	}
+	if d.Config.Playground {
+		pg := playground.Handler("/playground")
+		r.Handle("/playground", pg)
+		r.Handle("/playground/*", pg)
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/playground", http.StatusFound)
+		})
+	}
 
 	var gql http.Handler = s.GraphQL
+	authenticate := auth.Middleware(d.Authenticator, d.Log, refuse)
 	api := func(h http.Handler) http.Handler {
 		h = limitBody(d.Config.Limits.MaxBodyBytes, h)
 		if d.PerRequest != nil {
 			h = d.PerRequest(h)
 		}
-		return h
+		if d.Admit != nil {
+			h = d.Admit(h)
+		}
+		return authenticate(h)
 	}
-	gql = api(gql)
-	r.Handle("/graphql", gql)
+	r.Handle("/graphql", api(gql))
 	if d.Mount != nil {
+		// REST runs its operations through the GraphQL handler in process,
+		// behind the same middleware as its own route: once.
 		r.Group(func(r chi.Router) {
-			r.Use(func(h http.Handler) http.Handler { return api(h) })
+			r.Use(api)
 			d.Mount(r, gql)
 		})
 	}
@@ -119,7 +148,7 @@ func newGraphQL(d Deps) *handler.Server {
 	srv.SetParserTokenLimit(d.Config.Limits.MaxTokens)
 	srv.Use(extension.Introspection{})
 	// Persisted queries resolve before the limits check, which needs the document.
-	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize))
+	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly))
 	srv.Use(limits.Extension{
 		MaxTokens:  d.Config.Limits.MaxTokens,
 		MaxDepth:   d.Config.Limits.MaxDepth,
@@ -128,6 +157,9 @@ func newGraphQL(d Deps) *handler.Server {
 	})
 	// Scalars cost nothing; objects and pages are weighed by the schema.
 	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity, complexity.WithFixedScalarValue(0)))
+	for _, e := range d.Extensions {
+		srv.Use(e)
+	}
 	if d.ErrorPresenter != nil {
 		srv.SetErrorPresenter(d.ErrorPresenter)
 	}
@@ -168,6 +200,17 @@ func limitBody(max int64, next http.Handler) http.Handler {
 func tooLarge(w http.ResponseWriter, max int64) {
 	writeError(w, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT",
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes")
+}
+
+// refuse answers a request the middleware does not let through.
+func refuse(w http.ResponseWriter, _ *http.Request, status int, code apierr.Code, msg string) {
+	writeError(w, status, string(code), msg)
+}
+
+// Refuse is the refusal writer of the API routes, for the middleware
+// server.go wires (rate limits, tenants).
+func Refuse(w http.ResponseWriter, r *http.Request, status int, code apierr.Code, msg string) {
+	refuse(w, r, status, code, msg)
 }
 
 // writeError answers with a GraphQL-shaped error document.
