@@ -146,7 +146,9 @@ func newGraphQL(d Deps) *handler.Server {
 	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(d.Config.Limits.MaxTokens)
-	srv.Use(extension.Introspection{})
+	if d.Config.Introspection {
+		srv.Use(extension.Introspection{})
+	}
 	// Persisted queries resolve before the limits check, which needs the document.
 	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly))
 	srv.Use(limits.Extension{
