@@ -12,6 +12,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/crm-gateway .
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/crm-gateway /crm-gateway
 USER nonroot:nonroot
+# No LISTEN_ADDR: with a CRM configured the gateway listens on :8080 and
+# requires AUTH_MODE; the sandbox binds loopback only.
 EXPOSE 8080
-ENV LISTEN_ADDR=:8080
 ENTRYPOINT ["/crm-gateway"]

@@ -54,6 +54,11 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	go func() {
+		// A second signal during the drain stops the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	if err := run(ctx, cfg, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "crm-gateway:", err)
 		os.Exit(1)
@@ -102,6 +107,7 @@ type App struct {
 	Resolver *graph.Resolver
 	Log      *slog.Logger
 	Config   config.Config
+	Metrics  *metrics.Metrics
 	closers  []func()
 	reloads  []func()
 }
@@ -121,8 +127,16 @@ func (a *App) Close() {
 	}
 }
 
-// Serve answers on ln until ctx is done, then shuts down gracefully.
+// Serve answers on ln until ctx is done, then drains as Kubernetes
+// expects: /readyz turns 503 at once while the gateway keeps serving for
+// ShutdownDelay (load balancers take time to notice), then it stops
+// accepting and lets in-flight requests finish for up to ShutdownTimeout.
+// Requests still running then have their context cancelled, so each is
+// answered (with its upstream calls' errors) rather than cut, and Serve
+// returns nil: a drain is a clean exit.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	base, cancelInFlight := context.WithCancel(context.Background())
+	defer cancelInFlight()
 	srv := &http.Server{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -130,6 +144,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	if addr := a.Config.MetricsAddr; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		msrv := &http.Server{Handler: metricsMux(a.Metrics), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		a.Log.Info("metrics listening", slog.String("addr", mln.Addr().String()), slog.String("path", "/metrics"))
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -140,12 +165,32 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.Log.Info("shutting down: draining in-flight requests", slog.Duration("timeout", a.Config.ShutdownTimeout))
 	a.Server.Drain()
+	// Answers now say "Connection: close", so clients reconnect elsewhere.
+	srv.SetKeepAlivesEnabled(false)
+	a.Log.Info("draining: /readyz answers 503; still serving", slog.Duration("delay", a.Config.ShutdownDelay),
+		slog.Duration("timeout", a.Config.ShutdownTimeout))
+	if a.Config.ShutdownDelay > 0 {
+		t := time.NewTimer(a.Config.ShutdownDelay)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			return err
+		}
+	}
+	a.Log.Info("shutting down: no new connections; finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		a.Log.Warn("in-flight requests outlived SHUTDOWN_TIMEOUT: cancelling them so each is answered")
+		cancelInFlight()
+		grace, cancelGrace := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancelGrace()
+		if err := srv.Shutdown(grace); err != nil {
+			a.Log.Error("requests still running after cancellation; closing their connections", slog.String("error", err.Error()))
+			_ = srv.Close()
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -158,14 +203,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // starts the built-in emulators on loopback and points the adapters at them,
 // so the adapters speak real HTTP exactly as they would in production.
 func build(cfg config.Config, log *slog.Logger) (*App, error) {
-	app := &App{Log: log, Config: cfg}
+	m := metrics.New()
+	app := &App{Log: log, Config: cfg, Metrics: m}
 	ctx, cancel := context.WithCancel(context.Background())
 	app.closers = append(app.closers, cancel)
 	fail := func(err error) (*App, error) {
 		app.Close()
 		return nil, err
 	}
-	m := metrics.New()
 	sandbox := cfg.Sandbox()
 	if sandbox {
 		var err error
@@ -312,6 +357,13 @@ func logStart(log *slog.Logger, cfg config.Config, sandbox bool, tenants, truste
 	if authMode == "none" && !sandbox {
 		log.Warn("AUTH_MODE=none: every caller that reaches this gateway reads and writes its CRMs with its credentials")
 	}
+}
+
+// metricsMux serves /metrics alone, for the listener METRICS_ADDR names.
+func metricsMux(m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }
 
 // startSandbox runs every emulator on a loopback port and returns cfg

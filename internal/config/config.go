@@ -301,7 +301,10 @@ func (c Config) Validate() error {
 	if c.ShutdownDelay < 0 {
 		bad("SHUTDOWN_DELAY: must not be negative")
 	}
-	c.Auth.validate(c.Sandbox(), bad)
+	// A stray credential alone is reported above; AUTH_MODE is asked for
+	// only once something is actually configured.
+	configured := c.Synergy.BaseURL != "" || c.Solos.BaseURL != "" || c.RKeeper.BaseURL != "" || c.TenantsFile != ""
+	c.Auth.validate(!configured, bad)
 	if c.PersistedOnly && c.PersistedDocumentsFile == "" {
 		bad("PERSISTED_ONLY: needs PERSISTED_DOCUMENTS_FILE, the documents it allows")
 	}
@@ -329,9 +332,9 @@ var jwtAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512
 // MaxJWTLeeway bounds AUTH_JWT_LEEWAY: clock skew, not a grace period.
 const MaxJWTLeeway = 300 * time.Second
 
-func (a Auth) validate(sandbox bool, bad func(string, ...any)) {
+func (a Auth) validate(optional bool, bad func(string, ...any)) {
 	switch {
-	case a.Mode == "" && !sandbox:
+	case a.Mode == "" && !optional:
 		bad("AUTH_MODE: required when a CRM is configured; set apikey, jwt or apikey,jwt (or none to serve every caller without authentication)")
 		return
 	case a.Mode == "" || a.Mode == "none":
