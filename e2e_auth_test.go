@@ -314,7 +314,9 @@ func TestScopeMatrix(t *testing.T) {
 	t.Run("node and nodes follow the ID's backend", func(t *testing.T) {
 		r := send(t, "POST", g.URL+"/graphql", withKey(all), gqlBody(`{ contacts(first: 1) { nodes { id } } }`, nil))
 		var d struct {
-			Data struct{ Contacts struct{ Nodes []struct{ ID string } } }
+			Data struct {
+				Contacts struct{ Nodes []struct{ ID string } }
+			}
 		}
 		_ = json.Unmarshal([]byte(r.Body), &d)
 		contact := d.Data.Contacts.Nodes[0].ID
