@@ -4,12 +4,20 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: lint-go lint-dockerfile run test test-go test-audit test-browser node chromium playground check-playground bench generate check-generated lint build clean
+.PHONY: lint-go lint-dockerfile run test test-go test-audit test-browser test-persisted node chromium playground check-playground bench generate check-generated lint build clean apikey
 
 run:
 	$(GO) run .
 
-test: test-go test-audit test-browser
+test: test-go test-audit test-browser test-persisted
+
+# Issues an API key: make apikey NAME=reporting SCOPES=synergy:read,solos:read [TENANT=acme]
+# prints the key and the line for AUTH_API_KEYS_FILE (which holds only its SHA-256).
+NAME   ?=
+SCOPES ?= synergy:read,synergy:write,solos:read,rkeeper:read,rkeeper:write
+TENANT ?=
+apikey:
+	@$(GO) run . apikey -name '$(NAME)' -scopes '$(SCOPES)' -tenant '$(TENANT)'
 
 test-go:
 	$(GO) test -race -count=1 $(PKGS)
@@ -56,6 +64,15 @@ test-audit: build node tests/http-audit/node_modules/.package-lock.json
 
 test-browser: build node chromium tests/browser/node_modules/.package-lock.json
 	CHROMIUM_PATH=$(CHROMIUM) tests/with-gateway.sh $(BIN) node tests/browser/playground.mjs
+
+# Trusted documents: GraphQL Codegen's client preset builds the manifest
+# from the schema and the documents in tests/persisted/src; the gateway
+# loads it with PERSISTED_ONLY=true and the client's documents run by hash.
+PERSISTED = tests/persisted
+test-persisted: build node $(PERSISTED)/node_modules/.package-lock.json
+	cd $(PERSISTED) && rm -rf gen build && npx graphql-codegen --config codegen.yml && npx tsc -p .
+	PERSISTED_DOCUMENTS_FILE=$(CURDIR)/$(PERSISTED)/gen/persisted-documents.json PERSISTED_ONLY=true \
+	  tests/with-gateway.sh $(BIN) node $(PERSISTED)/run.mjs
 
 # npm ci runs only when the lock file changed since the last install.
 %/node_modules/.package-lock.json: %/package-lock.json

@@ -102,7 +102,7 @@ func persistedHash(ext map[string]any) string {
 }
 
 // LoadTrustedDocuments reads a persisted-documents manifest: a JSON object
-// of SHA-256 hex → document. Each hash is checked against its document, so
+// of SHA-256 hex (or "sha256:<hex>") → document. Each hash is checked against its document, so
 // a manifest that does not match what it claims cannot be loaded. extra
 // documents (the REST facade's own) are trusted too.
 func LoadTrustedDocuments(path string, extra ...string) (map[string]string, error) {
@@ -123,13 +123,15 @@ func LoadTrustedDocuments(path string, extra ...string) (map[string]string, erro
 		return nil, fmt.Errorf("PERSISTED_DOCUMENTS_FILE %s: not a JSON object of sha256 → document: %w", path, err)
 	}
 	var errs []error
-	for h, doc := range manifest {
+	for key, doc := range manifest {
+		// Keys are hex, or "sha256:<hex>" as the client preset writes them.
+		h := strings.ToLower(strings.TrimPrefix(key, "sha256:"))
 		sum := sha256.Sum256([]byte(doc))
-		if hex.EncodeToString(sum[:]) != strings.ToLower(h) {
+		if hex.EncodeToString(sum[:]) != h {
 			errs = append(errs, fmt.Errorf("PERSISTED_DOCUMENTS_FILE: %.16s… is not the SHA-256 of its document", h))
 			continue
 		}
-		out[strings.ToLower(h)] = doc
+		out[h] = doc
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -258,6 +258,7 @@ func paramsFromBody(body []byte) (*graphql.RawParams, string) {
 		OperationName json.RawMessage `json:"operationName"`
 		Variables     json.RawMessage `json:"variables"`
 		Extensions    json.RawMessage `json:"extensions"`
+		DocumentID    json.RawMessage `json:"documentId"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
 		var syn *json.SyntaxError
@@ -285,10 +286,36 @@ func paramsFromBody(body []byte) (*graphql.RawParams, string) {
 	if p.Extensions, msg = objectParam("extensions", raw.Extensions); msg != "" {
 		return nil, msg
 	}
+	var id string
+	if id, msg = stringParam("documentId", raw.DocumentID); msg != "" {
+		return nil, msg
+	}
+	if msg = documentID(p, id); msg != "" {
+		return nil, msg
+	}
 	if msg = requireQuery(p); msg != "" {
 		return nil, msg
 	}
 	return p, ""
+}
+
+// documentID takes a persisted document named as the GraphQL-over-HTTP
+// persisted-documents convention does ("documentId": "sha256:<hex>", what
+// GraphQL Codegen's client preset emits) as the Apollo extension would
+// name it, so both protocols reach the same lookup.
+func documentID(p *graphql.RawParams, id string) string {
+	if id == "" {
+		return ""
+	}
+	hash, ok := strings.CutPrefix(id, "sha256:")
+	if !ok || len(hash) != 64 || strings.Trim(strings.ToLower(hash), "0123456789abcdef") != "" {
+		return `documentId must be "sha256:" followed by 64 hex digits`
+	}
+	if p.Extensions == nil {
+		p.Extensions = map[string]any{}
+	}
+	p.Extensions["persistedQuery"] = map[string]any{"version": float64(1), "sha256Hash": strings.ToLower(hash)}
+	return ""
 }
 
 // paramsFromURL decodes a GET request's parameters; variables and
@@ -309,6 +336,9 @@ func paramsFromURL(rawQuery string) (*graphql.RawParams, string) {
 		if p.Extensions, msg = objectParam("extensions", json.RawMessage(v)); msg != "" {
 			return nil, msg
 		}
+	}
+	if msg = documentID(p, q.Get("documentId")); msg != "" {
+		return nil, msg
 	}
 	if msg = requireQuery(p); msg != "" {
 		return nil, msg
