@@ -31,6 +31,7 @@ import (
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/rest"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
@@ -135,9 +136,10 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	app.Config = cfg
 
+	red := redactor(cfg)
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
-	if err := wireBackends(cfg, log, m, res); err != nil {
+	if err := wireBackends(cfg, log, m, red, res); err != nil {
 		app.Close()
 		return nil, err
 	}
@@ -149,13 +151,14 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		app.Close()
 		return nil, err
 	}
+	restAPI.SetRedactor(red)
 	app.Server = httpserver.New(httpserver.Deps{
 		Config:  cfg,
 		Sandbox: sandbox,
 		Schema:  schema,
 		Metrics: m,
 		Log:     log,
-		ErrorPresenter: graph.ErrorPresenter(log, func(c apierr.Code) {
+		ErrorPresenter: graph.ErrorPresenter(log, red, func(c apierr.Code) {
 			m.GraphQLErrors.WithLabelValues(string(c)).Inc()
 		}),
 		Recover:    graph.Recover(log),
@@ -192,17 +195,17 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 }
 
 // wireBackends builds an upstream client and adapter per enabled backend.
-func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *graph.Resolver) error {
+func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, res *graph.Resolver) error {
 	if c := cfg.Synergy; c.BaseURL != "" {
-		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, synergy.Authorize(c.Token), c.Token)
+		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, red, synergy.Authorize(c.Token))
 		if err != nil {
 			return err
 		}
 		res.Synergy = synergy.New(up)
 	}
 	if cfg.Solos.BaseURL != "" {
-		c, err := newClient(solos.Name, cfg.Solos.BaseURL, cfg.Solos.Upstream, log, m,
-			solos.Authorize(cfg.Solos.Token, cfg.Solos.Secret), cfg.Solos.Token, cfg.Solos.Secret)
+		c, err := newClient(solos.Name, cfg.Solos.BaseURL, cfg.Solos.Upstream, log, m, red,
+			solos.Authorize(cfg.Solos.Token, cfg.Solos.Secret))
 		if err != nil {
 			return err
 		}
@@ -210,13 +213,12 @@ func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, res *
 	}
 	if c := cfg.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		client, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m,
-			func(r *http.Request) { r.Header.Set("sid", sid) }, sid)
+		client, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m, red,
+			func(r *http.Request) { r.Header.Set("sid", sid) })
 		if err != nil {
 			return err
 		}
-		res.RKeeper = rkeeper.New(client, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL,
-			Metrics: m, Secrets: []string{sid}})
+		res.RKeeper = rkeeper.New(client, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m})
 	}
 	return nil
 }
@@ -229,12 +231,13 @@ var (
 	_ graph.RKeeperBackend = (*rkeeper.Adapter)(nil)
 )
 
-// newClient is the one way adapters get an upstream client.
+// newClient is the one way adapters get an upstream client; red is the
+// process-wide redactor, which holds the client's own credentials.
 func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
-	authorize func(*http.Request), secrets ...string) (*upstream.Client, error) {
+	red *redact.Redactor, authorize func(*http.Request)) (*upstream.Client, error) {
 	return upstream.New(upstream.Options{
 		Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
-		MaxRetries: up.MaxRetries, Authorize: authorize, Secrets: secrets, Metrics: m, Logger: log,
+		MaxRetries: up.MaxRetries, Authorize: authorize, Redactor: red, Metrics: m, Logger: log,
 	})
 }
 
@@ -252,18 +255,21 @@ func serveEmulator(app *App, name string, h http.Handler, path string) (string, 
 	return base, nil
 }
 
-// newLogger logs JSON lines with every configured secret redacted.
+// redactor holds every credential the gateway may send, the sandbox
+// emulators' included: the one set every exit (errors, REST bodies and
+// headers, logs, upstream client errors) is redacted with.
+func redactor(cfg config.Config) *redact.Redactor {
+	secrets := cfg.Secrets()
+	if cfg.Sandbox() {
+		secrets = append(secrets, synergyemu.DefaultToken, solosemu.SandboxToken, solosemu.SandboxSecret, rkemulator.DefaultSID)
+	}
+	return redact.New(secrets...)
+}
+
+// newLogger logs JSON lines with every configured secret redacted, in
+// the message and every attribute.
 func newLogger(cfg config.Config, out io.Writer) *slog.Logger {
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
 		"warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	red := upstream.NewRedactor(cfg.Synergy.Token, cfg.Solos.Token, cfg.Solos.Secret, cfg.RKeeper.SID)
-	return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{
-		Level: level,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Value.Kind() == slog.KindString {
-				a.Value = slog.StringValue(red.Redact(a.Value.String()))
-			}
-			return a
-		},
-	}))
+	return slog.New(redact.Handler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}), redactor(cfg)))
 }

@@ -3,6 +3,7 @@ package synergy
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -215,21 +216,41 @@ type errorDocument struct {
 // Field maps a JSON:API source pointer or parameter to the GraphQL input
 // field it came from: /data/attributes/first-name → input.firstName,
 // /data/relationships/company → input.companyId (companies →
-// input.companyIds), filter[last-name] → filter.lastName.
+// input.companyIds), filter[last-name] → filter.lastName, page[…] →
+// first. Only names the resource documents are translated; any other
+// pointer names the whole input ("input", "filter"), so an upstream cannot
+// put text of its choosing (an echoed credential) into extensions.field.
 func Field(typ, pointer, parameter string) string {
+	r := spec.ByType(typ)
 	switch {
 	case strings.HasPrefix(pointer, "/data/attributes/"):
-		return "input." + camel(strings.SplitN(strings.TrimPrefix(pointer, "/data/attributes/"), "/", 2)[0])
+		key := strings.SplitN(strings.TrimPrefix(pointer, "/data/attributes/"), "/", 2)[0]
+		if r != nil {
+			for _, a := range r.Attrs {
+				if a.Name == key || slices.Contains(a.Aliases, key) {
+					return "input." + camel(a.Name)
+				}
+			}
+		}
+		return "input"
 	case strings.HasPrefix(pointer, "/data/relationships/"):
 		key := strings.SplitN(strings.TrimPrefix(pointer, "/data/relationships/"), "/", 2)[0]
-		if r := spec.ByType(typ); r != nil {
+		if r != nil {
 			if rel, ok := r.Rel(key); ok {
 				return "input." + rel.InputField()
 			}
 		}
-		return "input." + camel(key) + "Id"
+		return "input"
 	case strings.HasPrefix(parameter, "filter[") && strings.HasSuffix(parameter, "]"):
-		return "filter." + camel(parameter[len("filter["):len(parameter)-1])
+		key := parameter[len("filter[") : len(parameter)-1]
+		if r != nil {
+			for _, f := range r.Filters {
+				if f.Key == key || f.Param == key {
+					return "filter." + camel(f.Key)
+				}
+			}
+		}
+		return "filter"
 	case strings.HasPrefix(parameter, "page["):
 		return "first"
 	}

@@ -74,6 +74,13 @@ func (c Config) Sandbox() bool {
 	return c.Synergy.BaseURL == "" && c.Solos.BaseURL == "" && c.RKeeper.BaseURL == ""
 }
 
+// Secrets lists every credential the configuration holds, for the one
+// redactor that keeps them out of responses and logs. A credential added
+// to the configuration is added here.
+func (c Config) Secrets() []string {
+	return []string{c.Synergy.Token, c.Solos.Token, c.Solos.Secret, c.RKeeper.SID}
+}
+
 // Defaults returns the configuration with every default applied and no
 // backend configured.
 func Defaults() Config {

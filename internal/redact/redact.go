@@ -38,8 +38,9 @@ const filterBits = 1 << 16
 // Redactor removes a fixed set of secrets from text. It is immutable and
 // safe for concurrent use; a nil *Redactor redacts nothing.
 type Redactor struct {
-	pats   []string // folded patterns, longest first for equal prefixes
-	groups []*group // one per window length in use, longest first
+	secrets []string // as given, for With
+	pats    []string // folded patterns
+	groups  []*group // one per window length in use, longest first
 }
 
 // group finds the patterns whose fingerprint window is w bytes long.
@@ -73,6 +74,11 @@ func New(secrets ...string) *Redactor {
 		}
 	}
 	r := &Redactor{pats: pats}
+	for _, s := range secrets {
+		if len(s) >= MinLen {
+			r.secrets = append(r.secrets, s)
+		}
+	}
 	byWindow := map[int]*group{}
 	for i, p := range pats {
 		w := min(len(p), window)
@@ -310,4 +316,12 @@ func maskOf(w int) uint64 {
 
 func hash(k uint64) uint64 {
 	return (k * 0x9E3779B97F4A7C15) >> (64 - bits.Len(filterBits-1))
+}
+
+// With returns a Redactor for r's secrets and more; r is unchanged.
+func (r *Redactor) With(more ...string) *Redactor {
+	if r == nil {
+		return New(more...)
+	}
+	return New(append(slices.Clone(r.secrets), more...)...)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/redact"
 )
 
 // Options configures the client of one backend.
@@ -30,8 +31,12 @@ type Options struct {
 	MaxRetries    int
 	// Authorize adds the backend's credentials to each outgoing request.
 	Authorize func(*http.Request)
-	// Secrets are redacted from every error and log line.
+	// Secrets are redacted from every error and log line, with Redactor's
+	// when both are set.
 	Secrets []string
+	// Redactor, when set, is used instead of one built from Secrets: the
+	// process-wide redactor of every configured credential.
+	Redactor *redact.Redactor
 	// Transport is the innermost RoundTripper; nil means a shared pooled one.
 	Transport        http.RoundTripper
 	Metrics          *metrics.Metrics
@@ -65,7 +70,7 @@ type Client struct {
 	base     *url.URL
 	timeout  time.Duration
 	rt       http.RoundTripper
-	redactor *Redactor
+	redactor *redact.Redactor
 	maxBody  int64
 	log      *slog.Logger
 }
@@ -98,6 +103,11 @@ func New(o Options) (*Client, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Redactor == nil {
+		o.Redactor = redact.New(o.Secrets...)
+	} else if len(o.Secrets) > 0 {
+		o.Redactor = o.Redactor.With(o.Secrets...)
+	}
 	if o.Metrics == nil {
 		o.Metrics = metrics.New()
 	}
@@ -108,7 +118,7 @@ func New(o Options) (*Client, error) {
 		name:     o.Name,
 		base:     base,
 		timeout:  o.Timeout,
-		redactor: NewRedactor(o.Secrets...),
+		redactor: o.Redactor,
 		maxBody:  o.MaxResponseBytes,
 		log:      o.Logger,
 	}
@@ -165,7 +175,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
 		slog.String("upstream", c.name), slog.String("method", r.Method),
-		slog.String("path", c.redactor.Redact(u.Path)), slog.Int("status", resp.StatusCode),
+		slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
 		slog.Duration("took", time.Since(start)))
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
@@ -173,7 +183,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 // Redact removes the client's secrets (Options.Secrets) from s. Adapters
 // pass every upstream-supplied text through it before it goes into an
 // error, since an upstream may echo the credentials it refuses.
-func (c *Client) Redact(s string) string { return c.redactor.Redact(s) }
+func (c *Client) Redact(s string) string { return c.redactor.String(s) }
 
 // IsWrite reports whether a method changes upstream state.
 func IsWrite(method string) bool {
@@ -183,7 +193,7 @@ func IsWrite(method string) bool {
 func (c *Client) fail(method string, code apierr.Code, msg string, outcome apierr.Outcome, cause error) *apierr.Error {
 	e := &apierr.Error{Code: code, Upstream: c.name, Message: msg}
 	if cause != nil {
-		e.Err = errors.New(c.redactor.Redact(cause.Error()))
+		e.Err = errors.New(c.redactor.String(cause.Error()))
 	}
 	if IsWrite(method) {
 		e.Outcome = outcome

@@ -255,33 +255,6 @@ func TestRedactionInLogs(t *testing.T) {
 	}
 }
 
-func TestRedactor(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name    string
-		secrets []string
-		in, out string
-	}{
-		{"one secret, twice", []string{"abc123"}, "a abc123 b abc123", "a [REDACTED] b [REDACTED]"},
-		{"several", []string{"tok", "sid-9"}, "tok=tok&sid=sid-9", "[REDACTED]=[REDACTED]&sid=[REDACTED]"},
-		{"empty and too short are ignored", []string{"", "ab"}, "ab cd", "ab cd"},
-		{"none", nil, "plain text", "plain text"},
-		{"cyrillic", []string{"секрет"}, "ключ: секрет", "ключ: [REDACTED]"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := upstream.NewRedactor(tc.secrets...).Redact(tc.in); got != tc.out {
-				t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.out)
-			}
-		})
-	}
-	var nilRedactor *upstream.Redactor
-	if got := nilRedactor.Redact("x"); got != "x" {
-		t.Errorf("nil Redactor changed the text: %q", got)
-	}
-}
-
 func TestRequestBuilding(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
