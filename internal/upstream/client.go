@@ -48,8 +48,11 @@ type Options struct {
 
 // Request is one call to the upstream, relative to its base URL.
 type Request struct {
-	Method      string
-	Path        string // appended to the base URL
+	Method string
+	// Path is appended to the base URL. It is already escaped: adapters
+	// escape each segment once (url.PathEscape) and the client sends it as
+	// it is, never escaping it again. A "." or ".." segment is refused.
+	Path        string
 	Query       url.Values
 	Body        []byte
 	ContentType string
@@ -136,7 +139,9 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	defer cancel()
 
 	u := *c.base
-	u.Path = c.base.Path + "/" + strings.TrimLeft(r.Path, "/")
+	if err := c.setPath(&u, r.Path); err != nil {
+		return nil, c.fail(r.Method, apierr.Internal, "could not build the upstream request", apierr.OutcomeNotSent, err)
+	}
 	if len(r.Query) > 0 {
 		// The base URL's own query (a fixed parameter of the backend) is
 		// kept; the request's parameters follow it.
@@ -178,6 +183,28 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
 		slog.Duration("took", time.Since(start)))
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+}
+
+// setPath appends the escaped path p to u's path. The escaped form is kept
+// as the URL's RawPath, so what the adapter escaped is sent escaped once.
+func (c *Client) setPath(u *url.URL, p string) error {
+	p = strings.TrimLeft(p, "/")
+	for _, seg := range strings.Split(p, "/") {
+		s, err := url.PathUnescape(seg)
+		if err != nil {
+			return fmt.Errorf("path segment %q is not escaped correctly", seg)
+		}
+		if s == "." || s == ".." {
+			return fmt.Errorf("path segment %q would climb the upstream's path", seg)
+		}
+	}
+	raw := strings.TrimRight(c.base.EscapedPath(), "/") + "/" + p
+	dec, err := url.PathUnescape(raw)
+	if err != nil {
+		return fmt.Errorf("the path is not escaped correctly")
+	}
+	u.Path, u.RawPath = dec, raw
+	return nil
 }
 
 // Redact removes the client's secrets (Options.Secrets) from s. Adapters
