@@ -86,6 +86,9 @@ type Fault struct {
 	RequestID string
 	// Header adds these headers to a Status or Errors answer.
 	Header http.Header
+	// Empty answers status "Ok" with this JSON text as data ("null", "{}",
+	// "[]"): how a CRM may answer a read of an id it does not hold.
+	Empty string
 }
 
 // EnvelopeError is one element of an Err envelope's errors.
@@ -226,6 +229,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // applyFault carries a fault out; it reports whether the answer is done.
 func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, f Fault, reqID string) bool {
 	if faultStyle.Apply(w, r, emukit.Generic{Stall: f.Stall, Reset: f.Reset, Malformed: f.Malformed}) {
+		return true
+	}
+	if f.Empty != "" {
+		writeJSON(w, http.StatusOK, map[string]any{"ver": Ver, "timestamp": time.Now().Format("2006-01-02T15:04:05"),
+			"status": "Ok", "requestId": reqID, "data": json.RawMessage(f.Empty)})
 		return true
 	}
 	if f.Status == 0 && len(f.Errors) == 0 {
