@@ -137,9 +137,10 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	app.Config = cfg
 
 	red := redactor(cfg)
+	budget := upstream.NewBudget(cfg.MaxBufferedBytes)
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
-	if err := wireBackends(cfg, log, m, red, res); err != nil {
+	if err := wireBackends(cfg, log, m, red, budget, res); err != nil {
 		app.Close()
 		return nil, err
 	}
@@ -195,16 +196,16 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 }
 
 // wireBackends builds an upstream client and adapter per enabled backend.
-func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, res *graph.Resolver) error {
+func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, budget *upstream.Budget, res *graph.Resolver) error {
 	if c := cfg.Synergy; c.BaseURL != "" {
-		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, red, synergy.Authorize(c.Token))
+		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, red, budget, synergy.Authorize(c.Token))
 		if err != nil {
 			return err
 		}
 		res.Synergy = synergy.New(up)
 	}
 	if cfg.Solos.BaseURL != "" {
-		c, err := newClient(solos.Name, cfg.Solos.BaseURL, cfg.Solos.Upstream, log, m, red,
+		c, err := newClient(solos.Name, cfg.Solos.BaseURL, cfg.Solos.Upstream, log, m, red, budget,
 			solos.Authorize(cfg.Solos.Token, cfg.Solos.Secret))
 		if err != nil {
 			return err
@@ -213,7 +214,7 @@ func wireBackends(cfg config.Config, log *slog.Logger, m *metrics.Metrics, red *
 	}
 	if c := cfg.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		client, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m, red,
+		client, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m, red, budget,
 			func(r *http.Request) { r.Header.Set("sid", sid) })
 		if err != nil {
 			return err
@@ -234,10 +235,11 @@ var (
 // newClient is the one way adapters get an upstream client; red is the
 // process-wide redactor, which holds the client's own credentials.
 func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
-	red *redact.Redactor, authorize func(*http.Request)) (*upstream.Client, error) {
+	red *redact.Redactor, budget *upstream.Budget, authorize func(*http.Request)) (*upstream.Client, error) {
 	return upstream.New(upstream.Options{
 		Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
-		MaxRetries: up.MaxRetries, Authorize: authorize, Redactor: red, Metrics: m, Logger: log,
+		MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
+		Authorize: authorize, Redactor: red, Metrics: m, Logger: log,
 	})
 }
 

@@ -77,6 +77,8 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
+	// decodeEnvelope copies data out of the body (encoding/json does).
+	defer resp.Release()
 	// Every text the envelope supplies may echo the sid: it is redacted
 	// as it is read.
 	d, err := decodeEnvelope(c.method, resp.Status, resp.Body, c.fields, a.http.Redact)

@@ -48,6 +48,16 @@ func Decode(body []byte) (*domain.SynergyDocument, error) {
 		return nil, malformed("data is neither a resource nor an array", nil)
 	}
 	out := &domain.SynergyDocument{RecordCount: w.recordCount, PageCount: w.pageCount}
+	// Nothing decoded may alias body (the upstream client reuses its
+	// buffer once the adapter is done): the attributes kept whole are
+	// copied into one arena for the document.
+	n := 0
+	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
+		for i := range rs {
+			n += len(rs[i].attrs)
+		}
+	}
+	w.arena = make([]byte, 0, n)
 	var err error
 	if out.Data, err = w.entities(w.data); err != nil {
 		return nil, err
@@ -92,7 +102,9 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	rec.SourceID = id
 	rec.ID = globalid.Encode(globalid.Synergy, typ, id)
 	if len(r.attrs) > 0 {
-		rec.Attributes = r.attrs
+		start := len(w.arena)
+		w.arena = append(w.arena, r.attrs...)
+		rec.Attributes = w.arena[start:len(w.arena):len(w.arena)]
 	}
 	rels := w.rels[r.relLo:r.relHi]
 	// As with a map, the last member of a key wins.

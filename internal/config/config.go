@@ -17,6 +17,9 @@ type Upstream struct {
 	Timeout       time.Duration // deadline of one upstream call
 	MaxConcurrent int           // calls in flight to this backend at once
 	MaxRetries    int           // extra attempts of a failed GET (never a write)
+	// MaxResponseBytes is the largest answer read from this backend; a
+	// larger one is refused with UPSTREAM_ERROR without being read whole.
+	MaxResponseBytes int64
 }
 
 // Synergy configures the SynergyCRM backend.
@@ -66,7 +69,21 @@ type Config struct {
 	Synergy            Synergy
 	Solos              Solos
 	RKeeper            RKeeper
+	// MaxBufferedBytes bounds the upstream answers held in memory at once,
+	// all backends and calls together (UPSTREAM_MAX_BUFFERED_BYTES).
+	MaxBufferedBytes int64
 }
+
+// Default response caps: each CRM's largest documented page, measured from
+// the emulators, times a safety factor (README.md, "Configuration").
+const (
+	DefaultSynergyMaxResponseBytes = 16 << 20
+	DefaultSolosMaxResponseBytes   = 8 << 20
+	DefaultRKeeperMaxResponseBytes = 16 << 20
+	DefaultMaxBufferedBytes        = 128 << 20
+	// MaxResponseBytesLimit is the largest cap the configuration accepts.
+	MaxResponseBytesLimit = 1 << 30
+)
 
 // Sandbox reports whether no CRM is configured, in which case the gateway
 // serves the built-in emulators.
@@ -84,7 +101,9 @@ func (c Config) Secrets() []string {
 // Defaults returns the configuration with every default applied and no
 // backend configured.
 func Defaults() Config {
-	up := Upstream{Timeout: 10 * time.Second, MaxConcurrent: 16, MaxRetries: 2}
+	up := func(maxBytes int64) Upstream {
+		return Upstream{Timeout: 10 * time.Second, MaxConcurrent: 16, MaxRetries: 2, MaxResponseBytes: maxBytes}
+	}
 	return Config{
 		ListenAddr:      ":8080",
 		ShutdownTimeout: 20 * time.Second,
@@ -98,9 +117,10 @@ func Defaults() Config {
 			MaxComplexity: 5000,
 			APQCacheSize:  1000,
 		},
-		Synergy: Synergy{Upstream: up},
-		Solos:   Solos{Upstream: up},
-		RKeeper: RKeeper{Upstream: up, CacheTTL: time.Minute},
+		Synergy:          Synergy{Upstream: up(DefaultSynergyMaxResponseBytes)},
+		Solos:            Solos{Upstream: up(DefaultSolosMaxResponseBytes)},
+		RKeeper:          RKeeper{Upstream: up(DefaultRKeeperMaxResponseBytes), CacheTTL: time.Minute},
+		MaxBufferedBytes: DefaultMaxBufferedBytes,
 	}
 }
 
@@ -143,6 +163,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	r.str("RKEEPER_SID", &c.RKeeper.SID)
 	r.str("RKEEPER_OBJECT_ID", &c.RKeeper.ObjectID)
 	r.upstream("RKEEPER", &c.RKeeper.Upstream)
+	r.int64("UPSTREAM_MAX_BUFFERED_BYTES", &c.MaxBufferedBytes)
 	r.duration("RKEEPER_CACHE_TTL", &c.RKeeper.CacheTTL)
 
 	return c, errors.Join(append(r.errs, c.Validate())...)
@@ -198,6 +219,15 @@ func (c Config) Validate() error {
 	backend("SYNERGY", c.Synergy.BaseURL, c.Synergy.Upstream, map[string]string{"SYNERGY_TOKEN": c.Synergy.Token})
 	backend("SOLOS", c.Solos.BaseURL, c.Solos.Upstream, map[string]string{"SOLOS_TOKEN": c.Solos.Token, "SOLOS_SECRET": c.Solos.Secret})
 	backend("RKEEPER", c.RKeeper.BaseURL, c.RKeeper.Upstream, map[string]string{"RKEEPER_SID": c.RKeeper.SID, "RKEEPER_OBJECT_ID": c.RKeeper.ObjectID})
+	if c.MaxBufferedBytes <= 0 || c.MaxBufferedBytes > 16*MaxResponseBytesLimit {
+		bad("UPSTREAM_MAX_BUFFERED_BYTES: must be between 1 and %d", int64(16*MaxResponseBytesLimit))
+	}
+	for prefix, up := range map[string]Upstream{"SYNERGY": c.Synergy.Upstream, "SOLOS": c.Solos.Upstream, "RKEEPER": c.RKeeper.Upstream} {
+		if up.MaxResponseBytes > c.MaxBufferedBytes {
+			bad("%s_MAX_RESPONSE_BYTES: must not exceed UPSTREAM_MAX_BUFFERED_BYTES (%d), or no answer that large could ever be read",
+				prefix, c.MaxBufferedBytes)
+		}
+	}
 	if c.RKeeper.CacheTTL < 0 || c.RKeeper.CacheTTL > time.Minute {
 		bad("RKEEPER_CACHE_TTL: must be between 0 and 1m (the upstream refreshes every minute)")
 	}
@@ -215,6 +245,9 @@ func checkUpstream(prefix string, up Upstream, bad func(string, ...any)) {
 	}
 	if up.MaxRetries < 0 || up.MaxRetries > 5 {
 		bad("%s_MAX_RETRIES: must be between 0 and 5", prefix)
+	}
+	if up.MaxResponseBytes < 1024 || up.MaxResponseBytes > MaxResponseBytesLimit {
+		bad("%s_MAX_RESPONSE_BYTES: must be between 1024 and %d", prefix, int64(MaxResponseBytesLimit))
 	}
 }
 
@@ -279,4 +312,5 @@ func (r *reader) upstream(prefix string, up *Upstream) {
 	r.duration(prefix+"_TIMEOUT", &up.Timeout)
 	r.int(prefix+"_MAX_CONCURRENCY", &up.MaxConcurrent)
 	r.int(prefix+"_MAX_RETRIES", &up.MaxRetries)
+	r.int64(prefix+"_MAX_RESPONSE_BYTES", &up.MaxResponseBytes)
 }

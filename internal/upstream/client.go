@@ -41,7 +41,12 @@ type Options struct {
 	Transport        http.RoundTripper
 	Metrics          *metrics.Metrics
 	Logger           *slog.Logger
-	MaxResponseBytes int64 // default 32 MiB
+	// MaxResponseBytes is the largest answer read (default 32 MiB); a
+	// longer one is UPSTREAM_ERROR, refused without being read whole.
+	MaxResponseBytes int64
+	// Budget, shared by every client of the process, bounds the answers
+	// held in memory at once; nil: no bound.
+	Budget *Budget
 	// Breaker tunes the circuit breaker; zero values take the defaults.
 	Breaker BreakerSettings
 }
@@ -60,11 +65,14 @@ type Request struct {
 }
 
 // Response is an upstream answer read in full; any HTTP status is a
-// Response, only a call that got no answer is an error.
+// Response, only a call that got no answer is an error. Body lives in a
+// pooled buffer that counts against the process's Budget until Release:
+// the caller releases it once decoded (see Release for the rule).
 type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	hold   *hold
 }
 
 // Client is safe for concurrent use; build one per backend with New.
@@ -75,6 +83,7 @@ type Client struct {
 	rt       http.RoundTripper
 	redactor *redact.Redactor
 	maxBody  int64
+	budget   *Budget
 	log      *slog.Logger
 }
 
@@ -123,6 +132,7 @@ func New(o Options) (*Client, error) {
 		timeout:  o.Timeout,
 		redactor: o.Redactor,
 		maxBody:  o.MaxResponseBytes,
+		budget:   o.Budget,
 		log:      o.Logger,
 	}
 	c.rt = chain(o)
@@ -171,18 +181,24 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, c.transportError(ctx, r.Method, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
-	if err != nil {
+	h, err := readBody(ctx, resp.Body, resp.ContentLength, c.maxBody, c.budget)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, c.fail(r.Method, apierr.UpstreamError,
+			fmt.Sprintf("the %s answer is too large: the gateway accepts at most %d bytes", c.name, c.maxBody), apierr.OutcomeUnknown, nil)
+	case errors.Is(err, errNoRoom):
+		return nil, c.fail(r.Method, apierr.UpstreamTimeout,
+			"the gateway is holding too many upstream answers; no room for this one before the deadline", apierr.OutcomeUnknown, err)
+	case err != nil:
 		return nil, c.transportError(ctx, r.Method, err)
-	}
-	if int64(len(data)) > c.maxBody {
-		return nil, c.fail(r.Method, apierr.UpstreamError, "the upstream answer is too large", apierr.OutcomeUnknown, nil)
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
 		slog.String("upstream", c.name), slog.String("method", r.Method),
 		slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
 		slog.Duration("took", time.Since(start)))
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	out := &Response{Status: resp.StatusCode, Header: resp.Header}
+	out.attach(h)
+	return out, nil
 }
 
 // setPath appends the escaped path p to u's path. The escaped form is kept
