@@ -57,7 +57,9 @@ func runForged(t *testing.T, g *testGateway, backend, typ string, count func() i
 func TestForgedIDsNeverReachUpstream(t *testing.T) {
 	t.Run("synergy", func(t *testing.T) {
 		emu, g := startSynergy(t, nil)
-		item := func(id string) (string, string, string) { return http.MethodGet, "/rest/v1/contacts/" + url.PathEscape(id), "" }
+		item := func(id string) (string, string, string) {
+			return http.MethodGet, "/rest/v1/contacts/" + url.PathEscape(id), ""
+		}
 		runForged(t, g, globalid.Synergy, "contacts", emu.Count, []forgedCase{
 			{"contact(id:)", func(id string) string { return `{ contact(id: "` + id + `") { id } }` }, "id", item},
 			{"node(id:)", func(id string) string { return `{ node(id: "` + id + `") { id } }` }, "id", nil},
@@ -67,7 +69,9 @@ func TestForgedIDsNeverReachUpstream(t *testing.T) {
 				return http.MethodPatch, "/rest/v1/contacts/" + url.PathEscape(id), `{"firstName": "x"}`
 			}},
 			{"deleteContact(id:)", func(id string) string { return `mutation { deleteContact(id: "` + id + `") { deletedId } }` }, "id",
-				func(id string) (string, string, string) { return http.MethodDelete, "/rest/v1/contacts/" + url.PathEscape(id), "" }},
+				func(id string) (string, string, string) {
+					return http.MethodDelete, "/rest/v1/contacts/" + url.PathEscape(id), ""
+				}},
 		})
 		runForged(t, g, globalid.Synergy, "companies", emu.Count, []forgedCase{
 			{"createContact(input.companyIds)", func(id string) string {
@@ -80,7 +84,9 @@ func TestForgedIDsNeverReachUpstream(t *testing.T) {
 		count := func() int { return len(em.Requests()) }
 		runForged(t, g, globalid.Solos, "projects", count, []forgedCase{
 			{"project(id:)", func(id string) string { return `{ project(id: "` + id + `") { id } }` }, "id",
-				func(id string) (string, string, string) { return http.MethodGet, "/rest/v1/projects/" + url.PathEscape(id), "" }},
+				func(id string) (string, string, string) {
+					return http.MethodGet, "/rest/v1/projects/" + url.PathEscape(id), ""
+				}},
 			{"node(id:)", func(id string) string { return `{ node(id: "` + id + `") { id } }` }, "id", nil},
 		})
 	})
@@ -89,13 +95,17 @@ func TestForgedIDsNeverReachUpstream(t *testing.T) {
 		count := func() int { return g.emu.Count("", "") }
 		runForged(t, g.testGateway, globalid.RKeeper, domain.RKClients, count, []forgedCase{
 			{"client(id:)", func(id string) string { return `{ client(id: "` + id + `") { id } }` }, "id",
-				func(id string) (string, string, string) { return http.MethodGet, "/rest/v1/clients/" + url.PathEscape(id), "" }},
+				func(id string) (string, string, string) {
+					return http.MethodGet, "/rest/v1/clients/" + url.PathEscape(id), ""
+				}},
 			{"node(id:)", func(id string) string { return `{ node(id: "` + id + `") { id } }` }, "id", nil},
 			{"deleteClient(id:)", func(id string) string { return `mutation { deleteClient(id: "` + id + `") { deletedId } }` }, "id", nil},
 		})
 		runForged(t, g.testGateway, globalid.RKeeper, domain.RKCountries, count, []forgedCase{
 			{"cities(countryId:)", func(id string) string { return `{ cities(countryId: "` + id + `") { id } }` }, "countryId",
-				func(id string) (string, string, string) { return http.MethodGet, "/rest/v1/cities?countryId=" + url.QueryEscape(id), "" }},
+				func(id string) (string, string, string) {
+					return http.MethodGet, "/rest/v1/cities?countryId=" + url.QueryEscape(id), ""
+				}},
 			{"createCity(countryId:)", func(id string) string {
 				return `mutation { createCity(countryId: "` + id + `", input: {name: "x"}) { city { id } } }`
 			}, "countryId", nil},

@@ -38,9 +38,9 @@ type Options struct {
 	// process-wide redactor of every configured credential.
 	Redactor *redact.Redactor
 	// Transport is the innermost RoundTripper; nil means a shared pooled one.
-	Transport        http.RoundTripper
-	Metrics          *metrics.Metrics
-	Logger           *slog.Logger
+	Transport http.RoundTripper
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
 	// MaxResponseBytes is the largest answer read (default 32 MiB); a
 	// longer one is UPSTREAM_ERROR, refused without being read whole.
 	MaxResponseBytes int64
