@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	rkemulator "github.com/crmgateway/gateway/adapters/rkeeper/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy/emulator"
+	"github.com/crmgateway/gateway/internal/config"
 )
 
 // fieldsOf lists extensions.field of every error, in order.
@@ -124,4 +126,19 @@ func TestRKeeperNotFoundInEveryForm(t *testing.T) {
 			t.Errorf("%s: %s", path, r.Raw)
 		}
 	}
+}
+
+// TestResponseCapReachesTheClient: SYNERGY_MAX_RESPONSE_BYTES below a
+// page's size makes that read a clean UPSTREAM_ERROR for its field, sent
+// once, while a smaller read still succeeds.
+func TestResponseCapReachesTheClient(t *testing.T) {
+	emu, g := startSynergy(t, func(c *config.Config) { c.Synergy.Upstream.MaxResponseBytes = 4096 })
+	r := g.gql(t, `{ contacts(first: 50) { nodes { id firstName lastName email } } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UPSTREAM_ERROR" || !strings.Contains(r.Errors[0].Message, "too large") {
+		t.Fatalf("%s", r.Raw)
+	}
+	if n := emu.Count(); n != 1 {
+		t.Fatalf("the oversized read was sent %d times", n)
+	}
+	g.gql(t, `{ contacts(first: 1) { nodes { id } } }`, nil).mustData(t)
 }
