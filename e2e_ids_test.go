@@ -118,24 +118,3 @@ func TestForgedIDsNeverReachUpstream(t *testing.T) {
 		})
 	})
 }
-
-// TestValidSource pins what each backend's ids may be.
-func TestValidSource(t *testing.T) {
-	for _, c := range []struct {
-		backend, typ, src string
-		ok                bool
-	}{
-		{globalid.Synergy, "contacts", "42", true},
-		{globalid.Synergy, "contacts", "..", false},
-		{globalid.Solos, "projects", "18446744073709551615", true},
-		{globalid.RKeeper, domain.RKCities, "2/10000000000024", true},
-		{globalid.RKeeper, domain.RKCities, "2/..", false},
-		{globalid.RKeeper, domain.RKClientAccounts, "10000000009188/03.00011.00010593.0001", true},
-		{globalid.RKeeper, domain.RKClientAccounts, "10000000009188/a b", false},
-		{globalid.RKeeper, domain.RKClients, "../1", false},
-	} {
-		if got := globalid.ValidSource(c.backend, c.typ, c.src); got != c.ok {
-			t.Errorf("ValidSource(%s, %s, %q) = %v", c.backend, c.typ, c.src, got)
-		}
-	}
-}

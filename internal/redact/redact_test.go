@@ -54,7 +54,7 @@ func TestEveryFormIsRedacted(t *testing.T) {
 }
 
 func TestRedactKeepsOtherText(t *testing.T) {
-	r := New("abcdef", "ab", "", "abcdefgh123")
+	r := New("abcdef", "ab", "", "abcdefgh123", "секрет")
 	for in, want := range map[string]string{
 		"":                        "",
 		"nothing here":            "nothing here",
@@ -64,6 +64,7 @@ func TestRedactKeepsOtherText(t *testing.T) {
 		"abcdefabcdef":            Mask, // touching spans merge
 		"ab is too short to hide": "ab is too short to hide",
 		"Кириллица abcdef текст":  "Кириллица " + Mask + " текст",
+		"ключ: СЕКРЕТ":            "ключ: " + Mask, // Unicode case of a non-ASCII secret
 	} {
 		if got := r.String(in); got != want {
 			t.Errorf("String(%q) = %q, want %q", in, got, want)
