@@ -29,6 +29,7 @@ import (
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/rest"
 )
 
@@ -296,7 +297,7 @@ func startGatewayWithSynergy(t *testing.T, base, token string) *httptest.Server 
 	cfg.Synergy.Upstream.MaxRetries = 0
 	log := newLogger(cfg, io.Discard)
 	m := metrics.New()
-	up, err := newClient(synergy.Name, base, cfg.Synergy.Upstream, log, m, synergy.Authorize(token), token)
+	up, err := newClient(synergy.Name, base, cfg.Synergy.Upstream, log, m, redact.New(token), nil, synergy.Authorize(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +309,7 @@ func startGatewayWithSynergy(t *testing.T, base, token string) *httptest.Server 
 	}
 	srv := httptest.NewServer(httpserver.New(httpserver.Deps{
 		Config: cfg, Schema: exec, Metrics: m, Log: log,
-		ErrorPresenter: graph.ErrorPresenter(log, func(apierr.Code) {}), Recover: graph.Recover(log),
+		ErrorPresenter: graph.ErrorPresenter(log, redact.New(token), func(apierr.Code) {}), Recover: graph.Recover(log),
 		PerRequest: loaders.Middleware, Mount: api.Mount,
 	}))
 	t.Cleanup(srv.Close)

@@ -35,6 +35,7 @@ import (
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/rest"
 	"github.com/crmgateway/gateway/internal/tenant"
 	"github.com/crmgateway/gateway/internal/upstream"
@@ -227,15 +228,26 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 			return fail(err)
 		}
 	}
+	// One redactor holds every credential the gateway may send, every
+	// tenant's included: every exit (errors, REST bodies and headers, logs,
+	// upstream client errors) is redacted with it.
+	red := redactor(cfg)
+	for _, acc := range tenants {
+		red = red.With(acc.Secrets()...)
+	}
+	log = slog.New(redact.Handler(log.Handler(), red))
+	app.Log = log
+	budget := upstream.NewBudget(cfg.MaxBufferedBytes)
+	wire := func(acc tenant.Accounts, b *graph.Backends) error { return wireBackends(acc, log, m, red, budget, b) }
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
-	if err := wireBackends(tenant.Accounts{Synergy: cfg.Synergy, Solos: cfg.Solos, RKeeper: cfg.RKeeper}, log, m, &res.Backends); err != nil {
+	if err := wire(tenant.Accounts{Synergy: cfg.Synergy, Solos: cfg.Solos, RKeeper: cfg.RKeeper}, &res.Backends); err != nil {
 		return fail(err)
 	}
 	byTenant := make(map[string]*graph.Backends, len(tenants))
 	for name, acc := range tenants {
 		b := &graph.Backends{}
-		if err := wireBackends(acc, log, m, b); err != nil {
+		if err := wire(acc, b); err != nil {
 			return fail(fmt.Errorf("tenant %q: %w", name, err))
 		}
 		byTenant[name] = b
@@ -252,6 +264,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	restAPI.SetRedactor(red)
 	authz, err := graph.Authorizer(schema.Schema())
 	if err != nil {
 		return fail(err)
@@ -275,7 +288,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		Schema:  schema,
 		Metrics: m,
 		Log:     log,
-		ErrorPresenter: graph.ErrorPresenter(log, func(c apierr.Code) {
+		ErrorPresenter: graph.ErrorPresenter(log, red, func(c apierr.Code) {
 			m.GraphQLErrors.WithLabelValues(string(c)).Inc()
 		}),
 		Recover:          graph.Recover(log),
@@ -394,17 +407,18 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 // wireBackends builds an upstream client and adapter per configured
 // backend of one CRM account set (the process's own or a tenant's): each
 // gets its own client (breaker, concurrency bound, credentials) and
-// adapter (caches), so no two accounts share state.
-func wireBackends(acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, b *graph.Backends) error {
+// adapter (caches), so no two accounts share state. The redactor and the
+// buffer budget are the process's.
+func wireBackends(acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, budget *upstream.Budget, b *graph.Backends) error {
 	if c := acc.Synergy; c.BaseURL != "" {
-		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, synergy.Authorize(c.Token), c.Token)
+		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, red, budget, synergy.Authorize(c.Token))
 		if err != nil {
 			return err
 		}
 		b.Synergy = synergy.New(up)
 	}
 	if c := acc.Solos; c.BaseURL != "" {
-		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, log, m, solos.Authorize(c.Token, c.Secret), c.Token, c.Secret)
+		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, log, m, red, budget, solos.Authorize(c.Token, c.Secret))
 		if err != nil {
 			return err
 		}
@@ -412,13 +426,12 @@ func wireBackends(acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, b *
 	}
 	if c := acc.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m,
-			func(r *http.Request) { r.Header.Set("sid", sid) }, sid)
+		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m, red, budget,
+			func(r *http.Request) { r.Header.Set("sid", sid) })
 		if err != nil {
 			return err
 		}
-		b.RKeeper = rkeeper.New(up, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL,
-			Metrics: m, Secrets: []string{sid}})
+		b.RKeeper = rkeeper.New(up, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m})
 	}
 	return nil
 }
@@ -431,12 +444,14 @@ var (
 	_ graph.RKeeperBackend = (*rkeeper.Adapter)(nil)
 )
 
-// newClient is the one way adapters get an upstream client.
+// newClient is the one way adapters get an upstream client; red is the
+// process-wide redactor, which holds the client's own credentials.
 func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
-	authorize func(*http.Request), secrets ...string) (*upstream.Client, error) {
+	red *redact.Redactor, budget *upstream.Budget, authorize func(*http.Request)) (*upstream.Client, error) {
 	return upstream.New(upstream.Options{
 		Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
-		MaxRetries: up.MaxRetries, Authorize: authorize, Secrets: secrets, Metrics: m, Logger: log,
+		MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
+		Authorize: authorize, Redactor: red, Metrics: m, Logger: log,
 	})
 }
 
@@ -454,18 +469,20 @@ func serveEmulator(app *App, name string, h http.Handler, path string) (string, 
 	return base, nil
 }
 
-// newLogger logs JSON lines with every configured secret redacted.
+// redactor holds every credential of the process configuration, the
+// sandbox emulators' included; build adds every tenant's.
+func redactor(cfg config.Config) *redact.Redactor {
+	secrets := cfg.Secrets()
+	if cfg.Sandbox() {
+		secrets = append(secrets, synergyemu.DefaultToken, solosemu.SandboxToken, solosemu.SandboxSecret, rkemulator.DefaultSID)
+	}
+	return redact.New(secrets...)
+}
+
+// newLogger logs JSON lines with every configured secret redacted, in
+// the message and every attribute.
 func newLogger(cfg config.Config, out io.Writer) *slog.Logger {
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
 		"warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	red := upstream.NewRedactor(cfg.Synergy.Token, cfg.Solos.Token, cfg.Solos.Secret, cfg.RKeeper.SID)
-	return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{
-		Level: level,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Value.Kind() == slog.KindString {
-				a.Value = slog.StringValue(red.Redact(a.Value.String()))
-			}
-			return a
-		},
-	}))
+	return slog.New(redact.Handler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}), redactor(cfg)))
 }

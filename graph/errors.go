@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -14,15 +15,28 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/redact"
 )
 
 // ErrorPresenter maps every error to the contract: extensions.code is always
 // one of the closed set, extensions.upstream names the CRM that caused it,
-// and internal causes never reach the client.
-func ErrorPresenter(log *slog.Logger, count func(apierr.Code)) graphql.ErrorPresenterFunc {
+// and internal causes never reach the client. It is the GraphQL (and so the
+// REST) answer's one exit for errors: the message and every extension value
+// pass through red, so no credential leaves in them whatever an upstream
+// echoed. An error joining several *apierr.Error (an upstream that refused
+// several fields at once) becomes one GraphQL error each.
+func ErrorPresenter(log *slog.Logger, red *redact.Redactor, count func(apierr.Code)) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var out *gqlerror.Error
+		if all := apiErrors(err); len(all) > 1 && graphql.GetFieldContext(ctx) != nil {
+			// The first is this error; the others are added beside it,
+			// each through this presenter, at the same path.
+			for _, e := range all[1:] {
+				graphql.AddError(ctx, &gqlerror.Error{Err: e, Message: e.Message, Path: gqlErr.Path})
+			}
+			err = all[0]
+		}
 		if e, ok := apierr.As(err); ok {
 			if e.Code == apierr.BadUserInput && e.Field == "" {
 				e.Field = argumentPath(ctx, gqlErr.Path)
@@ -30,9 +44,13 @@ func ErrorPresenter(log *slog.Logger, count func(apierr.Code)) graphql.ErrorPres
 			if e.Code == apierr.Internal && e.Err != nil {
 				log.ErrorContext(ctx, "internal error", slog.String("path", gqlErr.Path.String()), slog.String("error", e.Err.Error()))
 			}
-			out = present(gqlErr, e)
+			out = presentAPI(gqlErr, e)
 		} else {
-			out = presentOther(gqlErr, err, log, ctx)
+			out = presentOther(ctx, gqlErr, err, log)
+		}
+		out.Message = red.String(out.Message)
+		for k, v := range out.Extensions {
+			out.Extensions[k] = red.Value(v)
 		}
 		if count != nil {
 			count(apierr.Code(out.Extensions["code"].(string)))
@@ -41,7 +59,26 @@ func ErrorPresenter(log *slog.Logger, count func(apierr.Code)) graphql.ErrorPres
 	}
 }
 
-func present(gqlErr *gqlerror.Error, e *apierr.Error) *gqlerror.Error {
+// apiErrors lists the *apierr.Error values err joins (errors.Join), or
+// err's one *apierr.Error.
+func apiErrors(err error) []*apierr.Error {
+	for err != nil {
+		switch x := err.(type) {
+		case *apierr.Error:
+			return []*apierr.Error{x}
+		case interface{ Unwrap() []error }:
+			var out []*apierr.Error
+			for _, e := range x.Unwrap() {
+				out = append(out, apiErrors(e)...)
+			}
+			return out
+		}
+		err = errors.Unwrap(err)
+	}
+	return nil
+}
+
+func presentAPI(gqlErr *gqlerror.Error, e *apierr.Error) *gqlerror.Error {
 	out := &gqlerror.Error{Message: e.ClientMessage(), Path: gqlErr.Path, Locations: gqlErr.Locations}
 	ext := map[string]any{"code": string(e.Code)}
 	if e.Upstream != "" {
@@ -69,7 +106,13 @@ func present(gqlErr *gqlerror.Error, e *apierr.Error) *gqlerror.Error {
 // presentOther handles errors gqlgen made itself (parse, validation, input
 // coercion, complexity) and anything unexpected, which becomes INTERNAL with
 // a generic message while the cause goes to the log.
-func presentOther(gqlErr *gqlerror.Error, err error, log *slog.Logger, ctx context.Context) *gqlerror.Error {
+//
+// Input coercion is recognised by its path, whatever the scalar: gqlgen's
+// own unmarshalers (ID, String, Int, Float, Boolean, enums) return plain
+// errors, placed at the argument's path below the field ("contact", "id"),
+// and a variable's at ("variable", "v", ...). Both are the client's input:
+// BAD_USER_INPUT naming it in extensions.field.
+func presentOther(ctx context.Context, gqlErr *gqlerror.Error, err error, log *slog.Logger) *gqlerror.Error {
 	var code apierr.Code
 	switch c, _ := gqlErr.Extensions["code"].(string); c {
 	case errcode.ParseFailed, errcode.ValidationFailed, "PERSISTED_QUERY_NOT_SUPPORTED", "BAD_REQUEST":
@@ -88,6 +131,16 @@ func presentOther(gqlErr *gqlerror.Error, err error, log *slog.Logger, ctx conte
 		ext[k] = v
 	}
 	msg := gqlErr.Message
+	if field := variablePath(gqlErr.Path); field != "" && code == apierr.BadUserInput {
+		ext["field"] = field
+	}
+	if code == "" {
+		if field, typ := argumentOf(ctx, gqlErr.Path); field != "" {
+			code = apierr.BadUserInput
+			msg = field + " is not a valid " + typ
+			ext = map[string]any{"field": field}
+		}
+	}
 	if code == "" {
 		code = apierr.Internal
 		msg = "internal error"
@@ -99,6 +152,44 @@ func presentOther(gqlErr *gqlerror.Error, err error, log *slog.Logger, ctx conte
 	}
 	ext["code"] = string(code)
 	return &gqlerror.Error{Message: msg, Path: gqlErr.Path, Locations: gqlErr.Locations, Extensions: ext, Rule: gqlErr.Rule}
+}
+
+// variablePath names the variable (and the input field inside it) a
+// variable coercion error is about: ["variable", "input", "firstName"] →
+// "input.firstName".
+func variablePath(path ast.Path) string {
+	if len(path) < 2 || path[0] != ast.PathName("variable") {
+		return ""
+	}
+	return joinPath(path[1:])
+}
+
+// argumentOf is argumentPath for errors that carry no code: it names the
+// argument only when the path below the field starts with one of the
+// field's arguments (an index there is a list element's own error), and
+// gives the argument's type for the message.
+func argumentOf(ctx context.Context, path ast.Path) (field, typ string) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Definition == nil {
+		return "", ""
+	}
+	own := fc.Path()
+	if len(path) <= len(own) || path[:len(own)].String() != own.String() {
+		return "", ""
+	}
+	name, ok := path[len(own)].(ast.PathName)
+	if !ok {
+		return "", ""
+	}
+	arg := fc.Field.Definition.Arguments.ForName(string(name))
+	if arg == nil {
+		return "", ""
+	}
+	typ = "value"
+	if len(path) == len(own)+1 {
+		typ = arg.Type.String()
+	}
+	return joinPath(path[len(own):]), typ
 }
 
 // Recover turns a resolver panic into an INTERNAL error; the process lives on.
@@ -126,8 +217,12 @@ func argumentPath(ctx context.Context, path ast.Path) string {
 	if len(path) <= len(own) || path[:len(own)].String() != own.String() {
 		return ""
 	}
-	var parts []string
-	for _, p := range path[len(own):] {
+	return joinPath(path[len(own):])
+}
+
+func joinPath(path ast.Path) string {
+	parts := make([]string, 0, len(path))
+	for _, p := range path {
 		switch x := p.(type) {
 		case ast.PathName:
 			parts = append(parts, string(x))

@@ -27,8 +27,6 @@ type Options struct {
 	CacheEntries int
 	CacheItems   int
 	Metrics      *metrics.Metrics
-	// Secrets are redacted from upstream error texts shown to clients.
-	Secrets []string
 }
 
 // Adapter reads and writes one r_keeper object. Safe for concurrent use.
@@ -36,7 +34,6 @@ type Adapter struct {
 	http     *upstream.Client
 	objectID string
 	cache    *refCache
-	redact   *upstream.Redactor
 }
 
 // New builds the adapter over the shared upstream client, whose Authorize
@@ -46,7 +43,6 @@ func New(client *upstream.Client, o Options) *Adapter {
 		http:     client,
 		objectID: o.ObjectID,
 		cache:    newRefCache(o.CacheTTL, o.CacheEntries, o.CacheItems, o.Metrics),
-		redact:   upstream.NewRedactor(o.Secrets...),
 	}
 }
 
@@ -81,14 +77,15 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := decodeEnvelope(c.method, resp.Status, resp.Body, c.fields)
+	// decodeEnvelope copies data out of the body (encoding/json does).
+	defer resp.Release()
+	// Every text the envelope supplies may echo the sid: it is redacted
+	// as it is read.
+	d, err := decodeEnvelope(c.method, resp.Status, resp.Body, c.fields, a.http.Redact)
 	if err != nil {
-		if e, ok := apierr.As(err); ok {
-			e.Message = a.redact.Redact(e.Message)
-			if e.Code == apierr.RateLimited {
-				if d, ok := upstream.RetryAfter(resp.Header, time.Now()); ok {
-					e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
-				}
+		if e, ok := apierr.As(err); ok && e.Code == apierr.RateLimited {
+			if d, ok := upstream.RetryAfter(resp.Header, time.Now()); ok {
+				e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
 			}
 		}
 		return nil, err

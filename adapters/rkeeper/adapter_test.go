@@ -28,7 +28,7 @@ func newAdapter(t *testing.T) (*rkeeper.Adapter, *emulator.Emulator) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rkeeper.New(client, rkeeper.Options{ObjectID: emu.ObjectID, CacheTTL: time.Minute, Secrets: []string{emu.SID}}), emu
+	return rkeeper.New(client, rkeeper.Options{ObjectID: emu.ObjectID, CacheTTL: time.Minute}), emu
 }
 
 func ptr(s string) *string { return &s }

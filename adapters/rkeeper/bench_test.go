@@ -10,7 +10,7 @@ import (
 )
 
 func BenchmarkDecodeClient(b *testing.B) {
-	d, err := decodeEnvelope(http.MethodGet, 200, []byte(docsClient), nil)
+	d, err := decodeEnvelope(http.MethodGet, 200, []byte(docsClient), nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

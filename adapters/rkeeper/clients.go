@@ -18,7 +18,7 @@ func (a *Adapter) Client(ctx context.Context, id string) (*domain.Client, error)
 	if err != nil {
 		return nil, err
 	}
-	if isNull(data) {
+	if isEmpty(data) {
 		return nil, notFound("client", id)
 	}
 	c, err := decodeClient(data)

@@ -46,7 +46,7 @@ func newConformanceHarness(t *testing.T, s adaptertest.Setup) adaptertest.Harnes
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := rkeeper.New(up, rkeeper.Options{ObjectID: emu.ObjectID, CacheTTL: time.Minute, Secrets: []string{sid}})
+	a := rkeeper.New(up, rkeeper.Options{ObjectID: emu.ObjectID, CacheTTL: time.Minute})
 	return &conformanceHarness{a: a, emu: emu, srv: srv, sid: sid}
 }
 

@@ -48,6 +48,8 @@ func TestDecodeEnvelope(t *testing.T) {
 	notFound := `{"status":"Err","errors":[{"code":"DLW-0004","text":"Клиент не найден","details":"1"}],"requestId":"abc"}`
 	badField := `{"status":"Err","errors":[{"code":"DLW-0003","text":"Неверное поле","details":"Name"}],"requestId":"r1"}`
 	unknown := `{"status":"Err","errors":[{"code":"XYZ-1","text":"странно"}],"requestId":"r2"}`
+	unknownNotFound := `{"status":"Err","errors":[{"code":"DLW-0099","text":"Улица не найдена","details":"Id"}],"requestId":"r3"}`
+	englishNotFound := `{"status":"Err","errors":[{"code":"E42","text":"Record does not exist"}],"requestId":"r4"}`
 	for _, tc := range []struct {
 		name, method, body  string
 		status              int
@@ -67,6 +69,11 @@ func TestDecodeEnvelope(t *testing.T) {
 		{name: "write Err under 500 is unknown", method: http.MethodPut, body: docsErr, status: 500, code: apierr.UpstreamUnavailable,
 			upstreamCode: "DLW-0023", reqID: "c98e26da9b9046d3bbb862e02d27bc25", outcome: apierr.OutcomeUnknown, messageHas: "outcome unknown"},
 		{name: "unknown code under 200", method: http.MethodGet, body: unknown, status: 200, code: apierr.UpstreamError, upstreamCode: "XYZ-1", reqID: "r2"},
+		{name: "unlisted code worded not found", method: http.MethodGet, body: unknownNotFound, status: 200, code: apierr.NotFound, upstreamCode: "DLW-0099", reqID: "r3"},
+		{name: "unlisted code worded not found in English", method: http.MethodGet, body: englishNotFound, status: 200, code: apierr.NotFound, upstreamCode: "E42", reqID: "r4"},
+		{name: "unlisted code under 404", method: http.MethodGet, body: unknown, status: 404, code: apierr.NotFound, upstreamCode: "XYZ-1", reqID: "r2"},
+		{name: "unlisted code under 410", method: http.MethodGet, body: unknown, status: 410, code: apierr.NotFound, upstreamCode: "XYZ-1", reqID: "r2"},
+		{name: "lower-case listed code", method: http.MethodGet, body: strings.Replace(notFound, "DLW-0004", "dlw-0004", 1), status: 200, code: apierr.NotFound, upstreamCode: "dlw-0004", reqID: "abc"},
 		{name: "unknown code under 401", method: http.MethodGet, body: unknown, status: 401, code: apierr.UpstreamUnauthenticated, upstreamCode: "XYZ-1", reqID: "r2"},
 		{name: "Ok under an error status", method: http.MethodGet, body: `{"status":"Ok","data":[],"requestId":"q"}`, status: 502, code: apierr.UpstreamError, reqID: "q"},
 		{name: "HTML error page", method: http.MethodGet, body: "<html>Bad Gateway</html>", status: 502, code: apierr.UpstreamError},
@@ -79,7 +86,7 @@ func TestDecodeEnvelope(t *testing.T) {
 		{name: "seed's invalid client example", method: http.MethodGet, body: `{"data": {"note": "x" "contacts": []}, "status": "Ok"}`, status: 200, code: apierr.UpstreamError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := decodeEnvelope(tc.method, tc.status, []byte(tc.body), streetFields)
+			d, err := decodeEnvelope(tc.method, tc.status, []byte(tc.body), streetFields, nil)
 			if tc.code == "" {
 				if err != nil || len(d.Data) == 0 {
 					t.Fatalf("err = %v, data %q", err, d.Data)
@@ -99,7 +106,7 @@ func TestDecodeEnvelope(t *testing.T) {
 }
 
 func TestDecodeClientDocsExample(t *testing.T) {
-	d, err := decodeEnvelope(http.MethodGet, 200, []byte(docsClient), nil)
+	d, err := decodeEnvelope(http.MethodGet, 200, []byte(docsClient), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +175,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		if write {
 			method = http.MethodPost
 		}
-		_, err := decodeEnvelope(method, status, body, cityFields)
+		_, err := decodeEnvelope(method, status, body, cityFields, nil)
 		if err == nil {
 			if status >= 400 {
 				t.Fatalf("status %d decoded as success", status)
@@ -191,7 +198,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 // FuzzDecodeClient: a client payload decodes or errs, never panics, and a
 // decoded client's parts all carry their ids.
 func FuzzDecodeClient(f *testing.F) {
-	d, _ := decodeEnvelope(http.MethodGet, 200, []byte(docsClient), nil)
+	d, _ := decodeEnvelope(http.MethodGet, 200, []byte(docsClient), nil, nil)
 	f.Add([]byte(d.Data))
 	f.Add([]byte(`{"id": 1, "accounts": [{"accountNumber": "1", "balance": 1e400}]}`))
 	f.Add([]byte(`{"id": "1", "addresses": [{"id": "2", "lat": "1,5"}]}`))

@@ -260,6 +260,13 @@ func isNull(b json.RawMessage) bool {
 	return len(b) == 0 || bytes.Equal(b, []byte("null"))
 }
 
+// isEmpty reports an answer that holds no record: no data, null, {} or
+// []. A read by id answered so is NOT_FOUND (see README.md).
+func isEmpty(b json.RawMessage) bool {
+	b = bytes.Join(bytes.Fields(b), nil)
+	return len(b) == 0 || bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte("{}")) || bytes.Equal(b, []byte("[]"))
+}
+
 func localTime(field, s string) (*scalar.LocalDateTime, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil

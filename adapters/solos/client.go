@@ -152,6 +152,7 @@ func list[T any](ctx context.Context, a *Adapter, req *upstream.Request, what st
 	if err != nil {
 		return domain.Page[*T]{}, err
 	}
+	defer resp.Release()
 	raws, total, err := decodeList(resp.Body)
 	if err != nil {
 		return domain.Page[*T]{}, a.malformed(what, err)
@@ -182,6 +183,7 @@ func one[T any](ctx context.Context, a *Adapter, path, id, what string, r *resou
 	if err != nil {
 		return nil, err
 	}
+	defer resp.Release()
 	raw, found, err := decodeOne(resp.Body)
 	if err != nil {
 		return nil, a.malformed(what, err)

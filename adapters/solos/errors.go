@@ -13,7 +13,8 @@ import (
 )
 
 // do sends one request and turns every failure into an *apierr.Error
-// naming Solos. Every Solos call is a read, POST /projects/filter included,
+// naming Solos. The caller releases a returned answer once decoded (the
+// decoders copy the records before cutting values from them). Every Solos call is a read, POST /projects/filter included,
 // so no error carries a write outcome.
 func (a *Adapter) do(ctx context.Context, req *upstream.Request, what string) (*upstream.Response, error) {
 	resp, err := a.c.Do(ctx, req)
@@ -23,6 +24,7 @@ func (a *Adapter) do(ctx context.Context, req *upstream.Request, what string) (*
 	if resp.Status >= 200 && resp.Status < 300 {
 		return resp, nil
 	}
+	defer resp.Release()
 	return nil, statusError(resp, a.c.Redact(string(resp.Body)), what)
 }
 

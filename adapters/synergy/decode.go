@@ -3,6 +3,7 @@ package synergy
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -47,6 +48,16 @@ func Decode(body []byte) (*domain.SynergyDocument, error) {
 		return nil, malformed("data is neither a resource nor an array", nil)
 	}
 	out := &domain.SynergyDocument{RecordCount: w.recordCount, PageCount: w.pageCount}
+	// Nothing decoded may alias body (the upstream client reuses its
+	// buffer once the adapter is done): the attributes kept whole are
+	// copied into one arena for the document.
+	n := 0
+	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
+		for i := range rs {
+			n += len(rs[i].attrs)
+		}
+	}
+	w.arena = make([]byte, 0, n)
 	var err error
 	if out.Data, err = w.entities(w.data); err != nil {
 		return nil, err
@@ -91,7 +102,9 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	rec.SourceID = id
 	rec.ID = globalid.Encode(globalid.Synergy, typ, id)
 	if len(r.attrs) > 0 {
-		rec.Attributes = r.attrs
+		start := len(w.arena)
+		w.arena = append(w.arena, r.attrs...)
+		rec.Attributes = w.arena[start:len(w.arena):len(w.arena)]
 	}
 	rels := w.rels[r.relLo:r.relHi]
 	// As with a map, the last member of a key wins.
@@ -215,21 +228,41 @@ type errorDocument struct {
 // Field maps a JSON:API source pointer or parameter to the GraphQL input
 // field it came from: /data/attributes/first-name → input.firstName,
 // /data/relationships/company → input.companyId (companies →
-// input.companyIds), filter[last-name] → filter.lastName.
+// input.companyIds), filter[last-name] → filter.lastName, page[…] →
+// first. Only names the resource documents are translated; any other
+// pointer names the whole input ("input", "filter"), so an upstream cannot
+// put text of its choosing (an echoed credential) into extensions.field.
 func Field(typ, pointer, parameter string) string {
+	r := spec.ByType(typ)
 	switch {
 	case strings.HasPrefix(pointer, "/data/attributes/"):
-		return "input." + camel(strings.SplitN(strings.TrimPrefix(pointer, "/data/attributes/"), "/", 2)[0])
+		key := strings.SplitN(strings.TrimPrefix(pointer, "/data/attributes/"), "/", 2)[0]
+		if r != nil {
+			for _, a := range r.Attrs {
+				if a.Name == key || slices.Contains(a.Aliases, key) {
+					return "input." + camel(a.Name)
+				}
+			}
+		}
+		return "input"
 	case strings.HasPrefix(pointer, "/data/relationships/"):
 		key := strings.SplitN(strings.TrimPrefix(pointer, "/data/relationships/"), "/", 2)[0]
-		if r := spec.ByType(typ); r != nil {
+		if r != nil {
 			if rel, ok := r.Rel(key); ok {
 				return "input." + rel.InputField()
 			}
 		}
-		return "input." + camel(key) + "Id"
+		return "input"
 	case strings.HasPrefix(parameter, "filter[") && strings.HasSuffix(parameter, "]"):
-		return "filter." + camel(parameter[len("filter["):len(parameter)-1])
+		key := parameter[len("filter[") : len(parameter)-1]
+		if r != nil {
+			for _, f := range r.Filters {
+				if f.Key == key || f.Param == key {
+					return "filter." + camel(f.Key)
+				}
+			}
+		}
+		return "filter"
 	case strings.HasPrefix(parameter, "page["):
 		return "first"
 	}

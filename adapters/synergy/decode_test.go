@@ -92,16 +92,19 @@ func TestDecodeMalformed(t *testing.T) {
 
 func TestField(t *testing.T) {
 	for in, want := range map[[2]string]string{
-		{"/data/attributes/first-name", ""}:           "input.firstName",
-		{"/data/relationships/stage-category", ""}:    "input.stageCategoryId",
-		{"/data/relationships/products", ""}:          "input.productIds",
-		{"/data/relationships/entities-products", ""}: "input.entitiesProductIds",
-		{"", "filter[last-name]"}:                     "filter.lastName",
-		{"", "filter[work_phone]"}:                    "filter.workPhone",
-		{"", "page[size]"}:                            "first",
-		{"/data", ""}:                                 "",
+		{"/data/attributes/first-name", ""}:       "input.firstName",
+		{"/data/attributes/customs/x", ""}:        "input.customs",
+		{"/data/attributes/custom", ""}:           "input.customs",
+		{"/data/attributes/syn-token-123", ""}:    "input",
+		{"/data/relationships/companies", ""}:     "input.companyIds",
+		{"/data/relationships/syn-token-123", ""}: "input",
+		{"", "filter[last-name]"}:                 "filter.lastName",
+		{"", "filter[work_phone]"}:                "filter.workPhone",
+		{"", "filter[syn-token-123]"}:             "filter",
+		{"", "page[size]"}:                        "first",
+		{"/data", ""}:                             "",
 	} {
-		if got := Field("deals", in[0], in[1]); got != want {
+		if got := Field("contacts", in[0], in[1]); got != want {
 			t.Errorf("Field(%q, %q) = %q, want %q", in[0], in[1], got, want)
 		}
 	}

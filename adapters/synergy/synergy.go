@@ -93,21 +93,34 @@ func (c *Client) read(ctx context.Context, path string, base url.Values, include
 		if err != nil {
 			return nil, err
 		}
-		if resp.Status >= 200 && resp.Status <= 299 {
-			return Decode(resp.Body)
+		// The body's life ends with this iteration: Decode and
+		// statusError copy what they keep.
+		doc, retry, err := c.answer(resp, path, inc, fields)
+		resp.Release()
+		if !retry {
+			return doc, err
 		}
-		if resp.Status == http.StatusBadRequest {
-			switch p := refusedParameter(resp.Body); {
-			case p == "include" && !c.flatInclude.Load() && !slices.Equal(inc, flatten(inc)):
-				c.flatInclude.Store(true)
-				continue
-			case strings.HasPrefix(p, "fields[") && !c.noFields.Load() && len(fields) > 0:
-				c.noFields.Store(true)
-				continue
-			}
-		}
-		return nil, c.statusError(http.MethodGet, strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0], resp)
 	}
+}
+
+// answer decodes one read's answer, or says to send it again without what
+// the upstream refused (a nested include, sparse fieldsets).
+func (c *Client) answer(resp *upstream.Response, path string, inc []string, fields domain.SynergyFields) (*domain.SynergyDocument, bool, error) {
+	if resp.Status >= 200 && resp.Status <= 299 {
+		doc, err := Decode(resp.Body)
+		return doc, false, err
+	}
+	if resp.Status == http.StatusBadRequest {
+		switch p := refusedParameter(resp.Body); {
+		case p == "include" && !c.flatInclude.Load() && !slices.Equal(inc, flatten(inc)):
+			c.flatInclude.Store(true)
+			return nil, true, nil
+		case strings.HasPrefix(p, "fields[") && !c.noFields.Load() && len(fields) > 0:
+			c.noFields.Store(true)
+			return nil, true, nil
+		}
+	}
+	return nil, false, c.statusError(http.MethodGet, strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0], resp)
 }
 
 // flatten keeps the first segment of each include path, once.

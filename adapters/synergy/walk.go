@@ -40,7 +40,7 @@ type wireText = jsonscan.Str
 // relationship members are walker.rels[relLo:relHi].
 type wireResource struct {
 	typ, id      wireText
-	attrs        []byte // the attributes value; nil when absent
+	attrs        []byte // the attributes value; nil when absent (a slice of the body)
 	relLo, relHi int
 }
 
@@ -64,7 +64,9 @@ type walker struct {
 	included  []wireResource // included[:nIncluded] is the array; the rest is what an earlier, longer array left
 	nIncluded int
 	rels      []wireRel
-	refs      []domain.SynergyRef
+	// arena holds the copies of the attributes entities keep whole.
+	arena []byte
+	refs  []domain.SynergyRef
 
 	recordCount, pageCount *int
 }

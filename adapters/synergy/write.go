@@ -27,6 +27,7 @@ func (c *Client) Delete(ctx context.Context, typ, id string) error {
 	if err != nil {
 		return err
 	}
+	defer resp.Release()
 	if resp.Status < 200 || resp.Status > 299 {
 		return c.statusError(http.MethodDelete, typ, resp)
 	}
@@ -42,6 +43,7 @@ func (c *Client) write(ctx context.Context, method, path string, w domain.Synerg
 	if err != nil {
 		return nil, err
 	}
+	defer resp.Release() // Decode copies what it keeps
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, c.statusError(method, w.Type, resp)
 	}

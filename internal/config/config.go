@@ -19,6 +19,9 @@ type Upstream struct {
 	Timeout       time.Duration // deadline of one upstream call
 	MaxConcurrent int           // calls in flight to this backend at once
 	MaxRetries    int           // extra attempts of a failed GET (never a write)
+	// MaxResponseBytes is the largest answer read from this backend; a
+	// larger one is refused with UPSTREAM_ERROR without being read whole.
+	MaxResponseBytes int64
 }
 
 // Synergy configures the SynergyCRM backend.
@@ -123,6 +126,32 @@ type Config struct {
 	PersistedOnly          bool
 	RateLimit              RateLimit
 	RedisURL               string
+	// MaxBufferedBytes bounds the upstream answers held in memory at once,
+	// all backends and calls together (UPSTREAM_MAX_BUFFERED_BYTES).
+	MaxBufferedBytes int64
+}
+
+// Default response caps: each CRM's largest documented page, measured from
+// the emulators by the adapters' TestLargest… tests, times a safety factor
+// of at least 8 (README.md, "Configuration"): SynergyCRM 100 companies with
+// every relationship included, 0.85 MB; r_keeper 10,000 streets, 0.97 MB;
+// Solos 100 projects, 45 kB, whose user-defined fields the seed cannot
+// represent, hence a wider margin. The budget holds eight full answers.
+const (
+	DefaultSynergyMaxResponseBytes = 8 << 20
+	DefaultSolosMaxResponseBytes   = 4 << 20
+	DefaultRKeeperMaxResponseBytes = 8 << 20
+	DefaultMaxBufferedBytes        = 64 << 20
+	// MaxResponseBytesLimit is the largest cap the configuration accepts.
+	MaxResponseBytesLimit = 1 << 30
+)
+
+// Secrets lists every CRM credential the configuration holds, for the one
+// redactor that keeps them out of responses and logs. A credential added
+// to the configuration is added here; tenants' credentials are added by
+// whoever loads them.
+func (c Config) Secrets() []string {
+	return []string{c.Synergy.Token, c.Solos.Token, c.Solos.Secret, c.RKeeper.SID}
 }
 
 // Sandbox reports whether no CRM is configured, in which case the gateway
@@ -144,7 +173,9 @@ const (
 // Defaults returns the configuration with every default applied and no
 // backend configured: the sandbox's defaults.
 func Defaults() Config {
-	up := Upstream{Timeout: 10 * time.Second, MaxConcurrent: 16, MaxRetries: 2}
+	up := func(maxBytes int64) Upstream {
+		return Upstream{Timeout: 10 * time.Second, MaxConcurrent: 16, MaxRetries: 2, MaxResponseBytes: maxBytes}
+	}
 	return Config{
 		ListenAddr:      "127.0.0.1:8080",
 		ShutdownTimeout: 20 * time.Second,
@@ -158,9 +189,10 @@ func Defaults() Config {
 			MaxComplexity: 5000,
 			APQCacheSize:  1000,
 		},
-		Synergy:       Synergy{Upstream: up},
-		Solos:         Solos{Upstream: up},
-		RKeeper:       RKeeper{Upstream: up, CacheTTL: time.Minute},
+		Synergy:          Synergy{Upstream: up(DefaultSynergyMaxResponseBytes)},
+		Solos:            Solos{Upstream: up(DefaultSolosMaxResponseBytes)},
+		RKeeper:          RKeeper{Upstream: up(DefaultRKeeperMaxResponseBytes), CacheTTL: time.Minute},
+		MaxBufferedBytes: DefaultMaxBufferedBytes,
 		Auth:          Auth{JWTAlgorithms: []string{"RS256", "ES256"}, JWTLeeway: 60 * time.Second, TenantClaim: "tenant"},
 		Playground:    true,
 		Introspection: true,
@@ -189,6 +221,7 @@ func Load(env map[string]string) (Config, error) {
 	r.str("RKEEPER_OBJECT_ID", &c.RKeeper.ObjectID)
 	r.upstream("RKEEPER", &c.RKeeper.Upstream)
 	r.duration("RKEEPER_CACHE_TTL", &c.RKeeper.CacheTTL)
+	r.int64("UPSTREAM_MAX_BUFFERED_BYTES", &c.MaxBufferedBytes)
 	r.str("TENANTS_FILE", &c.TenantsFile)
 
 	sandbox := c.Sandbox()
@@ -295,6 +328,15 @@ func (c Config) Validate() error {
 	backend("SYNERGY", c.Synergy.BaseURL, c.Synergy.Upstream, map[string]string{"SYNERGY_TOKEN": c.Synergy.Token})
 	backend("SOLOS", c.Solos.BaseURL, c.Solos.Upstream, map[string]string{"SOLOS_TOKEN": c.Solos.Token, "SOLOS_SECRET": c.Solos.Secret})
 	backend("RKEEPER", c.RKeeper.BaseURL, c.RKeeper.Upstream, map[string]string{"RKEEPER_SID": c.RKeeper.SID, "RKEEPER_OBJECT_ID": c.RKeeper.ObjectID})
+	if c.MaxBufferedBytes <= 0 || c.MaxBufferedBytes > 16*MaxResponseBytesLimit {
+		bad("UPSTREAM_MAX_BUFFERED_BYTES: must be between 1 and %d", int64(16*MaxResponseBytesLimit))
+	}
+	for prefix, up := range map[string]Upstream{"SYNERGY": c.Synergy.Upstream, "SOLOS": c.Solos.Upstream, "RKEEPER": c.RKeeper.Upstream} {
+		if up.MaxResponseBytes > c.MaxBufferedBytes {
+			bad("%s_MAX_RESPONSE_BYTES: must not exceed UPSTREAM_MAX_BUFFERED_BYTES (%d), or no answer that large could ever be read",
+				prefix, c.MaxBufferedBytes)
+		}
+	}
 	if c.RKeeper.CacheTTL < 0 || c.RKeeper.CacheTTL > time.Minute {
 		bad("RKEEPER_CACHE_TTL: must be between 0 and 1m (the upstream refreshes every minute)")
 	}
@@ -395,6 +437,9 @@ func checkUpstream(prefix string, up Upstream, bad func(string, ...any)) {
 	if up.MaxRetries < 0 || up.MaxRetries > 5 {
 		bad("%s_MAX_RETRIES: must be between 0 and 5", prefix)
 	}
+	if up.MaxResponseBytes < 1024 || up.MaxResponseBytes > MaxResponseBytesLimit {
+		bad("%s_MAX_RESPONSE_BYTES: must be between 1024 and %d", prefix, int64(MaxResponseBytesLimit))
+	}
 }
 
 func sortErrors(errs []error) {
@@ -406,7 +451,7 @@ func sortErrors(errs []error) {
 // variables belong to OpenTelemetry; REDIS_ is left out because
 // Kubernetes service links define REDIS_PORT and friends for a Service
 // named redis.
-var gatewayPrefixes = []string{"SYNERGY_", "SOLOS_", "RKEEPER_", "AUTH_", "TENANTS_", "PERSISTED_",
+var gatewayPrefixes = []string{"SYNERGY_", "SOLOS_", "RKEEPER_", "UPSTREAM_", "AUTH_", "TENANTS_", "PERSISTED_",
 	"RATE_LIMIT", "METRICS_", "SHUTDOWN_", "MAX_QUERY_", "MAX_BODY_", "APQ_", "CORS_", "LISTEN_",
 	"PLAYGROUND", "INTROSPECTION"}
 
@@ -534,4 +579,5 @@ func (r *reader) upstream(prefix string, up *Upstream) {
 	r.duration(prefix+"_TIMEOUT", &up.Timeout)
 	r.int(prefix+"_MAX_CONCURRENCY", &up.MaxConcurrent)
 	r.int(prefix+"_MAX_RETRIES", &up.MaxRetries)
+	r.int64(prefix+"_MAX_RESPONSE_BYTES", &up.MaxResponseBytes)
 }

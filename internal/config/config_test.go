@@ -145,3 +145,30 @@ func TestStartUpCannotGoWrongQuietly(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestResponseCaps: each backend's response cap and the process-wide bound
+// are read and validated; a cap above the bound could never be read.
+func TestResponseCaps(t *testing.T) {
+	c, err := Load(env(map[string]string{"SYNERGY_MAX_RESPONSE_BYTES": "2048", "SOLOS_MAX_RESPONSE_BYTES": "4096",
+		"RKEEPER_MAX_RESPONSE_BYTES": "8192", "UPSTREAM_MAX_BUFFERED_BYTES": "65536"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Synergy.Upstream.MaxResponseBytes != 2048 || c.Solos.Upstream.MaxResponseBytes != 4096 ||
+		c.RKeeper.Upstream.MaxResponseBytes != 8192 || c.MaxBufferedBytes != 65536 {
+		t.Fatalf("caps not read: %+v", c)
+	}
+	for vars, want := range map[string]string{
+		"SYNERGY_MAX_RESPONSE_BYTES=0":           "SYNERGY_MAX_RESPONSE_BYTES: must be between",
+		"SOLOS_MAX_RESPONSE_BYTES=abc":           "SOLOS_MAX_RESPONSE_BYTES: \"abc\" is not an integer",
+		"RKEEPER_MAX_RESPONSE_BYTES=99999999999": "RKEEPER_MAX_RESPONSE_BYTES: must be between",
+		"UPSTREAM_MAX_BUFFERED_BYTES=4096":       "SYNERGY_MAX_RESPONSE_BYTES: must not exceed UPSTREAM_MAX_BUFFERED_BYTES",
+		"UPSTREAM_MAX_BUFFERED_BYTES=-1":         "UPSTREAM_MAX_BUFFERED_BYTES: must be between",
+	} {
+		k, v, _ := strings.Cut(vars, "=")
+		_, err := Load(env(map[string]string{k: v}))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", vars, err, want)
+		}
+	}
+}

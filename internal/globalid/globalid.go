@@ -48,7 +48,67 @@ func Decode(s string) (ID, error) {
 	default:
 		return ID{}, ErrInvalid
 	}
+	if !ValidSource(parts[0], parts[1], parts[2]) {
+		return ID{}, ErrInvalid
+	}
 	return ID{Backend: parts[0], Type: parts[1], Source: parts[2]}, nil
+}
+
+// maxDigits bounds an upstream id: 20 digits hold any unsigned 64-bit id.
+const maxDigits = 20
+
+// ValidSource reports whether src is an id of the backend as its docs
+// describe it. This is the one place an upstream id is checked, before any
+// call: every ID argument and input field is decoded here, so a forged ID
+// ("..", "1/../2", "%2F") never reaches an upstream path or parameter.
+//
+//   - SynergyCRM: a decimal number (the docs' ids are digit strings, "123").
+//   - Solos: an unsigned integer (the docs type every id uint).
+//   - r_keeper: a string of digits ("10000000000024"); an entity listed
+//     under a parent carries "<parent id>/<id>", both digits, except that
+//     an account or card is named by its account number or card code
+//     (compared with the client's own, never sent): printable, no "/".
+func ValidSource(backend, typ, src string) bool {
+	switch backend {
+	case Synergy, Solos:
+		return digits(src)
+	case RKeeper:
+		parent, child, nested := strings.Cut(src, "/")
+		switch {
+		case !digits(parent):
+			return false
+		case !nested:
+			return true
+		case typ == "client-accounts" || typ == "client-cards":
+			return printable(child)
+		}
+		return digits(child)
+	}
+	return false
+}
+
+func digits(s string) bool {
+	if s == "" || len(s) > maxDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func printable(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f || s[i] == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodeAs parses s and checks that it names the given backend and type.

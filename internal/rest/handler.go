@@ -26,7 +26,9 @@ func (a *API) handler(rt *Route, gql http.Handler) http.HandlerFunc {
 			if perr.Param != "" {
 				ext["parameter"] = perr.Param
 			}
-			writeJSON(w, perr.Status, errorDocument{Errors: []map[string]any{{"message": perr.Message, "extensions": ext}}})
+			e := map[string]any{"message": perr.Message, "extensions": ext}
+			a.red.Value(e)
+			writeJSON(w, perr.Status, errorDocument{Errors: []map[string]any{e}})
 			return
 		}
 		res, err := execute(r, gql, rt.Document, vars)
@@ -150,7 +152,7 @@ func (a *API) respond(w http.ResponseWriter, rt *Route, res *gqlResult) {
 		status = http.StatusCreated
 		if rt.created != "" {
 			if loc := a.location(rt.created, out); loc != "" {
-				w.Header().Set("Location", loc)
+				w.Header().Set("Location", a.red.String(loc))
 			}
 		}
 	}
@@ -216,9 +218,11 @@ func (a *API) location(typ string, body json.RawMessage) string {
 
 // writeErrors answers with the GraphQL errors, locations dropped (REST has
 // no document) and extensions.parameter naming the REST parameter an
-// input error is about.
+// input error is about. Every string in them is redacted once more here,
+// the facade's exit, whatever produced it.
 func (a *API) writeErrors(w http.ResponseWriter, rt *Route, errs []map[string]any) {
 	for _, e := range errs {
+		a.red.Value(map[string]any(e))
 		delete(e, "locations")
 		ext, _ := e["extensions"].(map[string]any)
 		if ext == nil {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/crmgateway/gateway/internal/redact"
 )
 
 // API is the facade built from one schema: its route table and the
@@ -25,7 +27,13 @@ type API struct {
 	itemPaths map[string]string // type name → its item route's path
 	// shadow matches paths against the route table for 405 answers.
 	shadow *chi.Mux
+	// red redacts every error body and header the facade writes.
+	red *redact.Redactor
 }
+
+// SetRedactor makes every error body and header the facade writes pass
+// through r, the process-wide redactor of the gateway's credentials.
+func (a *API) SetRedactor(r *redact.Redactor) { a.red = r }
 
 // New derives the routes and the OpenAPI document from the schema, e.g.
 // generated.NewExecutableSchema(cfg).Schema(). A schema whose routes would

@@ -60,6 +60,11 @@ type Accounts struct {
 	RKeeper config.RKeeper
 }
 
+// Secrets lists the accounts' credentials, for the process's redactor.
+func (a Accounts) Secrets() []string {
+	return []string{a.Synergy.Token, a.Solos.Token, a.Solos.Secret, a.RKeeper.SID}
+}
+
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // Load reads path and resolves every credential reference through env

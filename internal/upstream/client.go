@@ -19,6 +19,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/redact"
 )
 
 // Options configures the client of one backend.
@@ -30,21 +31,33 @@ type Options struct {
 	MaxRetries    int
 	// Authorize adds the backend's credentials to each outgoing request.
 	Authorize func(*http.Request)
-	// Secrets are redacted from every error and log line.
+	// Secrets are redacted from every error and log line, with Redactor's
+	// when both are set.
 	Secrets []string
+	// Redactor, when set, is used instead of one built from Secrets: the
+	// process-wide redactor of every configured credential.
+	Redactor *redact.Redactor
 	// Transport is the innermost RoundTripper; nil means a shared pooled one.
-	Transport        http.RoundTripper
-	Metrics          *metrics.Metrics
-	Logger           *slog.Logger
-	MaxResponseBytes int64 // default 32 MiB
+	Transport http.RoundTripper
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+	// MaxResponseBytes is the largest answer read (default 32 MiB); a
+	// longer one is UPSTREAM_ERROR, refused without being read whole.
+	MaxResponseBytes int64
+	// Budget, shared by every client of the process, bounds the answers
+	// held in memory at once; nil: no bound.
+	Budget *Budget
 	// Breaker tunes the circuit breaker; zero values take the defaults.
 	Breaker BreakerSettings
 }
 
 // Request is one call to the upstream, relative to its base URL.
 type Request struct {
-	Method      string
-	Path        string // appended to the base URL
+	Method string
+	// Path is appended to the base URL. It is already escaped: adapters
+	// escape each segment once (url.PathEscape) and the client sends it as
+	// it is, never escaping it again. A "." or ".." segment is refused.
+	Path        string
 	Query       url.Values
 	Body        []byte
 	ContentType string
@@ -52,11 +65,14 @@ type Request struct {
 }
 
 // Response is an upstream answer read in full; any HTTP status is a
-// Response, only a call that got no answer is an error.
+// Response, only a call that got no answer is an error. Body lives in a
+// pooled buffer that counts against the process's Budget until Release:
+// the caller releases it once decoded (see Release for the rule).
 type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	hold   *hold
 }
 
 // Client is safe for concurrent use; build one per backend with New.
@@ -65,8 +81,9 @@ type Client struct {
 	base     *url.URL
 	timeout  time.Duration
 	rt       http.RoundTripper
-	redactor *Redactor
+	redactor *redact.Redactor
 	maxBody  int64
+	budget   *Budget
 	log      *slog.Logger
 }
 
@@ -98,6 +115,11 @@ func New(o Options) (*Client, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Redactor == nil {
+		o.Redactor = redact.New(o.Secrets...)
+	} else if len(o.Secrets) > 0 {
+		o.Redactor = o.Redactor.With(o.Secrets...)
+	}
 	if o.Metrics == nil {
 		o.Metrics = metrics.New()
 	}
@@ -108,8 +130,9 @@ func New(o Options) (*Client, error) {
 		name:     o.Name,
 		base:     base,
 		timeout:  o.Timeout,
-		redactor: NewRedactor(o.Secrets...),
+		redactor: o.Redactor,
 		maxBody:  o.MaxResponseBytes,
+		budget:   o.Budget,
 		log:      o.Logger,
 	}
 	c.rt = chain(o)
@@ -126,7 +149,9 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	defer cancel()
 
 	u := *c.base
-	u.Path = c.base.Path + "/" + strings.TrimLeft(r.Path, "/")
+	if err := c.setPath(&u, r.Path); err != nil {
+		return nil, c.fail(r.Method, apierr.Internal, "could not build the upstream request", apierr.OutcomeNotSent, err)
+	}
 	if len(r.Query) > 0 {
 		// The base URL's own query (a fixed parameter of the backend) is
 		// kept; the request's parameters follow it.
@@ -156,24 +181,52 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, c.transportError(ctx, r.Method, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
-	if err != nil {
+	h, err := readBody(ctx, resp.Body, resp.ContentLength, c.maxBody, c.budget)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, c.fail(r.Method, apierr.UpstreamError,
+			fmt.Sprintf("the %s answer is too large: the gateway accepts at most %d bytes", c.name, c.maxBody), apierr.OutcomeUnknown, nil)
+	case errors.Is(err, errNoRoom):
+		return nil, c.fail(r.Method, apierr.UpstreamTimeout,
+			"the gateway is holding too many upstream answers; no room for this one before the deadline", apierr.OutcomeUnknown, err)
+	case err != nil:
 		return nil, c.transportError(ctx, r.Method, err)
-	}
-	if int64(len(data)) > c.maxBody {
-		return nil, c.fail(r.Method, apierr.UpstreamError, "the upstream answer is too large", apierr.OutcomeUnknown, nil)
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
 		slog.String("upstream", c.name), slog.String("method", r.Method),
-		slog.String("path", c.redactor.Redact(u.Path)), slog.Int("status", resp.StatusCode),
+		slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
 		slog.Duration("took", time.Since(start)))
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	out := &Response{Status: resp.StatusCode, Header: resp.Header}
+	out.attach(h)
+	return out, nil
+}
+
+// setPath appends the escaped path p to u's path. The escaped form is kept
+// as the URL's RawPath, so what the adapter escaped is sent escaped once.
+func (c *Client) setPath(u *url.URL, p string) error {
+	p = strings.TrimLeft(p, "/")
+	for _, seg := range strings.Split(p, "/") {
+		s, err := url.PathUnescape(seg)
+		if err != nil {
+			return fmt.Errorf("path segment %q is not escaped correctly", seg)
+		}
+		if s == "." || s == ".." {
+			return fmt.Errorf("path segment %q would climb the upstream's path", seg)
+		}
+	}
+	raw := strings.TrimRight(c.base.EscapedPath(), "/") + "/" + p
+	dec, err := url.PathUnescape(raw)
+	if err != nil {
+		return fmt.Errorf("the path is not escaped correctly")
+	}
+	u.Path, u.RawPath = dec, raw
+	return nil
 }
 
 // Redact removes the client's secrets (Options.Secrets) from s. Adapters
 // pass every upstream-supplied text through it before it goes into an
 // error, since an upstream may echo the credentials it refuses.
-func (c *Client) Redact(s string) string { return c.redactor.Redact(s) }
+func (c *Client) Redact(s string) string { return c.redactor.String(s) }
 
 // IsWrite reports whether a method changes upstream state.
 func IsWrite(method string) bool {
@@ -183,7 +236,7 @@ func IsWrite(method string) bool {
 func (c *Client) fail(method string, code apierr.Code, msg string, outcome apierr.Outcome, cause error) *apierr.Error {
 	e := &apierr.Error{Code: code, Upstream: c.name, Message: msg}
 	if cause != nil {
-		e.Err = errors.New(c.redactor.Redact(cause.Error()))
+		e.Err = errors.New(c.redactor.String(cause.Error()))
 	}
 	if IsWrite(method) {
 		e.Outcome = outcome

@@ -255,33 +255,6 @@ func TestRedactionInLogs(t *testing.T) {
 	}
 }
 
-func TestRedactor(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name    string
-		secrets []string
-		in, out string
-	}{
-		{"one secret, twice", []string{"abc123"}, "a abc123 b abc123", "a [REDACTED] b [REDACTED]"},
-		{"several", []string{"tok", "sid-9"}, "tok=tok&sid=sid-9", "[REDACTED]=[REDACTED]&sid=[REDACTED]"},
-		{"empty and too short are ignored", []string{"", "ab"}, "ab cd", "ab cd"},
-		{"none", nil, "plain text", "plain text"},
-		{"cyrillic", []string{"секрет"}, "ключ: секрет", "ключ: [REDACTED]"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := upstream.NewRedactor(tc.secrets...).Redact(tc.in); got != tc.out {
-				t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.out)
-			}
-		})
-	}
-	var nilRedactor *upstream.Redactor
-	if got := nilRedactor.Redact("x"); got != "x" {
-		t.Errorf("nil Redactor changed the text: %q", got)
-	}
-}
-
 func TestRequestBuilding(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -302,6 +275,8 @@ func TestRequestBuilding(t *testing.T) {
 		{"base query merged with the request's", "/api?objectId=42", upstream.Request{Method: "GET", Path: "/clients",
 			Query: url.Values{"limit": {"10"}}},
 			"/api/clients", url.Values{"objectId": {"42"}, "limit": {"10"}}},
+		{"escaped once", "/api", upstream.Request{Method: "GET", Path: "/deals/" + url.PathEscape("a/b c%")},
+			"/api/deals/a%2Fb%20c%25", url.Values{}},
 		{"write body and headers", "/api", upstream.Request{Method: "POST", Path: "/deals",
 			Body: []byte(`{"title":"Сделка"}`), ContentType: "application/vnd.api+json", Accept: "application/vnd.api+json"},
 			"/api/deals", url.Values{}},
@@ -379,5 +354,23 @@ func TestNewRejectsBadBaseURL(t *testing.T) {
 	}
 	if c.Name() != "rkeeper" {
 		t.Errorf("Name() = %q", c.Name())
+	}
+}
+
+// TestDotSegmentsAreNeverSent: a path segment "." or "..", escaped or
+// not, would make the upstream serve another resource; the client
+// refuses it without a request.
+func TestDotSegmentsAreNeverSent(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"/contacts/..", "/contacts/.", "/contacts/%2e%2e", "/contacts/%2E", "/contacts/../admin", "/bad/%zz"} {
+		s := newStub(t, step{status: 200})
+		c, _ := newClient(t, s.srv.URL+"/api", nil)
+		_, err := c.Do(context.Background(), &upstream.Request{Method: "GET", Path: p})
+		if err == nil {
+			t.Errorf("%s: sent", p)
+		}
+		if n := len(s.requests()); n != 0 {
+			t.Errorf("%s: the upstream saw %d requests", p, n)
+		}
 	}
 }

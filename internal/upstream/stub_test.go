@@ -70,7 +70,7 @@ func (s *stub) serve(w http.ResponseWriter, r *http.Request) {
 	if len(s.steps) > 0 {
 		st = s.steps[min(len(s.reqs)-s.offset, len(s.steps)-1)]
 	}
-	s.reqs = append(s.reqs, seen{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery,
+	s.reqs = append(s.reqs, seen{method: r.Method, path: r.URL.EscapedPath(), query: r.URL.RawQuery,
 		header: r.Header.Clone(), body: string(body), at: time.Now()})
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)

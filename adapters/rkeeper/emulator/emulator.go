@@ -5,6 +5,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -76,6 +77,25 @@ type Fault struct {
 	Reset bool
 	// Malformed answers 200 with a truncated JSON body.
 	Malformed bool
+	// Errors answers an Err envelope with these elements (under Status, or
+	// 200 when Status is 0): a refusal of several fields, or texts that
+	// echo what the CRM was sent.
+	Errors []EnvelopeError
+	// RequestID, with Errors, is the envelope's requestId instead of the
+	// emulator's own.
+	RequestID string
+	// Header adds these headers to a Status or Errors answer.
+	Header http.Header
+	// Empty answers status "Ok" with this JSON text as data ("null", "{}",
+	// "[]"): how a CRM may answer a read of an id it does not hold.
+	Empty string
+}
+
+// EnvelopeError is one element of an Err envelope's errors.
+type EnvelopeError struct {
+	Code    string `json:"code"`
+	Text    string `json:"text"`
+	Details string `json:"details"`
 }
 
 // Emulator is an http.Handler; build it with New. Safe for concurrent use.
@@ -211,11 +231,27 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, f Fault, r
 	if faultStyle.Apply(w, r, emukit.Generic{Stall: f.Stall, Reset: f.Reset, Malformed: f.Malformed}) {
 		return true
 	}
-	if f.Status == 0 {
+	if f.Empty != "" {
+		writeJSON(w, http.StatusOK, map[string]any{"ver": Ver, "timestamp": time.Now().Format("2006-01-02T15:04:05"),
+			"status": "Ok", "requestId": reqID, "data": json.RawMessage(f.Empty)})
+		return true
+	}
+	if f.Status == 0 && len(f.Errors) == 0 {
 		return false
 	}
 	if f.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	for k, vs := range f.Header {
+		w.Header()[k] = vs
+	}
+	if len(f.Errors) > 0 {
+		if f.RequestID != "" {
+			reqID = f.RequestID
+		}
+		writeJSON(w, cmp.Or(f.Status, http.StatusOK), map[string]any{"ver": Ver,
+			"timestamp": time.Now().Format("2006-01-02T15:04:05"), "status": "Err", "requestId": reqID, "errors": f.Errors})
+		return true
 	}
 	if f.Code != "" {
 		writeJSON(w, f.Status, map[string]any{"ver": Ver, "timestamp": time.Now().Format("2006-01-02T15:04:05"),

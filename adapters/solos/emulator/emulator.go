@@ -56,6 +56,13 @@ type Fault struct {
 	Reset bool
 	// Malformed answers 200 with a truncated JSON body.
 	Malformed bool
+	// Body, with Status, is the JSON error body's members instead of the
+	// emulator's {"status": "error", "error": "<text>"}: what a Solos that
+	// echoes what it was sent would answer. With Status 200 it is the
+	// error-in-a-200 answer PHP back ends give.
+	Body map[string]any
+	// Header, with Status, adds these headers to the answer.
+	Header http.Header
 }
 
 // Emulator is an http.Handler speaking the Solos projects API.
@@ -151,6 +158,13 @@ func (e *Emulator) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	}
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	for k, vs := range f.Header {
+		w.Header()[k] = vs
+	}
+	if f.Body != nil {
+		writeJSON(w, f.Status, f.Body)
+		return true
 	}
 	writeError(w, f.Status, http.StatusText(f.Status))
 	return true

@@ -66,6 +66,43 @@ type Fault struct {
 	Malformed  bool                     // 200 with a body that is not valid JSON
 	Times      int                      // how many subsequent matching requests get the fault (0 = 1)
 	Match      func(*http.Request) bool // nil = every request; must not call Inject
+	// Errors, with Status, are the error objects of the answer instead of
+	// the one the emulator writes: what a CRM that refuses several fields
+	// at once, or echoes what it was sent, would answer.
+	Errors []ErrorObject
+	// Header, with Status, adds these headers to the answer.
+	Header http.Header
+}
+
+// ErrorObject is one JSON:API error object an injected fault answers with;
+// empty members are left out.
+type ErrorObject struct {
+	Status, Code, Title, Detail string
+	Pointer, Parameter          string // source.pointer, source.parameter
+	Meta                        map[string]any
+}
+
+func (o ErrorObject) encode() obj {
+	var out obj
+	for _, m := range []field{{"status", o.Status}, {"code", o.Code}, {"title", o.Title}, {"detail", o.Detail}} {
+		if m.v != "" {
+			out = append(out, m)
+		}
+	}
+	var src obj
+	if o.Pointer != "" {
+		src = append(src, field{"pointer", o.Pointer})
+	}
+	if o.Parameter != "" {
+		src = append(src, field{"parameter", o.Parameter})
+	}
+	if src != nil {
+		out = append(out, field{"source", src})
+	}
+	if o.Meta != nil {
+		out = append(out, field{"meta", o.Meta})
+	}
+	return out
 }
 
 // Emulator is the in-memory SynergyCRM. It is safe for concurrent use.
@@ -156,8 +193,20 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if f.Status != 0 {
 			rep := errReply(f.Status, faultCode(f.Status), "injected fault")
+			if len(f.Errors) > 0 {
+				list := make(arr, len(f.Errors))
+				for i, o := range f.Errors {
+					list[i] = o.encode()
+				}
+				rep = &reply{status: f.Status, body: encode(obj{{"errors", list}})}
+			}
 			if f.RetryAfter != "" {
 				rep.setHeader("Retry-After", f.RetryAfter)
+			}
+			for k, vs := range f.Header {
+				for _, v := range vs {
+					rep.setHeader(k, v)
+				}
 			}
 			write(w, rep)
 			return
