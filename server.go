@@ -27,6 +27,7 @@ import (
 	solosemu "github.com/crmgateway/gateway/adapters/solos/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy"
 	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -35,7 +36,9 @@ import (
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/ratelimit"
 	"github.com/crmgateway/gateway/internal/redact"
+	"github.com/crmgateway/gateway/internal/redisclient"
 	"github.com/crmgateway/gateway/internal/rest"
 	"github.com/crmgateway/gateway/internal/tenant"
 	"github.com/crmgateway/gateway/internal/upstream"
@@ -238,6 +241,14 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	log = slog.New(redact.Handler(log.Handler(), red))
 	app.Log = log
 	budget := upstream.NewBudget(cfg.MaxBufferedBytes)
+	var rdb *redis.Client // shared state across replicas; nil: in process
+	if cfg.RedisURL != "" {
+		var err error
+		if rdb, err = redisclient.Open(cfg.RedisURL); err != nil {
+			return fail(err)
+		}
+		app.closers = append(app.closers, func() { _ = rdb.Close() })
+	}
 	wire := func(acc tenant.Accounts, b *graph.Backends) error { return wireBackends(acc, log, m, red, budget, b) }
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
@@ -282,6 +293,12 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	bindTenant := tenant.Middleware(byTenant, &res.Backends, func(r *http.Request, b *graph.Backends) *http.Request {
 		return r.WithContext(graph.WithBackends(r.Context(), b))
 	}, httpserver.Refuse)
+	admit := bindTenant
+	if p := cfg.RateLimit; p.Count > 0 {
+		limit := ratelimit.Middleware(rateStore(rdb, log, m), ratelimit.Policy{Count: p.Count, Period: p.Period, Burst: p.Burst},
+			m.RateLimited.Inc, httpserver.Refuse)
+		admit = func(h http.Handler) http.Handler { return limit(bindTenant(h)) }
+	}
 	app.Server = httpserver.New(httpserver.Deps{
 		Config:  cfg,
 		Sandbox: sandbox,
@@ -293,7 +310,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		}),
 		Recover:          graph.Recover(log),
 		Authenticator:    authn,
-		Admit:            bindTenant,
+		Admit:            admit,
 		PerRequest:       loaders.Middleware,
 		Extensions:       []graphql.HandlerExtension{authz},
 		TrustedDocuments: trusted,
@@ -302,6 +319,17 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	app.Handler = app.Server
 	logStart(log, cfg, sandbox, len(tenants), len(trusted)-len(restDocs))
 	return app, nil
+}
+
+// rateStore keeps the callers' buckets in Redis when REDIS_URL is set
+// (every replica shares them), else in process.
+func rateStore(rdb *redis.Client, log *slog.Logger, m *metrics.Metrics) ratelimit.Store {
+	if rdb == nil {
+		return ratelimit.NewLocal()
+	}
+	s := ratelimit.NewRedis(rdb, redisclient.Timeout, log)
+	s.OnError = m.RedisErrors.WithLabelValues("ratelimit").Inc
+	return s
 }
 
 // authenticator builds AUTH_MODE's authenticator: anonymous for none (and

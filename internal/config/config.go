@@ -193,9 +193,9 @@ func Defaults() Config {
 		Solos:            Solos{Upstream: up(DefaultSolosMaxResponseBytes)},
 		RKeeper:          RKeeper{Upstream: up(DefaultRKeeperMaxResponseBytes), CacheTTL: time.Minute},
 		MaxBufferedBytes: DefaultMaxBufferedBytes,
-		Auth:          Auth{JWTAlgorithms: []string{"RS256", "ES256"}, JWTLeeway: 60 * time.Second, TenantClaim: "tenant"},
-		Playground:    true,
-		Introspection: true,
+		Auth:             Auth{JWTAlgorithms: []string{"RS256", "ES256"}, JWTLeeway: 60 * time.Second, TenantClaim: "tenant"},
+		Playground:       true,
+		Introspection:    true,
 	}
 }
 

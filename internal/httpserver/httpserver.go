@@ -204,9 +204,16 @@ func tooLarge(w http.ResponseWriter, max int64) {
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes")
 }
 
-// refuse answers a request the middleware does not let through.
+// refuse answers a request the middleware does not let through. A 429
+// also says, in extensions.retryAfterSeconds, what its Retry-After says.
 func refuse(w http.ResponseWriter, _ *http.Request, status int, code apierr.Code, msg string) {
-	writeError(w, status, string(code), msg)
+	ext := ""
+	if secs, err := strconv.Atoi(w.Header().Get("Retry-After")); err == nil && code == apierr.RateLimited {
+		ext = `,"retryAfterSeconds":` + strconv.Itoa(secs)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, `{"errors":[{"message":`+strconv.Quote(msg)+`,"extensions":{"code":"`+string(code)+`"`+ext+`}}]}`)
 }
 
 // Refuse is the refusal writer of the API routes, for the middleware

@@ -32,6 +32,11 @@ type Metrics struct {
 	GraphQLErrors *prometheus.CounterVec
 	// CacheRequests counts reference-data cache lookups by result.
 	CacheRequests *prometheus.CounterVec
+	// RateLimited counts requests refused for a caller's budget.
+	RateLimited prometheus.Counter
+	// RedisErrors counts failed Redis calls by what they served; each one
+	// fell back to in-process state.
+	RedisErrors *prometheus.CounterVec
 }
 
 // New registers every collector on a fresh registry.
@@ -79,8 +84,16 @@ func New() *Metrics {
 			Name: "crm_gateway_cache_requests_total",
 			Help: "Reference-data cache lookups by upstream, resource and result (hit, miss).",
 		}, []string{"upstream", "resource", "result"}),
+		RateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "crm_gateway_rate_limited_total",
+			Help: "Requests refused with 429 because the caller exceeded RATE_LIMIT.",
+		}),
+		RedisErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crm_gateway_redis_errors_total",
+			Help: "Redis calls that failed or timed out (each fell back to in-process state), by use.",
+		}, []string{"use"}),
 	}
-	for _, c := range []prometheus.Collector{m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
+	for _, c := range []prometheus.Collector{m.RateLimited, m.RedisErrors, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
 		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
 		f(c)
 	}
