@@ -297,7 +297,7 @@ func startGatewayWithSynergy(t *testing.T, base, token string) *httptest.Server 
 	cfg.Synergy.Upstream.MaxRetries = 0
 	log := newLogger(cfg, io.Discard)
 	m := metrics.New()
-	up, err := newClient(synergy.Name, base, cfg.Synergy.Upstream, log, m, redact.New(token), nil, synergy.Authorize(token))
+	up, err := newClient(synergy.Name, "default", base, cfg.Synergy.Upstream, log, m, redact.New(token), nil, synergy.Authorize(token))
 	if err != nil {
 		t.Fatal(err)
 	}

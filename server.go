@@ -249,16 +249,18 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		}
 		app.closers = append(app.closers, func() { _ = rdb.Close() })
 	}
-	wire := func(acc tenant.Accounts, b *graph.Backends) error { return wireBackends(acc, log, m, red, budget, b) }
+	wire := func(account string, acc tenant.Accounts, b *graph.Backends) error {
+		return wireBackends(account, acc, log, m, red, budget, b)
+	}
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
-	if err := wire(tenant.Accounts{Synergy: cfg.Synergy, Solos: cfg.Solos, RKeeper: cfg.RKeeper}, &res.Backends); err != nil {
+	if err := wire("default", tenant.Accounts{Synergy: cfg.Synergy, Solos: cfg.Solos, RKeeper: cfg.RKeeper}, &res.Backends); err != nil {
 		return fail(err)
 	}
 	byTenant := make(map[string]*graph.Backends, len(tenants))
 	for name, acc := range tenants {
 		b := &graph.Backends{}
-		if err := wire(acc, b); err != nil {
+		if err := wire(name, acc, b); err != nil {
 			return fail(fmt.Errorf("tenant %q: %w", name, err))
 		}
 		byTenant[name] = b
@@ -437,16 +439,16 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 // gets its own client (breaker, concurrency bound, credentials) and
 // adapter (caches), so no two accounts share state. The redactor and the
 // buffer budget are the process's.
-func wireBackends(acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, budget *upstream.Budget, b *graph.Backends) error {
+func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, budget *upstream.Budget, b *graph.Backends) error {
 	if c := acc.Synergy; c.BaseURL != "" {
-		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, log, m, red, budget, synergy.Authorize(c.Token))
+		up, err := newClient(synergy.Name, account, c.BaseURL, c.Upstream, log, m, red, budget, synergy.Authorize(c.Token))
 		if err != nil {
 			return err
 		}
 		b.Synergy = synergy.New(up)
 	}
 	if c := acc.Solos; c.BaseURL != "" {
-		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, log, m, red, budget, solos.Authorize(c.Token, c.Secret))
+		up, err := newClient(solos.Name, account, c.BaseURL, c.Upstream, log, m, red, budget, solos.Authorize(c.Token, c.Secret))
 		if err != nil {
 			return err
 		}
@@ -454,7 +456,7 @@ func wireBackends(acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red
 	}
 	if c := acc.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, log, m, red, budget,
+		up, err := newClient("rkeeper", account, c.BaseURL, c.Upstream, log, m, red, budget,
 			func(r *http.Request) { r.Header.Set("sid", sid) })
 		if err != nil {
 			return err
@@ -474,12 +476,12 @@ var (
 
 // newClient is the one way adapters get an upstream client; red is the
 // process-wide redactor, which holds the client's own credentials.
-func newClient(name, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
+func newClient(name, account, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
 	red *redact.Redactor, budget *upstream.Budget, authorize func(*http.Request)) (*upstream.Client, error) {
 	return upstream.New(upstream.Options{
 		Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
 		MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
-		Authorize: authorize, Redactor: red, Metrics: m, Logger: log,
+		Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account,
 	})
 }
 

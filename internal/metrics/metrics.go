@@ -32,6 +32,13 @@ type Metrics struct {
 	GraphQLErrors *prometheus.CounterVec
 	// CacheRequests counts reference-data cache lookups by result.
 	CacheRequests *prometheus.CounterVec
+	// UpstreamThrottled counts an upstream's own rate limit by account (the
+	// process's "default" or a tenant): its 429s and the calls the
+	// gateway then held back instead of sending.
+	UpstreamThrottled *prometheus.CounterVec
+	// UpstreamCooldownUntil is when the pause an upstream's 429 imposed
+	// ends (Unix seconds); in force while above time().
+	UpstreamCooldownUntil *prometheus.GaugeVec
 	// RateLimited counts requests refused for a caller's budget.
 	RateLimited prometheus.Counter
 	// RedisErrors counts failed Redis calls by what they served; each one
@@ -84,6 +91,14 @@ func New() *Metrics {
 			Name: "crm_gateway_cache_requests_total",
 			Help: "Reference-data cache lookups by upstream, resource and result (hit, miss).",
 		}, []string{"upstream", "resource", "result"}),
+		UpstreamThrottled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crm_gateway_upstream_throttled_total",
+			Help: "An upstream's own rate limit, by upstream and account: its 429 answers (reason=429) and calls held back until its Retry-After (reason=paused).",
+		}, []string{"upstream", "account", "reason"}),
+		UpstreamCooldownUntil: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "crm_gateway_upstream_cooldown_until_seconds",
+			Help: "Unix time until which calls to an upstream account are paused after its 429; in force while above time().",
+		}, []string{"upstream", "account"}),
 		RateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "crm_gateway_rate_limited_total",
 			Help: "Requests refused with 429 because the caller exceeded RATE_LIMIT.",
@@ -93,7 +108,7 @@ func New() *Metrics {
 			Help: "Redis calls that failed or timed out (each fell back to in-process state), by use.",
 		}, []string{"use"}),
 	}
-	for _, c := range []prometheus.Collector{m.RateLimited, m.RedisErrors, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
+	for _, c := range []prometheus.Collector{m.RateLimited, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
 		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
 		f(c)
 	}

@@ -4,6 +4,7 @@
 package redisclient
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -13,6 +14,16 @@ import (
 // Timeout bounds every Redis call: past it the caller falls back to its
 // in-process state.
 const Timeout = 150 * time.Millisecond
+
+func init() {
+	// go-redis prints its connection failures to stderr; the gateway's
+	// users of Redis log an outage once, in the gateway's log, and count it.
+	redis.SetLogger(quiet{})
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
 
 // Open parses REDIS_URL (redis://, rediss:// or unix://). It does not
 // connect: the first use does, and failures are the callers' to absorb.

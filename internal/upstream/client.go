@@ -49,6 +49,10 @@ type Options struct {
 	Budget *Budget
 	// Breaker tunes the circuit breaker; zero values take the defaults.
 	Breaker BreakerSettings
+	// Account names whose credentials the client sends ("default" for the
+	// process's own, else the tenant), for the metrics of the upstream's
+	// own rate limit.
+	Account string
 }
 
 // Request is one call to the upstream, relative to its base URL.
@@ -259,6 +263,11 @@ func WriteMessage(msg string, outcome apierr.Outcome) string {
 
 func (c *Client) transportError(ctx context.Context, method string, err error) *apierr.Error {
 	switch {
+	case errors.As(err, new(*coolingDown)):
+		cd := err.(*coolingDown)
+		e := c.fail(method, apierr.RateLimited, c.name+" asked the gateway to slow down; calls are paused until its Retry-After passes", apierr.OutcomeNotSent, nil)
+		e.RetryAfterSeconds = cd.seconds()
+		return e
 	case errors.Is(err, errBreakerOpen):
 		return c.fail(method, apierr.UpstreamUnavailable, c.name+" is failing; calls are paused by the circuit breaker", apierr.OutcomeNotSent, err)
 	case errors.Is(err, errNoSlot):

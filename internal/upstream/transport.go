@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/crmgateway/gateway/internal/metrics"
@@ -45,8 +48,71 @@ func chain(o Options) http.RoundTripper {
 	rt = bound(o.Name, o.MaxConcurrent, o.Metrics, rt)
 	rt = retry(o.Name, o.MaxRetries, o.Metrics, rt)
 	rt = breaker(o.Name, o.Breaker, o.Metrics, rt)
+	rt = cooldown(o.Name, o.Account, o.Metrics, rt)
 	rt = authorize(o.Authorize, rt)
 	return rt
+}
+
+// Bounds of the pause an upstream's 429 imposes: its Retry-After, never
+// more than maxCooldown. A 429 without Retry-After pauses nothing at first;
+// from the freeStrikes+1-th in a row the pause doubles from one second up
+// to maxGuessedCooldown, until any other answer.
+const (
+	maxCooldown        = 10 * time.Minute
+	freeStrikes        = 2
+	maxGuessedCooldown = time.Minute
+)
+
+// coolingDown refuses a call while the upstream's own rate limit is in
+// force.
+type coolingDown struct{ left time.Duration }
+
+func (c *coolingDown) Error() string { return "upstream rate limit in force for " + c.left.String() }
+
+func (c *coolingDown) seconds() int { return max(1, int(math.Ceil(c.left.Seconds()))) }
+
+// cooldown honours the upstream's own budget: once a call ends in 429
+// (after any retry within the call's deadline), every call of this client
+// (one CRM account) is refused at once with RATE_LIMITED until the
+// Retry-After passes, instead of hammering an upstream that asked for
+// quiet. Each tenant's account has its own client, so its own pause.
+func cooldown(name, account string, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
+	if account == "" {
+		account = "default"
+	}
+	var until atomic.Int64   // unix nanoseconds
+	var strikes atomic.Int64 // 429s without Retry-After in a row
+	throttled := m.UpstreamThrottled.MustCurryWith(prometheus.Labels{"upstream": name, "account": account})
+	gauge := m.UpstreamCooldownUntil.WithLabelValues(name, account)
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		now := time.Now()
+		if u := until.Load(); now.UnixNano() < u {
+			throttled.WithLabelValues("paused").Inc()
+			return nil, &coolingDown{left: time.Duration(u - now.UnixNano())}
+		}
+		resp, err := next.RoundTrip(r)
+		if err != nil {
+			return resp, err
+		}
+		if resp.StatusCode != http.StatusTooManyRequests {
+			strikes.Store(0)
+			return resp, err
+		}
+		throttled.WithLabelValues("429").Inc()
+		wait, ok := RetryAfter(resp.Header, now)
+		if !ok {
+			wait = 0
+			if n := strikes.Add(1); n > freeStrikes {
+				wait = min(time.Second<<min(n-freeStrikes-1, 16), maxGuessedCooldown)
+			}
+		}
+		if wait > 0 { // "Retry-After: 0" asks for no pause
+			end := now.Add(min(wait, maxCooldown))
+			until.Store(end.UnixNano())
+			gauge.Set(float64(end.Unix()))
+		}
+		return resp, err
+	})
 }
 
 func authorize(f func(*http.Request), next http.RoundTripper) http.RoundTripper {
