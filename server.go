@@ -28,6 +28,7 @@ import (
 	"github.com/crmgateway/gateway/adapters/synergy"
 	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -40,6 +41,7 @@ import (
 	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/redisclient"
 	"github.com/crmgateway/gateway/internal/rest"
+	"github.com/crmgateway/gateway/internal/telemetry"
 	"github.com/crmgateway/gateway/internal/tenant"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
@@ -240,6 +242,20 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	log = slog.New(redact.Handler(log.Handler(), red))
 	app.Log = log
+	tracing, err := telemetry.SetupTracing(ctx, cfg.OTel, red)
+	if err != nil {
+		return fail(err)
+	}
+	app.closers = append(app.closers, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(sctx)
+	})
+	var tp trace.TracerProvider // nil: tracing is off, nothing traced
+	var tracer trace.Tracer
+	if tracing.Enabled {
+		tp, tracer = tracing.Provider, tracing.Provider.Tracer("github.com/crmgateway/gateway")
+	}
 	budget := upstream.NewBudget(cfg.MaxBufferedBytes)
 	var rdb *redis.Client // shared state across replicas; nil: in process
 	if cfg.RedisURL != "" {
@@ -250,7 +266,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		app.closers = append(app.closers, func() { _ = rdb.Close() })
 	}
 	wire := func(account string, acc tenant.Accounts, b *graph.Backends) error {
-		return wireBackends(account, acc, log, m, red, budget, b)
+		return wireBackends(account, acc, log, m, red, budget, tp, b)
 	}
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
@@ -314,11 +330,14 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		Authenticator:    authn,
 		Admit:            admit,
 		PerRequest:       loaders.Middleware,
-		Extensions:       []graphql.HandlerExtension{authz},
+		Extensions:       []graphql.HandlerExtension{telemetry.GraphQL{Tracer: tracer}, authz},
 		TrustedDocuments: trusted,
 		Mount:            restAPI.Mount,
 	})
 	app.Handler = app.Server
+	if tracing.Enabled {
+		app.Handler = telemetry.Server(app.Server, tp)
+	}
 	logStart(log, cfg, sandbox, len(tenants), len(trusted)-len(restDocs))
 	return app, nil
 }
@@ -439,16 +458,24 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 // gets its own client (breaker, concurrency bound, credentials) and
 // adapter (caches), so no two accounts share state. The redactor and the
 // buffer budget are the process's.
-func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, budget *upstream.Budget, b *graph.Backends) error {
+func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor,
+	budget *upstream.Budget, tp trace.TracerProvider, b *graph.Backends) error {
+	newClient := func(name, base string, up config.Upstream, authorize func(*http.Request)) (*upstream.Client, error) {
+		return upstream.New(upstream.Options{
+			Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
+			MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
+			Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account, Tracer: tp,
+		})
+	}
 	if c := acc.Synergy; c.BaseURL != "" {
-		up, err := newClient(synergy.Name, account, c.BaseURL, c.Upstream, log, m, red, budget, synergy.Authorize(c.Token))
+		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, synergy.Authorize(c.Token))
 		if err != nil {
 			return err
 		}
 		b.Synergy = synergy.New(up)
 	}
 	if c := acc.Solos; c.BaseURL != "" {
-		up, err := newClient(solos.Name, account, c.BaseURL, c.Upstream, log, m, red, budget, solos.Authorize(c.Token, c.Secret))
+		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, solos.Authorize(c.Token, c.Secret))
 		if err != nil {
 			return err
 		}
@@ -456,8 +483,7 @@ func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metr
 	}
 	if c := acc.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		up, err := newClient("rkeeper", account, c.BaseURL, c.Upstream, log, m, red, budget,
-			func(r *http.Request) { r.Header.Set("sid", sid) })
+		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, func(r *http.Request) { r.Header.Set("sid", sid) })
 		if err != nil {
 			return err
 		}
@@ -474,16 +500,6 @@ var (
 	_ graph.RKeeperBackend = (*rkeeper.Adapter)(nil)
 )
 
-// newClient is the one way adapters get an upstream client; red is the
-// process-wide redactor, which holds the client's own credentials.
-func newClient(name, account, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
-	red *redact.Redactor, budget *upstream.Budget, authorize func(*http.Request)) (*upstream.Client, error) {
-	return upstream.New(upstream.Options{
-		Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
-		MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
-		Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account,
-	})
-}
 
 // serveEmulator starts h on a loopback port and returns its base URL.
 func serveEmulator(app *App, name string, h http.Handler, path string) (string, error) {
@@ -514,5 +530,5 @@ func redactor(cfg config.Config) *redact.Redactor {
 func newLogger(cfg config.Config, out io.Writer) *slog.Logger {
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
 		"warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	return slog.New(redact.Handler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}), redactor(cfg)))
+	return slog.New(redact.Handler(telemetry.LogHandler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})), redactor(cfg)))
 }

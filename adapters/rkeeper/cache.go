@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/crmgateway/gateway/internal/loaders"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 	"github.com/crmgateway/gateway/internal/metrics"
 )
 
@@ -87,7 +88,7 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 	mm.mu.Unlock()
 	if inMemo && me.epoch == epoch {
 		c.mu.Unlock()
-		c.count(resource, "hit")
+		c.count(ctx, resource, "hit")
 		return me.refs, nil
 	}
 	if el, ok := c.byKey[key]; ok {
@@ -96,13 +97,13 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
 			c.remember(mm, key, e.refs, epoch)
-			c.count(resource, "hit")
+			c.count(ctx, resource, "hit")
 			return e.refs, nil
 		}
 		c.remove(el)
 	}
 	c.mu.Unlock()
-	c.count(resource, "miss")
+	c.count(ctx, resource, "miss")
 
 	ch := c.sf.DoChan(key+"@"+strconv.FormatUint(epoch, 10), func() (any, error) {
 		// A flight that finished between this caller's miss and its call
@@ -205,6 +206,7 @@ func (c *refCache) len() int {
 	return c.lru.Len()
 }
 
-func (c *refCache) count(resource, result string) {
+func (c *refCache) count(ctx context.Context, resource, result string) {
 	c.m.CacheRequests.WithLabelValues(Upstream, resource, result).Inc()
+	reqinfo.From(ctx).AddCache(result == "hit")
 }

@@ -126,6 +126,9 @@ type Config struct {
 	PersistedOnly          bool
 	RateLimit              RateLimit
 	RedisURL               string
+	// OTel holds the OTEL_* variables as given: tracing is on when any is
+	// set. OpenTelemetry's SDK reads their meaning itself.
+	OTel map[string]string `json:"-"`
 	// MaxBufferedBytes bounds the upstream answers held in memory at once,
 	// all backends and calls together (UPSTREAM_MAX_BUFFERED_BYTES).
 	MaxBufferedBytes int64
@@ -267,6 +270,15 @@ func Load(env map[string]string) (Config, error) {
 	r.rate("RATE_LIMIT", &c.RateLimit)
 	r.int("RATE_LIMIT_BURST", &c.RateLimit.Burst)
 	r.str("REDIS_URL", &c.RedisURL)
+
+	for k, v := range env {
+		if strings.HasPrefix(k, "OTEL_") {
+			if c.OTel == nil {
+				c.OTel = map[string]string{}
+			}
+			c.OTel[k] = v
+		}
+	}
 
 	errs := append(r.errs, r.unknown()...)
 	errs = append(errs, c.Validate())

@@ -18,6 +18,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/caller"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // apqMaxBytes bounds the memory the persisted-query cache may hold, whatever
@@ -64,6 +65,7 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *gr
 	if raw.Query == "" && hash != "" {
 		if doc, ok := p.trusted[hash]; ok {
 			raw.Query = doc
+			reqinfo.From(ctx).MarkTrusted()
 			return nil
 		}
 	}
@@ -75,6 +77,7 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *gr
 		if doc, ok := p.trusted[hex.EncodeToString(sum[:])]; !ok || doc != raw.Query {
 			return notFound("only trusted documents run on this gateway: send the hash of a document from its persisted-documents manifest")
 		}
+		reqinfo.From(ctx).MarkTrusted()
 		return nil
 	}
 	err := p.apq.MutateOperationParameters(ctx, raw)

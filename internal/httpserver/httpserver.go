@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
@@ -19,7 +18,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -28,6 +26,7 @@ import (
 	"github.com/crmgateway/gateway/internal/limits"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/playground"
+	"github.com/crmgateway/gateway/internal/telemetry"
 )
 
 // Deps are what the HTTP surface is built from; server.go provides them.
@@ -72,7 +71,8 @@ type Server struct {
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // New builds the root handler. Middleware, outermost first:
-// request id → panic recovery → metrics → security headers → CORS, then on
+// request record (id, access log, metrics) → panic recovery → security
+// headers → CORS, then on
 // API routes authentication → admission (rate limit, tenant) → body limit
 // → per-request loaders. Health and readiness are never authenticated;
 // the playground (static assets) is served only when Config.Playground is
@@ -85,9 +85,8 @@ func New(d Deps) *Server {
 	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
+	r.Use(telemetry.Requests(d.Log, d.Metrics))
 	r.Use(recoverer(d.Log))
-	r.Use(instrument(d.Metrics))
 	r.Use(securityHeaders)
 	r.Use(newCORS(d.Config.CORSAllowedOrigins, d.Sandbox).Handler)
 
@@ -246,18 +245,3 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-func instrument(m *metrics.Metrics) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-			next.ServeHTTP(ww, r)
-			route := chi.RouteContext(r.Context()).RoutePattern()
-			if route == "" {
-				route = "unmatched"
-			}
-			m.HTTPRequests.WithLabelValues(route, r.Method, strconv.Itoa(ww.Status())).Inc()
-			m.HTTPDuration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-		})
-	}
-}

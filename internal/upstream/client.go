@@ -17,9 +17,12 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/redact"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // Options configures the client of one backend.
@@ -49,6 +52,8 @@ type Options struct {
 	Budget *Budget
 	// Breaker tunes the circuit breaker; zero values take the defaults.
 	Breaker BreakerSettings
+	// Tracer makes one client span per attempt; nil when tracing is off.
+	Tracer trace.TracerProvider
 	// Account names whose credentials the client sends ("default" for the
 	// process's own, else the tenant), for the metrics of the upstream's
 	// own rate limit.
@@ -179,10 +184,17 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if r.Accept != "" {
 		req.Header.Set("Accept", r.Accept)
 	}
+	rec := reqinfo.From(ctx)
+	if rec != nil {
+		req.Header.Set("X-Request-Id", rec.ID)
+	}
+	rec.AddUpstreamCall(c.name)
 	start := time.Now()
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
-		return nil, c.transportError(ctx, r.Method, err)
+		e := c.transportError(ctx, r.Method, err)
+		c.logFailure(ctx, r.Method, u.Path, 0, time.Since(start), e)
+		return nil, e
 	}
 	defer resp.Body.Close()
 	h, err := readBody(ctx, resp.Body, resp.ContentLength, c.maxBody, c.budget)
@@ -196,10 +208,14 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	case err != nil:
 		return nil, c.transportError(ctx, r.Method, err)
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
-		slog.String("upstream", c.name), slog.String("method", r.Method),
-		slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
-		slog.Duration("took", time.Since(start)))
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		c.logFailure(ctx, r.Method, u.Path, resp.StatusCode, time.Since(start), nil)
+	} else {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
+			slog.String("upstream", c.name), slog.String("method", r.Method),
+			slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
+			slog.Duration("took", time.Since(start)))
+	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header}
 	out.attach(h)
 	return out, nil
@@ -225,6 +241,20 @@ func (c *Client) setPath(u *url.URL, p string) error {
 	}
 	u.Path, u.RawPath = dec, raw
 	return nil
+}
+
+// logFailure writes one WARN line for a call that failed: no answer, a
+// 5xx, or a 429. The line carries the request id (from ctx) and the cause.
+func (c *Client) logFailure(ctx context.Context, method, path string, status int, took time.Duration, cause *apierr.Error) {
+	attrs := []slog.Attr{slog.String("upstream", c.name), slog.String("method", method),
+		slog.String("path", c.redactor.String(path)), slog.Duration("took", took)}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if cause != nil {
+		attrs = append(attrs, slog.String("code", string(cause.Code)), slog.String("error", cause.Error()))
+	}
+	c.log.LogAttrs(ctx, slog.LevelWarn, "upstream call failed", attrs...)
 }
 
 // Redact removes the client's secrets (Options.Secrets) from s. Adapters

@@ -16,6 +16,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crmgateway/gateway/internal/metrics"
 )
@@ -46,6 +50,7 @@ func chain(o Options) http.RoundTripper {
 	rt := o.Transport
 	rt = instrument(o.Name, o.Metrics, rt)
 	rt = bound(o.Name, o.MaxConcurrent, o.Metrics, rt)
+	rt = traced(o.Name, o.Tracer, rt)
 	rt = retry(o.Name, o.MaxRetries, o.Metrics, rt)
 	rt = breaker(o.Name, o.Breaker, o.Metrics, rt)
 	rt = cooldown(o.Name, o.Account, o.Metrics, rt)
@@ -115,6 +120,30 @@ func cooldown(name, account string, m *metrics.Metrics, next http.RoundTripper) 
 	})
 }
 
+// traced gives every attempt its client span (otelhttp): method, URL,
+// status, the retry attempt, and the trace context sent upstream. Span
+// strings are redacted when exported.
+func traced(name string, tp trace.TracerProvider, next http.RoundTripper) http.RoundTripper {
+	if tp == nil {
+		return next // tracing is off: not even no-op spans
+	}
+	attempt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		span := trace.SpanFromContext(r.Context())
+		span.SetAttributes(attribute.String("peer.service", name))
+		if n, ok := r.Context().Value(attemptKey{}).(int); ok && n > 0 {
+			span.SetAttributes(attribute.Int("http.request.resend_count", n))
+		}
+		return next.RoundTrip(r)
+	})
+	return otelhttp.NewTransport(attempt, otelhttp.WithTracerProvider(tp),
+		otelhttp.WithPropagators(otel.GetTextMapPropagator()),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + name }))
+}
+
+// attemptKey carries a retried request's attempt number (1 for the first
+// retry) to its span.
+type attemptKey struct{}
+
 func authorize(f func(*http.Request), next http.RoundTripper) http.RoundTripper {
 	if f == nil {
 		return next
@@ -182,14 +211,16 @@ func retry(name string, max int, m *metrics.Metrics, next http.RoundTripper) htt
 		ctx := r.Context()
 		req := r
 		for attempt := 0; ; attempt++ {
-			if attempt > 0 && r.GetBody != nil {
-				// The transport consumed the body: send a fresh copy.
-				body, err := r.GetBody()
-				if err != nil {
-					return nil, err
+			if attempt > 0 {
+				req = r.Clone(context.WithValue(ctx, attemptKey{}, attempt))
+				if r.GetBody != nil {
+					// The transport consumed the body: send a fresh copy.
+					body, err := r.GetBody()
+					if err != nil {
+						return nil, err
+					}
+					req.Body = body
 				}
-				req = r.Clone(ctx)
-				req.Body = body
 			}
 			resp, err := next.RoundTrip(req)
 			reason := retryReason(resp, err)
