@@ -500,7 +500,6 @@ var (
 	_ graph.RKeeperBackend = (*rkeeper.Adapter)(nil)
 )
 
-
 // serveEmulator starts h on a loopback port and returns its base URL.
 func serveEmulator(app *App, name string, h http.Handler, path string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -15,8 +15,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/crmgateway/gateway/internal/apierr"
-	"github.com/crmgateway/gateway/internal/reqinfo"
 	"github.com/crmgateway/gateway/internal/redact"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // ErrorPresenter maps every error to the contract: extensions.code is always

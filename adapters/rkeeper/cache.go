@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/crmgateway/gateway/internal/loaders"
-	"github.com/crmgateway/gateway/internal/reqinfo"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // refCache keeps reference lists (contact types, address types, countries,
