@@ -34,6 +34,7 @@ import (
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/auth"
 	"github.com/crmgateway/gateway/internal/config"
+	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
@@ -265,8 +266,11 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		}
 		app.closers = append(app.closers, func() { _ = rdb.Close() })
 	}
+	var clients []*upstream.Client // every account's, for /readyz
 	wire := func(account string, acc tenant.Accounts, b *graph.Backends) error {
-		return wireBackends(account, acc, log, m, red, budget, tp, b)
+		cs, err := wireBackends(account, acc, log, m, red, budget, tp, b)
+		clients = append(clients, cs...)
+		return err
 	}
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
@@ -333,13 +337,62 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		Extensions:       []graphql.HandlerExtension{telemetry.GraphQL{Tracer: tracer}, authz},
 		TrustedDocuments: trusted,
 		Mount:            restAPI.Mount,
+		Health: func() []upstream.Health {
+			out := make([]upstream.Health, len(clients))
+			for i, c := range clients {
+				out[i] = c.Health()
+			}
+			return out
+		},
 	})
+	if cfg.ProbeBackends {
+		probeBackends(ctx, log, "default", &res.Backends)
+		for name, b := range byTenant {
+			probeBackends(ctx, log, name, b)
+		}
+	}
 	app.Handler = app.Server
 	if tracing.Enabled {
 		app.Handler = telemetry.Server(app.Server, tp)
 	}
 	logStart(log, cfg, sandbox, len(tenants), len(trusted)-len(restDocs))
 	return app, nil
+}
+
+// probeBackends makes one cheap read of each configured backend of an
+// account at start-up, so that refused credentials or an unreachable CRM
+// show in the log and in /readyz at once rather than at the first
+// caller's request. It is never fatal.
+func probeBackends(ctx context.Context, log *slog.Logger, account string, b *graph.Backends) {
+	probes := map[string]func(context.Context) error{}
+	if b.Synergy != nil {
+		probes["synergy"] = func(ctx context.Context) error {
+			_, err := b.Synergy.List(ctx, domain.SynergyQuery{Type: "deal-statuses", PageNumber: 1, PageSize: 1})
+			return err
+		}
+	}
+	if b.Solos != nil {
+		probes["solos"] = func(ctx context.Context) error {
+			_, err := b.Solos.Projects(ctx, domain.ProjectListQuery{Count: 1, OrderBy: "id"})
+			return err
+		}
+	}
+	if b.RKeeper != nil {
+		probes["rkeeper"] = func(ctx context.Context) error {
+			_, err := b.RKeeper.Countries(ctx)
+			return err
+		}
+	}
+	for backend, probe := range probes {
+		go func() {
+			if err := probe(ctx); err != nil {
+				log.LogAttrs(ctx, slog.LevelWarn, "start-up probe failed", slog.String("backend", backend),
+					slog.String("account", account), slog.String("code", string(apierr.CodeOf(err))), slog.String("error", err.Error()))
+				return
+			}
+			log.LogAttrs(ctx, slog.LevelInfo, "start-up probe succeeded", slog.String("backend", backend), slog.String("account", account))
+		}()
+	}
 }
 
 // rateStore keeps the callers' buckets in Redis when REDIS_URL is set
@@ -459,25 +512,29 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 // adapter (caches), so no two accounts share state. The redactor and the
 // buffer budget are the process's.
 func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor,
-	budget *upstream.Budget, tp trace.TracerProvider, b *graph.Backends) error {
+	budget *upstream.Budget, tp trace.TracerProvider, b *graph.Backends) (clients []*upstream.Client, err error) {
 	newClient := func(name, base string, up config.Upstream, authorize func(*http.Request)) (*upstream.Client, error) {
-		return upstream.New(upstream.Options{
+		c, err := upstream.New(upstream.Options{
 			Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
 			MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
 			Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account, Tracer: tp,
 		})
+		if err == nil {
+			clients = append(clients, c)
+		}
+		return c, err
 	}
 	if c := acc.Synergy; c.BaseURL != "" {
 		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, synergy.Authorize(c.Token))
 		if err != nil {
-			return err
+			return clients, err
 		}
 		b.Synergy = synergy.New(up)
 	}
 	if c := acc.Solos; c.BaseURL != "" {
 		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, solos.Authorize(c.Token, c.Secret))
 		if err != nil {
-			return err
+			return clients, err
 		}
 		b.Solos = solos.New(up)
 	}
@@ -485,11 +542,11 @@ func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metr
 		sid := c.SID
 		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, func(r *http.Request) { r.Header.Set("sid", sid) })
 		if err != nil {
-			return err
+			return clients, err
 		}
 		b.RKeeper = rkeeper.New(up, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m})
 	}
-	return nil
+	return clients, nil
 }
 
 // The adapters satisfy the resolvers' interfaces.

@@ -83,6 +83,9 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 	// as it is read.
 	d, err := decodeEnvelope(c.method, resp.Status, resp.Body, c.fields, a.http.Redact)
 	if err != nil {
+		// The envelope can refuse the gateway under an HTTP 200: the
+		// client's view of the upstream's health must hear of it.
+		a.http.Observe(apierr.CodeOf(err))
 		if e, ok := apierr.As(err); ok && e.Code == apierr.RateLimited {
 			if d, ok := upstream.RetryAfter(resp.Header, time.Now()); ok {
 				e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)

@@ -126,6 +126,9 @@ type Config struct {
 	PersistedOnly          bool
 	RateLimit              RateLimit
 	RedisURL               string
+	// ProbeBackends makes one cheap read of each backend at start-up, so
+	// that refused credentials show at once (on outside the sandbox).
+	ProbeBackends bool
 	// OTel holds the OTEL_* variables as given: tracing is on when any is
 	// set. OpenTelemetry's SDK reads their meaning itself.
 	OTel map[string]string `json:"-"`
@@ -233,6 +236,7 @@ func Load(env map[string]string) (Config, error) {
 		c.Playground, c.Introspection = false, false
 		c.MetricsAddr = productionMetricsAddr
 		c.ShutdownDelay = productionDelay
+		c.ProbeBackends = true
 	}
 
 	r.str("LISTEN_ADDR", &c.ListenAddr)

@@ -5,12 +5,14 @@ package httpserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
@@ -27,6 +29,7 @@ import (
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/playground"
 	"github.com/crmgateway/gateway/internal/telemetry"
+	"github.com/crmgateway/gateway/internal/upstream"
 )
 
 // Deps are what the HTTP surface is built from; server.go provides them.
@@ -52,6 +55,9 @@ type Deps struct {
 	// Extensions are added to the GraphQL executor after the request
 	// limits (authorization of root fields).
 	Extensions []graphql.HandlerExtension
+	// Health reports every upstream client's state for /readyz; nil: no
+	// backend (the gateway is ready while not draining).
+	Health func() []upstream.Health
 	// TrustedDocuments are the documents that may run by hash (and, with
 	// Config.PersistedOnly, the only ones that may run).
 	TrustedDocuments map[string]string
@@ -94,15 +100,8 @@ func New(d Deps) *Server {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
-	r.Get("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if s.draining.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, `{"status":"draining"}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{"status":"ready"}`)
-	})
+	r.Get("/readyz", s.readiness(d.Health))
+
 	if d.Config.MetricsAddr == "" {
 		r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
 	}
@@ -201,6 +200,58 @@ func limitBody(max int64, next http.Handler) http.Handler {
 func tooLarge(w http.ResponseWriter, max int64) {
 	writeError(w, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT",
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes")
+}
+
+// readiness answers /readyz with each backend account's state as JSON.
+// It is 503 only while draining or when no enabled backend can be
+// reached, so that one CRM's outage does not pull every replica out of the
+// load balancer: that CRM's fields fail alone.
+func (s *Server) readiness(health func() []upstream.Health) http.HandlerFunc {
+	type lastError struct {
+		Code apierr.Code `json:"code"`
+		At   time.Time   `json:"at"`
+	}
+	type backend struct {
+		Backend     string     `json:"backend"`
+		Account     string     `json:"account"`
+		Reachable   bool       `json:"reachable"`
+		Breaker     string     `json:"breaker"`
+		LastSuccess *time.Time `json:"lastSuccess"`
+		LastError   *lastError `json:"lastError"`
+	}
+	return func(w http.ResponseWriter, _ *http.Request) {
+		var hs []upstream.Health
+		if health != nil {
+			hs = health()
+		}
+		out := struct {
+			Status   string    `json:"status"`
+			Backends []backend `json:"backends"`
+		}{Status: "ready", Backends: []backend{}}
+		reachable := len(hs) == 0
+		for _, h := range hs {
+			b := backend{Backend: h.Backend, Account: h.Account, Reachable: h.Reachable(), Breaker: h.Breaker}
+			if !h.LastSuccess.IsZero() {
+				b.LastSuccess = &h.LastSuccess
+			}
+			if !h.LastError.IsZero() {
+				b.LastError = &lastError{Code: h.LastErrorCode, At: h.LastError}
+			}
+			reachable = reachable || b.Reachable
+			out.Backends = append(out.Backends, b)
+		}
+		status := http.StatusOK
+		switch {
+		case s.draining.Load():
+			out.Status, status = "draining", http.StatusServiceUnavailable
+		case !reachable:
+			out.Status, status = "unavailable", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(out)
+	}
 }
 
 // refuse answers a request the middleware does not let through. A 429

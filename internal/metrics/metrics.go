@@ -76,8 +76,8 @@ func New() *Metrics {
 		}, []string{"upstream", "reason"}),
 		BreakerState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "crm_gateway_upstream_breaker_state",
-			Help: "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.",
-		}, []string{"upstream"}),
+			Help: "Circuit breaker state per upstream and account (default or a tenant): 0 closed, 1 half-open, 2 open.",
+		}, []string{"upstream", "account"}),
 		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crm_gateway_http_requests_total",
 			Help: "Client HTTP requests by route and status.",

@@ -15,9 +15,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sony/gobreaker/v2"
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/metrics"
@@ -86,6 +89,9 @@ type Response struct {
 
 // Client is safe for concurrent use; build one per backend with New.
 type Client struct {
+	account  string
+	breaker  func() gobreaker.State
+	health   health
 	name     string
 	base     *url.URL
 	timeout  time.Duration
@@ -144,8 +150,68 @@ func New(o Options) (*Client, error) {
 		budget:   o.Budget,
 		log:      o.Logger,
 	}
-	c.rt = chain(o)
+	c.rt, c.breaker = chain(o)
+	c.account = o.Account
+	if c.account == "" {
+		c.account = "default"
+	}
 	return c, nil
+}
+
+// Health is what the client knows of its upstream's state, for /readyz.
+type Health struct {
+	Backend, Account string
+	// Breaker is "closed", "half-open" or "open".
+	Breaker     string
+	LastSuccess time.Time // zero: no call has succeeded yet
+	LastError   time.Time // zero: no call has failed yet
+	// LastErrorCode is the contract code of the last failure.
+	LastErrorCode apierr.Code
+}
+
+// Reachable reports whether the upstream can serve calls as far as the
+// client knows: its breaker is not open and its last call, if any, did
+// not fail. A failure is no answer, a 5xx, or a refusal of the gateway's
+// credentials.
+func (h Health) Reachable() bool {
+	return h.Breaker != "open" && !h.LastError.After(h.LastSuccess)
+}
+
+// health tracks call outcomes without a lock.
+type health struct {
+	success, failure atomic.Int64 // unix nanoseconds
+	code             atomic.Value // apierr.Code
+}
+
+func (h *health) ok() { h.success.Store(time.Now().UnixNano()) }
+
+func (h *health) failed(code apierr.Code) {
+	h.code.Store(code)
+	h.failure.Store(time.Now().UnixNano())
+}
+
+// Observe corrects the client's view of its upstream with what an adapter
+// read in an answer the client took for a success: an error envelope
+// under HTTP 200 that refuses the gateway's credentials or says the
+// upstream is down is a failure for /readyz.
+func (c *Client) Observe(code apierr.Code) {
+	switch code {
+	case apierr.UpstreamUnauthenticated, apierr.UpstreamForbidden, apierr.UpstreamUnavailable:
+		c.health.failed(code)
+	}
+}
+
+// Health returns the client's view of its upstream.
+func (c *Client) Health() Health {
+	out := Health{Backend: c.name, Account: c.account, Breaker: c.breaker().String()}
+	if ns := c.health.success.Load(); ns != 0 {
+		out.LastSuccess = time.Unix(0, ns)
+	}
+	if ns := c.health.failure.Load(); ns != 0 {
+		out.LastError = time.Unix(0, ns)
+		out.LastErrorCode, _ = c.health.code.Load().(apierr.Code)
+	}
+	return out
 }
 
 // Name is the backend's name as it appears in errors and metrics.
@@ -193,8 +259,17 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		e := c.transportError(ctx, r.Method, err)
+		if e.Code != apierr.RateLimited && ctx.Err() != context.Canceled {
+			c.health.failed(e.Code)
+		}
 		c.logFailure(ctx, r.Method, u.Path, 0, time.Since(start), e)
 		return nil, e
+	}
+	switch code := CodeForStatus(resp.StatusCode); {
+	case resp.StatusCode >= 500, code == apierr.UpstreamUnauthenticated, code == apierr.UpstreamForbidden:
+		c.health.failed(code)
+	default:
+		c.health.ok()
 	}
 	defer resp.Body.Close()
 	h, err := readBody(ctx, resp.Body, resp.ContentLength, c.maxBody, c.budget)

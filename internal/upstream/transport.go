@@ -46,16 +46,16 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 //
 // The breaker sees one result per logical call; every retry attempt takes
 // its own concurrency slot and is counted in the metrics.
-func chain(o Options) http.RoundTripper {
+func chain(o Options) (http.RoundTripper, func() gobreaker.State) {
 	rt := o.Transport
 	rt = instrument(o.Name, o.Metrics, rt)
 	rt = bound(o.Name, o.MaxConcurrent, o.Metrics, rt)
 	rt = traced(o.Name, o.Tracer, rt)
 	rt = retry(o.Name, o.MaxRetries, o.Metrics, rt)
-	rt = breaker(o.Name, o.Breaker, o.Metrics, rt)
+	rt, state := breaker(o.Name, o.Account, o.Breaker, o.Metrics, rt)
 	rt = cooldown(o.Name, o.Account, o.Metrics, rt)
 	rt = authorize(o.Authorize, rt)
-	return rt
+	return rt, state
 }
 
 // Bounds of the pause an upstream's 429 imposes: its Retry-After, never
@@ -161,21 +161,25 @@ type serverFailure struct{ resp *http.Response }
 
 func (s serverFailure) Error() string { return "upstream status " + strconv.Itoa(s.resp.StatusCode) }
 
-func breaker(name string, s BreakerSettings, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
+func breaker(name, account string, s BreakerSettings, m *metrics.Metrics, next http.RoundTripper) (http.RoundTripper, func() gobreaker.State) {
 	if s.ConsecutiveFailures == 0 {
 		s.ConsecutiveFailures = 8
 	}
 	if s.OpenFor == 0 {
 		s.OpenFor = 5 * time.Second
 	}
-	m.BreakerState.WithLabelValues(name).Set(0)
+	if account == "" {
+		account = "default"
+	}
+	gauge := m.BreakerState.WithLabelValues(name, account)
+	gauge.Set(0)
 	cb := gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 		Name:        name,
 		MaxRequests: 1,
 		Timeout:     s.OpenFor,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.ConsecutiveFailures },
 		OnStateChange: func(_ string, _, to gobreaker.State) {
-			m.BreakerState.WithLabelValues(name).Set(float64(to))
+			gauge.Set(float64(to))
 		},
 		// A caller that gave up says nothing about the upstream's health.
 		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) || errors.Is(err, errNoSlot) },
@@ -196,7 +200,7 @@ func breaker(name string, s BreakerSettings, m *metrics.Metrics, next http.Round
 			return nil, errBreakerOpen
 		}
 		return resp, err
-	})
+	}), cb.State
 }
 
 // retry re-sends a GET after a transient failure: 429, 500, 502, 503, 504
