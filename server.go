@@ -33,6 +33,7 @@ import (
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/auth"
+	"github.com/crmgateway/gateway/internal/caller"
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/httpserver"
@@ -42,6 +43,7 @@ import (
 	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/redisclient"
 	"github.com/crmgateway/gateway/internal/rest"
+	"github.com/crmgateway/gateway/internal/sharedcache"
 	"github.com/crmgateway/gateway/internal/telemetry"
 	"github.com/crmgateway/gateway/internal/tenant"
 	"github.com/crmgateway/gateway/internal/upstream"
@@ -266,9 +268,14 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		}
 		app.closers = append(app.closers, func() { _ = rdb.Close() })
 	}
+	var shared *sharedcache.Store // nil: each replica keeps its own caches
+	if rdb != nil {
+		shared = sharedcache.New(rdb, redisclient.Timeout, log)
+		shared.OnError = func(use string) { m.RedisErrors.WithLabelValues(use).Inc() }
+	}
 	var clients []*upstream.Client // every account's, for /readyz
 	wire := func(account string, acc tenant.Accounts, b *graph.Backends) error {
-		cs, err := wireBackends(account, acc, log, m, red, budget, tp, b)
+		cs, err := wireBackends(account, acc, log, m, red, budget, tp, shared, b)
 		clients = append(clients, cs...)
 		return err
 	}
@@ -337,6 +344,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		Extensions:       []graphql.HandlerExtension{telemetry.GraphQL{Tracer: tracer}, authz},
 		TrustedDocuments: trusted,
 		Mount:            restAPI.Mount,
+		Shared:           shared,
 		Health: func() []upstream.Health {
 			out := make([]upstream.Health, len(clients))
 			for i, c := range clients {
@@ -512,7 +520,7 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 // adapter (caches), so no two accounts share state. The redactor and the
 // buffer budget are the process's.
 func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor,
-	budget *upstream.Budget, tp trace.TracerProvider, b *graph.Backends) (clients []*upstream.Client, err error) {
+	budget *upstream.Budget, tp trace.TracerProvider, shared *sharedcache.Store, b *graph.Backends) (clients []*upstream.Client, err error) {
 	newClient := func(name, base string, up config.Upstream, authorize func(*http.Request)) (*upstream.Client, error) {
 		c, err := upstream.New(upstream.Options{
 			Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
@@ -544,7 +552,16 @@ func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metr
 		if err != nil {
 			return clients, err
 		}
-		b.RKeeper = rkeeper.New(up, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m})
+		o := rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m}
+		if shared != nil {
+			// The tenant is in the scope's name: two accounts never share lists.
+			tenantName := account
+			if account == "default" {
+				tenantName = ""
+			}
+			o.Shared = shared.Scope(caller.KeyFor(tenantName, "rkeeper", c.BaseURL, c.ObjectID), "rkeeper")
+		}
+		b.RKeeper = rkeeper.New(up, o)
 	}
 	return clients, nil
 }

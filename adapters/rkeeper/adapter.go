@@ -27,6 +27,21 @@ type Options struct {
 	CacheEntries int
 	CacheItems   int
 	Metrics      *metrics.Metrics
+	// Shared is the cache's second level, shared by every replica of the
+	// gateway (Redis); nil keeps the cache in process.
+	Shared SharedCache
+}
+
+// SharedCache is a second-level cache every replica reads. Values live
+// for a TTL; a write bumps the generation, which makes every replica drop
+// the lists it holds before its next read. The cache given to an adapter
+// is already scoped to its account.
+type SharedCache interface {
+	Get(ctx context.Context, key string) ([]byte, bool)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration)
+	// Generation is false when the shared cache cannot say.
+	Generation(ctx context.Context) (uint64, bool)
+	Bump(ctx context.Context)
 }
 
 // Adapter reads and writes one r_keeper object. Safe for concurrent use.
@@ -42,7 +57,7 @@ func New(client *upstream.Client, o Options) *Adapter {
 	return &Adapter{
 		http:     client,
 		objectID: o.ObjectID,
-		cache:    newRefCache(o.CacheTTL, o.CacheEntries, o.CacheItems, o.Metrics),
+		cache:    newRefCache(o.CacheTTL, o.CacheEntries, o.CacheItems, o.Metrics, o.Shared),
 	}
 }
 

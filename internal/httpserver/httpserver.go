@@ -28,6 +28,7 @@ import (
 	"github.com/crmgateway/gateway/internal/limits"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/playground"
+	"github.com/crmgateway/gateway/internal/sharedcache"
 	"github.com/crmgateway/gateway/internal/telemetry"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
@@ -58,6 +59,8 @@ type Deps struct {
 	// Health reports every upstream client's state for /readyz; nil: no
 	// backend (the gateway is ready while not draining).
 	Health func() []upstream.Health
+	// Shared is the cache replicas share (Redis); nil: in process only.
+	Shared *sharedcache.Store
 	// TrustedDocuments are the documents that may run by hash (and, with
 	// Config.PersistedOnly, the only ones that may run).
 	TrustedDocuments map[string]string
@@ -148,7 +151,11 @@ func newGraphQL(d Deps) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	// Persisted queries resolve before the limits check, which needs the document.
-	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly))
+	var apqShared *sharedcache.Scope
+	if d.Shared != nil {
+		apqShared = d.Shared.Scope("apq", "apq")
+	}
+	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly, apqShared))
 	srv.Use(limits.Extension{
 		MaxTokens:  d.Config.Limits.MaxTokens,
 		MaxDepth:   d.Config.Limits.MaxDepth,
