@@ -521,10 +521,11 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 // buffer budget are the process's.
 func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor,
 	budget *upstream.Budget, tp trace.TracerProvider, shared *sharedcache.Store, b *graph.Backends) (clients []*upstream.Client, err error) {
-	newClient := func(name, base string, up config.Upstream, authorize func(*http.Request)) (*upstream.Client, error) {
+	newClient := func(name, base string, up config.Upstream, authorize func(*http.Request), refStaleFor time.Duration) (*upstream.Client, error) {
 		c, err := upstream.New(upstream.Options{
 			Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
 			MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
+			StaleFor: up.StaleFor, ReferenceStaleFor: refStaleFor,
 			Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account, Tracer: tp,
 		})
 		if err == nil {
@@ -533,14 +534,14 @@ func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metr
 		return c, err
 	}
 	if c := acc.Synergy; c.BaseURL != "" {
-		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, synergy.Authorize(c.Token))
+		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, synergy.Authorize(c.Token), 0)
 		if err != nil {
 			return clients, err
 		}
 		b.Synergy = synergy.New(up)
 	}
 	if c := acc.Solos; c.BaseURL != "" {
-		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, solos.Authorize(c.Token, c.Secret))
+		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, solos.Authorize(c.Token, c.Secret), 0)
 		if err != nil {
 			return clients, err
 		}
@@ -548,7 +549,7 @@ func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metr
 	}
 	if c := acc.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, func(r *http.Request) { r.Header.Set("sid", sid) })
+		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, func(r *http.Request) { r.Header.Set("sid", sid) }, c.ReferenceStaleFor)
 		if err != nil {
 			return clients, err
 		}

@@ -70,6 +70,9 @@ type call struct {
 	query  url.Values
 	body   any
 	fields map[string]string
+	// reference marks a read of reference data, which may be served from
+	// the last good answer while the upstream is down.
+	reference bool
 }
 
 // do sends c and returns the envelope's data. Writes are sent exactly once
@@ -80,7 +83,7 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 		q[k] = v
 	}
 	q.Set("objectId", a.objectID)
-	req := &upstream.Request{Method: c.method, Path: c.path, Query: q, Accept: "application/json"}
+	req := &upstream.Request{Method: c.method, Path: c.path, Query: q, Accept: "application/json", Reference: c.reference}
 	if c.body != nil {
 		b, err := json.Marshal(c.body)
 		if err != nil {

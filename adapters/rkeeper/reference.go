@@ -45,7 +45,7 @@ func (a *Adapter) refs(ctx context.Context, r refResource, parent string) ([]wir
 
 // fetchRefs reads a reference list from the upstream, bypassing the cache.
 func (a *Adapter) fetchRefs(ctx context.Context, r refResource, parent string) ([]wireRef, error) {
-	c := call{method: http.MethodGet, path: r.path}
+	c := call{method: http.MethodGet, path: r.path, reference: true}
 	if r.parent != "" {
 		c.query = q(r.parent, parent)
 	}

@@ -32,8 +32,18 @@ type Record struct {
 	cacheMisses   int
 	caller        string
 	tenant        string
-	stale         bool
+	stale         []Stale
 	outcome       string
+}
+
+// Stale is one upstream answer served from the last good one. Where is
+// the context of the call: the GraphQL layer reads the field's path from
+// it when it writes the response.
+type Stale struct {
+	Backend string
+	Cause   string // the contract code of the failure the stale answer covers
+	Age     time.Duration
+	Where   context.Context
 }
 
 // New starts a record with id (a well-formed caller-supplied id, else a
@@ -174,14 +184,25 @@ func (r *Record) SetOutcome(outcome string) {
 	r.mu.Unlock()
 }
 
-// MarkStale records that part of the answer came from stale data.
-func (r *Record) MarkStale() {
+// AddStale records an answer served from stale data, by the call's
+// context.
+func (r *Record) AddStale(where context.Context, backend, cause string, age time.Duration) {
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
-	r.stale = true
+	r.stale = append(r.stale, Stale{Backend: backend, Cause: cause, Age: age, Where: where})
 	r.mu.Unlock()
+}
+
+// StaleAnswers lists the stale answers served so far.
+func (r *Record) StaleAnswers() []Stale {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.stale)
 }
 
 // SetCaller records who called (a key name or a token subject) and the
@@ -218,5 +239,5 @@ func (r *Record) Snapshot() Snapshot {
 	}
 	return Snapshot{ID: r.ID, Route: r.route, OperationType: r.operationType, OperationName: r.operationName,
 		Trusted: r.trusted, ErrorCodes: slices.Clone(r.codes), Upstream: up, CacheHits: r.cacheHits,
-		CacheMisses: r.cacheMisses, Caller: r.caller, Tenant: r.tenant, Stale: r.stale, Outcome: r.outcome}
+		CacheMisses: r.cacheMisses, Caller: r.caller, Tenant: r.tenant, Stale: len(r.stale) > 0, Outcome: r.outcome}
 }

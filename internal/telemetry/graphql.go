@@ -2,8 +2,11 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
+	"math"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -81,6 +84,9 @@ func (g GraphQL) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 		outcome = "partial"
 	}
 	rec.SetOutcome(outcome)
+	if stale := rec.StaleAnswers(); len(stale) > 0 && resp != nil {
+		addStale(resp, stale, rec.Snapshot().Upstream)
+	}
 	if span != nil {
 		span.SetAttributes(attribute.String("graphql.outcome", outcome))
 		if resp != nil && len(resp.Errors) > 0 {
@@ -92,3 +98,50 @@ func (g GraphQL) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 }
 
 func isNull(data []byte) bool { return len(data) == 0 || string(data) == "null" }
+
+// addStale tells the caller which parts of the answer are stale: in
+// extensions.stale each path served from a last good answer, its backend
+// and age in seconds; in extensions.backends the state of every backend
+// the request touched ("ok", or "stale" with the failure that was
+// covered).
+func addStale(resp *graphql.Response, stale []reqinfo.Stale, touched map[string]int) {
+	type entry struct {
+		Path       []any   `json:"path"`
+		Backend    string  `json:"backend"`
+		AgeSeconds float64 `json:"ageSeconds"`
+	}
+	type state struct {
+		State string `json:"state"`
+		Cause string `json:"cause,omitempty"`
+	}
+	seen := map[string]bool{}
+	var entries []entry
+	backends := map[string]state{}
+	for b := range touched {
+		backends[b] = state{State: "ok"}
+	}
+	for _, s := range stale {
+		var path []any
+		if fc := graphql.GetFieldContext(s.Where); fc != nil {
+			for _, p := range fc.Path() {
+				switch x := p.(type) {
+				case ast.PathName:
+					path = append(path, string(x))
+				case ast.PathIndex:
+					path = append(path, int(x))
+				}
+			}
+		}
+		k := fmt.Sprint(path, s.Backend)
+		if !seen[k] {
+			seen[k] = true
+			entries = append(entries, entry{Path: path, Backend: s.Backend, AgeSeconds: math.Round(s.Age.Seconds()*10) / 10})
+		}
+		backends[s.Backend] = state{State: "stale", Cause: s.Cause}
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions["stale"] = entries
+	resp.Extensions["backends"] = backends
+}

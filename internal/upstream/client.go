@@ -57,6 +57,12 @@ type Options struct {
 	Breaker BreakerSettings
 	// Tracer makes one client span per attempt; nil when tracing is off.
 	Tracer trace.TracerProvider
+	// StaleFor is how long the last good answer of a GET may be served,
+	// marked stale, when the upstream cannot answer (no answer, 5xx, open
+	// breaker); ReferenceStaleFor the same for requests marked Reference.
+	// Zero: never.
+	StaleFor          time.Duration
+	ReferenceStaleFor time.Duration
 	// Account names whose credentials the client sends ("default" for the
 	// process's own, else the tenant), for the metrics of the upstream's
 	// own rate limit.
@@ -74,6 +80,9 @@ type Request struct {
 	Body        []byte
 	ContentType string
 	Accept      string
+	// Reference marks a read of reference data (lists that change
+	// rarely), which Options.ReferenceStaleFor governs.
+	Reference bool
 }
 
 // Response is an upstream answer read in full; any HTTP status is a
@@ -84,7 +93,10 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
-	hold   *hold
+	// Stale is the age of an answer served from the last good one because
+	// the upstream could not answer; zero for a fresh answer.
+	Stale time.Duration
+	hold  *hold
 }
 
 // Client is safe for concurrent use; build one per backend with New.
@@ -100,6 +112,9 @@ type Client struct {
 	maxBody  int64
 	budget   *Budget
 	log      *slog.Logger
+	stale    *staleStore
+	// staleFor and refStaleFor are Options.StaleFor and ReferenceStaleFor.
+	staleFor, refStaleFor time.Duration
 }
 
 var sharedTransport = &http.Transport{
@@ -151,6 +166,10 @@ func New(o Options) (*Client, error) {
 		log:      o.Logger,
 	}
 	c.rt, c.breaker = chain(o)
+	c.staleFor, c.refStaleFor = o.StaleFor, o.ReferenceStaleFor
+	if c.staleFor > 0 || c.refStaleFor > 0 {
+		c.stale = newStaleStore(staleStoreBytes)
+	}
 	c.account = o.Account
 	if c.account == "" {
 		c.account = "default"
@@ -256,6 +275,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	rec.AddUpstreamCall(c.name)
 	start := time.Now()
+	window := c.staleWindow(r)
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		e := c.transportError(ctx, r.Method, err)
@@ -263,6 +283,11 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 			c.health.failed(e.Code)
 		}
 		c.logFailure(ctx, r.Method, u.Path, 0, time.Since(start), e)
+		if e.Code != apierr.RateLimited && e.Code != apierr.Internal {
+			if out, ok := c.serveStale(ctx, req.URL.String(), window, e.Code); ok {
+				return out, nil
+			}
+		}
 		return nil, e
 	}
 	switch code := CodeForStatus(resp.StatusCode); {
@@ -291,9 +316,51 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 			slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
 			slog.Duration("took", time.Since(start)))
 	}
+	if window > 0 {
+		switch {
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			c.stale.put(req.URL.String(), resp.StatusCode, resp.Header, h.buf.Bytes())
+		case resp.StatusCode >= 500:
+			if out, ok := c.serveStale(ctx, req.URL.String(), window, apierr.UpstreamError); ok {
+				failed := &Response{}
+				failed.attach(h)
+				failed.Release()
+				return out, nil
+			}
+		}
+	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header}
 	out.attach(h)
 	return out, nil
+}
+
+// staleWindow is how old an answer to r may be served when the upstream
+// cannot answer; zero for writes and when staleness is off.
+func (c *Client) staleWindow(r *Request) time.Duration {
+	if c.stale == nil || r.Method != http.MethodGet {
+		return 0
+	}
+	if r.Reference {
+		return c.refStaleFor
+	}
+	return c.staleFor
+}
+
+// serveStale answers from the last good answer to the same URL, if it is
+// young enough, and records the staleness for the caller's response.
+func (c *Client) serveStale(ctx context.Context, key string, window time.Duration, cause apierr.Code) (*Response, bool) {
+	if window <= 0 {
+		return nil, false
+	}
+	e, ok := c.stale.get(key, window)
+	if !ok {
+		return nil, false
+	}
+	age := time.Since(e.at)
+	reqinfo.From(ctx).AddStale(ctx, c.name, string(cause), age)
+	c.log.LogAttrs(ctx, slog.LevelWarn, "serving a stale answer", slog.String("upstream", c.name),
+		slog.String("cause", string(cause)), slog.Duration("age", age))
+	return &Response{Status: e.status, Header: e.header, Body: e.body, Stale: age}, true
 }
 
 // setPath appends the escaped path p to u's path. The escaped form is kept
