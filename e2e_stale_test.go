@@ -34,9 +34,9 @@ type staleExt struct {
 func TestStaleWhileDown(t *testing.T) {
 	cases := []struct {
 		name, backend, query string
-		enable           func(*crmSet)
-		fail             func(*crmSet)
-		path             string
+		enable               func(*crmSet)
+		fail                 func(*crmSet)
+		path                 string
 	}{
 		{name: "synergy entities", backend: "synergy", query: `{ contacts(first: 2) { nodes { firstName } } }`, path: "[contacts]",
 			enable: func(c *crmSet) { c.synergy.Upstream.StaleFor = time.Minute },
