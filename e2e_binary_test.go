@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -57,24 +56,6 @@ func cleanEnv(vars ...string) []string {
 	return append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, vars...)
 }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -124,7 +105,7 @@ func asExit(err error, exit **exec.ExitError) bool {
 type runningGateway struct {
 	cmd  *exec.Cmd
 	base string
-	logs *syncBuffer
+	logs *logBuffer
 	emu  *emulator.Emulator
 	done chan error
 }
@@ -135,7 +116,7 @@ func startBinary(t *testing.T, delay time.Duration, env ...string) *runningGatew
 	crm := httptest.NewServer(emu)
 	t.Cleanup(crm.Close)
 	addr := freeAddr(t)
-	g := &runningGateway{base: "http://" + addr, logs: &syncBuffer{}, emu: emu, done: make(chan error, 1)}
+	g := &runningGateway{base: "http://" + addr, logs: &logBuffer{}, emu: emu, done: make(chan error, 1)}
 	g.cmd = exec.Command(gatewayBinary(t))
 	g.cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=" + addr, "SYNERGY_BASE_URL=" + crm.URL + "/api/v1",
 		"SYNERGY_TOKEN=" + synergyTestToken, "AUTH_MODE=none", "METRICS_ADDR=127.0.0.1:0"}, env...)...)
