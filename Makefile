@@ -84,16 +84,17 @@ test-persisted: build node $(PERSISTED)/node_modules/.package-lock.json
 test-deploy: build
 	cd tests/deploy && GATEWAY_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
 
-# The OCI image, FROM scratch, built offline with podman (Debian's, installed
-# when missing), then smoke-tested without running a container (README,
-# "Operate it" → "Image").
+# The OCI image, FROM scratch, built offline with podman (Debian's, with runc,
+# installed when missing), then smoke-tested: inspected, and run as a
+# read-only, non-root container without capabilities (README, "Operate it"
+# → "Image").
 IMAGE ?= localhost/crm-gateway:dev
 image: build podman
 	deploy/build-image.sh $(BIN) $(IMAGE)
 	tests/image/smoke.sh $(IMAGE)
 
 podman:
-	@command -v podman >/dev/null || { $(APT) update && $(APT) install -y podman; }
+	@command -v podman >/dev/null && command -v runc >/dev/null || { $(APT) update && $(APT) install -y podman runc; }
 	@test -s /etc/ssl/certs/ca-certificates.crt || { $(APT) update && $(APT) install -y ca-certificates; }
 
 # npm ci runs only when the lock file changed since the last install.

@@ -2,8 +2,8 @@
 # Builds the gateway's OCI image with podman, offline: FROM scratch with the
 # static binary given as $1 and this machine's CA roots
 # (deploy/Containerfile.scratch). Nothing is pulled, so it works where base
-# images cannot be fetched. The build is reproducible (timestamps zeroed):
-# the same binary and revision give the same image id.
+# images cannot be fetched. The build is reproducible (every timestamp is
+# the commit's): the same binary at the same commit gives the same image id.
 #
 #   deploy/build-image.sh bin/crm-gateway localhost/crm-gateway:dev
 set -euo pipefail
