@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: lint-go lint-dockerfile run test test-go test-audit test-browser test-persisted test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
+.PHONY: redis-server lint-go lint-dockerfile run test test-go test-audit test-browser test-persisted test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
 
 run:
 	$(GO) run .
@@ -19,8 +19,18 @@ TENANT ?=
 apikey:
 	@$(GO) run . apikey -name '$(NAME)' -scopes '$(SCOPES)' -tenant '$(TENANT)'
 
-test-go:
-	$(GO) test -race -count=1 $(PKGS)
+# The real servers the Go tests start: Debian's redis-server, and Jaeger
+# all-in-one built once from its pinned module (tests/jaeger) into the
+# user's cache (the first build takes minutes).
+JAEGER_BIN ?= $(HOME)/.cache/crm-gateway/jaeger-all-in-one-v1.75.0
+test-go: redis-server $(JAEGER_BIN)
+	JAEGER_BIN=$(JAEGER_BIN) $(GO) test -race -count=1 $(PKGS)
+
+redis-server:
+	@command -v redis-server >/dev/null || { $(APT) update && $(APT) install -y redis-server; }
+
+$(JAEGER_BIN): tests/jaeger/go.mod tests/jaeger/go.sum
+	cd tests/jaeger && $(GO) build -o $(JAEGER_BIN) github.com/jaegertracing/jaeger/cmd/all-in-one
 
 # Benchmarks only; speed is never asserted in tests.
 bench:

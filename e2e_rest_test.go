@@ -31,6 +31,7 @@ import (
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/rest"
+	"github.com/crmgateway/gateway/internal/upstream"
 )
 
 // restAnswer is a decoded REST answer.
@@ -297,7 +298,9 @@ func startGatewayWithSynergy(t *testing.T, base, token string) *httptest.Server 
 	cfg.Synergy.Upstream.MaxRetries = 0
 	log := newLogger(cfg, io.Discard)
 	m := metrics.New()
-	up, err := newClient(synergy.Name, "default", base, cfg.Synergy.Upstream, log, m, redact.New(token), nil, synergy.Authorize(token))
+	up, err := upstream.New(upstream.Options{Name: synergy.Name, BaseURL: base, Timeout: cfg.Synergy.Upstream.Timeout,
+		MaxConcurrent: cfg.Synergy.Upstream.MaxConcurrent, MaxResponseBytes: cfg.Synergy.Upstream.MaxResponseBytes,
+		Authorize: synergy.Authorize(token), Redactor: redact.New(token), Metrics: m, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

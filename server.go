@@ -28,11 +28,14 @@ import (
 	"github.com/crmgateway/gateway/adapters/synergy"
 	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/auth"
+	"github.com/crmgateway/gateway/internal/caller"
 	"github.com/crmgateway/gateway/internal/config"
+	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
@@ -40,6 +43,8 @@ import (
 	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/redisclient"
 	"github.com/crmgateway/gateway/internal/rest"
+	"github.com/crmgateway/gateway/internal/sharedcache"
+	"github.com/crmgateway/gateway/internal/telemetry"
 	"github.com/crmgateway/gateway/internal/tenant"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
@@ -240,6 +245,20 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	log = slog.New(redact.Handler(log.Handler(), red))
 	app.Log = log
+	tracing, err := telemetry.SetupTracing(ctx, cfg.OTel, red)
+	if err != nil {
+		return fail(err)
+	}
+	app.closers = append(app.closers, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(sctx)
+	})
+	var tp trace.TracerProvider // nil: tracing is off, nothing traced
+	var tracer trace.Tracer
+	if tracing.Enabled {
+		tp, tracer = tracing.Provider, tracing.Provider.Tracer("github.com/crmgateway/gateway")
+	}
 	budget := upstream.NewBudget(cfg.MaxBufferedBytes)
 	var rdb *redis.Client // shared state across replicas; nil: in process
 	if cfg.RedisURL != "" {
@@ -249,8 +268,16 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		}
 		app.closers = append(app.closers, func() { _ = rdb.Close() })
 	}
+	var shared *sharedcache.Store // nil: each replica keeps its own caches
+	if rdb != nil {
+		shared = sharedcache.New(rdb, redisclient.Timeout, log)
+		shared.OnError = func(use string) { m.RedisErrors.WithLabelValues(use).Inc() }
+	}
+	var clients []*upstream.Client // every account's, for /readyz
 	wire := func(account string, acc tenant.Accounts, b *graph.Backends) error {
-		return wireBackends(account, acc, log, m, red, budget, b)
+		cs, err := wireBackends(account, acc, log, m, red, budget, tp, shared, b)
+		clients = append(clients, cs...)
+		return err
 	}
 	res := &graph.Resolver{Log: log}
 	app.Resolver = res
@@ -314,13 +341,66 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		Authenticator:    authn,
 		Admit:            admit,
 		PerRequest:       loaders.Middleware,
-		Extensions:       []graphql.HandlerExtension{authz},
+		Extensions:       []graphql.HandlerExtension{telemetry.GraphQL{Tracer: tracer}, authz},
 		TrustedDocuments: trusted,
 		Mount:            restAPI.Mount,
+		Shared:           shared,
+		Health: func() []upstream.Health {
+			out := make([]upstream.Health, len(clients))
+			for i, c := range clients {
+				out[i] = c.Health()
+			}
+			return out
+		},
 	})
+	if cfg.ProbeBackends {
+		probeBackends(ctx, log, "default", &res.Backends)
+		for name, b := range byTenant {
+			probeBackends(ctx, log, name, b)
+		}
+	}
 	app.Handler = app.Server
+	if tracing.Enabled {
+		app.Handler = telemetry.Server(app.Server, tp)
+	}
 	logStart(log, cfg, sandbox, len(tenants), len(trusted)-len(restDocs))
 	return app, nil
+}
+
+// probeBackends makes one cheap read of each configured backend of an
+// account at start-up, so that refused credentials or an unreachable CRM
+// show in the log and in /readyz at once rather than at the first
+// caller's request. It is never fatal.
+func probeBackends(ctx context.Context, log *slog.Logger, account string, b *graph.Backends) {
+	probes := map[string]func(context.Context) error{}
+	if b.Synergy != nil {
+		probes["synergy"] = func(ctx context.Context) error {
+			_, err := b.Synergy.List(ctx, domain.SynergyQuery{Type: "deal-statuses", PageNumber: 1, PageSize: 1})
+			return err
+		}
+	}
+	if b.Solos != nil {
+		probes["solos"] = func(ctx context.Context) error {
+			_, err := b.Solos.Projects(ctx, domain.ProjectListQuery{Count: 1, OrderBy: "id"})
+			return err
+		}
+	}
+	if b.RKeeper != nil {
+		probes["rkeeper"] = func(ctx context.Context) error {
+			_, err := b.RKeeper.Countries(ctx)
+			return err
+		}
+	}
+	for backend, probe := range probes {
+		go func() {
+			if err := probe(ctx); err != nil {
+				log.LogAttrs(ctx, slog.LevelWarn, "start-up probe failed", slog.String("backend", backend),
+					slog.String("account", account), slog.String("code", string(apierr.CodeOf(err))), slog.String("error", err.Error()))
+				return
+			}
+			log.LogAttrs(ctx, slog.LevelInfo, "start-up probe succeeded", slog.String("backend", backend), slog.String("account", account))
+		}()
+	}
 }
 
 // rateStore keeps the callers' buckets in Redis when REDIS_URL is set
@@ -439,31 +519,52 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 // gets its own client (breaker, concurrency bound, credentials) and
 // adapter (caches), so no two accounts share state. The redactor and the
 // buffer budget are the process's.
-func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor, budget *upstream.Budget, b *graph.Backends) error {
+func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor,
+	budget *upstream.Budget, tp trace.TracerProvider, shared *sharedcache.Store, b *graph.Backends) (clients []*upstream.Client, err error) {
+	newClient := func(name, base string, up config.Upstream, authorize func(*http.Request), refStaleFor time.Duration) (*upstream.Client, error) {
+		c, err := upstream.New(upstream.Options{
+			Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
+			MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
+			StaleFor: up.StaleFor, ReferenceStaleFor: refStaleFor,
+			Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account, Tracer: tp,
+		})
+		if err == nil {
+			clients = append(clients, c)
+		}
+		return c, err
+	}
 	if c := acc.Synergy; c.BaseURL != "" {
-		up, err := newClient(synergy.Name, account, c.BaseURL, c.Upstream, log, m, red, budget, synergy.Authorize(c.Token))
+		up, err := newClient(synergy.Name, c.BaseURL, c.Upstream, synergy.Authorize(c.Token), 0)
 		if err != nil {
-			return err
+			return clients, err
 		}
 		b.Synergy = synergy.New(up)
 	}
 	if c := acc.Solos; c.BaseURL != "" {
-		up, err := newClient(solos.Name, account, c.BaseURL, c.Upstream, log, m, red, budget, solos.Authorize(c.Token, c.Secret))
+		up, err := newClient(solos.Name, c.BaseURL, c.Upstream, solos.Authorize(c.Token, c.Secret), 0)
 		if err != nil {
-			return err
+			return clients, err
 		}
 		b.Solos = solos.New(up)
 	}
 	if c := acc.RKeeper; c.BaseURL != "" {
 		sid := c.SID
-		up, err := newClient("rkeeper", account, c.BaseURL, c.Upstream, log, m, red, budget,
-			func(r *http.Request) { r.Header.Set("sid", sid) })
+		up, err := newClient("rkeeper", c.BaseURL, c.Upstream, func(r *http.Request) { r.Header.Set("sid", sid) }, c.ReferenceStaleFor)
 		if err != nil {
-			return err
+			return clients, err
 		}
-		b.RKeeper = rkeeper.New(up, rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m})
+		o := rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m}
+		if shared != nil {
+			// The tenant is in the scope's name: two accounts never share lists.
+			tenantName := account
+			if account == "default" {
+				tenantName = ""
+			}
+			o.Shared = shared.Scope(caller.KeyFor(tenantName, "rkeeper", c.BaseURL, c.ObjectID), "rkeeper")
+		}
+		b.RKeeper = rkeeper.New(up, o)
 	}
-	return nil
+	return clients, nil
 }
 
 // The adapters satisfy the resolvers' interfaces.
@@ -473,17 +574,6 @@ var (
 	_ graph.SolosBackend   = (*solos.Adapter)(nil)
 	_ graph.RKeeperBackend = (*rkeeper.Adapter)(nil)
 )
-
-// newClient is the one way adapters get an upstream client; red is the
-// process-wide redactor, which holds the client's own credentials.
-func newClient(name, account, base string, up config.Upstream, log *slog.Logger, m *metrics.Metrics,
-	red *redact.Redactor, budget *upstream.Budget, authorize func(*http.Request)) (*upstream.Client, error) {
-	return upstream.New(upstream.Options{
-		Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
-		MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
-		Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account,
-	})
-}
 
 // serveEmulator starts h on a loopback port and returns its base URL.
 func serveEmulator(app *App, name string, h http.Handler, path string) (string, error) {
@@ -514,5 +604,5 @@ func redactor(cfg config.Config) *redact.Redactor {
 func newLogger(cfg config.Config, out io.Writer) *slog.Logger {
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
 		"warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	return slog.New(redact.Handler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}), redactor(cfg)))
+	return slog.New(redact.Handler(telemetry.LogHandler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})), redactor(cfg)))
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/redact"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // ErrorPresenter maps every error to the contract: extensions.code is always
@@ -52,8 +53,10 @@ func ErrorPresenter(log *slog.Logger, red *redact.Redactor, count func(apierr.Co
 		for k, v := range out.Extensions {
 			out.Extensions[k] = red.Value(v)
 		}
+		code := out.Extensions["code"].(string)
+		reqinfo.From(ctx).AddErrorCode(code)
 		if count != nil {
-			count(apierr.Code(out.Extensions["code"].(string)))
+			count(apierr.Code(code))
 		}
 		return out
 	}

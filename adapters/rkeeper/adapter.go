@@ -27,6 +27,21 @@ type Options struct {
 	CacheEntries int
 	CacheItems   int
 	Metrics      *metrics.Metrics
+	// Shared is the cache's second level, shared by every replica of the
+	// gateway (Redis); nil keeps the cache in process.
+	Shared SharedCache
+}
+
+// SharedCache is a second-level cache every replica reads. Values live
+// for a TTL; a write bumps the generation, which makes every replica drop
+// the lists it holds before its next read. The cache given to an adapter
+// is already scoped to its account.
+type SharedCache interface {
+	Get(ctx context.Context, key string) ([]byte, bool)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration)
+	// Generation is false when the shared cache cannot say.
+	Generation(ctx context.Context) (uint64, bool)
+	Bump(ctx context.Context)
 }
 
 // Adapter reads and writes one r_keeper object. Safe for concurrent use.
@@ -42,7 +57,7 @@ func New(client *upstream.Client, o Options) *Adapter {
 	return &Adapter{
 		http:     client,
 		objectID: o.ObjectID,
-		cache:    newRefCache(o.CacheTTL, o.CacheEntries, o.CacheItems, o.Metrics),
+		cache:    newRefCache(o.CacheTTL, o.CacheEntries, o.CacheItems, o.Metrics, o.Shared),
 	}
 }
 
@@ -55,6 +70,9 @@ type call struct {
 	query  url.Values
 	body   any
 	fields map[string]string
+	// reference marks a read of reference data, which may be served from
+	// the last good answer while the upstream is down.
+	reference bool
 }
 
 // do sends c and returns the envelope's data. Writes are sent exactly once
@@ -65,7 +83,7 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 		q[k] = v
 	}
 	q.Set("objectId", a.objectID)
-	req := &upstream.Request{Method: c.method, Path: c.path, Query: q, Accept: "application/json"}
+	req := &upstream.Request{Method: c.method, Path: c.path, Query: q, Accept: "application/json", Reference: c.reference}
 	if c.body != nil {
 		b, err := json.Marshal(c.body)
 		if err != nil {
@@ -83,6 +101,9 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 	// as it is read.
 	d, err := decodeEnvelope(c.method, resp.Status, resp.Body, c.fields, a.http.Redact)
 	if err != nil {
+		// The envelope can refuse the gateway under an HTTP 200: the
+		// client's view of the upstream's health must hear of it.
+		a.http.Observe(apierr.CodeOf(err))
 		if e, ok := apierr.As(err); ok && e.Code == apierr.RateLimited {
 			if d, ok := upstream.RetryAfter(resp.Header, time.Now()); ok {
 				e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)

@@ -25,7 +25,7 @@ func BenchmarkDecodeClient(b *testing.B) {
 // BenchmarkRefCacheHit is the cost of one reference lookup served from the
 // shared cache in a fresh request.
 func BenchmarkRefCacheHit(b *testing.B) {
-	c := newRefCache(time.Minute, 0, 0, nil)
+	c := newRefCache(time.Minute, 0, 0, nil, nil)
 	fetch := func(context.Context) ([]wireRef, error) { return make([]wireRef, 500), nil }
 	_, _ = c.get(context.Background(), "streets", "k", fetch)
 	b.ReportAllocs()

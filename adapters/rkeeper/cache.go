@@ -3,6 +3,7 @@ package rkeeper
 import (
 	"container/list"
 	"context"
+	"encoding/json"
 	"strconv"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // refCache keeps reference lists (contact types, address types, countries,
@@ -19,6 +21,12 @@ import (
 // only once a minute. It is an LRU bounded both in entries and in list
 // elements held; concurrent identical misses share one upstream call; the
 // gateway's own writes invalidate the lists they change at once.
+//
+// With a shared second level (Redis), a miss here reads the list there
+// before calling the upstream, and what the upstream answers is stored in
+// both. Every request that reads lists first asks the shared generation
+// (once per request); a write anywhere bumps it, so a replica drops its
+// own lists before serving a stale one.
 //
 // A request also keeps a memo of the lists it has read, so that one query
 // sees one consistent snapshot and costs one call per list even when the
@@ -39,6 +47,10 @@ type refCache struct {
 	// never hidden by a read that was already in flight.
 	epoch uint64
 	sf    singleflight.Group
+	// shared is the second level, nil without one; gen is the shared
+	// generation the lists held here belong to.
+	shared SharedCache
+	gen    uint64
 }
 
 type cacheEntry struct {
@@ -47,7 +59,7 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-func newRefCache(ttl time.Duration, maxEntries, maxItems int, m *metrics.Metrics) *refCache {
+func newRefCache(ttl time.Duration, maxEntries, maxItems int, m *metrics.Metrics, shared SharedCache) *refCache {
 	if maxEntries <= 0 {
 		maxEntries = 1024
 	}
@@ -58,7 +70,7 @@ func newRefCache(ttl time.Duration, maxEntries, maxItems int, m *metrics.Metrics
 		m = metrics.New()
 	}
 	return &refCache{ttl: ttl, maxEntries: maxEntries, maxItems: maxItems, now: time.Now, m: m,
-		lru: list.New(), byKey: map[string]*list.Element{}}
+		lru: list.New(), byKey: map[string]*list.Element{}, shared: shared}
 }
 
 // memo is one request's snapshot of the lists it has read.
@@ -74,20 +86,51 @@ type memoEntry struct {
 
 type memoKey struct{ c *refCache }
 
+type generationKey struct{ c *refCache }
+
+// sync asks the shared generation once per request; when it moved (a
+// write on any replica), every list held here is dropped.
+func (c *refCache) sync(ctx context.Context) {
+	if c.shared == nil || c.ttl <= 0 {
+		return
+	}
+	type gen struct {
+		n  uint64
+		ok bool
+	}
+	g := loaders.Get(ctx, generationKey{c}, func() gen {
+		n, ok := c.shared.Generation(ctx)
+		return gen{n, ok}
+	})
+	if !g.ok {
+		return // Redis cannot say: trust what is held, for its TTL at most
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g.n != c.gen {
+		for c.lru.Len() > 0 {
+			c.remove(c.lru.Back())
+		}
+		c.gen = g.n
+		c.epoch++
+	}
+}
+
 // get returns the list under key, from the request's memo, the cache, or
 // one shared call of fetch. The returned slice is shared: never modify it.
 func (c *refCache) get(ctx context.Context, resource, key string,
 	fetch func(context.Context) ([]wireRef, error)) ([]wireRef, error) {
 	mm := loaders.Get(ctx, memoKey{c}, func() *memo { return &memo{m: map[string]memoEntry{}} })
+	c.sync(ctx)
 
 	c.mu.Lock()
-	epoch := c.epoch
+	epoch, gen := c.epoch, c.gen
 	mm.mu.Lock()
 	me, inMemo := mm.m[key]
 	mm.mu.Unlock()
 	if inMemo && me.epoch == epoch {
 		c.mu.Unlock()
-		c.count(resource, "hit")
+		c.count(ctx, resource, "hit")
 		return me.refs, nil
 	}
 	if el, ok := c.byKey[key]; ok {
@@ -96,13 +139,13 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
 			c.remember(mm, key, e.refs, epoch)
-			c.count(resource, "hit")
+			c.count(ctx, resource, "hit")
 			return e.refs, nil
 		}
 		c.remove(el)
 	}
 	c.mu.Unlock()
-	c.count(resource, "miss")
+	c.count(ctx, resource, "miss")
 
 	ch := c.sf.DoChan(key+"@"+strconv.FormatUint(epoch, 10), func() (any, error) {
 		// A flight that finished between this caller's miss and its call
@@ -110,11 +153,18 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 		if refs, ok := c.fresh(key, epoch); ok {
 			return refs, nil
 		}
+		sharedKey := key + "@" + strconv.FormatUint(gen, 10)
+		if refs, ok := c.fromShared(ctx, sharedKey); ok {
+			c.count(ctx, resource, "shared_hit")
+			c.store(key, refs, epoch)
+			return refs, nil
+		}
 		// The call outlives any one waiting caller; the upstream client's
 		// own deadline bounds it.
 		refs, err := fetch(context.WithoutCancel(ctx))
 		if err == nil {
 			c.store(key, refs, epoch)
+			c.toShared(ctx, sharedKey, refs)
 		}
 		return refs, err
 	})
@@ -128,6 +178,32 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 		refs := r.Val.([]wireRef)
 		c.remember(mm, key, refs, epoch)
 		return refs, nil
+	}
+}
+
+// fromShared reads a list from the second level.
+func (c *refCache) fromShared(ctx context.Context, key string) ([]wireRef, bool) {
+	if c.shared == nil || c.ttl <= 0 {
+		return nil, false
+	}
+	b, ok := c.shared.Get(ctx, key)
+	if !ok {
+		return nil, false
+	}
+	var refs []wireRef
+	if err := json.Unmarshal(b, &refs); err != nil {
+		return nil, false // an entry this version cannot read is a miss
+	}
+	return refs, true
+}
+
+// toShared stores a list in the second level for the cache's lifetime.
+func (c *refCache) toShared(ctx context.Context, key string, refs []wireRef) {
+	if c.shared == nil || c.ttl <= 0 {
+		return
+	}
+	if b, err := json.Marshal(refs); err == nil {
+		c.shared.Set(ctx, key, b, c.ttl)
 	}
 }
 
@@ -187,14 +263,20 @@ func (c *refCache) remove(el *list.Element) {
 
 // invalidate drops keys at once, before the write that changed them
 // returns, and makes reads already in flight unstorable.
-func (c *refCache) invalidate(keys ...string) {
+func (c *refCache) invalidate(ctx context.Context, keys ...string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.epoch++
 	for _, k := range keys {
 		if el, ok := c.byKey[k]; ok {
 			c.remove(el)
 		}
+	}
+	c.mu.Unlock()
+	if c.shared != nil {
+		// Every replica, this one included, drops its lists before its
+		// next read; the shared entries of the old generation are never
+		// read again and expire.
+		c.shared.Bump(ctx)
 	}
 }
 
@@ -205,6 +287,7 @@ func (c *refCache) len() int {
 	return c.lru.Len()
 }
 
-func (c *refCache) count(resource, result string) {
+func (c *refCache) count(ctx context.Context, resource, result string) {
 	c.m.CacheRequests.WithLabelValues(Upstream, resource, result).Inc()
+	reqinfo.From(ctx).AddCache(result != "miss")
 }

@@ -27,7 +27,7 @@ func counted(calls *atomic.Int32, n int) func(context.Context) ([]wireRef, error
 
 func TestRefCacheTTL(t *testing.T) {
 	m := metrics.New()
-	c := newRefCache(time.Minute, 0, 0, m)
+	c := newRefCache(time.Minute, 0, 0, m, nil)
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	c.now = clk.now
 	var calls atomic.Int32
@@ -59,7 +59,7 @@ func TestRefCacheTTL(t *testing.T) {
 
 func TestRefCacheBounds(t *testing.T) {
 	t.Run("entries, least recently used first", func(t *testing.T) {
-		c := newRefCache(time.Minute, 3, 0, nil)
+		c := newRefCache(time.Minute, 3, 0, nil, nil)
 		var calls atomic.Int32
 		ctx := context.Background()
 		for _, k := range []string{"a", "b", "c", "a", "d"} { // "b" is the least recently used when "d" comes
@@ -79,7 +79,7 @@ func TestRefCacheBounds(t *testing.T) {
 		}
 	})
 	t.Run("elements", func(t *testing.T) {
-		c := newRefCache(time.Minute, 100, 25, nil)
+		c := newRefCache(time.Minute, 100, 25, nil, nil)
 		var calls atomic.Int32
 		for _, k := range []string{"a", "b", "c"} {
 			_, _ = c.get(context.Background(), "streets", k, counted(&calls, 10))
@@ -95,18 +95,18 @@ func TestRefCacheBounds(t *testing.T) {
 }
 
 func TestRefCacheInvalidation(t *testing.T) {
-	c := newRefCache(time.Minute, 0, 0, nil)
+	c := newRefCache(time.Minute, 0, 0, nil, nil)
 	ctx := context.Background()
 	var calls atomic.Int32
 	_, _ = c.get(ctx, "cities", "k", counted(&calls, 1))
-	c.invalidate("k")
+	c.invalidate(context.Background(), "k")
 	_, _ = c.get(ctx, "cities", "k", counted(&calls, 1))
 	if calls.Load() != 2 {
 		t.Fatalf("fetches = %d, want 2", calls.Load())
 	}
 
 	t.Run("a read in flight during a write is not stored", func(t *testing.T) {
-		c := newRefCache(time.Minute, 0, 0, nil)
+		c := newRefCache(time.Minute, 0, 0, nil, nil)
 		started, release := make(chan struct{}), make(chan struct{})
 		done := make(chan struct{})
 		go func() {
@@ -118,7 +118,7 @@ func TestRefCacheInvalidation(t *testing.T) {
 			})
 		}()
 		<-started
-		c.invalidate("k")
+		c.invalidate(context.Background(), "k")
 		close(release)
 		<-done
 		if c.len() != 0 {
@@ -132,7 +132,7 @@ func TestRefCacheInvalidation(t *testing.T) {
 }
 
 func TestRefCacheRequestMemo(t *testing.T) {
-	c := newRefCache(0, 0, 0, nil) // shared cache off
+	c := newRefCache(0, 0, 0, nil, nil) // shared cache off
 	var calls atomic.Int32
 	req := loaders.With(context.Background())
 	for i := 0; i < 3; i++ {
@@ -145,7 +145,7 @@ func TestRefCacheRequestMemo(t *testing.T) {
 	if calls.Load() != 2 {
 		t.Fatalf("a second request was served from the first's memo")
 	}
-	c.invalidate("k")
+	c.invalidate(context.Background(), "k")
 	_, _ = c.get(req, "countries", "k", counted(&calls, 1))
 	if calls.Load() != 3 {
 		t.Fatalf("a write did not invalidate the request's memo")
@@ -153,7 +153,7 @@ func TestRefCacheRequestMemo(t *testing.T) {
 }
 
 func TestRefCacheErrorsAreNotCached(t *testing.T) {
-	c := newRefCache(time.Minute, 0, 0, nil)
+	c := newRefCache(time.Minute, 0, 0, nil, nil)
 	var calls atomic.Int32
 	fail := func(context.Context) ([]wireRef, error) {
 		calls.Add(1)

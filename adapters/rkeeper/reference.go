@@ -45,7 +45,7 @@ func (a *Adapter) refs(ctx context.Context, r refResource, parent string) ([]wir
 
 // fetchRefs reads a reference list from the upstream, bypassing the cache.
 func (a *Adapter) fetchRefs(ctx context.Context, r refResource, parent string) ([]wireRef, error) {
-	c := call{method: http.MethodGet, path: r.path}
+	c := call{method: http.MethodGet, path: r.path, reference: true}
 	if r.parent != "" {
 		c.query = q(r.parent, parent)
 	}
@@ -233,7 +233,7 @@ func (a *Adapter) Street(ctx context.Context, cityID, id string) (*domain.Street
 
 // CreateCity adds a city to a country (POST Cities?countryId=, body {"Name"}).
 func (a *Adapter) CreateCity(ctx context.Context, countryID, name string) (*domain.City, error) {
-	defer a.cache.invalidate(a.key(resCities, countryID))
+	defer a.cache.invalidate(ctx, a.key(resCities, countryID))
 	data, err := a.do(ctx, call{method: http.MethodPost, path: "Cities", query: q("countryId", countryID),
 		body: wireCityBody{Name: name}, fields: cityFields})
 	if err != nil {
@@ -248,7 +248,7 @@ func (a *Adapter) CreateCity(ctx context.Context, countryID, name string) (*doma
 
 // UpdateCity renames a city (PUT Cities?Id=, body {"Name"}).
 func (a *Adapter) UpdateCity(ctx context.Context, countryID, cityID, name string) (*domain.City, error) {
-	defer a.cache.invalidate(a.key(resCities, countryID))
+	defer a.cache.invalidate(ctx, a.key(resCities, countryID))
 	data, err := a.do(ctx, call{method: http.MethodPut, path: "Cities", query: q("Id", cityID),
 		body: wireCityBody{Name: name}, fields: cityFields})
 	if err != nil {
@@ -264,14 +264,14 @@ func (a *Adapter) UpdateCity(ctx context.Context, countryID, cityID, name string
 // DeleteCity deletes a city (DELETE Cities?Id=); its country's cities and
 // its own streets and metro stations are dropped from the cache.
 func (a *Adapter) DeleteCity(ctx context.Context, countryID, cityID string) error {
-	defer a.cache.invalidate(a.key(resCities, countryID), a.key(resStreets, cityID), a.key(resMetroStations, cityID))
+	defer a.cache.invalidate(ctx, a.key(resCities, countryID), a.key(resStreets, cityID), a.key(resMetroStations, cityID))
 	_, err := a.do(ctx, call{method: http.MethodDelete, path: "Cities", query: q("Id", cityID), fields: cityFields})
 	return err
 }
 
 // CreateStreet adds a street to a city (POST Streets?cityId=, body {"Name", "PostCode"}).
 func (a *Adapter) CreateStreet(ctx context.Context, cityID string, f domain.StreetFields) (*domain.Street, error) {
-	defer a.cache.invalidate(a.key(resStreets, cityID))
+	defer a.cache.invalidate(ctx, a.key(resStreets, cityID))
 	body := wireStreetBody{}
 	if f.Name != nil {
 		body.Name = *f.Name
@@ -322,7 +322,7 @@ func (a *Adapter) UpdateStreet(ctx context.Context, cityID, streetID string, f d
 	if f.PostCode != nil {
 		body.PostCode = *f.PostCode
 	}
-	defer a.cache.invalidate(a.key(resStreets, cityID))
+	defer a.cache.invalidate(ctx, a.key(resStreets, cityID))
 	data, err := a.do(ctx, call{method: http.MethodPut, path: "Streets", query: q("Id", streetID),
 		body: body, fields: streetFields})
 	if err != nil {
@@ -337,7 +337,7 @@ func (a *Adapter) UpdateStreet(ctx context.Context, cityID, streetID string, f d
 
 // DeleteStreet deletes a street (DELETE Streets?Id=).
 func (a *Adapter) DeleteStreet(ctx context.Context, cityID, streetID string) error {
-	defer a.cache.invalidate(a.key(resStreets, cityID))
+	defer a.cache.invalidate(ctx, a.key(resStreets, cityID))
 	_, err := a.do(ctx, call{method: http.MethodDelete, path: "Streets", query: q("Id", streetID), fields: streetFields})
 	return err
 }

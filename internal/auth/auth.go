@@ -11,6 +11,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/caller"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // Authenticator establishes who sent a request. It returns ErrNoCredentials
@@ -122,6 +123,7 @@ func Middleware(a Authenticator, log *slog.Logger, write Refuser) func(http.Hand
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, err := a.Authenticate(r)
 			if err == nil {
+				reqinfo.From(r.Context()).SetCaller(id.Name, id.Tenant)
 				next.ServeHTTP(w, r.WithContext(caller.With(r.Context(), id)))
 				return
 			}

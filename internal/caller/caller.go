@@ -91,9 +91,15 @@ func TenantOf(ctx context.Context) string {
 // request's tenant, so that two tenants' entries never meet. It is the
 // one way such keys are made.
 func Key(ctx context.Context, parts ...string) string {
+	return KeyFor(TenantOf(ctx), parts...)
+}
+
+// KeyFor is Key for a tenant named outside a request ("" for the
+// process's own CRM accounts), for state built at start-up per account.
+func KeyFor(tenant string, parts ...string) string {
 	var b strings.Builder
 	b.WriteString("t:")
-	b.WriteString(escape(TenantOf(ctx)))
+	b.WriteString(escape(tenant))
 	for _, p := range parts {
 		b.WriteByte('|')
 		b.WriteString(escape(p))

@@ -22,6 +22,9 @@ type Upstream struct {
 	// MaxResponseBytes is the largest answer read from this backend; a
 	// larger one is refused with UPSTREAM_ERROR without being read whole.
 	MaxResponseBytes int64
+	// StaleFor is how long the last good answer of a read may be served,
+	// marked stale, while the backend cannot answer; 0: never.
+	StaleFor time.Duration
 }
 
 // Synergy configures the SynergyCRM backend.
@@ -46,6 +49,10 @@ type RKeeper struct {
 	ObjectID string
 	Upstream Upstream
 	CacheTTL time.Duration // reference-data cache lifetime (the docs: 1 minute)
+	// ReferenceStaleFor is StaleFor for reference lists, on by default:
+	// they change rarely, and an address form without its cities is worse
+	// than one a few minutes old.
+	ReferenceStaleFor time.Duration
 }
 
 // Limits bound what one client request may cost, enforced before execution.
@@ -126,6 +133,12 @@ type Config struct {
 	PersistedOnly          bool
 	RateLimit              RateLimit
 	RedisURL               string
+	// ProbeBackends makes one cheap read of each backend at start-up, so
+	// that refused credentials show at once (on outside the sandbox).
+	ProbeBackends bool
+	// OTel holds the OTEL_* variables as given: tracing is on when any is
+	// set. OpenTelemetry's SDK reads their meaning itself.
+	OTel map[string]string `json:"-"`
 	// MaxBufferedBytes bounds the upstream answers held in memory at once,
 	// all backends and calls together (UPSTREAM_MAX_BUFFERED_BYTES).
 	MaxBufferedBytes int64
@@ -191,7 +204,7 @@ func Defaults() Config {
 		},
 		Synergy:          Synergy{Upstream: up(DefaultSynergyMaxResponseBytes)},
 		Solos:            Solos{Upstream: up(DefaultSolosMaxResponseBytes)},
-		RKeeper:          RKeeper{Upstream: up(DefaultRKeeperMaxResponseBytes), CacheTTL: time.Minute},
+		RKeeper:          RKeeper{Upstream: up(DefaultRKeeperMaxResponseBytes), CacheTTL: time.Minute, ReferenceStaleFor: 10 * time.Minute},
 		MaxBufferedBytes: DefaultMaxBufferedBytes,
 		Auth:             Auth{JWTAlgorithms: []string{"RS256", "ES256"}, JWTLeeway: 60 * time.Second, TenantClaim: "tenant"},
 		Playground:       true,
@@ -221,6 +234,7 @@ func Load(env map[string]string) (Config, error) {
 	r.str("RKEEPER_OBJECT_ID", &c.RKeeper.ObjectID)
 	r.upstream("RKEEPER", &c.RKeeper.Upstream)
 	r.duration("RKEEPER_CACHE_TTL", &c.RKeeper.CacheTTL)
+	r.duration("RKEEPER_REFERENCE_STALE_FOR", &c.RKeeper.ReferenceStaleFor)
 	r.int64("UPSTREAM_MAX_BUFFERED_BYTES", &c.MaxBufferedBytes)
 	r.str("TENANTS_FILE", &c.TenantsFile)
 
@@ -230,6 +244,7 @@ func Load(env map[string]string) (Config, error) {
 		c.Playground, c.Introspection = false, false
 		c.MetricsAddr = productionMetricsAddr
 		c.ShutdownDelay = productionDelay
+		c.ProbeBackends = true
 	}
 
 	r.str("LISTEN_ADDR", &c.ListenAddr)
@@ -267,6 +282,15 @@ func Load(env map[string]string) (Config, error) {
 	r.rate("RATE_LIMIT", &c.RateLimit)
 	r.int("RATE_LIMIT_BURST", &c.RateLimit.Burst)
 	r.str("REDIS_URL", &c.RedisURL)
+
+	for k, v := range env {
+		if strings.HasPrefix(k, "OTEL_") {
+			if c.OTel == nil {
+				c.OTel = map[string]string{}
+			}
+			c.OTel[k] = v
+		}
+	}
 
 	errs := append(r.errs, r.unknown()...)
 	errs = append(errs, c.Validate())
@@ -336,6 +360,9 @@ func (c Config) Validate() error {
 			bad("%s_MAX_RESPONSE_BYTES: must not exceed UPSTREAM_MAX_BUFFERED_BYTES (%d), or no answer that large could ever be read",
 				prefix, c.MaxBufferedBytes)
 		}
+	}
+	if c.RKeeper.ReferenceStaleFor < 0 || c.RKeeper.ReferenceStaleFor > 24*time.Hour {
+		bad("RKEEPER_REFERENCE_STALE_FOR: must be between 0s and 24h")
 	}
 	if c.RKeeper.CacheTTL < 0 || c.RKeeper.CacheTTL > time.Minute {
 		bad("RKEEPER_CACHE_TTL: must be between 0 and 1m (the upstream refreshes every minute)")
@@ -436,6 +463,9 @@ func checkUpstream(prefix string, up Upstream, bad func(string, ...any)) {
 	}
 	if up.MaxRetries < 0 || up.MaxRetries > 5 {
 		bad("%s_MAX_RETRIES: must be between 0 and 5", prefix)
+	}
+	if up.StaleFor < 0 || up.StaleFor > 24*time.Hour {
+		bad("%s_STALE_FOR: must be between 0s and 24h", prefix)
 	}
 	if up.MaxResponseBytes < 1024 || up.MaxResponseBytes > MaxResponseBytesLimit {
 		bad("%s_MAX_RESPONSE_BYTES: must be between 1024 and %d", prefix, int64(MaxResponseBytesLimit))
@@ -580,4 +610,5 @@ func (r *reader) upstream(prefix string, up *Upstream) {
 	r.int(prefix+"_MAX_CONCURRENCY", &up.MaxConcurrent)
 	r.int(prefix+"_MAX_RETRIES", &up.MaxRetries)
 	r.int64(prefix+"_MAX_RESPONSE_BYTES", &up.MaxResponseBytes)
+	r.duration(prefix+"_STALE_FOR", &up.StaleFor)
 }

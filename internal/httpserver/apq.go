@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/caller"
+	"github.com/crmgateway/gateway/internal/reqinfo"
+	"github.com/crmgateway/gateway/internal/sharedcache"
 )
 
 // apqMaxBytes bounds the memory the persisted-query cache may hold, whatever
@@ -47,9 +50,9 @@ var (
 	_ graphql.OperationParameterMutator = persistedQueries{}
 )
 
-func newPersistedQueries(entries int, trusted map[string]string, only bool) persistedQueries {
+func newPersistedQueries(entries int, trusted map[string]string, only bool, shared *sharedcache.Scope) persistedQueries {
 	return persistedQueries{
-		apq:     extension.AutomaticPersistedQuery{Cache: tenantCache{newQueryCache(entries, apqMaxBytes)}},
+		apq:     extension.AutomaticPersistedQuery{Cache: tenantCache{newQueryCache(entries, apqMaxBytes), shared}},
 		trusted: trusted,
 		only:    only,
 	}
@@ -64,6 +67,7 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *gr
 	if raw.Query == "" && hash != "" {
 		if doc, ok := p.trusted[hash]; ok {
 			raw.Query = doc
+			reqinfo.From(ctx).MarkTrusted()
 			return nil
 		}
 	}
@@ -75,6 +79,7 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *gr
 		if doc, ok := p.trusted[hex.EncodeToString(sum[:])]; !ok || doc != raw.Query {
 			return notFound("only trusted documents run on this gateway: send the hash of a document from its persisted-documents manifest")
 		}
+		reqinfo.From(ctx).MarkTrusted()
 		return nil
 	}
 	err := p.apq.MutateOperationParameters(ctx, raw)
@@ -140,15 +145,36 @@ func LoadTrustedDocuments(path string, extra ...string) (map[string]string, erro
 }
 
 // tenantCache keys the APQ cache by the caller's tenant, so that one
-// tenant's registrations are never served to another.
-type tenantCache struct{ c *queryCache }
+// tenant's registrations are never served to another. With a shared
+// second level (Redis), a query registered on one replica is found by
+// every other.
+type tenantCache struct {
+	c      *queryCache
+	shared *sharedcache.Scope
+}
+
+// apqSharedTTL is how long a registration lives in the shared level; a
+// client whose hash expired simply registers again.
+const apqSharedTTL = 24 * time.Hour
 
 func (t tenantCache) Get(ctx context.Context, key string) (string, bool) {
-	return t.c.Get(ctx, caller.Key(ctx, "apq", key))
+	k := caller.Key(ctx, "apq", key)
+	if doc, ok := t.c.Get(ctx, k); ok {
+		return doc, true
+	}
+	if b, ok := t.shared.Get(ctx, k); ok {
+		t.c.Add(ctx, k, string(b))
+		return string(b), true
+	}
+	return "", false
 }
 
 func (t tenantCache) Add(ctx context.Context, key, value string) {
-	t.c.Add(ctx, caller.Key(ctx, "apq", key), value)
+	k := caller.Key(ctx, "apq", key)
+	t.c.Add(ctx, k, value)
+	if len(value) <= apqMaxBytes {
+		t.shared.Set(ctx, k, []byte(value), apqSharedTTL)
+	}
 }
 
 // queryCache is an LRU of query documents by hash, bounded both by entry

@@ -5,6 +5,7 @@ package httpserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -19,7 +20,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -28,6 +28,9 @@ import (
 	"github.com/crmgateway/gateway/internal/limits"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/playground"
+	"github.com/crmgateway/gateway/internal/sharedcache"
+	"github.com/crmgateway/gateway/internal/telemetry"
+	"github.com/crmgateway/gateway/internal/upstream"
 )
 
 // Deps are what the HTTP surface is built from; server.go provides them.
@@ -53,6 +56,11 @@ type Deps struct {
 	// Extensions are added to the GraphQL executor after the request
 	// limits (authorization of root fields).
 	Extensions []graphql.HandlerExtension
+	// Health reports every upstream client's state for /readyz; nil: no
+	// backend (the gateway is ready while not draining).
+	Health func() []upstream.Health
+	// Shared is the cache replicas share (Redis); nil: in process only.
+	Shared *sharedcache.Store
 	// TrustedDocuments are the documents that may run by hash (and, with
 	// Config.PersistedOnly, the only ones that may run).
 	TrustedDocuments map[string]string
@@ -72,7 +80,8 @@ type Server struct {
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // New builds the root handler. Middleware, outermost first:
-// request id → panic recovery → metrics → security headers → CORS, then on
+// request record (id, access log, metrics) → panic recovery → security
+// headers → CORS, then on
 // API routes authentication → admission (rate limit, tenant) → body limit
 // → per-request loaders. Health and readiness are never authenticated;
 // the playground (static assets) is served only when Config.Playground is
@@ -85,9 +94,8 @@ func New(d Deps) *Server {
 	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
+	r.Use(telemetry.Requests(d.Log, d.Metrics))
 	r.Use(recoverer(d.Log))
-	r.Use(instrument(d.Metrics))
 	r.Use(securityHeaders)
 	r.Use(newCORS(d.Config.CORSAllowedOrigins, d.Sandbox).Handler)
 
@@ -101,15 +109,8 @@ func New(d Deps) *Server {
 	}
 	r.Get("/livez", alive)
 	r.Get("/healthz", alive)
-	r.Get("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if s.draining.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, `{"status":"draining"}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{"status":"ready"}`)
-	})
+	r.Get("/readyz", s.readiness(d.Health))
+
 	if d.Config.MetricsAddr == "" {
 		r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
 	}
@@ -156,7 +157,11 @@ func newGraphQL(d Deps) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	// Persisted queries resolve before the limits check, which needs the document.
-	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly))
+	var apqShared *sharedcache.Scope
+	if d.Shared != nil {
+		apqShared = d.Shared.Scope("apq", "apq")
+	}
+	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly, apqShared))
 	srv.Use(limits.Extension{
 		MaxTokens:  d.Config.Limits.MaxTokens,
 		MaxDepth:   d.Config.Limits.MaxDepth,
@@ -210,6 +215,58 @@ func tooLarge(w http.ResponseWriter, max int64) {
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes")
 }
 
+// readiness answers /readyz with each backend account's state as JSON.
+// It is 503 only while draining or when no enabled backend can be
+// reached, so that one CRM's outage does not pull every replica out of the
+// load balancer: that CRM's fields fail alone.
+func (s *Server) readiness(health func() []upstream.Health) http.HandlerFunc {
+	type lastError struct {
+		Code apierr.Code `json:"code"`
+		At   time.Time   `json:"at"`
+	}
+	type backend struct {
+		Backend     string     `json:"backend"`
+		Account     string     `json:"account"`
+		Reachable   bool       `json:"reachable"`
+		Breaker     string     `json:"breaker"`
+		LastSuccess *time.Time `json:"lastSuccess"`
+		LastError   *lastError `json:"lastError"`
+	}
+	return func(w http.ResponseWriter, _ *http.Request) {
+		var hs []upstream.Health
+		if health != nil {
+			hs = health()
+		}
+		out := struct {
+			Status   string    `json:"status"`
+			Backends []backend `json:"backends"`
+		}{Status: "ready", Backends: []backend{}}
+		reachable := len(hs) == 0
+		for _, h := range hs {
+			b := backend{Backend: h.Backend, Account: h.Account, Reachable: h.Reachable(), Breaker: h.Breaker}
+			if !h.LastSuccess.IsZero() {
+				b.LastSuccess = &h.LastSuccess
+			}
+			if !h.LastError.IsZero() {
+				b.LastError = &lastError{Code: h.LastErrorCode, At: h.LastError}
+			}
+			reachable = reachable || b.Reachable
+			out.Backends = append(out.Backends, b)
+		}
+		status := http.StatusOK
+		switch {
+		case s.draining.Load():
+			out.Status, status = "draining", http.StatusServiceUnavailable
+		case !reachable:
+			out.Status, status = "unavailable", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
 // refuse answers a request the middleware does not let through. A 429
 // also says, in extensions.retryAfterSeconds, what its Retry-After says.
 func refuse(w http.ResponseWriter, _ *http.Request, status int, code apierr.Code, msg string) {
@@ -248,22 +305,6 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 				}
 			}()
 			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-func instrument(m *metrics.Metrics) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-			next.ServeHTTP(ww, r)
-			route := chi.RouteContext(r.Context()).RoutePattern()
-			if route == "" {
-				route = "unmatched"
-			}
-			m.HTTPRequests.WithLabelValues(route, r.Method, strconv.Itoa(ww.Status())).Inc()
-			m.HTTPDuration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		})
 	}
 }

@@ -28,6 +28,10 @@ type Metrics struct {
 	HTTPRequests *prometheus.CounterVec
 	// HTTPDuration observes client request latency by route.
 	HTTPDuration *prometheus.HistogramVec
+	// GraphQLDuration observes API requests (GraphQL and REST, which runs
+	// GraphQL) by operation type, outcome and, for trusted documents only,
+	// operation name.
+	GraphQLDuration *prometheus.HistogramVec
 	// GraphQLErrors counts errors returned to clients by code.
 	GraphQLErrors *prometheus.CounterVec
 	// CacheRequests counts reference-data cache lookups by result.
@@ -72,8 +76,8 @@ func New() *Metrics {
 		}, []string{"upstream", "reason"}),
 		BreakerState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "crm_gateway_upstream_breaker_state",
-			Help: "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.",
-		}, []string{"upstream"}),
+			Help: "Circuit breaker state per upstream and account (default or a tenant): 0 closed, 1 half-open, 2 open.",
+		}, []string{"upstream", "account"}),
 		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crm_gateway_http_requests_total",
 			Help: "Client HTTP requests by route and status.",
@@ -83,6 +87,11 @@ func New() *Metrics {
 			Help:    "Client HTTP request latency by route.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
+		GraphQLDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "crm_gateway_graphql_request_duration_seconds",
+			Help:    "API request latency by GraphQL operation type (none: refused before one ran), operation name (trusted documents only) and outcome (ok, partial, error, refused).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"operation_type", "operation_name", "outcome"}),
 		GraphQLErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crm_gateway_graphql_errors_total",
 			Help: "Errors returned to GraphQL clients, by code.",
@@ -108,7 +117,7 @@ func New() *Metrics {
 			Help: "Redis calls that failed or timed out (each fell back to in-process state), by use.",
 		}, []string{"use"}),
 	}
-	for _, c := range []prometheus.Collector{m.RateLimited, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
+	for _, c := range []prometheus.Collector{m.GraphQLDuration, m.RateLimited, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
 		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
 		f(c)
 	}

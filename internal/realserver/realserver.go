@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -233,4 +234,67 @@ func WaitContext(t testing.TB, d time.Duration, ok func() bool) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// JaegerVersion is the trace backend the tracing test runs against,
+// pinned in tests/jaeger/go.mod.
+const JaegerVersion = "v1.75.0"
+
+// Jaeger is a Jaeger all-in-one (in-memory storage) on loopback ports.
+type Jaeger struct {
+	*Process
+	OTLPHTTP string // host:port of the OTLP/HTTP receiver
+	Query    string // base URL of the query API (/api/traces)
+}
+
+// JaegerBinary returns the all-in-one binary, building it from the
+// pinned module (tests/jaeger) into ~/.cache/crm-gateway the first time:
+// a large build, done once per machine.
+func JaegerBinary(t testing.TB, repoRoot string) string {
+	t.Helper()
+	installMu.Lock()
+	defer installMu.Unlock()
+	if p := os.Getenv("JAEGER_BIN"); p != "" {
+		return p
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := cache + "/crm-gateway/jaeger-all-in-one-" + JaegerVersion
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/jaegertracing/jaeger/cmd/all-in-one")
+	cmd.Dir = repoRoot + "/tests/jaeger"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building Jaeger %s (make jaeger): %v\n%s", JaegerVersion, err, out)
+	}
+	return bin
+}
+
+// StartJaeger starts Jaeger all-in-one with every listener on a free
+// loopback port.
+func StartJaeger(t testing.TB, repoRoot string) *Jaeger {
+	t.Helper()
+	bin := JaegerBinary(t, repoRoot)
+	port := func() string { return "127.0.0.1:" + strconv.Itoa(FreePort(t)) }
+	otlpHTTP, query, admin := port(), port(), port()
+	p := Start(t, "jaeger", t.TempDir(), func() bool { return httpOK("http://" + admin + "/") }, bin,
+		"--collector.otlp.http.host-port", otlpHTTP, "--collector.otlp.grpc.host-port", port(),
+		"--collector.http-server.host-port", port(), "--collector.grpc-server.host-port", port(),
+		"--query.http-server.host-port", query, "--query.grpc-server.host-port", port(),
+		"--admin.http.host-port", admin)
+	return &Jaeger{Process: p, OTLPHTTP: otlpHTTP, Query: "http://" + query}
+}
+
+// httpOK reports whether a GET of url answers 2xx.
+func httpOK(url string) bool {
+	c := http.Client{Timeout: 500 * time.Millisecond}
+	resp, err := c.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode < 300
 }

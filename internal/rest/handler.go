@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // handler serves one route: parameters → variables → the route's GraphQL
@@ -50,6 +51,9 @@ type gqlResult struct {
 // process: the request's context (request ID, per-request loaders) and
 // headers go with it, so limits, loaders and the error presenter apply.
 func execute(r *http.Request, gql http.Handler, doc string, vars map[string]any) (*gqlResult, error) {
+	// The facade's documents are the gateway's own, fixed at start-up:
+	// their operation names may label metrics.
+	reqinfo.From(r.Context()).MarkTrusted()
 	body, err := json.Marshal(map[string]any{"query": doc, "variables": vars})
 	if err != nil {
 		return nil, err

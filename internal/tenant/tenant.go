@@ -97,6 +97,9 @@ func Load(path string, env func(string) (string, bool), base config.Config) (map
 		if !validName.MatchString(name) {
 			bad("a tenant name is 1-64 letters, digits, '.', '_' or '-'")
 		}
+		if name == "default" {
+			bad(`"default" names the gateway's own CRM accounts (the SYNERGY_*/SOLOS_*/RKEEPER_* variables); choose another name`)
+		}
 		read := func(what string, s *Secret) string {
 			v, err := s.resolve(env)
 			if err != nil {

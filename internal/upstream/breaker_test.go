@@ -21,7 +21,7 @@ const (
 )
 
 func breakerState(m *metrics.Metrics) float64 {
-	return testutil.ToFloat64(m.BreakerState.WithLabelValues("synergy"))
+	return testutil.ToFloat64(m.BreakerState.WithLabelValues("synergy", "default"))
 }
 
 // tripped builds a client whose breaker opens after 3 failed calls and

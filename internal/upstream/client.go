@@ -15,11 +15,17 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sony/gobreaker/v2"
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/redact"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
 // Options configures the client of one backend.
@@ -49,6 +55,14 @@ type Options struct {
 	Budget *Budget
 	// Breaker tunes the circuit breaker; zero values take the defaults.
 	Breaker BreakerSettings
+	// Tracer makes one client span per attempt; nil when tracing is off.
+	Tracer trace.TracerProvider
+	// StaleFor is how long the last good answer of a GET may be served,
+	// marked stale, when the upstream cannot answer (no answer, 5xx, open
+	// breaker); ReferenceStaleFor the same for requests marked Reference.
+	// Zero: never.
+	StaleFor          time.Duration
+	ReferenceStaleFor time.Duration
 	// Account names whose credentials the client sends ("default" for the
 	// process's own, else the tenant), for the metrics of the upstream's
 	// own rate limit.
@@ -66,6 +80,9 @@ type Request struct {
 	Body        []byte
 	ContentType string
 	Accept      string
+	// Reference marks a read of reference data (lists that change
+	// rarely), which Options.ReferenceStaleFor governs.
+	Reference bool
 }
 
 // Response is an upstream answer read in full; any HTTP status is a
@@ -76,11 +93,17 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
-	hold   *hold
+	// Stale is the age of an answer served from the last good one because
+	// the upstream could not answer; zero for a fresh answer.
+	Stale time.Duration
+	hold  *hold
 }
 
 // Client is safe for concurrent use; build one per backend with New.
 type Client struct {
+	account  string
+	breaker  func() gobreaker.State
+	health   health
 	name     string
 	base     *url.URL
 	timeout  time.Duration
@@ -89,6 +112,9 @@ type Client struct {
 	maxBody  int64
 	budget   *Budget
 	log      *slog.Logger
+	stale    *staleStore
+	// staleFor and refStaleFor are Options.StaleFor and ReferenceStaleFor.
+	staleFor, refStaleFor time.Duration
 }
 
 var sharedTransport = &http.Transport{
@@ -139,8 +165,72 @@ func New(o Options) (*Client, error) {
 		budget:   o.Budget,
 		log:      o.Logger,
 	}
-	c.rt = chain(o)
+	c.rt, c.breaker = chain(o)
+	c.staleFor, c.refStaleFor = o.StaleFor, o.ReferenceStaleFor
+	if c.staleFor > 0 || c.refStaleFor > 0 {
+		c.stale = newStaleStore(staleStoreBytes)
+	}
+	c.account = o.Account
+	if c.account == "" {
+		c.account = "default"
+	}
 	return c, nil
+}
+
+// Health is what the client knows of its upstream's state, for /readyz.
+type Health struct {
+	Backend, Account string
+	// Breaker is "closed", "half-open" or "open".
+	Breaker     string
+	LastSuccess time.Time // zero: no call has succeeded yet
+	LastError   time.Time // zero: no call has failed yet
+	// LastErrorCode is the contract code of the last failure.
+	LastErrorCode apierr.Code
+}
+
+// Reachable reports whether the upstream can serve calls as far as the
+// client knows: its breaker is not open and its last call, if any, did
+// not fail. A failure is no answer, a 5xx, or a refusal of the gateway's
+// credentials.
+func (h Health) Reachable() bool {
+	return h.Breaker != "open" && !h.LastError.After(h.LastSuccess)
+}
+
+// health tracks call outcomes without a lock.
+type health struct {
+	success, failure atomic.Int64 // unix nanoseconds
+	code             atomic.Value // apierr.Code
+}
+
+func (h *health) ok() { h.success.Store(time.Now().UnixNano()) }
+
+func (h *health) failed(code apierr.Code) {
+	h.code.Store(code)
+	h.failure.Store(time.Now().UnixNano())
+}
+
+// Observe corrects the client's view of its upstream with what an adapter
+// read in an answer the client took for a success: an error envelope
+// under HTTP 200 that refuses the gateway's credentials or says the
+// upstream is down is a failure for /readyz.
+func (c *Client) Observe(code apierr.Code) {
+	switch code {
+	case apierr.UpstreamUnauthenticated, apierr.UpstreamForbidden, apierr.UpstreamUnavailable:
+		c.health.failed(code)
+	}
+}
+
+// Health returns the client's view of its upstream.
+func (c *Client) Health() Health {
+	out := Health{Backend: c.name, Account: c.account, Breaker: c.breaker().String()}
+	if ns := c.health.success.Load(); ns != 0 {
+		out.LastSuccess = time.Unix(0, ns)
+	}
+	if ns := c.health.failure.Load(); ns != 0 {
+		out.LastError = time.Unix(0, ns)
+		out.LastErrorCode, _ = c.health.code.Load().(apierr.Code)
+	}
+	return out
 }
 
 // Name is the backend's name as it appears in errors and metrics.
@@ -179,10 +269,32 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if r.Accept != "" {
 		req.Header.Set("Accept", r.Accept)
 	}
+	rec := reqinfo.From(ctx)
+	if rec != nil {
+		req.Header.Set("X-Request-Id", rec.ID)
+	}
+	rec.AddUpstreamCall(c.name)
 	start := time.Now()
+	window := c.staleWindow(r)
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
-		return nil, c.transportError(ctx, r.Method, err)
+		e := c.transportError(ctx, r.Method, err)
+		if e.Code != apierr.RateLimited && ctx.Err() != context.Canceled {
+			c.health.failed(e.Code)
+		}
+		c.logFailure(ctx, r.Method, u.Path, 0, time.Since(start), e)
+		if e.Code != apierr.RateLimited && e.Code != apierr.Internal {
+			if out, ok := c.serveStale(ctx, req.URL.String(), window, e.Code); ok {
+				return out, nil
+			}
+		}
+		return nil, e
+	}
+	switch code := CodeForStatus(resp.StatusCode); {
+	case resp.StatusCode >= 500, code == apierr.UpstreamUnauthenticated, code == apierr.UpstreamForbidden:
+		c.health.failed(code)
+	default:
+		c.health.ok()
 	}
 	defer resp.Body.Close()
 	h, err := readBody(ctx, resp.Body, resp.ContentLength, c.maxBody, c.budget)
@@ -196,13 +308,59 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	case err != nil:
 		return nil, c.transportError(ctx, r.Method, err)
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
-		slog.String("upstream", c.name), slog.String("method", r.Method),
-		slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
-		slog.Duration("took", time.Since(start)))
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		c.logFailure(ctx, r.Method, u.Path, resp.StatusCode, time.Since(start), nil)
+	} else {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call",
+			slog.String("upstream", c.name), slog.String("method", r.Method),
+			slog.String("path", c.redactor.String(u.Path)), slog.Int("status", resp.StatusCode),
+			slog.Duration("took", time.Since(start)))
+	}
+	if window > 0 {
+		switch {
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			c.stale.put(req.URL.String(), resp.StatusCode, resp.Header, h.buf.Bytes())
+		case resp.StatusCode >= 500:
+			if out, ok := c.serveStale(ctx, req.URL.String(), window, apierr.UpstreamError); ok {
+				failed := &Response{}
+				failed.attach(h)
+				failed.Release()
+				return out, nil
+			}
+		}
+	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header}
 	out.attach(h)
 	return out, nil
+}
+
+// staleWindow is how old an answer to r may be served when the upstream
+// cannot answer; zero for writes and when staleness is off.
+func (c *Client) staleWindow(r *Request) time.Duration {
+	if c.stale == nil || r.Method != http.MethodGet {
+		return 0
+	}
+	if r.Reference {
+		return c.refStaleFor
+	}
+	return c.staleFor
+}
+
+// serveStale answers from the last good answer to the same URL, if it is
+// young enough, and records the staleness for the caller's response.
+func (c *Client) serveStale(ctx context.Context, key string, window time.Duration, cause apierr.Code) (*Response, bool) {
+	if window <= 0 {
+		return nil, false
+	}
+	e, ok := c.stale.get(key, window)
+	if !ok {
+		return nil, false
+	}
+	age := time.Since(e.at)
+	reqinfo.From(ctx).AddStale(ctx, c.name, string(cause), age)
+	c.log.LogAttrs(ctx, slog.LevelWarn, "serving a stale answer", slog.String("upstream", c.name),
+		slog.String("cause", string(cause)), slog.Duration("age", age))
+	return &Response{Status: e.status, Header: e.header, Body: e.body, Stale: age}, true
 }
 
 // setPath appends the escaped path p to u's path. The escaped form is kept
@@ -225,6 +383,20 @@ func (c *Client) setPath(u *url.URL, p string) error {
 	}
 	u.Path, u.RawPath = dec, raw
 	return nil
+}
+
+// logFailure writes one WARN line for a call that failed: no answer, a
+// 5xx, or a 429. The line carries the request id (from ctx) and the cause.
+func (c *Client) logFailure(ctx context.Context, method, path string, status int, took time.Duration, cause *apierr.Error) {
+	attrs := []slog.Attr{slog.String("upstream", c.name), slog.String("method", method),
+		slog.String("path", c.redactor.String(path)), slog.Duration("took", took)}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if cause != nil {
+		attrs = append(attrs, slog.String("code", string(cause.Code)), slog.String("error", cause.Error()))
+	}
+	c.log.LogAttrs(ctx, slog.LevelWarn, "upstream call failed", attrs...)
 }
 
 // Redact removes the client's secrets (Options.Secrets) from s. Adapters

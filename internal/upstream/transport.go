@@ -16,6 +16,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crmgateway/gateway/internal/metrics"
 )
@@ -42,15 +46,16 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 //
 // The breaker sees one result per logical call; every retry attempt takes
 // its own concurrency slot and is counted in the metrics.
-func chain(o Options) http.RoundTripper {
+func chain(o Options) (http.RoundTripper, func() gobreaker.State) {
 	rt := o.Transport
 	rt = instrument(o.Name, o.Metrics, rt)
 	rt = bound(o.Name, o.MaxConcurrent, o.Metrics, rt)
+	rt = traced(o.Name, o.Tracer, rt)
 	rt = retry(o.Name, o.MaxRetries, o.Metrics, rt)
-	rt = breaker(o.Name, o.Breaker, o.Metrics, rt)
+	rt, state := breaker(o.Name, o.Account, o.Breaker, o.Metrics, rt)
 	rt = cooldown(o.Name, o.Account, o.Metrics, rt)
 	rt = authorize(o.Authorize, rt)
-	return rt
+	return rt, state
 }
 
 // Bounds of the pause an upstream's 429 imposes: its Retry-After, never
@@ -115,6 +120,30 @@ func cooldown(name, account string, m *metrics.Metrics, next http.RoundTripper) 
 	})
 }
 
+// traced gives every attempt its client span (otelhttp): method, URL,
+// status, the retry attempt, and the trace context sent upstream. Span
+// strings are redacted when exported.
+func traced(name string, tp trace.TracerProvider, next http.RoundTripper) http.RoundTripper {
+	if tp == nil {
+		return next // tracing is off: not even no-op spans
+	}
+	attempt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		span := trace.SpanFromContext(r.Context())
+		span.SetAttributes(attribute.String("peer.service", name))
+		if n, ok := r.Context().Value(attemptKey{}).(int); ok && n > 0 {
+			span.SetAttributes(attribute.Int("http.request.resend_count", n))
+		}
+		return next.RoundTrip(r)
+	})
+	return otelhttp.NewTransport(attempt, otelhttp.WithTracerProvider(tp),
+		otelhttp.WithPropagators(otel.GetTextMapPropagator()),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + name }))
+}
+
+// attemptKey carries a retried request's attempt number (1 for the first
+// retry) to its span.
+type attemptKey struct{}
+
 func authorize(f func(*http.Request), next http.RoundTripper) http.RoundTripper {
 	if f == nil {
 		return next
@@ -132,21 +161,25 @@ type serverFailure struct{ resp *http.Response }
 
 func (s serverFailure) Error() string { return "upstream status " + strconv.Itoa(s.resp.StatusCode) }
 
-func breaker(name string, s BreakerSettings, m *metrics.Metrics, next http.RoundTripper) http.RoundTripper {
+func breaker(name, account string, s BreakerSettings, m *metrics.Metrics, next http.RoundTripper) (http.RoundTripper, func() gobreaker.State) {
 	if s.ConsecutiveFailures == 0 {
 		s.ConsecutiveFailures = 8
 	}
 	if s.OpenFor == 0 {
 		s.OpenFor = 5 * time.Second
 	}
-	m.BreakerState.WithLabelValues(name).Set(0)
+	if account == "" {
+		account = "default"
+	}
+	gauge := m.BreakerState.WithLabelValues(name, account)
+	gauge.Set(0)
 	cb := gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 		Name:        name,
 		MaxRequests: 1,
 		Timeout:     s.OpenFor,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.ConsecutiveFailures },
 		OnStateChange: func(_ string, _, to gobreaker.State) {
-			m.BreakerState.WithLabelValues(name).Set(float64(to))
+			gauge.Set(float64(to))
 		},
 		// A caller that gave up says nothing about the upstream's health.
 		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) || errors.Is(err, errNoSlot) },
@@ -167,7 +200,7 @@ func breaker(name string, s BreakerSettings, m *metrics.Metrics, next http.Round
 			return nil, errBreakerOpen
 		}
 		return resp, err
-	})
+	}), cb.State
 }
 
 // retry re-sends a GET after a transient failure: 429, 500, 502, 503, 504
@@ -182,14 +215,16 @@ func retry(name string, max int, m *metrics.Metrics, next http.RoundTripper) htt
 		ctx := r.Context()
 		req := r
 		for attempt := 0; ; attempt++ {
-			if attempt > 0 && r.GetBody != nil {
-				// The transport consumed the body: send a fresh copy.
-				body, err := r.GetBody()
-				if err != nil {
-					return nil, err
+			if attempt > 0 {
+				req = r.Clone(context.WithValue(ctx, attemptKey{}, attempt))
+				if r.GetBody != nil {
+					// The transport consumed the body: send a fresh copy.
+					body, err := r.GetBody()
+					if err != nil {
+						return nil, err
+					}
+					req.Body = body
 				}
-				req = r.Clone(ctx)
-				req.Body = body
 			}
 			resp, err := next.RoundTrip(req)
 			reason := retryReason(resp, err)

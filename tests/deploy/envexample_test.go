@@ -44,7 +44,8 @@ func readEnvExample(t *testing.T) (set, all map[string]string) {
 }
 
 // readmeVariables are the variables of the README's configuration tables
-// (those whose first column is "env var"), with <BACKEND>_ expanded.
+// (those whose first column is "env var" or "variable"), with <BACKEND>_
+// expanded.
 func readmeVariables(t *testing.T) map[string]bool {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
@@ -64,7 +65,7 @@ func readmeVariables(t *testing.T) map[string]bool {
 			continue
 		}
 		first := strings.TrimSpace(cells[1])
-		if first == "env var" {
+		if first == "env var" || first == "variable" {
 			inTable = true
 			continue
 		}
@@ -82,7 +83,7 @@ func readmeVariables(t *testing.T) map[string]bool {
 		}
 	}
 	if len(vars) < 20 {
-		t.Fatalf("found only %d variables in the README's \"env var\" tables: %v", len(vars), sortedKeys(vars))
+		t.Fatalf("found only %d variables in the README's configuration tables: %v", len(vars), sortedKeys(vars))
 	}
 	return vars
 }
