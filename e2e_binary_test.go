@@ -178,8 +178,8 @@ func status(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-// TestShutdownDrains: SIGTERM turns /readyz to 503 at once while the
-// gateway keeps serving for SHUTDOWN_DELAY (new requests included), then
+// TestShutdownDrains: SIGTERM turns /readyz to 503 at once (/livez stays
+// 200) while the gateway keeps serving for SHUTDOWN_DELAY (new requests included), then
 // in-flight requests finish and the process exits 0.
 func TestShutdownDrains(t *testing.T) {
 	g := startBinary(t, 800*time.Millisecond, "SHUTDOWN_DELAY=1s", "SHUTDOWN_TIMEOUT=10s")
@@ -193,6 +193,10 @@ func TestShutdownDrains(t *testing.T) {
 			t.Fatal("/readyz never turned 503 after SIGTERM")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	// Draining is not dying: the liveness probe must not restart the pod.
+	if got := status(t, g.base+"/livez"); got != http.StatusOK {
+		t.Fatalf("/livez while draining = %d, want 200", got)
 	}
 	// Still serving during the delay: a load balancer may not know yet.
 	late := g.query()
