@@ -309,7 +309,7 @@ func startGatewayWithSynergy(t *testing.T, base, token string) *httptest.Server 
 	srv := httptest.NewServer(httpserver.New(httpserver.Deps{
 		Config: cfg, Schema: exec, Metrics: m, Log: log,
 		ErrorPresenter: graph.ErrorPresenter(log, func(apierr.Code) {}), Recover: graph.Recover(log),
-		PerRequest: loaders.Middleware, Mount: api.Mount,
+		PerRequest: loaders.Middleware, Mount: api.Mount, Introspection: true,
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -158,9 +158,10 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		ErrorPresenter: graph.ErrorPresenter(log, func(c apierr.Code) {
 			m.GraphQLErrors.WithLabelValues(string(c)).Inc()
 		}),
-		Recover:    graph.Recover(log),
-		PerRequest: loaders.Middleware,
-		Mount:      restAPI.Mount,
+		Recover:       graph.Recover(log),
+		PerRequest:    loaders.Middleware,
+		Mount:         restAPI.Mount,
+		Introspection: true,
 	})
 	app.Handler = app.Server
 	return app, nil

@@ -17,10 +17,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/limits"
@@ -44,6 +42,11 @@ type Deps struct {
 	PerRequest func(http.Handler) http.Handler
 	// Mount adds further routes (REST facade, playground) to the router.
 	Mount func(r chi.Router, graphql http.Handler)
+	// Introspection answers __schema and __type queries (and offers
+	// "Did you mean" suggestions, which name schema fields). Off, they
+	// are refused with BAD_USER_INPUT and reason INTROSPECTION_DISABLED;
+	// __typename keeps working.
+	Introspection bool
 }
 
 // Server is the gateway's root handler plus its readiness state.
@@ -112,20 +115,38 @@ func New(d Deps) *Server {
 	return s
 }
 
+// Bounds of the parsed-document cache gqlgen and the limits share.
+const (
+	documentCacheEntries = 1000
+	documentCacheBytes   = 64 << 20
+)
+
 func newGraphQL(d Deps) *handler.Server {
 	srv := handler.New(d.Schema)
-	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	docs := newDocumentCache(documentCacheEntries, documentCacheBytes)
+	lim := limits.New(limits.Config{
+		MaxTokens:   d.Config.Limits.MaxTokens,
+		MaxDepth:    d.Config.Limits.MaxDepth,
+		MaxAliases:  d.Config.Limits.MaxAliases,
+		MaxFields:   d.Config.Limits.MaxFields,
+		Suggestions: d.Introspection,
+	}, d.Schema.Schema(), docs)
+	var answers *introspectionCache
+	if d.Introspection {
+		answers = newIntrospectionCache()
+	}
+	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens, limits: lim, introspection: answers})
+	srv.SetQueryCache(docs)
 	srv.SetParserTokenLimit(d.Config.Limits.MaxTokens)
-	srv.Use(extension.Introspection{})
+	srv.SetValidationRulesFn(limits.Rules)
+	if d.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(introspectionOff{})
+	}
 	// Persisted queries resolve before the limits check, which needs the document.
 	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize))
-	srv.Use(limits.Extension{
-		MaxTokens:  d.Config.Limits.MaxTokens,
-		MaxDepth:   d.Config.Limits.MaxDepth,
-		MaxAliases: d.Config.Limits.MaxAliases,
-		MaxFields:  d.Config.Limits.MaxFields,
-	})
+	srv.Use(lim)
 	// Scalars cost nothing; objects and pages are weighed by the schema.
 	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity, complexity.WithFixedScalarValue(0)))
 	if d.ErrorPresenter != nil {
@@ -149,7 +170,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			tooLarge(w, max)
 			return
 		}
-		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		data, err := readAll(http.MaxBytesReader(w, r.Body, max), r.ContentLength)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -159,10 +180,43 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			writeError(w, http.StatusBadRequest, "BAD_USER_INPUT", "the request body could not be read")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(data))
+		r.Body = &readBody{Reader: bytes.NewReader(data), data: data}
 		r.ContentLength = int64(len(data))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody is a body limitBody has read already; the GraphQL transport
+// takes its bytes instead of copying them again.
+type readBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+// Close does nothing: the bytes are in memory.
+func (*readBody) Close() error { return nil }
+
+// bodyBytes returns what is left of a request body.
+func bodyBytes(r *http.Request) ([]byte, error) {
+	if b, ok := r.Body.(*readBody); ok {
+		rest := b.data[len(b.data)-b.Len():]
+		_, _ = b.Seek(0, io.SeekEnd)
+		return rest, nil
+	}
+	return readAll(r.Body, r.ContentLength)
+}
+
+// readAll reads a body in one allocation when its length is declared
+// (a wrong length costs a copy, nothing more); the hint is capped, so a
+// lying Content-Length cannot make it allocate more than the cap.
+func readAll(r io.Reader, length int64) ([]byte, error) {
+	const maxHint = 4 << 20
+	if length <= 0 || length > maxHint {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, length+bytes.MinRead))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 func tooLarge(w http.ResponseWriter, max int64) {

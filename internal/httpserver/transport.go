@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -19,6 +18,8 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/jsonscan"
+	"github.com/crmgateway/gateway/internal/limits"
 )
 
 // Media types of the GraphQL-over-HTTP specification.
@@ -47,9 +48,17 @@ const allowedMethods = "GET, POST, OPTIONS"
 //     "data" under application/graphql-response+json and a 200 under
 //     application/json, as legacy clients expect. Executed operations are
 //     200, field errors and all.
+//
+// Every response's error list is bounded (boundErrors), and answers to
+// introspection are served from a cache when one is set.
 type httpTransport struct {
 	// tokenLimit bounds the parse made to refuse GET mutations early.
 	tokenLimit int
+	// limits, when set, bounds variables and extensions before they are
+	// decoded, and unpacks the validation errors it attaches.
+	limits *limits.Extension
+	// introspection, when set, keeps introspection answers.
+	introspection *introspectionCache
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -84,25 +93,30 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 
 	var (
-		params *graphql.RawParams
-		msg    string
+		params  *graphql.RawParams
+		msg     string
+		refusal *gqlerror.Error
 	)
 	if r.Method == http.MethodGet {
-		params, msg = paramsFromURL(r.URL.RawQuery)
+		params, msg, refusal = paramsFromURL(r.URL.RawQuery, t.checkInput)
 	} else {
 		if status, m := checkContentType(r.Header.Get("Content-Type")); status != 0 {
 			writeRequestError(ctx, w, exec, media, status, m)
 			return
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := bodyBytes(r)
 		if err != nil {
 			writeRequestError(ctx, w, exec, media, http.StatusBadRequest, "the request body could not be read")
 			return
 		}
-		params, msg = paramsFromBody(body)
+		params, msg, refusal = paramsFromBody(body, t.checkInput)
 	}
 	if msg != "" {
 		writeRequestError(ctx, w, exec, media, http.StatusBadRequest, msg)
+		return
+	}
+	if refusal != nil {
+		writeRefusal(ctx, w, exec, media, gqlerror.List{refusal})
 		return
 	}
 	params.Headers = r.Header
@@ -115,11 +129,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		status := http.StatusOK
-		if media == mediaGraphQLResponse {
-			status = http.StatusBadRequest
-		}
-		writeErrors(w, media, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		writeRefusal(graphql.WithOperationContext(ctx, opCtx), w, exec, media, limits.Errors(errs))
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
@@ -128,19 +138,61 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 
+	key, cacheable := t.introspection.key(opCtx, params.Variables)
+	if cacheable {
+		if b, ok := t.introspection.answers.Get(ctx, key); ok {
+			writeBody(w, media, b)
+			return
+		}
+	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	if resp == nil {
 		return // the client went away
 	}
+	boundResponse(resp)
 	b, err := json.Marshal(resp)
 	if err != nil {
 		writeRequestError(ctx, w, exec, media, http.StatusInternalServerError, "internal error")
 		return
 	}
+	if cacheable && len(resp.Errors) == 0 && len(resp.Extensions) == 0 {
+		t.introspection.answers.Add(ctx, key, b)
+	}
+	writeBody(w, media, b)
+}
+
+// checkInput applies the request limits to variables or extensions.
+func (t httpTransport) checkInput(name string, raw []byte) *gqlerror.Error {
+	if t.limits == nil {
+		return nil
+	}
+	return t.limits.CheckInput(name, raw)
+}
+
+func writeBody(w http.ResponseWriter, media string, b []byte) {
 	setContentType(w, media)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// writeRefusal answers a request error (parse, validation, variables,
+// limits, persisted query): a 400 under the specification's media type, a
+// 200 under application/json. The list is bounded before it is presented.
+func writeRefusal(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, media string, errs gqlerror.List) {
+	status := http.StatusOK
+	if media == mediaGraphQLResponse {
+		status = http.StatusBadRequest
+	}
+	errs, omitted := boundErrors(errs)
+	resp := exec.DispatchError(ctx, errs)
+	if omitted > 0 {
+		if resp.Extensions == nil {
+			resp.Extensions = map[string]any{}
+		}
+		resp.Extensions[omittedErrorsKey] = omitted
+	}
+	writeErrors(w, media, status, resp)
 }
 
 // isNotQuery reports whether the document's selected operation is a
@@ -247,73 +299,111 @@ func checkContentType(ct string) (int, string) {
 	return 0, ""
 }
 
+// inputCheck bounds a request's variables or extensions (name says which)
+// from their JSON text, before they are decoded; nil accepts any.
+type inputCheck func(name string, raw []byte) *gqlerror.Error
+
 // paramsFromBody decodes a POST body. The message never quotes the body:
-// it may hold secrets, and echoing it invites reflected content.
-func paramsFromBody(body []byte) (*graphql.RawParams, string) {
+// it may hold secrets, and echoing it invites reflected content. A
+// malformed request gets a message; one whose variables or extensions
+// cross a request limit gets the refusal check made.
+func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, *gqlerror.Error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, "the request body is empty; send a JSON object with a query"
+		return nil, "the request body is empty; send a JSON object with a query", nil
 	}
-	var raw struct {
-		Query         json.RawMessage `json:"query"`
-		OperationName json.RawMessage `json:"operationName"`
-		Variables     json.RawMessage `json:"variables"`
-		Extensions    json.RawMessage `json:"extensions"`
+	// One pass over the body (jsonscan accepts what encoding/json does):
+	// the members are cut out of it, and only variables and extensions are
+	// decoded, after their limits are checked.
+	c := &jsonscan.Cursor{B: body}
+	var query, operationName, variables, extensions []byte
+	var err error
+	if c.Peek() == '{' {
+		err = c.Object(func(key jsonscan.Str) error {
+			v, err := c.SkipValue()
+			// encoding/json matches member names regardless of case; the last one wins.
+			switch k := key.String(); {
+			case strings.EqualFold(k, "query"):
+				query = v
+			case strings.EqualFold(k, "operationName"):
+				operationName = v
+			case strings.EqualFold(k, "variables"):
+				variables = v
+			case strings.EqualFold(k, "extensions"):
+				extensions = v
+			}
+			return err
+		})
+	} else {
+		err = c.Value()
 	}
-	if err := json.Unmarshal(body, &raw); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			return nil, fmt.Sprintf("the request body is not valid JSON (syntax error at byte %d)", syn.Offset)
-		case errors.As(err, &typ) && typ.Field == "":
-			return nil, "the request body must be a JSON object"
-		default:
-			return nil, "the request body is not valid JSON"
+	if err == nil {
+		if c.Space(); c.I < len(body) {
+			err = c.Fail("after top-level value")
 		}
+	}
+	if err != nil {
+		return nil, fmt.Sprintf("the request body is not valid JSON (syntax error at byte %d)", syntaxOffset(err, len(body))), nil
+	}
+	if b := bytes.TrimSpace(body); b[0] != '{' && string(b) != "null" {
+		return nil, "the request body must be a JSON object", nil
 	}
 	p := &graphql.RawParams{}
 	var msg string
-	if p.Query, msg = stringParam("query", raw.Query); msg != "" {
-		return nil, msg
+	if p.Query, msg = stringParam("query", query); msg != "" {
+		return nil, msg, nil
 	}
-	if p.OperationName, msg = stringParam("operationName", raw.OperationName); msg != "" {
-		return nil, msg
+	if p.OperationName, msg = stringParam("operationName", operationName); msg != "" {
+		return nil, msg, nil
 	}
-	if p.Variables, msg = objectParam("variables", raw.Variables); msg != "" {
-		return nil, msg
+	var refusal *gqlerror.Error
+	if p.Variables, msg, refusal = objectParam("variables", variables, check); msg != "" || refusal != nil {
+		return nil, msg, refusal
 	}
-	if p.Extensions, msg = objectParam("extensions", raw.Extensions); msg != "" {
-		return nil, msg
+	if p.Extensions, msg, refusal = objectParam("extensions", extensions, check); msg != "" || refusal != nil {
+		return nil, msg, refusal
 	}
 	if msg = requireQuery(p); msg != "" {
-		return nil, msg
+		return nil, msg, nil
 	}
-	return p, ""
+	return p, "", nil
+}
+
+// syntaxOffset is where a syntax error is, counted as encoding/json does
+// (the bytes read when it was found).
+func syntaxOffset(err error, size int) int {
+	var syn *jsonscan.SyntaxError
+	if !errors.As(err, &syn) {
+		return size
+	}
+	return min(syn.Offset+1, size)
 }
 
 // paramsFromURL decodes a GET request's parameters; variables and
 // extensions are URL-encoded JSON objects.
-func paramsFromURL(rawQuery string) (*graphql.RawParams, string) {
+func paramsFromURL(rawQuery string, check inputCheck) (*graphql.RawParams, string, *gqlerror.Error) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return nil, "the URL query string is malformed"
+		return nil, "the URL query string is malformed", nil
 	}
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
-	var msg string
+	var (
+		msg     string
+		refusal *gqlerror.Error
+	)
 	if v := q.Get("variables"); v != "" {
-		if p.Variables, msg = objectParam("variables", json.RawMessage(v)); msg != "" {
-			return nil, msg
+		if p.Variables, msg, refusal = objectParam("variables", []byte(v), check); msg != "" || refusal != nil {
+			return nil, msg, refusal
 		}
 	}
 	if v := q.Get("extensions"); v != "" {
-		if p.Extensions, msg = objectParam("extensions", json.RawMessage(v)); msg != "" {
-			return nil, msg
+		if p.Extensions, msg, refusal = objectParam("extensions", []byte(v), check); msg != "" || refusal != nil {
+			return nil, msg, refusal
 		}
 	}
 	if msg = requireQuery(p); msg != "" {
-		return nil, msg
+		return nil, msg, nil
 	}
-	return p, ""
+	return p, "", nil
 }
 
 // requireQuery insists on a document unless the request names a persisted
@@ -328,39 +418,88 @@ func requireQuery(p *graphql.RawParams) string {
 	return "the request has no query"
 }
 
-func isNull(raw json.RawMessage) bool {
+func isNull(raw []byte) bool {
 	s := bytes.TrimSpace(raw)
 	return len(s) == 0 || string(s) == "null"
 }
 
-func stringParam(name string, raw json.RawMessage) (string, string) {
+func stringParam(name string, raw []byte) (string, string) {
 	if isNull(raw) {
 		return "", ""
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	c := &jsonscan.Cursor{B: raw}
+	if c.Peek() != '"' {
 		return "", "the " + name + " parameter must be a string"
 	}
-	return s, ""
+	s, err := c.Str()
+	if c.Space(); err != nil || c.I != len(raw) {
+		return "", "the " + name + " parameter must be a string"
+	}
+	return text(s), ""
 }
 
-func objectParam(name string, raw json.RawMessage) (map[string]any, string) {
+// objectParam decodes a JSON object parameter; check sees its text first,
+// and a text that crosses a limit is refused only when it is valid JSON
+// (a malformed one is a malformed request whatever its size).
+func objectParam(name string, raw []byte, check inputCheck) (map[string]any, string, *gqlerror.Error) {
 	if isNull(raw) {
-		return nil, ""
+		return nil, "", nil
 	}
-	if s := bytes.TrimSpace(raw); len(s) == 0 || s[0] != '{' {
-		return nil, "the " + name + " parameter must be a JSON object"
+	notObject := "the " + name + " parameter must be a JSON object"
+	c := &jsonscan.Cursor{B: raw}
+	if c.Peek() != '{' {
+		return nil, notObject, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || dec.More() {
-		return nil, "the " + name + " parameter must be a JSON object"
+	if check != nil {
+		if refusal := check(name, raw); refusal != nil {
+			if end, err := jsonscan.ValueEnd(raw, c.I, 0); err != nil || jsonscan.SkipSpace(raw, end) != len(raw) {
+				return nil, notObject, nil
+			}
+			return nil, "", refusal
+		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, "the " + name + " parameter must be a JSON object"
+	v, err := decodeJSON(c)
+	if c.Space(); err != nil || c.I != len(raw) {
+		return nil, notObject, nil
 	}
-	return m, ""
+	return v.(map[string]any), "", nil
+}
+
+// decodeJSON reads the value at the cursor as encoding/json decodes into
+// an interface with UseNumber: maps, slices, strings, json.Number, bools
+// and nil.
+func decodeJSON(c *jsonscan.Cursor) (any, error) {
+	switch c.Peek() {
+	case '{':
+		m := map[string]any{}
+		err := c.Object(func(key jsonscan.Str) error {
+			v, err := decodeJSON(c)
+			m[text(key)] = v
+			return err
+		})
+		return m, err
+	case '[':
+		a := []any{}
+		err := c.Array(func() error {
+			v, err := decodeJSON(c)
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case '"':
+		s, err := c.Str()
+		return text(s), err
+	case 't':
+		return true, c.Lit("true")
+	case 'f':
+		return false, c.Lit("false")
+	case 'n':
+		return nil, c.Lit("null")
+	default:
+		start := c.I
+		err := c.Number()
+		return json.Number(c.B[start:c.I]), err
+	}
 }
 
 // writeRequestError answers a request that never reached GraphQL. The error

@@ -213,7 +213,7 @@ func newServer(t testing.TB, syn graph.SynergyAPI, cfg config.Config) *server {
 	h := httpserver.New(httpserver.Deps{
 		Config: cfg, Schema: exec, Metrics: metrics.New(), Log: log,
 		ErrorPresenter: graph.ErrorPresenter(log, nil), Recover: graph.Recover(log),
-		PerRequest: loaders.Middleware, Mount: api.Mount,
+		PerRequest: loaders.Middleware, Mount: api.Mount, Introspection: true,
 	})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
