@@ -9,7 +9,7 @@ import (
 // GraphiQL, Apollo's tools and graphql-codegen pass through.
 type introspectionOptions struct {
 	descriptions, specifiedByURL, directiveIsRepeatable, schemaDescription, inputValueDeprecation, oneOf bool
-	typeDepth                                                                                           int
+	typeDepth                                                                                            int
 }
 
 // introspectionQuery is graphql-js 16's getIntrospectionQuery, the query

@@ -133,7 +133,11 @@ func newGraphQL(d Deps) *handler.Server {
 	}, d.Schema.Schema(), docs)
 	var answers *introspectionCache
 	if d.Introspection {
-		answers = newIntrospectionCache()
+		var count func(string)
+		if d.Metrics != nil {
+			count = func(result string) { d.Metrics.IntrospectionCache.WithLabelValues(result).Inc() }
+		}
+		answers = newIntrospectionCache(count)
 	}
 	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens, limits: lim, introspection: answers})
 	srv.SetQueryCache(docs)

@@ -92,11 +92,26 @@ const (
 // errors or extensions are kept.
 type introspectionCache struct {
 	answers *lruCache[[]byte]
+	// count records a lookup's result, "hit" or "miss"; nil records none.
+	count func(result string)
 }
 
-func newIntrospectionCache() *introspectionCache {
+func newIntrospectionCache(count func(result string)) *introspectionCache {
 	return &introspectionCache{answers: newLRU(introspectionCacheEntries, introspectionCacheBytes,
-		func(k string, v []byte) int { return len(k) + len(v) })}
+		func(k string, v []byte) int { return len(k) + len(v) }), count: count}
+}
+
+// get returns the answer kept under key.
+func (c *introspectionCache) get(ctx context.Context, key string) ([]byte, bool) {
+	b, ok := c.answers.Get(ctx, key)
+	if c.count != nil {
+		if ok {
+			c.count("hit")
+		} else {
+			c.count("miss")
+		}
+	}
+	return b, ok
 }
 
 // key returns the cache key of an operation whose root fields are all

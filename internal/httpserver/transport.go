@@ -140,7 +140,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 
 	key, cacheable := t.introspection.key(opCtx, params.Variables)
 	if cacheable {
-		if b, ok := t.introspection.answers.Get(ctx, key); ok {
+		if b, ok := t.introspection.get(ctx, key); ok {
 			writeBody(w, media, b)
 			return
 		}

@@ -32,6 +32,9 @@ type Metrics struct {
 	GraphQLErrors *prometheus.CounterVec
 	// CacheRequests counts reference-data cache lookups by result.
 	CacheRequests *prometheus.CounterVec
+	// IntrospectionCache counts introspection answers by whether the
+	// cache served them (hit) or gqlgen computed them (miss).
+	IntrospectionCache *prometheus.CounterVec
 }
 
 // New registers every collector on a fresh registry.
@@ -79,9 +82,14 @@ func New() *Metrics {
 			Name: "crm_gateway_cache_requests_total",
 			Help: "Reference-data cache lookups by upstream, resource and result (hit, miss).",
 		}, []string{"upstream", "resource", "result"}),
+		IntrospectionCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crm_gateway_introspection_cache_requests_total",
+			Help: "Introspection answers by result: hit (served from the cache) or miss (computed).",
+		}, []string{"result"}),
 	}
 	for _, c := range []prometheus.Collector{m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
-		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
+		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests,
+		m.IntrospectionCache} {
 		f(c)
 	}
 	return m

@@ -1,0 +1,175 @@
+package httpserver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+func TestBoundErrors(t *testing.T) {
+	at := func(line int) []gqlerror.Location { return []gqlerror.Location{{Line: line, Column: 1}} }
+	t.Run("identical errors merge their locations", func(t *testing.T) {
+		var list gqlerror.List
+		for i := 1; i <= 30; i++ {
+			list = append(list, &gqlerror.Error{Message: "twice", Locations: at(i), Extensions: map[string]any{"code": "X"}})
+		}
+		list = append(list, &gqlerror.Error{Message: "twice", Locations: at(99), Extensions: map[string]any{"code": "Y"}})
+		kept, omitted := boundErrors(list)
+		if len(kept) != 2 || len(kept[0].Locations) != maxLocations || omitted != 29 {
+			t.Fatalf("%d kept, %d locations, %d omitted", len(kept), len(kept[0].Locations), omitted)
+		}
+		if len(list[0].Locations) != 1 {
+			t.Fatal("the caller's error was changed")
+		}
+	})
+	t.Run("errors at different paths stay apart, up to the cap", func(t *testing.T) {
+		var list gqlerror.List
+		for i := 0; i < 250; i++ {
+			list = append(list, &gqlerror.Error{Message: "failed", Path: ast.Path{ast.PathName(fmt.Sprintf("a%d", i))}})
+		}
+		kept, omitted := boundErrors(list)
+		if len(kept) != maxErrors || omitted != 150 || kept[99].Path.String() != "a99" {
+			t.Fatalf("%d kept, %d omitted", len(kept), omitted)
+		}
+	})
+	t.Run("long messages are cut on a character boundary", func(t *testing.T) {
+		msg := strings.Repeat("я", maxMessageBytes)
+		kept, _ := boundErrors(gqlerror.List{{Message: msg}})
+		if got := kept[0].Message; len(got) > maxMessageBytes+len("…") || !strings.HasSuffix(got, "…") || !strings.HasPrefix(msg, strings.TrimSuffix(got, "…")) {
+			t.Fatalf("%d bytes: %q", len(got), got[len(got)-10:])
+		}
+	})
+	t.Run("short lists pass untouched", func(t *testing.T) {
+		list := gqlerror.List{{Message: "one"}}
+		if kept, omitted := boundErrors(list); kept[0] != list[0] || omitted != 0 {
+			t.Fatal("changed")
+		}
+	})
+}
+
+// introspectionExec stands in for gqlgen's executor: it parses the query
+// and answers from a script, counting what it executes.
+type introspectionExec struct {
+	executed int
+	answer   *graphql.Response
+}
+
+func (e *introspectionExec) CreateOperationContext(_ context.Context, p *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
+	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
+	if err != nil {
+		return nil, gqlerror.List{gqlerror.Wrap(err)}
+	}
+	return &graphql.OperationContext{RawQuery: p.Query, OperationName: p.OperationName, Doc: doc,
+		Operation: doc.Operations.ForName(p.OperationName), Variables: p.Variables}, nil
+}
+
+func (e *introspectionExec) DispatchOperation(ctx context.Context, _ *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	e.executed++
+	r := *e.answer
+	return graphql.OneShot(&r), ctx
+}
+
+func (e *introspectionExec) DispatchError(_ context.Context, list gqlerror.List) *graphql.Response {
+	return &graphql.Response{Errors: list}
+}
+
+// TestIntrospectionCache: an introspection operation is executed once per
+// document, operation name and variables; other operations, and answers
+// with errors, never come from the cache.
+func TestIntrospectionCache(t *testing.T) {
+	var counted []string
+	tr := httpTransport{tokenLimit: 1000, introspection: newIntrospectionCache(func(r string) { counted = append(counted, r) })}
+	post := func(exec graphql.GraphExecutor, body string) string {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		tr.Do(rec, req, exec)
+		return rec.Body.String()
+	}
+	exec := &introspectionExec{answer: &graphql.Response{Data: []byte(`{"__schema":{"queryType":{"name":"Query"}}}`)}}
+	schema := `{"query":"{ __schema { queryType { name } } }"}`
+	first, second := post(exec, schema), post(exec, schema)
+	if exec.executed != 1 || first != second || !strings.Contains(first, `"__schema"`) {
+		t.Fatalf("executed %d times: %s / %s", exec.executed, first, second)
+	}
+	if strings.Join(counted, ",") != "miss,hit" {
+		t.Fatalf("counted %v", counted)
+	}
+	for _, body := range []string{
+		`{"query":"query($n: String!) { __type(name: $n) { name } }","variables":{"n":"A"}}`,
+		`{"query":"query($n: String!) { __type(name: $n) { name } }","variables":{"n":"B"}}`,
+		`{"query":"query A { __schema { queryType { name } } } query B { __typename }","operationName":"A"}`,
+		`{"query":"{ ...F } fragment F on Query { __schema { queryType { name } } }"}`,
+	} {
+		before := exec.executed
+		post(exec, body)
+		post(exec, body)
+		if exec.executed != before+1 {
+			t.Fatalf("%s: executed %d times", body, exec.executed-before)
+		}
+	}
+	for _, body := range []string{
+		`{"query":"{ __typename }"}`,
+		`{"query":"{ __schema { queryType { name } } contacts { id } }"}`,
+		`{"query":"query A { __schema { queryType { name } } } query B { __typename }","operationName":"B"}`,
+	} {
+		before := exec.executed
+		post(exec, body)
+		post(exec, body)
+		if exec.executed != before+2 {
+			t.Fatalf("%s: executed %d times, want every time", body, exec.executed-before)
+		}
+	}
+	failing := &introspectionExec{answer: &graphql.Response{Errors: gqlerror.List{{Message: "boom"}}}}
+	body := `{"query":"{ __type(name: \"X\") { name } }"}`
+	post(failing, body)
+	post(failing, body)
+	if failing.executed != 2 {
+		t.Fatalf("an answer with errors was cached")
+	}
+}
+
+// TestReadBodyOnce: the transport takes the bytes limitBody has read.
+func TestReadBodyOnce(t *testing.T) {
+	var seen []byte
+	h := limitBody(1<<20, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		seen, _ = bodyBytes(r)
+	}))
+	body := strings.Repeat("x", 5000)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)))
+	if string(seen) != body {
+		t.Fatalf("read %d bytes", len(seen))
+	}
+	got, err := readAll(strings.NewReader(body), 10) // a Content-Length that lies
+	if err != nil || string(got) != body {
+		t.Fatalf("read %d bytes, %v", len(got), err)
+	}
+}
+
+// TestUnquote: strings decode as encoding/json decodes them (the fuzz
+// target FuzzDecodeJSON checks any text).
+func TestUnquote(t *testing.T) {
+	for lit, want := range map[string]string{
+		`"plain"`:                  "plain",
+		`"a\"b\\c\/d\b\f\n\r\t"`:   "a\"b\\c/d\b\f\n\r\t",
+		`"\u00e9\u0041"`:           "éA",
+		`"\ud83d\ude00"`:           "😀",
+		`"\ud83d"`:                 "\ufffd",
+		`"\ud83dx"`:                "\ufffdx",
+		`"\ud83d\u0041"`:           "\ufffdA",
+		"\"\xff\\n\"":              "\ufffd\n",
+		`"\ude00\ud83d\ude00 end"`: "\ufffd😀 end",
+	} {
+		if got := unquote([]byte(lit)); got != want {
+			t.Errorf("%s: %q, want %q", lit, got, want)
+		}
+	}
+}
