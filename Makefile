@@ -4,15 +4,22 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: lint-go lint-dockerfile run test test-go test-audit test-browser node chromium playground check-playground bench generate check-generated lint build clean
+.PHONY: lint-go lint-dockerfile run test test-go test-fuzz test-audit test-browser node chromium playground check-playground bench generate check-generated lint build clean
 
 run:
 	$(GO) run .
 
-test: test-go test-audit test-browser
+test: test-go test-fuzz test-audit test-browser
 
 test-go:
 	$(GO) test -race -count=1 $(PKGS)
+
+# Fuzzes the whole HTTP handler (GraphQL, REST, headers, bodies) for a
+# bounded time, from the seeds in testdata/fuzz/FuzzHTTPHandler; test-go
+# already runs those seeds once.
+FUZZTIME ?= 30s
+test-fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzHTTPHandler$$' -fuzztime=$(FUZZTIME) .
 
 # Benchmarks only; speed is never asserted in tests.
 bench:

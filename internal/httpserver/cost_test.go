@@ -173,3 +173,64 @@ func TestUnquote(t *testing.T) {
 		}
 	}
 }
+
+// TestIsNotQuery: the token-level reading of a GET document picks the
+// operation as the parser would.
+func TestIsNotQuery(t *testing.T) {
+	tr := httpTransport{tokenLimit: 1000}
+	for _, tc := range []struct {
+		doc, op string
+		want    bool
+	}{
+		{"{ a }", "", false},
+		{"query { a }", "", false},
+		{"mutation { a }", "", true},
+		{"subscription S { a }", "", true},
+		{"mutation M($v: In = {x: [1, {y: 2}]}) @d(a: {b: 1}) { a(x: {y: 1}) { b } }", "", true},
+		{"query Q { a } mutation M { b }", "", false}, // ambiguous: validation answers
+		{"query Q { a } mutation M { b }", "M", true},
+		{"query Q { a } mutation M { b }", "Q", false},
+		{"mutation M { b } query { a }", "", false},
+		{"fragment F on Mutation { a } mutation { ...F }", "", true},
+		{"fragment F on Query { mutation } { ...F }", "", false},
+		{"# mutation\n{ a }", "", false},
+		{"mutation { a", "", false}, // a syntax error: gqlgen reports it
+		{"mutation ( { a }", "", false},
+		{"} mutation { a }", "", false},
+		{`query { a(s: "mutation") }`, "", false},
+	} {
+		doc, err := parser.ParseQuery(&ast.Source{Input: tc.doc})
+		parsed := false
+		if err == nil {
+			if op := doc.Operations.ForName(tc.op); op != nil {
+				parsed = op.Operation != ast.Query
+			}
+		}
+		if got := tr.isNotQuery(tc.doc, tc.op); got != tc.want || (err == nil && got != parsed) {
+			t.Errorf("%q %q: %v, want %v (parser: %v)", tc.doc, tc.op, got, tc.want, parsed)
+		}
+	}
+}
+
+// FuzzIsNotQuery: on any document the parser accepts, the token-level
+// reading agrees with the parsed one.
+func FuzzIsNotQuery(f *testing.F) {
+	for _, s := range []string{"{ a }", "mutation M { b } query Q { a }", "query($v: [In] = [{a: 1}]) @d { a }", "fragment F on T { a } subscription { ...F }"} {
+		f.Add(s, "")
+		f.Add(s, "M")
+	}
+	tr := httpTransport{tokenLimit: 10000}
+	f.Fuzz(func(t *testing.T, q, name string) {
+		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, 10000)
+		if err != nil {
+			return
+		}
+		want := false
+		if op := doc.Operations.ForName(name); op != nil {
+			want = op.Operation != ast.Query
+		}
+		if got := tr.isNotQuery(q, name); got != want {
+			t.Fatalf("%q %q: %v, parser %v", q, name, got, want)
+		}
+	})
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/lexer"
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/jsonscan"
@@ -197,17 +197,81 @@ func writeRefusal(ctx context.Context, w http.ResponseWriter, exec graphql.Graph
 
 // isNotQuery reports whether the document's selected operation is a
 // mutation or subscription. It runs before validation so that a GET
-// mutation is a 405 even when the schema has no such operation type.
+// mutation is a 405 even when the schema has no such operation type, and
+// reads tokens only (the parser allocates for every one): the operations
+// are the definitions at the top level, outside any bracket.
 func (t httpTransport) isNotQuery(query, operationName string) bool {
 	if query == "" {
 		return false
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, t.tokenLimit)
-	if err != nil {
-		return false // gqlgen reports the syntax error with its location
+	type op struct{ kind, name string }
+	var (
+		ops       []op
+		depth     int
+		expectDef = true // at the top level, between definitions
+		named     = false
+	)
+	l := lexer.New(&ast.Source{Input: query})
+	for n := 0; n <= t.tokenLimit; n++ {
+		tok, err := l.ReadToken()
+		if err != nil {
+			return false // gqlgen reports the syntax error with its location
+		}
+		switch tok.Kind {
+		case lexer.EOF:
+			if depth != 0 {
+				return false // unbalanced: gqlgen reports the syntax error
+			}
+			var selected *op
+			for i := range ops {
+				if ops[i].name == operationName || operationName == "" && len(ops) == 1 {
+					selected = &ops[i]
+					break
+				}
+			}
+			return selected != nil && selected.kind != "query"
+		case lexer.Comment:
+			continue
+		case lexer.BraceL, lexer.ParenL, lexer.BracketL:
+			if depth == 0 && expectDef {
+				if tok.Kind != lexer.BraceL {
+					return false
+				}
+				ops = append(ops, op{kind: "query"}) // the { … } shorthand
+				expectDef = false
+			}
+			depth++
+			named = false
+			continue
+		case lexer.BraceR, lexer.ParenR, lexer.BracketR:
+			if depth--; depth < 0 {
+				return false
+			}
+			if depth == 0 && tok.Kind == lexer.BraceR {
+				expectDef = true
+			}
+			named = false
+			continue
+		}
+		if depth > 0 {
+			continue
+		}
+		switch {
+		case expectDef && tok.Kind == lexer.Name && (tok.Value == "query" || tok.Value == "mutation" || tok.Value == "subscription"):
+			ops = append(ops, op{kind: tok.Value})
+			expectDef, named = false, true
+		case expectDef && tok.Kind == lexer.Name && tok.Value == "fragment":
+			expectDef = false
+		case expectDef:
+			return false
+		case named && tok.Kind == lexer.Name:
+			ops[len(ops)-1].name = tok.Value
+			named = false
+		default:
+			named = false
+		}
 	}
-	op := doc.Operations.ForName(operationName)
-	return op != nil && op.Operation != ast.Query
+	return false // past the token limit, which the request limits refuse
 }
 
 func refuseGetMutation(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, media string) {
