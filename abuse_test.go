@@ -133,6 +133,9 @@ func buildAbuseCorpus() []abuse {
 		{name: "fragment-cycle-ring", query: "{ ...F0 } " + each(1200, func(i int) string {
 			return fmt.Sprintf("fragment F%d on Query { ...F%d }", i, (i+1)%1200)
 		}), code: tooComplex, limit: "selections"},
+		{name: "fragment-chain-137-invalid", query: "{ ...F0 } " + each(137, func(i int) string {
+			return fmt.Sprintf("fragment F%d on Query { ...F%d }", i, i+1)
+		}) + "fragment F137 on Query { unknown }", code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "fragment-cycle-fan", query: "{ ...A } fragment A on Query { ...B ...B ...A } fragment B on Query { ...A ...B __typename }",
 			code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "fragments-spread-each-other", query: "{ ...F0 } " + each(80, func(i int) string {
@@ -155,6 +158,8 @@ func buildAbuseCorpus() []abuse {
 		{name: "conflicts-in-unused-fragment", query: "{ __typename } fragment X on Query { " + each(900, func(i int) string {
 			return fmt.Sprintf(`a: node(id: "%d") { id }`, i)
 		}) + "}", code: tooComplex, limit: "fieldPairs"},
+		{name: "conflicting-args-44", query: "{ " + each(44, func(i int) string { return fmt.Sprintf("contacts(first: %d) { totalCount }", i) }) + "}",
+			code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "conflicting-aliases-50", query: "{ " + each(50, func(i int) string { return fmt.Sprintf("a: contacts(first: %d) { totalCount }", i) }) + "}",
 			code: tooComplex, limit: "fieldPairs"},
 
@@ -168,6 +173,9 @@ func buildAbuseCorpus() []abuse {
 		{name: "unknown-long-fields-499", query: "{ " + each(499, func(i int) string { return fmt.Sprintf("%s%d", rep("contacts", 20), i) }) + "}",
 			code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "unknown-field-500k-name", query: "{ " + rep("a", 500_000) + " }", code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "suggested-types-10", query: "{ " + each(10, func(i int) string {
+			return fmt.Sprintf("... on %s%d { __typename }", rep("Contakt", 5), i)
+		}) + "}", code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "unknown-types-2400", query: "query(" + each(2400, func(i int) string { return fmt.Sprintf("$v%d: Cntct%d", i, i) }) + ") { __typename }",
 			code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "unknown-type-condition-70k", query: "{ ... on " + rep("Contakt", 10000) + " { __typename } }", code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
