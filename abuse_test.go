@@ -203,6 +203,13 @@ func buildAbuseCorpus() []abuse {
 			code: badInput, reason: "PERSISTED_QUERY_NOT_FOUND"},
 		{name: "invalid-utf8", get: true, query: "{ __typename \xff\xfe }", code: badInput, reason: "GRAPHQL_PARSE_FAILED"},
 
+		{name: "variables-9999-ids", query: "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", vars: `{"ids":[` + strings.TrimSuffix(rep(`"x",`, 9998), ",") + "]}",
+			code: badInput},
+		{name: "comments-300k", query: "{ __typename " + rep("#\n", 300_000) + "}", code: tooComplex, limit: "tokens"},
+		{name: "block-string-200k-lines", query: `{ node(id: """` + rep("\n x", 200_000) + `""") { id } }`, code: badInput},
+		{name: "unused-fragments-1400", query: "{ __typename } " + each(1400, func(i int) string { return fmt.Sprintf("fragment F%d on Query { __typename }", i) }),
+			code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
+
 		// Introspection: its answer grows with the schema.
 		{name: "introspection-schema-49", query: "{ " + each(49, func(i int) string {
 			return fmt.Sprintf("s%d: __schema { types { name fields { name type { name } } } }", i)

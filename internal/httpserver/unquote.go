@@ -60,8 +60,11 @@ func unquote(lit []byte) string {
 			}
 			r++
 		case c < utf8.RuneSelf:
-			b.WriteByte(c)
-			r++
+			start := r // copy the run of plain ASCII at once
+			for r < len(s) && s[r] != '\\' && s[r] < utf8.RuneSelf {
+				r++
+			}
+			b.Write(s[start:r])
 		default:
 			rr, size := utf8.DecodeRune(s[r:])
 			b.WriteRune(rr) // RuneError for an invalid byte, as encoding/json writes

@@ -110,9 +110,6 @@ func New(cfg Config, schema *ast.Schema, cache graphql.Cache[*ast.QueryDocument]
 	return &Extension{cfg: cfg.withDefaults(), schema: schema, cache: cache}
 }
 
-// Config reports the limits in force, defaults applied.
-func (e *Extension) Config() Config { return e.cfg }
-
 // ExtensionName names the extension in gqlgen's list.
 func (e *Extension) ExtensionName() string { return "RequestLimits" }
 
@@ -149,7 +146,9 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		return ge
 	}
 	if len(doc.Operations) == 0 {
-		return nil // gqlgen answers "no operation provided"
+		err := gqlerror.Errorf("no operation provided") // gqlgen's words
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
 	}
 	m := Measure(doc)
 	if refusal := e.check(doc, m); refusal != nil {
@@ -206,9 +205,10 @@ func (e *Extension) CheckInput(name string, raw []byte) *gqlerror.Error {
 	return nil
 }
 
-// lex counts the tokens the parser would read (comments aside) and the
-// directives among them, stopping one token past maxTokens or at the
-// first lexical error, which the parser then reports.
+// lex counts the tokens the parser would read (comments included, as the
+// parser counts them) and the directives among them, stopping one token
+// past maxTokens or at the first lexical error, which the parser then
+// reports.
 func lex(query string, maxTokens int) (tokens, directives int) {
 	l := lexer.New(&ast.Source{Input: query})
 	for tokens <= maxTokens {
@@ -216,10 +216,7 @@ func lex(query string, maxTokens int) (tokens, directives int) {
 		if err != nil || t.Kind == lexer.EOF {
 			break
 		}
-		switch t.Kind {
-		case lexer.Comment:
-			continue
-		case lexer.At:
+		if t.Kind == lexer.At {
 			directives++
 		}
 		tokens++
