@@ -234,3 +234,34 @@ func FuzzIsNotQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestParamsFromBodyChecksInput: variables and extensions are measured
+// before they are read, and a request over a limit is refused there; one
+// within the limits is decoded as usual.
+func TestParamsFromBodyChecksInput(t *testing.T) {
+	var checked []string
+	check := func(name string, raw []byte) *gqlerror.Error {
+		checked = append(checked, name)
+		if strings.HasPrefix(string(raw), `{"big"`) {
+			return &gqlerror.Error{Message: "too big"}
+		}
+		return nil
+	}
+	p, msg, refusal := paramsFromBody([]byte(`{"query":"{ a }","variables":{"n":1},"Extensions":{"e":true}}`), check)
+	if msg != "" || refusal != nil || p.Variables["n"] == nil || p.Extensions["e"] != true {
+		t.Fatalf("%v %q %v", p, msg, refusal)
+	}
+	if strings.Join(checked, ",") != "variables,extensions" {
+		t.Fatalf("checked %v", checked)
+	}
+	// Refused where it is measured: what follows is not read.
+	_, msg, refusal = paramsFromBody([]byte(`{"query":"{ a }","variables":{"big":[1,2,3]}, "rest": not json`), check)
+	if refusal == nil || msg != "" {
+		t.Fatalf("%q %v", msg, refusal)
+	}
+	// Malformed before the limit is reached: a malformed request.
+	_, msg, refusal = paramsFromBody([]byte(`{"query":"{ a }" x, "variables":{"big":[1]}}`), check)
+	if refusal != nil || !strings.Contains(msg, "not valid JSON") {
+		t.Fatalf("%q %v", msg, refusal)
+	}
+}

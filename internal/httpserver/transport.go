@@ -379,13 +379,25 @@ func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, 
 	// the members are cut out of it, and only variables and extensions are
 	// decoded, after their limits are checked.
 	c := &jsonscan.Cursor{B: body}
-	var query, operationName, variables, extensions []byte
-	var err error
+	var (
+		query, operationName, variables, extensions []byte
+		err                                         error
+		refusal                                     *gqlerror.Error
+	)
 	if c.Peek() == '{' {
 		err = c.Object(func(key jsonscan.Str) error {
-			v, err := c.SkipValue()
 			// encoding/json matches member names regardless of case; the last one wins.
-			switch k := key.String(); {
+			k := key.String()
+			object := strings.EqualFold(k, "variables") || strings.EqualFold(k, "extensions")
+			if object && check != nil && c.Peek() == '{' {
+				// Measured before being read: a request over a limit is
+				// refused without reading the rest of its body.
+				if refusal = check(strings.ToLower(k), c.B[c.I:]); refusal != nil {
+					return refusal
+				}
+			}
+			v, err := c.SkipValue()
+			switch {
 			case strings.EqualFold(k, "query"):
 				query = v
 			case strings.EqualFold(k, "operationName"):
@@ -399,6 +411,9 @@ func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, 
 		})
 	} else {
 		err = c.Value()
+	}
+	if refusal != nil {
+		return nil, "", refusal
 	}
 	if err == nil {
 		if c.Space(); c.I < len(body) {
@@ -419,12 +434,12 @@ func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, 
 	if p.OperationName, msg = stringParam("operationName", operationName); msg != "" {
 		return nil, msg, nil
 	}
-	var refusal *gqlerror.Error
-	if p.Variables, msg, refusal = objectParam("variables", variables, check); msg != "" || refusal != nil {
-		return nil, msg, refusal
+	// Measured already: decoded without a second check.
+	if p.Variables, msg, _ = objectParam("variables", variables, nil); msg != "" {
+		return nil, msg, nil
 	}
-	if p.Extensions, msg, refusal = objectParam("extensions", extensions, check); msg != "" || refusal != nil {
-		return nil, msg, refusal
+	if p.Extensions, msg, _ = objectParam("extensions", extensions, nil); msg != "" {
+		return nil, msg, nil
 	}
 	if msg = requireQuery(p); msg != "" {
 		return nil, msg, nil

@@ -2,11 +2,12 @@ package limits
 
 import "github.com/crmgateway/gateway/internal/jsonscan"
 
-// jsonShape reads a JSON text (variables, extensions) for its nesting depth
-// and its number of values (array elements, object member values and the
-// text itself), stopping as soon as either passes its bound: the check
-// costs one pass over the bytes and no allocation, where decoding costs an
-// allocation per value. Strings are skipped; the text is not validated.
+// jsonShape reads a JSON value (variables, extensions) for its nesting
+// depth and its number of values (array elements, object member values and
+// the value itself), stopping as soon as either passes its bound, or where
+// the value ends: the check costs one pass over the bytes and no
+// allocation, where decoding costs an allocation per value. Strings are
+// skipped; the text is not validated.
 func jsonShape(b []byte, maxDepth, maxValues int) (depth, values int) {
 	var stack []byte // '{' or '[' per open container, up to maxDepth
 	needValue, inKey := true, false
@@ -33,6 +34,9 @@ func jsonShape(b []byte, maxDepth, maxValues int) (depth, values int) {
 		case '}', ']':
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
+			}
+			if len(stack) == 0 {
+				return depth, values // the end of the text's value: what follows is not its
 			}
 			needValue, inKey = false, false
 		case ',':

@@ -232,9 +232,10 @@ func tooManyDirectives(n, max int) *gqlerror.Error {
 	return tooComplex(fmt.Sprintf("the query has %d directives; at most %d are allowed", n, max), "directives", max)
 }
 
+// count writes a measure; a saturated one is past counting.
 func count(n int64) string {
 	if n == math.MaxInt64 {
-		return "more than 9223372036854775806"
+		return "over 2^63"
 	}
 	return fmt.Sprint(n)
 }
