@@ -29,6 +29,7 @@ type abuse struct {
 	code   string // extensions.code of the first error
 	limit  string // its extensions.limit, for a request limit
 	reason string // its extensions.reason, where one is expected
+	says   string // what its message must say, where it matters
 }
 
 // body is the POST body: JSON with the parameters as given.
@@ -120,9 +121,10 @@ func buildAbuseCorpus() []abuse {
 	)
 	return []abuse{
 		// Fragments: expansion counted without being materialised.
-		{name: "fragment-bomb-40", query: fragmentBomb(40, false), code: tooComplex, limit: "fields"},
+		// 2^40 fields, counted exactly: a walk of the expansion would not end.
+		{name: "fragment-bomb-40", query: fragmentBomb(40, false), code: tooComplex, limit: "fields", says: "selects 1099511627776 fields"},
 		{name: "fragment-bomb-40-get", get: true, query: fragmentBomb(40, false), code: tooComplex, limit: "fields"},
-		{name: "fragment-bomb-200", query: fragmentBomb(200, false), code: tooComplex, limit: "fields"},
+		{name: "fragment-bomb-200", query: fragmentBomb(200, false), code: tooComplex, limit: "fields", says: "selects over 2^63 fields"},
 		{name: "fragment-bomb-unused", query: fragmentBomb(40, true), code: tooComplex, limit: "selections"},
 		{name: "fragment-bomb-no-fields", query: "{ ...F0 } " + each(40, func(i int) string {
 			return fmt.Sprintf("fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
@@ -255,6 +257,9 @@ func TestAbuseIsRefused(t *testing.T) {
 			ext := body.Errors[0].Extensions
 			if ext["code"] != a.code || (a.limit != "" && ext["limit"] != a.limit) || (a.reason != "" && ext["reason"] != a.reason) {
 				t.Fatalf("first error %q %v, want code %s limit %q reason %q", body.Errors[0].Message, ext, a.code, a.limit, a.reason)
+			}
+			if !strings.Contains(body.Errors[0].Message, a.says) {
+				t.Fatalf("message %q does not say %q", body.Errors[0].Message, a.says)
 			}
 			if len(body.Errors) > 100 {
 				t.Fatalf("%d errors", len(body.Errors))
