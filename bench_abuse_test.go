@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/crmgateway/gateway/internal/config"
 )
@@ -83,4 +87,65 @@ func BenchmarkIntrospection(b *testing.B) {
 			post(fmt.Sprintf("# %d\n%s", i, q))
 		}
 	})
+}
+
+// BenchmarkTypenameUnderAbuse measures `{ __typename }` over HTTP while
+// four senders send one hostile request after another: a client's latency
+// suffers when the gateway spends its CPU on others' documents. p50-ms and
+// p99-ms are the light request's latency; "none" has no senders.
+func BenchmarkTypenameUnderAbuse(b *testing.B) {
+	g := benchGateway(b)
+	hostile := map[string][]byte{"none": nil}
+	for _, a := range abuseCorpus() {
+		if a.name == "fragment-bomb-40" {
+			hostile[a.name] = a.body()
+		}
+	}
+	hostile["introspection"], _ = jsonBody(introspectionQueries()["graphiql"])
+	light, _ := jsonBody("{ __typename }")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	post := func(body []byte) {
+		resp, err := client.Post(g.URL+"/graphql", "application/json", bytes.NewReader(body))
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	for _, name := range []string{"none", "fragment-bomb-40", "introspection"} {
+		b.Run(name, func(b *testing.B) {
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			if body := hostile[name]; body != nil {
+				for i := 0; i < 4; i++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+								post(body)
+							}
+						}
+					}()
+				}
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				post(light)
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
 }
