@@ -380,9 +380,10 @@ func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, 
 	// decoded, after their limits are checked.
 	c := &jsonscan.Cursor{B: body}
 	var (
-		query, operationName, variables, extensions []byte
-		err                                         error
-		refusal                                     *gqlerror.Error
+		query, operationName  stringMember
+		variables, extensions []byte
+		err                   error
+		refusal               *gqlerror.Error
 	)
 	if c.Peek() == '{' {
 		err = c.Object(func(key jsonscan.Str) error {
@@ -396,12 +397,14 @@ func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, 
 					return refusal
 				}
 			}
-			v, err := c.SkipValue()
 			switch {
 			case strings.EqualFold(k, "query"):
-				query = v
+				return query.read(c)
 			case strings.EqualFold(k, "operationName"):
-				operationName = v
+				return operationName.read(c)
+			}
+			v, err := c.SkipValue()
+			switch {
 			case strings.EqualFold(k, "variables"):
 				variables = v
 			case strings.EqualFold(k, "extensions"):
@@ -428,10 +431,10 @@ func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, 
 	}
 	p := &graphql.RawParams{}
 	var msg string
-	if p.Query, msg = stringParam("query", query); msg != "" {
+	if p.Query, msg = query.param("query"); msg != "" {
 		return nil, msg, nil
 	}
-	if p.OperationName, msg = stringParam("operationName", operationName); msg != "" {
+	if p.OperationName, msg = operationName.param("operationName"); msg != "" {
 		return nil, msg, nil
 	}
 	// Measured already: decoded without a second check.
@@ -445,6 +448,33 @@ func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, 
 		return nil, msg, nil
 	}
 	return p, "", nil
+}
+
+// stringMember is a member of the body that must be a string: decoded as
+// it is read when it is one (a query of a megabyte is read once), kept as
+// text otherwise for stringParam to judge.
+type stringMember struct {
+	raw     []byte
+	text    string
+	decoded bool
+}
+
+func (m *stringMember) read(c *jsonscan.Cursor) (err error) {
+	*m = stringMember{}
+	if c.Peek() == '"' {
+		m.text, err = readString(c)
+		m.decoded = true
+		return err
+	}
+	m.raw, err = c.SkipValue()
+	return err
+}
+
+func (m *stringMember) param(name string) (string, string) {
+	if m.decoded {
+		return m.text, ""
+	}
+	return stringParam(name, m.raw)
 }
 
 // syntaxOffset is where a syntax error is, counted as encoding/json does
@@ -566,8 +596,7 @@ func decodeJSON(c *jsonscan.Cursor) (any, error) {
 		})
 		return a, err
 	case '"':
-		s, err := c.Str()
-		return text(s), err
+		return readString(c)
 	case 't':
 		return true, c.Lit("true")
 	case 'f':

@@ -147,6 +147,24 @@ func FuzzParamsFromBody(f *testing.F) {
 		if msg != "" && len(body) >= 8 && strings.Contains(msg, string(body)) {
 			t.Fatalf("message %q quotes the body", msg)
 		}
+		// The query and operation name are what encoding/json decodes.
+		var ref struct {
+			Query         *string `json:"query"`
+			OperationName *string `json:"operationName"`
+		}
+		if err := json.Unmarshal(body, &ref); err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) && p != nil {
+				t.Fatalf("accepted a body encoding/json refuses: %v", err)
+			}
+			return
+		}
+		if p != nil && ref.Query != nil && p.Query != *ref.Query {
+			t.Fatalf("query %q, encoding/json %q", p.Query, *ref.Query)
+		}
+		if p != nil && ref.OperationName != nil && p.OperationName != *ref.OperationName {
+			t.Fatalf("operationName %q, encoding/json %q", p.OperationName, *ref.OperationName)
+		}
 	})
 }
 
