@@ -26,7 +26,7 @@ const (
 	DefaultMaxDepth       = 15
 	DefaultMaxAliases     = 50
 	DefaultMaxFields      = 500
-	DefaultMaxSelections  = 10000
+	DefaultMaxSelections  = 5000
 	DefaultMaxDirectives  = 50
 	DefaultMaxFieldPairs  = 2000
 	DefaultMaxInputDepth  = 32
