@@ -185,12 +185,14 @@ func buildAbuseCorpus() []abuse {
 		{name: "unknown-arguments-3000", query: "{ contacts(" + each(3000, func(i int) string { return fmt.Sprintf("x%d: 1", i) }) + ") { totalCount } }",
 			code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "duplicate-arguments-3000", query: "{ contacts(" + rep("first: 1 ", 3000) + ") { totalCount } }", code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
-		{name: "unknown-input-fields-3000", query: "{ contacts(filter: {" + rep("zzzzzz: 1 ", 3000) + "}) { totalCount } }", code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "unknown-input-fields-3000", query: "{ contacts(filter: {" + rep("zzzzzz: 1 ", 3000) + "}) { totalCount } }", code: tooComplex, limit: "inputValues"},
+		{name: "unknown-input-fields-1999", query: "{ contacts(filter: {" + rep("zzzzzz: 1 ", 1999) + "}) { totalCount } }", code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "unused-variables-2400", query: "query(" + each(2400, func(i int) string { return fmt.Sprintf("$v%d: Int", i) }) + ") { __typename }",
 			code: badInput, reason: "GRAPHQL_VALIDATION_FAILED"},
 
 		// Input values: literals and variables.
-		{name: "list-literal-9000", query: "{ nodes(ids: [" + rep(`"x" `, 9000) + "]) { id } }", code: badInput},
+		{name: "list-literal-9000", query: "{ nodes(ids: [" + rep(`"x" `, 9000) + "]) { id } }", code: tooComplex, limit: "inputValues"},
+		{name: "list-literal-1999", query: "{ nodes(ids: [" + rep(`"x" `, 1999) + "]) { id } }", code: badInput},
 		{name: "nested-list-literal-40", query: "{ nodes(ids: " + rep("[", 40) + rep("]", 40) + ") { id } }", code: tooComplex, limit: "inputDepth"},
 		{name: "nested-list-literal-4000", query: "{ nodes(ids: " + rep("[", 4000) + rep("]", 4000) + ") { id } }", code: badInput, reason: "GRAPHQL_PARSE_FAILED"},
 		{name: "nested-object-literal-2000", query: "{ contacts(filter: " + rep("{a:", 2000) + "1" + rep("}", 2000) + ") { totalCount } }", code: badInput, reason: "GRAPHQL_PARSE_FAILED"},
@@ -207,6 +209,8 @@ func buildAbuseCorpus() []abuse {
 		{name: "invalid-utf8", get: true, query: "{ __typename \xff\xfe }", code: badInput, reason: "GRAPHQL_PARSE_FAILED"},
 
 		{name: "variables-9999-ids", query: "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", vars: `{"ids":[` + strings.TrimSuffix(rep(`"x",`, 9998), ",") + "]}",
+			code: tooComplex, limit: "inputValues"},
+		{name: "variables-1990-ids", query: "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", vars: `{"ids":[` + strings.TrimSuffix(rep(`"x",`, 1990), ",") + "]}",
 			code: badInput},
 		{name: "comments-300k", query: "{ __typename " + rep("#\n", 300_000) + "}", code: tooComplex, limit: "tokens"},
 		{name: "block-string-200k-lines", query: `{ node(id: """` + rep("\n x", 200_000) + `""") { id } }`, code: badInput},

@@ -30,7 +30,7 @@ const (
 	DefaultMaxDirectives  = 50
 	DefaultMaxFieldPairs  = 2000
 	DefaultMaxInputDepth  = 32
-	DefaultMaxInputValues = 10000
+	DefaultMaxInputValues = 2000
 	// DefaultMaxSchemaSelections is how many times one operation may ask
 	// for __schema (each costs the whole schema's answer).
 	DefaultMaxSchemaSelections = 1
@@ -57,8 +57,8 @@ type Config struct {
 	// MaxInputDepth bounds the nesting of lists and objects in one input
 	// value, in the document and in the variables ("inputDepth").
 	MaxInputDepth int
-	// MaxInputValues bounds the values in the variables and in the
-	// extensions of one request ("inputValues").
+	// MaxInputValues bounds the values in one argument value, in the
+	// variables and in the extensions of one request ("inputValues").
 	MaxInputValues int
 	// MaxSchemaSelections bounds __schema selections per operation
 	// ("introspection"); the shape of introspection below it is fixed.
@@ -169,6 +169,8 @@ func (e *Extension) check(doc *ast.QueryDocument, m Measures) *gqlerror.Error {
 		return tooManyDirectives(m.Directives, c.MaxDirectives)
 	case m.InputDepth > c.MaxInputDepth:
 		return tooComplex(fmt.Sprintf("an argument value nests %d lists or objects deep; at most %d are allowed", m.InputDepth, c.MaxInputDepth), "inputDepth", c.MaxInputDepth)
+	case m.InputValues > c.MaxInputValues:
+		return tooComplex(fmt.Sprintf("an argument value holds %d values; at most %d are allowed", m.InputValues, c.MaxInputValues), "inputValues", c.MaxInputValues)
 	case m.Aliases > int64(c.MaxAliases):
 		return tooComplex(fmt.Sprintf("the query uses %s aliases; at most %d are allowed", count(m.Aliases), c.MaxAliases), "aliases", c.MaxAliases)
 	case m.Fields > int64(c.MaxFields):

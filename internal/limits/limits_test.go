@@ -150,7 +150,7 @@ func TestMeasureMatchesNaiveExpansion(t *testing.T) {
 func TestMeasureWritten(t *testing.T) {
 	m := Measure(parse(t, `query Q($v: [[Int]] = [[1]] @d) @d { f(a: {b: [{c: [1]}]}, e: LONGENUMVALUE) @skip(if: true) { ... on Typ @d { g } ...X @d } }
 		fragment X on Typ @d { h }`))
-	if m.Directives != 6 || m.InputDepth != 4 || m.LongestName != len("LONGENUMVALUE") {
+	if m.Directives != 6 || m.InputDepth != 4 || m.InputValues != 5 || m.LongestName != len("LONGENUMVALUE") {
 		t.Fatalf("%+v", m)
 	}
 }

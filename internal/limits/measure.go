@@ -24,10 +24,11 @@ type Measures struct {
 	// inline fragments of every operation and of every fragment definition
 	// on its own (validation checks unused fragments too), expanded.
 	Selections int64
-	// Directives and InputDepth are read from the document as written.
-	// InputDepth is the deepest nesting of lists and objects in one
-	// literal value.
-	Directives, InputDepth int
+	// Directives, InputDepth and InputValues are read from the document as
+	// written. InputDepth is the deepest nesting of lists and objects in
+	// one literal value (an argument's or a variable's default), and
+	// InputValues the most values one such literal holds.
+	Directives, InputDepth, InputValues int
 	// LongestName is the longest name validation may look up in the schema
 	// (fields, types, arguments, input fields, enum values, directives):
 	// the names its "Did you mean" suggestions are computed for.
@@ -69,7 +70,7 @@ func Measure(doc *ast.QueryDocument) Measures {
 	}
 	w := writtenWalker{}
 	w.document(doc)
-	out.Directives, out.InputDepth, out.LongestName = w.directives, w.inputDepth, w.longestName
+	out.Directives, out.InputDepth, out.InputValues, out.LongestName = w.directives, w.inputDepth, w.inputValues, w.longestName
 	return out
 }
 
@@ -221,7 +222,7 @@ func (m *measurer) field(f *ast.Field, ctx place) cost {
 
 // writtenWalker reads the document as written, once.
 type writtenWalker struct {
-	directives, inputDepth, nodes, longestName int
+	directives, inputDepth, inputValues, nodes, longestName int
 }
 
 func (w *writtenWalker) name(s string) { w.longestName = max(w.longestName, len(s)) }
@@ -233,7 +234,7 @@ func (w *writtenWalker) document(doc *ast.QueryDocument) {
 			w.nodes++
 			w.typeRef(v.Type)
 			if v.DefaultValue != nil {
-				w.value(v.DefaultValue, 0)
+				w.literal(v.DefaultValue)
 			}
 			w.directiveList(v.Directives)
 		}
@@ -269,7 +270,7 @@ func (w *writtenWalker) arguments(list ast.ArgumentList) {
 	for _, a := range list {
 		w.nodes++
 		w.name(a.Name)
-		w.value(a.Value, 0)
+		w.literal(a.Value)
 	}
 }
 
@@ -290,6 +291,13 @@ func (w *writtenWalker) selections(set ast.SelectionSet) {
 			w.directiveList(s.Directives)
 		}
 	}
+}
+
+// literal walks one argument's value or one variable's default.
+func (w *writtenWalker) literal(v *ast.Value) {
+	before := w.nodes
+	w.value(v, 0)
+	w.inputValues = max(w.inputValues, w.nodes-before)
 }
 
 // value walks one literal; depth counts the lists and objects around it.
