@@ -125,13 +125,16 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		return nil
 	}
 	// The lexer alone first: it allocates nothing, where the parser
-	// allocates for every token.
-	tokens, directives := lex(p.Query, e.cfg.MaxTokens)
-	switch {
-	case tokens > e.cfg.MaxTokens:
-		return tooManyTokens(e.cfg.MaxTokens)
-	case directives > e.cfg.MaxDirectives:
-		return tooManyDirectives(directives, e.cfg.MaxDirectives)
+	// allocates for every token. (A document shorter than the token limit
+	// cannot cross it: every token is a byte at least.)
+	if len(p.Query) > e.cfg.MaxTokens {
+		tokens, directives := lex(p.Query, e.cfg.MaxTokens)
+		switch {
+		case tokens > e.cfg.MaxTokens:
+			return tooManyTokens(e.cfg.MaxTokens)
+		case directives > e.cfg.MaxDirectives:
+			return tooManyDirectives(directives, e.cfg.MaxDirectives)
+		}
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, e.cfg.MaxTokens)
 	if err != nil {
