@@ -10,42 +10,34 @@ import (
 )
 
 // readString reads the JSON string at the cursor, checking it as jsonscan
-// does and decoding it as encoding/json does, in one pass: a string that
-// needs no decoding is copied once, eight bytes checked at a time; one
-// that does is decoded as it is checked.
+// does and decoding it as encoding/json does, in one pass: runs of plain
+// ASCII are passed eight bytes at a time and copied whole, escapes and
+// other bytes are decoded as they are checked, and a string that needs no
+// decoding is copied once.
 func readString(c *jsonscan.Cursor) (string, error) {
 	b, start := c.B, c.I+1
-	i := start
-	for {
-		for i+8 <= len(b) {
-			x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
-				uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
-			if jsonscan.Special(x) || x&0x8080808080808080 != 0 {
-				break
-			}
-			i += 8
-		}
-		if i >= len(b) || !jsonscan.PlainASCII(b[i]) {
-			break
-		}
-		i++
-	}
-	if i < len(b) && b[i] == '"' {
-		c.I = i + 1
-		return string(b[start:i]), nil
-	}
 	var out strings.Builder
-	out.Grow(i - start + 64)
-	out.Write(b[start:i])
+	run, i := start, start
 	for {
+		i = plainRun(b, i)
 		if i >= len(b) {
 			c.I = i
 			return "", c.Fail("in string literal")
 		}
-		switch ch := b[i]; {
-		case ch == '"':
+		ch := b[i]
+		if ch == '"' {
 			c.I = i + 1
+			if run == start {
+				return string(b[start:i]), nil
+			}
+			out.Write(b[run:i])
 			return out.String(), nil
+		}
+		if run == start {
+			out.Grow(i - start + 64)
+		}
+		out.Write(b[run:i])
+		switch {
 		case ch == '\\':
 			if i+1 >= len(b) {
 				c.I = len(b)
@@ -76,12 +68,14 @@ func readString(c *jsonscan.Cursor) (string, error) {
 						if dec := utf16.DecodeRune(rr, rr2); dec != unicode.ReplacementChar {
 							out.WriteRune(dec)
 							i += 6
+							run = i
 							continue
 						}
 					}
 					rr = unicode.ReplacementChar
 				}
 				out.WriteRune(rr)
+				run = i
 				continue
 			default:
 				c.I = i + 1
@@ -91,18 +85,30 @@ func readString(c *jsonscan.Cursor) (string, error) {
 		case ch < 0x20:
 			c.I = i
 			return "", c.Fail("in string literal")
-		case ch < utf8.RuneSelf:
-			run := i
-			for i < len(b) && jsonscan.PlainASCII(b[i]) {
-				i++
-			}
-			out.Write(b[run:i])
-		default:
+		default: // beyond ASCII
 			rr, size := utf8.DecodeRune(b[i:])
 			out.WriteRune(rr) // RuneError for an invalid byte, as encoding/json writes
 			i += size
 		}
+		run = i
 	}
+}
+
+// plainRun returns the end of the plain ASCII bytes (no quote, backslash
+// or control character) from b[i:], eight at a time while it can.
+func plainRun(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		if jsonscan.Special(x) || x&0x8080808080808080 != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(b) && jsonscan.PlainASCII(b[i]) {
+		i++
+	}
+	return i
 }
 
 // hex4ok reads four hexadecimal digits at b[i:].
