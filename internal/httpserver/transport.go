@@ -462,7 +462,7 @@ type stringMember struct {
 func (m *stringMember) read(c *jsonscan.Cursor) (err error) {
 	*m = stringMember{}
 	if c.Peek() == '"' {
-		m.text, err = readString(c)
+		m.text, err = readString(c, true)
 		m.decoded = true
 		return err
 	}
@@ -596,7 +596,7 @@ func decodeJSON(c *jsonscan.Cursor) (any, error) {
 		})
 		return a, err
 	case '"':
-		return readString(c)
+		return readString(c, false)
 	case 't':
 		return true, c.Lit("true")
 	case 'f':

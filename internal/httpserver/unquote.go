@@ -13,8 +13,9 @@ import (
 // does and decoding it as encoding/json does, in one pass: runs of plain
 // ASCII are passed eight bytes at a time and copied whole, escapes and
 // other bytes are decoded as they are checked, and a string that needs no
-// decoding is copied once.
-func readString(c *jsonscan.Cursor) (string, error) {
+// decoding is copied once. long says the string may fill the rest of the
+// text (a query): the decoded copy is then sized for that at once.
+func readString(c *jsonscan.Cursor, long bool) (string, error) {
 	b, start := c.B, c.I+1
 	var out strings.Builder
 	run, i := start, start
@@ -34,7 +35,11 @@ func readString(c *jsonscan.Cursor) (string, error) {
 			return out.String(), nil
 		}
 		if run == start {
-			out.Grow(i - start + 64)
+			if long {
+				out.Grow(len(b) - start)
+			} else {
+				out.Grow(i - start + 64)
+			}
 		}
 		out.Write(b[run:i])
 		switch {
