@@ -55,85 +55,72 @@ func TestBoundErrors(t *testing.T) {
 	})
 }
 
-// introspectionExec stands in for gqlgen's executor: it parses the query
-// and answers from a script, counting what it executes.
-type introspectionExec struct {
-	executed int
-	answer   *graphql.Response
-}
-
-func (e *introspectionExec) CreateOperationContext(_ context.Context, p *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
-	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
-	if err != nil {
-		return nil, gqlerror.List{gqlerror.Wrap(err)}
-	}
-	return &graphql.OperationContext{RawQuery: p.Query, OperationName: p.OperationName, Doc: doc,
-		Operation: doc.Operations.ForName(p.OperationName), Variables: p.Variables}, nil
-}
-
-func (e *introspectionExec) DispatchOperation(ctx context.Context, _ *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
-	e.executed++
-	r := *e.answer
-	return graphql.OneShot(&r), ctx
-}
-
-func (e *introspectionExec) DispatchError(_ context.Context, list gqlerror.List) *graphql.Response {
-	return &graphql.Response{Errors: list}
-}
-
 // TestIntrospectionCache: an introspection operation is executed once per
 // document, operation name and variables; other operations, and answers
 // with errors, never come from the cache.
 func TestIntrospectionCache(t *testing.T) {
 	var counted []string
-	tr := httpTransport{tokenLimit: 1000, introspection: newIntrospectionCache(func(r string) { counted = append(counted, r) })}
-	post := func(exec graphql.GraphExecutor, body string) string {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		tr.Do(rec, req, exec)
-		return rec.Body.String()
+	c := newIntrospectionCache(func(r string) { counted = append(counted, r) })
+	executed := 0
+	run := func(query, name string, vars map[string]any, answer *graphql.Response) *graphql.Response {
+		doc, err := parser.ParseQuery(&ast.Source{Input: query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := &graphql.OperationContext{RawQuery: query, OperationName: name, Doc: doc,
+			Operation: doc.Operations.ForName(name), Variables: vars}
+		ctx := graphql.WithOperationContext(context.Background(), op)
+		return c.InterceptResponse(ctx, func(context.Context) *graphql.Response {
+			executed++
+			r := *answer
+			return &r
+		})
 	}
-	exec := &introspectionExec{answer: &graphql.Response{Data: []byte(`{"__schema":{"queryType":{"name":"Query"}}}`)}}
-	schema := `{"query":"{ __schema { queryType { name } } }"}`
-	first, second := post(exec, schema), post(exec, schema)
-	if exec.executed != 1 || first != second || !strings.Contains(first, `"__schema"`) {
-		t.Fatalf("executed %d times: %s / %s", exec.executed, first, second)
+	data := &graphql.Response{Data: []byte(`{"__schema":{"queryType":{"name":"Query"}}}`)}
+	q := "{ __schema { queryType { name } } }"
+	first, second := run(q, "", nil, data), run(q, "", nil, data)
+	if executed != 1 || string(first.Data) != string(second.Data) || string(second.Data) != string(data.Data) {
+		t.Fatalf("executed %d times: %s / %s", executed, first.Data, second.Data)
 	}
 	if strings.Join(counted, ",") != "miss,hit" {
 		t.Fatalf("counted %v", counted)
 	}
-	for _, body := range []string{
-		`{"query":"query($n: String!) { __type(name: $n) { name } }","variables":{"n":"A"}}`,
-		`{"query":"query($n: String!) { __type(name: $n) { name } }","variables":{"n":"B"}}`,
-		`{"query":"query A { __schema { queryType { name } } } query B { __typename }","operationName":"A"}`,
-		`{"query":"{ ...F } fragment F on Query { __schema { queryType { name } } }"}`,
+	typeQuery := "query($n: String!) { __type(name: $n) { name } }"
+	for _, tc := range []struct {
+		query, name string
+		vars        map[string]any
+	}{
+		{typeQuery, "", map[string]any{"n": "A"}},
+		{typeQuery, "", map[string]any{"n": "B"}},
+		{"query A { __schema { queryType { name } } } query B { __typename }", "A", nil},
+		{"{ ...F } fragment F on Query { __schema { queryType { name } } }", "", nil},
 	} {
-		before := exec.executed
-		post(exec, body)
-		post(exec, body)
-		if exec.executed != before+1 {
-			t.Fatalf("%s: executed %d times", body, exec.executed-before)
+		before := executed
+		run(tc.query, tc.name, tc.vars, data)
+		run(tc.query, tc.name, tc.vars, data)
+		if executed != before+1 {
+			t.Fatalf("%s %v: executed %d times", tc.query, tc.vars, executed-before)
 		}
 	}
-	for _, body := range []string{
-		`{"query":"{ __typename }"}`,
-		`{"query":"{ __schema { queryType { name } } contacts { id } }"}`,
-		`{"query":"query A { __schema { queryType { name } } } query B { __typename }","operationName":"B"}`,
+	for _, tc := range []struct{ query, name string }{
+		{"{ __typename }", ""},
+		{"{ __schema { queryType { name } } contacts { id } }", ""},
+		{"query A { __schema { queryType { name } } } query B { __typename }", "B"},
+		{"mutation { __typename }", ""},
 	} {
-		before := exec.executed
-		post(exec, body)
-		post(exec, body)
-		if exec.executed != before+2 {
-			t.Fatalf("%s: executed %d times, want every time", body, exec.executed-before)
+		before := executed
+		run(tc.query, tc.name, nil, data)
+		run(tc.query, tc.name, nil, data)
+		if executed != before+2 {
+			t.Fatalf("%s: executed %d times, want every time", tc.query, executed-before)
 		}
 	}
-	failing := &introspectionExec{answer: &graphql.Response{Errors: gqlerror.List{{Message: "boom"}}}}
-	body := `{"query":"{ __type(name: \"X\") { name } }"}`
-	post(failing, body)
-	post(failing, body)
-	if failing.executed != 2 {
-		t.Fatalf("an answer with errors was cached")
+	before := executed
+	failing := &graphql.Response{Data: []byte(`{"__type":null}`), Errors: gqlerror.List{{Message: "boom"}}}
+	run(`{ __type(name: "X") { name } }`, "", nil, failing)
+	run(`{ __type(name: "X") { name } }`, "", nil, failing)
+	if executed != before+2 {
+		t.Fatal("an answer with errors was cached")
 	}
 }
 

@@ -159,6 +159,11 @@ func newGraphQL(d Deps) *handler.Server {
 	if d.Recover != nil {
 		srv.SetRecoverFunc(d.Recover)
 	}
+	// Last, so that every other interceptor (telemetry) sees a cached
+	// answer as it sees a computed one.
+	if answers != nil {
+		srv.Use(answers)
+	}
 	return srv
 }
 

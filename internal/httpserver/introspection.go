@@ -3,6 +3,7 @@ package httpserver
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -88,37 +89,88 @@ const (
 // schema is fixed for the life of the process, so an answer depends only
 // on the document, the operation name and the variables: a full
 // introspection (GraphiQL's, Apollo's, graphql-codegen's query) is
-// computed once and then served as the same bytes. Only answers without
-// errors or extensions are kept.
+// executed once and then answered with the same data. It is the innermost
+// response interceptor: the operation has passed every check, and the
+// interceptors around it see a cached answer as they see a computed one.
+// Only answers without errors or extensions are kept. The transport keeps
+// the encoded response beside the data (body), so a cached answer is not
+// encoded again either.
 type introspectionCache struct {
-	answers *lruCache[[]byte]
+	answers *lruCache[*answer]
 	// count records a lookup's result, "hit" or "miss"; nil records none.
 	count func(result string)
 }
 
-func newIntrospectionCache(count func(result string)) *introspectionCache {
-	return &introspectionCache{answers: newLRU(introspectionCacheEntries, introspectionCacheBytes,
-		func(k string, v []byte) int { return len(k) + len(v) }), count: count}
+// answer is one cached introspection answer: its data, and the response
+// the transport encoded for it once.
+type answer struct {
+	data json.RawMessage
+	body atomic.Pointer[[]byte]
 }
 
-// get returns the answer kept under key.
-func (c *introspectionCache) get(ctx context.Context, key string) ([]byte, bool) {
-	b, ok := c.answers.Get(ctx, key)
-	if c.count != nil {
-		if ok {
-			c.count("hit")
-		} else {
-			c.count("miss")
-		}
+var (
+	_ graphql.HandlerExtension    = (*introspectionCache)(nil)
+	_ graphql.ResponseInterceptor = (*introspectionCache)(nil)
+)
+
+func newIntrospectionCache(count func(result string)) *introspectionCache {
+	return &introspectionCache{answers: newLRU(introspectionCacheEntries, introspectionCacheBytes,
+		func(k string, v *answer) int { return len(k) + 2*len(v.data) }), count: count}
+}
+
+// ExtensionName names the extension in gqlgen's list.
+func (c *introspectionCache) ExtensionName() string { return "IntrospectionCache" }
+
+// Validate is gqlgen's hook to check the extension against the schema.
+func (c *introspectionCache) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse answers an introspection operation from the cache, or
+// executes it and keeps the answer.
+func (c *introspectionCache) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
 	}
-	return b, ok
+	key, ok := c.key(graphql.GetOperationContext(ctx))
+	if !ok {
+		return next(ctx)
+	}
+	a, hit := c.answers.Get(ctx, key)
+	if c.count != nil {
+		c.count(map[bool]string{true: "hit", false: "miss"}[hit])
+	}
+	if hit {
+		return &graphql.Response{Data: a.data}
+	}
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.HasNext == nil && len(resp.Data) > 0 {
+		c.answers.Add(ctx, key, &answer{data: resp.Data})
+	}
+	return resp
+}
+
+// cached returns the cache entry resp was answered from: resp carries its
+// data and nothing else (an interceptor around the cache may have added
+// errors or extensions, and then the response is not the cached one).
+func (c *introspectionCache) cached(ctx context.Context, op *graphql.OperationContext, resp *graphql.Response) *answer {
+	if c == nil || op == nil || len(resp.Data) == 0 || len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.HasNext != nil {
+		return nil
+	}
+	key, ok := c.key(op)
+	if !ok {
+		return nil
+	}
+	a, ok := c.answers.Get(ctx, key)
+	if !ok || len(a.data) != len(resp.Data) || &a.data[0] != &resp.Data[0] {
+		return nil
+	}
+	return a
 }
 
 // key returns the cache key of an operation whose root fields are all
 // introspection (__schema, __type, __typename, at least one of the first
 // two); ok is false for any other operation.
-func (c *introspectionCache) key(op *graphql.OperationContext, vars map[string]any) (string, bool) {
-	if c == nil || op.Operation.Operation != ast.Query {
+func (c *introspectionCache) key(op *graphql.OperationContext) (string, bool) {
+	if op.Operation == nil || op.Operation.Operation != ast.Query {
 		return "", false
 	}
 	if findRootField(op.Doc, op.Operation.SelectionSet, func(name string) bool {
@@ -131,7 +183,7 @@ func (c *introspectionCache) key(op *graphql.OperationContext, vars map[string]a
 	}, map[string]bool{}) == nil {
 		return "", false
 	}
-	v, err := json.Marshal(vars) // map keys come out sorted
+	v, err := json.Marshal(op.Variables) // map keys come out sorted
 	if err != nil {
 		return "", false
 	}

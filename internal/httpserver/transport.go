@@ -49,15 +49,15 @@ const allowedMethods = "GET, POST, OPTIONS"
 //     application/json, as legacy clients expect. Executed operations are
 //     200, field errors and all.
 //
-// Every response's error list is bounded (boundErrors), and answers to
-// introspection are served from a cache when one is set.
+// Every response's error list is bounded (boundErrors); an introspection
+// answer from the cache is written as it was encoded the first time.
 type httpTransport struct {
 	// tokenLimit bounds the parse made to refuse GET mutations early.
 	tokenLimit int
 	// limits, when set, bounds variables and extensions before they are
 	// decoded, and unpacks the validation errors it attaches.
 	limits *limits.Extension
-	// introspection, when set, keeps introspection answers.
+	// introspection, when set, is the cache of introspection answers.
 	introspection *introspectionCache
 }
 
@@ -138,26 +138,26 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 
-	key, cacheable := t.introspection.key(opCtx, params.Variables)
-	if cacheable {
-		if b, ok := t.introspection.get(ctx, key); ok {
-			writeBody(w, media, b)
-			return
-		}
-	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	if resp == nil {
 		return // the client went away
 	}
 	boundResponse(resp)
+	cached := t.introspection.cached(ctx, opCtx, resp)
+	if cached != nil {
+		if b := cached.body.Load(); b != nil {
+			writeBody(w, media, *b)
+			return
+		}
+	}
 	b, err := json.Marshal(resp)
 	if err != nil {
 		writeRequestError(ctx, w, exec, media, http.StatusInternalServerError, "internal error")
 		return
 	}
-	if cacheable && len(resp.Errors) == 0 && len(resp.Extensions) == 0 {
-		t.introspection.answers.Add(ctx, key, b)
+	if cached != nil {
+		cached.body.Store(&b)
 	}
 	writeBody(w, media, b)
 }
