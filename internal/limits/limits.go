@@ -136,7 +136,13 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 			return tooManyDirectives(directives, e.cfg.MaxDirectives)
 		}
 	}
+	var timing Timing
+	if graphql.HasOperationContext(ctx) {
+		graphql.GetOperationContext(ctx).Stats.SetExtension(timingKey, &timing)
+	}
+	timing.Parsing.Start = graphql.Now()
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, e.cfg.MaxTokens)
+	timing.Parsing.End = graphql.Now()
 	if err != nil {
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) && strings.Contains(ge.Message, "exceeded token limit") {
@@ -157,11 +163,31 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 	if refusal := e.check(doc, m); refusal != nil {
 		return refusal
 	}
-	if errs := Validate(e.schema, doc, m, e.cfg.Suggestions); len(errs) > 0 {
+	timing.Validation.Start = graphql.Now()
+	errs := Validate(e.schema, doc, m, e.cfg.Suggestions)
+	timing.Validation.End = graphql.Now()
+	if len(errs) > 0 {
 		return carry(errs)
 	}
 	e.cache.Add(ctx, p.Query, doc)
 	return nil
+}
+
+// timingKey names Timing among gqlgen's per-operation stats.
+const timingKey = "RequestLimits"
+
+// Timing is when the extension parsed and validated a document that was
+// not in the query cache. gqlgen's own Stats.Parsing and Stats.Validation
+// then cover a cache lookup only, so tracing reads these instead.
+type Timing struct {
+	Parsing, Validation graphql.TraceTiming
+}
+
+// TimingOf returns the timing recorded for op, or nil when its document
+// came from the query cache.
+func TimingOf(op *graphql.OperationContext) *Timing {
+	t, _ := op.Stats.GetExtension(timingKey).(*Timing)
+	return t
 }
 
 // check applies the limits, cheapest figures first.

@@ -329,6 +329,14 @@ func TestExtension(t *testing.T) {
 	if errs := run(q); errs != nil || cache[q] == nil {
 		t.Fatalf("%v", errs)
 	}
+	op := &graphql.OperationContext{}
+	ctx := graphql.WithOperationContext(context.Background(), op)
+	if err := e.MutateOperationParameters(ctx, &graphql.RawParams{Query: "{ deals { id } }"}); err != nil {
+		t.Fatal(err)
+	}
+	if tm := TimingOf(op); tm == nil || tm.Parsing.End.Before(tm.Parsing.Start) || tm.Validation.Start.Before(tm.Parsing.End) || tm.Validation.End.IsZero() {
+		t.Fatalf("timing %+v", tm)
+	}
 	if err := (&Extension{cfg: e.cfg, cache: cache}).MutateOperationParameters(context.Background(), &graphql.RawParams{Query: q}); err != nil {
 		t.Fatal(err) // no schema: had it been validated again, this would fail
 	}
