@@ -1,7 +1,9 @@
 package httpserver
 
 import (
+	"container/list"
 	"context"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -46,4 +48,68 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *gr
 		err.Extensions["code"] = string(apierr.BadUserInput)
 	}
 	return err
+}
+
+// queryCache is an LRU of query documents by hash, bounded both by entry
+// count and by the total size of the documents it holds.
+type queryCache struct {
+	mu         sync.Mutex
+	maxEntries int
+	maxBytes   int
+	bytes      int
+	order      *list.List // front = most recently used
+	items      map[string]*list.Element
+}
+
+type cacheEntry struct {
+	key, value string
+}
+
+var _ graphql.Cache[string] = (*queryCache)(nil)
+
+func newQueryCache(maxEntries, maxBytes int) *queryCache {
+	return &queryCache{maxEntries: maxEntries, maxBytes: maxBytes, order: list.New(), items: map[string]*list.Element{}}
+}
+
+// Get returns the document stored under key, marking it recently used.
+func (c *queryCache) Get(_ context.Context, key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		return "", false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*cacheEntry).value, true
+}
+
+// Add stores value under key, evicting the least recently used documents
+// until both bounds hold. A document larger than the byte bound is not kept.
+func (c *queryCache) Add(_ context.Context, key, value string) {
+	size := len(key) + len(value)
+	if size > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.order.MoveToFront(el)
+		return // same hash, same document
+	}
+	c.items[key] = c.order.PushFront(&cacheEntry{key: key, value: value})
+	c.bytes += size
+	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
+		el := c.order.Back()
+		e := el.Value.(*cacheEntry)
+		c.order.Remove(el)
+		delete(c.items, e.key)
+		c.bytes -= len(e.key) + len(e.value)
+	}
+}
+
+// Len reports how many documents are cached.
+func (c *queryCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
 }

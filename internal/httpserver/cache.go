@@ -33,11 +33,6 @@ func newLRU[V any](maxEntries, maxBytes int, sizeOf func(string, V) int) *lruCac
 	return &lruCache[V]{maxEntries: maxEntries, maxBytes: maxBytes, sizeOf: sizeOf, order: list.New(), items: map[string]*list.Element{}}
 }
 
-// newQueryCache holds query documents (text) by hash, for persisted queries.
-func newQueryCache(maxEntries, maxBytes int) *lruCache[string] {
-	return newLRU(maxEntries, maxBytes, func(k, v string) int { return len(k) + len(v) })
-}
-
 // newDocumentCache holds parsed and validated documents by their text, for
 // gqlgen (graphql.Cache). A parsed document outweighs its text, most of all
 // when its tokens are small: each node counts 256 bytes besides the text.
