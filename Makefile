@@ -4,12 +4,12 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: soak redis-server lint-go lint-dockerfile run test test-go test-audit test-browser test-persisted test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
+.PHONY: soak redis-server lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
 
 run:
 	$(GO) run .
 
-test: test-go test-audit test-browser test-persisted test-deploy image
+test: test-go test-fuzz test-audit test-browser test-persisted test-deploy image
 
 # Ten minutes at 500 requests/s with 10 % of upstream calls failing
 # (503, reset, stall, malformed): 5xx of the gateway's own must be 0; RSS
@@ -39,6 +39,13 @@ redis-server:
 
 $(JAEGER_BIN): tests/jaeger/go.mod tests/jaeger/go.sum
 	cd tests/jaeger && $(GO) build -o $(JAEGER_BIN) github.com/jaegertracing/jaeger/cmd/all-in-one
+
+# Fuzzes the whole HTTP handler (GraphQL, REST, headers, bodies) for a
+# bounded time, from the seeds in testdata/fuzz/FuzzHTTPHandler; test-go
+# already runs those seeds once.
+FUZZTIME ?= 30s
+test-fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzHTTPHandler$$' -fuzztime=$(FUZZTIME) .
 
 # Benchmarks only; speed is never asserted in tests.
 bench:

@@ -77,12 +77,22 @@ func TestRequestLimits(t *testing.T) {
 		t.Logf("2000-alias query refused in %v", time.Since(start))
 	})
 	t.Run("fields", func(t *testing.T) {
-		q := func(n int) string { return "{" + strings.Repeat(" __typename", n) + " }" }
-		g.gql(t, q(cfg.Limits.MaxFields), nil).mustData(t)
-		r := g.gql(t, q(cfg.Limits.MaxFields+1), nil)
+		// 50 aliases of ten fields each, no response key repeated at one
+		// place (repeats are bounded on their own, as fieldPairs).
+		atLimit := func(extra string) string {
+			var b strings.Builder
+			b.WriteString("{")
+			for i := 0; i < cfg.Limits.MaxFields/10; i++ {
+				fmt.Fprintf(&b, " a%d: nodes(ids: []) { id __typename ... on Contact { firstName lastName middleName email workPhone mobilePhone otherPhone } }", i)
+			}
+			return b.String() + extra + " }"
+		}
+		g.gql(t, atLimit(""), nil).mustData(t)
+		r := g.gql(t, atLimit(" __typename"), nil)
 		if got := r.codes(); len(got) != 1 || got[0] != "QUERY_TOO_COMPLEX" {
 			t.Fatalf("codes = %v", got)
 		}
+		q := func(n int) string { return "{" + strings.Repeat(" __typename", n) + " }" }
 		start := time.Now()
 		r = g.gql(t, q(9000), nil)
 		if got := r.codes(); len(got) != 1 || got[0] != "QUERY_TOO_COMPLEX" {
@@ -94,8 +104,16 @@ func TestRequestLimits(t *testing.T) {
 		small := config.Defaults()
 		small.Limits.MaxTokens = 200
 		g := startGateway(t, small)
-		// "{ __typename }" is 3 tokens; each extra "__typename" is one more.
-		q := func(n int) string { return "{" + strings.Repeat(" __typename", n-2) + " }" }
+		// "{ }" is 2 tokens, "aN: __typename" 3 and "__typename" 1: 49
+		// aliases and the rest plain, few enough not to cross fieldPairs.
+		q := func(n int) string {
+			var b strings.Builder
+			b.WriteString("{")
+			for i := 0; i < 49; i++ {
+				fmt.Fprintf(&b, " a%d: __typename", i)
+			}
+			return b.String() + strings.Repeat(" __typename", n-2-49*3) + " }"
+		}
 		g.gql(t, q(small.Limits.MaxTokens), nil).mustData(t)
 		r := g.gql(t, q(small.Limits.MaxTokens+1), nil)
 		if got := r.codes(); len(got) != 1 || got[0] != "QUERY_TOO_COMPLEX" {

@@ -18,9 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/go-chi/chi/v5"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/auth"
@@ -148,13 +146,38 @@ func New(d Deps) *Server {
 	return s
 }
 
+// Bounds of the parsed-document cache gqlgen and the limits share.
+const (
+	documentCacheEntries = 1000
+	documentCacheBytes   = 64 << 20
+)
+
 func newGraphQL(d Deps) *handler.Server {
 	srv := handler.New(d.Schema)
-	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	docs := newDocumentCache(documentCacheEntries, documentCacheBytes)
+	lim := limits.New(limits.Config{
+		MaxTokens:   d.Config.Limits.MaxTokens,
+		MaxDepth:    d.Config.Limits.MaxDepth,
+		MaxAliases:  d.Config.Limits.MaxAliases,
+		MaxFields:   d.Config.Limits.MaxFields,
+		Suggestions: d.Config.Introspection,
+	}, d.Schema.Schema(), docs)
+	var answers *introspectionCache
+	if d.Config.Introspection {
+		var count func(string)
+		if d.Metrics != nil {
+			count = func(result string) { d.Metrics.IntrospectionCache.WithLabelValues(result).Inc() }
+		}
+		answers = newIntrospectionCache(count)
+	}
+	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens, limits: lim, introspection: answers})
+	srv.SetQueryCache(docs)
 	srv.SetParserTokenLimit(d.Config.Limits.MaxTokens)
+	srv.SetValidationRulesFn(limits.Rules)
 	if d.Config.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(introspectionOff{})
 	}
 	// Persisted queries resolve before the limits check, which needs the document.
 	var apqShared *sharedcache.Scope
@@ -162,12 +185,7 @@ func newGraphQL(d Deps) *handler.Server {
 		apqShared = d.Shared.Scope("apq", "apq")
 	}
 	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly, apqShared))
-	srv.Use(limits.Extension{
-		MaxTokens:  d.Config.Limits.MaxTokens,
-		MaxDepth:   d.Config.Limits.MaxDepth,
-		MaxAliases: d.Config.Limits.MaxAliases,
-		MaxFields:  d.Config.Limits.MaxFields,
-	})
+	srv.Use(lim)
 	// Scalars cost nothing; objects and pages are weighed by the schema.
 	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity, complexity.WithFixedScalarValue(0)))
 	for _, e := range d.Extensions {
@@ -178,6 +196,11 @@ func newGraphQL(d Deps) *handler.Server {
 	}
 	if d.Recover != nil {
 		srv.SetRecoverFunc(d.Recover)
+	}
+	// Last, so that every other interceptor (telemetry) sees a cached
+	// answer as it sees a computed one.
+	if answers != nil {
+		srv.Use(answers)
 	}
 	return srv
 }
@@ -194,7 +217,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			tooLarge(w, max)
 			return
 		}
-		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		data, err := readAll(http.MaxBytesReader(w, r.Body, max), r.ContentLength)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -204,10 +227,43 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			writeError(w, http.StatusBadRequest, "BAD_USER_INPUT", "the request body could not be read")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(data))
+		r.Body = &readBody{Reader: bytes.NewReader(data), data: data}
 		r.ContentLength = int64(len(data))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody is a body limitBody has read already; the GraphQL transport
+// takes its bytes instead of copying them again.
+type readBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+// Close does nothing: the bytes are in memory.
+func (*readBody) Close() error { return nil }
+
+// bodyBytes returns what is left of a request body.
+func bodyBytes(r *http.Request) ([]byte, error) {
+	if b, ok := r.Body.(*readBody); ok {
+		rest := b.data[len(b.data)-b.Len():]
+		_, _ = b.Seek(0, io.SeekEnd)
+		return rest, nil
+	}
+	return readAll(r.Body, r.ContentLength)
+}
+
+// readAll reads a body in one allocation when its length is declared
+// (a wrong length costs a copy, nothing more); the hint is capped, so a
+// lying Content-Length cannot make it allocate more than the cap.
+func readAll(r io.Reader, length int64) ([]byte, error) {
+	const maxHint = 4 << 20
+	if length <= 0 || length > maxHint {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, length+bytes.MinRead))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 func tooLarge(w http.ResponseWriter, max int64) {

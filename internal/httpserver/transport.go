@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -16,9 +15,11 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/lexer"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/jsonscan"
+	"github.com/crmgateway/gateway/internal/limits"
 )
 
 // Media types of the GraphQL-over-HTTP specification.
@@ -47,9 +48,17 @@ const allowedMethods = "GET, POST, OPTIONS"
 //     "data" under application/graphql-response+json and a 200 under
 //     application/json, as legacy clients expect. Executed operations are
 //     200, field errors and all.
+//
+// Every response's error list is bounded (boundErrors); an introspection
+// answer from the cache is written as it was encoded the first time.
 type httpTransport struct {
 	// tokenLimit bounds the parse made to refuse GET mutations early.
 	tokenLimit int
+	// limits, when set, bounds variables and extensions before they are
+	// decoded, and unpacks the validation errors it attaches.
+	limits *limits.Extension
+	// introspection, when set, is the cache of introspection answers.
+	introspection *introspectionCache
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -84,25 +93,30 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 
 	var (
-		params *graphql.RawParams
-		msg    string
+		params  *graphql.RawParams
+		msg     string
+		refusal *gqlerror.Error
 	)
 	if r.Method == http.MethodGet {
-		params, msg = paramsFromURL(r.URL.RawQuery)
+		params, msg, refusal = paramsFromURL(r.URL.RawQuery, t.checkInput)
 	} else {
 		if status, m := checkContentType(r.Header.Get("Content-Type")); status != 0 {
 			writeRequestError(ctx, w, exec, media, status, m)
 			return
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := bodyBytes(r)
 		if err != nil {
 			writeRequestError(ctx, w, exec, media, http.StatusBadRequest, "the request body could not be read")
 			return
 		}
-		params, msg = paramsFromBody(body)
+		params, msg, refusal = paramsFromBody(body, t.checkInput)
 	}
 	if msg != "" {
 		writeRequestError(ctx, w, exec, media, http.StatusBadRequest, msg)
+		return
+	}
+	if refusal != nil {
+		writeRefusal(ctx, w, exec, media, gqlerror.List{refusal})
 		return
 	}
 	params.Headers = r.Header
@@ -115,11 +129,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		status := http.StatusOK
-		if media == mediaGraphQLResponse {
-			status = http.StatusBadRequest
-		}
-		writeErrors(w, media, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		writeRefusal(graphql.WithOperationContext(ctx, opCtx), w, exec, media, limits.Errors(errs))
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
@@ -133,29 +143,135 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if resp == nil {
 		return // the client went away
 	}
+	boundResponse(resp)
+	cached := t.introspection.cached(ctx, opCtx, resp)
+	if cached != nil {
+		if b := cached.body.Load(); b != nil {
+			writeBody(w, media, *b)
+			return
+		}
+	}
 	b, err := json.Marshal(resp)
 	if err != nil {
 		writeRequestError(ctx, w, exec, media, http.StatusInternalServerError, "internal error")
 		return
 	}
+	if cached != nil {
+		cached.body.Store(&b)
+	}
+	writeBody(w, media, b)
+}
+
+// checkInput applies the request limits to variables or extensions.
+func (t httpTransport) checkInput(name string, raw []byte) *gqlerror.Error {
+	if t.limits == nil {
+		return nil
+	}
+	return t.limits.CheckInput(name, raw)
+}
+
+func writeBody(w http.ResponseWriter, media string, b []byte) {
 	setContentType(w, media)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 }
 
+// writeRefusal answers a request error (parse, validation, variables,
+// limits, persisted query): a 400 under the specification's media type, a
+// 200 under application/json. The list is bounded before it is presented.
+func writeRefusal(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, media string, errs gqlerror.List) {
+	status := http.StatusOK
+	if media == mediaGraphQLResponse {
+		status = http.StatusBadRequest
+	}
+	errs, omitted := boundErrors(errs)
+	resp := exec.DispatchError(ctx, errs)
+	if omitted > 0 {
+		if resp.Extensions == nil {
+			resp.Extensions = map[string]any{}
+		}
+		resp.Extensions[omittedErrorsKey] = omitted
+	}
+	writeErrors(w, media, status, resp)
+}
+
 // isNotQuery reports whether the document's selected operation is a
 // mutation or subscription. It runs before validation so that a GET
-// mutation is a 405 even when the schema has no such operation type.
+// mutation is a 405 even when the schema has no such operation type, and
+// reads tokens only (the parser allocates for every one): the operations
+// are the definitions at the top level, outside any bracket.
 func (t httpTransport) isNotQuery(query, operationName string) bool {
 	if query == "" {
 		return false
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, t.tokenLimit)
-	if err != nil {
-		return false // gqlgen reports the syntax error with its location
+	type op struct{ kind, name string }
+	var (
+		ops       []op
+		depth     int
+		expectDef = true // at the top level, between definitions
+		named     = false
+	)
+	l := lexer.New(&ast.Source{Input: query})
+	for n := 0; n <= t.tokenLimit; n++ {
+		tok, err := l.ReadToken()
+		if err != nil {
+			return false // gqlgen reports the syntax error with its location
+		}
+		switch tok.Kind {
+		case lexer.EOF:
+			if depth != 0 {
+				return false // unbalanced: gqlgen reports the syntax error
+			}
+			var selected *op
+			for i := range ops {
+				if ops[i].name == operationName || operationName == "" && len(ops) == 1 {
+					selected = &ops[i]
+					break
+				}
+			}
+			return selected != nil && selected.kind != "query"
+		case lexer.Comment:
+			continue
+		case lexer.BraceL, lexer.ParenL, lexer.BracketL:
+			if depth == 0 && expectDef {
+				if tok.Kind != lexer.BraceL {
+					return false
+				}
+				ops = append(ops, op{kind: "query"}) // the { … } shorthand
+				expectDef = false
+			}
+			depth++
+			named = false
+			continue
+		case lexer.BraceR, lexer.ParenR, lexer.BracketR:
+			if depth--; depth < 0 {
+				return false
+			}
+			if depth == 0 && tok.Kind == lexer.BraceR {
+				expectDef = true
+			}
+			named = false
+			continue
+		}
+		if depth > 0 {
+			continue
+		}
+		switch {
+		case expectDef && tok.Kind == lexer.Name && (tok.Value == "query" || tok.Value == "mutation" || tok.Value == "subscription"):
+			ops = append(ops, op{kind: tok.Value})
+			expectDef, named = false, true
+		case expectDef && tok.Kind == lexer.Name && tok.Value == "fragment":
+			expectDef = false
+		case expectDef:
+			return false
+		case named && tok.Kind == lexer.Name:
+			ops[len(ops)-1].name = tok.Value
+			named = false
+		default:
+			named = false
+		}
 	}
-	op := doc.Operations.ForName(operationName)
-	return op != nil && op.Operation != ast.Query
+	return false // past the token limit, which the request limits refuse
 }
 
 func refuseGetMutation(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, media string) {
@@ -247,56 +363,138 @@ func checkContentType(ct string) (int, string) {
 	return 0, ""
 }
 
+// inputCheck bounds a request's variables or extensions (name says which)
+// from their JSON text, before they are decoded; nil accepts any.
+type inputCheck func(name string, raw []byte) *gqlerror.Error
+
 // paramsFromBody decodes a POST body. The message never quotes the body:
-// it may hold secrets, and echoing it invites reflected content.
-func paramsFromBody(body []byte) (*graphql.RawParams, string) {
+// it may hold secrets, and echoing it invites reflected content. A
+// malformed request gets a message; one whose variables or extensions
+// cross a request limit gets the refusal check made.
+func paramsFromBody(body []byte, check inputCheck) (*graphql.RawParams, string, *gqlerror.Error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, "the request body is empty; send a JSON object with a query"
+		return nil, "the request body is empty; send a JSON object with a query", nil
 	}
-	var raw struct {
-		Query         json.RawMessage `json:"query"`
-		OperationName json.RawMessage `json:"operationName"`
-		Variables     json.RawMessage `json:"variables"`
-		Extensions    json.RawMessage `json:"extensions"`
-		DocumentID    json.RawMessage `json:"documentId"`
+	// One pass over the body (jsonscan accepts what encoding/json does):
+	// the members are cut out of it, and only variables and extensions are
+	// decoded, after their limits are checked.
+	c := &jsonscan.Cursor{B: body}
+	var (
+		query, operationName  stringMember
+		documentIDMember      stringMember
+		variables, extensions []byte
+		err                   error
+		refusal               *gqlerror.Error
+	)
+	if c.Peek() == '{' {
+		err = c.Object(func(key jsonscan.Str) error {
+			// encoding/json matches member names regardless of case; the last one wins.
+			k := key.String()
+			object := strings.EqualFold(k, "variables") || strings.EqualFold(k, "extensions")
+			if object && check != nil && c.Peek() == '{' {
+				// Measured before being read: a request over a limit is
+				// refused without reading the rest of its body.
+				if refusal = check(strings.ToLower(k), c.B[c.I:]); refusal != nil {
+					return refusal
+				}
+			}
+			switch {
+			case strings.EqualFold(k, "query"):
+				return query.read(c)
+			case strings.EqualFold(k, "operationName"):
+				return operationName.read(c)
+			case strings.EqualFold(k, "documentId"):
+				return documentIDMember.read(c)
+			}
+			v, err := c.SkipValue()
+			switch {
+			case strings.EqualFold(k, "variables"):
+				variables = v
+			case strings.EqualFold(k, "extensions"):
+				extensions = v
+			}
+			return err
+		})
+	} else {
+		err = c.Value()
 	}
-	if err := json.Unmarshal(body, &raw); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			return nil, fmt.Sprintf("the request body is not valid JSON (syntax error at byte %d)", syn.Offset)
-		case errors.As(err, &typ) && typ.Field == "":
-			return nil, "the request body must be a JSON object"
-		default:
-			return nil, "the request body is not valid JSON"
+	if refusal != nil {
+		return nil, "", refusal
+	}
+	if err == nil {
+		if c.Space(); c.I < len(body) {
+			err = c.Fail("after top-level value")
 		}
+	}
+	if err != nil {
+		return nil, fmt.Sprintf("the request body is not valid JSON (syntax error at byte %d)", syntaxOffset(err, len(body))), nil
+	}
+	if b := bytes.TrimSpace(body); b[0] != '{' && string(b) != "null" {
+		return nil, "the request body must be a JSON object", nil
 	}
 	p := &graphql.RawParams{}
 	var msg string
-	if p.Query, msg = stringParam("query", raw.Query); msg != "" {
-		return nil, msg
+	if p.Query, msg = query.param("query"); msg != "" {
+		return nil, msg, nil
 	}
-	if p.OperationName, msg = stringParam("operationName", raw.OperationName); msg != "" {
-		return nil, msg
+	if p.OperationName, msg = operationName.param("operationName"); msg != "" {
+		return nil, msg, nil
 	}
-	if p.Variables, msg = objectParam("variables", raw.Variables); msg != "" {
-		return nil, msg
+	// Measured already: decoded without a second check.
+	if p.Variables, msg, _ = objectParam("variables", variables, nil); msg != "" {
+		return nil, msg, nil
 	}
-	if p.Extensions, msg = objectParam("extensions", raw.Extensions); msg != "" {
-		return nil, msg
+	if p.Extensions, msg, _ = objectParam("extensions", extensions, nil); msg != "" {
+		return nil, msg, nil
 	}
 	var id string
-	if id, msg = stringParam("documentId", raw.DocumentID); msg != "" {
-		return nil, msg
+	if id, msg = documentIDMember.param("documentId"); msg != "" {
+		return nil, msg, nil
 	}
 	if msg = documentID(p, id); msg != "" {
-		return nil, msg
+		return nil, msg, nil
 	}
 	if msg = requireQuery(p); msg != "" {
-		return nil, msg
+		return nil, msg, nil
 	}
-	return p, ""
+	return p, "", nil
+}
+
+// stringMember is a member of the body that must be a string: decoded as
+// it is read when it is one (a query of a megabyte is read once), kept as
+// text otherwise for stringParam to judge.
+type stringMember struct {
+	raw     []byte
+	text    string
+	decoded bool
+}
+
+func (m *stringMember) read(c *jsonscan.Cursor) (err error) {
+	*m = stringMember{}
+	if c.Peek() == '"' {
+		m.text, err = readString(c, true)
+		m.decoded = true
+		return err
+	}
+	m.raw, err = c.SkipValue()
+	return err
+}
+
+func (m *stringMember) param(name string) (string, string) {
+	if m.decoded {
+		return m.text, ""
+	}
+	return stringParam(name, m.raw)
+}
+
+// syntaxOffset is where a syntax error is, counted as encoding/json does
+// (the bytes read when it was found).
+func syntaxOffset(err error, size int) int {
+	var syn *jsonscan.SyntaxError
+	if !errors.As(err, &syn) {
+		return size
+	}
+	return min(syn.Offset+1, size)
 }
 
 // documentID takes a persisted document named as the GraphQL-over-HTTP
@@ -320,30 +518,33 @@ func documentID(p *graphql.RawParams, id string) string {
 
 // paramsFromURL decodes a GET request's parameters; variables and
 // extensions are URL-encoded JSON objects.
-func paramsFromURL(rawQuery string) (*graphql.RawParams, string) {
+func paramsFromURL(rawQuery string, check inputCheck) (*graphql.RawParams, string, *gqlerror.Error) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return nil, "the URL query string is malformed"
+		return nil, "the URL query string is malformed", nil
 	}
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
-	var msg string
+	var (
+		msg     string
+		refusal *gqlerror.Error
+	)
 	if v := q.Get("variables"); v != "" {
-		if p.Variables, msg = objectParam("variables", json.RawMessage(v)); msg != "" {
-			return nil, msg
+		if p.Variables, msg, refusal = objectParam("variables", []byte(v), check); msg != "" || refusal != nil {
+			return nil, msg, refusal
 		}
 	}
 	if v := q.Get("extensions"); v != "" {
-		if p.Extensions, msg = objectParam("extensions", json.RawMessage(v)); msg != "" {
-			return nil, msg
+		if p.Extensions, msg, refusal = objectParam("extensions", []byte(v), check); msg != "" || refusal != nil {
+			return nil, msg, refusal
 		}
 	}
 	if msg = documentID(p, q.Get("documentId")); msg != "" {
-		return nil, msg
+		return nil, msg, nil
 	}
 	if msg = requireQuery(p); msg != "" {
-		return nil, msg
+		return nil, msg, nil
 	}
-	return p, ""
+	return p, "", nil
 }
 
 // requireQuery insists on a document unless the request names a persisted
@@ -358,39 +559,87 @@ func requireQuery(p *graphql.RawParams) string {
 	return "the request has no query"
 }
 
-func isNull(raw json.RawMessage) bool {
+func isNull(raw []byte) bool {
 	s := bytes.TrimSpace(raw)
 	return len(s) == 0 || string(s) == "null"
 }
 
-func stringParam(name string, raw json.RawMessage) (string, string) {
+func stringParam(name string, raw []byte) (string, string) {
 	if isNull(raw) {
 		return "", ""
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	c := &jsonscan.Cursor{B: raw}
+	if c.Peek() != '"' {
 		return "", "the " + name + " parameter must be a string"
 	}
-	return s, ""
+	s, err := c.Str()
+	if c.Space(); err != nil || c.I != len(raw) {
+		return "", "the " + name + " parameter must be a string"
+	}
+	return text(s), ""
 }
 
-func objectParam(name string, raw json.RawMessage) (map[string]any, string) {
+// objectParam decodes a JSON object parameter; check sees its text first,
+// and a text that crosses a limit is refused only when it is valid JSON
+// (a malformed one is a malformed request whatever its size).
+func objectParam(name string, raw []byte, check inputCheck) (map[string]any, string, *gqlerror.Error) {
 	if isNull(raw) {
-		return nil, ""
+		return nil, "", nil
 	}
-	if s := bytes.TrimSpace(raw); len(s) == 0 || s[0] != '{' {
-		return nil, "the " + name + " parameter must be a JSON object"
+	notObject := "the " + name + " parameter must be a JSON object"
+	c := &jsonscan.Cursor{B: raw}
+	if c.Peek() != '{' {
+		return nil, notObject, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || dec.More() {
-		return nil, "the " + name + " parameter must be a JSON object"
+	if check != nil {
+		if refusal := check(name, raw); refusal != nil {
+			if end, err := jsonscan.ValueEnd(raw, c.I, 0); err != nil || jsonscan.SkipSpace(raw, end) != len(raw) {
+				return nil, notObject, nil
+			}
+			return nil, "", refusal
+		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, "the " + name + " parameter must be a JSON object"
+	v, err := decodeJSON(c)
+	if c.Space(); err != nil || c.I != len(raw) {
+		return nil, notObject, nil
 	}
-	return m, ""
+	return v.(map[string]any), "", nil
+}
+
+// decodeJSON reads the value at the cursor as encoding/json decodes into
+// an interface with UseNumber: maps, slices, strings, json.Number, bools
+// and nil.
+func decodeJSON(c *jsonscan.Cursor) (any, error) {
+	switch c.Peek() {
+	case '{':
+		m := map[string]any{}
+		err := c.Object(func(key jsonscan.Str) error {
+			v, err := decodeJSON(c)
+			m[text(key)] = v
+			return err
+		})
+		return m, err
+	case '[':
+		a := []any{}
+		err := c.Array(func() error {
+			v, err := decodeJSON(c)
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case '"':
+		return readString(c, false)
+	case 't':
+		return true, c.Lit("true")
+	case 'f':
+		return false, c.Lit("false")
+	case 'n':
+		return nil, c.Lit("null")
+	default:
+		start := c.I
+		err := c.Number()
+		return json.Number(c.B[start:c.I]), err
+	}
 }
 
 // writeRequestError answers a request that never reached GraphQL. The error

@@ -1,16 +1,23 @@
 package httpserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/crmgateway/gateway/internal/jsonscan"
 )
 
 func TestNegotiate(t *testing.T) {
@@ -80,7 +87,7 @@ func TestParamsFromBody(t *testing.T) {
 		{"number extensions", `{"query":"{ a }","extensions":0}`, "extensions parameter must be a JSON object", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, msg := paramsFromBody([]byte(tc.body))
+			p, msg, _ := paramsFromBody([]byte(tc.body), nil)
 			if tc.wantErr != "" {
 				if !strings.Contains(msg, tc.wantErr) {
 					t.Fatalf("message %q does not say %q", msg, tc.wantErr)
@@ -95,7 +102,7 @@ func TestParamsFromBody(t *testing.T) {
 			}
 		})
 	}
-	p, _ := paramsFromBody([]byte(`{"query":"{ a }","variables":{"n":12345678901234567890}}`))
+	p, _, _ := paramsFromBody([]byte(`{"query":"{ a }","variables":{"n":12345678901234567890}}`), nil)
 	if got := p.Variables["n"]; got == nil || got.(interface{ String() string }).String() != "12345678901234567890" {
 		t.Fatalf("large integers must stay exact: %v", got)
 	}
@@ -115,7 +122,7 @@ func TestParamsFromURL(t *testing.T) {
 		{"extensions string", "query=%7B+a+%7D&extensions=%22x%22", "extensions parameter must be a JSON object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, msg := paramsFromURL(tc.raw)
+			_, msg, _ := paramsFromURL(tc.raw, nil)
 			if (tc.wantErr == "") != (msg == "") || !strings.Contains(msg, tc.wantErr) {
 				t.Fatalf("message %q, want %q", msg, tc.wantErr)
 			}
@@ -133,12 +140,30 @@ func FuzzParamsFromBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, msg := paramsFromBody(body)
+		p, msg, _ := paramsFromBody(body, nil)
 		if msg == "" && p == nil {
 			t.Fatal("no params and no message")
 		}
 		if msg != "" && len(body) >= 8 && strings.Contains(msg, string(body)) {
 			t.Fatalf("message %q quotes the body", msg)
+		}
+		// The query and operation name are what encoding/json decodes.
+		var ref struct {
+			Query         *string `json:"query"`
+			OperationName *string `json:"operationName"`
+		}
+		if err := json.Unmarshal(body, &ref); err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) && p != nil {
+				t.Fatalf("accepted a body encoding/json refuses: %v", err)
+			}
+			return
+		}
+		if p != nil && ref.Query != nil && p.Query != *ref.Query {
+			t.Fatalf("query %q, encoding/json %q", p.Query, *ref.Query)
+		}
+		if p != nil && ref.OperationName != nil && p.OperationName != *ref.OperationName {
+			t.Fatalf("operationName %q, encoding/json %q", p.OperationName, *ref.OperationName)
 		}
 	})
 }
@@ -149,7 +174,7 @@ func FuzzParamsFromURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		p, msg := paramsFromURL(raw)
+		p, msg, _ := paramsFromURL(raw, nil)
 		if msg == "" && p == nil {
 			t.Fatal("no params and no message")
 		}
@@ -313,4 +338,38 @@ func TestPersistedMutationOverGET(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeJSON: the one-pass decoder of variables and extensions reads
+// every JSON text as encoding/json (with UseNumber) does, and refuses what
+// it refuses.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"a":[1,-2.5e3,true,false,null,"x"]}`, `"\u00e9\ud83d\ude00\ud800\u0041"`, `"\ud800\ud800"`, "\"\xff\xfe\"",
+		`{"a":{"a":{}}, "a": 2}`, `[]`, `"\"\\\/\b\f\n\r\t"`, `{"k\u0041": "v"}`, `[1,]`, `{"a" 1}`, `"` + strings.Repeat("é", 40) + `"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var want any
+		wantErr := dec.Decode(&want)
+		if wantErr == nil {
+			if _, err := dec.Token(); err != io.EOF {
+				wantErr = errors.New("trailing data")
+			}
+		}
+		c := &jsonscan.Cursor{B: b}
+		got, err := decodeJSON(c)
+		if c.Space(); err == nil && c.I != len(b) {
+			err = errors.New("trailing data")
+		}
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("decodeJSON error %v, encoding/json %v", err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeJSON = %#v, encoding/json = %#v", got, want)
+		}
+	})
 }

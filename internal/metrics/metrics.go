@@ -20,6 +20,9 @@ type Metrics struct {
 	UpstreamDuration *prometheus.HistogramVec
 	// UpstreamInFlight gauges calls holding a concurrency slot.
 	UpstreamInFlight *prometheus.GaugeVec
+	// IntrospectionCache counts introspection answers by whether the
+	// cache served them (hit) or gqlgen computed them (miss).
+	IntrospectionCache *prometheus.CounterVec
 	// UpstreamRetries counts retried GETs by reason.
 	UpstreamRetries *prometheus.CounterVec
 	// BreakerState is 0 closed, 1 half-open, 2 open.
@@ -70,6 +73,10 @@ func New() *Metrics {
 			Name: "crm_gateway_upstream_in_flight",
 			Help: "Upstream requests currently in flight.",
 		}, []string{"upstream"}),
+		IntrospectionCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crm_gateway_introspection_cache_requests_total",
+			Help: "Introspection answers by result: hit (served from the cache) or miss (computed).",
+		}, []string{"result"}),
 		UpstreamRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crm_gateway_upstream_retries_total",
 			Help: "GET requests retried, by upstream and reason.",
@@ -121,6 +128,7 @@ func New() *Metrics {
 		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
 		f(c)
 	}
+	f(m.IntrospectionCache)
 	return m
 }
 

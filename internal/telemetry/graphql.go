@@ -12,6 +12,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/crmgateway/gateway/internal/limits"
 	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
@@ -67,8 +68,14 @@ func (g GraphQL) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 			_, s := g.Tracer.Start(ctx, name, trace.WithTimestamp(t.Start))
 			s.End(trace.WithTimestamp(t.End))
 		}
-		phase("graphql.parse", oc.Stats.Parsing)
-		phase("graphql.validate", oc.Stats.Validation)
+		parsing, validation := oc.Stats.Parsing, oc.Stats.Validation
+		if t := limits.TimingOf(oc); t != nil {
+			// The request limits parse and validate a new document
+			// themselves; gqlgen then only finds it in the cache.
+			parsing, validation = t.Parsing, t.Validation
+		}
+		phase("graphql.parse", parsing)
+		phase("graphql.validate", validation)
 		ctx, exec = g.Tracer.Start(ctx, "graphql.execute")
 	}
 	resp := next(ctx)
