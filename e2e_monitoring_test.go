@@ -102,6 +102,7 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 	reporting, reportingEntry := newKey(t, "reporting", "", caller.Scopes...)
 	acmeKey, acmeEntry := newKey(t, "acme-app", "acme", caller.Scopes...)
 	greedy, greedyEntry := newKey(t, "greedy", "", caller.Scopes...)
+	ops, opsEntry := newKey(t, "ops", "", caller.Scopes...) // the fault phase's own budget
 	tenants := writeJSON(t, "tenants.json", map[string]any{"acme": map[string]any{
 		"synergy": map[string]any{"baseUrl": acme.synergy.BaseURL, "token": map[string]string{"env": "ACME_SYNERGY_TOKEN"}},
 		"solos": map[string]any{"baseUrl": acme.sol.BaseURL, "token": map[string]string{"env": "ACME_SOLOS_TOKEN"},
@@ -124,7 +125,7 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 		"ACME_SYNERGY_TOKEN=" + acme.synergy.Token, "ACME_SOLOS_TOKEN=" + acme.sol.Token,
 		"ACME_SOLOS_SECRET=" + acme.sol.Secret, "ACME_RKEEPER_SID=" + acme.rkeeper.SID,
 		"TENANTS_FILE=" + tenants, "AUTH_MODE=apikey",
-		"AUTH_API_KEYS_FILE=" + writeJSON(t, "keys.json", []auth.KeyEntry{reportingEntry, acmeEntry, greedyEntry}),
+		"AUTH_API_KEYS_FILE=" + writeJSON(t, "keys.json", []auth.KeyEntry{reportingEntry, acmeEntry, greedyEntry, opsEntry}),
 		"PERSISTED_DOCUMENTS_FILE=" + writeJSON(t, "persisted-documents.json", manifest),
 		"RATE_LIMIT=600/m", "RATE_LIMIT_BURST=300", "REDIS_URL=" + redis.URL(), "GOMEMLIMIT=1GiB",
 	}
@@ -238,12 +239,12 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 	for half := 0; half < 2; half++ {
 		for i := 0; i < 5; i++ {
 			for _, r := range []*monitoredReplica{a, b} {
-				gql(r, reporting, `{ contacts(first: 1) { nodes { id } } }`, nil)
+				gql(r, ops, `{ contacts(first: 1) { nodes { id } } }`, nil)
 			}
 		}
-		for i := 0; i < 20; i++ {
+		for i := 0; i < 50; i++ {
 			for _, r := range []*monitoredReplica{a, b} {
-				if res := send(t, "GET", r.base+"/rest/v1/contacts?first=1", withKey(reporting), ""); res.Status < 500 {
+				if res := send(t, "GET", r.base+"/rest/v1/contacts?first=1", withKey(ops), ""); res.Status < 500 {
 					t.Fatalf("REST with SynergyCRM down: %d %s", res.Status, res.Body)
 				}
 				sent++
@@ -252,10 +253,10 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 		for i := 0; i < 2; i++ {
 			gql(a, acmeKey, `{ projects(first: 1) { nodes { id } } }`, nil)
 		}
-		refused += exhaust(t, a.base, greedy, 75)
+		refused += exhaust(t, a.base, greedy, 150)
 		nextScrape(t, prom)
 	}
-	if refused < 150 {
+	if refused < 300 {
 		t.Fatalf("only %d requests refused for RATE_LIMIT", refused)
 	}
 	// Redis dies: every request's rate-limit check and list lookup fails
