@@ -13,6 +13,8 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/crm-gateway /crm-gateway
 USER nonroot:nonroot
 # No LISTEN_ADDR: with a CRM configured the gateway listens on :8080 and
-# requires AUTH_MODE; the sandbox binds loopback only.
-EXPOSE 8080
+# requires AUTH_MODE; the sandbox binds loopback only. 9090 is /metrics
+# when METRICS_ADDR=:9090 (deploy/kubernetes). `make image` builds the same
+# layout FROM scratch (deploy/Containerfile.scratch).
+EXPOSE 8080 9090
 ENTRYPOINT ["/crm-gateway"]

@@ -188,7 +188,7 @@ func TestProductionRequiresCredentials(t *testing.T) {
 	if after := crms.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("refused requests reached a CRM: %v → %v", before, after)
 	}
-	for _, path := range []string{"/healthz", "/readyz"} {
+	for _, path := range []string{"/livez", "/healthz", "/readyz"} {
 		if r := send(t, "GET", g.URL+path, nil, ""); r.Status != 200 {
 			t.Errorf("%s: %d", path, r.Status)
 		}

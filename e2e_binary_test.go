@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -57,24 +56,6 @@ func cleanEnv(vars ...string) []string {
 	return append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, vars...)
 }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -124,7 +105,7 @@ func asExit(err error, exit **exec.ExitError) bool {
 type runningGateway struct {
 	cmd  *exec.Cmd
 	base string
-	logs *syncBuffer
+	logs *logBuffer
 	emu  *emulator.Emulator
 	done chan error
 }
@@ -135,7 +116,7 @@ func startBinary(t *testing.T, delay time.Duration, env ...string) *runningGatew
 	crm := httptest.NewServer(emu)
 	t.Cleanup(crm.Close)
 	addr := freeAddr(t)
-	g := &runningGateway{base: "http://" + addr, logs: &syncBuffer{}, emu: emu, done: make(chan error, 1)}
+	g := &runningGateway{base: "http://" + addr, logs: &logBuffer{}, emu: emu, done: make(chan error, 1)}
 	g.cmd = exec.Command(gatewayBinary(t))
 	g.cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=" + addr, "SYNERGY_BASE_URL=" + crm.URL + "/api/v1",
 		"SYNERGY_TOKEN=" + synergyTestToken, "AUTH_MODE=none", "METRICS_ADDR=127.0.0.1:0"}, env...)...)
@@ -197,8 +178,8 @@ func status(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-// TestShutdownDrains: SIGTERM turns /readyz to 503 at once while the
-// gateway keeps serving for SHUTDOWN_DELAY (new requests included), then
+// TestShutdownDrains: SIGTERM turns /readyz to 503 at once (/livez stays
+// 200) while the gateway keeps serving for SHUTDOWN_DELAY (new requests included), then
 // in-flight requests finish and the process exits 0.
 func TestShutdownDrains(t *testing.T) {
 	g := startBinary(t, 800*time.Millisecond, "SHUTDOWN_DELAY=1s", "SHUTDOWN_TIMEOUT=10s")
@@ -212,6 +193,10 @@ func TestShutdownDrains(t *testing.T) {
 			t.Fatal("/readyz never turned 503 after SIGTERM")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	// Draining is not dying: the liveness probe must not restart the pod.
+	if got := status(t, g.base+"/livez"); got != http.StatusOK {
+		t.Fatalf("/livez while draining = %d, want 200", got)
 	}
 	// Still serving during the delay: a load balancer may not know yet.
 	late := g.query()

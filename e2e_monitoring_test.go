@@ -372,13 +372,13 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 type monitoredReplica struct {
 	base, metricsAddr string
 	cmd               *exec.Cmd
-	logs              *syncBuffer
+	logs              *logBuffer
 }
 
 func startMonitoredReplica(t *testing.T, env ...string) *monitoredReplica {
 	t.Helper()
 	addr := freeAddr(t)
-	r := &monitoredReplica{base: "http://" + addr, metricsAddr: freeAddr(t), logs: &syncBuffer{}}
+	r := &monitoredReplica{base: "http://" + addr, metricsAddr: freeAddr(t), logs: &logBuffer{}}
 	r.cmd = exec.Command(gatewayBinary(t))
 	r.cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=" + addr, "METRICS_ADDR=" + r.metricsAddr}, env...)...)
 	r.cmd.Stderr = r.logs

@@ -14,13 +14,13 @@ import (
 // replica is one gateway process.
 type replica struct {
 	base, metrics string
-	logs          *syncBuffer
+	logs          *logBuffer
 }
 
 func startReplica(t *testing.T, env ...string) *replica {
 	t.Helper()
 	addr, maddr := freeAddr(t), freeAddr(t)
-	r := &replica{base: "http://" + addr, metrics: "http://" + maddr + "/metrics", logs: &syncBuffer{}}
+	r := &replica{base: "http://" + addr, metrics: "http://" + maddr + "/metrics", logs: &logBuffer{}}
 	cmd := exec.Command(gatewayBinary(t))
 	cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=" + addr, "METRICS_ADDR=" + maddr, "AUTH_MODE=none"}, env...)...)
 	cmd.Stderr = r.logs

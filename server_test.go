@@ -17,7 +17,7 @@ import (
 
 func TestHealthReadinessAndMetrics(t *testing.T) {
 	g := startGateway(t, config.Defaults())
-	for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready"`} {
+	for path, want := range map[string]string{"/livez": `"ok"`, "/healthz": `"ok"`, "/readyz": `"ready"`} {
 		resp, err := http.Get(g.URL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -99,10 +99,16 @@ func New(d Deps) *Server {
 	r.Use(securityHeaders)
 	r.Use(newCORS(d.Config.CORSAllowedOrigins, d.Sandbox).Handler)
 
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	// /livez (Kubernetes' liveness probe) and /healthz say only that the
+	// process answers: nothing a restart cannot fix may turn them red, so a
+	// CRM outage or a drain never gets the pod killed. /readyz is the one
+	// that changes.
+	alive := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
-	})
+	}
+	r.Get("/livez", alive)
+	r.Get("/healthz", alive)
 	r.Get("/readyz", s.readiness(d.Health))
 
 	if d.Config.MetricsAddr == "" {
