@@ -130,12 +130,15 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 		"RATE_LIMIT=600/m", "RATE_LIMIT_BURST=300", "REDIS_URL=" + redis.URL(), "GOMEMLIMIT=1GiB",
 	}
 	a, b := startMonitoredReplica(t, env...), startMonitoredReplica(t, env...)
+	t.Logf("gateways up after %s", time.Since(started).Round(100*time.Millisecond))
 
 	prom := realserver.StartPrometheus(t, prometheusConfig(t, a.metricsAddr, b.metricsAddr))
 	promtool := realserver.Promtool(t)
 	if out, err := exec.Command(promtool, "check", "config", prom.Config).CombinedOutput(); err != nil {
 		t.Fatalf("promtool check config: %v\n%s", err, out)
 	}
+
+	t.Logf("prometheus up after %s", time.Since(started).Round(100*time.Millisecond))
 
 	// --- a healthy mixed load -------------------------------------------
 	var sent int // API requests, every one counted by the gateway
@@ -222,6 +225,8 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
+
+	t.Logf("healthy phase checked after %s", time.Since(started).Round(100*time.Millisecond))
 
 	// --- faults -----------------------------------------------------------
 	// Each fault lasts over two scrapes at least: a counter's first
@@ -311,6 +316,8 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 			}
 		}
 	}
+
+	t.Logf("faults' alerts checked after %s", time.Since(started).Round(100*time.Millisecond))
 
 	// --- the rules as Prometheus loaded them ------------------------------
 	groups := ruleGroups(t, prom)
