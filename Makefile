@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: soak redis-server lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
+.PHONY: soak redis-server prometheus lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
 
 run:
 	$(GO) run .
@@ -27,15 +27,20 @@ TENANT ?=
 apikey:
 	@$(GO) run . apikey -name '$(NAME)' -scopes '$(SCOPES)' -tenant '$(TENANT)'
 
-# The real servers the Go tests start: Debian's redis-server, and Jaeger
+# The real servers the Go tests start: Debian's redis-server and prometheus
+# (with promtool; the tests run their own on a free port, never a system
+# service the package may have started), and Jaeger
 # all-in-one built once from its pinned module (tests/jaeger) into the
 # user's cache (the first build takes minutes).
 JAEGER_BIN ?= $(HOME)/.cache/crm-gateway/jaeger-all-in-one-v1.75.0
-test-go: redis-server $(JAEGER_BIN)
+test-go: redis-server prometheus $(JAEGER_BIN)
 	JAEGER_BIN=$(JAEGER_BIN) $(GO) test -race -count=1 $(PKGS)
 
 redis-server:
 	@command -v redis-server >/dev/null || { $(APT) update && $(APT) install -y redis-server; }
+
+prometheus:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { $(APT) update && $(APT) install -y prometheus; }
 
 $(JAEGER_BIN): tests/jaeger/go.mod tests/jaeger/go.sum
 	cd tests/jaeger && $(GO) build -o $(JAEGER_BIN) github.com/jaegertracing/jaeger/cmd/all-in-one

@@ -205,7 +205,7 @@ func buildAbuseCorpus() []abuse {
 			code: tooComplex, limit: "inputValues"},
 		{name: "extensions-nested", query: "{ __typename }", ext: `{"x":` + rep("[", 5000) + rep("]", 5000) + "}", code: tooComplex, limit: "inputDepth"},
 		{name: "persisted-hash-1m", query: "", ext: `{"persistedQuery":{"version":1,"sha256Hash":"` + rep("a", 1_000_000) + `"}}`,
-			code: badInput, reason: "PERSISTED_QUERY_NOT_FOUND"},
+			code: "PERSISTED_QUERY_NOT_FOUND"},
 		{name: "invalid-utf8", get: true, query: "{ __typename \xff\xfe }", code: badInput, reason: "GRAPHQL_PARSE_FAILED"},
 
 		{name: "variables-9999-ids", query: "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", vars: `{"ids":[` + strings.TrimSuffix(rep(`"x",`, 9998), ",") + "]}",

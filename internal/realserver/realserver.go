@@ -297,3 +297,37 @@ func httpOK(url string) bool {
 	resp.Body.Close()
 	return resp.StatusCode < 300
 }
+
+// Prometheus is a Prometheus server on a loopback port, with its own
+// configuration and data directory: it never shares a port, a file or a
+// data directory with a Prometheus the machine may run as a service.
+type Prometheus struct {
+	*Process
+	URL    string // base URL of the HTTP API (/api/v1/…)
+	Config string // path of the prometheus.yml it runs with
+}
+
+// Promtool returns Debian's promtool (shipped with prometheus).
+func Promtool(t testing.TB) string {
+	t.Helper()
+	return Binary(t, "promtool", "prometheus")
+}
+
+// StartPrometheus starts Debian's prometheus with config (the text of a
+// prometheus.yml) written into a fresh directory, which also holds its
+// data, and waits until it reports ready.
+func StartPrometheus(t testing.TB, config string) *Prometheus {
+	t.Helper()
+	bin := Binary(t, "prometheus", "prometheus")
+	dir := t.TempDir()
+	path := dir + "/prometheus.yml"
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(FreePort(t))
+	url := "http://" + addr
+	p := Start(t, "prometheus", dir, func() bool { return httpOK(url + "/-/ready") }, bin,
+		"--config.file="+path, "--storage.tsdb.path="+dir+"/data", "--web.listen-address="+addr,
+		"--log.level=warn")
+	return &Prometheus{Process: p, URL: url, Config: path}
+}
