@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +67,63 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// process is the real binary, running.
+type process struct {
+	cmd               *exec.Cmd
+	logs              *logBuffer
+	addr, metricsAddr string // what it logged it listens on
+	done              chan error
+}
+
+var listeningLine = regexp.MustCompile(`"msg":"(metrics listening|listening)","addr":"([^"]+)"`)
+
+// launch starts the binary with a clean environment plus env, listening
+// on ports the kernel picks (unless env names them), and waits until it
+// has logged where it listens: no port is chosen before the process
+// binds it, so parallel tests never collide. It is killed when the test
+// ends.
+func launch(t *testing.T, env ...string) *process {
+	t.Helper()
+	p := &process{logs: &logBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(gatewayBinary(t))
+	p.cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=127.0.0.1:0"}, env...)...)
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("gateway %s log:\n%s", p.addr, p.logs.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for p.addr == "" {
+		for _, m := range listeningLine.FindAllStringSubmatch(p.logs.String(), -1) {
+			if m[1] == "listening" {
+				p.addr = m[2]
+			} else {
+				p.metricsAddr = m[2]
+			}
+		}
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("the gateway exited (%v):\n%s", err, p.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the gateway never logged its address:\n%s", p.logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return p
+}
+
+// base is the gateway's URL.
+func (p *process) base() string { return "http://" + p.addr }
+
 // TestStartUpRefusals: on the real binary, a configuration that would go
 // wrong quietly stops the start with exit status 2 and says what to set.
 func TestStartUpRefusals(t *testing.T) {
@@ -103,11 +161,10 @@ func asExit(err error, exit **exec.ExitError) bool {
 
 // runningGateway is the binary serving in front of one slow SynergyCRM.
 type runningGateway struct {
+	*process
 	cmd  *exec.Cmd
 	base string
-	logs *logBuffer
 	emu  *emulator.Emulator
-	done chan error
 }
 
 func startBinary(t *testing.T, delay time.Duration, env ...string) *runningGateway {
@@ -115,24 +172,10 @@ func startBinary(t *testing.T, delay time.Duration, env ...string) *runningGatew
 	emu := emulator.New(emulator.Options{Token: synergyTestToken, Delay: delay})
 	crm := httptest.NewServer(emu)
 	t.Cleanup(crm.Close)
-	addr := freeAddr(t)
-	g := &runningGateway{base: "http://" + addr, logs: &logBuffer{}, emu: emu, done: make(chan error, 1)}
-	g.cmd = exec.Command(gatewayBinary(t))
-	g.cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=" + addr, "SYNERGY_BASE_URL=" + crm.URL + "/api/v1",
+	p := launch(t, append([]string{"SYNERGY_BASE_URL=" + crm.URL + "/api/v1",
 		"SYNERGY_TOKEN=" + synergyTestToken, "AUTH_MODE=none", "METRICS_ADDR=127.0.0.1:0"}, env...)...)
-	g.cmd.Stderr = g.logs
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { g.done <- g.cmd.Wait() }()
-	t.Cleanup(func() { _ = g.cmd.Process.Kill() })
-	for i := 0; ; i++ {
-		if resp, err := http.Get(g.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
+	g := &runningGateway{process: p, cmd: p.cmd, base: p.base(), emu: emu}
+	for i := 0; status(t, g.base+"/readyz") != 200; i++ {
 		if i > 400 {
 			t.Fatalf("the gateway did not become ready: %s", g.logs.String())
 		}

@@ -377,36 +377,22 @@ func TestMonitoringDashboardAndAlerts(t *testing.T) {
 
 // monitoredReplica is one gateway process with /metrics on its own port.
 type monitoredReplica struct {
+	*process
 	base, metricsAddr string
-	cmd               *exec.Cmd
-	logs              *logBuffer
 }
 
 func startMonitoredReplica(t *testing.T, env ...string) *monitoredReplica {
 	t.Helper()
-	addr := freeAddr(t)
-	r := &monitoredReplica{base: "http://" + addr, metricsAddr: freeAddr(t), logs: &logBuffer{}}
-	r.cmd = exec.Command(gatewayBinary(t))
-	r.cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=" + addr, "METRICS_ADDR=" + r.metricsAddr}, env...)...)
-	r.cmd.Stderr = r.logs
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.kill)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("gateway %s log:\n%s", addr, truncate(r.logs.String(), 4000))
-		}
-	})
-	realserver.WaitContext(t, 20*time.Second, func() bool { return realserver.Dial(addr) && realserver.Dial(r.metricsAddr) })
+	p := launch(t, append([]string{"METRICS_ADDR=127.0.0.1:0"}, env...)...)
+	r := &monitoredReplica{process: p, base: p.base(), metricsAddr: p.metricsAddr}
+	realserver.WaitContext(t, 20*time.Second, func() bool { return realserver.Dial(p.addr) && realserver.Dial(r.metricsAddr) })
 	return r
 }
 
 func (r *monitoredReplica) kill() {
-	if r.cmd.ProcessState == nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-	}
+	_ = r.cmd.Process.Kill()
+	err := <-r.done
+	r.done <- err
 }
 
 // prometheusConfig scrapes both replicas every second and evaluates the

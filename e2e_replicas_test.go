@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,15 +18,8 @@ type replica struct {
 
 func startReplica(t *testing.T, env ...string) *replica {
 	t.Helper()
-	addr, maddr := freeAddr(t), freeAddr(t)
-	r := &replica{base: "http://" + addr, metrics: "http://" + maddr + "/metrics", logs: &logBuffer{}}
-	cmd := exec.Command(gatewayBinary(t))
-	cmd.Env = cleanEnv(append([]string{"LISTEN_ADDR=" + addr, "METRICS_ADDR=" + maddr, "AUTH_MODE=none"}, env...)...)
-	cmd.Stderr = r.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	p := launch(t, append([]string{"METRICS_ADDR=127.0.0.1:0", "AUTH_MODE=none"}, env...)...)
+	r := &replica{base: p.base(), metrics: "http://" + p.metricsAddr + "/metrics", logs: p.logs}
 	realserver.WaitContext(t, 20*time.Second, func() bool { return status(t, r.base+"/healthz") == 200 })
 	return r
 }

@@ -385,7 +385,7 @@ func (c Config) Validate() error {
 			bad("REDIS_URL: must be a redis://, rediss:// or unix:// URL")
 		}
 	}
-	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr {
+	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr && !strings.HasSuffix(c.ListenAddr, ":0") {
 		bad("METRICS_ADDR: must differ from LISTEN_ADDR (unset it to serve /metrics on the public port in the sandbox)")
 	}
 	// Sorted so that the report reads the same on every start.

@@ -124,6 +124,10 @@ func New() *Metrics {
 			Help: "Redis calls that failed or timed out (each fell back to in-process state), by use.",
 		}, []string{"use"}),
 	}
+	// Both results exist from the start, so a dashboard shows 0, not
+	// nothing, while introspection is off or unused.
+	m.IntrospectionCache.WithLabelValues("hit")
+	m.IntrospectionCache.WithLabelValues("miss")
 	for _, c := range []prometheus.Collector{m.GraphQLDuration, m.RateLimited, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
 		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
 		f(c)
