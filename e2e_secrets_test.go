@@ -153,7 +153,10 @@ func TestSecretsNeverLeakFromUpstreamErrors(t *testing.T) {
 	})
 
 	t.Run("rkeeper", func(t *testing.T) {
-		g := startRK(t, func(c *config.Config) { c.RKeeper.SID = leakSID; c.RKeeper.CacheTTL = 0; c.LogLevel = "debug" })
+		// No stale answers: every fault must reach the caller.
+		g := startRK(t, func(c *config.Config) {
+			c.RKeeper.SID, c.RKeeper.CacheTTL, c.RKeeper.ReferenceStaleFor, c.LogLevel = leakSID, 0, 0, "debug"
+		})
 		g.emu.SID = leakSID
 		count := func() int { return g.emu.Count("", "") }
 		el := func(status int, mk func(e string) rkemulator.Fault) func(string) {

@@ -134,8 +134,16 @@ func TestOpenAPICoversRoutesBothWays(t *testing.T) {
 					t.Errorf("%v documented as %s, runs %s", k, op.OperationID, rt.OperationID)
 				}
 				var documented []string
+				var conditional string
 				for _, p := range op.Parameters {
+					if p.Value.In == "header" {
+						conditional = p.Value.Name
+						continue
+					}
 					documented = append(documented, p.Value.In+":"+p.Value.Name)
+				}
+				if want := map[string]string{"GET": "If-None-Match", "PATCH": "If-Match", "DELETE": "If-Match"}[rt.Method]; conditional != want {
+					t.Errorf("%v documents the conditional header %q, want %q", k, conditional, want)
 				}
 				if !slices.Equal(documented, paramNames(rt)) {
 					t.Errorf("%v documents %v, takes %v", k, documented, paramNames(rt))
@@ -152,21 +160,36 @@ func TestOpenAPICoversRoutesBothWays(t *testing.T) {
 
 			r := chi.NewRouter()
 			api.Mount(r, http.NotFoundHandler())
+			// HEAD is served on every GET route and documented with it.
 			served := map[opKey]bool{}
 			err = chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+				if method == http.MethodHead {
+					if ops[opKey{http.MethodGet, route}] == nil {
+						t.Errorf("HEAD %s is served without a GET", route)
+					}
+					served[opKey{"HEAD-of-GET", route}] = true
+					return nil
+				}
 				served[opKey{method, route}] = true
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(served) != len(ops) {
-				t.Errorf("the router serves %d operations, the document lists %d", len(served), len(ops))
-			}
+			gets := 0
 			for k := range ops {
 				if !served[k] {
 					t.Errorf("%v is documented but not served", k)
 				}
+				if k.Method == http.MethodGet {
+					gets++
+					if !served[opKey{"HEAD-of-GET", k.Path}] {
+						t.Errorf("HEAD %s is not served", k.Path)
+					}
+				}
+			}
+			if len(served) != len(ops)+gets {
+				t.Errorf("the router serves %d operations, the document lists %d and %d GETs answer HEAD", len(served), len(ops), gets)
 			}
 		})
 	}
@@ -288,7 +311,7 @@ func TestOpenAPIComponents(t *testing.T) {
 	sort.Strings(names)
 	want := []string{"Client", "ClientAddress", "ClientContact", "ClientContactInput", "City", "CityInput", "Country",
 		"CreateClientInput", "DateRange", "DateTime", "DeletePayload", "JSON", "PageInfo", "Payment", "PaymentFilter",
-		"Project", "ProjectAction", "ProjectFilter", "ProjectStage", "UpdateClientInput", "Owner", "rest.Errors"}
+		"Project", "ProjectAction", "ProjectFilter", "ProjectStage", "UpdateClientInput", "Owner", "rest.Problem", "rest.ProblemItem"}
 	sort.Strings(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("components = %v\nwant %v", names, want)
