@@ -577,7 +577,9 @@ func (a *API) operation(g *schemaGen, rt *Route, statuses []int) map[string]any 
 	case http.MethodPatch, http.MethodDelete:
 		params = append(params, map[string]any{"$ref": "#/components/parameters/IfMatch"})
 	}
-	op["parameters"] = params
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
 	if rt.Body != nil {
 		var sc map[string]any
 		if p := rt.Body.Param; p != nil {
