@@ -80,8 +80,11 @@ APT      = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 test-audit: build node tests/http-audit/node_modules/.package-lock.json
 	tests/with-gateway.sh $(BIN) node tests/http-audit/audit.mjs
 
+# Twice: a sandbox open to all, then one that asks for an API key (the
+# Headers tab shows where it goes). Screenshots land in test-artifacts/.
 test-browser: build node chromium tests/browser/node_modules/.package-lock.json
 	CHROMIUM_PATH=$(CHROMIUM) tests/with-gateway.sh $(BIN) node tests/browser/playground.mjs
+	CHROMIUM_PATH=$(CHROMIUM) tests/browser/with-apikey.sh $(BIN) node tests/browser/playground.mjs
 
 # Trusted documents: GraphQL Codegen's client preset builds the manifest
 # from the schema and the documents in tests/persisted/src; the gateway
