@@ -7,7 +7,6 @@ package realserver
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -230,7 +229,7 @@ func WaitContext(t testing.TB, d time.Duration, ok func() bool) {
 	for !ok() {
 		select {
 		case <-ctx.Done():
-			t.Fatal(fmt.Sprintf("condition not met within %s", d))
+			t.Fatalf("condition not met within %s", d)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
