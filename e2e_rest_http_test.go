@@ -646,3 +646,24 @@ func TestPlaygroundConfig(t *testing.T) {
 		t.Errorf("apikey,jwt: %v", jwt.Headers)
 	}
 }
+
+// A browser client of the REST facade on another origin may send the
+// conditional headers and read the validators, the next-page link and the
+// created entity's location.
+func TestRESTCORSForBrowserClients(t *testing.T) {
+	g := startGateway(t, config.Defaults()) // the sandbox allows localhost origins
+	const origin = "http://localhost:5173"
+	pre := do(t, "OPTIONS", g.URL+"/rest/v1/contacts/x", map[string]string{"Origin": origin,
+		"Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "content-type,if-match"}, "") // as browsers send it
+	if pre.Header.Get("Access-Control-Allow-Origin") != origin ||
+		!strings.Contains(strings.ToLower(pre.Header.Get("Access-Control-Allow-Headers")), "if-match") {
+		t.Fatalf("preflight: %d %v", pre.Status, pre.Header)
+	}
+	c := do(t, "GET", g.URL+"/rest/v1/deals?first=1", map[string]string{"Origin": origin}, "")
+	exposed := strings.ToLower(c.Header.Get("Access-Control-Expose-Headers"))
+	for _, h := range []string{"etag", "link", "location", "retry-after", "x-request-id"} {
+		if !strings.Contains(exposed, h) {
+			t.Errorf("%s is not exposed: %q", h, exposed)
+		}
+	}
+}
