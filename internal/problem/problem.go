@@ -62,16 +62,6 @@ func Title(code string) string {
 	return "Error"
 }
 
-// Codes lists every code a problem document may carry, the contract's
-// and the facade's own.
-func Codes() []string {
-	out := make([]string, 0, len(titles))
-	for c := range titles {
-		out = append(out, c)
-	}
-	return out
-}
-
 // Item is one error of a problem: its code, what went wrong and what it is
 // about. Extra holds further members (outcome, retryAfterSeconds,
 // upstreamCode, …), which never override the named ones.
