@@ -114,10 +114,24 @@ func (a authed) json(t testing.TB) map[string]any {
 	return m
 }
 
-// codes lists extensions.code of the errors, in order.
+// codes lists the error codes, in order: extensions.code of a GraphQL
+// answer's errors, or a REST problem document's code (every item's, when
+// it lists several).
 func (a authed) codes(t testing.TB) []string {
 	var out []string
-	errs, _ := a.json(t)["errors"].([]any)
+	body := a.json(t)
+	if strings.HasPrefix(a.Header.Get("Content-Type"), "application/problem+json") {
+		items, _ := body["errors"].([]any)
+		if len(items) == 0 {
+			items = []any{body}
+		}
+		for _, it := range items {
+			c, _ := it.(map[string]any)["code"].(string)
+			out = append(out, c)
+		}
+		return out
+	}
+	errs, _ := body["errors"].([]any)
 	for _, e := range errs {
 		ext, _ := e.(map[string]any)["extensions"].(map[string]any)
 		c, _ := ext["code"].(string)

@@ -42,13 +42,13 @@ type restAnswer struct {
 	Body   map[string]any
 }
 
+// ext is a member of a problem document (code, field, upstream, …); nil
+// for any other answer.
 func (a *restAnswer) ext(key string) any {
-	errs, _ := a.Body["errors"].([]any)
-	if len(errs) == 0 {
+	if !strings.HasPrefix(a.Header.Get("Content-Type"), "application/problem+json") {
 		return nil
 	}
-	ext, _ := errs[0].(map[string]any)["extensions"].(map[string]any)
-	return ext[key]
+	return a.Body[key]
 }
 
 func restCall(t testing.TB, method, u, body string) *restAnswer {
@@ -146,8 +146,16 @@ func TestRESTOpenAPIMatchesTheRouter(t *testing.T) {
 			t.Errorf("%s is documented but the router does not serve it", k)
 		}
 	}
+	// Every GET route answers HEAD too (the document says so once, in its
+	// description), and nothing else is served.
+	for k := range documented {
+		if method, path, _ := strings.Cut(k, " "); method == "GET" && !served["HEAD "+path] {
+			t.Errorf("HEAD %s is not served", path)
+		}
+	}
 	for k := range served {
-		if !documented[k] {
+		method, path, _ := strings.Cut(k, " ")
+		if !documented[k] && !(method == "HEAD" && documented["GET "+path]) {
 			t.Errorf("%s is served but not documented", k)
 		}
 	}
@@ -226,7 +234,7 @@ func TestRESTDisabledBackendAndBadParameters(t *testing.T) {
 			if a.Status != c.status || a.ext("code") != c.code {
 				t.Fatalf("status %d: %s", a.Status, a.Raw)
 			}
-			if p, _ := a.ext("parameter").(string); p != c.param {
+			if p, _ := a.ext("field").(string); p != c.param {
 				t.Errorf("parameter = %q, want %q", p, c.param)
 			}
 			if c.code == "UPSTREAM_DISABLED" && a.ext("upstream") != "synergy" {
@@ -365,7 +373,7 @@ func TestRESTOverTheSynergyAdapter(t *testing.T) {
 	t.Run("invalid id never reaches the upstream", func(t *testing.T) {
 		before := len(up.requests())
 		a := restCall(t, "GET", g.URL+"/rest/v1/contacts/definitely-not-an-id", "")
-		if a.Status != 400 || a.ext("code") != "BAD_USER_INPUT" || a.ext("parameter") != "id" {
+		if a.Status != 400 || a.ext("code") != "BAD_USER_INPUT" || a.ext("field") != "id" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 		if len(up.requests()) != before {

@@ -59,7 +59,7 @@ func TestObjectForAnyScalarIsBadUserInput(t *testing.T) {
 		{http.MethodGet, "/rest/v1/contacts?after[x]=1", "", "after"},
 	} {
 		a := restCall(t, c.method, g.URL+c.path, c.body)
-		if a.Status != http.StatusBadRequest || a.ext("code") != "BAD_USER_INPUT" || !strings.HasPrefix(fmt.Sprint(a.ext("parameter")), c.param) {
+		if a.Status != http.StatusBadRequest || a.ext("code") != "BAD_USER_INPUT" || !strings.HasPrefix(fmt.Sprint(a.ext("field")), c.param) {
 			t.Errorf("REST %s %s %s: want 400 naming %s, got %d %s", c.method, c.path, c.body, c.param, a.Status, a.Raw)
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/crmgateway/gateway/adapters/synergy"
 	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
 	"github.com/redis/go-redis/v9"
+	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crmgateway/gateway/graph"
@@ -39,6 +40,7 @@ import (
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
+	"github.com/crmgateway/gateway/internal/playground"
 	"github.com/crmgateway/gateway/internal/ratelimit"
 	"github.com/crmgateway/gateway/internal/redact"
 	"github.com/crmgateway/gateway/internal/redisclient"
@@ -119,6 +121,9 @@ type App struct {
 	Metrics  *metrics.Metrics
 	closers  []func()
 	reloads  []func()
+	// sample is what the sandbox's r_keeper emulator holds that no list
+	// shows; nil outside the sandbox.
+	sample *playground.SandboxRKeeper
 }
 
 // Reload re-reads what can change without a restart (the API keys file);
@@ -300,7 +305,10 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 
 	// The REST facade's routes are derived from the same schema.
 	schema := res.Schema()
-	restAPI, err := rest.New(schema.Schema())
+	restAPI, err := rest.NewWithOptions(schema.Schema(), rest.Options{
+		ReferenceTypes: graph.ReferenceTypes, ReferenceMaxAge: cfg.RKeeper.CacheTTL,
+		FirstBounds: graph.FirstBounds(), Anonymous: len(cfg.Auth.Methods()) == 0,
+	})
 	if err != nil {
 		return fail(err)
 	}
@@ -344,6 +352,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		Extensions:       []graphql.HandlerExtension{telemetry.GraphQL{Tracer: tracer}, authz},
 		TrustedDocuments: trusted,
 		Mount:            restAPI.Mount,
+		PlaygroundConfig: playgroundConfig(cfg, sandbox, app.sample, schema.Schema()),
 		Shared:           shared,
 		Health: func() []upstream.Health {
 			out := make([]upstream.Health, len(clients))
@@ -511,7 +520,39 @@ func startSandbox(cfg config.Config, app *App) (config.Config, error) {
 		return cfg, err
 	}
 	cfg.RKeeper.BaseURL, cfg.RKeeper.SID, cfg.RKeeper.ObjectID = base, rk.SID, rk.ObjectID
+	app.sample = sandboxSample(rk)
 	return cfg, nil
+}
+
+// sandboxSample names, as global IDs, the r_keeper emulator's seeded
+// clients (r_keeper has no client list to find them with) and reference
+// data a new contact and address can use, for the playground's examples.
+func sandboxSample(rk *rkemulator.Emulator) *playground.SandboxRKeeper {
+	s := rk.Sample()
+	out := &playground.SandboxRKeeper{
+		ContactTypeID: (&domain.ClientContactType{SourceID: s.ContactTypeID}).ID(),
+		AddressTypeID: (&domain.AddressType{SourceID: s.AddressTypeID}).ID(),
+		CityID:        (&domain.City{CountryID: s.CountryID, SourceID: s.CityID}).ID(),
+		StreetID:      (&domain.Street{CityID: s.CityID, SourceID: s.StreetID}).ID(),
+	}
+	for _, id := range rk.ClientIDs() {
+		out.ClientIDs = append(out.ClientIDs, (&domain.Client{SourceID: id}).ID())
+	}
+	return out
+}
+
+// playgroundConfig is what the playground page reads: the mode, how
+// callers authenticate (never a credential), the sandbox's r_keeper data
+// and the schema grouped by CRM.
+func playgroundConfig(cfg config.Config, sandbox bool, sample *playground.SandboxRKeeper, schema *ast.Schema) playground.Config {
+	pc := playground.Config{Mode: "production", Auth: playground.AuthFor(cfg.Auth.Methods()), Backends: playground.Backends(schema)}
+	if sandbox {
+		pc.Mode = "sandbox"
+		if sample != nil {
+			pc.Sandbox = &playground.Sandbox{RKeeper: *sample}
+		}
+	}
+	return pc
 }
 
 // wireBackends builds an upstream client and adapter per configured

@@ -129,3 +129,15 @@ type ErrWrongType struct{ Want, Got string }
 func (e ErrWrongType) Error() string {
 	return "the ID is a " + e.Got + " ID, expected a " + e.Want + " ID"
 }
+
+// SchemaBackend is the backend a schema definition belongs to: the file
+// it is declared in, graph/schema/<backend>.graphqls. It is "" for the
+// core schema (schema.graphqls) and for anything else.
+func SchemaBackend(file string) string {
+	file = file[strings.LastIndexAny(file, `/\`)+1:]
+	switch b := strings.TrimSuffix(file, ".graphqls"); b {
+	case Synergy, Solos, RKeeper:
+		return b
+	}
+	return ""
+}

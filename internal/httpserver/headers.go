@@ -37,7 +37,11 @@ func newCORS(origins []string, sandbox bool) *cors.Cors {
 	opts := cors.Options{
 		// The REST facade shares the middleware, hence the write methods.
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
-		AllowedHeaders: []string{"Content-Type", "Accept", "X-Request-Id", "Authorization", "X-API-Key"},
+		AllowedHeaders: []string{"Content-Type", "Accept", "X-Request-Id", "Authorization", "X-API-Key",
+			"If-Match", "If-None-Match"},
+		// What a browser client of the REST facade reads: validators,
+		// paging, the created entity, and when to come back.
+		ExposedHeaders: []string{"ETag", "Link", "Location", "Retry-After", "X-Request-Id", "RateLimit", "RateLimit-Policy"},
 		MaxAge:         600,
 	}
 	switch {

@@ -26,6 +26,8 @@ import (
 	"github.com/crmgateway/gateway/internal/limits"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/playground"
+	"github.com/crmgateway/gateway/internal/problem"
+	"github.com/crmgateway/gateway/internal/reqinfo"
 	"github.com/crmgateway/gateway/internal/sharedcache"
 	"github.com/crmgateway/gateway/internal/telemetry"
 	"github.com/crmgateway/gateway/internal/upstream"
@@ -62,8 +64,14 @@ type Deps struct {
 	// TrustedDocuments are the documents that may run by hash (and, with
 	// Config.PersistedOnly, the only ones that may run).
 	TrustedDocuments map[string]string
-	// Mount adds further routes (REST facade, playground) to the router.
+	// Mount adds further routes (the REST facade) to the router. They
+	// speak RFC 9457: the middleware's refusals there are problem
+	// documents.
 	Mount func(r chi.Router, graphql http.Handler)
+	// PlaygroundConfig is what the playground reads at
+	// /playground/config.json (mode, whether a credential is expected,
+	// sandbox data, the schema by backend); never a secret. Nil: {}.
+	PlaygroundConfig any
 }
 
 // Server is the gateway's root handler plus its readiness state.
@@ -80,8 +88,8 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // New builds the root handler. Middleware, outermost first:
 // request record (id, access log, metrics) → panic recovery → security
 // headers → CORS, then on
-// API routes authentication → admission (rate limit, tenant) → body limit
-// → per-request loaders. Health and readiness are never authenticated;
+// API routes compression → authentication → admission (rate limit,
+// tenant) → body limit → per-request loaders. Health and readiness are never authenticated;
 // the playground (static assets) is served only when Config.Playground is
 // on, and /metrics here only when no METRICS_ADDR takes it elsewhere.
 func New(d Deps) *Server {
@@ -114,6 +122,7 @@ func New(d Deps) *Server {
 	}
 	if d.Config.Playground {
 		pg := playground.Handler("/playground")
+		r.Get(playground.ConfigPath, playground.ConfigHandler(d.PlaygroundConfig))
 		r.Handle("/playground", pg)
 		r.Handle("/playground/*", pg)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
@@ -131,14 +140,14 @@ func New(d Deps) *Server {
 		if d.Admit != nil {
 			h = d.Admit(h)
 		}
-		return authenticate(h)
+		return compress(authenticate(h))
 	}
 	r.Handle("/graphql", api(gql))
 	if d.Mount != nil {
 		// REST runs its operations through the GraphQL handler in process,
 		// behind the same middleware as its own route: once.
 		r.Group(func(r chi.Router) {
-			r.Use(api)
+			r.Use(problem.Mark, api)
 			d.Mount(r, gql)
 		})
 	}
@@ -214,17 +223,17 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > max {
-			tooLarge(w, max)
+			tooLarge(w, r, max)
 			return
 		}
 		data, err := readAll(http.MaxBytesReader(w, r.Body, max), r.ContentLength)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				tooLarge(w, max)
+				tooLarge(w, r, max)
 				return
 			}
-			writeError(w, http.StatusBadRequest, "BAD_USER_INPUT", "the request body could not be read")
+			refuse(w, r, http.StatusBadRequest, apierr.BadUserInput, "the request body could not be read")
 			return
 		}
 		r.Body = &readBody{Reader: bytes.NewReader(data), data: data}
@@ -266,8 +275,8 @@ func readAll(r io.Reader, length int64) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-func tooLarge(w http.ResponseWriter, max int64) {
-	writeError(w, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT",
+func tooLarge(w http.ResponseWriter, r *http.Request, max int64) {
+	refuse(w, r, http.StatusRequestEntityTooLarge, apierr.BadUserInput,
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes")
 }
 
@@ -323,11 +332,23 @@ func (s *Server) readiness(health func() []upstream.Health) http.HandlerFunc {
 	}
 }
 
-// refuse answers a request the middleware does not let through. A 429
-// also says, in extensions.retryAfterSeconds, what its Retry-After says.
-func refuse(w http.ResponseWriter, _ *http.Request, status int, code apierr.Code, msg string) {
+// refuse answers a request the middleware does not let through: a GraphQL
+// error document on /graphql, an RFC 9457 problem document on the REST
+// routes. A 429 also says, in retryAfterSeconds, what its Retry-After says.
+func refuse(w http.ResponseWriter, r *http.Request, status int, code apierr.Code, msg string) {
+	secs, err := strconv.Atoi(w.Header().Get("Retry-After"))
+	retry := err == nil && code == apierr.RateLimited
+	if problem.Wanted(r.Context()) {
+		it := problem.Item{Code: string(code), Detail: msg}
+		if retry {
+			it.Extra = map[string]any{"retryAfterSeconds": secs}
+		}
+		problem.Write(w, problem.Problem{Status: status, Instance: r.URL.EscapedPath(),
+			RequestID: reqinfo.IDFrom(r.Context()), Items: []problem.Item{it}})
+		return
+	}
 	ext := ""
-	if secs, err := strconv.Atoi(w.Header().Get("Retry-After")); err == nil && code == apierr.RateLimited {
+	if retry {
 		ext = `,"retryAfterSeconds":` + strconv.Itoa(secs)
 	}
 	w.Header().Set("Content-Type", "application/json")

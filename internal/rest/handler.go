@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,30 +13,34 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/problem"
 	"github.com/crmgateway/gateway/internal/reqinfo"
 )
 
-// handler serves one route: parameters → variables → the route's GraphQL
-// operation through the /graphql handler → the REST answer.
+// handler serves one route: parameters → variables → (for a conditional
+// write, the If-Match check) → the route's GraphQL operation through the
+// /graphql handler → the REST answer.
 func (a *API) handler(rt *Route, gql http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		vars, perr := a.variables(rt, r)
 		if perr != nil {
-			ext := map[string]any{"code": string(perr.Code)}
-			if perr.Param != "" {
-				ext["parameter"] = perr.Param
-			}
-			e := map[string]any{"message": perr.Message, "extensions": ext}
-			a.red.Value(e)
-			writeJSON(w, perr.Status, errorDocument{Errors: []map[string]any{e}})
+			a.writeProblem(w, r, perr.Status, []problem.Item{{Code: string(perr.Code), Detail: perr.Message, Field: perr.Param}})
+			return
+		}
+		if (rt.Kind == KindUpdate || rt.Kind == KindDelete) && !a.ifMatch(w, r, rt, gql, vars) {
 			return
 		}
 		res, err := execute(r, gql, rt.Document, vars)
 		if err != nil {
-			writeError(w, apierr.Internal, "internal error")
+			a.fail(w, r, apierr.Internal, "internal error")
 			return
 		}
-		a.respond(w, rt, res)
+		out := a.render(r, rt, res)
+		if out.problem != nil {
+			a.writeProblem(w, r, out.problem.status, out.problem.items)
+			return
+		}
+		a.answer(w, r, rt, out)
 	}
 }
 
@@ -97,73 +100,111 @@ func (w *recorder) Write(p []byte) (int, error) {
 	return w.body.Write(p)
 }
 
-type errorDocument struct {
-	Errors []map[string]any `json:"errors"`
+// rendered is a route's answer before it is written: a body, or the
+// problem the GraphQL response amounts to.
+type rendered struct {
+	status  int
+	body    []byte
+	next    string // the URL of the next page of a connection, if any
+	problem *failure
 }
 
-// respond translates the GraphQL response. Any error makes the answer an
-// error: the status is the first error's code's HTTPStatus and the body
-// carries every error with its extensions. A null with no error is
-// NOT_FOUND.
-func (a *API) respond(w http.ResponseWriter, rt *Route, res *gqlResult) {
+type failure struct {
+	status int
+	items  []problem.Item
+}
+
+func failed(code apierr.Code, format string, args ...any) rendered {
+	return rendered{problem: &failure{status: code.HTTPStatus(),
+		items: []problem.Item{{Code: string(code), Detail: fmt.Sprintf(format, args...)}}}}
+}
+
+// render translates the GraphQL response. Any error makes the answer a
+// problem: the status is the first error's code's HTTPStatus and the
+// document carries every error. A null with no error is NOT_FOUND.
+func (a *API) render(r *http.Request, rt *Route, res *gqlResult) rendered {
 	if len(res.Errors) > 0 {
-		a.writeErrors(w, rt, res.Errors)
-		return
+		return a.problemOf(rt, res.Errors)
 	}
 	val := res.Data
 	for i, name := range rt.Result.Path {
 		obj, ok := members(val)
 		if !ok {
-			writeError(w, apierr.Internal, "internal error")
-			return
+			return failed(apierr.Internal, "internal error")
 		}
 		if i == 1 && rt.ViaNode != "" && !hasTypename(obj, rt.ViaNode) {
-			writeError(w, apierr.NotFound, "no %s has this id", rt.ViaNode)
-			return
+			return failed(apierr.NotFound, "no %s has this id", rt.ViaNode)
 		}
 		val = obj.get(name)
 		if isNull(val) {
-			writeError(w, apierr.NotFound, "%s", a.notFoundMessage(rt, i))
-			return
+			return failed(apierr.NotFound, "%s", a.notFoundMessage(rt, i))
 		}
 	}
-	var out json.RawMessage
+	out := rendered{status: http.StatusOK}
 	switch rt.Result.Kind {
 	case ResultObject:
 		obj, ok := members(val)
 		if !ok {
-			writeError(w, apierr.Internal, "internal error")
-			return
+			return failed(apierr.Internal, "internal error")
 		}
 		if rt.ViaNode != "" && len(rt.Result.Path) == 1 {
 			if !hasTypename(obj, rt.ViaNode) {
-				writeError(w, apierr.NotFound, "no %s has this id", rt.ViaNode)
-				return
+				return failed(apierr.NotFound, "no %s has this id", rt.ViaNode)
 			}
 			obj = obj.without("__typename")
 		}
-		out = obj.encode()
+		out.body = obj.encode()
 	case ResultList:
-		out = (object{{"items", val}}).encode()
+		out.body = (object{{"items", val}}).encode()
 	case ResultConnection:
 		conn, _ := members(val)
-		out = connection(conn, rt.Result.Nodes)
+		out.next = nextPage(r, rt, conn)
+		out.body = connection(conn, rt.Result.Nodes, out.next)
 	default:
-		out = val
+		out.body = val
 	}
-	status := http.StatusOK
 	if rt.Kind == KindCreate {
-		status = http.StatusCreated
-		if rt.created != "" {
-			if loc := a.location(rt.created, out); loc != "" {
-				w.Header().Set("Location", a.red.String(loc))
-			}
+		out.status = http.StatusCreated
+	}
+	out.body = append(out.body[:len(out.body):len(out.body)], '\n')
+	return out
+}
+
+// answer writes a successful answer with its validators and caching
+// rules: every GET carries a strong ETag of its body, answers 304 to a
+// matching If-None-Match, and says how long it may be reused; a page
+// links to the next one.
+func (a *API) answer(w http.ResponseWriter, r *http.Request, rt *Route, out rendered) {
+	h := w.Header()
+	switch rt.Method {
+	case http.MethodGet:
+		h.Set("Cache-Control", a.cacheControl(rt))
+		h.Add("Vary", "Authorization, X-API-Key")
+		if out.next != "" {
+			h.Set("Link", "<"+a.red.String(out.next)+`>; rel="next"`)
+		}
+		if a.validated(w, r, out.body) {
+			return
+		}
+	case http.MethodPatch:
+		h.Set("Cache-Control", "no-store")
+		if a.items[rt.Path] != nil {
+			// The answer is the entity's new representation, as its GET
+			// would answer it.
+			h.Set("ETag", etag(out.body))
+		}
+	default:
+		h.Set("Cache-Control", "no-store")
+	}
+	if rt.Kind == KindCreate && rt.created != "" {
+		if loc := a.location(rt.created, out.body); loc != "" {
+			h.Set("Location", a.red.String(loc))
 		}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
-	_, _ = io.WriteString(w, "\n")
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(out.body)))
+	w.WriteHeader(out.status)
+	_, _ = w.Write(out.body)
 }
 
 func (a *API) notFoundMessage(rt *Route, depth int) string {
@@ -180,8 +221,9 @@ func (a *API) notFoundMessage(rt *Route, depth int) string {
 	return "this " + parent + " has no " + rt.Sub.Name
 }
 
-// connection renders {items, pageInfo, <other scalars such as totalCount>}.
-func connection(conn object, nodes string) json.RawMessage {
+// connection renders {items, pageInfo, <other scalars such as
+// totalCount>, next}.
+func connection(conn object, nodes, next string) json.RawMessage {
 	items := conn.get("nodes")
 	if nodes == "edges" {
 		var edges []struct {
@@ -200,7 +242,15 @@ func connection(conn object, nodes string) json.RawMessage {
 			out = append(out, m)
 		}
 	}
-	return out.encode()
+	nextJSON := json.RawMessage("null")
+	if next != "" {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // the URL's & stays readable
+		_ = enc.Encode(next)
+		nextJSON = bytes.TrimSpace(b.Bytes())
+	}
+	return append(out, member{"next", nextJSON}).encode()
 }
 
 // location is the item URL of a created entity, when it has an id.
@@ -220,30 +270,55 @@ func (a *API) location(typ string, body json.RawMessage) string {
 	return strings.Replace(pattern, "{id}", url.PathEscape(id), 1)
 }
 
-// writeErrors answers with the GraphQL errors, locations dropped (REST has
-// no document) and extensions.parameter naming the REST parameter an
-// input error is about. Every string in them is redacted once more here,
-// the facade's exit, whatever produced it.
-func (a *API) writeErrors(w http.ResponseWriter, rt *Route, errs []map[string]any) {
+// problemOf turns the GraphQL errors into one problem: each error an
+// item with its code, message, upstream and the REST parameter an input
+// error is about, its other extensions kept (the CRM's own request id as
+// upstreamRequestId, requestId being the gateway's). Every string in them
+// is redacted once more here, the facade's exit, whatever produced it.
+func (a *API) problemOf(rt *Route, errs []map[string]any) rendered {
+	items := make([]problem.Item, 0, len(errs))
 	for _, e := range errs {
 		a.red.Value(map[string]any(e))
-		delete(e, "locations")
 		ext, _ := e["extensions"].(map[string]any)
 		if ext == nil {
 			ext = map[string]any{"code": string(apierr.Internal)}
-			e["extensions"] = ext
 		}
-		if p := rt.parameterOf(e, ext); p != "" {
-			ext["parameter"] = p
+		code, _ := ext["code"].(string)
+		if code == "" {
+			code = string(apierr.Internal)
+		}
+		msg, _ := e["message"].(string)
+		it := problem.Item{Code: code, Detail: msg, Field: rt.parameterOf(e, ext), Extra: map[string]any{}}
+		it.Upstream, _ = ext["upstream"].(string)
+		for k, v := range ext {
+			switch k {
+			case "code", "upstream", "field":
+			case "requestId":
+				it.Extra["upstreamRequestId"] = v
+			default:
+				it.Extra[k] = v
+			}
+		}
+		items = append(items, it)
+	}
+	return rendered{problem: &failure{status: apierr.Code(items[0].Code).HTTPStatus(), items: items}}
+}
+
+// writeProblem answers with a problem document; a RATE_LIMITED one says
+// in Retry-After what its retryAfterSeconds says.
+func (a *API) writeProblem(w http.ResponseWriter, r *http.Request, status int, items []problem.Item) {
+	if len(items) > 0 && items[0].Code == string(apierr.RateLimited) {
+		if n, ok := items[0].Extra["retryAfterSeconds"].(float64); ok && n > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(n)))
 		}
 	}
-	ext := errs[0]["extensions"].(map[string]any)
-	code, _ := ext["code"].(string)
-	status := apierr.Code(code).HTTPStatus()
-	if n, ok := ext["retryAfterSeconds"].(float64); ok && n > 0 && code == string(apierr.RateLimited) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(n)))
-	}
-	writeJSON(w, status, errorDocument{Errors: errs})
+	problem.Write(w, problem.Problem{Status: status, Instance: a.red.String(r.URL.EscapedPath()),
+		RequestID: reqinfo.IDFrom(r.Context()), Items: items})
+}
+
+// fail answers with one problem of a code.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, code apierr.Code, format string, args ...any) {
+	a.writeProblem(w, r, code.HTTPStatus(), []problem.Item{{Code: string(code), Detail: fmt.Sprintf(format, args...)}})
 }
 
 // parameterOf finds the REST parameter behind an input error, from a
@@ -337,17 +412,6 @@ func (rt *Route) paramName(v string, rest []any) string {
 	return ""
 }
 
-func writeError(w http.ResponseWriter, code apierr.Code, format string, args ...any) {
-	writeJSON(w, code.HTTPStatus(), errorDocument{Errors: []map[string]any{{
-		"message": fmt.Sprintf(format, args...), "extensions": map[string]any{"code": string(code)}}}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 // object is a JSON object with its members in the order GraphQL wrote
 // them, so answers list fields in schema order.
 type object []member
@@ -428,21 +492,20 @@ func isNull(v json.RawMessage) bool {
 }
 
 // notFound answers paths under the prefix that no route serves.
-func notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, apierr.NotFound, "no REST resource at %s; %s lists them all", r.URL.Path, Prefix+"/openapi.json")
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	a.fail(w, r, apierr.NotFound, "no REST resource at %s; %s lists them all", r.URL.EscapedPath(), Prefix+"/openapi.json")
 }
 
 // methodNotAllowed answers a known path asked with another method, naming
 // the methods it takes.
 func (a *API) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	var allowed []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 		if a.shadow.Match(chi.NewRouteContext(), m, r.URL.Path) {
 			allowed = append(allowed, m)
 		}
 	}
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	writeJSON(w, http.StatusMethodNotAllowed, errorDocument{Errors: []map[string]any{{
-		"message":    fmt.Sprintf("%s does not take %s; it takes %s", r.URL.Path, r.Method, strings.Join(allowed, ", ")),
-		"extensions": map[string]any{"code": string(apierr.BadUserInput)}}}})
+	a.writeProblem(w, r, http.StatusMethodNotAllowed, []problem.Item{{Code: string(apierr.BadUserInput),
+		Detail: fmt.Sprintf("%s does not take %s; it takes %s", r.URL.EscapedPath(), r.Method, strings.Join(allowed, ", "))}})
 }

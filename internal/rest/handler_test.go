@@ -94,12 +94,12 @@ func TestItemsAndSubResources(t *testing.T) {
 			}
 		}, []string{"contacts/404 include="}},
 		{"malformed id", "/rest/v1/contacts/not-an-id", 400, func(t *testing.T, a *answer) {
-			if a.code() != "BAD_USER_INPUT" || a.ext("parameter") != "id" {
+			if a.code() != "BAD_USER_INPUT" || a.ext("field") != "id" {
 				t.Errorf("body = %s", a.Raw)
 			}
 		}, nil},
 		{"id of another type", "/rest/v1/contacts/" + gid("companies", "5"), 400, func(t *testing.T, a *answer) {
-			if a.code() != "BAD_USER_INPUT" || a.ext("parameter") != "id" {
+			if a.code() != "BAD_USER_INPUT" || a.ext("field") != "id" {
 				t.Errorf("body = %s", a.Raw)
 			}
 		}, nil},
@@ -113,8 +113,9 @@ func TestItemsAndSubResources(t *testing.T) {
 			if a.Status != c.status {
 				t.Fatalf("status %d, want %d: %s", a.Status, c.status, a.Raw)
 			}
-			if ct := a.Header.Get("Content-Type"); ct != "application/json" {
-				t.Errorf("Content-Type = %q", ct)
+			want := map[bool]string{true: "application/json", false: "application/problem+json"}[c.status < 400]
+			if ct := a.Header.Get("Content-Type"); ct != want {
+				t.Errorf("Content-Type = %q, want %q", ct, want)
 			}
 			c.check(t, a)
 			syn.mu.Lock()
@@ -150,8 +151,8 @@ func TestQueryParameterCoercion(t *testing.T) {
 			if a.Status != http.StatusBadRequest || a.code() != "BAD_USER_INPUT" {
 				t.Fatalf("status %d: %s", a.Status, a.Raw)
 			}
-			if a.ext("parameter") != c.param || !strings.Contains(string(a.Raw), c.msg) {
-				t.Errorf("parameter = %v, want %q (message should say %q): %s", a.ext("parameter"), c.param, c.msg, a.Raw)
+			if a.ext("field") != c.param || !strings.Contains(string(a.Raw), c.msg) {
+				t.Errorf("parameter = %v, want %q (message should say %q): %s", a.ext("field"), c.param, c.msg, a.Raw)
 			}
 			if syn.calls() != before {
 				t.Errorf("bad input reached the upstream")
@@ -160,7 +161,7 @@ func TestQueryParameterCoercion(t *testing.T) {
 	}
 	t.Run("the resolver's own range check names the parameter", func(t *testing.T) {
 		a := s.get(t, "/rest/v1/contact-types?first=101")
-		if a.Status != 400 || a.ext("parameter") != "first" || !strings.Contains(string(a.Raw), "between 0 and 100") {
+		if a.Status != 400 || a.ext("field") != "first" || !strings.Contains(string(a.Raw), "between 0 and 100") {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 	})
@@ -183,7 +184,7 @@ func TestQueryParameterCoercion(t *testing.T) {
 			t.Errorf("filters = %v", q.Filters)
 		}
 		a = s.get(t, "/rest/v1/contracts?filter[number]=twelve")
-		if a.Status != 400 || a.ext("parameter") != "filter[number]" {
+		if a.Status != 400 || a.ext("field") != "filter[number]" {
 			t.Errorf("status %d: %s", a.Status, a.Raw)
 		}
 	})
@@ -209,7 +210,7 @@ func TestWrites(t *testing.T) {
 	t.Run("create refuses a missing required field before any call", func(t *testing.T) {
 		before := syn.calls()
 		a := s.do(t, "POST", "/rest/v1/contacts", "application/json", `{"firstName":"Анна"}`)
-		if a.Status != 400 || a.code() != "BAD_USER_INPUT" || a.ext("parameter") != "body.lastName" {
+		if a.Status != 400 || a.code() != "BAD_USER_INPUT" || a.ext("field") != "body.lastName" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 		if syn.calls() != before {
@@ -218,7 +219,7 @@ func TestWrites(t *testing.T) {
 	})
 	t.Run("create refuses an unknown field", func(t *testing.T) {
 		a := s.do(t, "POST", "/rest/v1/contacts", "application/json", `{"firstName":"А","lastName":"Б","shoeSize":44}`)
-		if a.Status != 400 || a.ext("parameter") != "body.shoeSize" {
+		if a.Status != 400 || a.ext("field") != "body.shoeSize" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 	})
@@ -234,7 +235,7 @@ func TestWrites(t *testing.T) {
 			{"application/x-www-form-urlencoded", ``, http.StatusUnsupportedMediaType},
 		} {
 			a := s.do(t, "POST", "/rest/v1/contacts", c.ct, c.body)
-			if a.Status != c.status || a.code() != "BAD_USER_INPUT" || a.ext("parameter") != "body" {
+			if a.Status != c.status || a.code() != "BAD_USER_INPUT" || a.ext("field") != "body" {
 				t.Errorf("%q %q: status %d: %s", c.ct, c.body, a.Status, a.Raw)
 			}
 		}
@@ -252,7 +253,7 @@ func TestWrites(t *testing.T) {
 	})
 	t.Run("update of a malformed id", func(t *testing.T) {
 		a := s.do(t, "PATCH", "/rest/v1/contacts/x", "application/json", `{"firstName":"Б"}`)
-		if a.Status != 400 || a.ext("parameter") != "id" {
+		if a.Status != 400 || a.ext("field") != "id" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 	})
@@ -289,9 +290,16 @@ func TestErrorCodesMapToHTTPStatuses(t *testing.T) {
 			if a.Status != code.HTTPStatus() || a.code() != string(code) || a.ext("upstream") != "synergy" {
 				t.Fatalf("status %d, want %d: %s", a.Status, code.HTTPStatus(), a.Raw)
 			}
-			errs := a.Body["errors"].([]any)
-			if _, has := errs[0].(map[string]any)["locations"]; has {
-				t.Errorf("locations should be dropped: %s", a.Raw)
+			// A problem document, with nothing of GraphQL's error shape.
+			for _, k := range []string{"locations", "path", "extensions", "message", "errors"} {
+				if _, has := a.Body[k]; has {
+					t.Errorf("%s should not be in the problem: %s", k, a.Raw)
+				}
+			}
+			if a.Body["type"] != "tag:crm-gateway,2025:problem/"+strings.ReplaceAll(strings.ToLower(string(code)), "_", "-") ||
+				a.Body["status"] != float64(code.HTTPStatus()) || !strings.HasSuffix(a.Body["detail"].(string), "failed: "+string(code)) ||
+				a.Body["title"] == "" || a.Body["instance"] != "/rest/v1/deal-stage-categories" || a.Body["requestId"] != a.Header.Get("X-Request-Id") {
+				t.Errorf("problem members: %s (X-Request-Id %s)", a.Raw, a.Header.Get("X-Request-Id"))
 			}
 			if got, want := a.Header.Get("Retry-After"), map[bool]string{true: "7"}[code == apierr.RateLimited]; got != want {
 				t.Errorf("Retry-After = %q, want %q", got, want)
@@ -331,7 +339,7 @@ func TestRequestLimitsApply(t *testing.T) {
 func TestRouterAnswers(t *testing.T) {
 	s := newServer(t, newFakeSynergy(), config.Defaults())
 	a := s.do(t, "PUT", "/rest/v1/contacts/"+gid("contacts", "1"), "application/json", "{}")
-	if a.Status != http.StatusMethodNotAllowed || a.Header.Get("Allow") != "GET, PATCH, DELETE" || a.code() != "BAD_USER_INPUT" {
+	if a.Status != http.StatusMethodNotAllowed || a.Header.Get("Allow") != "GET, HEAD, PATCH, DELETE" || a.code() != "BAD_USER_INPUT" {
 		t.Errorf("PUT: status %d Allow %q: %s", a.Status, a.Header.Get("Allow"), a.Raw)
 	}
 	a = s.get(t, "/rest/v1/no-such-things")

@@ -228,23 +228,22 @@ type answer struct {
 	Body   map[string]any
 }
 
+// code is the code of a problem document ("" for any other answer).
 func (a *answer) code() string {
-	errs, _ := a.Body["errors"].([]any)
-	if len(errs) == 0 {
+	if !strings.HasPrefix(a.Header.Get("Content-Type"), "application/problem+json") {
 		return ""
 	}
-	ext, _ := errs[0].(map[string]any)["extensions"].(map[string]any)
-	c, _ := ext["code"].(string)
+	c, _ := a.Body["code"].(string)
 	return c
 }
 
+// ext is a member of a problem document: field (the REST parameter at
+// fault), upstream, outcome, …
 func (a *answer) ext(key string) any {
-	errs, _ := a.Body["errors"].([]any)
-	if len(errs) == 0 {
+	if a.code() == "" {
 		return nil
 	}
-	ext, _ := errs[0].(map[string]any)["extensions"].(map[string]any)
-	return ext[key]
+	return a.Body[key]
 }
 
 func (a *answer) items() []map[string]any {

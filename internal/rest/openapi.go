@@ -11,6 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/globalid"
+	"github.com/crmgateway/gateway/internal/problem"
 )
 
 // scalarFormats maps the custom scalars to JSON Schema; a scalar not named
@@ -21,13 +23,10 @@ var scalarFormats = map[string]map[string]any{
 	JSONScalar: {},
 }
 
-// errorsSchema names the error document's component; the dot keeps it
-// apart from every GraphQL type name.
-const errorsSchema = "rest.Errors"
-
 type schemaGen struct {
-	s     *ast.Schema
-	comps map[string]any
+	s           *ast.Schema
+	comps       map[string]any
+	firstBounds map[string][2]int
 }
 
 func ref(name string) map[string]any {
@@ -171,6 +170,9 @@ func (g *schemaGen) resultSchema(rt *Route) map[string]any {
 			props[f.Name] = p
 			required = append(required, f.Name)
 		}
+		props["next"] = map[string]any{"type": []any{"string", "null"},
+			"description": "The URL (path and query) of the next page, as the Link header's rel=\"next\"; null on the last page."}
+		required = append(required, "next")
 		return map[string]any{"type": "object", "required": required, "properties": props}
 	case ResultValue:
 		return g.typeSchema(rt.Field.Type)
@@ -203,6 +205,11 @@ func (g *schemaGen) param(p *Param, rt *Route) map[string]any {
 		if p.Arg.DefaultValue != nil {
 			if v, err := p.Arg.DefaultValue.Value(nil); err == nil {
 				sc["default"] = v
+			}
+		}
+		if rt.Result.Kind == ResultConnection && p.Arg.Name == "first" && p.Level == len(rt.Result.Path)-1 {
+			if b, ok := g.firstBounds[routeBackend(rt)]; ok {
+				sc["minimum"], sc["maximum"] = b[0], b[1]
 			}
 		}
 		out["schema"] = sc
@@ -253,40 +260,136 @@ func errorStatuses() (statuses []int, codes map[int][]string) {
 
 func errorResponseName(status int) string { return "Error" + strconv.Itoa(status) }
 
+// Names of the document's shared parts; the dots keep them apart from
+// every GraphQL type name.
+const (
+	problemSchema     = "rest.Problem"
+	problemItemSchema = "rest.ProblemItem"
+	notModified       = "NotModified"
+	preconditionFail  = "PreconditionFailed"
+	securityAPIKey    = "apiKey"
+	securityBearer    = "bearer"
+	// License of the API description.
+	licenseName       = "Proprietary"
+	licenseIdentifier = "LicenseRef-Proprietary"
+)
+
+// backendTags name each CRM's tag; routes of no one backend are "Gateway".
+var backendTags = map[string]string{
+	globalid.Synergy: "SynergyCRM",
+	globalid.Solos:   "Solos CRM",
+	globalid.RKeeper: "r_keeper",
+}
+
+const gatewayTag = "Gateway"
+
+var tagDescriptions = map[string]string{
+	"SynergyCRM": "SynergyCRM (JSON:API): contacts, companies, deals, orders, contracts, bank details, statuses, " +
+		"types, stages, funnels, loss reasons and diary events.",
+	"Solos CRM": "Solos CRM, read-only: projects and their steps, actions, checklists, goods and payments.",
+	"r_keeper": "r_keeper WebDelivery CRM: delivery clients with their contacts, addresses, accounts and cards, " +
+		"and the address reference data (contact and address types, countries, cities, metro stations, streets).",
+	gatewayTag: "The gateway itself.",
+}
+
+// routeBackend is the CRM a route belongs to: the schema file that
+// declares its root field (graph/schema/<backend>.graphqls), or the type
+// of an item read through node(id:); "" when none.
+func routeBackend(rt *Route) string {
+	if rt.ViaNode != "" {
+		if def := rt.Result.Type; def != nil && def.Position != nil && def.Position.Src != nil && rt.Sub == nil {
+			return globalid.SchemaBackend(def.Position.Src.Name)
+		}
+		if rt.Sub != nil && rt.Sub.Position != nil && rt.Sub.Position.Src != nil {
+			return globalid.SchemaBackend(rt.Sub.Position.Src.Name)
+		}
+		return ""
+	}
+	if rt.Field.Position != nil && rt.Field.Position.Src != nil {
+		return globalid.SchemaBackend(rt.Field.Position.Src.Name)
+	}
+	return ""
+}
+
+// security is an operation's requirement: an API key (X-API-Key) or a
+// bearer credential (an API key or a JWT), with the scope the route
+// needs as the required role (OpenAPI 3.1 allows roles on any scheme),
+// or, for a gateway that serves everyone, nothing.
+func (a *API) security(scope string) []any {
+	roles := []any{}
+	if scope != "" {
+		roles = append(roles, scope)
+	}
+	out := []any{map[string]any{securityAPIKey: roles}, map[string]any{securityBearer: roles}}
+	if a.opts.Anonymous {
+		out = append(out, map[string]any{})
+	}
+	return out
+}
+
 // buildOpenAPI renders the route table as an OpenAPI 3.1 document.
 func (a *API) buildOpenAPI() ([]byte, error) {
-	g := &schemaGen{s: a.schema, comps: map[string]any{}}
+	g := &schemaGen{s: a.schema, comps: map[string]any{}, firstBounds: a.opts.FirstBounds}
 	statuses, codes := errorStatuses()
-	codeEnum := make([]any, len(apierr.Codes))
-	for i, c := range apierr.Codes {
-		codeEnum[i] = string(c)
+	codeEnum := make([]any, 0, len(apierr.Codes)+1)
+	for _, c := range apierr.Codes {
+		codeEnum = append(codeEnum, string(c))
 	}
-	g.comps[errorsSchema] = map[string]any{
-		"type":        "object",
-		"description": "The errors of a failed call, as GraphQL reports them; the HTTP status is that of the first error's code.",
-		"required":    []any{"errors"},
-		"properties": map[string]any{"errors": map[string]any{"type": "array", "minItems": 1, "items": map[string]any{
-			"type": "object", "required": []any{"message", "extensions"},
-			"properties": map[string]any{
-				"message": map[string]any{"type": "string"},
-				"path":    map[string]any{"type": "array", "items": map[string]any{"type": []any{"string", "integer"}}},
-				"extensions": map[string]any{"type": "object", "required": []any{"code"}, "properties": map[string]any{
-					"code":              map[string]any{"type": "string", "enum": codeEnum},
-					"upstream":          map[string]any{"type": "string", "description": "The CRM that caused the error."},
-					"parameter":         map[string]any{"type": "string", "description": "The REST parameter at fault: `first`, `filter[createdAtGte]`, `id`, `body.firstName`."},
-					"field":             map[string]any{"type": "string", "description": "The GraphQL input path at fault."},
-					"outcome":           map[string]any{"type": "string", "enum": []any{"UNKNOWN", "NOT_SENT", "REJECTED"}, "description": "What became of a failed write."},
-					"requestId":         map[string]any{"type": "string"},
-					"upstreamCode":      map[string]any{"type": "string"},
-					"retryAfterSeconds": map[string]any{"type": "integer"},
-				}},
-			},
-		}}},
+	codeEnum = append(codeEnum, problem.PreconditionFailed)
+	itemProps := func() map[string]any {
+		return map[string]any{
+			"type":   map[string]any{"type": "string", "description": "The problem type: a URI naming the code (`" + problem.TypePrefix + "not-found`)."},
+			"title":  map[string]any{"type": "string", "description": "A summary of the problem type, the same for every occurrence."},
+			"detail": map[string]any{"type": "string", "description": "What went wrong this time."},
+			"code":   map[string]any{"type": "string", "enum": codeEnum, "description": "The error code, as GraphQL's extensions.code."},
+			"upstream": map[string]any{"type": "string", "enum": []any{globalid.Synergy, globalid.Solos, globalid.RKeeper},
+				"description": "The CRM that caused the error."},
+			"field":             map[string]any{"type": "string", "description": "The REST parameter at fault: `first`, `filter[createdAtGte]`, `id`, `body.firstName`."},
+			"outcome":           map[string]any{"type": "string", "enum": []any{"UNKNOWN", "NOT_SENT", "REJECTED"}, "description": "What became of a failed write."},
+			"upstreamRequestId": map[string]any{"type": "string", "description": "The CRM's own id of the failed call."},
+			"upstreamCode":      map[string]any{"type": "string", "description": "The CRM's own error code."},
+			"retryAfterSeconds": map[string]any{"type": "integer", "description": "RATE_LIMITED: seconds until a retry may succeed."},
+			"limit":             map[string]any{"type": "string", "description": "QUERY_TOO_COMPLEX: the request limit exceeded."},
+			"max":               map[string]any{"type": "integer", "description": "QUERY_TOO_COMPLEX: that limit's value."},
+			"reason":            map[string]any{"type": "string", "description": "The original code of an error the GraphQL layer raised."},
+		}
+	}
+	g.comps[problemItemSchema] = map[string]any{
+		"type": "object", "description": "One error of a problem with several.",
+		"required": []any{"type", "title", "detail", "code"}, "properties": itemProps(),
+	}
+	props := itemProps()
+	props["status"] = map[string]any{"type": "integer", "description": "The HTTP status of the answer."}
+	props["instance"] = map[string]any{"type": "string", "description": "The path of the request that failed."}
+	props["requestId"] = map[string]any{"type": "string", "description": "The request's X-Request-Id, as the answer's header echoes it."}
+	props["errors"] = map[string]any{"type": "array", "minItems": 2, "items": ref(problemItemSchema),
+		"description": "Every error, the first included, when there are several (each failed input field, say)."}
+	g.comps[problemSchema] = map[string]any{
+		"type": "object",
+		"description": "An RFC 9457 problem document: the first error's type, title, detail and members, the HTTP " +
+			"status being that of its code, and every error in `errors` when there are several.",
+		"required":   []any{"type", "title", "status", "detail", "code"},
+		"properties": props,
+	}
+	problemContent := map[string]any{problem.MediaType: map[string]any{"schema": ref(problemSchema)}}
+	headers := map[string]any{
+		"ETag": map[string]any{"description": "The strong entity tag of the answer's body; send it back in If-None-Match " +
+			"(or, for an entity whose CRM keeps a version, If-Match).", "schema": map[string]any{"type": "string"}},
+		"Cache-Control": map[string]any{"description": "`private, max-age=N` for reference data the gateway caches for N " +
+			"seconds (RKEEPER_CACHE_TTL), `private, no-cache` for everything else (revalidate with the ETag).",
+			"schema": map[string]any{"type": "string"}},
+		"Link": map[string]any{"description": "`<URL>; rel=\"next\"` to the next page, on every page but the last.",
+			"schema": map[string]any{"type": "string"}},
+		"Location":    map[string]any{"description": "The created entity's item URL.", "schema": map[string]any{"type": "string"}},
+		"Retry-After": map[string]any{"description": "Seconds to wait before retrying.", "schema": map[string]any{"type": "integer"}},
 	}
 	responses := map[string]any{}
 	addErr := func(status int, desc string) {
-		responses[errorResponseName(status)] = map[string]any{"description": desc,
-			"content": map[string]any{"application/json": map[string]any{"schema": ref(errorsSchema)}}}
+		r := map[string]any{"description": desc, "content": problemContent}
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+			r["headers"] = map[string]any{"Retry-After": map[string]any{"$ref": "#/components/headers/Retry-After"}}
+		}
+		responses[errorResponseName(status)] = r
 	}
 	for _, s := range statuses {
 		addErr(s, http.StatusText(s)+": "+strings.Join(codes[s], ", ")+".")
@@ -294,22 +397,58 @@ func (a *API) buildOpenAPI() ([]byte, error) {
 	addErr(http.StatusRequestEntityTooLarge, "Request Entity Too Large: BAD_USER_INPUT (the body is over the limit).")
 	addErr(http.StatusUnsupportedMediaType, "Unsupported Media Type: BAD_USER_INPUT (the body is not application/json).")
 	addErr(http.StatusMethodNotAllowed, "Method Not Allowed: BAD_USER_INPUT (the Allow header lists the methods).")
+	responses[notModified] = map[string]any{"description": "Not Modified: If-None-Match names the current ETag; no body.",
+		"headers": map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"},
+			"Cache-Control": map[string]any{"$ref": "#/components/headers/Cache-Control"}}}
+	responses[preconditionFail] = map[string]any{
+		"description": "Precondition Failed: PRECONDITION_FAILED. If-Match does not name the entity's current " +
+			"representation (its ETag is in the answer), or names one where the CRM keeps no version to compare.",
+		"headers": map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"}},
+		"content": problemContent}
+	parameters := map[string]any{
+		"IfNoneMatch": map[string]any{"name": "If-None-Match", "in": "header", "required": false,
+			"description": "ETags of representations the caller has: a match answers 304 Not Modified with no body.",
+			"schema":      map[string]any{"type": "string"}},
+		"IfMatch": map[string]any{"name": "If-Match", "in": "header", "required": false,
+			"description": "Change only if the entity's current representation has this ETag (else 412). Honoured for " +
+				"entities whose CRM keeps a version (SynergyCRM's updatedAt); elsewhere any If-Match is refused " +
+				"with 412 and nothing changes.",
+			"schema": map[string]any{"type": "string"}},
+	}
 
 	paths := map[string]map[string]any{}
+	usedTags := map[string]bool{}
 	for _, rt := range a.routes {
 		if paths[rt.Path] == nil {
 			paths[rt.Path] = map[string]any{}
 		}
-		paths[rt.Path][strings.ToLower(rt.Method)] = a.operation(g, rt, statuses)
+		op := a.operation(g, rt, statuses)
+		usedTags[op["tags"].([]any)[0].(string)] = true
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
 	}
+	usedTags[gatewayTag] = true
 	paths[Prefix+"/openapi.json"] = map[string]any{"get": map[string]any{
-		"operationId": "openapi", "summary": "This OpenAPI document.", "tags": []any{"meta"},
-		"responses": map[string]any{"200": map[string]any{"description": "The OpenAPI 3.1 document of the facade.",
-			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}},
+		"operationId": OpenAPIOperationID, "summary": "This OpenAPI document.", "tags": []any{gatewayTag},
+		"description": "The OpenAPI 3.1 description of every REST route, derived from the GraphQL schema at start-up.",
+		"security":    a.security(""),
+		"parameters":  []any{map[string]any{"$ref": "#/components/parameters/IfNoneMatch"}},
+		"responses": map[string]any{
+			"200": map[string]any{"description": "The OpenAPI 3.1 document of the facade.",
+				"headers": map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"}},
+				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}},
+			"304": map[string]any{"$ref": "#/components/responses/" + notModified},
+			"401": map[string]any{"$ref": "#/components/responses/" + errorResponseName(http.StatusUnauthorized)},
+		},
 	}}
 	for name, c := range g.comps {
 		if c == nil {
 			return nil, fmt.Errorf("rest: OpenAPI component %s was never built", name)
+		}
+	}
+	var tags []any
+	for _, t := range []string{backendTags[globalid.Synergy], backendTags[globalid.Solos], backendTags[globalid.RKeeper], gatewayTag} {
+		if usedTags[t] {
+			tags = append(tags, map[string]any{"name": t, "description": tagDescriptions[t]})
 		}
 	}
 	doc := map[string]any{
@@ -317,20 +456,100 @@ func (a *API) buildOpenAPI() ([]byte, error) {
 		"info": map[string]any{
 			"title":   "CRM Gateway REST facade",
 			"version": "1",
+			"license": map[string]any{"name": licenseName, "identifier": licenseIdentifier},
 			"description": "Every entity of the gateway's CRMs as REST resources, derived from the GraphQL schema and " +
 				"served by the same resolvers. Answers carry an entity's scalar fields; relationships are " +
-				"sub-resources. Lists answer {items, pageInfo, totalCount}; page with `first` and `after` " +
-				"(pageInfo.endCursor). Errors answer {errors: [...]} with extensions.code, the HTTP status " +
-				"being that code's. Each operationId names the GraphQL field the route runs.",
+				"sub-resources. Lists answer {items, pageInfo, totalCount, next}; page with `first` and `after` " +
+				"(pageInfo.endCursor), or follow `next` (also the Link header's rel=\"next\"). Errors are RFC 9457 " +
+				"problem documents (application/problem+json) with the gateway's `code`, the HTTP status being that " +
+				"code's. Every GET answers HEAD too, carries a strong ETag and answers 304 to a matching " +
+				"If-None-Match; PATCH and DELETE honour If-Match where the CRM keeps a version. Answers of 1 KiB " +
+				"and more are compressed (zstd or gzip) as Accept-Encoding asks.",
 		},
-		"paths":      paths,
-		"components": map[string]any{"schemas": g.comps, "responses": responses},
+		"servers": []any{map[string]any{
+			"url":         "{scheme}://{host}",
+			"description": "The gateway (`make run` serves the sandbox at http://localhost:8080).",
+			"variables": map[string]any{
+				"scheme": map[string]any{"default": "http", "enum": []any{"http", "https"}},
+				"host":   map[string]any{"default": "localhost:8080", "description": "The gateway's host and port."},
+			},
+		}},
+		"tags":  tags,
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": g.comps, "responses": responses, "headers": headers, "parameters": parameters,
+			"securitySchemes": map[string]any{
+				securityAPIKey: map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key",
+					"description": "An API key the gateway issued (`make apikey`)."},
+				securityBearer: map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "API key or JWT",
+					"description": "`Authorization: Bearer <API key or JWT>`; a JWT is verified against the gateway's " +
+						"JWKS. The roles an operation lists are the scopes it needs (`synergy:read`, `rkeeper:write`, …)."},
+			},
+		},
 	}
+	pruneComponents(doc)
 	return json.Marshal(doc)
 }
 
+// pruneComponents drops every component nothing refers to, transitively.
+func pruneComponents(doc map[string]any) {
+	comps := doc["components"].(map[string]any)
+	used := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if r, ok := x["$ref"].(string); ok && !used[r] {
+				used[r] = true
+				parts := strings.Split(strings.TrimPrefix(r, "#/components/"), "/")
+				if len(parts) == 2 {
+					if kind, ok := comps[parts[0]].(map[string]any); ok {
+						walk(kind[parts[1]])
+					}
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(doc["paths"])
+	for kind, v := range comps {
+		if kind == "securitySchemes" {
+			continue
+		}
+		m := v.(map[string]any)
+		for name := range m {
+			if !used["#/components/"+kind+"/"+name] {
+				delete(m, name)
+			}
+		}
+	}
+}
+
 func (a *API) operation(g *schemaGen, rt *Route, statuses []int) map[string]any {
-	op := map[string]any{"operationId": rt.OperationID, "tags": []any{rt.Collection}}
+	backend := routeBackend(rt)
+	tag := gatewayTag
+	if t, ok := backendTags[backend]; ok {
+		tag = t
+	}
+	op := map[string]any{"operationId": rt.OperationID, "tags": []any{tag}}
+	scope := ""
+	if backend != "" {
+		scope = backend + ":read"
+		if rt.Operation == "mutation" {
+			scope = backend + ":write"
+		}
+	}
+	op["security"] = a.security(scope)
 	field := rt.Field
 	if rt.Sub != nil {
 		field = rt.Sub
@@ -351,6 +570,12 @@ func (a *API) operation(g *schemaGen, rt *Route, statuses []int) map[string]any 
 	var params []any
 	for _, p := range rt.Params {
 		params = append(params, g.param(p, rt))
+	}
+	switch rt.Method {
+	case http.MethodGet:
+		params = append(params, map[string]any{"$ref": "#/components/parameters/IfNoneMatch"})
+	case http.MethodPatch, http.MethodDelete:
+		params = append(params, map[string]any{"$ref": "#/components/parameters/IfMatch"})
 	}
 	if len(params) > 0 {
 		op["parameters"] = params
@@ -380,11 +605,24 @@ func (a *API) operation(g *schemaGen, rt *Route, statuses []int) map[string]any 
 	status, desc := "200", "The "+describeResult(rt)+"."
 	ok := map[string]any{"description": desc,
 		"content": map[string]any{"application/json": map[string]any{"schema": g.resultSchema(rt)}}}
-	if rt.Kind == KindCreate {
+	hdr := func(names ...string) map[string]any {
+		out := map[string]any{}
+		for _, n := range names {
+			out[n] = map[string]any{"$ref": "#/components/headers/" + n}
+		}
+		return out
+	}
+	switch {
+	case rt.Method == http.MethodGet && rt.Result.Kind == ResultConnection:
+		ok["headers"] = hdr("ETag", "Cache-Control", "Link")
+	case rt.Method == http.MethodGet:
+		ok["headers"] = hdr("ETag", "Cache-Control")
+	case rt.Kind == KindUpdate && a.items[rt.Path] != nil:
+		ok["headers"] = hdr("ETag")
+	case rt.Kind == KindCreate:
 		status = "201"
 		if rt.created != "" {
-			ok["headers"] = map[string]any{"Location": map[string]any{
-				"description": "The created entity's item URL.", "schema": map[string]any{"type": "string"}}}
+			ok["headers"] = hdr("Location")
 		}
 	}
 	responses := map[string]any{status: ok}
@@ -395,6 +633,12 @@ func (a *API) operation(g *schemaGen, rt *Route, statuses []int) map[string]any 
 		for _, s := range []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType} {
 			responses[strconv.Itoa(s)] = map[string]any{"$ref": "#/components/responses/" + errorResponseName(s)}
 		}
+	}
+	switch rt.Method {
+	case http.MethodGet:
+		responses["304"] = map[string]any{"$ref": "#/components/responses/" + notModified}
+	case http.MethodPatch, http.MethodDelete:
+		responses["412"] = map[string]any{"$ref": "#/components/responses/" + preconditionFail}
 	}
 	op["responses"] = responses
 	return op

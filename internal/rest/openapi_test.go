@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/crmgateway/gateway/graph"
 	"github.com/crmgateway/gateway/internal/config"
 )
 
@@ -134,8 +137,16 @@ func TestOpenAPICoversRoutesBothWays(t *testing.T) {
 					t.Errorf("%v documented as %s, runs %s", k, op.OperationID, rt.OperationID)
 				}
 				var documented []string
+				var conditional string
 				for _, p := range op.Parameters {
+					if p.Value.In == "header" {
+						conditional = p.Value.Name
+						continue
+					}
 					documented = append(documented, p.Value.In+":"+p.Value.Name)
+				}
+				if want := map[string]string{"GET": "If-None-Match", "PATCH": "If-Match", "DELETE": "If-Match"}[rt.Method]; conditional != want {
+					t.Errorf("%v documents the conditional header %q, want %q", k, conditional, want)
 				}
 				if !slices.Equal(documented, paramNames(rt)) {
 					t.Errorf("%v documents %v, takes %v", k, documented, paramNames(rt))
@@ -152,21 +163,36 @@ func TestOpenAPICoversRoutesBothWays(t *testing.T) {
 
 			r := chi.NewRouter()
 			api.Mount(r, http.NotFoundHandler())
+			// HEAD is served on every GET route and documented with it.
 			served := map[opKey]bool{}
 			err = chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+				if method == http.MethodHead {
+					if ops[opKey{http.MethodGet, route}] == nil {
+						t.Errorf("HEAD %s is served without a GET", route)
+					}
+					served[opKey{"HEAD-of-GET", route}] = true
+					return nil
+				}
 				served[opKey{method, route}] = true
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(served) != len(ops) {
-				t.Errorf("the router serves %d operations, the document lists %d", len(served), len(ops))
-			}
+			gets := 0
 			for k := range ops {
 				if !served[k] {
 					t.Errorf("%v is documented but not served", k)
 				}
+				if k.Method == http.MethodGet {
+					gets++
+					if !served[opKey{"HEAD-of-GET", k.Path}] {
+						t.Errorf("HEAD %s is not served", k.Path)
+					}
+				}
+			}
+			if len(served) != len(ops)+gets {
+				t.Errorf("the router serves %d operations, the document lists %d and %d GETs answer HEAD", len(served), len(ops), gets)
 			}
 		})
 	}
@@ -288,7 +314,7 @@ func TestOpenAPIComponents(t *testing.T) {
 	sort.Strings(names)
 	want := []string{"Client", "ClientAddress", "ClientContact", "ClientContactInput", "City", "CityInput", "Country",
 		"CreateClientInput", "DateRange", "DateTime", "DeletePayload", "JSON", "PageInfo", "Payment", "PaymentFilter",
-		"Project", "ProjectAction", "ProjectFilter", "ProjectStage", "UpdateClientInput", "Owner", "rest.Errors"}
+		"Project", "ProjectAction", "ProjectFilter", "ProjectStage", "UpdateClientInput", "Owner", "rest.Problem", "rest.ProblemItem"}
 	sort.Strings(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("components = %v\nwant %v", names, want)
@@ -333,4 +359,154 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
+}
+
+// What generators and linters read: servers, the two security schemes
+// with the scope each operation needs, a tag per CRM, operation ids that
+// make good method names, a license, `first` bounded as the resolvers
+// bound it, conditional headers and their answers, problem documents,
+// and no component nothing uses.
+func TestOpenAPIForClientGenerators(t *testing.T) {
+	for _, anonymous := range []bool{false, true} {
+		api, err := NewWithOptions(gatewaySchema(), Options{FirstBounds: graph.FirstBounds(), Anonymous: anonymous})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadOpenAPI(t, api.OpenAPI()); err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		info := doc["info"].(map[string]any)
+		if lic, _ := info["license"].(map[string]any); lic["name"] == nil || lic["identifier"] == nil {
+			t.Errorf("license = %v", info["license"])
+		}
+		servers, _ := doc["servers"].([]any)
+		if len(servers) != 1 || servers[0].(map[string]any)["url"] != "{scheme}://{host}" {
+			t.Errorf("servers = %v", doc["servers"])
+		}
+		comps := doc["components"].(map[string]any)
+		schemes := comps["securitySchemes"].(map[string]any)
+		if !jsonEqual(schemes["apiKey"], map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key",
+			"description": schemes["apiKey"].(map[string]any)["description"]}) ||
+			schemes["bearer"].(map[string]any)["scheme"] != "bearer" || schemes["bearer"].(map[string]any)["type"] != "http" {
+			t.Errorf("securitySchemes = %v", schemes)
+		}
+		tags := map[string]bool{}
+		for _, tg := range doc["tags"].([]any) {
+			m := tg.(map[string]any)
+			if m["description"] == "" {
+				t.Errorf("tag %v has no description", m["name"])
+			}
+			tags[m["name"].(string)] = true
+		}
+		if !tags["SynergyCRM"] || !tags["Solos CRM"] || !tags["r_keeper"] {
+			t.Errorf("tags = %v", tags)
+		}
+		ids := map[string]string{}
+		idRE := regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
+		paths := doc["paths"].(map[string]any)
+		for path, item := range paths {
+			for method, o := range item.(map[string]any) {
+				op := o.(map[string]any)
+				key := strings.ToUpper(method) + " " + path
+				id, _ := op["operationId"].(string)
+				if !idRE.MatchString(id) || ids[id] != "" {
+					t.Errorf("%s: operation id %q (also %s)", key, id, ids[id])
+				}
+				ids[id] = key
+				sec := op["security"].([]any)
+				if len(sec) != map[bool]int{false: 2, true: 3}[anonymous] {
+					t.Errorf("%s: security %v", key, sec)
+				}
+				tag := op["tags"].([]any)[0].(string)
+				if !tags[tag] {
+					t.Errorf("%s: tag %s is not declared", key, tag)
+				}
+				scopes := sec[0].(map[string]any)["apiKey"].([]any)
+				wantScope := map[string]string{"SynergyCRM": "synergy", "Solos CRM": "solos", "r_keeper": "rkeeper"}[tag]
+				if wantScope != "" {
+					wantScope += map[bool]string{true: ":write", false: ":read"}[method != "get"]
+					if fmt.Sprint(scopes) != "["+wantScope+"]" || !jsonEqual(sec[1].(map[string]any)["bearer"], scopes) {
+						t.Errorf("%s: scopes %v, want %s", key, scopes, wantScope)
+					}
+				}
+				responses := op["responses"].(map[string]any)
+				var cond string
+				switch method {
+				case "get":
+					cond = "304"
+				case "patch", "delete":
+					cond = "412"
+				}
+				if cond != "" && responses[cond] == nil {
+					t.Errorf("%s does not document %s", key, cond)
+				}
+			}
+		}
+		for key, id := range map[string]string{
+			"GET /rest/v1/deals": "listDeals", "GET /rest/v1/deals/{id}": "getDeal", "POST /rest/v1/deals": "createDeal",
+			"PATCH /rest/v1/deals/{id}": "updateDeal", "DELETE /rest/v1/deals/{id}": "deleteDeal",
+			"GET /rest/v1/deals/{id}/company": "getCompanyOfDeal", "GET /rest/v1/deals/{id}/stage": "getStageOfDeal",
+			"GET /rest/v1/deal-stages/{id}": "getDealStage", "GET /rest/v1/projects/{id}/payments": "listPaymentsOfProject",
+			"GET /rest/v1/countries": "listCountries", "GET /rest/v1/cities": "listCities", "GET /rest/v1/clients/{id}": "getClient",
+			"POST /rest/v1/clients/{id}/contacts": "addClientContact", "GET /rest/v1/openapi.json": "getOpenAPIDocument",
+		} {
+			if ids[id] != key {
+				t.Errorf("%s is %q, want %s", key, ids[id], id)
+			}
+		}
+		first := func(path string) map[string]any {
+			for _, p := range paths[path].(map[string]any)["get"].(map[string]any)["parameters"].([]any) {
+				if m := p.(map[string]any); m["name"] == "first" {
+					return m["schema"].(map[string]any)
+				}
+			}
+			return nil
+		}
+		if sc := first("/rest/v1/deals"); sc["minimum"] != float64(0) || sc["maximum"] != float64(100) {
+			t.Errorf("deals first = %v", sc)
+		}
+		for _, p := range []string{"/rest/v1/projects", "/rest/v1/projects/{id}/payments"} {
+			if sc := first(p); sc["minimum"] != float64(1) || sc["maximum"] != float64(100) {
+				t.Errorf("%s first = %v", p, sc)
+			}
+		}
+		deals := paths["/rest/v1/deals"].(map[string]any)["get"].(map[string]any)
+		ok := deals["responses"].(map[string]any)["200"].(map[string]any)
+		if h := ok["headers"].(map[string]any); h["ETag"] == nil || h["Link"] == nil || h["Cache-Control"] == nil {
+			t.Errorf("deals 200 headers = %v", h)
+		}
+		notFound := comps["responses"].(map[string]any)["Error404"].(map[string]any)["content"].(map[string]any)
+		if notFound["application/problem+json"] == nil {
+			t.Errorf("errors are not problem documents: %v", notFound)
+		}
+
+		// No component is left unused: every one is reached from the paths.
+		raw, _ := json.Marshal(paths)
+		reached := map[string]bool{}
+		var walk func(string)
+		walk = func(s string) {
+			for _, m := range regexp.MustCompile(`#/components/([A-Za-z]+)/([A-Za-z0-9._-]+)`).FindAllStringSubmatch(s, -1) {
+				if k := m[1] + "/" + m[2]; !reached[k] {
+					reached[k] = true
+					c, _ := json.Marshal(comps[m[1]].(map[string]any)[m[2]])
+					walk(string(c))
+				}
+			}
+		}
+		walk(string(raw))
+		for kind, v := range comps {
+			if kind == "securitySchemes" {
+				continue
+			}
+			for name := range v.(map[string]any) {
+				if !reached[kind+"/"+name] {
+					t.Errorf("component %s/%s is unused", kind, name)
+				}
+			}
+		}
+	}
 }

@@ -67,8 +67,13 @@ type Route struct {
 	// Document is the GraphQL operation the route runs, fixed at start-up;
 	// a request only supplies its variables.
 	Document string
-	// OperationID names the route in the OpenAPI document: the GraphQL
-	// field path it runs, e.g. query.deal.company or mutation.createDeal.
+	// Runs is the GraphQL field path the route runs, e.g.
+	// query.deal.company or mutation.createDeal.
+	Runs string
+	// OperationID names the route in the OpenAPI document the way client
+	// generators turn into method names: listDeals, getDeal,
+	// getCompanyOfDeal, listPaymentsOfProject, createDeal, updateDeal,
+	// deleteDeal, addClientContact (see operationName).
 	OperationID string
 	// created is the type whose item route a 201 answer's Location names.
 	created string
@@ -114,6 +119,7 @@ type builder struct {
 	items  map[string]itemSource
 	routes []*Route
 	seen   map[string]*Route // "METHOD path"
+	ids    map[string]*Route // operation id
 	errs   []string
 }
 
@@ -146,7 +152,8 @@ func Build(s *ast.Schema) ([]*Route, error) {
 	if s == nil || s.Query == nil {
 		return nil, fmt.Errorf("rest: the schema has no Query type")
 	}
-	b := &builder{s: s, coll: map[string]string{}, items: map[string]itemSource{}, seen: map[string]*Route{}}
+	b := &builder{s: s, coll: map[string]string{}, items: map[string]itemSource{}, seen: map[string]*Route{},
+		ids: map[string]*Route{OpenAPIOperationID: {Runs: "the OpenAPI document"}}}
 	b.collections()
 	b.itemRoutes()
 	b.subResources()
@@ -166,10 +173,16 @@ func Build(s *ast.Schema) ([]*Route, error) {
 func (b *builder) add(rt *Route) {
 	key := rt.Method + " " + rt.Path
 	if old, ok := b.seen[key]; ok {
-		b.errs = append(b.errs, fmt.Sprintf("%s: both %s and %s", key, old.OperationID, rt.OperationID))
+		b.errs = append(b.errs, fmt.Sprintf("%s: both %s and %s", key, old.Runs, rt.Runs))
 		return
 	}
 	b.seen[key] = rt
+	rt.OperationID = operationName(rt)
+	if old, ok := b.ids[rt.OperationID]; ok {
+		b.errs = append(b.errs, fmt.Sprintf("operation id %s: both %s and %s", rt.OperationID, old.Runs, rt.Runs))
+		return
+	}
+	b.ids[rt.OperationID] = rt
 	rt.Collection = strings.SplitN(strings.TrimPrefix(rt.Path, Prefix+"/"), "/", 2)[0]
 	rt.Document = document(b.s, rt)
 	b.routes = append(b.routes, rt)
@@ -198,10 +211,38 @@ func (b *builder) collections() {
 		}
 		res.Path = []string{f.Name}
 		rt := &Route{Method: http.MethodGet, Path: Prefix + "/" + seg, Kind: KindList, Operation: "query",
-			Field: f, Result: res, OperationID: "query." + f.Name}
+			Field: f, Result: res, Runs: "query." + f.Name}
 		rt.Params = b.queryParams(f.Arguments, 0)
 		b.add(rt)
 	}
+}
+
+// OpenAPIOperationID names the operation that serves the OpenAPI document.
+const OpenAPIOperationID = "getOpenAPIDocument"
+
+// operationName is a route's operation id, which client generators turn
+// into a method name: a collection is list<Field> (listDeals,
+// listDealStageCategories), an item get<Type> (getDeal, getCountry), a
+// sub-resource get<Field>Of<Type> for one entity (getCompanyOfDeal,
+// getStageOfDeal, which get<Type><Field> would confuse with the item
+// getDealStage) or list<Field>Of<Type> for several
+// (listPaymentsOfProject), and a write the
+// mutation's own name (createDeal, updateDeal, deleteDeal,
+// addClientContact).
+func operationName(rt *Route) string {
+	switch rt.Kind {
+	case KindList:
+		return "list" + upperFirst(rt.Field.Name)
+	case KindItem:
+		return "get" + rt.Result.Type.Name
+	case KindSub:
+		verb := "get"
+		if rt.Result.Kind == ResultList || rt.Result.Kind == ResultConnection {
+			verb = "list"
+		}
+		return verb + upperFirst(rt.Sub.Name) + "Of" + pathOwner(rt)
+	}
+	return rt.Field.Name
 }
 
 // isItemField: a single argument id: ID! and an object result.
@@ -231,7 +272,7 @@ func (b *builder) itemRoutes() {
 		}
 		b.items[def.Name] = itemSource{field: f}
 		rt := &Route{Method: http.MethodGet, Path: b.itemPath(def.Name), Kind: KindItem, Operation: "query",
-			Field: f, Result: Result{Kind: ResultObject, Type: def, Path: []string{f.Name}}, OperationID: "query." + f.Name}
+			Field: f, Result: Result{Kind: ResultObject, Type: def, Path: []string{f.Name}}, Runs: "query." + f.Name}
 		rt.Params = []*Param{b.idParam(f.Arguments[0], "id", 0)}
 		b.add(rt)
 	}
@@ -252,7 +293,7 @@ func (b *builder) itemRoutes() {
 		}
 		b.items[t.Name] = itemSource{field: node, node: true}
 		rt := &Route{Method: http.MethodGet, Path: b.itemPath(t.Name), Kind: KindItem, Operation: "query",
-			Field: node, ViaNode: t.Name, OperationID: "query.node." + t.Name,
+			Field: node, ViaNode: t.Name, Runs: "query.node." + t.Name,
 			Result: Result{Kind: ResultObject, Type: t, Path: []string{node.Name}}}
 		rt.Params = []*Param{b.idParam(node.Arguments[0], "id", 0)}
 		b.add(rt)
@@ -286,10 +327,10 @@ func (b *builder) subResources() {
 			res.Path = []string{src.field.Name, g.Name}
 			rt := &Route{Method: http.MethodGet, Path: b.itemPath(name) + "/" + kebab(g.Name), Kind: KindSub,
 				Operation: "query", Field: src.field, Sub: g, Result: res,
-				OperationID: "query." + src.field.Name + "." + g.Name}
+				Runs: "query." + src.field.Name + "." + g.Name}
 			if src.node {
 				rt.ViaNode = name
-				rt.OperationID = "query.node." + name + "." + g.Name
+				rt.Runs = "query.node." + name + "." + g.Name
 			}
 			rt.Params = append([]*Param{b.idParam(src.field.Arguments[0], "id", 0)}, b.queryParams(g.Arguments, 1)...)
 			b.add(rt)
@@ -303,7 +344,7 @@ func (b *builder) mutation(m *ast.FieldDefinition) {
 	inputs := b.inputArgs(m)
 	idArg := m.Arguments.ForName("id")
 	isID := func(a *ast.ArgumentDefinition) bool { return a != nil && a.Type.String() == "ID!" }
-	rt := &Route{Operation: "mutation", Field: m, OperationID: "mutation." + m.Name}
+	rt := &Route{Operation: "mutation", Field: m, Runs: "mutation." + m.Name}
 	var ok bool
 	if rt.Result, ok = b.resultOf(m.Type); !ok {
 		rt.Result = Result{Kind: ResultValue}

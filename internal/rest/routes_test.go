@@ -151,8 +151,8 @@ func TestGatewayRouteTable(t *testing.T) {
 			t.Errorf("no route %s", key)
 			continue
 		}
-		if rt.OperationID != op {
-			t.Errorf("%s runs %s, want %s", key, rt.OperationID, op)
+		if rt.Runs != op {
+			t.Errorf("%s runs %s, want %s", key, rt.Runs, op)
 		}
 	}
 	// Every connection field is a collection with an item route; a type
@@ -226,8 +226,8 @@ func TestDerivationRules(t *testing.T) {
 			if rt == nil {
 				t.Fatalf("no route")
 			}
-			if rt.OperationID != c.op || rt.Kind != c.kind {
-				t.Errorf("runs %s (%s), want %s (%s)", rt.OperationID, rt.Kind, c.op, c.kind)
+			if rt.Runs != c.op || rt.Kind != c.kind {
+				t.Errorf("runs %s (%s), want %s (%s)", rt.Runs, rt.Kind, c.op, c.kind)
 			}
 			if got := paramNames(rt); !slices.Equal(got, c.params) {
 				t.Errorf("params = %v, want %v", got, c.params)

@@ -84,7 +84,7 @@ func TestTranslationOnOtherShapes(t *testing.T) {
 		a := s.get(t, "/rest/v1/projects?filter[stage]=won&filter[created][from]=2024-01-01T00:00:00Z"+
 			"&filter[ids]=i1&filter[ids]=i2&filter[data]="+url.QueryEscape(`{"client_id":[1,3]}`)+"&deleted=TRUE")
 		if a.Status != 200 || string(a.Raw) != `{"items":[{"id":"p1","name":"Ремонт","created":null,"stage":"WON","data":{"k":1},"tags":["a"]}],`+
-			`"pageInfo":{"hasNextPage":false,"hasPreviousPage":false,"startCursor":"c1","endCursor":"c1"},"totalCount":1}`+"\n" {
+			`"pageInfo":{"hasNextPage":false,"hasPreviousPage":false,"startCursor":"c1","endCursor":"c1"},"totalCount":1,"next":null}`+"\n" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 		v := gql.vars()
@@ -95,11 +95,11 @@ func TestTranslationOnOtherShapes(t *testing.T) {
 	})
 	t.Run("a nested object's required field", func(t *testing.T) {
 		a := s.get(t, "/rest/v1/projects?filter[created][to]=2024-01-01T00:00:00Z")
-		if a.Status != 400 || a.ext("parameter") != "filter[created][from]" {
+		if a.Status != 400 || a.ext("field") != "filter[created][from]" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 		a = s.get(t, "/rest/v1/projects?filter[stage]=archived")
-		if a.Status != 400 || a.ext("parameter") != "filter[stage]" || !strings.Contains(string(a.Raw), "NEW, WON, LOST") {
+		if a.Status != 400 || a.ext("field") != "filter[stage]" || !strings.Contains(string(a.Raw), "NEW, WON, LOST") {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 	})
@@ -110,6 +110,10 @@ func TestTranslationOnOtherShapes(t *testing.T) {
 		}
 		if v := gql.vars(); v["id"] != `"p1"` || v["sub_first"] != "2" {
 			t.Errorf("variables = %v", v)
+		}
+		// A connection that takes no after cannot link to a next page.
+		if next, has := a.Body["next"]; !has || next != nil || a.Header.Get("Link") != "" {
+			t.Errorf("next = %v, Link = %q", a.Body["next"], a.Header.Get("Link"))
 		}
 	})
 	t.Run("item read through node", func(t *testing.T) {
@@ -144,7 +148,7 @@ func TestTranslationOnOtherShapes(t *testing.T) {
 			t.Fatalf("status %d Location %q: %s", a.Status, a.Header.Get("Location"), a.Raw)
 		}
 		a = s.do(t, "POST", "/rest/v1/cities", "application/json", `{"name":"Тверь"}`)
-		if a.Status != 400 || a.ext("parameter") != "countryId" {
+		if a.Status != 400 || a.ext("field") != "countryId" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 	})
@@ -157,7 +161,7 @@ func TestTranslationOnOtherShapes(t *testing.T) {
 			t.Errorf("variables = %v", v)
 		}
 		a = s.do(t, "POST", "/rest/v1/recalculate", "application/json", `{"force":true}`)
-		if a.Status != 400 || a.ext("parameter") != "body.projectId" {
+		if a.Status != 400 || a.ext("field") != "body.projectId" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 	})

@@ -6,11 +6,15 @@ import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
 import './playground.css';
 
+import { useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
+import { useMonaco } from '@graphiql/react';
+import { DOC_EXPLORER_PLUGIN } from '@graphiql/plugin-doc-explorer';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 
-import { DEFAULT_QUERY } from './default-query.js';
+import { DEFAULT_QUERY, exampleTabs } from './examples.js';
+import { makeCrmDocExplorer } from './crm-docs.jsx';
 
 // The gateway serves the playground and the API from the same origin, which
 // is the only place the page may connect to (connect-src 'self').
@@ -20,16 +24,65 @@ const fetcher = createGraphiQLFetcher({
   enableIncrementalDelivery: false,
 });
 
+// Russian text is the CRMs' everyday data: Monaco must not box its letters
+// as "ambiguous" (Cyrillic с, А, О look like Latin ones) or non-ASCII.
+const PLAIN_TEXT = {
+  unicodeHighlight: { ambiguousCharacters: false, nonBasicASCII: false, invisibleCharacters: true },
+};
+
+// PlainCyrillic applies PLAIN_TEXT to every editor GraphiQL creates.
+function PlainCyrillic() {
+  const monaco = useMonaco((s) => s.monaco);
+  useEffect(() => {
+    if (!monaco) return undefined;
+    monaco.editor.getEditors().forEach((e) => e.updateOptions(PLAIN_TEXT));
+    const d = monaco.editor.onDidCreateEditor((e) => e.updateOptions(PLAIN_TEXT));
+    return () => d.dispose();
+  }, [monaco]);
+  return null;
+}
+
+// config is what the gateway says about itself (mode, whether a credential
+// is expected, sandbox data, the schema by CRM); a gateway that does not
+// answer gets the plain examples.
+async function loadConfig() {
+  try {
+    const r = await fetch(new URL('/playground/config.json', window.location.href), { headers: { Accept: 'application/json' } });
+    if (r.ok) return await r.json();
+  } catch {
+    // fall through
+  }
+  return { mode: 'unknown', auth: {}, backends: [] };
+}
+
+const config = await loadConfig();
+
+// GraphiQL wires its explorer's navigation (links in the editors, schema
+// reloads) only for its own plugin object, so the grouped explorer takes
+// that object's place rather than being a plugin of its own.
+DOC_EXPLORER_PLUGIN.content = makeCrmDocExplorer(config.backends);
+
 // ?query=...&variables=... open the playground on a given operation, so a
 // link can share a query.
 const params = new URLSearchParams(window.location.search);
+const authHeaders = config.auth?.headers;
 
 createRoot(document.getElementById('graphiql')).render(
-  <GraphiQL
-    fetcher={fetcher}
-    defaultQuery={DEFAULT_QUERY}
-    initialQuery={params.get('query') ?? undefined}
-    initialVariables={params.get('variables') ?? undefined}
-    defaultEditorToolsVisibility={false}
-  />,
+  <>
+    <PlainCyrillic />
+    <GraphiQL
+      fetcher={fetcher}
+      defaultQuery={DEFAULT_QUERY}
+      defaultTabs={exampleTabs(config)}
+      defaultHeaders={authHeaders ? JSON.stringify(authHeaders, null, 2) : undefined}
+      initialQuery={params.get('query') ?? undefined}
+      initialVariables={params.get('variables') ?? undefined}
+      defaultEditorToolsVisibility={authHeaders ? 'headers' : undefined}
+    >
+      <GraphiQL.Logo>
+        CRM Gateway
+        {config.mode === 'sandbox' && <span className="crm-mode"> sandbox</span>}
+      </GraphiQL.Logo>
+    </GraphiQL>
+  </>,
 );

@@ -201,3 +201,15 @@ func (s *store) seedClients() {
 		s.putClient(c)
 	}
 }
+
+// Sample names seeded reference data a new contact and address can use
+// (those of the docs' example client: home phone, home address in Moscow
+// on 10-я Текстильщиков), as source ids, for examples that need ids.
+type Sample struct {
+	ContactTypeID, AddressTypeID, CountryID, CityID, StreetID string
+}
+
+// Sample returns the seed's sample reference data.
+func (e *Emulator) Sample() Sample {
+	return Sample{ContactTypeID: "1", AddressTypeID: "1", CountryID: russia, CityID: moscow, StreetID: "10000000000031"}
+}
