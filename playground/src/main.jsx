@@ -12,17 +12,40 @@ import { GraphiQL } from 'graphiql';
 import { useMonaco } from '@graphiql/react';
 import { DOC_EXPLORER_PLUGIN } from '@graphiql/plugin-doc-explorer';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { parse } from 'graphql';
 
 import { DEFAULT_QUERY, exampleTabs } from './examples.js';
 import { makeCrmDocExplorer } from './crm-docs.jsx';
 
 // The gateway serves the playground and the API from the same origin, which
 // is the only place the page may connect to (connect-src 'self').
-const fetcher = createGraphiQLFetcher({
+const send = createGraphiQLFetcher({
   url: new URL('/graphql', window.location.href).toString(),
   // One JSON answer per request: the gateway does not stream responses.
   enableIncrementalDelivery: false,
 });
+
+// operationNames lists the named operations of a document, or null when it
+// does not parse (the gateway then explains the syntax error itself).
+function operationNames(query) {
+  try {
+    return parse(query).definitions.filter((d) => d.kind === 'OperationDefinition').map((d) => d.name?.value);
+  } catch {
+    return null;
+  }
+}
+
+// fetcher sends what the editor shows. GraphiQL keeps the operation name of
+// the tab that ran last for a moment after a tab switch; sent with another
+// tab's document it names an operation that is not there and the gateway
+// answers 400. A document with one operation runs that operation.
+function fetcher(params, opts) {
+  const names = params.query ? operationNames(params.query) : null;
+  if (names && params.operationName && !names.includes(params.operationName) && names.length === 1) {
+    return send({ ...params, operationName: names[0] ?? undefined }, opts);
+  }
+  return send(params, opts);
+}
 
 // Russian text is the CRMs' everyday data: Monaco must not box its letters
 // as "ambiguous" (Cyrillic с, А, О look like Latin ones) or non-ASCII.

@@ -189,7 +189,10 @@ async function run(page, opName, several) {
       JSON.parse(r.request().postData() ?? '{}').operationName === opName,
     { timeout: TIMEOUT },
   );
-  await page.locator('.graphiql-execute-button').click({ timeout: TIMEOUT });
+  // GraphiQL parses the editor's document a moment after a tab switch; until
+  // then the ▶ button still knows the previous tab's operations.
+  const button = several ? '.graphiql-execute-button[aria-haspopup="menu"]' : '.graphiql-execute-button';
+  await page.locator(button).click({ timeout: TIMEOUT });
   if (several) await page.getByRole('menuitem', { name: opName, exact: true }).click({ timeout: TIMEOUT });
   return answer;
 }
@@ -240,8 +243,17 @@ try {
 
   if (apiKey) {
     await check('the Headers tab shows where the API key goes', async () => {
-      const headers = await modelValue(page, 'headers.json');
-      if (!headers.includes('"Authorization": "Bearer <your API key>"')) throw new Error(`headers editor: ${headers}`);
+      // The editors' models are filled once GraphiQL has restored its tabs.
+      const want = '"Authorization": "Bearer <your API key>"';
+      await page
+        .waitForFunction(
+          (w) => globalThis.__MONACO?.editor.getModels().find((m) => m.uri.path.endsWith('headers.json'))?.getValue().includes(w),
+          want,
+          { timeout: TIMEOUT },
+        )
+        .catch(async () => {
+          throw new Error(`headers editor: ${await modelValue(page, 'headers.json')}`);
+        });
       await page.locator('.graphiql-editor-tool').getByText('"Authorization"').first().waitFor({ timeout: TIMEOUT });
       await page.screenshot({ path: resolve(artifacts, 'playground-headers-apikey.png') });
     });
