@@ -133,14 +133,20 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if resp == nil {
 		return // the client went away
 	}
-	b, err := json.Marshal(resp)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bufPool.Put(buf)
+		}
+	}()
+	if err := encodeResponse(buf, resp); err != nil {
 		writeRequestError(ctx, w, exec, media, http.StatusInternalServerError, "internal error")
 		return
 	}
 	setContentType(w, media)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // isNotQuery reports whether the document's selected operation is a
