@@ -125,6 +125,7 @@ func newGraphQL(d Deps) *handler.Server {
 		MaxDepth:   d.Config.Limits.MaxDepth,
 		MaxAliases: d.Config.Limits.MaxAliases,
 		MaxFields:  d.Config.Limits.MaxFields,
+		Cache:      lru.New[limits.Measures](1000),
 	})
 	// Scalars cost nothing; objects and pages are weighed by the schema.
 	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity, complexity.WithFixedScalarValue(0)))

@@ -23,7 +23,14 @@ type Extension struct {
 	MaxDepth   int
 	MaxAliases int
 	MaxFields  int
+	// Cache, when set, keeps each document's measures by its text, so a
+	// query sent again is not parsed again just to be measured.
+	Cache graphql.Cache[Measures]
 }
+
+// maxCachedQuery bounds the documents Cache keeps: what the cache holds
+// must stay small whatever the clients send.
+const maxCachedQuery = 8 << 10
 
 var (
 	_ graphql.HandlerExtension          = Extension{}
@@ -34,18 +41,14 @@ func (Extension) ExtensionName() string                   { return "RequestLimit
 func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationParameters runs before gqlgen parses the query.
-func (e Extension) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+func (e Extension) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	if p.Query == "" {
 		return nil // persisted-query lookups carry no document yet
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, e.MaxTokens)
-	if err != nil {
-		if ge, ok := err.(*gqlerror.Error); ok && isTokenLimit(ge) {
-			return tooComplex(fmt.Sprintf("the query has more than %d tokens", e.MaxTokens), "tokens", e.MaxTokens)
-		}
-		return nil // a plain syntax error: gqlgen reports it with its location
+	m, ok := e.measure(ctx, p.Query)
+	if !ok {
+		return tooComplex(fmt.Sprintf("the query has more than %d tokens", e.MaxTokens), "tokens", e.MaxTokens)
 	}
-	m := Measure(doc)
 	if m.Aliases > e.MaxAliases {
 		return tooComplex(fmt.Sprintf("the query uses %d aliases; at most %d are allowed", m.Aliases, e.MaxAliases), "aliases", e.MaxAliases)
 	}
@@ -58,7 +61,36 @@ func (e Extension) MutateOperationParameters(_ context.Context, p *graphql.RawPa
 	return nil
 }
 
-func isTokenLimit(e *gqlerror.Error) bool {
+// measure parses and measures a document, or takes its measures from
+// Cache; ok is false when the document has more tokens than allowed. A
+// document that does not parse measures zero: gqlgen reports the syntax
+// error with its location.
+func (e Extension) measure(ctx context.Context, query string) (m Measures, ok bool) {
+	cache := e.Cache != nil && len(query) <= maxCachedQuery
+	if cache {
+		if m, hit := e.Cache.Get(ctx, query); hit {
+			return m, !m.overTokens
+		}
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, e.MaxTokens)
+	switch {
+	case err == nil:
+		m = Measure(doc)
+	case isTokenLimit(err):
+		m.overTokens = true
+	}
+	if cache {
+		e.Cache.Add(ctx, query, m)
+	}
+	return m, !m.overTokens
+}
+
+func isTokenLimit(err error) bool {
+	ge, ok := err.(*gqlerror.Error)
+	return ok && isTokenLimitError(ge)
+}
+
+func isTokenLimitError(e *gqlerror.Error) bool {
 	return strings.Contains(e.Message, "exceeded token limit")
 }
 
@@ -73,6 +105,8 @@ type Measures struct {
 	Depth   int // deepest selection, fragments expanded; introspection excluded
 	Aliases int // aliased fields, counted once per fragment use
 	Fields  int // field selections, counted once per fragment use
+
+	overTokens bool // the document has more tokens than allowed
 }
 
 // Measure walks every operation of doc, expanding fragment spreads with a
