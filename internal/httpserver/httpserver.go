@@ -112,10 +112,14 @@ func New(d Deps) *Server {
 	return s
 }
 
+// queryCacheSize is how many parsed documents, and what is known of them
+// (measures, complexity), are kept between requests.
+const queryCacheSize = 1000
+
 func newGraphQL(d Deps) *handler.Server {
 	srv := handler.New(d.Schema)
 	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.SetParserTokenLimit(d.Config.Limits.MaxTokens)
 	srv.Use(extension.Introspection{})
 	// Persisted queries resolve before the limits check, which needs the document.
@@ -125,10 +129,10 @@ func newGraphQL(d Deps) *handler.Server {
 		MaxDepth:   d.Config.Limits.MaxDepth,
 		MaxAliases: d.Config.Limits.MaxAliases,
 		MaxFields:  d.Config.Limits.MaxFields,
-		Cache:      lru.New[limits.Measures](1000),
+		Cache:      lru.New[limits.Measures](queryCacheSize),
 	})
 	// Scalars cost nothing; objects and pages are weighed by the schema.
-	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity, complexity.WithFixedScalarValue(0)))
+	srv.Use(newComplexityLimit(d.Config.Limits.MaxComplexity, queryCacheSize, complexity.WithFixedScalarValue(0)))
 	if d.ErrorPresenter != nil {
 		srv.SetErrorPresenter(d.ErrorPresenter)
 	}
