@@ -40,8 +40,11 @@ const maxIncludeDepth = 3
 // fanOutLimit bounds concurrent upstream calls of one loader batch.
 const fanOutLimit = 8
 
+// synergyRelField is one relationship field of a GraphQL type.
 type synergyRelField struct {
-	Key     string
+	Key     string   // JSON:API relationship key
+	Index   int      // position in the type's relationships (domain.SynergyRecord.Rels)
+	Many    bool     // to-many
 	Targets []string // GraphQL type names
 }
 
@@ -182,6 +185,7 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 		all = append(all, d.Data...)
 	}
 	out := &synergyPage[T]{Total: docs[0].RecordCount}
+	var items []domain.SynergyEntity
 	if n > 0 {
 		start := offset - (pages[0]-1)*size
 		for i := start; i < len(all) && len(out.Items) < n; i++ {
@@ -193,7 +197,23 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 			out.Items = append(out.Items, t)
 			out.Cursors = append(out.Cursors, encodeCursor(offset+len(out.Items)-1))
 		}
+		items = all[start : start+len(out.Items)]
 	}
+	// Asking the same pages again, with more paths included, serves the
+	// levels below the include plan.
+	root := func(ctx context.Context, include []string) error {
+		for _, p := range pages {
+			d, err := syn.List(ctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
+				Filters: params, Include: include, Fields: sparseFields(ctx, r)})
+			if err != nil {
+				return err
+			}
+			st.putAll(d.Data)
+			st.putAll(d.Included)
+		}
+		return nil
+	}
+	r.fillEntities(ctx, items, connectionSelection(ctx), synergyTypeNames[typ], root)
 	end := offset + len(out.Items)
 	if out.Total != nil {
 		out.PageInfo.HasNextPage = end < *out.Total
@@ -233,13 +253,22 @@ func synergyByID[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ, 
 // including the relationships the field's selection asks for.
 func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeName string) (domain.SynergyEntity, error) {
 	var include []string
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
-		include = planIncludes(ctx, r, fc.Field.Selections, typeName)
+	sel := fillSelection(ctx, "")
+	if sel != nil {
+		include = planIncludes(ctx, r, sel, typeName)
 	}
+	var e domain.SynergyEntity
+	var err error
 	if len(include) == 0 {
-		return synergyLoad(ctx, r, ref)
+		e, err = synergyLoad(ctx, r, ref)
+	} else {
+		e, err = synergyLoadThunk(ctx, r, fetchKey{Ref: ref, Include: strings.Join(include, ",")})()
 	}
-	return synergyLoadIncluding(ctx, r, fetchKey{Ref: ref, Include: strings.Join(include, ",")})
+	if err != nil {
+		return nil, err
+	}
+	r.fillEntities(ctx, []domain.SynergyEntity{e}, sel, synergyTypeNames[e.Record().Type], byIDRoot(r, ref))
+	return e, nil
 }
 
 // --- include planning ---
@@ -471,17 +500,17 @@ func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domai
 	if e := synergyStoreFor(ctx).get(ref); e != nil {
 		return e, nil
 	}
-	return synergyLoadIncluding(ctx, r, fetchKey{Ref: ref})
+	return synergyLoadThunk(ctx, r, fetchKey{Ref: ref})()
 }
 
-// synergyLoadIncluding reads one resource with its include paths,
+// synergyLoadThunk queues the read of one resource with its include paths,
 // de-duplicated per request: the same entity asked twice with the same
 // selection costs one upstream request. SynergyCRM has no batch read, so a
-// batch fans out with bounded concurrency.
-func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domain.SynergyEntity, error) {
+// batch fans out with bounded concurrency. Calling the thunk waits for it.
+func synergyLoadThunk(ctx context.Context, r *Resolver, key fetchKey) func() (domain.SynergyEntity, error) {
 	syn, err := r.synergy(ctx)
 	if err != nil {
-		return nil, err
+		return func() (domain.SynergyEntity, error) { return nil, err }
 	}
 	st := synergyStoreFor(ctx)
 	fields := sparseFields(ctx, r)
@@ -507,15 +536,16 @@ func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domai
 			})
 		})
 	})
-	return l.Load(ctx, key)()
+	return l.Load(ctx, key)
 }
 
-// synergyRelated reads a relationship whose linkage the request does not
-// know, through the related-resources endpoint, batched per tick.
-func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.SynergyEntity, error) {
+// synergyRelatedThunk queues the read of a relationship whose linkage the
+// request does not know, through the related-resources endpoint, batched
+// per tick. Calling the thunk waits for it.
+func synergyRelatedThunk(ctx context.Context, r *Resolver, key relatedKey) func() ([]domain.SynergyEntity, error) {
 	syn, err := r.synergy(ctx)
 	if err != nil {
-		return nil, err
+		return func() ([]domain.SynergyEntity, error) { return nil, err }
 	}
 	st := synergyStoreFor(ctx)
 	fields := sparseFields(ctx, r)
@@ -537,70 +567,7 @@ func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.
 			})
 		})
 	})
-	return l.Load(ctx, key)()
-}
-
-// relationship resolves the targets of rel on obj: from the linkage the
-// request already has (included resources are in the store, so this costs
-// nothing), else from the related-resources endpoint.
-func relationship(ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) ([]domain.SynergyEntity, error) {
-	if _, err := r.synergy(ctx); err != nil {
-		return nil, err
-	}
-	rec := obj.Record()
-	link, known := synergyStoreFor(ctx).linkage(rec, rel)
-	if !known {
-		return synergyRelated(ctx, r, relatedKey{Type: rec.Type, ID: rec.SourceID, Rel: rel})
-	}
-	out := make([]domain.SynergyEntity, len(link.Refs))
-	errs := make([]error, len(link.Refs))
-	var wg sync.WaitGroup
-	for i, ref := range link.Refs {
-		wg.Add(1)
-		safe.Go(func() (err error) {
-			out[i], err = synergyLoad(ctx, r, ref)
-			return err
-		}, func(err error) {
-			errs[i] = err
-			wg.Done()
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func synergyToOne[T any](ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) (T, error) {
-	var zero T
-	es, err := relationship(ctx, r, obj, rel)
-	if err != nil || len(es) == 0 {
-		return zero, err
-	}
-	t, ok := es[0].(T)
-	if !ok {
-		return zero, apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel, es[0].Record().Type)
-	}
-	return t, nil
-}
-
-func synergyToMany[T any](ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) ([]T, error) {
-	es, err := relationship(ctx, r, obj, rel)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(es))
-	for _, e := range es {
-		t, ok := e.(T)
-		if !ok {
-			return nil, apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel, e.Record().Type)
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return l.Load(ctx, key)
 }
 
 // synergyNodes resolves node(id:) for SynergyCRM IDs.

@@ -128,6 +128,132 @@ func (x *Contact) applyAliases() {
 	}
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Contact) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Contact) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Contact) Source() (*Source, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Companies is the `companies` relationship as the graph package resolved it.
+func (x *Contact) Companies() ([]*Company, error) {
+	es, err := x.RelMany(3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Company, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Company)
+	}
+	return out, nil
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Contact) Status() (*ContactStatus, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*ContactStatus)
+	return t, err
+}
+
+// ContactType is the `contact-type` relationship as the graph package resolved it.
+func (x *Contact) ContactType() (*ContactType, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*ContactType)
+	return t, err
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Contact) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(6)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Orders is the `orders` relationship as the graph package resolved it.
+func (x *Contact) Orders() ([]*Order, error) {
+	es, err := x.RelMany(7)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Order, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Order)
+	}
+	return out, nil
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Contact) Products() ([]*Product, error) {
+	es, err := x.RelMany(8)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Contact) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(9)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
+}
+
+// Tasks is the `tasks` relationship as the graph package resolved it.
+func (x *Contact) Tasks() ([]*DiaryTask, error) {
+	es, err := x.RelMany(10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryTask, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryTask)
+	}
+	return out, nil
+}
+
+// Events is the `events` relationship as the graph package resolved it.
+func (x *Contact) Events() ([]*DiaryEvent, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryEvent, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryEvent)
+	}
+	return out, nil
+}
+
 // ContactStatus: A status a contact can be in.
 type ContactStatus struct {
 	SynergyRecord `json:"-"`
@@ -175,6 +301,92 @@ func (x *Contract) applyAliases() {
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
 	}
+}
+
+// FirstParty is the `first-party` relationship as the graph package resolved it.
+func (x *Contract) FirstParty() (ContractParty, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(ContractParty)
+	return t, err
+}
+
+// SecondParty is the `second-party` relationship as the graph package resolved it.
+func (x *Contract) SecondParty() (ContractParty, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(ContractParty)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Contract) User() (*User, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Companies is the `companies` relationship as the graph package resolved it.
+func (x *Contract) Companies() ([]*Company, error) {
+	es, err := x.RelMany(3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Company, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Company)
+	}
+	return out, nil
+}
+
+// Contacts is the `contacts` relationship as the graph package resolved it.
+func (x *Contract) Contacts() ([]*Contact, error) {
+	es, err := x.RelMany(4)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Contact, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Contact)
+	}
+	return out, nil
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Contract) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(5)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Orders is the `orders` relationship as the graph package resolved it.
+func (x *Contract) Orders() ([]*Order, error) {
+	es, err := x.RelMany(6)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Order, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Order)
+	}
+	return out, nil
+}
+
+// EstateProperties is the `estate-properties` relationship as the graph package resolved it.
+func (x *Contract) EstateProperties() ([]*EstateProperty, error) {
+	es, err := x.RelMany(7)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EstateProperty, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EstateProperty)
+	}
+	return out, nil
 }
 
 // Company: A company (organisation) in SynergyCRM.
@@ -245,6 +457,132 @@ func (x *Company) applyAliases() {
 	}
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Company) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Company) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Company) Source() (*Source, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Contacts is the `contacts` relationship as the graph package resolved it.
+func (x *Company) Contacts() ([]*Contact, error) {
+	es, err := x.RelMany(3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Contact, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Contact)
+	}
+	return out, nil
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Company) Status() (*CompanyStatus, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*CompanyStatus)
+	return t, err
+}
+
+// CompanyType is the `company-type` relationship as the graph package resolved it.
+func (x *Company) CompanyType() (*CompanyType, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*CompanyType)
+	return t, err
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Company) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(6)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Company) Products() ([]*Product, error) {
+	es, err := x.RelMany(7)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Company) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(8)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
+}
+
+// Tasks is the `tasks` relationship as the graph package resolved it.
+func (x *Company) Tasks() ([]*DiaryTask, error) {
+	es, err := x.RelMany(9)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryTask, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryTask)
+	}
+	return out, nil
+}
+
+// Events is the `events` relationship as the graph package resolved it.
+func (x *Company) Events() ([]*DiaryEvent, error) {
+	es, err := x.RelMany(10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryEvent, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryEvent)
+	}
+	return out, nil
+}
+
+// BankDetails is the `bank-details` relationship as the graph package resolved it.
+func (x *Company) BankDetails() ([]*CompanyBankDetail, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*CompanyBankDetail, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*CompanyBankDetail)
+	}
+	return out, nil
+}
+
 // CompanyBankDetail: One set of a company's bank details.
 type CompanyBankDetail struct {
 	SynergyRecord `json:"-"`
@@ -259,6 +597,13 @@ type CompanyBankDetail struct {
 }
 
 func (x *CompanyBankDetail) applyAliases() {
+}
+
+// Company is the `company` relationship as the graph package resolved it.
+func (x *CompanyBankDetail) Company() (*Company, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*Company)
+	return t, err
 }
 
 // CompanyStatus: A status a company can be in.
@@ -308,6 +653,135 @@ func (x *Deal) applyAliases() {
 	}
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Deal) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Deal) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Company is the `company` relationship as the graph package resolved it.
+func (x *Deal) Company() (*Company, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Company)
+	return t, err
+}
+
+// Contact is the `contact` relationship as the graph package resolved it.
+func (x *Deal) Contact() (*Contact, error) {
+	e, err := x.RelOne(3)
+	t, _ := e.(*Contact)
+	return t, err
+}
+
+// Stage is the `stage` relationship as the graph package resolved it.
+func (x *Deal) Stage() (*DealStage, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*DealStage)
+	return t, err
+}
+
+// StageCategory is the `stage-category` relationship as the graph package resolved it.
+func (x *Deal) StageCategory() (*DealStageCategory, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*DealStageCategory)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Deal) Source() (*Source, error) {
+	e, err := x.RelOne(6)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Deal) Status() (*DealStatus, error) {
+	e, err := x.RelOne(7)
+	t, _ := e.(*DealStatus)
+	return t, err
+}
+
+// LossReason is the `loss-reason` relationship as the graph package resolved it.
+func (x *Deal) LossReason() (*DealLossReason, error) {
+	e, err := x.RelOne(8)
+	t, _ := e.(*DealLossReason)
+	return t, err
+}
+
+// LossCompetitor is the `loss-competitor` relationship as the graph package resolved it.
+func (x *Deal) LossCompetitor() (*Competitor, error) {
+	e, err := x.RelOne(9)
+	t, _ := e.(*Competitor)
+	return t, err
+}
+
+// Area is the `area` relationship as the graph package resolved it.
+func (x *Deal) Area() (*Area, error) {
+	e, err := x.RelOne(10)
+	t, _ := e.(*Area)
+	return t, err
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Deal) Products() ([]*Product, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Deal) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(12)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Orders is the `orders` relationship as the graph package resolved it.
+func (x *Deal) Orders() ([]*Order, error) {
+	es, err := x.RelMany(13)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Order, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Order)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Deal) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(14)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
+}
+
 // DealLossReason: A reason a deal was lost.
 type DealLossReason struct {
 	SynergyRecord `json:"-"`
@@ -352,6 +826,13 @@ type DealStage struct {
 func (x *DealStage) applyAliases() {
 }
 
+// DealStageCategory is the `deal-stage-category` relationship as the graph package resolved it.
+func (x *DealStage) DealStageCategory() (*DealStageCategory, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*DealStageCategory)
+	return t, err
+}
+
 // DealStatus: A status a deal can be in.
 type DealStatus struct {
 	SynergyRecord `json:"-"`
@@ -382,6 +863,115 @@ func (x *Order) applyAliases() {
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
 	}
+}
+
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Order) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Order) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Company is the `company` relationship as the graph package resolved it.
+func (x *Order) Company() (*Company, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Company)
+	return t, err
+}
+
+// Contact is the `contact` relationship as the graph package resolved it.
+func (x *Order) Contact() (*Contact, error) {
+	e, err := x.RelOne(3)
+	t, _ := e.(*Contact)
+	return t, err
+}
+
+// Stage is the `stage` relationship as the graph package resolved it.
+func (x *Order) Stage() (*OrderStage, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*OrderStage)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Order) Source() (*Source, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Order) Status() (*OrderStatus, error) {
+	e, err := x.RelOne(6)
+	t, _ := e.(*OrderStatus)
+	return t, err
+}
+
+// LossReason is the `loss-reason` relationship as the graph package resolved it.
+func (x *Order) LossReason() (*OrderLossReason, error) {
+	e, err := x.RelOne(7)
+	t, _ := e.(*OrderLossReason)
+	return t, err
+}
+
+// LossCompetitor is the `loss-competitor` relationship as the graph package resolved it.
+func (x *Order) LossCompetitor() (*Competitor, error) {
+	e, err := x.RelOne(8)
+	t, _ := e.(*Competitor)
+	return t, err
+}
+
+// Area is the `area` relationship as the graph package resolved it.
+func (x *Order) Area() (*Area, error) {
+	e, err := x.RelOne(9)
+	t, _ := e.(*Area)
+	return t, err
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Order) Products() ([]*Product, error) {
+	es, err := x.RelMany(10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Order) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Order) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(12)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
 }
 
 // OrderLossReason: A reason an order was lost.
@@ -431,6 +1021,20 @@ type DiaryEvent struct {
 }
 
 func (x *DiaryEvent) applyAliases() {
+}
+
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *DiaryEvent) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Company is the `company` relationship as the graph package resolved it.
+func (x *DiaryEvent) Company() (*Company, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*Company)
+	return t, err
 }
 
 // User: A SynergyCRM user. The docs reference this type but do not describe it; its attributes are kept as one JSON map.

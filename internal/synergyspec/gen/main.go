@@ -64,6 +64,10 @@ func check() {
 				panic(fmt.Sprintf("%s: relationship %s collides with %s", r.Type, x.Key, prev))
 			}
 			seen[n] = x.Key
+			switch spec.Pascal(x.Key) {
+			case "ID", "SourceID", "Type", "Attributes", "Links", "Rels", "Record", "GlobalID", "RelOne", "RelMany", "SetRel":
+				panic(fmt.Sprintf("%s: relationship %s collides with a member of SynergyRecord", r.Type, x.Key))
+			}
 			for _, t := range x.Targets {
 				if spec.ByType(t) == nil {
 					panic(fmt.Sprintf("%s: relationship %s targets unknown type %s", r.Type, x.Key, t))
@@ -317,6 +321,9 @@ func domainGo() string {
 			}
 		}
 		b.WriteString("}\n\n")
+		for i, x := range r.Rels {
+			relAccessor(&b, r, i, x)
+		}
 	}
 	b.WriteString("func (*Company) IsContractParty() {}\nfunc (*Contact) IsContractParty() {}\n\n")
 	b.WriteString("// NewSynergyEntity returns an empty entity of a JSON:API type, nil for a type the spec does not know.\nfunc NewSynergyEntity(typ string) SynergyEntity {\n\tswitch typ {\n")
@@ -330,6 +337,24 @@ func domainGo() string {
 	}
 	b.WriteString("\t}\n\treturn nil\n}\n")
 	return b.String()
+}
+
+// relAccessor emits the method the GraphQL executor reads a relationship
+// through: a plain method (no context), so gqlgen calls it in line instead
+// of starting a goroutine per parent, answering what the graph package
+// resolved before the executor got the entity.
+func relAccessor(b *strings.Builder, r spec.Resource, i int, x spec.Rel) {
+	t := "*" + relTarget(x)
+	if len(x.Targets) > 1 {
+		t = "ContractParty"
+	}
+	fmt.Fprintf(b, "// %s is the `%s` relationship as the graph package resolved it.\n", spec.Pascal(x.Key), x.Key)
+	if !x.Many {
+		fmt.Fprintf(b, "func (x *%s) %s() (%s, error) {\n\te, err := x.RelOne(%d)\n\tt, _ := e.(%s)\n\treturn t, err\n}\n\n", r.Name, spec.Pascal(x.Key), t, i, t)
+		return
+	}
+	fmt.Fprintf(b, "func (x *%s) %s() ([]%s, error) {\n\tes, err := x.RelMany(%d)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", r.Name, spec.Pascal(x.Key), t, i)
+	fmt.Fprintf(b, "\tout := make([]%s, len(es))\n\tfor i, e := range es {\n\t\tout[i], _ = e.(%s)\n\t}\n\treturn out, nil\n}\n\n", t, t)
 }
 
 // fixSliceLiterals turns `[]string{["a" "b"]}` into `[]string{"a", "b"}`.
@@ -349,7 +374,7 @@ func fixSliceLiterals(s string) string {
 
 func resolversGo() string {
 	var b strings.Builder
-	b.WriteString(header + "package graph\n\nimport (\n\t\"context\"\n\n\t\"github.com/crmgateway/gateway/graph/generated\"\n\t\"github.com/crmgateway/gateway/graph/model\"\n\t\"github.com/crmgateway/gateway/internal/domain\"\n)\n\n")
+	b.WriteString(header + "package graph\n\nimport (\n\t\"context\"\n\n\t\"github.com/crmgateway/gateway/graph/model\"\n\t\"github.com/crmgateway/gateway/internal/domain\"\n)\n\n")
 	for _, r := range spec.Resources {
 		if r.List == "" {
 			continue
@@ -372,25 +397,6 @@ func resolversGo() string {
 		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, id string) (*domain.%s, error) {\n\treturn synergyByID[*domain.%s](ctx, r.Resolver, %q, id)\n}\n\n", spec.Pascal(r.One), r.Name, r.Name, r.Type)
 	}
 	for _, r := range spec.Resources {
-		if len(r.Rels) == 0 {
-			continue
-		}
-		lower := strings.ToLower(r.Name[:1]) + r.Name[1:]
-		fmt.Fprintf(&b, "// %s returns the resolver of %s's relationships.\nfunc (r *Resolver) %s() generated.%sResolver { return &%sResolver{r} }\n\ntype %sResolver struct{ *Resolver }\n\n", r.Name, r.Name, r.Name, r.Name, lower, lower)
-		for _, x := range r.Rels {
-			t := relTarget(x)
-			gt := "*domain." + t
-			if len(x.Targets) > 1 {
-				gt = "domain.ContractParty"
-			}
-			if x.Many {
-				fmt.Fprintf(&b, "func (r *%sResolver) %s(ctx context.Context, obj *domain.%s) ([]%s, error) {\n\treturn synergyToMany[%s](ctx, r.Resolver, obj, %q)\n}\n\n", lower, spec.Pascal(x.Key), r.Name, gt, gt, x.Key)
-			} else {
-				fmt.Fprintf(&b, "func (r *%sResolver) %s(ctx context.Context, obj *domain.%s) (%s, error) {\n\treturn synergyToOne[%s](ctx, r.Resolver, obj, %q)\n}\n\n", lower, spec.Pascal(x.Key), r.Name, gt, gt, x.Key)
-			}
-		}
-	}
-	for _, r := range spec.Resources {
 		if !r.Writable || r.Opaque {
 			continue
 		}
@@ -409,14 +415,21 @@ func resolversGo() string {
 			continue
 		}
 		fmt.Fprintf(&b, "\t%q: {\n", r.Name)
-		for _, x := range r.Rels {
+		for i, x := range r.Rels {
 			var ts []string
 			for _, t := range x.Targets {
 				ts = append(ts, fmt.Sprintf("%q", spec.ByType(t).Name))
 			}
-			fmt.Fprintf(&b, "\t\t%q: {Key: %q, Targets: []string{%s}},\n", relField(x), x.Key, strings.Join(ts, ", "))
+			fmt.Fprintf(&b, "\t\t%q: {Key: %q, Index: %d, Many: %v, Targets: []string{%s}},\n", relField(x), x.Key, i, x.Many, strings.Join(ts, ", "))
 		}
 		b.WriteString("\t},\n")
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("// synergyRelCounts is the number of relationships of each JSON:API type.\nvar synergyRelCounts = map[string]int{\n")
+	for _, r := range spec.Resources {
+		if len(r.Rels) > 0 {
+			fmt.Fprintf(&b, "\t%q: %d,\n", r.Type, len(r.Rels))
+		}
 	}
 	b.WriteString("}\n\n")
 	b.WriteString("// synergyTypeNames maps JSON:API types to GraphQL type names.\nvar synergyTypeNames = map[string]string{\n")
