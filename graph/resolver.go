@@ -6,6 +6,10 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -44,6 +48,9 @@ type Resolver struct {
 	// off, so every relationship costs one request per parent and resolver
 	// call: the baseline `make bench` compares with.
 	NaiveRelationships bool
+
+	memoOnce sync.Once
+	memos    *lru.Cache[*ast.OperationDefinition, *opMemo]
 }
 
 // backends returns the backends the request is bound to.

@@ -92,9 +92,34 @@ func filterParams(fs []filterValue) map[string]string {
 // synergyPage is one Relay window of a SynergyCRM collection.
 type synergyPage[T any] struct {
 	Items    []T
-	Cursors  []string
+	Cursors  []string // only when Edges or PageInfo's cursors are selected
 	PageInfo domain.PageInfo
 	Total    *int
+	Edges    bool // the connection's edges are selected
+}
+
+// connectionUse is what a connection field selects besides its nodes.
+type connectionUse struct{ edges, cursors bool }
+
+// connectionUses tells whether edges and cursors must be built: a
+// connection asked only for nodes, as most are, needs neither.
+func connectionUses(ctx context.Context, r *Resolver) connectionUse {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return connectionUse{true, true}
+	}
+	return memoized(ctx, r, memoKey{fc.Field.Field, "uses", ""}, func() connectionUse {
+		var u connectionUse
+		for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, nil) {
+			switch f.Name {
+			case "edges":
+				u.edges, u.cursors = true, true
+			case "pageInfo":
+				u.cursors = true
+			}
+		}
+		return u
+	})
 }
 
 const cursorPrefix = "synergy:"
@@ -184,7 +209,8 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 		st.putAll(d.Included)
 		all = append(all, d.Data...)
 	}
-	out := &synergyPage[T]{Total: docs[0].RecordCount}
+	use := connectionUses(ctx, r)
+	out := &synergyPage[T]{Total: docs[0].RecordCount, Edges: use.edges}
 	var items []domain.SynergyEntity
 	if n > 0 {
 		start := offset - (pages[0]-1)*size
@@ -195,7 +221,9 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 					Message: fmt.Sprintf("SynergyCRM answered a %s list with a %s", typ, all[i].Record().Type)}
 			}
 			out.Items = append(out.Items, t)
-			out.Cursors = append(out.Cursors, encodeCursor(offset+len(out.Items)-1))
+			if use.cursors {
+				out.Cursors = append(out.Cursors, encodeCursor(offset+len(out.Items)-1))
+			}
 		}
 		items = all[start : start+len(out.Items)]
 	}
@@ -213,7 +241,7 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 		}
 		return nil
 	}
-	r.fillEntities(ctx, items, connectionSelection(ctx), synergyTypeNames[typ], root)
+	r.fillEntities(ctx, items, fillSite(ctx, "nodes"), connectionSelection(ctx, r), root)
 	end := offset + len(out.Items)
 	if out.Total != nil {
 		out.PageInfo.HasNextPage = end < *out.Total
@@ -255,7 +283,9 @@ func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeN
 	var include []string
 	sel := fillSelection(ctx, "")
 	if sel != nil {
-		include = planIncludes(ctx, r, sel, typeName)
+		include = memoized(ctx, r, memoKey{graphql.GetFieldContext(ctx).Field.Field, "include", typeName}, func() []string {
+			return planIncludes(ctx, r, sel, typeName)
+		})
 	}
 	var e domain.SynergyEntity
 	var err error
@@ -267,7 +297,7 @@ func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeN
 	if err != nil {
 		return nil, err
 	}
-	r.fillEntities(ctx, []domain.SynergyEntity{e}, sel, synergyTypeNames[e.Record().Type], byIDRoot(r, ref))
+	r.fillEntities(ctx, []domain.SynergyEntity{e}, fillSite(ctx, "own"), sel, byIDRoot(r, ref))
 	return e, nil
 }
 
@@ -280,25 +310,9 @@ func connectionIncludes(ctx context.Context, r *Resolver, typeName string) []str
 	if fc == nil || fc.Field.Field == nil {
 		return nil
 	}
-	opCtx := graphql.GetOperationContext(ctx)
-	var sets []ast.SelectionSet
-	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, nil) {
-		switch f.Name {
-		case "nodes":
-			sets = append(sets, f.Selections)
-		case "edges":
-			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
-				if e.Name == "node" {
-					sets = append(sets, e.Selections)
-				}
-			}
-		}
-	}
-	var all ast.SelectionSet
-	for _, s := range sets {
-		all = append(all, s...)
-	}
-	return planIncludes(ctx, r, all, typeName)
+	return memoized(ctx, r, memoKey{fc.Field.Field, "include", typeName}, func() []string {
+		return planIncludes(ctx, r, connectionSelection(ctx, r), typeName)
+	})
 }
 
 // planIncludes walks a selection set of typeName and returns every
@@ -343,8 +357,6 @@ func walkIncludes(opCtx *graphql.OperationContext, sel ast.SelectionSet, typeNam
 
 // --- sparse fieldsets ---
 
-type sparseFieldsKey struct{ op *ast.OperationDefinition }
-
 // sparseFields asks SynergyCRM for only the attributes and relationships
 // the operation selects. It is the union over the whole operation per type,
 // so every copy of an entity the request holds (shared by all resolvers
@@ -354,13 +366,12 @@ func sparseFields(ctx context.Context, r *Resolver) domain.SynergyFields {
 	if r.NaiveRelationships || !graphql.HasOperationContext(ctx) {
 		return nil
 	}
-	opCtx := graphql.GetOperationContext(ctx)
-	if opCtx.Operation == nil {
+	m := r.opMemoFor(ctx)
+	if m == nil {
 		return nil
 	}
-	return loaders.Get(ctx, sparseFieldsKey{opCtx.Operation}, func() domain.SynergyFields {
-		return planFields(opCtx.Operation)
-	})
+	m.fieldsOnce.Do(func() { m.fields = planFields(graphql.GetOperationContext(ctx).Operation) })
+	return m.fields
 }
 
 func planFields(op *ast.OperationDefinition) domain.SynergyFields {

@@ -114,33 +114,46 @@ type fillGroup struct {
 	ents []domain.SynergyEntity
 }
 
-// fillEntities resolves what sel selects on ents (all of typeName, or
-// members of a union whose concrete types plans are made for).
-func (r *Resolver) fillEntities(ctx context.Context, ents []domain.SynergyEntity, sel ast.SelectionSet, typeName string, root fillRoot) {
+// fillSite names where a resolver's entities sit in the operation, so
+// their fill plans are made once per operation: the field being resolved
+// and which of its selections applies (own, nodes, or a payload member).
+func fillSite(ctx context.Context, kind string) memoKey {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return memoKey{kind: kind}
+	}
+	return memoKey{field: fc.Field.Field, kind: "fill:" + kind}
+}
+
+// fillEntities resolves what sel selects on ents, whatever their concrete
+// types (a node(id:) or a union's members may differ).
+func (r *Resolver) fillEntities(ctx context.Context, ents []domain.SynergyEntity, site memoKey, sel ast.SelectionSet, root fillRoot) {
 	if len(ents) == 0 || !graphql.HasOperationContext(ctx) {
 		return
 	}
 	opCtx := graphql.GetOperationContext(ctx)
-	plans := map[string]*fillPlan{}
 	var groups []fillGroup
+	last, lastType := (*fillPlan)(nil), ""
 	for _, e := range ents {
 		name := synergyTypeNames[e.Record().Type]
-		p, ok := plans[name]
-		if !ok {
-			p = compileFill(opCtx, sel, name, "", 0)
-			plans[name] = p
-			if p != nil {
-				groups = append(groups, fillGroup{plan: p})
-			}
+		p := last
+		if name != lastType {
+			key := site
+			key.typeName = name
+			p = memoized(ctx, r, key, func() *fillPlan { return compileFill(opCtx, sel, name, "", 0) })
+			last, lastType = p, name
 		}
 		if p == nil {
 			continue
 		}
-		for i := range groups {
-			if groups[i].plan == p {
-				groups[i].ents = append(groups[i].ents, e)
-			}
+		i := 0
+		for i < len(groups) && groups[i].plan != p {
+			i++
 		}
+		if i == len(groups) {
+			groups = append(groups, fillGroup{plan: p, ents: make([]domain.SynergyEntity, 0, len(ents))})
+		}
+		groups[i].ents = append(groups[i].ents, e)
 	}
 	for len(groups) > 0 {
 		groups = r.fillLevel(ctx, groups, root)
@@ -160,12 +173,18 @@ type relNeed struct {
 func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillRoot) []fillGroup {
 	st := synergyStoreFor(ctx)
 	needs := st.needs(groups)
+	if len(needs) == 0 {
+		return st.nextLevel(groups)
+	}
 	if root != nil && !r.NaiveRelationships {
 		// Below the include plan: ask the root again, with the paths from
 		// here down included.
-		paths := map[string]struct{}{}
+		var paths map[string]struct{}
 		for _, n := range needs {
 			if !n.known && n.plan.depth >= maxIncludeDepth {
+				if paths == nil {
+					paths = map[string]struct{}{}
+				}
 				sub := &fillPlan{path: n.plan.path, rels: []fillRel{findRel(n.plan, n.rel)}}
 				sub.includePaths(maxIncludeDepth, paths)
 			}
@@ -184,16 +203,22 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 
 	// One round of loads for the whole level: every call is queued on the
 	// request's loaders before any answer is awaited, so they batch.
-	fetches := map[domain.SynergyRef]func() (domain.SynergyEntity, error){}
-	related := make([]func() ([]domain.SynergyEntity, error), len(needs))
+	var fetches map[domain.SynergyRef]func() (domain.SynergyEntity, error)
+	var related []func() ([]domain.SynergyEntity, error)
 	for i, n := range needs {
 		if !n.known {
+			if related == nil {
+				related = make([]func() ([]domain.SynergyEntity, error), len(needs))
+			}
 			rec := n.e.Record()
 			related[i] = synergyRelatedThunk(ctx, r, relatedKey{Type: rec.Type, ID: rec.SourceID, Rel: n.rel.Key})
 			continue
 		}
 		for _, ref := range n.link.Refs {
 			if _, queued := fetches[ref]; !queued && st.get(ref) == nil {
+				if fetches == nil {
+					fetches = map[domain.SynergyRef]func() (domain.SynergyEntity, error){}
+				}
 				fetches[ref] = synergyLoadThunk(ctx, r, fetchKey{Ref: ref})
 			}
 		}
@@ -202,49 +227,67 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 		e   domain.SynergyEntity
 		err error
 	}
-	results := make(map[domain.SynergyRef]fetched, len(fetches))
-	for ref, thunk := range fetches {
-		e, err := thunk()
-		results[ref] = fetched{e, err}
+	var results map[domain.SynergyRef]fetched
+	if len(fetches) > 0 {
+		results = make(map[domain.SynergyRef]fetched, len(fetches))
+		for ref, thunk := range fetches {
+			e, err := thunk()
+			results[ref] = fetched{e, err}
+		}
+	}
+	lookup := func(ref domain.SynergyRef) (domain.SynergyEntity, error) {
+		if f, ok := results[ref]; ok {
+			return f.e, f.err
+		}
+		return st.get(ref), nil
 	}
 	values := make([]domain.SynergyRel, len(needs))
 	for i, n := range needs {
 		v := &values[i]
-		if !n.known {
-			es, err := related[i]()
-			v.Err = err
-			if err == nil {
-				v.Err = checkTargets(n.rel, es)
-			}
-			if v.Err == nil {
-				if n.rel.Many {
-					v.Many = es
-				} else if len(es) > 0 {
-					v.One = es[0]
+		var es []domain.SynergyEntity
+		switch {
+		case !n.known:
+			es, v.Err = related[i]()
+		case n.rel.Many:
+			es = make([]domain.SynergyEntity, len(n.link.Refs))
+			for j, ref := range n.link.Refs {
+				var err error
+				es[j], err = lookup(ref)
+				if v.Err == nil {
+					v.Err = err
 				}
+			}
+		default:
+			// A to-one relationship: its first target, once every target
+			// the linkage names is read.
+			for j, ref := range n.link.Refs {
+				e, err := lookup(ref)
+				if v.Err == nil {
+					v.Err = err
+				}
+				if j == 0 {
+					v.One = e
+				}
+			}
+			if v.Err == nil && v.One != nil {
+				v.Err = checkTarget(n.rel, v.One)
+			}
+			if v.Err != nil {
+				v.One = nil
 			}
 			continue
 		}
-		es := make([]domain.SynergyEntity, len(n.link.Refs))
-		for j, ref := range n.link.Refs {
-			if f, ok := results[ref]; ok {
-				es[j] = f.e
-				if f.err != nil && v.Err == nil {
-					v.Err = f.err
-				}
-			} else {
-				es[j] = st.get(ref)
+		for _, e := range es {
+			if v.Err == nil && e != nil {
+				v.Err = checkTarget(n.rel, e)
 			}
 		}
-		if v.Err == nil {
-			v.Err = checkTargets(n.rel, es)
-		}
-		if v.Err == nil {
-			if n.rel.Many {
-				v.Many = es
-			} else if len(es) > 0 {
-				v.One = es[0]
-			}
+		switch {
+		case v.Err != nil:
+		case n.rel.Many:
+			v.Many = es
+		case len(es) > 0:
+			v.One = es[0]
 		}
 	}
 	st.setRels(needs, values)
@@ -261,23 +304,16 @@ func findRel(p *fillPlan, rel synergyRelField) fillRel {
 	return fillRel{rel: rel}
 }
 
-// checkTargets refuses targets of a type the relationship cannot hold, as
-// the relationship resolvers did.
-func checkTargets(rel synergyRelField, es []domain.SynergyEntity) error {
-	for _, e := range es {
-		if e == nil {
-			continue
-		}
-		name := synergyTypeNames[e.Record().Type]
-		ok := false
-		for _, t := range rel.Targets {
-			ok = ok || t == name
-		}
-		if !ok {
-			return apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel.Key, e.Record().Type)
+// checkTarget refuses a target of a type the relationship cannot hold,
+// as the relationship resolvers did.
+func checkTarget(rel synergyRelField, e domain.SynergyEntity) error {
+	name := synergyTypeNames[e.Record().Type]
+	for _, t := range rel.Targets {
+		if t == name {
+			return nil
 		}
 	}
-	return nil
+	return apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel.Key, e.Record().Type)
 }
 
 // needs lists the selected relationships of the level's entities that are
@@ -292,7 +328,12 @@ func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 		e   domain.SynergyEntity
 		idx int
 	}
+	// Entities are unique within a group; the same entity and relationship
+	// can meet twice only across groups or through two aliases of a field.
 	var seen map[key]struct{}
+	if len(groups) > 1 || repeatsRel(groups[0].plan) {
+		seen = map[key]struct{}{}
+	}
 	for _, g := range groups {
 		for _, e := range g.ents {
 			rec := e.Record()
@@ -300,14 +341,13 @@ func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 				if rec.Rels != nil && rec.Rels[fr.rel.Index].Set {
 					continue
 				}
-				if seen == nil {
-					seen = map[key]struct{}{}
+				if seen != nil {
+					k := key{e, fr.rel.Index}
+					if _, dup := seen[k]; dup {
+						continue
+					}
+					seen[k] = struct{}{}
 				}
-				k := key{e, fr.rel.Index}
-				if _, dup := seen[k]; dup {
-					continue
-				}
-				seen[k] = struct{}{}
 				l, known := rec.Links[fr.rel.Key]
 				out = append(out, relNeed{e: e, rel: fr.rel, plan: g.plan, link: l, known: known})
 			}
@@ -316,15 +356,41 @@ func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 	return out
 }
 
+// repeatsRel tells whether p selects one relationship under two aliases.
+func repeatsRel(p *fillPlan) bool {
+	for i := range p.rels {
+		for j := i + 1; j < len(p.rels); j++ {
+			if p.rels[i].rel.Index == p.rels[j].rel.Index {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // setRels writes what a level resolved; a relationship another fill
 // resolved meanwhile keeps its value.
 func (s *synergyStore) setRels(needs []relNeed, values []domain.SynergyRel) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The entities' relationship arrays, cut from one block.
+	total := 0
+	for i, n := range needs {
+		// An entity's needs are listed together (and rarely again under
+		// another plan, which only leaves some spare).
+		if rec := n.e.Record(); rec.Rels == nil && (i == 0 || needs[i-1].e != n.e) {
+			total += synergyRelCounts[rec.Type]
+		}
+	}
+	block := make([]domain.SynergyRel, total)
 	for i, n := range needs {
 		rec := n.e.Record()
 		if rec.Rels == nil {
-			rec.Rels = make([]domain.SynergyRel, synergyRelCounts[rec.Type])
+			c := synergyRelCounts[rec.Type]
+			if len(block) < c {
+				block = make([]domain.SynergyRel, c)
+			}
+			rec.Rels, block = block[:c:c], block[c:]
 		}
 		if rec.Rels[n.rel.Index].Set {
 			continue
@@ -340,14 +406,18 @@ func (s *synergyStore) nextLevel(groups []fillGroup) []fillGroup {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var next []fillGroup
-	index := map[*fillPlan]int{}
-	seen := map[*fillPlan]map[domain.SynergyEntity]struct{}{}
+	var index map[*fillPlan]int
+	var seen map[*fillPlan]map[domain.SynergyEntity]struct{}
 	add := func(p *fillPlan, e domain.SynergyEntity) {
 		if p == nil || e == nil {
 			return
 		}
 		i, ok := index[p]
 		if !ok {
+			if index == nil {
+				index = map[*fillPlan]int{}
+				seen = map[*fillPlan]map[domain.SynergyEntity]struct{}{}
+			}
 			i = len(next)
 			index[p] = i
 			next = append(next, fillGroup{plan: p})
@@ -415,14 +485,20 @@ func fillSelection(ctx context.Context, member string) ast.SelectionSet {
 
 // connectionSelection is the selection set of a connection's nodes: its
 // nodes { ... } and edges { node { ... } } together.
-func connectionSelection(ctx context.Context) ast.SelectionSet {
+func connectionSelection(ctx context.Context, r *Resolver) ast.SelectionSet {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil {
 		return nil
 	}
-	opCtx := graphql.GetOperationContext(ctx)
+	return memoized(ctx, r, memoKey{fc.Field.Field, "nodes", ""}, func() ast.SelectionSet {
+		return collectNodes(graphql.GetOperationContext(ctx), fc.Field.Selections)
+	})
+}
+
+// collectNodes gathers a connection's nodes { ... } and edges { node { ... } }.
+func collectNodes(opCtx *graphql.OperationContext, sel ast.SelectionSet) ast.SelectionSet {
 	var all ast.SelectionSet
-	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, nil) {
+	for _, f := range graphql.CollectFields(opCtx, sel, nil) {
 		switch f.Name {
 		case "nodes":
 			all = append(all, f.Selections...)
@@ -465,6 +541,6 @@ func payloadMember(typeName string) string {
 func (r *Resolver) fillWritten(ctx context.Context, e domain.SynergyEntity) {
 	rec := e.Record()
 	name := synergyTypeNames[rec.Type]
-	r.fillEntities(ctx, []domain.SynergyEntity{e}, fillSelection(ctx, payloadMember(name)), name,
+	r.fillEntities(ctx, []domain.SynergyEntity{e}, fillSite(ctx, "payload"), fillSelection(ctx, payloadMember(name)),
 		byIDRoot(r, domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}))
 }

@@ -36,8 +36,11 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	conn := &model.ContactConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContactEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContactEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContactEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -64,8 +67,11 @@ func (r *queryResolver) ContactStatuses(ctx context.Context, first *int, after *
 		return nil, err
 	}
 	conn := &model.ContactStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContactStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContactStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContactStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -92,8 +98,11 @@ func (r *queryResolver) ContactTypes(ctx context.Context, first *int, after *str
 		return nil, err
 	}
 	conn := &model.ContactTypeConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContactTypeEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContactTypeEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContactTypeEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -128,8 +137,11 @@ func (r *queryResolver) Contracts(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	conn := &model.ContractConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContractEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContractEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContractEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -164,8 +176,11 @@ func (r *queryResolver) Companies(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	conn := &model.CompanyConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -180,8 +195,11 @@ func (r *queryResolver) CompanyBankDetails(ctx context.Context, first *int, afte
 		return nil, err
 	}
 	conn := &model.CompanyBankDetailConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyBankDetailEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyBankDetailEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyBankDetailEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -208,8 +226,11 @@ func (r *queryResolver) CompanyStatuses(ctx context.Context, first *int, after *
 		return nil, err
 	}
 	conn := &model.CompanyStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -236,8 +257,11 @@ func (r *queryResolver) CompanyTypes(ctx context.Context, first *int, after *str
 		return nil, err
 	}
 	conn := &model.CompanyTypeConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyTypeEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyTypeEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyTypeEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -264,8 +288,11 @@ func (r *queryResolver) Deals(ctx context.Context, first *int, after *string, fi
 		return nil, err
 	}
 	conn := &model.DealConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -292,8 +319,11 @@ func (r *queryResolver) DealLossReasons(ctx context.Context, first *int, after *
 		return nil, err
 	}
 	conn := &model.DealLossReasonConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealLossReasonEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealLossReasonEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealLossReasonEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -320,8 +350,11 @@ func (r *queryResolver) DealStageCategories(ctx context.Context, first *int, aft
 		return nil, err
 	}
 	conn := &model.DealStageCategoryConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealStageCategoryEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealStageCategoryEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealStageCategoryEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -348,8 +381,11 @@ func (r *queryResolver) DealStages(ctx context.Context, first *int, after *strin
 		return nil, err
 	}
 	conn := &model.DealStageConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealStageEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealStageEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealStageEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -376,8 +412,11 @@ func (r *queryResolver) DealStatuses(ctx context.Context, first *int, after *str
 		return nil, err
 	}
 	conn := &model.DealStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -404,8 +443,11 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 		return nil, err
 	}
 	conn := &model.OrderConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -432,8 +474,11 @@ func (r *queryResolver) OrderLossReasons(ctx context.Context, first *int, after 
 		return nil, err
 	}
 	conn := &model.OrderLossReasonConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderLossReasonEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderLossReasonEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderLossReasonEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -460,8 +505,11 @@ func (r *queryResolver) OrderStages(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	conn := &model.OrderStageConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderStageEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderStageEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderStageEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -488,8 +536,11 @@ func (r *queryResolver) OrderStatuses(ctx context.Context, first *int, after *st
 		return nil, err
 	}
 	conn := &model.OrderStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -504,8 +555,11 @@ func (r *queryResolver) DiaryEvents(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	conn := &model.DiaryEventConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DiaryEventEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DiaryEventEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DiaryEventEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }

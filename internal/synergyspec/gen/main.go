@@ -393,7 +393,7 @@ func resolversGo() string {
 		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, first *int, after *string%s) (*model.%sConnection, error) {\n", spec.Pascal(r.List), filterArg, r.Name)
 		fmt.Fprintf(&b, "\tpage, err := synergyList[*domain.%s](ctx, r.Resolver, %q, first, after, %s)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", r.Name, r.Type, params)
 		fmt.Fprintf(&b, "\tconn := &model.%sConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}\n", r.Name)
-		fmt.Fprintf(&b, "\tfor i, n := range page.Items {\n\t\tconn.Edges = append(conn.Edges, &model.%sEdge{Cursor: page.Cursors[i], Node: n})\n\t}\n\treturn conn, nil\n}\n\n", r.Name)
+		fmt.Fprintf(&b, "\tif page.Edges {\n\t\tconn.Edges = make([]*model.%sEdge, len(page.Items))\n\t\tfor i, n := range page.Items {\n\t\t\tconn.Edges[i] = &model.%sEdge{Cursor: page.Cursors[i], Node: n}\n\t\t}\n\t}\n\treturn conn, nil\n}\n\n", r.Name, r.Name)
 		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, id string) (*domain.%s, error) {\n\treturn synergyByID[*domain.%s](ctx, r.Resolver, %q, id)\n}\n\n", spec.Pascal(r.One), r.Name, r.Name, r.Type)
 	}
 	for _, r := range spec.Resources {
