@@ -254,6 +254,125 @@ func (x *Contact) Events() ([]*DiaryEvent, error) {
 	return out, nil
 }
 
+var contactWireNames = []string{"first-name", "last-name", "middle-name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "customs", "custom", "created-at", "updated-at", "archived-at", "work-country", "work-region", "work-city", "work-zipcode", "work-street", "work-building", "work-housing", "work-apartment", "home-country", "home-region", "home-city", "home-zipcode", "home-street", "home-building", "home-housing", "home-apartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype"}
+
+func (x *Contact) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "first-name", "last-name", "middle-name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "work-country", "work-region", "work-city", "work-zipcode", "work-street", "work-building", "work-housing", "work-apartment", "home-country", "home-region", "home-city", "home-zipcode", "home-street", "home-building", "home-housing", "home-apartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, contactWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "first-name":
+			p = &x.FirstName
+		case "last-name":
+			p = &x.LastName
+		case "middle-name":
+			p = &x.MiddleName
+		case "description":
+			p = &x.Description
+		case "general-phone":
+			p = &x.GeneralPhone
+		case "mobile-phone":
+			p = &x.MobilePhone
+		case "work-phone":
+			p = &x.WorkPhone
+		case "work-phone-postfix":
+			p = &x.WorkPhonePostfix
+		case "other-phone":
+			p = &x.OtherPhone
+		case "other-phone-postfix":
+			p = &x.OtherPhonePostfix
+		case "fax":
+			p = &x.Fax
+		case "email":
+			p = &x.Email
+		case "other-email":
+			p = &x.OtherEmail
+		case "website":
+			p = &x.Website
+		case "work-country":
+			p = &x.WorkCountry
+		case "work-region":
+			p = &x.WorkRegion
+		case "work-city":
+			p = &x.WorkCity
+		case "work-zipcode":
+			p = &x.WorkZipcode
+		case "work-street":
+			p = &x.WorkStreet
+		case "work-building":
+			p = &x.WorkBuilding
+		case "work-housing":
+			p = &x.WorkHousing
+		case "work-apartment":
+			p = &x.WorkApartment
+		case "home-country":
+			p = &x.HomeCountry
+		case "home-region":
+			p = &x.HomeRegion
+		case "home-city":
+			p = &x.HomeCity
+		case "home-zipcode":
+			p = &x.HomeZipcode
+		case "home-street":
+			p = &x.HomeStreet
+		case "home-building":
+			p = &x.HomeBuilding
+		case "home-housing":
+			p = &x.HomeHousing
+		case "home-apartment":
+			p = &x.HomeApartment
+		case "vkontakte":
+			p = &x.Vkontakte
+		case "facebook":
+			p = &x.Facebook
+		case "linkedin":
+			p = &x.Linkedin
+		case "odnoklassniki":
+			p = &x.Odnoklassniki
+		case "instagram":
+			p = &x.Instagram
+		case "twitter":
+			p = &x.Twitter
+		case "whatsapp":
+			p = &x.Whatsapp
+		case "viber":
+			p = &x.Viber
+		case "telegram":
+			p = &x.Telegram
+		case "skype":
+			p = &x.Skype
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // ContactStatus: A status a contact can be in.
 type ContactStatus struct {
 	SynergyRecord `json:"-"`
@@ -266,6 +385,49 @@ type ContactStatus struct {
 func (x *ContactStatus) applyAliases() {
 }
 
+var contactStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *ContactStatus) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, contactStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // ContactType: A type of contact.
 type ContactType struct {
 	SynergyRecord `json:"-"`
@@ -275,6 +437,47 @@ type ContactType struct {
 }
 
 func (x *ContactType) applyAliases() {
+}
+
+var contactTypeWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *ContactType) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, contactTypeWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // Contract: A contract between two parties, each a company or a contact.
@@ -387,6 +590,51 @@ func (x *Contract) EstateProperties() ([]*EstateProperty, error) {
 		out[i], _ = e.(*EstateProperty)
 	}
 	return out, nil
+}
+
+var contractWireNames = []string{"name", "number", "custom-number", "custom_number", "date", "customs", "custom", "archived-at", "previous-responsible-id", "created-at", "updated-at", "cached-at"}
+
+func (x *Contract) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "custom-number", "custom_number":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, contractWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "custom-number":
+			p = &x.CustomNumber
+		case "custom_number":
+			p = &x.AliasCustomNumber0
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // Company: A company (organisation) in SynergyCRM.
@@ -583,6 +831,149 @@ func (x *Company) BankDetails() ([]*CompanyBankDetail, error) {
 	return out, nil
 }
 
+var companyWireNames = []string{"name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "country", "region", "city", "address", "zip-code", "customs", "custom", "created-at", "updated-at", "archived-at", "actual-country", "actual-region", "actual-city", "actual-zip-code", "actual-street", "actual-house", "actual-build", "actual-office", "juristic-country", "juristic-region", "juristic-city", "juristic-zip-code", "juristic-street", "juristic-house", "juristic-build", "juristic-office", "mailing-country", "mailing-region", "mailing-city", "mailing-zip-code", "mailing-street", "mailing-house", "mailing-build", "mailing-office", "full-name", "short-name", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulness-base", "manager-name", "manager-position"}
+
+func (x *Company) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "country", "region", "city", "address", "zip-code", "actual-country", "actual-region", "actual-city", "actual-zip-code", "actual-street", "actual-house", "actual-build", "actual-office", "juristic-country", "juristic-region", "juristic-city", "juristic-zip-code", "juristic-street", "juristic-house", "juristic-build", "juristic-office", "mailing-country", "mailing-region", "mailing-city", "mailing-zip-code", "mailing-street", "mailing-house", "mailing-build", "mailing-office", "full-name", "short-name", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulness-base", "manager-name", "manager-position":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, companyWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		case "general-phone":
+			p = &x.GeneralPhone
+		case "mobile-phone":
+			p = &x.MobilePhone
+		case "work-phone":
+			p = &x.WorkPhone
+		case "work-phone-postfix":
+			p = &x.WorkPhonePostfix
+		case "other-phone":
+			p = &x.OtherPhone
+		case "other-phone-postfix":
+			p = &x.OtherPhonePostfix
+		case "fax":
+			p = &x.Fax
+		case "email":
+			p = &x.Email
+		case "other-email":
+			p = &x.OtherEmail
+		case "website":
+			p = &x.Website
+		case "country":
+			p = &x.Country
+		case "region":
+			p = &x.Region
+		case "city":
+			p = &x.City
+		case "address":
+			p = &x.Address
+		case "zip-code":
+			p = &x.ZipCode
+		case "actual-country":
+			p = &x.ActualCountry
+		case "actual-region":
+			p = &x.ActualRegion
+		case "actual-city":
+			p = &x.ActualCity
+		case "actual-zip-code":
+			p = &x.ActualZipCode
+		case "actual-street":
+			p = &x.ActualStreet
+		case "actual-house":
+			p = &x.ActualHouse
+		case "actual-build":
+			p = &x.ActualBuild
+		case "actual-office":
+			p = &x.ActualOffice
+		case "juristic-country":
+			p = &x.JuristicCountry
+		case "juristic-region":
+			p = &x.JuristicRegion
+		case "juristic-city":
+			p = &x.JuristicCity
+		case "juristic-zip-code":
+			p = &x.JuristicZipCode
+		case "juristic-street":
+			p = &x.JuristicStreet
+		case "juristic-house":
+			p = &x.JuristicHouse
+		case "juristic-build":
+			p = &x.JuristicBuild
+		case "juristic-office":
+			p = &x.JuristicOffice
+		case "mailing-country":
+			p = &x.MailingCountry
+		case "mailing-region":
+			p = &x.MailingRegion
+		case "mailing-city":
+			p = &x.MailingCity
+		case "mailing-zip-code":
+			p = &x.MailingZipCode
+		case "mailing-street":
+			p = &x.MailingStreet
+		case "mailing-house":
+			p = &x.MailingHouse
+		case "mailing-build":
+			p = &x.MailingBuild
+		case "mailing-office":
+			p = &x.MailingOffice
+		case "full-name":
+			p = &x.FullName
+		case "short-name":
+			p = &x.ShortName
+		case "inn":
+			p = &x.Inn
+		case "ogrn":
+			p = &x.Ogrn
+		case "kpp":
+			p = &x.Kpp
+		case "okved":
+			p = &x.Okved
+		case "director":
+			p = &x.Director
+		case "accountant":
+			p = &x.Accountant
+		case "lawfulness-base":
+			p = &x.LawfulnessBase
+		case "manager-name":
+			p = &x.ManagerName
+		case "manager-position":
+			p = &x.ManagerPosition
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // CompanyBankDetail: One set of a company's bank details.
 type CompanyBankDetail struct {
 	SynergyRecord `json:"-"`
@@ -606,6 +997,55 @@ func (x *CompanyBankDetail) Company() (*Company, error) {
 	return t, err
 }
 
+var companyBankDetailWireNames = []string{"name", "bank-name", "bik", "corr-number", "number", "is-default", "created-at", "updated-at"}
+
+func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "bank-name", "bik", "corr-number", "number":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, companyBankDetailWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "bank-name":
+			p = &x.BankName
+		case "bik":
+			p = &x.Bik
+		case "corr-number":
+			p = &x.CorrNumber
+		case "number":
+			p = &x.Number
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // CompanyStatus: A status a company can be in.
 type CompanyStatus struct {
 	SynergyRecord `json:"-"`
@@ -618,6 +1058,49 @@ type CompanyStatus struct {
 func (x *CompanyStatus) applyAliases() {
 }
 
+var companyStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *CompanyStatus) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, companyStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // CompanyType: A type of company.
 type CompanyType struct {
 	SynergyRecord `json:"-"`
@@ -627,6 +1110,47 @@ type CompanyType struct {
 }
 
 func (x *CompanyType) applyAliases() {
+}
+
+var companyTypeWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *CompanyType) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, companyTypeWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // Deal: A deal (sale) in a funnel.
@@ -782,6 +1306,49 @@ func (x *Deal) EntitiesProducts() ([]*EntityProduct, error) {
 	return out, nil
 }
 
+var dealWireNames = []string{"name", "description", "amount", "cost", "profit", "number", "planned-at", "finished-at", "customs", "custom", "created-at", "updated-at", "archived-at"}
+
+func (x *Deal) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, dealWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // DealLossReason: A reason a deal was lost.
 type DealLossReason struct {
 	SynergyRecord `json:"-"`
@@ -791,6 +1358,47 @@ type DealLossReason struct {
 }
 
 func (x *DealLossReason) applyAliases() {
+}
+
+var dealLossReasonWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *DealLossReason) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, dealLossReasonWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // DealStageCategory: A deal funnel (pipeline).
@@ -809,6 +1417,53 @@ type DealStageCategory struct {
 }
 
 func (x *DealStageCategory) applyAliases() {
+}
+
+var dealStageCategoryWireNames = []string{"name", "amount-calc-method", "cost-calc-method", "amount-calc-field", "cost-calc-field", "is-default", "win-by-diaries", "calculation-method", "created-at", "updated-at"}
+
+func (x *DealStageCategory) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "amount-calc-field", "cost-calc-field", "calculation-method":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, dealStageCategoryWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "amount-calc-field":
+			p = &x.AmountCalcField
+		case "cost-calc-field":
+			p = &x.CostCalcField
+		case "calculation-method":
+			p = &x.CalculationMethod
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // DealStage: A stage of a deal funnel.
@@ -833,6 +1488,49 @@ func (x *DealStage) DealStageCategory() (*DealStageCategory, error) {
 	return t, err
 }
 
+var dealStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
+
+func (x *DealStage) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, dealStageWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // DealStatus: A status a deal can be in.
 type DealStatus struct {
 	SynergyRecord `json:"-"`
@@ -843,6 +1541,49 @@ type DealStatus struct {
 }
 
 func (x *DealStatus) applyAliases() {
+}
+
+var dealStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *DealStatus) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, dealStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // Order: An order (application / request).
@@ -974,6 +1715,49 @@ func (x *Order) EntitiesProducts() ([]*EntityProduct, error) {
 	return out, nil
 }
 
+var orderWireNames = []string{"name", "description", "amount", "number", "customs", "custom", "created-at", "updated-at", "archived-at"}
+
+func (x *Order) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, orderWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // OrderLossReason: A reason an order was lost.
 type OrderLossReason struct {
 	SynergyRecord `json:"-"`
@@ -983,6 +1767,47 @@ type OrderLossReason struct {
 }
 
 func (x *OrderLossReason) applyAliases() {
+}
+
+var orderLossReasonWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *OrderLossReason) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, orderLossReasonWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // OrderStage: A stage of the order funnel.
@@ -1000,6 +1825,49 @@ type OrderStage struct {
 func (x *OrderStage) applyAliases() {
 }
 
+var orderStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
+
+func (x *OrderStage) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, orderStageWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // OrderStatus: A status an order can be in.
 type OrderStatus struct {
 	SynergyRecord `json:"-"`
@@ -1010,6 +1878,49 @@ type OrderStatus struct {
 }
 
 func (x *OrderStatus) applyAliases() {
+}
+
+var orderStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *OrderStatus) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, orderStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
 }
 
 // DiaryEvent: A diary event. The docs are cut off after its first create example; everything else follows the pattern of the other types.
@@ -1037,12 +1948,67 @@ func (x *DiaryEvent) Company() (*Company, error) {
 	return t, err
 }
 
+var diaryEventWireNames = []string{"name", "description", "start-time"}
+
+func (x *DiaryEvent) decodeFlat(raw []byte) bool {
+	n := 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description":
+			if !m.null {
+				n++
+			}
+		default:
+			if foldsToAny(m.key, diaryEventWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		default:
+			continue
+		}
+		if m.null {
+			*p = nil
+			continue
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	x.applyAliases()
+	return true
+}
+
 // User: A SynergyCRM user. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type User struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *User) applyAliases() {
+}
+
+var userWireNames = []string(nil)
+
+func (x *User) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, userWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 // Source: A lead source. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
@@ -1053,12 +2019,36 @@ type Source struct {
 func (x *Source) applyAliases() {
 }
 
+var sourceWireNames = []string(nil)
+
+func (x *Source) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, sourceWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // Product: A product. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type Product struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *Product) applyAliases() {
+}
+
+var productWireNames = []string(nil)
+
+func (x *Product) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, productWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 // EntityProduct: A specification line (product in a deal, order, contact or company). The docs reference this type but do not describe it; its attributes are kept as one JSON map.
@@ -1069,12 +2059,36 @@ type EntityProduct struct {
 func (x *EntityProduct) applyAliases() {
 }
 
+var entityProductWireNames = []string(nil)
+
+func (x *EntityProduct) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, entityProductWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // DiaryTask: A diary task. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type DiaryTask struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *DiaryTask) applyAliases() {
+}
+
+var diaryTaskWireNames = []string(nil)
+
+func (x *DiaryTask) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, diaryTaskWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 // Competitor: A competitor. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
@@ -1085,6 +2099,18 @@ type Competitor struct {
 func (x *Competitor) applyAliases() {
 }
 
+var competitorWireNames = []string(nil)
+
+func (x *Competitor) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, competitorWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // Area: A territory. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type Area struct {
 	SynergyRecord `json:"-"`
@@ -1093,12 +2119,36 @@ type Area struct {
 func (x *Area) applyAliases() {
 }
 
+var areaWireNames = []string(nil)
+
+func (x *Area) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, areaWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // EstateProperty: A real-estate object. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type EstateProperty struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *EstateProperty) applyAliases() {
+}
+
+var estatePropertyWireNames = []string(nil)
+
+func (x *EstateProperty) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, estatePropertyWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 func (*Company) IsContractParty() {}
@@ -1167,6 +2217,112 @@ func NewSynergyEntity(typ string) SynergyEntity {
 func DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
+	}
+	switch x := e.(type) {
+	case *Contact:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *ContactStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *ContactType:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Contract:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Company:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *CompanyBankDetail:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *CompanyStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *CompanyType:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Deal:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealLossReason:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealStageCategory:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealStage:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Order:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *OrderLossReason:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *OrderStage:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *OrderStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DiaryEvent:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *User:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Source:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Product:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *EntityProduct:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DiaryTask:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Competitor:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Area:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *EstateProperty:
+		if x.decodeFlat(raw) {
+			return nil
+		}
 	}
 	if err := json.Unmarshal(raw, e); err != nil {
 		return err

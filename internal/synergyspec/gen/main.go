@@ -324,6 +324,7 @@ func domainGo() string {
 		for i, x := range r.Rels {
 			relAccessor(&b, r, i, x)
 		}
+		decodeFlat(&b, r)
 	}
 	b.WriteString("func (*Company) IsContractParty() {}\nfunc (*Contact) IsContractParty() {}\n\n")
 	b.WriteString("// NewSynergyEntity returns an empty entity of a JSON:API type, nil for a type the spec does not know.\nfunc NewSynergyEntity(typ string) SynergyEntity {\n\tswitch typ {\n")
@@ -331,12 +332,58 @@ func domainGo() string {
 		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn &%s{SynergyRecord: SynergyRecord{Type: typ}}\n", r.Type, r.Name)
 	}
 	b.WriteString("\t}\n\treturn nil\n}\n\n")
-	b.WriteString("// DecodeSynergyAttributes fills e's typed attributes from the raw attributes object.\nfunc DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {\n\tif len(raw) == 0 || string(raw) == \"null\" {\n\t\treturn nil\n\t}\n\tif err := json.Unmarshal(raw, e); err != nil {\n\t\treturn err\n\t}\n\tswitch x := e.(type) {\n")
+	b.WriteString("// DecodeSynergyAttributes fills e's typed attributes from the raw attributes object.\nfunc DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {\n\tif len(raw) == 0 || string(raw) == \"null\" {\n\t\treturn nil\n\t}\n\tswitch x := e.(type) {\n")
+	for _, r := range spec.Resources {
+		fmt.Fprintf(&b, "\tcase *%s:\n\t\tif x.decodeFlat(raw) {\n\t\t\treturn nil\n\t\t}\n", r.Name)
+	}
+	b.WriteString("\t}\n\tif err := json.Unmarshal(raw, e); err != nil {\n\t\treturn err\n\t}\n\tswitch x := e.(type) {\n")
 	for _, r := range spec.Resources {
 		fmt.Fprintf(&b, "\tcase *%s:\n\t\tx.applyAliases()\n", r.Name)
 	}
 	b.WriteString("\t}\n\treturn nil\n}\n")
 	return b.String()
+}
+
+// decodeFlat emits the method that decodes an attributes object of
+// strings and nulls without reflection (see internal/domain/synergy_flat.go).
+func decodeFlat(b *strings.Builder, r spec.Resource) {
+	type target struct{ wire, field string }
+	var strs []target
+	var names []string
+	for _, a := range r.Attrs {
+		names = append(names, a.Name)
+		names = append(names, a.Aliases...)
+		if a.Kind != spec.String {
+			continue
+		}
+		strs = append(strs, target{a.Name, goField(a.Name)})
+		for i, al := range a.Aliases {
+			strs = append(strs, target{al, fmt.Sprintf("Alias%s%d", goField(a.Name), i)})
+		}
+	}
+	lower := strings.ToLower(r.Name[:1]) + r.Name[1:]
+	fmt.Fprintf(b, "var %sWireNames = %#v\n\n", lower, names)
+	if len(strs) == 0 {
+		fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\treturn false\n\t\t}\n\t}\n\treturn st == flatEnd\n}\n\n", r.Name, lower)
+		return
+	}
+	fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tn := 0\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tswitch string(m.key) {\n", r.Name)
+	if len(strs) > 0 {
+		b.WriteString("\t\tcase ")
+		for i, t := range strs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(b, "%q", t.wire)
+		}
+		b.WriteString(":\n\t\t\tif !m.null {\n\t\t\t\tn++\n\t\t\t}\n")
+	}
+	fmt.Fprintf(b, "\t\tdefault:\n\t\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\t\treturn false\n\t\t\t}\n\t\t}\n\t}\n\tif st != flatEnd {\n\t\treturn false\n\t}\n", lower)
+	b.WriteString("\tblock := make([]string, n)\n\tfor m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tvar p **string\n\t\tswitch string(m.key) {\n")
+	for _, t := range strs {
+		fmt.Fprintf(b, "\t\tcase %q:\n\t\t\tp = &x.%s\n", t.wire, t.field)
+	}
+	b.WriteString("\t\tdefault:\n\t\t\tcontinue\n\t\t}\n\t\tif m.null {\n\t\t\t*p = nil\n\t\t\tcontinue\n\t\t}\n\t\tblock[0] = string(m.val)\n\t\t*p = &block[0]\n\t\tblock = block[1:]\n\t}\n\tx.applyAliases()\n\treturn true\n}\n\n")
 }
 
 // relAccessor emits the method the GraphQL executor reads a relationship
