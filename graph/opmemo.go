@@ -30,6 +30,9 @@ type opMemo struct {
 
 	mu    sync.Mutex
 	plans map[memoKey]any
+
+	compiledOnce sync.Once
+	compiled     *cPlan // nil: the compiled executor cannot serve the operation
 }
 
 // memoKey names one plan: the field it is made for, what it is, and the

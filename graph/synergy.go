@@ -173,6 +173,20 @@ func pageArgs(first *int, after *string) (offset, n int, err error) {
 }
 
 func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[T], error) {
+	p, err := synergyListPage(ctx, r, typ, first, after, filters)
+	if err != nil {
+		return nil, err
+	}
+	out := &synergyPage[T]{Items: make([]T, len(p.Items)), Cursors: p.Cursors, PageInfo: p.PageInfo, Total: p.Total, Edges: p.Edges}
+	for i, e := range p.Items {
+		out.Items[i] = e.(T) // synergyListPage checked the type
+	}
+	return out, nil
+}
+
+// synergyListPage reads one Relay window of a collection, its entities'
+// selected relationships resolved.
+func synergyListPage(ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[domain.SynergyEntity], error) {
 	syn, err := r.synergy(ctx)
 	if err != nil {
 		return nil, err
@@ -210,23 +224,27 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 		all = append(all, d.Data...)
 	}
 	use := connectionUses(ctx, r)
-	out := &synergyPage[T]{Total: docs[0].RecordCount, Edges: use.edges}
-	var items []domain.SynergyEntity
+	out := &synergyPage[domain.SynergyEntity]{Total: docs[0].RecordCount, Edges: use.edges}
 	if n > 0 {
 		start := offset - (pages[0]-1)*size
-		for i := start; i < len(all) && len(out.Items) < n; i++ {
-			t, ok := all[i].(T)
-			if !ok {
+		stop := min(start+n, len(all))
+		if start < stop {
+			out.Items = all[start:stop:stop]
+		}
+		for i, e := range out.Items {
+			if e.Record().Type != typ {
 				return nil, &apierr.Error{Code: apierr.UpstreamError, Upstream: globalid.Synergy,
-					Message: fmt.Sprintf("SynergyCRM answered a %s list with a %s", typ, all[i].Record().Type)}
+					Message: fmt.Sprintf("SynergyCRM answered a %s list with a %s", typ, e.Record().Type)}
 			}
-			out.Items = append(out.Items, t)
 			if use.cursors {
-				out.Cursors = append(out.Cursors, encodeCursor(offset+len(out.Items)-1))
+				if out.Cursors == nil {
+					out.Cursors = make([]string, 0, len(out.Items))
+				}
+				out.Cursors = append(out.Cursors, encodeCursor(offset+i))
 			}
 		}
-		items = all[start : start+len(out.Items)]
 	}
+	items := out.Items
 	// Asking the same pages again, with more paths included, serves the
 	// levels below the include plan.
 	root := func(ctx context.Context, include []string) error {
@@ -259,22 +277,31 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 
 func synergyByID[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ, id string) (T, error) {
 	var zero T
-	if _, err := r.synergy(ctx); err != nil {
+	e, err := synergyByIDEntity(ctx, r, typ, id)
+	if err != nil {
 		return zero, err
+	}
+	return e.(T), nil // synergyByIDEntity checked the type
+}
+
+// synergyByIDEntity reads one entity of typ by its global ID, its selected
+// relationships resolved.
+func synergyByIDEntity(ctx context.Context, r *Resolver, typ, id string) (domain.SynergyEntity, error) {
+	if _, err := r.synergy(ctx); err != nil {
+		return nil, err
 	}
 	gid, err := globalid.DecodeAs(id, globalid.Synergy, typ)
 	if err != nil {
-		return zero, apierr.Invalid("id", "%v", err)
+		return nil, apierr.Invalid("id", "%v", err)
 	}
 	e, err := synergyFetch(ctx, r, domain.SynergyRef{Type: typ, ID: gid.Source}, synergyTypeNames[typ])
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
-	t, ok := e.(T)
-	if !ok {
-		return zero, apierr.New(apierr.UpstreamError, "SynergyCRM answered with a %s", e.Record().Type)
+	if e.Record().Type != typ {
+		return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered with a %s", e.Record().Type)
 	}
-	return t, nil
+	return e, nil
 }
 
 // synergyFetch reads one resource for a field that returns it directly,

@@ -25,6 +25,7 @@ func main() {
 	write(filepath.Join(root, "graph/schema/synergy.graphqls"), []byte(schema()))
 	write(filepath.Join(root, "internal/domain/synergy_gen.go"), gofmt(domainGo()))
 	write(filepath.Join(root, "graph/synergy_gen.go"), gofmt(resolversGo()))
+	write(filepath.Join(root, "graph/synergy_compiled_gen.go"), gofmt(compiledGo()))
 }
 
 func write(path string, b []byte) {
@@ -534,4 +535,56 @@ func filterConv(k spec.Kind) string {
 		return "filterTime"
 	}
 	return "filterString"
+}
+
+// --- compiled execution ---
+
+// compiledGo writes what the compiled executor needs per type: the index of
+// each attribute field, and a writer that marshals an attribute exactly as
+// gqlgen's generated marshaler for its type does.
+func compiledGo() string {
+	var b strings.Builder
+	b.WriteString(header + "package graph\n\nimport (\n\t\"github.com/crmgateway/gateway/internal/domain\"\n)\n\n")
+	b.WriteString("// synergyAttrFields maps a GraphQL type's attribute fields to their index in the type's spec.\nvar synergyAttrFields = map[string]map[string]int{\n")
+	for _, r := range spec.Resources {
+		if len(r.Attrs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\t%q: {", r.Name)
+		for i, a := range r.Attrs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q: %d", spec.Camel(a.Name), i)
+		}
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("// writeSynergyAttr writes attribute i of e as the executor marshals it.\nfunc writeSynergyAttr(w *jsonWriter, e domain.SynergyEntity, i int) {\n\tswitch x := e.(type) {\n")
+	for _, r := range spec.Resources {
+		if len(r.Attrs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\tcase *domain.%s:\n\t\tswitch i {\n", r.Name)
+		for i, a := range r.Attrs {
+			f := "x." + goField(a.Name)
+			var call string
+			switch a.Kind {
+			case spec.String:
+				call = "writeOptString(w, " + f + ")"
+			case spec.Int:
+				call = "writeOptInt(w, " + f + ")"
+			case spec.Bool:
+				call = "writeOptBool(w, " + f + ")"
+			case spec.JSON:
+				call = "writeJSONScalar(w, " + f + ")"
+			default: // Decimal, Date, DateTime, enums: their own MarshalGQL
+				call = "writeOptMarshaler(w, " + f + ")"
+			}
+			fmt.Fprintf(&b, "\t\tcase %d:\n\t\t\t%s\n", i, call)
+		}
+		b.WriteString("\t\tdefault:\n\t\t\tw.null()\n\t\t}\n")
+	}
+	b.WriteString("\tdefault:\n\t\tw.null()\n\t}\n}\n")
+	return b.String()
 }
