@@ -202,19 +202,26 @@ func synergyListPage(ctx context.Context, r *Resolver, typ string, first *int, a
 		size, pages = pageWindow(offset, n)
 	}
 	docs := make([]*domain.SynergyDocument, len(pages))
-	g, gctx := errgroup.WithContext(ctx)
-	for i, p := range pages {
-		g.Go(func() error {
-			return safe.Call(func() error {
-				d, err := syn.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
-					Filters: params, Include: include, Fields: sparseFields(ctx, r)})
-				docs[i] = d
-				return err
-			})
+	read := func(ctx context.Context, i int) error {
+		return safe.Call(func() error {
+			d, err := syn.List(ctx, domain.SynergyQuery{Type: typ, PageNumber: pages[i], PageSize: size,
+				Filters: params, Include: include, Fields: sparseFields(ctx, r)})
+			docs[i] = d
+			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	if len(pages) == 1 {
+		if err := read(ctx, 0); err != nil {
+			return nil, err
+		}
+	} else {
+		g, gctx := errgroup.WithContext(ctx)
+		for i := range pages {
+			g.Go(func() error { return read(gctx, i) })
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
 	}
 	st := synergyStoreFor(ctx)
 	var all []domain.SynergyEntity
