@@ -163,7 +163,6 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 			m.GraphQLErrors.WithLabelValues(string(c)).Inc()
 		}),
 		Recover:    graph.Recover(log),
-		Compiled:   res.ExecuteCompiled,
 		PerRequest: loaders.Middleware,
 		Mount:      restAPI.Mount,
 	})

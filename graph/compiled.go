@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"io"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -333,41 +334,80 @@ var synergyLists, synergyOnes = func() (lists, ones map[string]string) {
 
 // --- execution ---
 
-// ExecuteCompiled answers opCtx's operation with the compiled executor;
-// ok is false when the operation needs gqlgen's, and then nothing has been
-// read or reported. present is the executor's error presenter.
-func (r *Resolver) ExecuteCompiled(ctx context.Context, opCtx *graphql.OperationContext, present graphql.ErrorPresenterFunc) (*graphql.Response, bool) {
-	if r.GeneralOnly {
-		return nil, false
+// compiledExec returns the compiled executor's response handler for the
+// operation in ctx, nil when gqlgen's executor must serve it (then nothing
+// has been read or reported). It is called by the schema's Exec, inside
+// gqlgen's operation pipeline, so the extensions' operation, root-field
+// and response interceptors and the error presenter apply as they do to
+// gqlgen's own execution.
+func (r *Resolver) compiledExec(ctx context.Context) graphql.ResponseHandler {
+	if r.GeneralOnly || !graphql.HasOperationContext(ctx) {
+		return nil
 	}
-	plan := r.compiledPlan(graphql.WithOperationContext(ctx, opCtx), opCtx)
+	opCtx := graphql.GetOperationContext(ctx)
+	plan := r.compiledPlan(ctx, opCtx)
 	if plan == nil {
-		return nil, false
+		return nil
 	}
 	// Arguments first: one gqlgen would refuse is left to gqlgen.
 	args := make([]rootArgs, len(plan.roots))
 	for i, root := range plan.roots {
 		var ok bool
 		if args[i], ok = root.args(opCtx); !ok {
-			return nil, false
+			return nil
 		}
 	}
-	ctx = graphql.WithOperationContext(ctx, opCtx)
-	ctx = graphql.WithResponseContext(ctx, present, opCtx.RecoverFunc)
+	done := false
+	return func(ctx context.Context) *graphql.Response {
+		if done {
+			return nil
+		}
+		done = true
+		r.compiled.Add(1)
+		return &graphql.Response{Data: r.runCompiled(ctx, opCtx, plan, args)}
+	}
+}
+
+// runCompiled executes a plan and returns the response's data. Root fields
+// run concurrently when several read a backend, as under gqlgen.
+func (r *Resolver) runCompiled(ctx context.Context, opCtx *graphql.OperationContext, plan *cPlan, args []rootArgs) []byte {
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
-	x := &cExec{r: r, ctx: ctx, opCtx: opCtx}
-	values := x.resolveRoots(plan, args)
-	x.w.buf = make([]byte, 0, 4096)
-	x.w.buf = append(x.w.buf, '{')
+	reading := 0
 	for i := range plan.roots {
-		if i > 0 {
-			x.w.buf = append(x.w.buf, ',')
+		if plan.roots[i].kind != rootTypename {
+			reading++
 		}
-		x.writeRoot(&plan.roots[i], values[i])
 	}
-	x.w.buf = append(x.w.buf, '}')
-	r.compiled.Add(1)
-	return &graphql.Response{Data: x.w.buf, Errors: graphql.GetErrors(ctx), Extensions: graphql.GetExtensions(ctx)}, true
+	out := make([]byte, 0, 4096)
+	out = append(out, '{')
+	if reading <= 1 {
+		x := &cExec{r: r, ctx: ctx, opCtx: opCtx, w: jsonWriter{buf: out}}
+		for i := range plan.roots {
+			if i > 0 {
+				x.w.buf = append(x.w.buf, ',')
+			}
+			x.root(&plan.roots[i], args[i])
+		}
+		return append(x.w.buf, '}')
+	}
+	xs := make([]cExec, len(plan.roots))
+	var wg sync.WaitGroup
+	for i := range plan.roots {
+		xs[i] = cExec{r: r, ctx: ctx, opCtx: opCtx}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			xs[i].root(&plan.roots[i], args[i])
+		}()
+	}
+	wg.Wait()
+	for i := range xs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, xs[i].w.buf...)
+	}
+	return append(out, '}')
 }
 
 // rootArgs are a root field's arguments, coerced as gqlgen coerces them.
@@ -420,19 +460,10 @@ func (root *cRoot) args(opCtx *graphql.OperationContext) (rootArgs, bool) {
 	return a, true
 }
 
-// rootValue is what a root resolver answered.
-type rootValue struct {
-	page *synergyPage[domain.SynergyEntity]
-	one  domain.SynergyEntity
-	rk   []any
-	err  error
-	fc   *graphql.FieldContext
-}
-
-// cExec is one execution of a compiled plan.
+// cExec writes one root field of a compiled plan.
 type cExec struct {
 	r     *Resolver
-	ctx   context.Context
+	ctx   context.Context // the root field's, for errors below it
 	opCtx *graphql.OperationContext
 	w     jsonWriter
 	path  []pathStep
@@ -446,93 +477,78 @@ type pathStep struct {
 	index  int // -1 for a field
 }
 
-// resolveRoots runs the root resolvers, concurrently when there are
-// several, as gqlgen runs root fields.
-func (x *cExec) resolveRoots(plan *cPlan, args []rootArgs) []rootValue {
-	values := make([]rootValue, len(plan.roots))
-	n := 0
-	for i := range plan.roots {
-		if plan.roots[i].kind != rootTypename {
-			n++
-		}
-	}
-	if n <= 1 {
-		for i := range plan.roots {
-			values[i] = x.resolveRoot(&plan.roots[i], args[i])
-		}
-		return values
-	}
-	var wg sync.WaitGroup
-	for i := range plan.roots {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			values[i] = x.resolveRoot(&plan.roots[i], args[i])
-		}()
-	}
-	wg.Wait()
-	return values
-}
+// written is what the compiled root resolver hands back through the
+// root-field interceptors: its value is already in the buffer.
+type written struct{}
 
-// resolveRoot calls a root field's resolver under the field context gqlgen
-// gives it, recovering a panic as gqlgen does.
-func (x *cExec) resolveRoot(root *cRoot, a rootArgs) (v rootValue) {
-	if root.kind == rootTypename {
-		return v
-	}
-	v.fc = &graphql.FieldContext{Object: "Query", Field: root.cf, Args: a.raw, IsMethod: true, IsResolver: true}
-	ctx := graphql.WithFieldContext(x.ctx, v.fc)
-	defer func() {
-		if p := recover(); p != nil {
-			x.opCtx.Error(ctx, x.opCtx.Recover(ctx, p))
-			v = rootValue{fc: v.fc, err: errRecovered}
-		}
-	}()
-	switch root.kind {
-	case rootSynergyList:
-		v.page, v.err = synergyListPage(ctx, x.r, root.typ, a.first, a.after, a.filters)
-	case rootSynergyOne:
-		v.one, v.err = synergyByIDEntity(ctx, x.r, root.typ, a.id)
-	case rootRKList:
-		v.rk, v.err = rkLists[root.typ].list(ctx, x.r)
-	}
-	if v.err != nil {
-		x.opCtx.Error(ctx, graphql.AddFieldLocationToError(ctx, v.err))
-	}
-	return v
-}
+func (written) MarshalGQL(io.Writer) {}
 
-// errRecovered marks a root whose resolver panicked (already reported).
-var errRecovered = &recoveredError{}
-
-type recoveredError struct{}
-
-func (*recoveredError) Error() string { return "recovered" }
-
-func (x *cExec) writeRoot(root *cRoot, v rootValue) {
+// root writes one root field: through the operation's root-field
+// interceptors, which may answer in its place, then resolved and written
+// as gqlgen's generated root field does.
+func (x *cExec) root(root *cRoot, a rootArgs) {
 	x.w.key(root.cf.Alias)
 	if root.kind == rootTypename {
 		x.w.str("Query")
 		return
 	}
-	if v.err != nil {
+	start := len(x.w.buf)
+	inner := graphql.WithRootFieldContext(x.ctx, &graphql.RootFieldContext{Object: root.cf.Name, Field: root.cf})
+	m := x.opCtx.RootResolverMiddleware(inner, func(ctx context.Context) graphql.Marshaler {
+		x.w.buf = x.w.buf[:start]
+		x.resolve(ctx, root, a)
+		return written{}
+	})
+	if _, ok := m.(written); !ok {
+		x.w.buf = x.w.buf[:start]
+		m.MarshalGQL(&x.w)
+	}
+}
+
+// resolve calls the root field's resolver under the field context gqlgen
+// gives it, reports its error or panic as gqlgen's resolveField does, and
+// writes its value.
+func (x *cExec) resolve(ctx context.Context, root *cRoot, a rootArgs) {
+	start := len(x.w.buf)
+	// Errors below the root field are reported on field contexts rebuilt
+	// from here down, as gqlgen's would be.
+	x.ctx = ctx
+	fc := &graphql.FieldContext{Object: "Query", Field: root.cf, Args: a.raw, IsMethod: true, IsResolver: true}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if p := recover(); p != nil {
+			x.opCtx.Error(ctx, x.opCtx.Recover(ctx, p))
+			x.path = x.path[:0]
+			x.w.buf = append(x.w.buf[:start], "null"...)
+		}
+	}()
+	var (
+		page *synergyPage[domain.SynergyEntity]
+		one  domain.SynergyEntity
+		rk   []any
+		err  error
+	)
+	switch root.kind {
+	case rootSynergyList:
+		page, err = synergyListPage(ctx, x.r, root.typ, a.first, a.after, a.filters)
+	case rootSynergyOne:
+		one, err = synergyByIDEntity(ctx, x.r, root.typ, a.id)
+	case rootRKList:
+		rk, err = rkLists[root.typ].list(ctx, x.r)
+	}
+	if err != nil {
+		x.opCtx.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
 		x.w.null()
 		return
 	}
-	start := len(x.w.buf)
 	ok := true
 	switch root.kind {
 	case rootSynergyList:
-		ok = x.writeConnection(root.obj, &root.cf, v.page)
+		ok = x.writeConnection(root.obj, &root.cf, page)
 	case rootSynergyOne:
-		ok = x.writeEntityAt(root.obj, &root.cf, "Query", v.one, false)
-		x.path = x.path[:0]
-		if !ok {
-			x.w.buf = append(x.w.buf[:start], "null"...)
-		}
-		return
+		ok = x.writeEntityAt(root.obj, &root.cf, "Query", one, false)
 	case rootRKList:
-		ok = x.writeRKList(root.obj, &root.cf, v.rk)
+		ok = x.writeRKList(root.obj, &root.cf, rk)
 	}
 	x.path = x.path[:0]
 	if !ok {

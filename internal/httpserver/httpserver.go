@@ -5,7 +5,6 @@ package httpserver
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -41,11 +40,6 @@ type Deps struct {
 	// ErrorPresenter and Recover come from the graph package.
 	ErrorPresenter graphql.ErrorPresenterFunc
 	Recover        graphql.RecoverFunc
-	// Compiled, when set, answers the queries it can plan without gqlgen's
-	// general executor (graph.Resolver.ExecuteCompiled); ok false leaves the
-	// operation to gqlgen. Leave it nil when an extension that intercepts
-	// fields or responses is added here: the compiled path does not run them.
-	Compiled func(ctx context.Context, opCtx *graphql.OperationContext, present graphql.ErrorPresenterFunc) (resp *graphql.Response, ok bool)
 	// PerRequest wraps every API request (per-request dataloaders).
 	PerRequest func(http.Handler) http.Handler
 	// Mount adds further routes (REST facade, playground) to the router.
@@ -124,11 +118,7 @@ const queryCacheSize = 1000
 
 func newGraphQL(d Deps) *handler.Server {
 	srv := handler.New(d.Schema)
-	present := d.ErrorPresenter
-	if present == nil {
-		present = graphql.DefaultErrorPresenter
-	}
-	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens, compiled: d.Compiled, present: present})
+	srv.AddTransport(httpTransport{tokenLimit: d.Config.Limits.MaxTokens})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.SetParserTokenLimit(d.Config.Limits.MaxTokens)
 	srv.Use(extension.Introspection{})

@@ -50,10 +50,6 @@ const allowedMethods = "GET, POST, OPTIONS"
 type httpTransport struct {
 	// tokenLimit bounds the parse made to refuse GET mutations early.
 	tokenLimit int
-	// compiled answers the operations it can plan (Deps.Compiled); present
-	// is the error presenter it reports through.
-	compiled func(ctx context.Context, opCtx *graphql.OperationContext, present graphql.ErrorPresenterFunc) (*graphql.Response, bool)
-	present  graphql.ErrorPresenterFunc
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -132,19 +128,10 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 
-	var resp *graphql.Response
-	if t.compiled != nil {
-		if ctx.Err() != nil {
-			return // the client went away
-		}
-		resp, _ = t.compiled(ctx, opCtx, t.present)
-	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
 	if resp == nil {
-		var responses graphql.ResponseHandler
-		responses, ctx = exec.DispatchOperation(ctx, opCtx)
-		if resp = responses(ctx); resp == nil {
-			return // the client went away
-		}
+		return // the client went away
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
