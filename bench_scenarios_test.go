@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -114,39 +115,56 @@ func (g *scenarioGateway) do(b testing.TB, body []byte) []byte {
 	return rec.Body.Bytes()
 }
 
-// benchScenarios are the shared side-by-side benchmark's scenarios.
-var benchScenarios = []struct{ name, query string }{
-	{"S1_countries", `{ countries { name } }`},
-	{"S2_deals_names", `{ deals(first: 50) { nodes { name } } }`},
-	{"S3_deals_4rels", `{ deals(first: 50) { nodes { name company { name } contact { firstName } stage { name } status { name } } } }`},
+// benchScenarios are the shared benchmark's scenarios. budget is the most
+// allocations one query may cost; the benchmark fails above it.
+var benchScenarios = []struct {
+	name, query string
+	budget      uint64
+}{
+	{"S1_countries", `{ countries { name } }`, 0},
+	{"S2_deals_names", `{ deals(first: 50) { nodes { name } } }`, 0},
+	{"S3_deals_4rels", `{ deals(first: 50) { nodes { name company { name } contact { firstName } stage { name } status { name } } } }`, 5000},
 }
 
 // BenchmarkScenarios runs the shared benchmark's scenarios in-process over
-// replayed upstream answers: allocs/op is the gateway's allocations per
-// query (S3's budget is 5,000), upstream-req/op its upstream calls.
+// replayed upstream answers, through the executor the gateway picks (the
+// compiled one, for all three) and through gqlgen's alone ("/gqlgen"):
+// allocs/op is the gateway's allocations per query (the benchmark's own
+// request and recorder included), upstream-req/op its upstream calls. S3
+// fails above its budget of 5,000 allocations per query.
 //
 //	go test -run='^$' -bench=Scenarios -benchmem -count=6 .
 func BenchmarkScenarios(b *testing.B) {
 	for _, sc := range benchScenarios {
-		b.Run(sc.name, func(b *testing.B) {
-			g := startScenarioGateway(b)
-			body, _ := json.Marshal(map[string]string{"query": sc.query})
-			want := g.do(b, body)
-			if bytes.Contains(want, []byte(`"errors"`)) || !bytes.HasPrefix(want, []byte(`{"data":`)) {
-				b.Fatalf("answer: %s", want)
-			}
-			before := g.synergy.calls.Load() + g.rkeeper.calls.Load()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if got := g.do(b, body); len(got) != len(want) {
-					b.Fatalf("answer changed:\n%s\n%s", got, want)
-				}
-			}
-			b.StopTimer()
-			calls := g.synergy.calls.Load() + g.rkeeper.calls.Load() - before
-			b.ReportMetric(float64(calls)/float64(b.N), "upstream-req/op")
-		})
+		b.Run(sc.name, func(b *testing.B) { benchScenario(b, sc.query, false, sc.budget) })
+		b.Run(sc.name+"/gqlgen", func(b *testing.B) { benchScenario(b, sc.query, true, 0) })
+	}
+}
+
+func benchScenario(b *testing.B, query string, general bool, budget uint64) {
+	g := startScenarioGateway(b)
+	g.app.Resolver.GeneralOnly = general
+	body, _ := json.Marshal(map[string]string{"query": query})
+	want := g.do(b, body)
+	if bytes.Contains(want, []byte(`"errors"`)) || !bytes.HasPrefix(want, []byte(`{"data":`)) {
+		b.Fatalf("answer: %s", want)
+	}
+	before := g.synergy.calls.Load() + g.rkeeper.calls.Load()
+	b.ReportAllocs()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if got := g.do(b, body); len(got) != len(want) {
+			b.Fatalf("answer changed:\n%s\n%s", got, want)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&m1)
+	calls := g.synergy.calls.Load() + g.rkeeper.calls.Load() - before
+	b.ReportMetric(float64(calls)/float64(b.N), "upstream-req/op")
+	if perQuery := (m1.Mallocs - m0.Mallocs) / uint64(b.N); budget > 0 && perQuery > budget {
+		b.Fatalf("%d allocations per query; the budget is %d", perQuery, budget)
 	}
 }
 
