@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -204,6 +205,12 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 	// One round of loads for the whole level: every call is queued on the
 	// request's loaders before any answer is awaited, so they batch.
 	var fetches map[domain.SynergyRef]func() (domain.SynergyEntity, error)
+	for _, ref := range st.missing(needs) {
+		if fetches == nil {
+			fetches = map[domain.SynergyRef]func() (domain.SynergyEntity, error){}
+		}
+		fetches[ref] = synergyLoadThunk(ctx, r, fetchKey{Ref: ref})
+	}
 	var related []func() ([]domain.SynergyEntity, error)
 	for i, n := range needs {
 		if !n.known {
@@ -212,42 +219,104 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 			}
 			rec := n.e.Record()
 			related[i] = synergyRelatedThunk(ctx, r, relatedKey{Type: rec.Type, ID: rec.SourceID, Rel: n.rel.Key})
-			continue
 		}
-		for _, ref := range n.link.Refs {
-			if _, queued := fetches[ref]; !queued && st.get(ref) == nil {
-				if fetches == nil {
-					fetches = map[domain.SynergyRef]func() (domain.SynergyEntity, error){}
-				}
-				fetches[ref] = synergyLoadThunk(ctx, r, fetchKey{Ref: ref})
+	}
+	var lr levelReads
+	if len(fetches) > 0 {
+		lr.fetched = make(map[domain.SynergyRef]fetched, len(fetches))
+		for ref, thunk := range fetches {
+			e, err := thunk()
+			lr.fetched[ref] = fetched{e, err}
+		}
+	}
+	if related != nil {
+		lr.related = make([]fetchedMany, len(needs))
+		for i, thunk := range related {
+			if thunk != nil {
+				lr.related[i].es, lr.related[i].err = thunk()
 			}
 		}
 	}
-	type fetched struct {
-		e   domain.SynergyEntity
-		err error
-	}
-	var results map[domain.SynergyRef]fetched
-	if len(fetches) > 0 {
-		results = make(map[domain.SynergyRef]fetched, len(fetches))
-		for ref, thunk := range fetches {
-			e, err := thunk()
-			results[ref] = fetched{e, err}
+	st.resolve(needs, &lr)
+	return st.nextLevel(groups)
+}
+
+// levelReads are what a level read from the upstream: entities by id, and
+// related-resources answers by need.
+type levelReads struct {
+	fetched map[domain.SynergyRef]fetched
+	related []fetchedMany
+}
+
+type fetched struct {
+	e   domain.SynergyEntity
+	err error
+}
+
+type fetchedMany struct {
+	es  []domain.SynergyEntity
+	err error
+}
+
+// missing lists, once each, the entities the level's known linkage names
+// that the request does not hold yet.
+func (s *synergyStore) missing(needs []relNeed) []domain.SynergyRef {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []domain.SynergyRef
+	for _, n := range needs {
+		if !n.known {
+			continue
+		}
+		for _, ref := range n.link.Refs {
+			if s.m[ref] == nil && !slices.Contains(out, ref) {
+				out = append(out, ref)
+			}
 		}
 	}
+	return out
+}
+
+// resolve works out each need's value — its targets, or the first error
+// among their reads — and writes it into the entity, under one hold of the
+// store's lock; a relationship another fill resolved meanwhile keeps its
+// value.
+func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	lookup := func(ref domain.SynergyRef) (domain.SynergyEntity, error) {
-		if f, ok := results[ref]; ok {
+		if f, ok := lr.fetched[ref]; ok {
 			return f.e, f.err
 		}
-		return st.get(ref), nil
+		return s.m[ref], nil
 	}
-	values := make([]domain.SynergyRel, len(needs))
+	// The entities' relationship arrays, cut from one block.
+	total := 0
 	for i, n := range needs {
-		v := &values[i]
+		// An entity's needs are listed together (and rarely again under
+		// another plan, which only leaves some spare).
+		if rec := n.e.Record(); rec.Rels == nil && (i == 0 || needs[i-1].e != n.e) {
+			total += synergyRelCounts[rec.Type]
+		}
+	}
+	block := make([]domain.SynergyRel, total)
+	for i, n := range needs {
+		rec := n.e.Record()
+		if rec.Rels == nil {
+			c := synergyRelCounts[rec.Type]
+			if len(block) < c {
+				block = make([]domain.SynergyRel, c)
+			}
+			rec.Rels, block = block[:c:c], block[c:]
+		}
+		if rec.Rels[n.rel.Index].Set {
+			continue
+		}
+		var v domain.SynergyRel
 		var es []domain.SynergyEntity
 		switch {
 		case !n.known:
-			es, v.Err = related[i]()
+			es, v.Err = lr.related[i].es, lr.related[i].err
 		case n.rel.Many:
 			es = make([]domain.SynergyEntity, len(n.link.Refs))
 			for j, ref := range n.link.Refs {
@@ -275,6 +344,8 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 			if v.Err != nil {
 				v.One = nil
 			}
+			v.Set = true
+			rec.Rels[n.rel.Index] = v
 			continue
 		}
 		for _, e := range es {
@@ -289,9 +360,9 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 		case len(es) > 0:
 			v.One = es[0]
 		}
+		v.Set = true
+		rec.Rels[n.rel.Index] = v
 	}
-	st.setRels(needs, values)
-	return st.nextLevel(groups)
 }
 
 // findRel returns p's entry for rel.
@@ -366,38 +437,6 @@ func repeatsRel(p *fillPlan) bool {
 		}
 	}
 	return false
-}
-
-// setRels writes what a level resolved; a relationship another fill
-// resolved meanwhile keeps its value.
-func (s *synergyStore) setRels(needs []relNeed, values []domain.SynergyRel) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// The entities' relationship arrays, cut from one block.
-	total := 0
-	for i, n := range needs {
-		// An entity's needs are listed together (and rarely again under
-		// another plan, which only leaves some spare).
-		if rec := n.e.Record(); rec.Rels == nil && (i == 0 || needs[i-1].e != n.e) {
-			total += synergyRelCounts[rec.Type]
-		}
-	}
-	block := make([]domain.SynergyRel, total)
-	for i, n := range needs {
-		rec := n.e.Record()
-		if rec.Rels == nil {
-			c := synergyRelCounts[rec.Type]
-			if len(block) < c {
-				block = make([]domain.SynergyRel, c)
-			}
-			rec.Rels, block = block[:c:c], block[c:]
-		}
-		if rec.Rels[n.rel.Index].Set {
-			continue
-		}
-		values[i].Set = true
-		rec.Rels[n.rel.Index] = values[i]
-	}
 }
 
 // nextLevel gathers the targets of this level's relationships under the

@@ -145,6 +145,9 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	setContentType(w, media)
+	// The whole answer is at hand: a Content-Length spares the client
+	// chunked framing and the server a write per chunk.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }
