@@ -183,6 +183,14 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 	dealID := globalid.Encode("synergy", "deals", deal)
 	contract := globalid.Encode("synergy", "contracts", tw.emu.IDs("contracts")[0])
 	cursor := base64.RawURLEncoding.EncodeToString([]byte("synergy:2"))
+	// A company whose name holds what only careful quoting gets right.
+	created := tw.general.gql(t, `mutation($n: String!) { createCompany(input: {name: $n}) { company { id } } }`,
+		map[string]any{"n": "A\u001f\"\\<b>&\u2028\u007f\t\nЯ"})
+	created.mustData(t)
+	var made struct {
+		CreateCompany struct{ Company struct{ ID string } }
+	}
+	_ = json.Unmarshal(created.Data, &made)
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -207,6 +215,8 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 		{"r_keeper reference lists", `{ countries { __typename id sourceId name } addressTypes { name } clientContactTypes { name isPhone mailing } __typename }`, nil},
 		{"mixed with what only gqlgen serves", `{ deals(first: 1) { nodes { name } } node(id: "` + dealID + `") { id } }`, nil},
 		{"introspection", `{ __type(name: "Deal") { name } deals(first: 1) { nodes { name } } }`, nil},
+		{"a name to quote with care", `query($id: ID!) { company(id: $id) { name } companies(first: 100) { nodes { name } } }`,
+			map[string]any{"id": made.CreateCompany.Company.ID}},
 		{"an empty page", `{ deals(first: 0) { nodes { name } edges { cursor } pageInfo { startCursor hasNextPage } } }`, nil},
 	}
 	for _, c := range cases {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -804,43 +803,41 @@ func (w *jsonWriter) key(k string) {
 
 // str writes s quoted exactly as gqlgen's writeQuotedString does: only
 // control characters, quotes and backslashes are escaped, anything else
-// (invalid UTF-8 included) is copied.
+// (invalid UTF-8 included) is copied. gqlgen walks runes, but every byte it
+// escapes is ASCII and no ASCII byte is ever part of a multi-byte rune, so
+// walking bytes finds the same ones.
 func (w *jsonWriter) str(s string) {
 	w.buf = append(w.buf, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= utf8.RuneSelf {
-			_, size := utf8.DecodeRuneInString(s[i:])
-			i += size
+		if c >= 0x20 && c != '\\' && c != '"' {
 			continue
 		}
-		if c < 0x20 || c == '\\' || c == '"' {
-			w.buf = append(w.buf, s[start:i]...)
-			switch c {
-			case '\t':
-				w.buf = append(w.buf, `\t`...)
-			case '\r':
-				w.buf = append(w.buf, `\r`...)
-			case '\n':
-				w.buf = append(w.buf, `\n`...)
-			case '\\':
-				w.buf = append(w.buf, `\\`...)
-			case '"':
-				w.buf = append(w.buf, `\"`...)
-			default:
-				w.buf = append(w.buf, `\u00`...)
-				w.buf = append(w.buf, hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			start = i + 1
+		w.buf = append(w.buf, s[start:i]...)
+		switch c {
+		case '\t':
+			w.buf = append(w.buf, `\t`...)
+		case '\r':
+			w.buf = append(w.buf, `\r`...)
+		case '\n':
+			w.buf = append(w.buf, `\n`...)
+		case '\\':
+			w.buf = append(w.buf, `\\`...)
+		case '"':
+			w.buf = append(w.buf, `\"`...)
+		default:
+			w.buf = append(w.buf, `\u00`...)
+			w.buf = append(w.buf, hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		i++
+		start = i + 1
 	}
 	w.buf = append(w.buf, s[start:]...)
 	w.buf = append(w.buf, '"')
 }
 
-const hexDigits = "0123456789abcdef"
+// hexDigits are gqlgen's (upper-case), not encoding/json's.
+const hexDigits = "0123456789ABCDEF"
 
 func writeOptString(w *jsonWriter, s *string) {
 	if s == nil {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -37,4 +38,22 @@ func TestCompiledServesWhatItPlans(t *testing.T) {
 			t.Errorf("%s: compiled %v, want %v", c.query, got, c.compiled)
 		}
 	}
+}
+
+// FuzzStringLikeGQLGen: the compiled executor quotes every string exactly
+// as gqlgen's MarshalString does, invalid UTF-8 and control characters
+// included.
+func FuzzStringLikeGQLGen(f *testing.F) {
+	for _, s := range []string{"", "Сделка №1", "a\"b\\c\n\t\r\x00\x1f", "\xff\xfe<>&", "\u2028", "x\xe2\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want bytes.Buffer
+		graphql.MarshalString(s).MarshalGQL(&want)
+		var w jsonWriter
+		w.str(s)
+		if string(w.buf) != want.String() {
+			t.Fatalf("%q: %q, gqlgen writes %q", s, w.buf, want.String())
+		}
+	})
 }
