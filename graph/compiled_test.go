@@ -29,7 +29,7 @@ func TestCompiledServesWhatItPlans(t *testing.T) {
 		{`{ __schema { queryType { name } } }`, false},
 		{`mutation { deleteDeal(id: "x") { deletedId } }`, false},
 	} {
-		doc, errs := gqlparser.LoadQuery(schema, c.query)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, c.query, nil)
 		if errs != nil {
 			t.Fatalf("%s: %v", c.query, errs)
 		}

@@ -508,15 +508,6 @@ func (s *synergyStore) get(ref domain.SynergyRef) domain.SynergyEntity {
 	return s.m[ref]
 }
 
-// linkage reads one relationship of rec under the store's lock, since put
-// may be adding linkage to the same record concurrently.
-func (s *synergyStore) linkage(rec *domain.SynergyRecord, rel string) (domain.SynergyLinkage, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := rec.Links[rel]
-	return l, ok
-}
-
 // forget drops a resource after the gateway wrote it.
 func (s *synergyStore) forget(ref domain.SynergyRef) {
 	s.mu.Lock()

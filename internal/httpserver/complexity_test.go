@@ -29,7 +29,7 @@ func TestComplexityRemembered(t *testing.T) {
 	if err := c.Validate(es); err != nil {
 		t.Fatal(err)
 	}
-	withVars := gqlparser.MustLoadQuery(schema, `query($n: Int) { list(first: $n) { a } }`)
+	withVars := gqlparser.MustLoadQueryWithRules(schema, `query($n: Int) { list(first: $n) { a } }`, nil)
 	run := func(vars map[string]any) (bool, int) {
 		doc := withVars
 		before := calls
@@ -37,7 +37,7 @@ func TestComplexityRemembered(t *testing.T) {
 		// gqlgen hands the same parsed document to every request of a query
 		return c.MutateOperationContext(context.Background(), opCtx) == nil, calls - before
 	}
-	doc := gqlparser.MustLoadQuery(schema, `{ list(first: 3) { a } }`)
+	doc := gqlparser.MustLoadQueryWithRules(schema, `{ list(first: 3) { a } }`, nil)
 	for round := 0; round < 3; round++ {
 		before := calls
 		ok := c.MutateOperationContext(context.Background(), &graphql.OperationContext{Doc: doc}) == nil
@@ -48,7 +48,7 @@ func TestComplexityRemembered(t *testing.T) {
 			t.Fatalf("round %d: weighed %d times", round, weighed)
 		}
 	}
-	big := gqlparser.MustLoadQuery(schema, `{ list(first: 30) { a } }`)
+	big := gqlparser.MustLoadQueryWithRules(schema, `{ list(first: 30) { a } }`, nil)
 	for round := 0; round < 2; round++ {
 		if err := c.MutateOperationContext(context.Background(), &graphql.OperationContext{Doc: big}); err == nil ||
 			err.Message != "operation has complexity 31, which exceeds the limit of 10" {
