@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -18,7 +19,8 @@ import (
 
 // interceptor stands for the extensions a gateway adds around execution:
 // it refuses root fields aliased "refused" (as an authorization check
-// would) and marks every response (as telemetry would).
+// would), wraps the answer of those aliased "wrapped", and marks every
+// response (as telemetry would).
 type interceptor struct{}
 
 var (
@@ -35,6 +37,10 @@ func (interceptor) InterceptRootField(ctx context.Context, next graphql.RootReso
 	if rc.Field.Alias == "refused" {
 		graphql.AddError(ctx, &gqlerror.Error{Message: "refused", Extensions: map[string]any{"code": "FORBIDDEN"}})
 		return graphql.Null
+	}
+	if rc.Field.Alias == "wrapped" {
+		m := next(ctx)
+		return graphql.WriterFunc(func(w io.Writer) { m.MarshalGQL(w) })
 	}
 	return next(ctx)
 }
@@ -69,6 +75,7 @@ func TestCompiledRunsTheInterceptors(t *testing.T) {
 	for _, q := range []string{
 		`{ refused: deals(first: 2) { nodes { name } } allowed: deals(first: 2) { nodes { name } } }`,
 		`{ refused: countries { name } }`,
+		`{ wrapped: deals(first: 2) { nodes { name stage { name } } } other: countries { name } }`,
 		`{ deals(first: 3) { nodes { name company { name } } } }`,
 	} {
 		body, _ := json.Marshal(map[string]any{"query": q})
@@ -92,7 +99,7 @@ func TestCompiledRunsTheInterceptors(t *testing.T) {
 			t.Fatalf("%s: the response interceptor did not run: %s", q, answers[0])
 		}
 	}
-	if n := resolvers[0].CompiledOperations(); n != 3 {
-		t.Fatalf("the compiled executor answered %d of 3 operations", n)
+	if n := resolvers[0].CompiledOperations(); n != 4 {
+		t.Fatalf("the compiled executor answered %d of 4 operations", n)
 	}
 }

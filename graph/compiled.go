@@ -477,10 +477,15 @@ type pathStep struct {
 }
 
 // written is what the compiled root resolver hands back through the
-// root-field interceptors: its value is already in the buffer.
-type written struct{}
+// root-field interceptors: its value is already in the buffer, between
+// start and end. An interceptor that answers with something of its own
+// (which may wrap this) gets the value copied out first.
+type written struct {
+	start, end int
+	data       []byte
+}
 
-func (written) MarshalGQL(io.Writer) {}
+func (m *written) MarshalGQL(w io.Writer) { _, _ = w.Write(m.data) }
 
 // root writes one root field: through the operation's root-field
 // interceptors, which may answer in its place, then resolved and written
@@ -492,13 +497,16 @@ func (x *cExec) root(root *cRoot, a rootArgs) {
 		return
 	}
 	start := len(x.w.buf)
+	mark := &written{start: start, end: start}
 	inner := graphql.WithRootFieldContext(x.ctx, &graphql.RootFieldContext{Object: root.cf.Name, Field: root.cf})
 	m := x.opCtx.RootResolverMiddleware(inner, func(ctx context.Context) graphql.Marshaler {
 		x.w.buf = x.w.buf[:start]
 		x.resolve(ctx, root, a)
-		return written{}
+		mark.end = len(x.w.buf)
+		return mark
 	})
-	if _, ok := m.(written); !ok {
+	if m != graphql.Marshaler(mark) {
+		mark.data = append([]byte(nil), x.w.buf[mark.start:mark.end]...)
 		x.w.buf = x.w.buf[:start]
 		m.MarshalGQL(&x.w)
 	}
