@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
 	rkemulator "github.com/crmgateway/gateway/adapters/rkeeper/emulator"
 	"github.com/crmgateway/gateway/adapters/synergy/emulator"
 	"github.com/crmgateway/gateway/internal/config"
@@ -70,6 +73,13 @@ type fault struct {
 	name  string
 	naive bool
 	match func(r *http.Request) bool
+	// racy marks a fault whose effect depends on which root field reads
+	// first: a read by id is answered from the request's store when another
+	// root's list brought the entity, and reaches the upstream (and the
+	// fault) when it did not. Under either executor the root fields run
+	// concurrently, so with several roots the answer is not fixed; such a
+	// fault is applied to single-root queries only.
+	racy bool
 }
 
 // pathSegments splits /api/v1/{type}[/{id}[/{rel}]] after the version.
@@ -93,7 +103,7 @@ var faults = []fault{
 		s := pathSegments(r)
 		return len(s) == 3 && (s[2] == "companies" || s[2] == "contacts" || s[2] == "company")
 	}},
-	{name: "reads by id and related reads fail", match: func(r *http.Request) bool {
+	{name: "reads by id and related reads fail", racy: true, match: func(r *http.Request) bool {
 		return len(pathSegments(r)) >= 2
 	}},
 	{name: "lists fail", match: func(r *http.Request) bool {
@@ -165,6 +175,9 @@ func normalizeErrors(t testing.TB, raw string) string {
 // compare runs one query on both gateways and fails on any difference.
 func (tw *twinGateways) compare(t testing.TB, f fault, query string, vars map[string]any) (compiled string) {
 	t.Helper()
+	if f.racy && rootFields(query) > 1 {
+		f = faults[0]
+	}
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	s1, got := tw.run(t, tw.compiled, f, body)
 	s2, want := tw.run(t, tw.general, f, body)
@@ -172,6 +185,22 @@ func (tw *twinGateways) compare(t testing.TB, f fault, query string, vars map[st
 		t.Fatalf("fault %q, query\n%s\nvariables %v\ncompiled (HTTP %d):\n%s\ngqlgen (HTTP %d):\n%s", f.name, query, vars, s1, got, s2, want)
 	}
 	return got
+}
+
+// rootFields counts the fields an operation selects at its root, fragments
+// aside; 0 when it does not parse.
+func rootFields(query string) int {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil || len(doc.Operations) == 0 {
+		return 0
+	}
+	n := 0
+	for _, sel := range doc.Operations[0].SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && f.Name != "__typename" {
+			n++
+		}
+	}
+	return n
 }
 
 // TestCompiledMatchesGQLGen runs hand-picked queries that exercise what the
