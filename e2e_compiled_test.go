@@ -220,6 +220,20 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 		CreateCompany struct{ Company struct{ ID string } }
 	}
 	_ = json.Unmarshal(created.Data, &made)
+	// r_keeper parents to list reference data under.
+	refs := tw.general.gql(t, `{ countries { id cities { id } } }`, nil)
+	refs.mustData(t)
+	var geo struct {
+		Countries []struct {
+			ID     string
+			Cities []struct{ ID string }
+		}
+	}
+	_ = json.Unmarshal(refs.Data, &geo)
+	if len(geo.Countries) == 0 || len(geo.Countries[0].Cities) == 0 {
+		t.Fatalf("no country with cities: %s", refs.Raw)
+	}
+	country, city := geo.Countries[0].ID, geo.Countries[0].Cities[0].ID
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -242,6 +256,10 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 		{"a filter", `{ contacts(first: 3, filter: {createdAtGte: "2020-01-01T00:00:00+03:00", lastName: "Иванов"}) { totalCount nodes { lastName } } }`, nil},
 		{"a filter that does not coerce", `{ contacts(first: 3, filter: {createdAtGte: "yesterday"}) { nodes { lastName } } }`, nil},
 		{"r_keeper reference lists", `{ countries { __typename id sourceId name } addressTypes { name } clientContactTypes { name isPhone mailing } __typename }`, nil},
+		{"r_keeper lists under a parent", `query($c: ID!, $city: ID!) { cities(countryId: $c) { id sourceId name __typename } streets(cityId: $city) { name postCode } metroStations(cityId: $city) { id name } }`,
+			map[string]any{"c": country, "city": city}},
+		{"r_keeper lists under a bad parent", `query($c: ID!) { cities(countryId: $c) { name } streets(cityId: "nope") { name } }`,
+			map[string]any{"c": dealID}},
 		{"mixed with what only gqlgen serves", `{ deals(first: 1) { nodes { name } } node(id: "` + dealID + `") { id } }`, nil},
 		{"introspection", `{ __type(name: "Deal") { name } deals(first: 1) { nodes { name } } }`, nil},
 		{"a name to quote with care", `query($id: ID!) { company(id: $id) { name } companies(first: 100) { nodes { name } } }`,

@@ -453,6 +453,16 @@ func (root *cRoot) args(opCtx *graphql.OperationContext) (rootArgs, bool) {
 			return a, false
 		}
 		a.id = id
+	case rootRKList:
+		t := rkLists[root.typ]
+		if t.arg == "" || len(root.cf.Arguments) != 1 {
+			return a, false
+		}
+		id, err := graphql.UnmarshalID(a.raw[t.arg])
+		if err != nil {
+			return a, false
+		}
+		a.id = id
 	default:
 		return a, false
 	}
@@ -541,7 +551,7 @@ func (x *cExec) resolve(ctx context.Context, root *cRoot, a rootArgs) {
 	case rootSynergyOne:
 		one, err = synergyByIDEntity(ctx, x.r, root.typ, a.id)
 	case rootRKList:
-		rk, err = rkLists[root.typ].list(ctx, x.r)
+		rk, err = rkLists[root.typ].list(ctx, x.r, a.id)
 	}
 	if err != nil {
 		x.opCtx.Error(ctx, graphql.AddFieldLocationToError(ctx, err))

@@ -9,15 +9,17 @@ import (
 )
 
 // rkType is an r_keeper reference record the compiled executor writes:
-// its scalar fields, by index.
+// its scalar fields, by index, and the root field that lists it.
 type rkType struct {
 	name  string
 	index map[string]int
 	write func(w *jsonWriter, rec any, i int)
-	list  func(ctx context.Context, r *Resolver) ([]any, error)
+	// arg is the list's one argument (the parent's ID), "" for none.
+	arg  string
+	list func(ctx context.Context, r *Resolver, arg string) ([]any, error)
 }
 
-// rkLists are the r_keeper reference lists without arguments, by root field.
+// rkLists are the r_keeper reference lists, by root field.
 var rkLists = map[string]*rkType{
 	"countries": {
 		name:  "Country",
@@ -33,7 +35,7 @@ var rkLists = map[string]*rkType{
 				w.str(c.Name)
 			}
 		},
-		list: func(ctx context.Context, r *Resolver) ([]any, error) {
+		list: func(ctx context.Context, r *Resolver, _ string) ([]any, error) {
 			return anys((&queryResolver{r}).Countries(ctx))
 		},
 	},
@@ -51,7 +53,7 @@ var rkLists = map[string]*rkType{
 				w.str(t.Name)
 			}
 		},
-		list: func(ctx context.Context, r *Resolver) ([]any, error) {
+		list: func(ctx context.Context, r *Resolver, _ string) ([]any, error) {
 			return anys((&queryResolver{r}).AddressTypes(ctx))
 		},
 	},
@@ -80,8 +82,67 @@ var rkLists = map[string]*rkType{
 				w.bool(t.Mailing)
 			}
 		},
-		list: func(ctx context.Context, r *Resolver) ([]any, error) {
+		list: func(ctx context.Context, r *Resolver, _ string) ([]any, error) {
 			return anys((&queryResolver{r}).ClientContactTypes(ctx))
+		},
+	},
+	"cities": {
+		name:  "City",
+		index: map[string]int{"id": 0, "sourceId": 1, "name": 2},
+		write: func(w *jsonWriter, rec any, i int) {
+			c := rec.(*domain.City)
+			switch i {
+			case 0:
+				w.str(c.ID())
+			case 1:
+				w.str(c.SourceID)
+			case 2:
+				w.str(c.Name)
+			}
+		},
+		arg: "countryId",
+		list: func(ctx context.Context, r *Resolver, country string) ([]any, error) {
+			return anys((&queryResolver{r}).Cities(ctx, country))
+		},
+	},
+	"metroStations": {
+		name:  "MetroStation",
+		index: map[string]int{"id": 0, "sourceId": 1, "name": 2},
+		write: func(w *jsonWriter, rec any, i int) {
+			m := rec.(*domain.MetroStation)
+			switch i {
+			case 0:
+				w.str(m.ID())
+			case 1:
+				w.str(m.SourceID)
+			case 2:
+				w.str(m.Name)
+			}
+		},
+		arg: "cityId",
+		list: func(ctx context.Context, r *Resolver, city string) ([]any, error) {
+			return anys((&queryResolver{r}).MetroStations(ctx, city))
+		},
+	},
+	"streets": {
+		name:  "Street",
+		index: map[string]int{"id": 0, "sourceId": 1, "name": 2, "postCode": 3},
+		write: func(w *jsonWriter, rec any, i int) {
+			st := rec.(*domain.Street)
+			switch i {
+			case 0:
+				w.str(st.ID())
+			case 1:
+				w.str(st.SourceID)
+			case 2:
+				w.str(st.Name)
+			case 3:
+				writeOptString(w, st.PostCode)
+			}
+		},
+		arg: "cityId",
+		list: func(ctx context.Context, r *Resolver, city string) ([]any, error) {
+			return anys((&queryResolver{r}).Streets(ctx, city))
 		},
 	},
 }

@@ -25,6 +25,8 @@ func TestCompiledServesWhatItPlans(t *testing.T) {
 		{`{ contracts { nodes { firstParty { ... on Company { name } } } pageInfo { endCursor } totalCount } __typename }`, true},
 		{`{ deals(first: 2) { nodes { name } } projects(first: 1) { nodes { name } } }`, false},
 		{`{ countries { cities { name } } }`, false},
+		{`{ cities(countryId: "x") { id name } streets(cityId: "y") { postCode } }`, true},
+		{`{ cities(countryId: "x") { country { name } } }`, false},
 		{`{ node(id: "x") { id } }`, false},
 		{`{ __schema { queryType { name } } }`, false},
 		{`mutation { deleteDeal(id: "x") { deletedId } }`, false},
