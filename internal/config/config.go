@@ -77,7 +77,10 @@ func (c Config) Sandbox() bool {
 // Defaults returns the configuration with every default applied and no
 // backend configured.
 func Defaults() Config {
-	up := Upstream{Timeout: 10 * time.Second, MaxConcurrent: 16, MaxRetries: 2}
+	// 64 calls in flight per backend: a gateway serves at most this many
+	// divided by the CRM's response time (16 held one at 20 ms to ~650
+	// queries a second), and still bounds what one process asks of a CRM.
+	up := Upstream{Timeout: 10 * time.Second, MaxConcurrent: 64, MaxRetries: 2}
 	return Config{
 		ListenAddr:      ":8080",
 		ShutdownTimeout: 20 * time.Second,
