@@ -31,8 +31,10 @@ import (
 // gqlgen's own error functions on a field context with gqlgen's path and
 // location, and null propagation as gqlgen does it (siblings still run
 // and report their errors). Errors come in document order; gqlgen's own
-// order depends on goroutine scheduling. compiled_test.go and
-// FuzzCompiledMatchesGQLGen hold the two executors to this.
+// order depends on goroutine scheduling. TestCompiledMatchesGQLGen and
+// FuzzCompiledMatchesGQLGen (e2e_compiled_test.go) hold the two executors
+// to this. A panic while a root field is written (a bug) nulls the whole
+// root field, where gqlgen would null only the field that panicked.
 
 // fieldOp is what a compiled field writes.
 type fieldOp uint8

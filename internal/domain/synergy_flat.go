@@ -21,6 +21,10 @@ type flatMember struct {
 	null     bool
 }
 
+// flatKept is how many string members a decodeFlat keeps from its first
+// pass over an object; an object with more is read a second time.
+const flatKept = 16
+
 // What flatNext found.
 const (
 	flatMore = iota // a member

@@ -62,6 +62,10 @@ var flatSeeds = []string{
 	`{"name":1}`,
 	`{"first-name":"a\"b"}`,
 	`{"na\u006de":"x"}`,
+	// more string members than a first pass keeps: read twice
+	`{"first-name":"a","last-name":"b","middle-name":null,"description":"d","general-phone":"1","mobile-phone":"2",` +
+		`"work-phone":"3","work-phone-postfix":"4","other-phone":"5","other-phone-postfix":"6","fax":"7","email":"e",` +
+		`"other-email":"o","website":"w","work-country":"c","work-region":"r","work-city":"k","work-street":"s","first-name":null}`,
 }
 
 // TestDecodeFlatMatchesEncodingJSON: the fast path decodes every seed as
@@ -77,6 +81,9 @@ func TestDecodeFlatMatchesEncodingJSON(t *testing.T) {
 	// the fast path is taken for what it is for
 	if !NewSynergyEntity("deal-stages").(*DealStage).decodeFlat([]byte(`{"name":"Поставка","color":null}`)) {
 		t.Fatal("a flat object of strings and nulls is not decoded by the fast path")
+	}
+	if !NewSynergyEntity("contacts").(*Contact).decodeFlat([]byte(flatSeeds[len(flatSeeds)-1])) {
+		t.Fatal("an object with more string members than a pass keeps is not decoded by the fast path")
 	}
 }
 

@@ -257,7 +257,8 @@ func (x *Contact) Events() ([]*DiaryEvent, error) {
 var contactWireNames = []string{"first-name", "last-name", "middle-name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "customs", "custom", "created-at", "updated-at", "archived-at", "work-country", "work-region", "work-city", "work-zipcode", "work-street", "work-building", "work-housing", "work-apartment", "home-country", "home-region", "home-city", "home-zipcode", "home-street", "home-building", "home-housing", "home-apartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype"}
 
 func (x *Contact) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -265,6 +266,10 @@ func (x *Contact) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, contactWireNames) {
 				return false
@@ -275,7 +280,7 @@ func (x *Contact) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "first-name":
@@ -359,15 +364,24 @@ func (x *Contact) decodeFlat(raw []byte) bool {
 		case "skype":
 			p = &x.Skype
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -388,7 +402,8 @@ func (x *ContactStatus) applyAliases() {
 var contactStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
 func (x *ContactStatus) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -396,6 +411,10 @@ func (x *ContactStatus) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, contactStatusWireNames) {
 				return false
@@ -406,7 +425,7 @@ func (x *ContactStatus) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -414,15 +433,24 @@ func (x *ContactStatus) decodeFlat(raw []byte) bool {
 		case "color":
 			p = &x.Color
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -442,7 +470,8 @@ func (x *ContactType) applyAliases() {
 var contactTypeWireNames = []string{"name", "created-at", "updated-at"}
 
 func (x *ContactType) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -450,6 +479,10 @@ func (x *ContactType) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, contactTypeWireNames) {
 				return false
@@ -460,21 +493,30 @@ func (x *ContactType) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
 			p = &x.Name
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -595,7 +637,8 @@ func (x *Contract) EstateProperties() ([]*EstateProperty, error) {
 var contractWireNames = []string{"name", "number", "custom-number", "custom_number", "date", "customs", "custom", "archived-at", "previous-responsible-id", "created-at", "updated-at", "cached-at"}
 
 func (x *Contract) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -603,6 +646,10 @@ func (x *Contract) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, contractWireNames) {
 				return false
@@ -613,7 +660,7 @@ func (x *Contract) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -623,15 +670,24 @@ func (x *Contract) decodeFlat(raw []byte) bool {
 		case "custom_number":
 			p = &x.AliasCustomNumber0
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -834,7 +890,8 @@ func (x *Company) BankDetails() ([]*CompanyBankDetail, error) {
 var companyWireNames = []string{"name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "country", "region", "city", "address", "zip-code", "customs", "custom", "created-at", "updated-at", "archived-at", "actual-country", "actual-region", "actual-city", "actual-zip-code", "actual-street", "actual-house", "actual-build", "actual-office", "juristic-country", "juristic-region", "juristic-city", "juristic-zip-code", "juristic-street", "juristic-house", "juristic-build", "juristic-office", "mailing-country", "mailing-region", "mailing-city", "mailing-zip-code", "mailing-street", "mailing-house", "mailing-build", "mailing-office", "full-name", "short-name", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulness-base", "manager-name", "manager-position"}
 
 func (x *Company) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -842,6 +899,10 @@ func (x *Company) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, companyWireNames) {
 				return false
@@ -852,7 +913,7 @@ func (x *Company) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -960,15 +1021,24 @@ func (x *Company) decodeFlat(raw []byte) bool {
 		case "manager-position":
 			p = &x.ManagerPosition
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1000,7 +1070,8 @@ func (x *CompanyBankDetail) Company() (*Company, error) {
 var companyBankDetailWireNames = []string{"name", "bank-name", "bik", "corr-number", "number", "is-default", "created-at", "updated-at"}
 
 func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1008,6 +1079,10 @@ func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, companyBankDetailWireNames) {
 				return false
@@ -1018,7 +1093,7 @@ func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1032,15 +1107,24 @@ func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
 		case "number":
 			p = &x.Number
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1061,7 +1145,8 @@ func (x *CompanyStatus) applyAliases() {
 var companyStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
 func (x *CompanyStatus) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1069,6 +1154,10 @@ func (x *CompanyStatus) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, companyStatusWireNames) {
 				return false
@@ -1079,7 +1168,7 @@ func (x *CompanyStatus) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1087,15 +1176,24 @@ func (x *CompanyStatus) decodeFlat(raw []byte) bool {
 		case "color":
 			p = &x.Color
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1115,7 +1213,8 @@ func (x *CompanyType) applyAliases() {
 var companyTypeWireNames = []string{"name", "created-at", "updated-at"}
 
 func (x *CompanyType) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1123,6 +1222,10 @@ func (x *CompanyType) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, companyTypeWireNames) {
 				return false
@@ -1133,21 +1236,30 @@ func (x *CompanyType) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
 			p = &x.Name
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1309,7 +1421,8 @@ func (x *Deal) EntitiesProducts() ([]*EntityProduct, error) {
 var dealWireNames = []string{"name", "description", "amount", "cost", "profit", "number", "planned-at", "finished-at", "customs", "custom", "created-at", "updated-at", "archived-at"}
 
 func (x *Deal) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1317,6 +1430,10 @@ func (x *Deal) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, dealWireNames) {
 				return false
@@ -1327,7 +1444,7 @@ func (x *Deal) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1335,15 +1452,24 @@ func (x *Deal) decodeFlat(raw []byte) bool {
 		case "description":
 			p = &x.Description
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1363,7 +1489,8 @@ func (x *DealLossReason) applyAliases() {
 var dealLossReasonWireNames = []string{"name", "created-at", "updated-at"}
 
 func (x *DealLossReason) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1371,6 +1498,10 @@ func (x *DealLossReason) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, dealLossReasonWireNames) {
 				return false
@@ -1381,21 +1512,30 @@ func (x *DealLossReason) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
 			p = &x.Name
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1422,7 +1562,8 @@ func (x *DealStageCategory) applyAliases() {
 var dealStageCategoryWireNames = []string{"name", "amount-calc-method", "cost-calc-method", "amount-calc-field", "cost-calc-field", "is-default", "win-by-diaries", "calculation-method", "created-at", "updated-at"}
 
 func (x *DealStageCategory) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1430,6 +1571,10 @@ func (x *DealStageCategory) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, dealStageCategoryWireNames) {
 				return false
@@ -1440,7 +1585,7 @@ func (x *DealStageCategory) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1452,15 +1597,24 @@ func (x *DealStageCategory) decodeFlat(raw []byte) bool {
 		case "calculation-method":
 			p = &x.CalculationMethod
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1491,7 +1645,8 @@ func (x *DealStage) DealStageCategory() (*DealStageCategory, error) {
 var dealStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
 
 func (x *DealStage) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1499,6 +1654,10 @@ func (x *DealStage) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, dealStageWireNames) {
 				return false
@@ -1509,7 +1668,7 @@ func (x *DealStage) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1517,15 +1676,24 @@ func (x *DealStage) decodeFlat(raw []byte) bool {
 		case "color":
 			p = &x.Color
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1546,7 +1714,8 @@ func (x *DealStatus) applyAliases() {
 var dealStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
 func (x *DealStatus) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1554,6 +1723,10 @@ func (x *DealStatus) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, dealStatusWireNames) {
 				return false
@@ -1564,7 +1737,7 @@ func (x *DealStatus) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1572,15 +1745,24 @@ func (x *DealStatus) decodeFlat(raw []byte) bool {
 		case "color":
 			p = &x.Color
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1718,7 +1900,8 @@ func (x *Order) EntitiesProducts() ([]*EntityProduct, error) {
 var orderWireNames = []string{"name", "description", "amount", "number", "customs", "custom", "created-at", "updated-at", "archived-at"}
 
 func (x *Order) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1726,6 +1909,10 @@ func (x *Order) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, orderWireNames) {
 				return false
@@ -1736,7 +1923,7 @@ func (x *Order) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1744,15 +1931,24 @@ func (x *Order) decodeFlat(raw []byte) bool {
 		case "description":
 			p = &x.Description
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1772,7 +1968,8 @@ func (x *OrderLossReason) applyAliases() {
 var orderLossReasonWireNames = []string{"name", "created-at", "updated-at"}
 
 func (x *OrderLossReason) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1780,6 +1977,10 @@ func (x *OrderLossReason) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, orderLossReasonWireNames) {
 				return false
@@ -1790,21 +1991,30 @@ func (x *OrderLossReason) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
 			p = &x.Name
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1828,7 +2038,8 @@ func (x *OrderStage) applyAliases() {
 var orderStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
 
 func (x *OrderStage) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1836,6 +2047,10 @@ func (x *OrderStage) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, orderStageWireNames) {
 				return false
@@ -1846,7 +2061,7 @@ func (x *OrderStage) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1854,15 +2069,24 @@ func (x *OrderStage) decodeFlat(raw []byte) bool {
 		case "color":
 			p = &x.Color
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1883,7 +2107,8 @@ func (x *OrderStatus) applyAliases() {
 var orderStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
 func (x *OrderStatus) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1891,6 +2116,10 @@ func (x *OrderStatus) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, orderStatusWireNames) {
 				return false
@@ -1901,7 +2130,7 @@ func (x *OrderStatus) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1909,15 +2138,24 @@ func (x *OrderStatus) decodeFlat(raw []byte) bool {
 		case "color":
 			p = &x.Color
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true
@@ -1951,7 +2189,8 @@ func (x *DiaryEvent) Company() (*Company, error) {
 var diaryEventWireNames = []string{"name", "description", "start-time"}
 
 func (x *DiaryEvent) decodeFlat(raw []byte) bool {
-	n := 0
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		switch string(m.key) {
@@ -1959,6 +2198,10 @@ func (x *DiaryEvent) decodeFlat(raw []byte) bool {
 			if !m.null {
 				n++
 			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
 		default:
 			if foldsToAny(m.key, diaryEventWireNames) {
 				return false
@@ -1969,7 +2212,7 @@ func (x *DiaryEvent) decodeFlat(raw []byte) bool {
 		return false
 	}
 	block := make([]string, n)
-	for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
 		case "name":
@@ -1977,15 +2220,24 @@ func (x *DiaryEvent) decodeFlat(raw []byte) bool {
 		case "description":
 			p = &x.Description
 		default:
-			continue
+			return
 		}
 		if m.null {
 			*p = nil
-			continue
+			return
 		}
 		block[0] = string(m.val)
 		*p = &block[0]
 		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
 	}
 	x.applyAliases()
 	return true

@@ -368,23 +368,22 @@ func decodeFlat(b *strings.Builder, r spec.Resource) {
 		fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\treturn false\n\t\t}\n\t}\n\treturn st == flatEnd\n}\n\n", r.Name, lower)
 		return
 	}
-	fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tn := 0\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tswitch string(m.key) {\n", r.Name)
-	if len(strs) > 0 {
-		b.WriteString("\t\tcase ")
-		for i, t := range strs {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(b, "%q", t.wire)
+	fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tvar kept [flatKept]flatMember\n\tn, seen := 0, 0\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tswitch string(m.key) {\n", r.Name)
+	b.WriteString("\t\tcase ")
+	for i, t := range strs {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		b.WriteString(":\n\t\t\tif !m.null {\n\t\t\t\tn++\n\t\t\t}\n")
+		fmt.Fprintf(b, "%q", t.wire)
 	}
+	b.WriteString(":\n\t\t\tif !m.null {\n\t\t\t\tn++\n\t\t\t}\n\t\t\tif seen < len(kept) {\n\t\t\t\tkept[seen] = m\n\t\t\t}\n\t\t\tseen++\n")
 	fmt.Fprintf(b, "\t\tdefault:\n\t\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\t\treturn false\n\t\t\t}\n\t\t}\n\t}\n\tif st != flatEnd {\n\t\treturn false\n\t}\n", lower)
-	b.WriteString("\tblock := make([]string, n)\n\tfor m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tvar p **string\n\t\tswitch string(m.key) {\n")
+	b.WriteString("\tblock := make([]string, n)\n\tset := func(m flatMember) {\n\t\tvar p **string\n\t\tswitch string(m.key) {\n")
 	for _, t := range strs {
 		fmt.Fprintf(b, "\t\tcase %q:\n\t\t\tp = &x.%s\n", t.wire, t.field)
 	}
-	b.WriteString("\t\tdefault:\n\t\t\tcontinue\n\t\t}\n\t\tif m.null {\n\t\t\t*p = nil\n\t\t\tcontinue\n\t\t}\n\t\tblock[0] = string(m.val)\n\t\t*p = &block[0]\n\t\tblock = block[1:]\n\t}\n\tx.applyAliases()\n\treturn true\n}\n\n")
+	b.WriteString("\t\tdefault:\n\t\t\treturn\n\t\t}\n\t\tif m.null {\n\t\t\t*p = nil\n\t\t\treturn\n\t\t}\n\t\tblock[0] = string(m.val)\n\t\t*p = &block[0]\n\t\tblock = block[1:]\n\t}\n")
+	b.WriteString("\tif seen <= len(kept) {\n\t\tfor _, m := range kept[:seen] {\n\t\t\tset(m)\n\t\t}\n\t} else {\n\t\tfor m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {\n\t\t\tset(m)\n\t\t}\n\t}\n\tx.applyAliases()\n\treturn true\n}\n\n")
 }
 
 // relAccessor emits the method the GraphQL executor reads a relationship
