@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -102,7 +103,15 @@ type cRoot struct {
 }
 
 // cPlan is a compiled operation.
-type cPlan struct{ roots []cRoot }
+type cPlan struct {
+	roots []cRoot
+	// size is the largest answer written so far, so the next one's buffer
+	// is allocated once, at about its size.
+	size atomic.Int64
+}
+
+// maxSizeHint bounds the buffer a plan preallocates.
+const maxSizeHint = 1 << 20
 
 // compiledPlan returns the operation's plan, nil when the compiled
 // executor cannot serve it. A plan is made once per operation unless a
@@ -379,7 +388,12 @@ func (r *Resolver) runCompiled(ctx context.Context, opCtx *graphql.OperationCont
 			reading++
 		}
 	}
-	out := make([]byte, 0, 4096)
+	out := make([]byte, 0, max(512, plan.size.Load()+64))
+	defer func() {
+		if n := int64(len(out)); n > plan.size.Load() && n <= maxSizeHint {
+			plan.size.Store(n)
+		}
+	}()
 	out = append(out, '{')
 	if reading <= 1 {
 		x := &cExec{r: r, ctx: ctx, opCtx: opCtx, w: jsonWriter{buf: out}}
@@ -389,7 +403,8 @@ func (r *Resolver) runCompiled(ctx context.Context, opCtx *graphql.OperationCont
 			}
 			x.root(&plan.roots[i], args[i])
 		}
-		return append(x.w.buf, '}')
+		out = append(x.w.buf, '}')
+		return out
 	}
 	xs := make([]cExec, len(plan.roots))
 	var wg sync.WaitGroup
@@ -408,7 +423,8 @@ func (r *Resolver) runCompiled(ctx context.Context, opCtx *graphql.OperationCont
 		}
 		out = append(out, xs[i].w.buf...)
 	}
-	return append(out, '}')
+	out = append(out, '}')
+	return out
 }
 
 // rootArgs are a root field's arguments, coerced as gqlgen coerces them.

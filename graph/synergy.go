@@ -226,8 +226,7 @@ func synergyListPage(ctx context.Context, r *Resolver, typ string, first *int, a
 	st := synergyStoreFor(ctx)
 	var all []domain.SynergyEntity
 	for _, d := range docs {
-		st.putAll(d.Data)
-		st.putAll(d.Included)
+		st.putDoc(d)
 		all = append(all, d.Data...)
 	}
 	use := connectionUses(ctx, r)
@@ -261,8 +260,7 @@ func synergyListPage(ctx context.Context, r *Resolver, typ string, first *int, a
 			if err != nil {
 				return err
 			}
-			st.putAll(d.Data)
-			st.putAll(d.Included)
+			st.putDoc(d)
 		}
 		return nil
 	}
@@ -476,10 +474,14 @@ func synergyStoreFor(ctx context.Context) *synergyStore {
 // put keeps the first copy of a resource and adds linkage that later
 // copies know, so no relationship the request has seen is forgotten.
 func (s *synergyStore) put(e domain.SynergyEntity) {
-	rec := e.Record()
-	ref := domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.putLocked(e)
+}
+
+func (s *synergyStore) putLocked(e domain.SynergyEntity) {
+	rec := e.Record()
+	ref := domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}
 	old, ok := s.m[ref]
 	if !ok {
 		s.m[ref] = e
@@ -496,9 +498,19 @@ func (s *synergyStore) put(e domain.SynergyEntity) {
 	}
 }
 
-func (s *synergyStore) putAll(es []domain.SynergyEntity) {
-	for _, e := range es {
-		s.put(e)
+// putDoc keeps every resource of a document; the request's first document
+// sizes the store.
+func (s *synergyStore) putDoc(d *domain.SynergyDocument) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) == 0 {
+		s.m = make(map[domain.SynergyRef]domain.SynergyEntity, len(d.Data)+len(d.Included))
+	}
+	for _, e := range d.Data {
+		s.putLocked(e)
+	}
+	for _, e := range d.Included {
+		s.putLocked(e)
 	}
 }
 
@@ -566,8 +578,7 @@ func synergyLoadThunk(ctx context.Context, r *Resolver, key fetchKey) func() (do
 				if len(doc.Data) != 1 {
 					return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered a read of one %s with %d resources", k.Ref.Type, len(doc.Data))
 				}
-				st.putAll(doc.Data)
-				st.putAll(doc.Included)
+				st.putDoc(doc)
 				return st.get(k.Ref), nil
 			})
 		})
@@ -592,8 +603,7 @@ func synergyRelatedThunk(ctx context.Context, r *Resolver, key relatedKey) func(
 				if err != nil {
 					return nil, err
 				}
-				st.putAll(doc.Data)
-				st.putAll(doc.Included)
+				st.putDoc(doc)
 				out := make([]domain.SynergyEntity, 0, len(doc.Data))
 				for _, e := range doc.Data {
 					rec := e.Record()

@@ -164,9 +164,9 @@ func (r *Resolver) fillEntities(ctx context.Context, ents []domain.SynergyEntity
 // relNeed is one relationship of one entity that is not resolved yet.
 type relNeed struct {
 	e     domain.SynergyEntity
-	rel   synergyRelField
+	rel   *synergyRelField // in plan's rels
 	plan  *fillPlan
-	link  domain.SynergyLinkage
+	refs  []domain.SynergyRef // the linkage, when known
 	known bool
 }
 
@@ -186,7 +186,7 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 				if paths == nil {
 					paths = map[string]struct{}{}
 				}
-				sub := &fillPlan{path: n.plan.path, rels: []fillRel{findRel(n.plan, n.rel)}}
+				sub := &fillPlan{path: n.plan.path, rels: []fillRel{findRel(n.plan, *n.rel)}}
 				sub.includePaths(maxIncludeDepth, paths)
 			}
 		}
@@ -268,7 +268,7 @@ func (s *synergyStore) missing(needs []relNeed) []domain.SynergyRef {
 		if !n.known {
 			continue
 		}
-		for _, ref := range n.link.Refs {
+		for _, ref := range n.refs {
 			if s.m[ref] == nil && !slices.Contains(out, ref) {
 				out = append(out, ref)
 			}
@@ -318,8 +318,8 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 		case !n.known:
 			es, v.Err = lr.related[i].es, lr.related[i].err
 		case n.rel.Many:
-			es = make([]domain.SynergyEntity, len(n.link.Refs))
-			for j, ref := range n.link.Refs {
+			es = make([]domain.SynergyEntity, len(n.refs))
+			for j, ref := range n.refs {
 				var err error
 				es[j], err = lookup(ref)
 				if v.Err == nil {
@@ -329,7 +329,7 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 		default:
 			// A to-one relationship: its first target, once every target
 			// the linkage names is read.
-			for j, ref := range n.link.Refs {
+			for j, ref := range n.refs {
 				e, err := lookup(ref)
 				if v.Err == nil {
 					v.Err = err
@@ -339,7 +339,7 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 				}
 			}
 			if v.Err == nil && v.One != nil {
-				v.Err = checkTarget(n.rel, v.One)
+				v.Err = checkTarget(*n.rel, v.One)
 			}
 			if v.Err != nil {
 				v.One = nil
@@ -350,7 +350,7 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 		}
 		for _, e := range es {
 			if v.Err == nil && e != nil {
-				v.Err = checkTarget(n.rel, e)
+				v.Err = checkTarget(*n.rel, e)
 			}
 		}
 		switch {
@@ -394,7 +394,11 @@ func checkTarget(rel synergyRelField, e domain.SynergyEntity) error {
 func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []relNeed
+	size := 0
+	for _, g := range groups {
+		size += len(g.ents) * len(g.plan.rels)
+	}
+	out := make([]relNeed, 0, size)
 	type key struct {
 		e   domain.SynergyEntity
 		idx int
@@ -408,7 +412,8 @@ func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 	for _, g := range groups {
 		for _, e := range g.ents {
 			rec := e.Record()
-			for _, fr := range g.plan.rels {
+			for k := range g.plan.rels {
+				fr := &g.plan.rels[k]
 				if rec.Rels != nil && rec.Rels[fr.rel.Index].Set {
 					continue
 				}
@@ -420,7 +425,7 @@ func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 					seen[k] = struct{}{}
 				}
 				l, known := rec.Links[fr.rel.Key]
-				out = append(out, relNeed{e: e, rel: fr.rel, plan: g.plan, link: l, known: known})
+				out = append(out, relNeed{e: e, rel: &fr.rel, plan: g.plan, refs: l.Refs, known: known})
 			}
 		}
 	}
@@ -564,8 +569,7 @@ func byIDRoot(r *Resolver, ref domain.SynergyRef) fillRoot {
 			return err
 		}
 		st := synergyStoreFor(ctx)
-		st.putAll(doc.Data)
-		st.putAll(doc.Included)
+		st.putDoc(doc)
 		return nil
 	}
 }
