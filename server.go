@@ -39,6 +39,7 @@ import (
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/httpserver"
 	"github.com/crmgateway/gateway/internal/loaders"
+	"github.com/crmgateway/gateway/internal/memlimit"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/playground"
 	"github.com/crmgateway/gateway/internal/ratelimit"
@@ -83,7 +84,10 @@ func run(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app, err := build(cfg, newLogger(cfg, logOut))
+	log := newLogger(cfg, logOut)
+	gc := memlimit.Apply()
+	log.Info("garbage collector", slog.Int("gogc", gc.GCPercent), slog.Int64("memory_limit", gc.MemoryLimit), slog.String("memory_limit_from", gc.Source))
+	app, err := build(cfg, log)
 	if err != nil {
 		ln.Close()
 		return err

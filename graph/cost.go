@@ -19,11 +19,25 @@ const DefaultListSize = 50
 // with a `first` argument its selection once per record it may return. Cost
 // thus follows upstream work and response size, not the number of columns
 // a client asks for.
+//
+// Exec hands the operations the compiled executor can plan to it
+// (compiled.go) and the rest to gqlgen's generated executor.
 func (r *Resolver) Schema() graphql.ExecutableSchema {
-	return costed{generated.NewExecutableSchema(r.Config())}
+	return costed{generated.NewExecutableSchema(r.Config()), r}
 }
 
-type costed struct{ graphql.ExecutableSchema }
+type costed struct {
+	graphql.ExecutableSchema
+	r *Resolver
+}
+
+// Exec runs an operation: compiled when it can be, else by gqlgen.
+func (c costed) Exec(ctx context.Context) graphql.ResponseHandler {
+	if h := c.r.compiledExec(ctx); h != nil {
+		return h
+	}
+	return c.ExecutableSchema.Exec(ctx)
+}
 
 func (c costed) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
 	t := c.Schema().Types[typeName]

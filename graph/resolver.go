@@ -6,6 +6,11 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
@@ -44,7 +49,19 @@ type Resolver struct {
 	// off, so every relationship costs one request per parent and resolver
 	// call: the baseline `make bench` compares with.
 	NaiveRelationships bool
+	// GeneralOnly sends every operation through gqlgen's general executor,
+	// never the compiled one: the oracle the compiled executor's
+	// differential tests compare it with.
+	GeneralOnly bool
+
+	memoOnce sync.Once
+	memos    *lru.Cache[*ast.OperationDefinition, *opMemo]
+	compiled atomic.Int64 // operations the compiled executor answered
 }
+
+// CompiledOperations is how many operations the compiled executor has
+// answered so far (the rest went through gqlgen's).
+func (r *Resolver) CompiledOperations() int64 { return r.compiled.Load() }
 
 // backends returns the backends the request is bound to.
 func (r *Resolver) backends(ctx context.Context) *Backends {

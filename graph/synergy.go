@@ -40,8 +40,11 @@ const maxIncludeDepth = 3
 // fanOutLimit bounds concurrent upstream calls of one loader batch.
 const fanOutLimit = 8
 
+// synergyRelField is one relationship field of a GraphQL type.
 type synergyRelField struct {
-	Key     string
+	Key     string   // JSON:API relationship key
+	Index   int      // position in the type's relationships (domain.SynergyRecord.Rels)
+	Many    bool     // to-many
 	Targets []string // GraphQL type names
 }
 
@@ -89,9 +92,34 @@ func filterParams(fs []filterValue) map[string]string {
 // synergyPage is one Relay window of a SynergyCRM collection.
 type synergyPage[T any] struct {
 	Items    []T
-	Cursors  []string
+	Cursors  []string // only when Edges or PageInfo's cursors are selected
 	PageInfo domain.PageInfo
 	Total    *int
+	Edges    bool // the connection's edges are selected
+}
+
+// connectionUse is what a connection field selects besides its nodes.
+type connectionUse struct{ edges, cursors bool }
+
+// connectionUses tells whether edges and cursors must be built: a
+// connection asked only for nodes, as most are, needs neither.
+func connectionUses(ctx context.Context, r *Resolver) connectionUse {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return connectionUse{true, true}
+	}
+	return memoized(ctx, r, memoKey{fc.Field.Field, "uses", ""}, func() connectionUse {
+		var u connectionUse
+		for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, nil) {
+			switch f.Name {
+			case "edges":
+				u.edges, u.cursors = true, true
+			case "pageInfo":
+				u.cursors = true
+			}
+		}
+		return u
+	})
 }
 
 const cursorPrefix = "synergy:"
@@ -145,6 +173,20 @@ func pageArgs(first *int, after *string) (offset, n int, err error) {
 }
 
 func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[T], error) {
+	p, err := synergyListPage(ctx, r, typ, first, after, filters)
+	if err != nil {
+		return nil, err
+	}
+	out := &synergyPage[T]{Items: make([]T, len(p.Items)), Cursors: p.Cursors, PageInfo: p.PageInfo, Total: p.Total, Edges: p.Edges}
+	for i, e := range p.Items {
+		out.Items[i] = e.(T) // synergyListPage checked the type
+	}
+	return out, nil
+}
+
+// synergyListPage reads one Relay window of a collection, its entities'
+// selected relationships resolved.
+func synergyListPage(ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[domain.SynergyEntity], error) {
 	syn, err := r.synergy(ctx)
 	if err != nil {
 		return nil, err
@@ -160,40 +202,69 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 		size, pages = pageWindow(offset, n)
 	}
 	docs := make([]*domain.SynergyDocument, len(pages))
-	g, gctx := errgroup.WithContext(ctx)
-	for i, p := range pages {
-		g.Go(func() error {
-			return safe.Call(func() error {
-				d, err := syn.List(gctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
-					Filters: params, Include: include, Fields: sparseFields(ctx, r)})
-				docs[i] = d
-				return err
-			})
+	read := func(ctx context.Context, i int) error {
+		return safe.Call(func() error {
+			d, err := syn.List(ctx, domain.SynergyQuery{Type: typ, PageNumber: pages[i], PageSize: size,
+				Filters: params, Include: include, Fields: sparseFields(ctx, r)})
+			docs[i] = d
+			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	if len(pages) == 1 {
+		if err := read(ctx, 0); err != nil {
+			return nil, err
+		}
+	} else {
+		g, gctx := errgroup.WithContext(ctx)
+		for i := range pages {
+			g.Go(func() error { return read(gctx, i) })
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
 	}
 	st := synergyStoreFor(ctx)
 	var all []domain.SynergyEntity
 	for _, d := range docs {
-		st.putAll(d.Data)
-		st.putAll(d.Included)
+		st.putDoc(d)
 		all = append(all, d.Data...)
 	}
-	out := &synergyPage[T]{Total: docs[0].RecordCount}
+	use := connectionUses(ctx, r)
+	out := &synergyPage[domain.SynergyEntity]{Total: docs[0].RecordCount, Edges: use.edges}
 	if n > 0 {
 		start := offset - (pages[0]-1)*size
-		for i := start; i < len(all) && len(out.Items) < n; i++ {
-			t, ok := all[i].(T)
-			if !ok {
+		stop := min(start+n, len(all))
+		if start < stop {
+			out.Items = all[start:stop:stop]
+		}
+		for i, e := range out.Items {
+			if e.Record().Type != typ {
 				return nil, &apierr.Error{Code: apierr.UpstreamError, Upstream: globalid.Synergy,
-					Message: fmt.Sprintf("SynergyCRM answered a %s list with a %s", typ, all[i].Record().Type)}
+					Message: fmt.Sprintf("SynergyCRM answered a %s list with a %s", typ, e.Record().Type)}
 			}
-			out.Items = append(out.Items, t)
-			out.Cursors = append(out.Cursors, encodeCursor(offset+len(out.Items)-1))
+			if use.cursors {
+				if out.Cursors == nil {
+					out.Cursors = make([]string, 0, len(out.Items))
+				}
+				out.Cursors = append(out.Cursors, encodeCursor(offset+i))
+			}
 		}
 	}
+	items := out.Items
+	// Asking the same pages again, with more paths included, serves the
+	// levels below the include plan.
+	root := func(ctx context.Context, include []string) error {
+		for _, p := range pages {
+			d, err := syn.List(ctx, domain.SynergyQuery{Type: typ, PageNumber: p, PageSize: size,
+				Filters: params, Include: include, Fields: sparseFields(ctx, r)})
+			if err != nil {
+				return err
+			}
+			st.putDoc(d)
+		}
+		return nil
+	}
+	r.fillEntities(ctx, items, fillSite(ctx, "nodes"), connectionSelection(ctx, r), root)
 	end := offset + len(out.Items)
 	if out.Total != nil {
 		out.PageInfo.HasNextPage = end < *out.Total
@@ -211,35 +282,55 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 
 func synergyByID[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ, id string) (T, error) {
 	var zero T
-	if _, err := r.synergy(ctx); err != nil {
+	e, err := synergyByIDEntity(ctx, r, typ, id)
+	if err != nil {
 		return zero, err
+	}
+	return e.(T), nil // synergyByIDEntity checked the type
+}
+
+// synergyByIDEntity reads one entity of typ by its global ID, its selected
+// relationships resolved.
+func synergyByIDEntity(ctx context.Context, r *Resolver, typ, id string) (domain.SynergyEntity, error) {
+	if _, err := r.synergy(ctx); err != nil {
+		return nil, err
 	}
 	gid, err := globalid.DecodeAs(id, globalid.Synergy, typ)
 	if err != nil {
-		return zero, apierr.Invalid("id", "%v", err)
+		return nil, apierr.Invalid("id", "%v", err)
 	}
 	e, err := synergyFetch(ctx, r, domain.SynergyRef{Type: typ, ID: gid.Source}, synergyTypeNames[typ])
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
-	t, ok := e.(T)
-	if !ok {
-		return zero, apierr.New(apierr.UpstreamError, "SynergyCRM answered with a %s", e.Record().Type)
+	if e.Record().Type != typ {
+		return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered with a %s", e.Record().Type)
 	}
-	return t, nil
+	return e, nil
 }
 
 // synergyFetch reads one resource for a field that returns it directly,
 // including the relationships the field's selection asks for.
 func synergyFetch(ctx context.Context, r *Resolver, ref domain.SynergyRef, typeName string) (domain.SynergyEntity, error) {
 	var include []string
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
-		include = planIncludes(ctx, r, fc.Field.Selections, typeName)
+	sel := fillSelection(ctx, "")
+	if sel != nil {
+		include = memoized(ctx, r, memoKey{graphql.GetFieldContext(ctx).Field.Field, "include", typeName}, func() []string {
+			return planIncludes(ctx, r, sel, typeName)
+		})
 	}
+	var e domain.SynergyEntity
+	var err error
 	if len(include) == 0 {
-		return synergyLoad(ctx, r, ref)
+		e, err = synergyLoad(ctx, r, ref)
+	} else {
+		e, err = synergyLoadThunk(ctx, r, fetchKey{Ref: ref, Include: strings.Join(include, ",")})()
 	}
-	return synergyLoadIncluding(ctx, r, fetchKey{Ref: ref, Include: strings.Join(include, ",")})
+	if err != nil {
+		return nil, err
+	}
+	r.fillEntities(ctx, []domain.SynergyEntity{e}, fillSite(ctx, "own"), sel, byIDRoot(r, ref))
+	return e, nil
 }
 
 // --- include planning ---
@@ -251,25 +342,9 @@ func connectionIncludes(ctx context.Context, r *Resolver, typeName string) []str
 	if fc == nil || fc.Field.Field == nil {
 		return nil
 	}
-	opCtx := graphql.GetOperationContext(ctx)
-	var sets []ast.SelectionSet
-	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, nil) {
-		switch f.Name {
-		case "nodes":
-			sets = append(sets, f.Selections)
-		case "edges":
-			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
-				if e.Name == "node" {
-					sets = append(sets, e.Selections)
-				}
-			}
-		}
-	}
-	var all ast.SelectionSet
-	for _, s := range sets {
-		all = append(all, s...)
-	}
-	return planIncludes(ctx, r, all, typeName)
+	return memoized(ctx, r, memoKey{fc.Field.Field, "include", typeName}, func() []string {
+		return planIncludes(ctx, r, connectionSelection(ctx, r), typeName)
+	})
 }
 
 // planIncludes walks a selection set of typeName and returns every
@@ -314,8 +389,6 @@ func walkIncludes(opCtx *graphql.OperationContext, sel ast.SelectionSet, typeNam
 
 // --- sparse fieldsets ---
 
-type sparseFieldsKey struct{ op *ast.OperationDefinition }
-
 // sparseFields asks SynergyCRM for only the attributes and relationships
 // the operation selects. It is the union over the whole operation per type,
 // so every copy of an entity the request holds (shared by all resolvers
@@ -325,13 +398,12 @@ func sparseFields(ctx context.Context, r *Resolver) domain.SynergyFields {
 	if r.NaiveRelationships || !graphql.HasOperationContext(ctx) {
 		return nil
 	}
-	opCtx := graphql.GetOperationContext(ctx)
-	if opCtx.Operation == nil {
+	m := r.opMemoFor(ctx)
+	if m == nil {
 		return nil
 	}
-	return loaders.Get(ctx, sparseFieldsKey{opCtx.Operation}, func() domain.SynergyFields {
-		return planFields(opCtx.Operation)
-	})
+	m.fieldsOnce.Do(func() { m.fields = planFields(graphql.GetOperationContext(ctx).Operation) })
+	return m.fields
 }
 
 func planFields(op *ast.OperationDefinition) domain.SynergyFields {
@@ -402,10 +474,14 @@ func synergyStoreFor(ctx context.Context) *synergyStore {
 // put keeps the first copy of a resource and adds linkage that later
 // copies know, so no relationship the request has seen is forgotten.
 func (s *synergyStore) put(e domain.SynergyEntity) {
-	rec := e.Record()
-	ref := domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.putLocked(e)
+}
+
+func (s *synergyStore) putLocked(e domain.SynergyEntity) {
+	rec := e.Record()
+	ref := domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}
 	old, ok := s.m[ref]
 	if !ok {
 		s.m[ref] = e
@@ -422,9 +498,19 @@ func (s *synergyStore) put(e domain.SynergyEntity) {
 	}
 }
 
-func (s *synergyStore) putAll(es []domain.SynergyEntity) {
-	for _, e := range es {
-		s.put(e)
+// putDoc keeps every resource of a document; the request's first document
+// sizes the store.
+func (s *synergyStore) putDoc(d *domain.SynergyDocument) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) == 0 {
+		s.m = make(map[domain.SynergyRef]domain.SynergyEntity, len(d.Data)+len(d.Included))
+	}
+	for _, e := range d.Data {
+		s.putLocked(e)
+	}
+	for _, e := range d.Included {
+		s.putLocked(e)
 	}
 }
 
@@ -432,15 +518,6 @@ func (s *synergyStore) get(ref domain.SynergyRef) domain.SynergyEntity {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.m[ref]
-}
-
-// linkage reads one relationship of rec under the store's lock, since put
-// may be adding linkage to the same record concurrently.
-func (s *synergyStore) linkage(rec *domain.SynergyRecord, rel string) (domain.SynergyLinkage, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := rec.Links[rel]
-	return l, ok
 }
 
 // forget drops a resource after the gateway wrote it.
@@ -471,17 +548,17 @@ func synergyLoad(ctx context.Context, r *Resolver, ref domain.SynergyRef) (domai
 	if e := synergyStoreFor(ctx).get(ref); e != nil {
 		return e, nil
 	}
-	return synergyLoadIncluding(ctx, r, fetchKey{Ref: ref})
+	return synergyLoadThunk(ctx, r, fetchKey{Ref: ref})()
 }
 
-// synergyLoadIncluding reads one resource with its include paths,
+// synergyLoadThunk queues the read of one resource with its include paths,
 // de-duplicated per request: the same entity asked twice with the same
 // selection costs one upstream request. SynergyCRM has no batch read, so a
-// batch fans out with bounded concurrency.
-func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domain.SynergyEntity, error) {
+// batch fans out with bounded concurrency. Calling the thunk waits for it.
+func synergyLoadThunk(ctx context.Context, r *Resolver, key fetchKey) func() (domain.SynergyEntity, error) {
 	syn, err := r.synergy(ctx)
 	if err != nil {
-		return nil, err
+		return func() (domain.SynergyEntity, error) { return nil, err }
 	}
 	st := synergyStoreFor(ctx)
 	fields := sparseFields(ctx, r)
@@ -501,21 +578,21 @@ func synergyLoadIncluding(ctx context.Context, r *Resolver, key fetchKey) (domai
 				if len(doc.Data) != 1 {
 					return nil, apierr.New(apierr.UpstreamError, "SynergyCRM answered a read of one %s with %d resources", k.Ref.Type, len(doc.Data))
 				}
-				st.putAll(doc.Data)
-				st.putAll(doc.Included)
+				st.putDoc(doc)
 				return st.get(k.Ref), nil
 			})
 		})
 	})
-	return l.Load(ctx, key)()
+	return l.Load(ctx, key)
 }
 
-// synergyRelated reads a relationship whose linkage the request does not
-// know, through the related-resources endpoint, batched per tick.
-func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.SynergyEntity, error) {
+// synergyRelatedThunk queues the read of a relationship whose linkage the
+// request does not know, through the related-resources endpoint, batched
+// per tick. Calling the thunk waits for it.
+func synergyRelatedThunk(ctx context.Context, r *Resolver, key relatedKey) func() ([]domain.SynergyEntity, error) {
 	syn, err := r.synergy(ctx)
 	if err != nil {
-		return nil, err
+		return func() ([]domain.SynergyEntity, error) { return nil, err }
 	}
 	st := synergyStoreFor(ctx)
 	fields := sparseFields(ctx, r)
@@ -526,8 +603,7 @@ func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.
 				if err != nil {
 					return nil, err
 				}
-				st.putAll(doc.Data)
-				st.putAll(doc.Included)
+				st.putDoc(doc)
 				out := make([]domain.SynergyEntity, 0, len(doc.Data))
 				for _, e := range doc.Data {
 					rec := e.Record()
@@ -537,70 +613,7 @@ func synergyRelated(ctx context.Context, r *Resolver, key relatedKey) ([]domain.
 			})
 		})
 	})
-	return l.Load(ctx, key)()
-}
-
-// relationship resolves the targets of rel on obj: from the linkage the
-// request already has (included resources are in the store, so this costs
-// nothing), else from the related-resources endpoint.
-func relationship(ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) ([]domain.SynergyEntity, error) {
-	if _, err := r.synergy(ctx); err != nil {
-		return nil, err
-	}
-	rec := obj.Record()
-	link, known := synergyStoreFor(ctx).linkage(rec, rel)
-	if !known {
-		return synergyRelated(ctx, r, relatedKey{Type: rec.Type, ID: rec.SourceID, Rel: rel})
-	}
-	out := make([]domain.SynergyEntity, len(link.Refs))
-	errs := make([]error, len(link.Refs))
-	var wg sync.WaitGroup
-	for i, ref := range link.Refs {
-		wg.Add(1)
-		safe.Go(func() (err error) {
-			out[i], err = synergyLoad(ctx, r, ref)
-			return err
-		}, func(err error) {
-			errs[i] = err
-			wg.Done()
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func synergyToOne[T any](ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) (T, error) {
-	var zero T
-	es, err := relationship(ctx, r, obj, rel)
-	if err != nil || len(es) == 0 {
-		return zero, err
-	}
-	t, ok := es[0].(T)
-	if !ok {
-		return zero, apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel, es[0].Record().Type)
-	}
-	return t, nil
-}
-
-func synergyToMany[T any](ctx context.Context, r *Resolver, obj domain.SynergyEntity, rel string) ([]T, error) {
-	es, err := relationship(ctx, r, obj, rel)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(es))
-	for _, e := range es {
-		t, ok := e.(T)
-		if !ok {
-			return nil, apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel, e.Record().Type)
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return l.Load(ctx, key)
 }
 
 // synergyNodes resolves node(id:) for SynergyCRM IDs.

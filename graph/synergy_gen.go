@@ -5,7 +5,6 @@ package graph
 import (
 	"context"
 
-	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/graph/model"
 	"github.com/crmgateway/gateway/internal/domain"
 )
@@ -37,8 +36,11 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	conn := &model.ContactConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContactEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContactEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContactEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -65,8 +67,11 @@ func (r *queryResolver) ContactStatuses(ctx context.Context, first *int, after *
 		return nil, err
 	}
 	conn := &model.ContactStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContactStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContactStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContactStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -93,8 +98,11 @@ func (r *queryResolver) ContactTypes(ctx context.Context, first *int, after *str
 		return nil, err
 	}
 	conn := &model.ContactTypeConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContactTypeEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContactTypeEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContactTypeEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -129,8 +137,11 @@ func (r *queryResolver) Contracts(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	conn := &model.ContractConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ContractEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.ContractEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.ContractEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -165,8 +176,11 @@ func (r *queryResolver) Companies(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	conn := &model.CompanyConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -181,8 +195,11 @@ func (r *queryResolver) CompanyBankDetails(ctx context.Context, first *int, afte
 		return nil, err
 	}
 	conn := &model.CompanyBankDetailConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyBankDetailEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyBankDetailEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyBankDetailEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -209,8 +226,11 @@ func (r *queryResolver) CompanyStatuses(ctx context.Context, first *int, after *
 		return nil, err
 	}
 	conn := &model.CompanyStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -237,8 +257,11 @@ func (r *queryResolver) CompanyTypes(ctx context.Context, first *int, after *str
 		return nil, err
 	}
 	conn := &model.CompanyTypeConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.CompanyTypeEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.CompanyTypeEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.CompanyTypeEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -265,8 +288,11 @@ func (r *queryResolver) Deals(ctx context.Context, first *int, after *string, fi
 		return nil, err
 	}
 	conn := &model.DealConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -293,8 +319,11 @@ func (r *queryResolver) DealLossReasons(ctx context.Context, first *int, after *
 		return nil, err
 	}
 	conn := &model.DealLossReasonConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealLossReasonEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealLossReasonEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealLossReasonEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -321,8 +350,11 @@ func (r *queryResolver) DealStageCategories(ctx context.Context, first *int, aft
 		return nil, err
 	}
 	conn := &model.DealStageCategoryConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealStageCategoryEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealStageCategoryEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealStageCategoryEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -349,8 +381,11 @@ func (r *queryResolver) DealStages(ctx context.Context, first *int, after *strin
 		return nil, err
 	}
 	conn := &model.DealStageConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealStageEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealStageEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealStageEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -377,8 +412,11 @@ func (r *queryResolver) DealStatuses(ctx context.Context, first *int, after *str
 		return nil, err
 	}
 	conn := &model.DealStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DealStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DealStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DealStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -405,8 +443,11 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 		return nil, err
 	}
 	conn := &model.OrderConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -433,8 +474,11 @@ func (r *queryResolver) OrderLossReasons(ctx context.Context, first *int, after 
 		return nil, err
 	}
 	conn := &model.OrderLossReasonConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderLossReasonEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderLossReasonEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderLossReasonEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -461,8 +505,11 @@ func (r *queryResolver) OrderStages(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	conn := &model.OrderStageConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderStageEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderStageEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderStageEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -489,8 +536,11 @@ func (r *queryResolver) OrderStatuses(ctx context.Context, first *int, after *st
 		return nil, err
 	}
 	conn := &model.OrderStatusConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.OrderStatusEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.OrderStatusEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.OrderStatusEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
@@ -505,312 +555,17 @@ func (r *queryResolver) DiaryEvents(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	conn := &model.DiaryEventConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}
-	for i, n := range page.Items {
-		conn.Edges = append(conn.Edges, &model.DiaryEventEdge{Cursor: page.Cursors[i], Node: n})
+	if page.Edges {
+		conn.Edges = make([]*model.DiaryEventEdge, len(page.Items))
+		for i, n := range page.Items {
+			conn.Edges[i] = &model.DiaryEventEdge{Cursor: page.Cursors[i], Node: n}
+		}
 	}
 	return conn, nil
 }
 
 func (r *queryResolver) DiaryEvent(ctx context.Context, id string) (*domain.DiaryEvent, error) {
 	return synergyByID[*domain.DiaryEvent](ctx, r.Resolver, "diary-events", id)
-}
-
-// Contact returns the resolver of Contact's relationships.
-func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
-
-type contactResolver struct{ *Resolver }
-
-func (r *contactResolver) Responsible(ctx context.Context, obj *domain.Contact) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "responsible")
-}
-
-func (r *contactResolver) User(ctx context.Context, obj *domain.Contact) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "user")
-}
-
-func (r *contactResolver) Source(ctx context.Context, obj *domain.Contact) (*domain.Source, error) {
-	return synergyToOne[*domain.Source](ctx, r.Resolver, obj, "source")
-}
-
-func (r *contactResolver) Companies(ctx context.Context, obj *domain.Contact) ([]*domain.Company, error) {
-	return synergyToMany[*domain.Company](ctx, r.Resolver, obj, "companies")
-}
-
-func (r *contactResolver) Status(ctx context.Context, obj *domain.Contact) (*domain.ContactStatus, error) {
-	return synergyToOne[*domain.ContactStatus](ctx, r.Resolver, obj, "status")
-}
-
-func (r *contactResolver) ContactType(ctx context.Context, obj *domain.Contact) (*domain.ContactType, error) {
-	return synergyToOne[*domain.ContactType](ctx, r.Resolver, obj, "contact-type")
-}
-
-func (r *contactResolver) Deals(ctx context.Context, obj *domain.Contact) ([]*domain.Deal, error) {
-	return synergyToMany[*domain.Deal](ctx, r.Resolver, obj, "deals")
-}
-
-func (r *contactResolver) Orders(ctx context.Context, obj *domain.Contact) ([]*domain.Order, error) {
-	return synergyToMany[*domain.Order](ctx, r.Resolver, obj, "orders")
-}
-
-func (r *contactResolver) Products(ctx context.Context, obj *domain.Contact) ([]*domain.Product, error) {
-	return synergyToMany[*domain.Product](ctx, r.Resolver, obj, "products")
-}
-
-func (r *contactResolver) EntitiesProducts(ctx context.Context, obj *domain.Contact) ([]*domain.EntityProduct, error) {
-	return synergyToMany[*domain.EntityProduct](ctx, r.Resolver, obj, "entities-products")
-}
-
-func (r *contactResolver) Tasks(ctx context.Context, obj *domain.Contact) ([]*domain.DiaryTask, error) {
-	return synergyToMany[*domain.DiaryTask](ctx, r.Resolver, obj, "tasks")
-}
-
-func (r *contactResolver) Events(ctx context.Context, obj *domain.Contact) ([]*domain.DiaryEvent, error) {
-	return synergyToMany[*domain.DiaryEvent](ctx, r.Resolver, obj, "events")
-}
-
-// Contract returns the resolver of Contract's relationships.
-func (r *Resolver) Contract() generated.ContractResolver { return &contractResolver{r} }
-
-type contractResolver struct{ *Resolver }
-
-func (r *contractResolver) FirstParty(ctx context.Context, obj *domain.Contract) (domain.ContractParty, error) {
-	return synergyToOne[domain.ContractParty](ctx, r.Resolver, obj, "first-party")
-}
-
-func (r *contractResolver) SecondParty(ctx context.Context, obj *domain.Contract) (domain.ContractParty, error) {
-	return synergyToOne[domain.ContractParty](ctx, r.Resolver, obj, "second-party")
-}
-
-func (r *contractResolver) User(ctx context.Context, obj *domain.Contract) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "user")
-}
-
-func (r *contractResolver) Companies(ctx context.Context, obj *domain.Contract) ([]*domain.Company, error) {
-	return synergyToMany[*domain.Company](ctx, r.Resolver, obj, "companies")
-}
-
-func (r *contractResolver) Contacts(ctx context.Context, obj *domain.Contract) ([]*domain.Contact, error) {
-	return synergyToMany[*domain.Contact](ctx, r.Resolver, obj, "contacts")
-}
-
-func (r *contractResolver) Deals(ctx context.Context, obj *domain.Contract) ([]*domain.Deal, error) {
-	return synergyToMany[*domain.Deal](ctx, r.Resolver, obj, "deals")
-}
-
-func (r *contractResolver) Orders(ctx context.Context, obj *domain.Contract) ([]*domain.Order, error) {
-	return synergyToMany[*domain.Order](ctx, r.Resolver, obj, "orders")
-}
-
-func (r *contractResolver) EstateProperties(ctx context.Context, obj *domain.Contract) ([]*domain.EstateProperty, error) {
-	return synergyToMany[*domain.EstateProperty](ctx, r.Resolver, obj, "estate-properties")
-}
-
-// Company returns the resolver of Company's relationships.
-func (r *Resolver) Company() generated.CompanyResolver { return &companyResolver{r} }
-
-type companyResolver struct{ *Resolver }
-
-func (r *companyResolver) Responsible(ctx context.Context, obj *domain.Company) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "responsible")
-}
-
-func (r *companyResolver) User(ctx context.Context, obj *domain.Company) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "user")
-}
-
-func (r *companyResolver) Source(ctx context.Context, obj *domain.Company) (*domain.Source, error) {
-	return synergyToOne[*domain.Source](ctx, r.Resolver, obj, "source")
-}
-
-func (r *companyResolver) Contacts(ctx context.Context, obj *domain.Company) ([]*domain.Contact, error) {
-	return synergyToMany[*domain.Contact](ctx, r.Resolver, obj, "contacts")
-}
-
-func (r *companyResolver) Status(ctx context.Context, obj *domain.Company) (*domain.CompanyStatus, error) {
-	return synergyToOne[*domain.CompanyStatus](ctx, r.Resolver, obj, "status")
-}
-
-func (r *companyResolver) CompanyType(ctx context.Context, obj *domain.Company) (*domain.CompanyType, error) {
-	return synergyToOne[*domain.CompanyType](ctx, r.Resolver, obj, "company-type")
-}
-
-func (r *companyResolver) Deals(ctx context.Context, obj *domain.Company) ([]*domain.Deal, error) {
-	return synergyToMany[*domain.Deal](ctx, r.Resolver, obj, "deals")
-}
-
-func (r *companyResolver) Products(ctx context.Context, obj *domain.Company) ([]*domain.Product, error) {
-	return synergyToMany[*domain.Product](ctx, r.Resolver, obj, "products")
-}
-
-func (r *companyResolver) EntitiesProducts(ctx context.Context, obj *domain.Company) ([]*domain.EntityProduct, error) {
-	return synergyToMany[*domain.EntityProduct](ctx, r.Resolver, obj, "entities-products")
-}
-
-func (r *companyResolver) Tasks(ctx context.Context, obj *domain.Company) ([]*domain.DiaryTask, error) {
-	return synergyToMany[*domain.DiaryTask](ctx, r.Resolver, obj, "tasks")
-}
-
-func (r *companyResolver) Events(ctx context.Context, obj *domain.Company) ([]*domain.DiaryEvent, error) {
-	return synergyToMany[*domain.DiaryEvent](ctx, r.Resolver, obj, "events")
-}
-
-func (r *companyResolver) BankDetails(ctx context.Context, obj *domain.Company) ([]*domain.CompanyBankDetail, error) {
-	return synergyToMany[*domain.CompanyBankDetail](ctx, r.Resolver, obj, "bank-details")
-}
-
-// CompanyBankDetail returns the resolver of CompanyBankDetail's relationships.
-func (r *Resolver) CompanyBankDetail() generated.CompanyBankDetailResolver {
-	return &companyBankDetailResolver{r}
-}
-
-type companyBankDetailResolver struct{ *Resolver }
-
-func (r *companyBankDetailResolver) Company(ctx context.Context, obj *domain.CompanyBankDetail) (*domain.Company, error) {
-	return synergyToOne[*domain.Company](ctx, r.Resolver, obj, "company")
-}
-
-// Deal returns the resolver of Deal's relationships.
-func (r *Resolver) Deal() generated.DealResolver { return &dealResolver{r} }
-
-type dealResolver struct{ *Resolver }
-
-func (r *dealResolver) Responsible(ctx context.Context, obj *domain.Deal) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "responsible")
-}
-
-func (r *dealResolver) User(ctx context.Context, obj *domain.Deal) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "user")
-}
-
-func (r *dealResolver) Company(ctx context.Context, obj *domain.Deal) (*domain.Company, error) {
-	return synergyToOne[*domain.Company](ctx, r.Resolver, obj, "company")
-}
-
-func (r *dealResolver) Contact(ctx context.Context, obj *domain.Deal) (*domain.Contact, error) {
-	return synergyToOne[*domain.Contact](ctx, r.Resolver, obj, "contact")
-}
-
-func (r *dealResolver) Stage(ctx context.Context, obj *domain.Deal) (*domain.DealStage, error) {
-	return synergyToOne[*domain.DealStage](ctx, r.Resolver, obj, "stage")
-}
-
-func (r *dealResolver) StageCategory(ctx context.Context, obj *domain.Deal) (*domain.DealStageCategory, error) {
-	return synergyToOne[*domain.DealStageCategory](ctx, r.Resolver, obj, "stage-category")
-}
-
-func (r *dealResolver) Source(ctx context.Context, obj *domain.Deal) (*domain.Source, error) {
-	return synergyToOne[*domain.Source](ctx, r.Resolver, obj, "source")
-}
-
-func (r *dealResolver) Status(ctx context.Context, obj *domain.Deal) (*domain.DealStatus, error) {
-	return synergyToOne[*domain.DealStatus](ctx, r.Resolver, obj, "status")
-}
-
-func (r *dealResolver) LossReason(ctx context.Context, obj *domain.Deal) (*domain.DealLossReason, error) {
-	return synergyToOne[*domain.DealLossReason](ctx, r.Resolver, obj, "loss-reason")
-}
-
-func (r *dealResolver) LossCompetitor(ctx context.Context, obj *domain.Deal) (*domain.Competitor, error) {
-	return synergyToOne[*domain.Competitor](ctx, r.Resolver, obj, "loss-competitor")
-}
-
-func (r *dealResolver) Area(ctx context.Context, obj *domain.Deal) (*domain.Area, error) {
-	return synergyToOne[*domain.Area](ctx, r.Resolver, obj, "area")
-}
-
-func (r *dealResolver) Products(ctx context.Context, obj *domain.Deal) ([]*domain.Product, error) {
-	return synergyToMany[*domain.Product](ctx, r.Resolver, obj, "products")
-}
-
-func (r *dealResolver) Deals(ctx context.Context, obj *domain.Deal) ([]*domain.Deal, error) {
-	return synergyToMany[*domain.Deal](ctx, r.Resolver, obj, "deals")
-}
-
-func (r *dealResolver) Orders(ctx context.Context, obj *domain.Deal) ([]*domain.Order, error) {
-	return synergyToMany[*domain.Order](ctx, r.Resolver, obj, "orders")
-}
-
-func (r *dealResolver) EntitiesProducts(ctx context.Context, obj *domain.Deal) ([]*domain.EntityProduct, error) {
-	return synergyToMany[*domain.EntityProduct](ctx, r.Resolver, obj, "entities-products")
-}
-
-// DealStage returns the resolver of DealStage's relationships.
-func (r *Resolver) DealStage() generated.DealStageResolver { return &dealStageResolver{r} }
-
-type dealStageResolver struct{ *Resolver }
-
-func (r *dealStageResolver) DealStageCategory(ctx context.Context, obj *domain.DealStage) (*domain.DealStageCategory, error) {
-	return synergyToOne[*domain.DealStageCategory](ctx, r.Resolver, obj, "deal-stage-category")
-}
-
-// Order returns the resolver of Order's relationships.
-func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
-
-type orderResolver struct{ *Resolver }
-
-func (r *orderResolver) Responsible(ctx context.Context, obj *domain.Order) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "responsible")
-}
-
-func (r *orderResolver) User(ctx context.Context, obj *domain.Order) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "user")
-}
-
-func (r *orderResolver) Company(ctx context.Context, obj *domain.Order) (*domain.Company, error) {
-	return synergyToOne[*domain.Company](ctx, r.Resolver, obj, "company")
-}
-
-func (r *orderResolver) Contact(ctx context.Context, obj *domain.Order) (*domain.Contact, error) {
-	return synergyToOne[*domain.Contact](ctx, r.Resolver, obj, "contact")
-}
-
-func (r *orderResolver) Stage(ctx context.Context, obj *domain.Order) (*domain.OrderStage, error) {
-	return synergyToOne[*domain.OrderStage](ctx, r.Resolver, obj, "stage")
-}
-
-func (r *orderResolver) Source(ctx context.Context, obj *domain.Order) (*domain.Source, error) {
-	return synergyToOne[*domain.Source](ctx, r.Resolver, obj, "source")
-}
-
-func (r *orderResolver) Status(ctx context.Context, obj *domain.Order) (*domain.OrderStatus, error) {
-	return synergyToOne[*domain.OrderStatus](ctx, r.Resolver, obj, "status")
-}
-
-func (r *orderResolver) LossReason(ctx context.Context, obj *domain.Order) (*domain.OrderLossReason, error) {
-	return synergyToOne[*domain.OrderLossReason](ctx, r.Resolver, obj, "loss-reason")
-}
-
-func (r *orderResolver) LossCompetitor(ctx context.Context, obj *domain.Order) (*domain.Competitor, error) {
-	return synergyToOne[*domain.Competitor](ctx, r.Resolver, obj, "loss-competitor")
-}
-
-func (r *orderResolver) Area(ctx context.Context, obj *domain.Order) (*domain.Area, error) {
-	return synergyToOne[*domain.Area](ctx, r.Resolver, obj, "area")
-}
-
-func (r *orderResolver) Products(ctx context.Context, obj *domain.Order) ([]*domain.Product, error) {
-	return synergyToMany[*domain.Product](ctx, r.Resolver, obj, "products")
-}
-
-func (r *orderResolver) Deals(ctx context.Context, obj *domain.Order) ([]*domain.Deal, error) {
-	return synergyToMany[*domain.Deal](ctx, r.Resolver, obj, "deals")
-}
-
-func (r *orderResolver) EntitiesProducts(ctx context.Context, obj *domain.Order) ([]*domain.EntityProduct, error) {
-	return synergyToMany[*domain.EntityProduct](ctx, r.Resolver, obj, "entities-products")
-}
-
-// DiaryEvent returns the resolver of DiaryEvent's relationships.
-func (r *Resolver) DiaryEvent() generated.DiaryEventResolver { return &diaryEventResolver{r} }
-
-type diaryEventResolver struct{ *Resolver }
-
-func (r *diaryEventResolver) Responsible(ctx context.Context, obj *domain.DiaryEvent) (*domain.User, error) {
-	return synergyToOne[*domain.User](ctx, r.Resolver, obj, "responsible")
-}
-
-func (r *diaryEventResolver) Company(ctx context.Context, obj *domain.DiaryEvent) (*domain.Company, error) {
-	return synergyToOne[*domain.Company](ctx, r.Resolver, obj, "company")
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input model.CreateContactInput) (*model.ContactPayload, error) {
@@ -1701,85 +1456,97 @@ func (r *mutationResolver) DeleteDiaryEvent(ctx context.Context, id string) (*do
 // synergyRelFields maps a GraphQL type and field to its JSON:API relationship and target GraphQL types, for include planning.
 var synergyRelFields = map[string]map[string]synergyRelField{
 	"Contact": {
-		"responsible":      {Key: "responsible", Targets: []string{"User"}},
-		"user":             {Key: "user", Targets: []string{"User"}},
-		"source":           {Key: "source", Targets: []string{"Source"}},
-		"companies":        {Key: "companies", Targets: []string{"Company"}},
-		"status":           {Key: "status", Targets: []string{"ContactStatus"}},
-		"contactType":      {Key: "contact-type", Targets: []string{"ContactType"}},
-		"deals":            {Key: "deals", Targets: []string{"Deal"}},
-		"orders":           {Key: "orders", Targets: []string{"Order"}},
-		"products":         {Key: "products", Targets: []string{"Product"}},
-		"entitiesProducts": {Key: "entities-products", Targets: []string{"EntityProduct"}},
-		"tasks":            {Key: "tasks", Targets: []string{"DiaryTask"}},
-		"events":           {Key: "events", Targets: []string{"DiaryEvent"}},
+		"responsible":      {Key: "responsible", Index: 0, Many: false, Targets: []string{"User"}},
+		"user":             {Key: "user", Index: 1, Many: false, Targets: []string{"User"}},
+		"source":           {Key: "source", Index: 2, Many: false, Targets: []string{"Source"}},
+		"companies":        {Key: "companies", Index: 3, Many: true, Targets: []string{"Company"}},
+		"status":           {Key: "status", Index: 4, Many: false, Targets: []string{"ContactStatus"}},
+		"contactType":      {Key: "contact-type", Index: 5, Many: false, Targets: []string{"ContactType"}},
+		"deals":            {Key: "deals", Index: 6, Many: true, Targets: []string{"Deal"}},
+		"orders":           {Key: "orders", Index: 7, Many: true, Targets: []string{"Order"}},
+		"products":         {Key: "products", Index: 8, Many: true, Targets: []string{"Product"}},
+		"entitiesProducts": {Key: "entities-products", Index: 9, Many: true, Targets: []string{"EntityProduct"}},
+		"tasks":            {Key: "tasks", Index: 10, Many: true, Targets: []string{"DiaryTask"}},
+		"events":           {Key: "events", Index: 11, Many: true, Targets: []string{"DiaryEvent"}},
 	},
 	"Contract": {
-		"firstParty":       {Key: "first-party", Targets: []string{"Company", "Contact"}},
-		"secondParty":      {Key: "second-party", Targets: []string{"Company", "Contact"}},
-		"user":             {Key: "user", Targets: []string{"User"}},
-		"companies":        {Key: "companies", Targets: []string{"Company"}},
-		"contacts":         {Key: "contacts", Targets: []string{"Contact"}},
-		"deals":            {Key: "deals", Targets: []string{"Deal"}},
-		"orders":           {Key: "orders", Targets: []string{"Order"}},
-		"estateProperties": {Key: "estate-properties", Targets: []string{"EstateProperty"}},
+		"firstParty":       {Key: "first-party", Index: 0, Many: false, Targets: []string{"Company", "Contact"}},
+		"secondParty":      {Key: "second-party", Index: 1, Many: false, Targets: []string{"Company", "Contact"}},
+		"user":             {Key: "user", Index: 2, Many: false, Targets: []string{"User"}},
+		"companies":        {Key: "companies", Index: 3, Many: true, Targets: []string{"Company"}},
+		"contacts":         {Key: "contacts", Index: 4, Many: true, Targets: []string{"Contact"}},
+		"deals":            {Key: "deals", Index: 5, Many: true, Targets: []string{"Deal"}},
+		"orders":           {Key: "orders", Index: 6, Many: true, Targets: []string{"Order"}},
+		"estateProperties": {Key: "estate-properties", Index: 7, Many: true, Targets: []string{"EstateProperty"}},
 	},
 	"Company": {
-		"responsible":      {Key: "responsible", Targets: []string{"User"}},
-		"user":             {Key: "user", Targets: []string{"User"}},
-		"source":           {Key: "source", Targets: []string{"Source"}},
-		"contacts":         {Key: "contacts", Targets: []string{"Contact"}},
-		"status":           {Key: "status", Targets: []string{"CompanyStatus"}},
-		"companyType":      {Key: "company-type", Targets: []string{"CompanyType"}},
-		"deals":            {Key: "deals", Targets: []string{"Deal"}},
-		"products":         {Key: "products", Targets: []string{"Product"}},
-		"entitiesProducts": {Key: "entities-products", Targets: []string{"EntityProduct"}},
-		"tasks":            {Key: "tasks", Targets: []string{"DiaryTask"}},
-		"events":           {Key: "events", Targets: []string{"DiaryEvent"}},
-		"bankDetails":      {Key: "bank-details", Targets: []string{"CompanyBankDetail"}},
+		"responsible":      {Key: "responsible", Index: 0, Many: false, Targets: []string{"User"}},
+		"user":             {Key: "user", Index: 1, Many: false, Targets: []string{"User"}},
+		"source":           {Key: "source", Index: 2, Many: false, Targets: []string{"Source"}},
+		"contacts":         {Key: "contacts", Index: 3, Many: true, Targets: []string{"Contact"}},
+		"status":           {Key: "status", Index: 4, Many: false, Targets: []string{"CompanyStatus"}},
+		"companyType":      {Key: "company-type", Index: 5, Many: false, Targets: []string{"CompanyType"}},
+		"deals":            {Key: "deals", Index: 6, Many: true, Targets: []string{"Deal"}},
+		"products":         {Key: "products", Index: 7, Many: true, Targets: []string{"Product"}},
+		"entitiesProducts": {Key: "entities-products", Index: 8, Many: true, Targets: []string{"EntityProduct"}},
+		"tasks":            {Key: "tasks", Index: 9, Many: true, Targets: []string{"DiaryTask"}},
+		"events":           {Key: "events", Index: 10, Many: true, Targets: []string{"DiaryEvent"}},
+		"bankDetails":      {Key: "bank-details", Index: 11, Many: true, Targets: []string{"CompanyBankDetail"}},
 	},
 	"CompanyBankDetail": {
-		"company": {Key: "company", Targets: []string{"Company"}},
+		"company": {Key: "company", Index: 0, Many: false, Targets: []string{"Company"}},
 	},
 	"Deal": {
-		"responsible":      {Key: "responsible", Targets: []string{"User"}},
-		"user":             {Key: "user", Targets: []string{"User"}},
-		"company":          {Key: "company", Targets: []string{"Company"}},
-		"contact":          {Key: "contact", Targets: []string{"Contact"}},
-		"stage":            {Key: "stage", Targets: []string{"DealStage"}},
-		"stageCategory":    {Key: "stage-category", Targets: []string{"DealStageCategory"}},
-		"source":           {Key: "source", Targets: []string{"Source"}},
-		"status":           {Key: "status", Targets: []string{"DealStatus"}},
-		"lossReason":       {Key: "loss-reason", Targets: []string{"DealLossReason"}},
-		"lossCompetitor":   {Key: "loss-competitor", Targets: []string{"Competitor"}},
-		"area":             {Key: "area", Targets: []string{"Area"}},
-		"products":         {Key: "products", Targets: []string{"Product"}},
-		"deals":            {Key: "deals", Targets: []string{"Deal"}},
-		"orders":           {Key: "orders", Targets: []string{"Order"}},
-		"entitiesProducts": {Key: "entities-products", Targets: []string{"EntityProduct"}},
+		"responsible":      {Key: "responsible", Index: 0, Many: false, Targets: []string{"User"}},
+		"user":             {Key: "user", Index: 1, Many: false, Targets: []string{"User"}},
+		"company":          {Key: "company", Index: 2, Many: false, Targets: []string{"Company"}},
+		"contact":          {Key: "contact", Index: 3, Many: false, Targets: []string{"Contact"}},
+		"stage":            {Key: "stage", Index: 4, Many: false, Targets: []string{"DealStage"}},
+		"stageCategory":    {Key: "stage-category", Index: 5, Many: false, Targets: []string{"DealStageCategory"}},
+		"source":           {Key: "source", Index: 6, Many: false, Targets: []string{"Source"}},
+		"status":           {Key: "status", Index: 7, Many: false, Targets: []string{"DealStatus"}},
+		"lossReason":       {Key: "loss-reason", Index: 8, Many: false, Targets: []string{"DealLossReason"}},
+		"lossCompetitor":   {Key: "loss-competitor", Index: 9, Many: false, Targets: []string{"Competitor"}},
+		"area":             {Key: "area", Index: 10, Many: false, Targets: []string{"Area"}},
+		"products":         {Key: "products", Index: 11, Many: true, Targets: []string{"Product"}},
+		"deals":            {Key: "deals", Index: 12, Many: true, Targets: []string{"Deal"}},
+		"orders":           {Key: "orders", Index: 13, Many: true, Targets: []string{"Order"}},
+		"entitiesProducts": {Key: "entities-products", Index: 14, Many: true, Targets: []string{"EntityProduct"}},
 	},
 	"DealStage": {
-		"dealStageCategory": {Key: "deal-stage-category", Targets: []string{"DealStageCategory"}},
+		"dealStageCategory": {Key: "deal-stage-category", Index: 0, Many: false, Targets: []string{"DealStageCategory"}},
 	},
 	"Order": {
-		"responsible":      {Key: "responsible", Targets: []string{"User"}},
-		"user":             {Key: "user", Targets: []string{"User"}},
-		"company":          {Key: "company", Targets: []string{"Company"}},
-		"contact":          {Key: "contact", Targets: []string{"Contact"}},
-		"stage":            {Key: "stage", Targets: []string{"OrderStage"}},
-		"source":           {Key: "source", Targets: []string{"Source"}},
-		"status":           {Key: "status", Targets: []string{"OrderStatus"}},
-		"lossReason":       {Key: "loss-reason", Targets: []string{"OrderLossReason"}},
-		"lossCompetitor":   {Key: "loss-competitor", Targets: []string{"Competitor"}},
-		"area":             {Key: "area", Targets: []string{"Area"}},
-		"products":         {Key: "products", Targets: []string{"Product"}},
-		"deals":            {Key: "deals", Targets: []string{"Deal"}},
-		"entitiesProducts": {Key: "entities-products", Targets: []string{"EntityProduct"}},
+		"responsible":      {Key: "responsible", Index: 0, Many: false, Targets: []string{"User"}},
+		"user":             {Key: "user", Index: 1, Many: false, Targets: []string{"User"}},
+		"company":          {Key: "company", Index: 2, Many: false, Targets: []string{"Company"}},
+		"contact":          {Key: "contact", Index: 3, Many: false, Targets: []string{"Contact"}},
+		"stage":            {Key: "stage", Index: 4, Many: false, Targets: []string{"OrderStage"}},
+		"source":           {Key: "source", Index: 5, Many: false, Targets: []string{"Source"}},
+		"status":           {Key: "status", Index: 6, Many: false, Targets: []string{"OrderStatus"}},
+		"lossReason":       {Key: "loss-reason", Index: 7, Many: false, Targets: []string{"OrderLossReason"}},
+		"lossCompetitor":   {Key: "loss-competitor", Index: 8, Many: false, Targets: []string{"Competitor"}},
+		"area":             {Key: "area", Index: 9, Many: false, Targets: []string{"Area"}},
+		"products":         {Key: "products", Index: 10, Many: true, Targets: []string{"Product"}},
+		"deals":            {Key: "deals", Index: 11, Many: true, Targets: []string{"Deal"}},
+		"entitiesProducts": {Key: "entities-products", Index: 12, Many: true, Targets: []string{"EntityProduct"}},
 	},
 	"DiaryEvent": {
-		"responsible": {Key: "responsible", Targets: []string{"User"}},
-		"company":     {Key: "company", Targets: []string{"Company"}},
+		"responsible": {Key: "responsible", Index: 0, Many: false, Targets: []string{"User"}},
+		"company":     {Key: "company", Index: 1, Many: false, Targets: []string{"Company"}},
 	},
+}
+
+// synergyRelCounts is the number of relationships of each JSON:API type.
+var synergyRelCounts = map[string]int{
+	"contacts":             12,
+	"contracts":            8,
+	"companies":            12,
+	"company-bank-details": 1,
+	"deals":                15,
+	"deal-stages":          1,
+	"orders":               13,
+	"diary-events":         2,
 }
 
 // synergyTypeNames maps JSON:API types to GraphQL type names.

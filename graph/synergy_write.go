@@ -191,7 +191,7 @@ func synergyCreate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *
 	if err != nil {
 		return zero, err
 	}
-	return afterWrite[T](ctx, doc)
+	return afterWrite[T](ctx, r, doc)
 }
 
 func synergyUpdate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *synergyInput) (T, error) {
@@ -212,7 +212,7 @@ func synergyUpdate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *
 	if err != nil {
 		return zero, err
 	}
-	return afterWrite[T](ctx, doc)
+	return afterWrite[T](ctx, r, doc)
 }
 
 func synergyDelete(ctx context.Context, r *Resolver, typ, id string) (*domain.DeletePayload, error) {
@@ -233,7 +233,7 @@ func synergyDelete(ctx context.Context, r *Resolver, typ, id string) (*domain.De
 
 // afterWrite drops every copy the request holds of the written entity and
 // serves the upstream's own answer, so nothing stale follows a write.
-func afterWrite[T domain.SynergyEntity](ctx context.Context, doc *domain.SynergyDocument) (T, error) {
+func afterWrite[T domain.SynergyEntity](ctx context.Context, r *Resolver, doc *domain.SynergyDocument) (T, error) {
 	var zero T
 	e := doc.Data[0]
 	rec := e.Record()
@@ -243,6 +243,7 @@ func afterWrite[T domain.SynergyEntity](ctx context.Context, doc *domain.Synergy
 	if !ok {
 		return zero, errors.New("SynergyCRM answered the write with another type")
 	}
+	r.fillWritten(ctx, e)
 	return t, nil
 }
 
@@ -250,6 +251,7 @@ func afterWrite[T domain.SynergyEntity](ctx context.Context, doc *domain.Synergy
 // with includes and related lists may name it, so they are dropped whole.
 func invalidate(ctx context.Context, ref domain.SynergyRef) {
 	synergyStoreFor(ctx).forget(ref)
+	synergyStoreFor(ctx).clearRels()
 	if l, ok := loaders.Lookup[*dataloader.Loader[relatedKey, []domain.SynergyEntity]](ctx, synergyRelatedLoaderKey{}); ok {
 		l.ClearAll()
 	}

@@ -25,16 +25,8 @@ type ResolverRoot interface {
 	City() CityResolver
 	ClientAddress() ClientAddressResolver
 	ClientContact() ClientContactResolver
-	Company() CompanyResolver
-	CompanyBankDetail() CompanyBankDetailResolver
-	Contact() ContactResolver
-	Contract() ContractResolver
 	Country() CountryResolver
-	Deal() DealResolver
-	DealStage() DealStageResolver
-	DiaryEvent() DiaryEventResolver
 	Mutation() MutationResolver
-	Order() OrderResolver
 	Project() ProjectResolver
 	ProjectAction() ProjectActionResolver
 	ProjectPayment() ProjectPaymentResolver

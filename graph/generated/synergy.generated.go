@@ -18,87 +18,6 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
-type CompanyResolver interface {
-	Responsible(ctx context.Context, obj *domain.Company) (*domain.User, error)
-	User(ctx context.Context, obj *domain.Company) (*domain.User, error)
-	Source(ctx context.Context, obj *domain.Company) (*domain.Source, error)
-	Contacts(ctx context.Context, obj *domain.Company) ([]*domain.Contact, error)
-	Status(ctx context.Context, obj *domain.Company) (*domain.CompanyStatus, error)
-	CompanyType(ctx context.Context, obj *domain.Company) (*domain.CompanyType, error)
-	Deals(ctx context.Context, obj *domain.Company) ([]*domain.Deal, error)
-	Products(ctx context.Context, obj *domain.Company) ([]*domain.Product, error)
-	EntitiesProducts(ctx context.Context, obj *domain.Company) ([]*domain.EntityProduct, error)
-	Tasks(ctx context.Context, obj *domain.Company) ([]*domain.DiaryTask, error)
-	Events(ctx context.Context, obj *domain.Company) ([]*domain.DiaryEvent, error)
-	BankDetails(ctx context.Context, obj *domain.Company) ([]*domain.CompanyBankDetail, error)
-}
-type CompanyBankDetailResolver interface {
-	Company(ctx context.Context, obj *domain.CompanyBankDetail) (*domain.Company, error)
-}
-type ContactResolver interface {
-	Responsible(ctx context.Context, obj *domain.Contact) (*domain.User, error)
-	User(ctx context.Context, obj *domain.Contact) (*domain.User, error)
-	Source(ctx context.Context, obj *domain.Contact) (*domain.Source, error)
-	Companies(ctx context.Context, obj *domain.Contact) ([]*domain.Company, error)
-	Status(ctx context.Context, obj *domain.Contact) (*domain.ContactStatus, error)
-	ContactType(ctx context.Context, obj *domain.Contact) (*domain.ContactType, error)
-	Deals(ctx context.Context, obj *domain.Contact) ([]*domain.Deal, error)
-	Orders(ctx context.Context, obj *domain.Contact) ([]*domain.Order, error)
-	Products(ctx context.Context, obj *domain.Contact) ([]*domain.Product, error)
-	EntitiesProducts(ctx context.Context, obj *domain.Contact) ([]*domain.EntityProduct, error)
-	Tasks(ctx context.Context, obj *domain.Contact) ([]*domain.DiaryTask, error)
-	Events(ctx context.Context, obj *domain.Contact) ([]*domain.DiaryEvent, error)
-}
-type ContractResolver interface {
-	FirstParty(ctx context.Context, obj *domain.Contract) (domain.ContractParty, error)
-	SecondParty(ctx context.Context, obj *domain.Contract) (domain.ContractParty, error)
-	User(ctx context.Context, obj *domain.Contract) (*domain.User, error)
-	Companies(ctx context.Context, obj *domain.Contract) ([]*domain.Company, error)
-	Contacts(ctx context.Context, obj *domain.Contract) ([]*domain.Contact, error)
-	Deals(ctx context.Context, obj *domain.Contract) ([]*domain.Deal, error)
-	Orders(ctx context.Context, obj *domain.Contract) ([]*domain.Order, error)
-	EstateProperties(ctx context.Context, obj *domain.Contract) ([]*domain.EstateProperty, error)
-}
-type DealResolver interface {
-	Responsible(ctx context.Context, obj *domain.Deal) (*domain.User, error)
-	User(ctx context.Context, obj *domain.Deal) (*domain.User, error)
-	Company(ctx context.Context, obj *domain.Deal) (*domain.Company, error)
-	Contact(ctx context.Context, obj *domain.Deal) (*domain.Contact, error)
-	Stage(ctx context.Context, obj *domain.Deal) (*domain.DealStage, error)
-	StageCategory(ctx context.Context, obj *domain.Deal) (*domain.DealStageCategory, error)
-	Source(ctx context.Context, obj *domain.Deal) (*domain.Source, error)
-	Status(ctx context.Context, obj *domain.Deal) (*domain.DealStatus, error)
-	LossReason(ctx context.Context, obj *domain.Deal) (*domain.DealLossReason, error)
-	LossCompetitor(ctx context.Context, obj *domain.Deal) (*domain.Competitor, error)
-	Area(ctx context.Context, obj *domain.Deal) (*domain.Area, error)
-	Products(ctx context.Context, obj *domain.Deal) ([]*domain.Product, error)
-	Deals(ctx context.Context, obj *domain.Deal) ([]*domain.Deal, error)
-	Orders(ctx context.Context, obj *domain.Deal) ([]*domain.Order, error)
-	EntitiesProducts(ctx context.Context, obj *domain.Deal) ([]*domain.EntityProduct, error)
-}
-type DealStageResolver interface {
-	DealStageCategory(ctx context.Context, obj *domain.DealStage) (*domain.DealStageCategory, error)
-}
-type DiaryEventResolver interface {
-	Responsible(ctx context.Context, obj *domain.DiaryEvent) (*domain.User, error)
-	Company(ctx context.Context, obj *domain.DiaryEvent) (*domain.Company, error)
-}
-type OrderResolver interface {
-	Responsible(ctx context.Context, obj *domain.Order) (*domain.User, error)
-	User(ctx context.Context, obj *domain.Order) (*domain.User, error)
-	Company(ctx context.Context, obj *domain.Order) (*domain.Company, error)
-	Contact(ctx context.Context, obj *domain.Order) (*domain.Contact, error)
-	Stage(ctx context.Context, obj *domain.Order) (*domain.OrderStage, error)
-	Source(ctx context.Context, obj *domain.Order) (*domain.Source, error)
-	Status(ctx context.Context, obj *domain.Order) (*domain.OrderStatus, error)
-	LossReason(ctx context.Context, obj *domain.Order) (*domain.OrderLossReason, error)
-	LossCompetitor(ctx context.Context, obj *domain.Order) (*domain.Competitor, error)
-	Area(ctx context.Context, obj *domain.Order) (*domain.Area, error)
-	Products(ctx context.Context, obj *domain.Order) ([]*domain.Product, error)
-	Deals(ctx context.Context, obj *domain.Order) ([]*domain.Deal, error)
-	EntitiesProducts(ctx context.Context, obj *domain.Order) ([]*domain.EntityProduct, error)
-}
-
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
@@ -1542,7 +1461,7 @@ func (ec *executionContext) _Company_responsible(ctx context.Context, field grap
 			return ec.fieldContext_Company_responsible(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Responsible(ctx, obj)
+			return obj.Responsible()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -1557,7 +1476,7 @@ func (ec *executionContext) fieldContext_Company_responsible(_ context.Context, 
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -1574,7 +1493,7 @@ func (ec *executionContext) _Company_user(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Company_user(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().User(ctx, obj)
+			return obj.User()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -1589,7 +1508,7 @@ func (ec *executionContext) fieldContext_Company_user(_ context.Context, field g
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -1606,7 +1525,7 @@ func (ec *executionContext) _Company_source(ctx context.Context, field graphql.C
 			return ec.fieldContext_Company_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Source(ctx, obj)
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Source) graphql.Marshaler {
@@ -1621,7 +1540,7 @@ func (ec *executionContext) fieldContext_Company_source(_ context.Context, field
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
 		},
@@ -1638,7 +1557,7 @@ func (ec *executionContext) _Company_contacts(ctx context.Context, field graphql
 			return ec.fieldContext_Company_contacts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Contacts(ctx, obj)
+			return obj.Contacts()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Contact) graphql.Marshaler {
@@ -1653,7 +1572,7 @@ func (ec *executionContext) fieldContext_Company_contacts(_ context.Context, fie
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
@@ -1670,7 +1589,7 @@ func (ec *executionContext) _Company_status(ctx context.Context, field graphql.C
 			return ec.fieldContext_Company_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Status(ctx, obj)
+			return obj.Status()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.CompanyStatus) graphql.Marshaler {
@@ -1685,7 +1604,7 @@ func (ec *executionContext) fieldContext_Company_status(_ context.Context, field
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CompanyStatus(ctx, field)
 		},
@@ -1702,7 +1621,7 @@ func (ec *executionContext) _Company_companyType(ctx context.Context, field grap
 			return ec.fieldContext_Company_companyType(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().CompanyType(ctx, obj)
+			return obj.CompanyType()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.CompanyType) graphql.Marshaler {
@@ -1717,7 +1636,7 @@ func (ec *executionContext) fieldContext_Company_companyType(_ context.Context, 
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CompanyType(ctx, field)
 		},
@@ -1734,7 +1653,7 @@ func (ec *executionContext) _Company_deals(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Company_deals(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Deals(ctx, obj)
+			return obj.Deals()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Deal) graphql.Marshaler {
@@ -1749,7 +1668,7 @@ func (ec *executionContext) fieldContext_Company_deals(_ context.Context, field 
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
 		},
@@ -1766,7 +1685,7 @@ func (ec *executionContext) _Company_products(ctx context.Context, field graphql
 			return ec.fieldContext_Company_products(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Products(ctx, obj)
+			return obj.Products()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Product) graphql.Marshaler {
@@ -1781,7 +1700,7 @@ func (ec *executionContext) fieldContext_Company_products(_ context.Context, fie
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Product(ctx, field)
 		},
@@ -1798,7 +1717,7 @@ func (ec *executionContext) _Company_entitiesProducts(ctx context.Context, field
 			return ec.fieldContext_Company_entitiesProducts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().EntitiesProducts(ctx, obj)
+			return obj.EntitiesProducts()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.EntityProduct) graphql.Marshaler {
@@ -1813,7 +1732,7 @@ func (ec *executionContext) fieldContext_Company_entitiesProducts(_ context.Cont
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EntityProduct(ctx, field)
 		},
@@ -1830,7 +1749,7 @@ func (ec *executionContext) _Company_tasks(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Company_tasks(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Tasks(ctx, obj)
+			return obj.Tasks()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.DiaryTask) graphql.Marshaler {
@@ -1845,7 +1764,7 @@ func (ec *executionContext) fieldContext_Company_tasks(_ context.Context, field 
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DiaryTask(ctx, field)
 		},
@@ -1862,7 +1781,7 @@ func (ec *executionContext) _Company_events(ctx context.Context, field graphql.C
 			return ec.fieldContext_Company_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().Events(ctx, obj)
+			return obj.Events()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.DiaryEvent) graphql.Marshaler {
@@ -1877,7 +1796,7 @@ func (ec *executionContext) fieldContext_Company_events(_ context.Context, field
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DiaryEvent(ctx, field)
 		},
@@ -1894,7 +1813,7 @@ func (ec *executionContext) _Company_bankDetails(ctx context.Context, field grap
 			return ec.fieldContext_Company_bankDetails(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Company().BankDetails(ctx, obj)
+			return obj.BankDetails()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.CompanyBankDetail) graphql.Marshaler {
@@ -1909,7 +1828,7 @@ func (ec *executionContext) fieldContext_Company_bankDetails(_ context.Context, 
 		Object:     "Company",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CompanyBankDetail(ctx, field)
 		},
@@ -2179,7 +2098,7 @@ func (ec *executionContext) _CompanyBankDetail_company(ctx context.Context, fiel
 			return ec.fieldContext_CompanyBankDetail_company(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CompanyBankDetail().Company(ctx, obj)
+			return obj.Company()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
@@ -2194,7 +2113,7 @@ func (ec *executionContext) fieldContext_CompanyBankDetail_company(_ context.Con
 		Object:     "CompanyBankDetail",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
@@ -4484,7 +4403,7 @@ func (ec *executionContext) _Contact_responsible(ctx context.Context, field grap
 			return ec.fieldContext_Contact_responsible(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Responsible(ctx, obj)
+			return obj.Responsible()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -4499,7 +4418,7 @@ func (ec *executionContext) fieldContext_Contact_responsible(_ context.Context, 
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -4516,7 +4435,7 @@ func (ec *executionContext) _Contact_user(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Contact_user(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().User(ctx, obj)
+			return obj.User()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -4531,7 +4450,7 @@ func (ec *executionContext) fieldContext_Contact_user(_ context.Context, field g
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -4548,7 +4467,7 @@ func (ec *executionContext) _Contact_source(ctx context.Context, field graphql.C
 			return ec.fieldContext_Contact_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Source(ctx, obj)
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Source) graphql.Marshaler {
@@ -4563,7 +4482,7 @@ func (ec *executionContext) fieldContext_Contact_source(_ context.Context, field
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
 		},
@@ -4580,7 +4499,7 @@ func (ec *executionContext) _Contact_companies(ctx context.Context, field graphq
 			return ec.fieldContext_Contact_companies(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Companies(ctx, obj)
+			return obj.Companies()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Company) graphql.Marshaler {
@@ -4595,7 +4514,7 @@ func (ec *executionContext) fieldContext_Contact_companies(_ context.Context, fi
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
@@ -4612,7 +4531,7 @@ func (ec *executionContext) _Contact_status(ctx context.Context, field graphql.C
 			return ec.fieldContext_Contact_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Status(ctx, obj)
+			return obj.Status()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.ContactStatus) graphql.Marshaler {
@@ -4627,7 +4546,7 @@ func (ec *executionContext) fieldContext_Contact_status(_ context.Context, field
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ContactStatus(ctx, field)
 		},
@@ -4644,7 +4563,7 @@ func (ec *executionContext) _Contact_contactType(ctx context.Context, field grap
 			return ec.fieldContext_Contact_contactType(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().ContactType(ctx, obj)
+			return obj.ContactType()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.ContactType) graphql.Marshaler {
@@ -4659,7 +4578,7 @@ func (ec *executionContext) fieldContext_Contact_contactType(_ context.Context, 
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ContactType(ctx, field)
 		},
@@ -4676,7 +4595,7 @@ func (ec *executionContext) _Contact_deals(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Contact_deals(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Deals(ctx, obj)
+			return obj.Deals()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Deal) graphql.Marshaler {
@@ -4691,7 +4610,7 @@ func (ec *executionContext) fieldContext_Contact_deals(_ context.Context, field 
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
 		},
@@ -4708,7 +4627,7 @@ func (ec *executionContext) _Contact_orders(ctx context.Context, field graphql.C
 			return ec.fieldContext_Contact_orders(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Orders(ctx, obj)
+			return obj.Orders()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Order) graphql.Marshaler {
@@ -4723,7 +4642,7 @@ func (ec *executionContext) fieldContext_Contact_orders(_ context.Context, field
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
 		},
@@ -4740,7 +4659,7 @@ func (ec *executionContext) _Contact_products(ctx context.Context, field graphql
 			return ec.fieldContext_Contact_products(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Products(ctx, obj)
+			return obj.Products()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Product) graphql.Marshaler {
@@ -4755,7 +4674,7 @@ func (ec *executionContext) fieldContext_Contact_products(_ context.Context, fie
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Product(ctx, field)
 		},
@@ -4772,7 +4691,7 @@ func (ec *executionContext) _Contact_entitiesProducts(ctx context.Context, field
 			return ec.fieldContext_Contact_entitiesProducts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().EntitiesProducts(ctx, obj)
+			return obj.EntitiesProducts()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.EntityProduct) graphql.Marshaler {
@@ -4787,7 +4706,7 @@ func (ec *executionContext) fieldContext_Contact_entitiesProducts(_ context.Cont
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EntityProduct(ctx, field)
 		},
@@ -4804,7 +4723,7 @@ func (ec *executionContext) _Contact_tasks(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Contact_tasks(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Tasks(ctx, obj)
+			return obj.Tasks()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.DiaryTask) graphql.Marshaler {
@@ -4819,7 +4738,7 @@ func (ec *executionContext) fieldContext_Contact_tasks(_ context.Context, field 
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DiaryTask(ctx, field)
 		},
@@ -4836,7 +4755,7 @@ func (ec *executionContext) _Contact_events(ctx context.Context, field graphql.C
 			return ec.fieldContext_Contact_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Events(ctx, obj)
+			return obj.Events()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.DiaryEvent) graphql.Marshaler {
@@ -4851,7 +4770,7 @@ func (ec *executionContext) fieldContext_Contact_events(_ context.Context, field
 		Object:     "Contact",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DiaryEvent(ctx, field)
 		},
@@ -6084,7 +6003,7 @@ func (ec *executionContext) _Contract_firstParty(ctx context.Context, field grap
 			return ec.fieldContext_Contract_firstParty(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().FirstParty(ctx, obj)
+			return obj.FirstParty()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v domain.ContractParty) graphql.Marshaler {
@@ -6095,7 +6014,7 @@ func (ec *executionContext) _Contract_firstParty(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Contract_firstParty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contract", field, true, true, "ContractParty")
+	return graphql.NewScalarFieldContext("Contract", field, true, false, "ContractParty")
 }
 
 func (ec *executionContext) _Contract_secondParty(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {
@@ -6107,7 +6026,7 @@ func (ec *executionContext) _Contract_secondParty(ctx context.Context, field gra
 			return ec.fieldContext_Contract_secondParty(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().SecondParty(ctx, obj)
+			return obj.SecondParty()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v domain.ContractParty) graphql.Marshaler {
@@ -6118,7 +6037,7 @@ func (ec *executionContext) _Contract_secondParty(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Contract_secondParty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contract", field, true, true, "ContractParty")
+	return graphql.NewScalarFieldContext("Contract", field, true, false, "ContractParty")
 }
 
 func (ec *executionContext) _Contract_user(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {
@@ -6130,7 +6049,7 @@ func (ec *executionContext) _Contract_user(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Contract_user(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().User(ctx, obj)
+			return obj.User()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -6145,7 +6064,7 @@ func (ec *executionContext) fieldContext_Contract_user(_ context.Context, field 
 		Object:     "Contract",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -6162,7 +6081,7 @@ func (ec *executionContext) _Contract_companies(ctx context.Context, field graph
 			return ec.fieldContext_Contract_companies(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().Companies(ctx, obj)
+			return obj.Companies()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Company) graphql.Marshaler {
@@ -6177,7 +6096,7 @@ func (ec *executionContext) fieldContext_Contract_companies(_ context.Context, f
 		Object:     "Contract",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
@@ -6194,7 +6113,7 @@ func (ec *executionContext) _Contract_contacts(ctx context.Context, field graphq
 			return ec.fieldContext_Contract_contacts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().Contacts(ctx, obj)
+			return obj.Contacts()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Contact) graphql.Marshaler {
@@ -6209,7 +6128,7 @@ func (ec *executionContext) fieldContext_Contract_contacts(_ context.Context, fi
 		Object:     "Contract",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
@@ -6226,7 +6145,7 @@ func (ec *executionContext) _Contract_deals(ctx context.Context, field graphql.C
 			return ec.fieldContext_Contract_deals(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().Deals(ctx, obj)
+			return obj.Deals()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Deal) graphql.Marshaler {
@@ -6241,7 +6160,7 @@ func (ec *executionContext) fieldContext_Contract_deals(_ context.Context, field
 		Object:     "Contract",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
 		},
@@ -6258,7 +6177,7 @@ func (ec *executionContext) _Contract_orders(ctx context.Context, field graphql.
 			return ec.fieldContext_Contract_orders(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().Orders(ctx, obj)
+			return obj.Orders()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Order) graphql.Marshaler {
@@ -6273,7 +6192,7 @@ func (ec *executionContext) fieldContext_Contract_orders(_ context.Context, fiel
 		Object:     "Contract",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
 		},
@@ -6290,7 +6209,7 @@ func (ec *executionContext) _Contract_estateProperties(ctx context.Context, fiel
 			return ec.fieldContext_Contract_estateProperties(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contract().EstateProperties(ctx, obj)
+			return obj.EstateProperties()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.EstateProperty) graphql.Marshaler {
@@ -6305,7 +6224,7 @@ func (ec *executionContext) fieldContext_Contract_estateProperties(_ context.Con
 		Object:     "Contract",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EstateProperty(ctx, field)
 		},
@@ -6873,7 +6792,7 @@ func (ec *executionContext) _Deal_responsible(ctx context.Context, field graphql
 			return ec.fieldContext_Deal_responsible(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Responsible(ctx, obj)
+			return obj.Responsible()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -6888,7 +6807,7 @@ func (ec *executionContext) fieldContext_Deal_responsible(_ context.Context, fie
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -6905,7 +6824,7 @@ func (ec *executionContext) _Deal_user(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Deal_user(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().User(ctx, obj)
+			return obj.User()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -6920,7 +6839,7 @@ func (ec *executionContext) fieldContext_Deal_user(_ context.Context, field grap
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -6937,7 +6856,7 @@ func (ec *executionContext) _Deal_company(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Deal_company(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Company(ctx, obj)
+			return obj.Company()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
@@ -6952,7 +6871,7 @@ func (ec *executionContext) fieldContext_Deal_company(_ context.Context, field g
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
@@ -6969,7 +6888,7 @@ func (ec *executionContext) _Deal_contact(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Deal_contact(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Contact(ctx, obj)
+			return obj.Contact()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Contact) graphql.Marshaler {
@@ -6984,7 +6903,7 @@ func (ec *executionContext) fieldContext_Deal_contact(_ context.Context, field g
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
@@ -7001,7 +6920,7 @@ func (ec *executionContext) _Deal_stage(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Deal_stage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Stage(ctx, obj)
+			return obj.Stage()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealStage) graphql.Marshaler {
@@ -7016,7 +6935,7 @@ func (ec *executionContext) fieldContext_Deal_stage(_ context.Context, field gra
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DealStage(ctx, field)
 		},
@@ -7033,7 +6952,7 @@ func (ec *executionContext) _Deal_stageCategory(ctx context.Context, field graph
 			return ec.fieldContext_Deal_stageCategory(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().StageCategory(ctx, obj)
+			return obj.StageCategory()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealStageCategory) graphql.Marshaler {
@@ -7048,7 +6967,7 @@ func (ec *executionContext) fieldContext_Deal_stageCategory(_ context.Context, f
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DealStageCategory(ctx, field)
 		},
@@ -7065,7 +6984,7 @@ func (ec *executionContext) _Deal_source(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Deal_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Source(ctx, obj)
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Source) graphql.Marshaler {
@@ -7080,7 +6999,7 @@ func (ec *executionContext) fieldContext_Deal_source(_ context.Context, field gr
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
 		},
@@ -7097,7 +7016,7 @@ func (ec *executionContext) _Deal_status(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Deal_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Status(ctx, obj)
+			return obj.Status()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealStatus) graphql.Marshaler {
@@ -7112,7 +7031,7 @@ func (ec *executionContext) fieldContext_Deal_status(_ context.Context, field gr
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DealStatus(ctx, field)
 		},
@@ -7129,7 +7048,7 @@ func (ec *executionContext) _Deal_lossReason(ctx context.Context, field graphql.
 			return ec.fieldContext_Deal_lossReason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().LossReason(ctx, obj)
+			return obj.LossReason()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealLossReason) graphql.Marshaler {
@@ -7144,7 +7063,7 @@ func (ec *executionContext) fieldContext_Deal_lossReason(_ context.Context, fiel
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DealLossReason(ctx, field)
 		},
@@ -7161,7 +7080,7 @@ func (ec *executionContext) _Deal_lossCompetitor(ctx context.Context, field grap
 			return ec.fieldContext_Deal_lossCompetitor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().LossCompetitor(ctx, obj)
+			return obj.LossCompetitor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Competitor) graphql.Marshaler {
@@ -7176,7 +7095,7 @@ func (ec *executionContext) fieldContext_Deal_lossCompetitor(_ context.Context, 
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Competitor(ctx, field)
 		},
@@ -7193,7 +7112,7 @@ func (ec *executionContext) _Deal_area(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Deal_area(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Area(ctx, obj)
+			return obj.Area()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Area) graphql.Marshaler {
@@ -7208,7 +7127,7 @@ func (ec *executionContext) fieldContext_Deal_area(_ context.Context, field grap
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Area(ctx, field)
 		},
@@ -7225,7 +7144,7 @@ func (ec *executionContext) _Deal_products(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Deal_products(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Products(ctx, obj)
+			return obj.Products()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Product) graphql.Marshaler {
@@ -7240,7 +7159,7 @@ func (ec *executionContext) fieldContext_Deal_products(_ context.Context, field 
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Product(ctx, field)
 		},
@@ -7257,7 +7176,7 @@ func (ec *executionContext) _Deal_deals(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Deal_deals(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Deals(ctx, obj)
+			return obj.Deals()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Deal) graphql.Marshaler {
@@ -7272,7 +7191,7 @@ func (ec *executionContext) fieldContext_Deal_deals(_ context.Context, field gra
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
 		},
@@ -7289,7 +7208,7 @@ func (ec *executionContext) _Deal_orders(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Deal_orders(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().Orders(ctx, obj)
+			return obj.Orders()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Order) graphql.Marshaler {
@@ -7304,7 +7223,7 @@ func (ec *executionContext) fieldContext_Deal_orders(_ context.Context, field gr
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
 		},
@@ -7321,7 +7240,7 @@ func (ec *executionContext) _Deal_entitiesProducts(ctx context.Context, field gr
 			return ec.fieldContext_Deal_entitiesProducts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Deal().EntitiesProducts(ctx, obj)
+			return obj.EntitiesProducts()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.EntityProduct) graphql.Marshaler {
@@ -7336,7 +7255,7 @@ func (ec *executionContext) fieldContext_Deal_entitiesProducts(_ context.Context
 		Object:     "Deal",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EntityProduct(ctx, field)
 		},
@@ -8133,7 +8052,7 @@ func (ec *executionContext) _DealStage_dealStageCategory(ctx context.Context, fi
 			return ec.fieldContext_DealStage_dealStageCategory(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.DealStage().DealStageCategory(ctx, obj)
+			return obj.DealStageCategory()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.DealStageCategory) graphql.Marshaler {
@@ -8148,7 +8067,7 @@ func (ec *executionContext) fieldContext_DealStage_dealStageCategory(_ context.C
 		Object:     "DealStage",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DealStageCategory(ctx, field)
 		},
@@ -9381,7 +9300,7 @@ func (ec *executionContext) _DiaryEvent_responsible(ctx context.Context, field g
 			return ec.fieldContext_DiaryEvent_responsible(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.DiaryEvent().Responsible(ctx, obj)
+			return obj.Responsible()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -9396,7 +9315,7 @@ func (ec *executionContext) fieldContext_DiaryEvent_responsible(_ context.Contex
 		Object:     "DiaryEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -9413,7 +9332,7 @@ func (ec *executionContext) _DiaryEvent_company(ctx context.Context, field graph
 			return ec.fieldContext_DiaryEvent_company(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.DiaryEvent().Company(ctx, obj)
+			return obj.Company()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
@@ -9428,7 +9347,7 @@ func (ec *executionContext) fieldContext_DiaryEvent_company(_ context.Context, f
 		Object:     "DiaryEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
@@ -10111,7 +10030,7 @@ func (ec *executionContext) _Order_responsible(ctx context.Context, field graphq
 			return ec.fieldContext_Order_responsible(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Responsible(ctx, obj)
+			return obj.Responsible()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -10126,7 +10045,7 @@ func (ec *executionContext) fieldContext_Order_responsible(_ context.Context, fi
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -10143,7 +10062,7 @@ func (ec *executionContext) _Order_user(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Order_user(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().User(ctx, obj)
+			return obj.User()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.User) graphql.Marshaler {
@@ -10158,7 +10077,7 @@ func (ec *executionContext) fieldContext_Order_user(_ context.Context, field gra
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -10175,7 +10094,7 @@ func (ec *executionContext) _Order_company(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Order_company(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Company(ctx, obj)
+			return obj.Company()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
@@ -10190,7 +10109,7 @@ func (ec *executionContext) fieldContext_Order_company(_ context.Context, field 
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
@@ -10207,7 +10126,7 @@ func (ec *executionContext) _Order_contact(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Order_contact(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Contact(ctx, obj)
+			return obj.Contact()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Contact) graphql.Marshaler {
@@ -10222,7 +10141,7 @@ func (ec *executionContext) fieldContext_Order_contact(_ context.Context, field 
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
 		},
@@ -10239,7 +10158,7 @@ func (ec *executionContext) _Order_stage(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Order_stage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Stage(ctx, obj)
+			return obj.Stage()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.OrderStage) graphql.Marshaler {
@@ -10254,7 +10173,7 @@ func (ec *executionContext) fieldContext_Order_stage(_ context.Context, field gr
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderStage(ctx, field)
 		},
@@ -10271,7 +10190,7 @@ func (ec *executionContext) _Order_source(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Order_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Source(ctx, obj)
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Source) graphql.Marshaler {
@@ -10286,7 +10205,7 @@ func (ec *executionContext) fieldContext_Order_source(_ context.Context, field g
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
 		},
@@ -10303,7 +10222,7 @@ func (ec *executionContext) _Order_status(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Order_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Status(ctx, obj)
+			return obj.Status()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.OrderStatus) graphql.Marshaler {
@@ -10318,7 +10237,7 @@ func (ec *executionContext) fieldContext_Order_status(_ context.Context, field g
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderStatus(ctx, field)
 		},
@@ -10335,7 +10254,7 @@ func (ec *executionContext) _Order_lossReason(ctx context.Context, field graphql
 			return ec.fieldContext_Order_lossReason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().LossReason(ctx, obj)
+			return obj.LossReason()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.OrderLossReason) graphql.Marshaler {
@@ -10350,7 +10269,7 @@ func (ec *executionContext) fieldContext_Order_lossReason(_ context.Context, fie
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderLossReason(ctx, field)
 		},
@@ -10367,7 +10286,7 @@ func (ec *executionContext) _Order_lossCompetitor(ctx context.Context, field gra
 			return ec.fieldContext_Order_lossCompetitor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().LossCompetitor(ctx, obj)
+			return obj.LossCompetitor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Competitor) graphql.Marshaler {
@@ -10382,7 +10301,7 @@ func (ec *executionContext) fieldContext_Order_lossCompetitor(_ context.Context,
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Competitor(ctx, field)
 		},
@@ -10399,7 +10318,7 @@ func (ec *executionContext) _Order_area(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Order_area(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Area(ctx, obj)
+			return obj.Area()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Area) graphql.Marshaler {
@@ -10414,7 +10333,7 @@ func (ec *executionContext) fieldContext_Order_area(_ context.Context, field gra
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Area(ctx, field)
 		},
@@ -10431,7 +10350,7 @@ func (ec *executionContext) _Order_products(ctx context.Context, field graphql.C
 			return ec.fieldContext_Order_products(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Products(ctx, obj)
+			return obj.Products()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Product) graphql.Marshaler {
@@ -10446,7 +10365,7 @@ func (ec *executionContext) fieldContext_Order_products(_ context.Context, field
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Product(ctx, field)
 		},
@@ -10463,7 +10382,7 @@ func (ec *executionContext) _Order_deals(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Order_deals(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Deals(ctx, obj)
+			return obj.Deals()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Deal) graphql.Marshaler {
@@ -10478,7 +10397,7 @@ func (ec *executionContext) fieldContext_Order_deals(_ context.Context, field gr
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
 		},
@@ -10495,7 +10414,7 @@ func (ec *executionContext) _Order_entitiesProducts(ctx context.Context, field g
 			return ec.fieldContext_Order_entitiesProducts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().EntitiesProducts(ctx, obj)
+			return obj.EntitiesProducts()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.EntityProduct) graphql.Marshaler {
@@ -10510,7 +10429,7 @@ func (ec *executionContext) fieldContext_Order_entitiesProducts(_ context.Contex
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EntityProduct(ctx, field)
 		},
@@ -17917,370 +17836,358 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Company_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._Company_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Company_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Company_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "generalPhone":
 			out.Values[i] = ec._Company_generalPhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mobilePhone":
 			out.Values[i] = ec._Company_mobilePhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workPhone":
 			out.Values[i] = ec._Company_workPhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workPhonePostfix":
 			out.Values[i] = ec._Company_workPhonePostfix(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "otherPhone":
 			out.Values[i] = ec._Company_otherPhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "otherPhonePostfix":
 			out.Values[i] = ec._Company_otherPhonePostfix(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "fax":
 			out.Values[i] = ec._Company_fax(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
 			out.Values[i] = ec._Company_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "otherEmail":
 			out.Values[i] = ec._Company_otherEmail(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "website":
 			out.Values[i] = ec._Company_website(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "country":
 			out.Values[i] = ec._Company_country(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "region":
 			out.Values[i] = ec._Company_region(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "city":
 			out.Values[i] = ec._Company_city(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "address":
 			out.Values[i] = ec._Company_address(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "zipCode":
 			out.Values[i] = ec._Company_zipCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customs":
 			out.Values[i] = ec._Company_customs(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Company_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Company_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "archivedAt":
 			out.Values[i] = ec._Company_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualCountry":
 			out.Values[i] = ec._Company_actualCountry(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualRegion":
 			out.Values[i] = ec._Company_actualRegion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualCity":
 			out.Values[i] = ec._Company_actualCity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualZipCode":
 			out.Values[i] = ec._Company_actualZipCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualStreet":
 			out.Values[i] = ec._Company_actualStreet(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualHouse":
 			out.Values[i] = ec._Company_actualHouse(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualBuild":
 			out.Values[i] = ec._Company_actualBuild(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actualOffice":
 			out.Values[i] = ec._Company_actualOffice(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicCountry":
 			out.Values[i] = ec._Company_juristicCountry(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicRegion":
 			out.Values[i] = ec._Company_juristicRegion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicCity":
 			out.Values[i] = ec._Company_juristicCity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicZipCode":
 			out.Values[i] = ec._Company_juristicZipCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicStreet":
 			out.Values[i] = ec._Company_juristicStreet(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicHouse":
 			out.Values[i] = ec._Company_juristicHouse(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicBuild":
 			out.Values[i] = ec._Company_juristicBuild(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "juristicOffice":
 			out.Values[i] = ec._Company_juristicOffice(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingCountry":
 			out.Values[i] = ec._Company_mailingCountry(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingRegion":
 			out.Values[i] = ec._Company_mailingRegion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingCity":
 			out.Values[i] = ec._Company_mailingCity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingZipCode":
 			out.Values[i] = ec._Company_mailingZipCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingStreet":
 			out.Values[i] = ec._Company_mailingStreet(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingHouse":
 			out.Values[i] = ec._Company_mailingHouse(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingBuild":
 			out.Values[i] = ec._Company_mailingBuild(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mailingOffice":
 			out.Values[i] = ec._Company_mailingOffice(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "fullName":
 			out.Values[i] = ec._Company_fullName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "shortName":
 			out.Values[i] = ec._Company_shortName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "inn":
 			out.Values[i] = ec._Company_inn(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ogrn":
 			out.Values[i] = ec._Company_ogrn(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kpp":
 			out.Values[i] = ec._Company_kpp(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "okved":
 			out.Values[i] = ec._Company_okved(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "director":
 			out.Values[i] = ec._Company_director(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "accountant":
 			out.Values[i] = ec._Company_accountant(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lawfulnessBase":
 			out.Values[i] = ec._Company_lawfulnessBase(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "managerName":
 			out.Values[i] = ec._Company_managerName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "managerPosition":
 			out.Values[i] = ec._Company_managerPosition(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._Company_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "responsible":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_responsible(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_responsible(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_user(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "contacts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_contacts(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "companyType":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_companyType(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_companyType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "deals":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_deals(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_deals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "products":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_products(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_products(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "entitiesProducts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_entitiesProducts(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_entitiesProducts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "tasks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_tasks(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_tasks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_events(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "bankDetails":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_bankDetails(ctx, field, obj)
-				})
+			out.Values[i] = ec._Company_bankDetails(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18312,64 +18219,63 @@ func (ec *executionContext) _CompanyBankDetail(ctx context.Context, sel ast.Sele
 		case "id":
 			out.Values[i] = ec._CompanyBankDetail_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._CompanyBankDetail_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._CompanyBankDetail_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "bankName":
 			out.Values[i] = ec._CompanyBankDetail_bankName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "bik":
 			out.Values[i] = ec._CompanyBankDetail_bik(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "corrNumber":
 			out.Values[i] = ec._CompanyBankDetail_corrNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "number":
 			out.Values[i] = ec._CompanyBankDetail_number(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isDefault":
 			out.Values[i] = ec._CompanyBankDetail_isDefault(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._CompanyBankDetail_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._CompanyBankDetail_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._CompanyBankDetail_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "company":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CompanyBankDetail_company(ctx, field, obj)
-				})
+			out.Values[i] = ec._CompanyBankDetail_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19041,310 +18947,298 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Contact_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._Contact_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "firstName":
 			out.Values[i] = ec._Contact_firstName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastName":
 			out.Values[i] = ec._Contact_lastName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "middleName":
 			out.Values[i] = ec._Contact_middleName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Contact_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "generalPhone":
 			out.Values[i] = ec._Contact_generalPhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mobilePhone":
 			out.Values[i] = ec._Contact_mobilePhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workPhone":
 			out.Values[i] = ec._Contact_workPhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workPhonePostfix":
 			out.Values[i] = ec._Contact_workPhonePostfix(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "otherPhone":
 			out.Values[i] = ec._Contact_otherPhone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "otherPhonePostfix":
 			out.Values[i] = ec._Contact_otherPhonePostfix(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "fax":
 			out.Values[i] = ec._Contact_fax(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
 			out.Values[i] = ec._Contact_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "otherEmail":
 			out.Values[i] = ec._Contact_otherEmail(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "website":
 			out.Values[i] = ec._Contact_website(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customs":
 			out.Values[i] = ec._Contact_customs(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Contact_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Contact_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "archivedAt":
 			out.Values[i] = ec._Contact_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workCountry":
 			out.Values[i] = ec._Contact_workCountry(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workRegion":
 			out.Values[i] = ec._Contact_workRegion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workCity":
 			out.Values[i] = ec._Contact_workCity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workZipcode":
 			out.Values[i] = ec._Contact_workZipcode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workStreet":
 			out.Values[i] = ec._Contact_workStreet(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workBuilding":
 			out.Values[i] = ec._Contact_workBuilding(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workHousing":
 			out.Values[i] = ec._Contact_workHousing(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "workApartment":
 			out.Values[i] = ec._Contact_workApartment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeCountry":
 			out.Values[i] = ec._Contact_homeCountry(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeRegion":
 			out.Values[i] = ec._Contact_homeRegion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeCity":
 			out.Values[i] = ec._Contact_homeCity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeZipcode":
 			out.Values[i] = ec._Contact_homeZipcode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeStreet":
 			out.Values[i] = ec._Contact_homeStreet(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeBuilding":
 			out.Values[i] = ec._Contact_homeBuilding(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeHousing":
 			out.Values[i] = ec._Contact_homeHousing(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "homeApartment":
 			out.Values[i] = ec._Contact_homeApartment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "vkontakte":
 			out.Values[i] = ec._Contact_vkontakte(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "facebook":
 			out.Values[i] = ec._Contact_facebook(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "linkedin":
 			out.Values[i] = ec._Contact_linkedin(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "odnoklassniki":
 			out.Values[i] = ec._Contact_odnoklassniki(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "instagram":
 			out.Values[i] = ec._Contact_instagram(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "twitter":
 			out.Values[i] = ec._Contact_twitter(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "whatsapp":
 			out.Values[i] = ec._Contact_whatsapp(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "viber":
 			out.Values[i] = ec._Contact_viber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "telegram":
 			out.Values[i] = ec._Contact_telegram(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "skype":
 			out.Values[i] = ec._Contact_skype(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._Contact_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "responsible":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_responsible(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_responsible(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_user(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "companies":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_companies(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_companies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "contactType":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_contactType(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_contactType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "deals":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_deals(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_deals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orders":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_orders(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "products":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_products(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_products(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "entitiesProducts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_entitiesProducts(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_entitiesProducts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "tasks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_tasks(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_tasks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contact_events(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contact_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19854,116 +19748,108 @@ func (ec *executionContext) _Contract(ctx context.Context, sel ast.SelectionSet,
 		case "id":
 			out.Values[i] = ec._Contract_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._Contract_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Contract_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "number":
 			out.Values[i] = ec._Contract_number(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customNumber":
 			out.Values[i] = ec._Contract_customNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "date":
 			out.Values[i] = ec._Contract_date(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customs":
 			out.Values[i] = ec._Contract_customs(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "archivedAt":
 			out.Values[i] = ec._Contract_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "previousResponsibleId":
 			out.Values[i] = ec._Contract_previousResponsibleId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Contract_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Contract_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "cachedAt":
 			out.Values[i] = ec._Contract_cachedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._Contract_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "firstParty":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_firstParty(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_firstParty(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "secondParty":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_secondParty(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_secondParty(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_user(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "companies":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_companies(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_companies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "contacts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_contacts(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deals":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_deals(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_deals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orders":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_orders(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "estateProperties":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Contract_estateProperties(ctx, field, obj)
-				})
+			out.Values[i] = ec._Contract_estateProperties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20114,168 +20000,153 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Deal_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._Deal_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Deal_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Deal_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "amount":
 			out.Values[i] = ec._Deal_amount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "cost":
 			out.Values[i] = ec._Deal_cost(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "profit":
 			out.Values[i] = ec._Deal_profit(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "number":
 			out.Values[i] = ec._Deal_number(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "plannedAt":
 			out.Values[i] = ec._Deal_plannedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "finishedAt":
 			out.Values[i] = ec._Deal_finishedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customs":
 			out.Values[i] = ec._Deal_customs(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Deal_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Deal_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "archivedAt":
 			out.Values[i] = ec._Deal_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._Deal_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "responsible":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_responsible(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_responsible(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_user(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "company":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_company(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "contact":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_contact(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_contact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "stage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_stage(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_stage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "stageCategory":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_stageCategory(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_stageCategory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "lossReason":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_lossReason(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_lossReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "lossCompetitor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_lossCompetitor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_lossCompetitor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "area":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_area(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_area(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "products":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_products(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_products(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deals":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_deals(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_deals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orders":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_orders(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "entitiesProducts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Deal_entitiesProducts(ctx, field, obj)
-				})
+			out.Values[i] = ec._Deal_entitiesProducts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20603,59 +20474,58 @@ func (ec *executionContext) _DealStage(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._DealStage_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._DealStage_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._DealStage_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "duration":
 			out.Values[i] = ec._DealStage_duration(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nextIfItemsDone":
 			out.Values[i] = ec._DealStage_nextIfItemsDone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._DealStage_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "color":
 			out.Values[i] = ec._DealStage_color(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._DealStage_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._DealStage_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._DealStage_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "dealStageCategory":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DealStage_dealStageCategory(ctx, field, obj)
-				})
+			out.Values[i] = ec._DealStage_dealStageCategory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21200,45 +21070,43 @@ func (ec *executionContext) _DiaryEvent(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._DiaryEvent_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._DiaryEvent_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._DiaryEvent_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._DiaryEvent_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "startTime":
 			out.Values[i] = ec._DiaryEvent_startTime(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._DiaryEvent_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "responsible":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DiaryEvent_responsible(ctx, field, obj)
-				})
+			out.Values[i] = ec._DiaryEvent_responsible(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "company":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DiaryEvent_company(ctx, field, obj)
-				})
+			out.Values[i] = ec._DiaryEvent_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21518,136 +21386,123 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Order_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._Order_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Order_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Order_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "amount":
 			out.Values[i] = ec._Order_amount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "number":
 			out.Values[i] = ec._Order_number(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customs":
 			out.Values[i] = ec._Order_customs(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Order_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Order_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "archivedAt":
 			out.Values[i] = ec._Order_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attributes":
 			out.Values[i] = ec._Order_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "responsible":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_responsible(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_responsible(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_user(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "company":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_company(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "contact":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_contact(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_contact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "stage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_stage(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_stage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "lossReason":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_lossReason(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_lossReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "lossCompetitor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_lossCompetitor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_lossCompetitor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "area":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_area(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_area(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "products":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_products(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_products(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deals":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_deals(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_deals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "entitiesProducts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_entitiesProducts(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_entitiesProducts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

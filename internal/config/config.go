@@ -186,8 +186,11 @@ const (
 // Defaults returns the configuration with every default applied and no
 // backend configured: the sandbox's defaults.
 func Defaults() Config {
+	// 64 calls in flight per backend: a gateway serves at most this many
+	// divided by the CRM's response time (16 held one at 20 ms to ~650
+	// queries a second), and still bounds what one process asks of a CRM.
 	up := func(maxBytes int64) Upstream {
-		return Upstream{Timeout: 10 * time.Second, MaxConcurrent: 16, MaxRetries: 2, MaxResponseBytes: maxBytes}
+		return Upstream{Timeout: 10 * time.Second, MaxConcurrent: 64, MaxRetries: 2, MaxResponseBytes: maxBytes}
 	}
 	return Config{
 		ListenAddr:      "127.0.0.1:8080",

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"errors"
+
 	"github.com/crmgateway/gateway/internal/scalar"
 )
 
@@ -26,6 +28,11 @@ type SynergyRecord struct {
 	Type       string `json:"-"`
 	Attributes scalar.JSON
 	Links      map[string]SynergyLinkage `json:"-"`
+	// Rels are the relationships in the order of the type's spec, once the
+	// graph package resolved them for the operation being served (nil
+	// before). Each is written once, under the request store's lock, before
+	// anything reads it.
+	Rels []SynergyRel `json:"-"`
 }
 
 // Record gives generic code access to the embedded record.
@@ -75,4 +82,35 @@ type SynergyWrite struct {
 	ID            string // update only
 	Attributes    map[string]any
 	Relationships map[string]SynergyLinkage // Refs nil and !Many: null
+}
+
+// SynergyRel is one relationship of an entity as the graph package
+// resolved it for the operation being served: its target (to-one) or
+// targets (to-many), or the error that kept them from being read.
+type SynergyRel struct {
+	One  SynergyEntity
+	Many []SynergyEntity
+	Err  error
+	Set  bool
+}
+
+// ErrRelUnresolved is what a relationship accessor answers when nothing
+// resolved the relationship before the executor read it: a gateway bug,
+// shown to the client as an internal error.
+var ErrRelUnresolved = errors.New("relationship read before it was resolved")
+
+// RelOne answers a to-one relationship by its index in the type's spec.
+func (r *SynergyRecord) RelOne(i int) (SynergyEntity, error) {
+	if i >= len(r.Rels) || !r.Rels[i].Set {
+		return nil, ErrRelUnresolved
+	}
+	return r.Rels[i].One, r.Rels[i].Err
+}
+
+// RelMany answers a to-many relationship by its index in the type's spec.
+func (r *SynergyRecord) RelMany(i int) ([]SynergyEntity, error) {
+	if i >= len(r.Rels) || !r.Rels[i].Set {
+		return nil, ErrRelUnresolved
+	}
+	return r.Rels[i].Many, r.Rels[i].Err
 }

@@ -128,6 +128,265 @@ func (x *Contact) applyAliases() {
 	}
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Contact) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Contact) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Contact) Source() (*Source, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Companies is the `companies` relationship as the graph package resolved it.
+func (x *Contact) Companies() ([]*Company, error) {
+	es, err := x.RelMany(3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Company, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Company)
+	}
+	return out, nil
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Contact) Status() (*ContactStatus, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*ContactStatus)
+	return t, err
+}
+
+// ContactType is the `contact-type` relationship as the graph package resolved it.
+func (x *Contact) ContactType() (*ContactType, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*ContactType)
+	return t, err
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Contact) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(6)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Orders is the `orders` relationship as the graph package resolved it.
+func (x *Contact) Orders() ([]*Order, error) {
+	es, err := x.RelMany(7)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Order, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Order)
+	}
+	return out, nil
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Contact) Products() ([]*Product, error) {
+	es, err := x.RelMany(8)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Contact) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(9)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
+}
+
+// Tasks is the `tasks` relationship as the graph package resolved it.
+func (x *Contact) Tasks() ([]*DiaryTask, error) {
+	es, err := x.RelMany(10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryTask, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryTask)
+	}
+	return out, nil
+}
+
+// Events is the `events` relationship as the graph package resolved it.
+func (x *Contact) Events() ([]*DiaryEvent, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryEvent, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryEvent)
+	}
+	return out, nil
+}
+
+var contactWireNames = []string{"first-name", "last-name", "middle-name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "customs", "custom", "created-at", "updated-at", "archived-at", "work-country", "work-region", "work-city", "work-zipcode", "work-street", "work-building", "work-housing", "work-apartment", "home-country", "home-region", "home-city", "home-zipcode", "home-street", "home-building", "home-housing", "home-apartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype"}
+
+func (x *Contact) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "first-name", "last-name", "middle-name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "work-country", "work-region", "work-city", "work-zipcode", "work-street", "work-building", "work-housing", "work-apartment", "home-country", "home-region", "home-city", "home-zipcode", "home-street", "home-building", "home-housing", "home-apartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, contactWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "first-name":
+			p = &x.FirstName
+		case "last-name":
+			p = &x.LastName
+		case "middle-name":
+			p = &x.MiddleName
+		case "description":
+			p = &x.Description
+		case "general-phone":
+			p = &x.GeneralPhone
+		case "mobile-phone":
+			p = &x.MobilePhone
+		case "work-phone":
+			p = &x.WorkPhone
+		case "work-phone-postfix":
+			p = &x.WorkPhonePostfix
+		case "other-phone":
+			p = &x.OtherPhone
+		case "other-phone-postfix":
+			p = &x.OtherPhonePostfix
+		case "fax":
+			p = &x.Fax
+		case "email":
+			p = &x.Email
+		case "other-email":
+			p = &x.OtherEmail
+		case "website":
+			p = &x.Website
+		case "work-country":
+			p = &x.WorkCountry
+		case "work-region":
+			p = &x.WorkRegion
+		case "work-city":
+			p = &x.WorkCity
+		case "work-zipcode":
+			p = &x.WorkZipcode
+		case "work-street":
+			p = &x.WorkStreet
+		case "work-building":
+			p = &x.WorkBuilding
+		case "work-housing":
+			p = &x.WorkHousing
+		case "work-apartment":
+			p = &x.WorkApartment
+		case "home-country":
+			p = &x.HomeCountry
+		case "home-region":
+			p = &x.HomeRegion
+		case "home-city":
+			p = &x.HomeCity
+		case "home-zipcode":
+			p = &x.HomeZipcode
+		case "home-street":
+			p = &x.HomeStreet
+		case "home-building":
+			p = &x.HomeBuilding
+		case "home-housing":
+			p = &x.HomeHousing
+		case "home-apartment":
+			p = &x.HomeApartment
+		case "vkontakte":
+			p = &x.Vkontakte
+		case "facebook":
+			p = &x.Facebook
+		case "linkedin":
+			p = &x.Linkedin
+		case "odnoklassniki":
+			p = &x.Odnoklassniki
+		case "instagram":
+			p = &x.Instagram
+		case "twitter":
+			p = &x.Twitter
+		case "whatsapp":
+			p = &x.Whatsapp
+		case "viber":
+			p = &x.Viber
+		case "telegram":
+			p = &x.Telegram
+		case "skype":
+			p = &x.Skype
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // ContactStatus: A status a contact can be in.
 type ContactStatus struct {
 	SynergyRecord `json:"-"`
@@ -140,6 +399,63 @@ type ContactStatus struct {
 func (x *ContactStatus) applyAliases() {
 }
 
+var contactStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *ContactStatus) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, contactStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // ContactType: A type of contact.
 type ContactType struct {
 	SynergyRecord `json:"-"`
@@ -149,6 +465,61 @@ type ContactType struct {
 }
 
 func (x *ContactType) applyAliases() {
+}
+
+var contactTypeWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *ContactType) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, contactTypeWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
 }
 
 // Contract: A contract between two parties, each a company or a contact.
@@ -175,6 +546,151 @@ func (x *Contract) applyAliases() {
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
 	}
+}
+
+// FirstParty is the `first-party` relationship as the graph package resolved it.
+func (x *Contract) FirstParty() (ContractParty, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(ContractParty)
+	return t, err
+}
+
+// SecondParty is the `second-party` relationship as the graph package resolved it.
+func (x *Contract) SecondParty() (ContractParty, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(ContractParty)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Contract) User() (*User, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Companies is the `companies` relationship as the graph package resolved it.
+func (x *Contract) Companies() ([]*Company, error) {
+	es, err := x.RelMany(3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Company, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Company)
+	}
+	return out, nil
+}
+
+// Contacts is the `contacts` relationship as the graph package resolved it.
+func (x *Contract) Contacts() ([]*Contact, error) {
+	es, err := x.RelMany(4)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Contact, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Contact)
+	}
+	return out, nil
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Contract) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(5)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Orders is the `orders` relationship as the graph package resolved it.
+func (x *Contract) Orders() ([]*Order, error) {
+	es, err := x.RelMany(6)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Order, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Order)
+	}
+	return out, nil
+}
+
+// EstateProperties is the `estate-properties` relationship as the graph package resolved it.
+func (x *Contract) EstateProperties() ([]*EstateProperty, error) {
+	es, err := x.RelMany(7)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EstateProperty, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EstateProperty)
+	}
+	return out, nil
+}
+
+var contractWireNames = []string{"name", "number", "custom-number", "custom_number", "date", "customs", "custom", "archived-at", "previous-responsible-id", "created-at", "updated-at", "cached-at"}
+
+func (x *Contract) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "custom-number", "custom_number":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, contractWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "custom-number":
+			p = &x.CustomNumber
+		case "custom_number":
+			p = &x.AliasCustomNumber0
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
 }
 
 // Company: A company (organisation) in SynergyCRM.
@@ -245,6 +761,289 @@ func (x *Company) applyAliases() {
 	}
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Company) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Company) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Company) Source() (*Source, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Contacts is the `contacts` relationship as the graph package resolved it.
+func (x *Company) Contacts() ([]*Contact, error) {
+	es, err := x.RelMany(3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Contact, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Contact)
+	}
+	return out, nil
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Company) Status() (*CompanyStatus, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*CompanyStatus)
+	return t, err
+}
+
+// CompanyType is the `company-type` relationship as the graph package resolved it.
+func (x *Company) CompanyType() (*CompanyType, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*CompanyType)
+	return t, err
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Company) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(6)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Company) Products() ([]*Product, error) {
+	es, err := x.RelMany(7)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Company) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(8)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
+}
+
+// Tasks is the `tasks` relationship as the graph package resolved it.
+func (x *Company) Tasks() ([]*DiaryTask, error) {
+	es, err := x.RelMany(9)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryTask, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryTask)
+	}
+	return out, nil
+}
+
+// Events is the `events` relationship as the graph package resolved it.
+func (x *Company) Events() ([]*DiaryEvent, error) {
+	es, err := x.RelMany(10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DiaryEvent, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*DiaryEvent)
+	}
+	return out, nil
+}
+
+// BankDetails is the `bank-details` relationship as the graph package resolved it.
+func (x *Company) BankDetails() ([]*CompanyBankDetail, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*CompanyBankDetail, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*CompanyBankDetail)
+	}
+	return out, nil
+}
+
+var companyWireNames = []string{"name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "country", "region", "city", "address", "zip-code", "customs", "custom", "created-at", "updated-at", "archived-at", "actual-country", "actual-region", "actual-city", "actual-zip-code", "actual-street", "actual-house", "actual-build", "actual-office", "juristic-country", "juristic-region", "juristic-city", "juristic-zip-code", "juristic-street", "juristic-house", "juristic-build", "juristic-office", "mailing-country", "mailing-region", "mailing-city", "mailing-zip-code", "mailing-street", "mailing-house", "mailing-build", "mailing-office", "full-name", "short-name", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulness-base", "manager-name", "manager-position"}
+
+func (x *Company) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "country", "region", "city", "address", "zip-code", "actual-country", "actual-region", "actual-city", "actual-zip-code", "actual-street", "actual-house", "actual-build", "actual-office", "juristic-country", "juristic-region", "juristic-city", "juristic-zip-code", "juristic-street", "juristic-house", "juristic-build", "juristic-office", "mailing-country", "mailing-region", "mailing-city", "mailing-zip-code", "mailing-street", "mailing-house", "mailing-build", "mailing-office", "full-name", "short-name", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulness-base", "manager-name", "manager-position":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, companyWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		case "general-phone":
+			p = &x.GeneralPhone
+		case "mobile-phone":
+			p = &x.MobilePhone
+		case "work-phone":
+			p = &x.WorkPhone
+		case "work-phone-postfix":
+			p = &x.WorkPhonePostfix
+		case "other-phone":
+			p = &x.OtherPhone
+		case "other-phone-postfix":
+			p = &x.OtherPhonePostfix
+		case "fax":
+			p = &x.Fax
+		case "email":
+			p = &x.Email
+		case "other-email":
+			p = &x.OtherEmail
+		case "website":
+			p = &x.Website
+		case "country":
+			p = &x.Country
+		case "region":
+			p = &x.Region
+		case "city":
+			p = &x.City
+		case "address":
+			p = &x.Address
+		case "zip-code":
+			p = &x.ZipCode
+		case "actual-country":
+			p = &x.ActualCountry
+		case "actual-region":
+			p = &x.ActualRegion
+		case "actual-city":
+			p = &x.ActualCity
+		case "actual-zip-code":
+			p = &x.ActualZipCode
+		case "actual-street":
+			p = &x.ActualStreet
+		case "actual-house":
+			p = &x.ActualHouse
+		case "actual-build":
+			p = &x.ActualBuild
+		case "actual-office":
+			p = &x.ActualOffice
+		case "juristic-country":
+			p = &x.JuristicCountry
+		case "juristic-region":
+			p = &x.JuristicRegion
+		case "juristic-city":
+			p = &x.JuristicCity
+		case "juristic-zip-code":
+			p = &x.JuristicZipCode
+		case "juristic-street":
+			p = &x.JuristicStreet
+		case "juristic-house":
+			p = &x.JuristicHouse
+		case "juristic-build":
+			p = &x.JuristicBuild
+		case "juristic-office":
+			p = &x.JuristicOffice
+		case "mailing-country":
+			p = &x.MailingCountry
+		case "mailing-region":
+			p = &x.MailingRegion
+		case "mailing-city":
+			p = &x.MailingCity
+		case "mailing-zip-code":
+			p = &x.MailingZipCode
+		case "mailing-street":
+			p = &x.MailingStreet
+		case "mailing-house":
+			p = &x.MailingHouse
+		case "mailing-build":
+			p = &x.MailingBuild
+		case "mailing-office":
+			p = &x.MailingOffice
+		case "full-name":
+			p = &x.FullName
+		case "short-name":
+			p = &x.ShortName
+		case "inn":
+			p = &x.Inn
+		case "ogrn":
+			p = &x.Ogrn
+		case "kpp":
+			p = &x.Kpp
+		case "okved":
+			p = &x.Okved
+		case "director":
+			p = &x.Director
+		case "accountant":
+			p = &x.Accountant
+		case "lawfulness-base":
+			p = &x.LawfulnessBase
+		case "manager-name":
+			p = &x.ManagerName
+		case "manager-position":
+			p = &x.ManagerPosition
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // CompanyBankDetail: One set of a company's bank details.
 type CompanyBankDetail struct {
 	SynergyRecord `json:"-"`
@@ -261,6 +1060,76 @@ type CompanyBankDetail struct {
 func (x *CompanyBankDetail) applyAliases() {
 }
 
+// Company is the `company` relationship as the graph package resolved it.
+func (x *CompanyBankDetail) Company() (*Company, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*Company)
+	return t, err
+}
+
+var companyBankDetailWireNames = []string{"name", "bank-name", "bik", "corr-number", "number", "is-default", "created-at", "updated-at"}
+
+func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "bank-name", "bik", "corr-number", "number":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, companyBankDetailWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "bank-name":
+			p = &x.BankName
+		case "bik":
+			p = &x.Bik
+		case "corr-number":
+			p = &x.CorrNumber
+		case "number":
+			p = &x.Number
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // CompanyStatus: A status a company can be in.
 type CompanyStatus struct {
 	SynergyRecord `json:"-"`
@@ -273,6 +1142,63 @@ type CompanyStatus struct {
 func (x *CompanyStatus) applyAliases() {
 }
 
+var companyStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *CompanyStatus) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, companyStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // CompanyType: A type of company.
 type CompanyType struct {
 	SynergyRecord `json:"-"`
@@ -282,6 +1208,61 @@ type CompanyType struct {
 }
 
 func (x *CompanyType) applyAliases() {
+}
+
+var companyTypeWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *CompanyType) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, companyTypeWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
 }
 
 // Deal: A deal (sale) in a funnel.
@@ -308,6 +1289,192 @@ func (x *Deal) applyAliases() {
 	}
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Deal) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Deal) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Company is the `company` relationship as the graph package resolved it.
+func (x *Deal) Company() (*Company, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Company)
+	return t, err
+}
+
+// Contact is the `contact` relationship as the graph package resolved it.
+func (x *Deal) Contact() (*Contact, error) {
+	e, err := x.RelOne(3)
+	t, _ := e.(*Contact)
+	return t, err
+}
+
+// Stage is the `stage` relationship as the graph package resolved it.
+func (x *Deal) Stage() (*DealStage, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*DealStage)
+	return t, err
+}
+
+// StageCategory is the `stage-category` relationship as the graph package resolved it.
+func (x *Deal) StageCategory() (*DealStageCategory, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*DealStageCategory)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Deal) Source() (*Source, error) {
+	e, err := x.RelOne(6)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Deal) Status() (*DealStatus, error) {
+	e, err := x.RelOne(7)
+	t, _ := e.(*DealStatus)
+	return t, err
+}
+
+// LossReason is the `loss-reason` relationship as the graph package resolved it.
+func (x *Deal) LossReason() (*DealLossReason, error) {
+	e, err := x.RelOne(8)
+	t, _ := e.(*DealLossReason)
+	return t, err
+}
+
+// LossCompetitor is the `loss-competitor` relationship as the graph package resolved it.
+func (x *Deal) LossCompetitor() (*Competitor, error) {
+	e, err := x.RelOne(9)
+	t, _ := e.(*Competitor)
+	return t, err
+}
+
+// Area is the `area` relationship as the graph package resolved it.
+func (x *Deal) Area() (*Area, error) {
+	e, err := x.RelOne(10)
+	t, _ := e.(*Area)
+	return t, err
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Deal) Products() ([]*Product, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Deal) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(12)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// Orders is the `orders` relationship as the graph package resolved it.
+func (x *Deal) Orders() ([]*Order, error) {
+	es, err := x.RelMany(13)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Order, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Order)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Deal) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(14)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
+}
+
+var dealWireNames = []string{"name", "description", "amount", "cost", "profit", "number", "planned-at", "finished-at", "customs", "custom", "created-at", "updated-at", "archived-at"}
+
+func (x *Deal) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, dealWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // DealLossReason: A reason a deal was lost.
 type DealLossReason struct {
 	SynergyRecord `json:"-"`
@@ -317,6 +1484,61 @@ type DealLossReason struct {
 }
 
 func (x *DealLossReason) applyAliases() {
+}
+
+var dealLossReasonWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *DealLossReason) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, dealLossReasonWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
 }
 
 // DealStageCategory: A deal funnel (pipeline).
@@ -337,6 +1559,67 @@ type DealStageCategory struct {
 func (x *DealStageCategory) applyAliases() {
 }
 
+var dealStageCategoryWireNames = []string{"name", "amount-calc-method", "cost-calc-method", "amount-calc-field", "cost-calc-field", "is-default", "win-by-diaries", "calculation-method", "created-at", "updated-at"}
+
+func (x *DealStageCategory) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "amount-calc-field", "cost-calc-field", "calculation-method":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, dealStageCategoryWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "amount-calc-field":
+			p = &x.AmountCalcField
+		case "cost-calc-field":
+			p = &x.CostCalcField
+		case "calculation-method":
+			p = &x.CalculationMethod
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // DealStage: A stage of a deal funnel.
 type DealStage struct {
 	SynergyRecord   `json:"-"`
@@ -352,6 +1635,70 @@ type DealStage struct {
 func (x *DealStage) applyAliases() {
 }
 
+// DealStageCategory is the `deal-stage-category` relationship as the graph package resolved it.
+func (x *DealStage) DealStageCategory() (*DealStageCategory, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*DealStageCategory)
+	return t, err
+}
+
+var dealStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
+
+func (x *DealStage) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, dealStageWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // DealStatus: A status a deal can be in.
 type DealStatus struct {
 	SynergyRecord `json:"-"`
@@ -362,6 +1709,63 @@ type DealStatus struct {
 }
 
 func (x *DealStatus) applyAliases() {
+}
+
+var dealStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *DealStatus) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, dealStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
 }
 
 // Order: An order (application / request).
@@ -384,6 +1788,172 @@ func (x *Order) applyAliases() {
 	}
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *Order) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// User is the `user` relationship as the graph package resolved it.
+func (x *Order) User() (*User, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Company is the `company` relationship as the graph package resolved it.
+func (x *Order) Company() (*Company, error) {
+	e, err := x.RelOne(2)
+	t, _ := e.(*Company)
+	return t, err
+}
+
+// Contact is the `contact` relationship as the graph package resolved it.
+func (x *Order) Contact() (*Contact, error) {
+	e, err := x.RelOne(3)
+	t, _ := e.(*Contact)
+	return t, err
+}
+
+// Stage is the `stage` relationship as the graph package resolved it.
+func (x *Order) Stage() (*OrderStage, error) {
+	e, err := x.RelOne(4)
+	t, _ := e.(*OrderStage)
+	return t, err
+}
+
+// Source is the `source` relationship as the graph package resolved it.
+func (x *Order) Source() (*Source, error) {
+	e, err := x.RelOne(5)
+	t, _ := e.(*Source)
+	return t, err
+}
+
+// Status is the `status` relationship as the graph package resolved it.
+func (x *Order) Status() (*OrderStatus, error) {
+	e, err := x.RelOne(6)
+	t, _ := e.(*OrderStatus)
+	return t, err
+}
+
+// LossReason is the `loss-reason` relationship as the graph package resolved it.
+func (x *Order) LossReason() (*OrderLossReason, error) {
+	e, err := x.RelOne(7)
+	t, _ := e.(*OrderLossReason)
+	return t, err
+}
+
+// LossCompetitor is the `loss-competitor` relationship as the graph package resolved it.
+func (x *Order) LossCompetitor() (*Competitor, error) {
+	e, err := x.RelOne(8)
+	t, _ := e.(*Competitor)
+	return t, err
+}
+
+// Area is the `area` relationship as the graph package resolved it.
+func (x *Order) Area() (*Area, error) {
+	e, err := x.RelOne(9)
+	t, _ := e.(*Area)
+	return t, err
+}
+
+// Products is the `products` relationship as the graph package resolved it.
+func (x *Order) Products() ([]*Product, error) {
+	es, err := x.RelMany(10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Product, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Product)
+	}
+	return out, nil
+}
+
+// Deals is the `deals` relationship as the graph package resolved it.
+func (x *Order) Deals() ([]*Deal, error) {
+	es, err := x.RelMany(11)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Deal, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*Deal)
+	}
+	return out, nil
+}
+
+// EntitiesProducts is the `entities-products` relationship as the graph package resolved it.
+func (x *Order) EntitiesProducts() ([]*EntityProduct, error) {
+	es, err := x.RelMany(12)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*EntityProduct, len(es))
+	for i, e := range es {
+		out[i], _ = e.(*EntityProduct)
+	}
+	return out, nil
+}
+
+var orderWireNames = []string{"name", "description", "amount", "number", "customs", "custom", "created-at", "updated-at", "archived-at"}
+
+func (x *Order) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, orderWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // OrderLossReason: A reason an order was lost.
 type OrderLossReason struct {
 	SynergyRecord `json:"-"`
@@ -393,6 +1963,61 @@ type OrderLossReason struct {
 }
 
 func (x *OrderLossReason) applyAliases() {
+}
+
+var orderLossReasonWireNames = []string{"name", "created-at", "updated-at"}
+
+func (x *OrderLossReason) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, orderLossReasonWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
 }
 
 // OrderStage: A stage of the order funnel.
@@ -410,6 +2035,63 @@ type OrderStage struct {
 func (x *OrderStage) applyAliases() {
 }
 
+var orderStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
+
+func (x *OrderStage) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, orderStageWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // OrderStatus: A status an order can be in.
 type OrderStatus struct {
 	SynergyRecord `json:"-"`
@@ -420,6 +2102,63 @@ type OrderStatus struct {
 }
 
 func (x *OrderStatus) applyAliases() {
+}
+
+var orderStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
+
+func (x *OrderStatus) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "color":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, orderStatusWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "color":
+			p = &x.Color
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
 }
 
 // DiaryEvent: A diary event. The docs are cut off after its first create example; everything else follows the pattern of the other types.
@@ -433,12 +2172,95 @@ type DiaryEvent struct {
 func (x *DiaryEvent) applyAliases() {
 }
 
+// Responsible is the `responsible` relationship as the graph package resolved it.
+func (x *DiaryEvent) Responsible() (*User, error) {
+	e, err := x.RelOne(0)
+	t, _ := e.(*User)
+	return t, err
+}
+
+// Company is the `company` relationship as the graph package resolved it.
+func (x *DiaryEvent) Company() (*Company, error) {
+	e, err := x.RelOne(1)
+	t, _ := e.(*Company)
+	return t, err
+}
+
+var diaryEventWireNames = []string{"name", "description", "start-time"}
+
+func (x *DiaryEvent) decodeFlat(raw []byte) bool {
+	var kept [flatKept]flatMember
+	n, seen := 0, 0
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		switch string(m.key) {
+		case "name", "description":
+			if !m.null {
+				n++
+			}
+			if seen < len(kept) {
+				kept[seen] = m
+			}
+			seen++
+		default:
+			if foldsToAny(m.key, diaryEventWireNames) {
+				return false
+			}
+		}
+	}
+	if st != flatEnd {
+		return false
+	}
+	block := make([]string, n)
+	set := func(m flatMember) {
+		var p **string
+		switch string(m.key) {
+		case "name":
+			p = &x.Name
+		case "description":
+			p = &x.Description
+		default:
+			return
+		}
+		if m.null {
+			*p = nil
+			return
+		}
+		block[0] = string(m.val)
+		*p = &block[0]
+		block = block[1:]
+	}
+	if seen <= len(kept) {
+		for _, m := range kept[:seen] {
+			set(m)
+		}
+	} else {
+		for m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {
+			set(m)
+		}
+	}
+	x.applyAliases()
+	return true
+}
+
 // User: A SynergyCRM user. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type User struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *User) applyAliases() {
+}
+
+var userWireNames = []string(nil)
+
+func (x *User) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, userWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 // Source: A lead source. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
@@ -449,12 +2271,36 @@ type Source struct {
 func (x *Source) applyAliases() {
 }
 
+var sourceWireNames = []string(nil)
+
+func (x *Source) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, sourceWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // Product: A product. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type Product struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *Product) applyAliases() {
+}
+
+var productWireNames = []string(nil)
+
+func (x *Product) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, productWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 // EntityProduct: A specification line (product in a deal, order, contact or company). The docs reference this type but do not describe it; its attributes are kept as one JSON map.
@@ -465,12 +2311,36 @@ type EntityProduct struct {
 func (x *EntityProduct) applyAliases() {
 }
 
+var entityProductWireNames = []string(nil)
+
+func (x *EntityProduct) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, entityProductWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // DiaryTask: A diary task. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type DiaryTask struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *DiaryTask) applyAliases() {
+}
+
+var diaryTaskWireNames = []string(nil)
+
+func (x *DiaryTask) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, diaryTaskWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 // Competitor: A competitor. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
@@ -481,6 +2351,18 @@ type Competitor struct {
 func (x *Competitor) applyAliases() {
 }
 
+var competitorWireNames = []string(nil)
+
+func (x *Competitor) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, competitorWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // Area: A territory. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type Area struct {
 	SynergyRecord `json:"-"`
@@ -489,12 +2371,36 @@ type Area struct {
 func (x *Area) applyAliases() {
 }
 
+var areaWireNames = []string(nil)
+
+func (x *Area) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, areaWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
+}
+
 // EstateProperty: A real-estate object. The docs reference this type but do not describe it; its attributes are kept as one JSON map.
 type EstateProperty struct {
 	SynergyRecord `json:"-"`
 }
 
 func (x *EstateProperty) applyAliases() {
+}
+
+var estatePropertyWireNames = []string(nil)
+
+func (x *EstateProperty) decodeFlat(raw []byte) bool {
+	m, i, st := flatFirst(raw)
+	for ; st == flatMore; m, i, st = flatNext(raw, i) {
+		if foldsToAny(m.key, estatePropertyWireNames) {
+			return false
+		}
+	}
+	return st == flatEnd
 }
 
 func (*Company) IsContractParty() {}
@@ -563,6 +2469,112 @@ func NewSynergyEntity(typ string) SynergyEntity {
 func DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
+	}
+	switch x := e.(type) {
+	case *Contact:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *ContactStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *ContactType:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Contract:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Company:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *CompanyBankDetail:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *CompanyStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *CompanyType:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Deal:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealLossReason:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealStageCategory:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealStage:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DealStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Order:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *OrderLossReason:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *OrderStage:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *OrderStatus:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DiaryEvent:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *User:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Source:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Product:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *EntityProduct:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *DiaryTask:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Competitor:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *Area:
+		if x.decodeFlat(raw) {
+			return nil
+		}
+	case *EstateProperty:
+		if x.decodeFlat(raw) {
+			return nil
+		}
 	}
 	if err := json.Unmarshal(raw, e); err != nil {
 		return err

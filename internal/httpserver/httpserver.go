@@ -196,7 +196,7 @@ func newGraphQL(d Deps) *handler.Server {
 	srv.Use(newPersistedQueries(d.Config.Limits.APQCacheSize, d.TrustedDocuments, d.Config.PersistedOnly, apqShared))
 	srv.Use(lim)
 	// Scalars cost nothing; objects and pages are weighed by the schema.
-	srv.Use(extension.FixedComplexityLimit(d.Config.Limits.MaxComplexity, complexity.WithFixedScalarValue(0)))
+	srv.Use(newComplexityLimit(d.Config.Limits.MaxComplexity, documentCacheEntries, complexity.WithFixedScalarValue(0)))
 	for _, e := range d.Extensions {
 		srv.Use(e)
 	}

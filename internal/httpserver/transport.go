@@ -151,15 +151,22 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			return
 		}
 	}
-	b, err := json.Marshal(resp)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bufPool.Put(buf)
+		}
+	}()
+	if err := encodeResponse(buf, resp); err != nil {
 		writeRequestError(ctx, w, exec, media, http.StatusInternalServerError, "internal error")
 		return
 	}
 	if cached != nil {
+		b := bytes.Clone(buf.Bytes())
 		cached.body.Store(&b)
 	}
-	writeBody(w, media, b)
+	writeBody(w, media, buf.Bytes())
 }
 
 // checkInput applies the request limits to variables or extensions.
@@ -172,6 +179,9 @@ func (t httpTransport) checkInput(name string, raw []byte) *gqlerror.Error {
 
 func writeBody(w http.ResponseWriter, media string, b []byte) {
 	setContentType(w, media)
+	// The whole answer is at hand: a Content-Length spares the client
+	// chunked framing and the server a write per chunk.
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 }

@@ -25,6 +25,7 @@ func main() {
 	write(filepath.Join(root, "graph/schema/synergy.graphqls"), []byte(schema()))
 	write(filepath.Join(root, "internal/domain/synergy_gen.go"), gofmt(domainGo()))
 	write(filepath.Join(root, "graph/synergy_gen.go"), gofmt(resolversGo()))
+	write(filepath.Join(root, "graph/synergy_compiled_gen.go"), gofmt(compiledGo()))
 }
 
 func write(path string, b []byte) {
@@ -64,6 +65,10 @@ func check() {
 				panic(fmt.Sprintf("%s: relationship %s collides with %s", r.Type, x.Key, prev))
 			}
 			seen[n] = x.Key
+			switch spec.Pascal(x.Key) {
+			case "ID", "SourceID", "Type", "Attributes", "Links", "Rels", "Record", "GlobalID", "RelOne", "RelMany", "SetRel":
+				panic(fmt.Sprintf("%s: relationship %s collides with a member of SynergyRecord", r.Type, x.Key))
+			}
 			for _, t := range x.Targets {
 				if spec.ByType(t) == nil {
 					panic(fmt.Sprintf("%s: relationship %s targets unknown type %s", r.Type, x.Key, t))
@@ -317,6 +322,10 @@ func domainGo() string {
 			}
 		}
 		b.WriteString("}\n\n")
+		for i, x := range r.Rels {
+			relAccessor(&b, r, i, x)
+		}
+		decodeFlat(&b, r)
 	}
 	b.WriteString("func (*Company) IsContractParty() {}\nfunc (*Contact) IsContractParty() {}\n\n")
 	b.WriteString("// NewSynergyEntity returns an empty entity of a JSON:API type, nil for a type the spec does not know.\nfunc NewSynergyEntity(typ string) SynergyEntity {\n\tswitch typ {\n")
@@ -324,12 +333,75 @@ func domainGo() string {
 		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn &%s{SynergyRecord: SynergyRecord{Type: typ}}\n", r.Type, r.Name)
 	}
 	b.WriteString("\t}\n\treturn nil\n}\n\n")
-	b.WriteString("// DecodeSynergyAttributes fills e's typed attributes from the raw attributes object.\nfunc DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {\n\tif len(raw) == 0 || string(raw) == \"null\" {\n\t\treturn nil\n\t}\n\tif err := json.Unmarshal(raw, e); err != nil {\n\t\treturn err\n\t}\n\tswitch x := e.(type) {\n")
+	b.WriteString("// DecodeSynergyAttributes fills e's typed attributes from the raw attributes object.\nfunc DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {\n\tif len(raw) == 0 || string(raw) == \"null\" {\n\t\treturn nil\n\t}\n\tswitch x := e.(type) {\n")
+	for _, r := range spec.Resources {
+		fmt.Fprintf(&b, "\tcase *%s:\n\t\tif x.decodeFlat(raw) {\n\t\t\treturn nil\n\t\t}\n", r.Name)
+	}
+	b.WriteString("\t}\n\tif err := json.Unmarshal(raw, e); err != nil {\n\t\treturn err\n\t}\n\tswitch x := e.(type) {\n")
 	for _, r := range spec.Resources {
 		fmt.Fprintf(&b, "\tcase *%s:\n\t\tx.applyAliases()\n", r.Name)
 	}
 	b.WriteString("\t}\n\treturn nil\n}\n")
 	return b.String()
+}
+
+// decodeFlat emits the method that decodes an attributes object of
+// strings and nulls without reflection (see internal/domain/synergy_flat.go).
+func decodeFlat(b *strings.Builder, r spec.Resource) {
+	type target struct{ wire, field string }
+	var strs []target
+	var names []string
+	for _, a := range r.Attrs {
+		names = append(names, a.Name)
+		names = append(names, a.Aliases...)
+		if a.Kind != spec.String {
+			continue
+		}
+		strs = append(strs, target{a.Name, goField(a.Name)})
+		for i, al := range a.Aliases {
+			strs = append(strs, target{al, fmt.Sprintf("Alias%s%d", goField(a.Name), i)})
+		}
+	}
+	lower := strings.ToLower(r.Name[:1]) + r.Name[1:]
+	fmt.Fprintf(b, "var %sWireNames = %#v\n\n", lower, names)
+	if len(strs) == 0 {
+		fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\treturn false\n\t\t}\n\t}\n\treturn st == flatEnd\n}\n\n", r.Name, lower)
+		return
+	}
+	fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tvar kept [flatKept]flatMember\n\tn, seen := 0, 0\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tswitch string(m.key) {\n", r.Name)
+	b.WriteString("\t\tcase ")
+	for i, t := range strs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%q", t.wire)
+	}
+	b.WriteString(":\n\t\t\tif !m.null {\n\t\t\t\tn++\n\t\t\t}\n\t\t\tif seen < len(kept) {\n\t\t\t\tkept[seen] = m\n\t\t\t}\n\t\t\tseen++\n")
+	fmt.Fprintf(b, "\t\tdefault:\n\t\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\t\treturn false\n\t\t\t}\n\t\t}\n\t}\n\tif st != flatEnd {\n\t\treturn false\n\t}\n", lower)
+	b.WriteString("\tblock := make([]string, n)\n\tset := func(m flatMember) {\n\t\tvar p **string\n\t\tswitch string(m.key) {\n")
+	for _, t := range strs {
+		fmt.Fprintf(b, "\t\tcase %q:\n\t\t\tp = &x.%s\n", t.wire, t.field)
+	}
+	b.WriteString("\t\tdefault:\n\t\t\treturn\n\t\t}\n\t\tif m.null {\n\t\t\t*p = nil\n\t\t\treturn\n\t\t}\n\t\tblock[0] = string(m.val)\n\t\t*p = &block[0]\n\t\tblock = block[1:]\n\t}\n")
+	b.WriteString("\tif seen <= len(kept) {\n\t\tfor _, m := range kept[:seen] {\n\t\t\tset(m)\n\t\t}\n\t} else {\n\t\tfor m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {\n\t\t\tset(m)\n\t\t}\n\t}\n\tx.applyAliases()\n\treturn true\n}\n\n")
+}
+
+// relAccessor emits the method the GraphQL executor reads a relationship
+// through: a plain method (no context), so gqlgen calls it in line instead
+// of starting a goroutine per parent, answering what the graph package
+// resolved before the executor got the entity.
+func relAccessor(b *strings.Builder, r spec.Resource, i int, x spec.Rel) {
+	t := "*" + relTarget(x)
+	if len(x.Targets) > 1 {
+		t = "ContractParty"
+	}
+	fmt.Fprintf(b, "// %s is the `%s` relationship as the graph package resolved it.\n", spec.Pascal(x.Key), x.Key)
+	if !x.Many {
+		fmt.Fprintf(b, "func (x *%s) %s() (%s, error) {\n\te, err := x.RelOne(%d)\n\tt, _ := e.(%s)\n\treturn t, err\n}\n\n", r.Name, spec.Pascal(x.Key), t, i, t)
+		return
+	}
+	fmt.Fprintf(b, "func (x *%s) %s() ([]%s, error) {\n\tes, err := x.RelMany(%d)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", r.Name, spec.Pascal(x.Key), t, i)
+	fmt.Fprintf(b, "\tout := make([]%s, len(es))\n\tfor i, e := range es {\n\t\tout[i], _ = e.(%s)\n\t}\n\treturn out, nil\n}\n\n", t, t)
 }
 
 // fixSliceLiterals turns `[]string{["a" "b"]}` into `[]string{"a", "b"}`.
@@ -349,7 +421,7 @@ func fixSliceLiterals(s string) string {
 
 func resolversGo() string {
 	var b strings.Builder
-	b.WriteString(header + "package graph\n\nimport (\n\t\"context\"\n\n\t\"github.com/crmgateway/gateway/graph/generated\"\n\t\"github.com/crmgateway/gateway/graph/model\"\n\t\"github.com/crmgateway/gateway/internal/domain\"\n)\n\n")
+	b.WriteString(header + "package graph\n\nimport (\n\t\"context\"\n\n\t\"github.com/crmgateway/gateway/graph/model\"\n\t\"github.com/crmgateway/gateway/internal/domain\"\n)\n\n")
 	for _, r := range spec.Resources {
 		if r.List == "" {
 			continue
@@ -368,27 +440,8 @@ func resolversGo() string {
 		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, first *int, after *string%s) (*model.%sConnection, error) {\n", spec.Pascal(r.List), filterArg, r.Name)
 		fmt.Fprintf(&b, "\tpage, err := synergyList[*domain.%s](ctx, r.Resolver, %q, first, after, %s)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", r.Name, r.Type, params)
 		fmt.Fprintf(&b, "\tconn := &model.%sConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}\n", r.Name)
-		fmt.Fprintf(&b, "\tfor i, n := range page.Items {\n\t\tconn.Edges = append(conn.Edges, &model.%sEdge{Cursor: page.Cursors[i], Node: n})\n\t}\n\treturn conn, nil\n}\n\n", r.Name)
+		fmt.Fprintf(&b, "\tif page.Edges {\n\t\tconn.Edges = make([]*model.%sEdge, len(page.Items))\n\t\tfor i, n := range page.Items {\n\t\t\tconn.Edges[i] = &model.%sEdge{Cursor: page.Cursors[i], Node: n}\n\t\t}\n\t}\n\treturn conn, nil\n}\n\n", r.Name, r.Name)
 		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, id string) (*domain.%s, error) {\n\treturn synergyByID[*domain.%s](ctx, r.Resolver, %q, id)\n}\n\n", spec.Pascal(r.One), r.Name, r.Name, r.Type)
-	}
-	for _, r := range spec.Resources {
-		if len(r.Rels) == 0 {
-			continue
-		}
-		lower := strings.ToLower(r.Name[:1]) + r.Name[1:]
-		fmt.Fprintf(&b, "// %s returns the resolver of %s's relationships.\nfunc (r *Resolver) %s() generated.%sResolver { return &%sResolver{r} }\n\ntype %sResolver struct{ *Resolver }\n\n", r.Name, r.Name, r.Name, r.Name, lower, lower)
-		for _, x := range r.Rels {
-			t := relTarget(x)
-			gt := "*domain." + t
-			if len(x.Targets) > 1 {
-				gt = "domain.ContractParty"
-			}
-			if x.Many {
-				fmt.Fprintf(&b, "func (r *%sResolver) %s(ctx context.Context, obj *domain.%s) ([]%s, error) {\n\treturn synergyToMany[%s](ctx, r.Resolver, obj, %q)\n}\n\n", lower, spec.Pascal(x.Key), r.Name, gt, gt, x.Key)
-			} else {
-				fmt.Fprintf(&b, "func (r *%sResolver) %s(ctx context.Context, obj *domain.%s) (%s, error) {\n\treturn synergyToOne[%s](ctx, r.Resolver, obj, %q)\n}\n\n", lower, spec.Pascal(x.Key), r.Name, gt, gt, x.Key)
-			}
-		}
 	}
 	for _, r := range spec.Resources {
 		if !r.Writable || r.Opaque {
@@ -409,14 +462,21 @@ func resolversGo() string {
 			continue
 		}
 		fmt.Fprintf(&b, "\t%q: {\n", r.Name)
-		for _, x := range r.Rels {
+		for i, x := range r.Rels {
 			var ts []string
 			for _, t := range x.Targets {
 				ts = append(ts, fmt.Sprintf("%q", spec.ByType(t).Name))
 			}
-			fmt.Fprintf(&b, "\t\t%q: {Key: %q, Targets: []string{%s}},\n", relField(x), x.Key, strings.Join(ts, ", "))
+			fmt.Fprintf(&b, "\t\t%q: {Key: %q, Index: %d, Many: %v, Targets: []string{%s}},\n", relField(x), x.Key, i, x.Many, strings.Join(ts, ", "))
 		}
 		b.WriteString("\t},\n")
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("// synergyRelCounts is the number of relationships of each JSON:API type.\nvar synergyRelCounts = map[string]int{\n")
+	for _, r := range spec.Resources {
+		if len(r.Rels) > 0 {
+			fmt.Fprintf(&b, "\t%q: %d,\n", r.Type, len(r.Rels))
+		}
 	}
 	b.WriteString("}\n\n")
 	b.WriteString("// synergyTypeNames maps JSON:API types to GraphQL type names.\nvar synergyTypeNames = map[string]string{\n")
@@ -474,4 +534,56 @@ func filterConv(k spec.Kind) string {
 		return "filterTime"
 	}
 	return "filterString"
+}
+
+// --- compiled execution ---
+
+// compiledGo writes what the compiled executor needs per type: the index of
+// each attribute field, and a writer that marshals an attribute exactly as
+// gqlgen's generated marshaler for its type does.
+func compiledGo() string {
+	var b strings.Builder
+	b.WriteString(header + "package graph\n\nimport (\n\t\"github.com/crmgateway/gateway/internal/domain\"\n)\n\n")
+	b.WriteString("// synergyAttrFields maps a GraphQL type's attribute fields to their index in the type's spec.\nvar synergyAttrFields = map[string]map[string]int{\n")
+	for _, r := range spec.Resources {
+		if len(r.Attrs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\t%q: {", r.Name)
+		for i, a := range r.Attrs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q: %d", spec.Camel(a.Name), i)
+		}
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("// writeSynergyAttr writes attribute i of e as the executor marshals it.\nfunc writeSynergyAttr(w *jsonWriter, e domain.SynergyEntity, i int) {\n\tswitch x := e.(type) {\n")
+	for _, r := range spec.Resources {
+		if len(r.Attrs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\tcase *domain.%s:\n\t\tswitch i {\n", r.Name)
+		for i, a := range r.Attrs {
+			f := "x." + goField(a.Name)
+			var call string
+			switch a.Kind {
+			case spec.String:
+				call = "writeOptString(w, " + f + ")"
+			case spec.Int:
+				call = "writeOptInt(w, " + f + ")"
+			case spec.Bool:
+				call = "writeOptBool(w, " + f + ")"
+			case spec.JSON:
+				call = "writeJSONScalar(w, " + f + ")"
+			default: // Decimal, Date, DateTime, enums: their own MarshalGQL
+				call = "writeOptMarshaler(w, " + f + ")"
+			}
+			fmt.Fprintf(&b, "\t\tcase %d:\n\t\t\t%s\n", i, call)
+		}
+		b.WriteString("\t\tdefault:\n\t\t\tw.null()\n\t\t}\n")
+	}
+	b.WriteString("\tdefault:\n\t\tw.null()\n\t}\n}\n")
+	return b.String()
 }
