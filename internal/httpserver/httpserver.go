@@ -147,7 +147,9 @@ func New(d Deps) *Server {
 		// REST runs its operations through the GraphQL handler in process,
 		// behind the same middleware as its own route: once.
 		r.Group(func(r chi.Router) {
-			r.Use(problem.Mark, api)
+			// A panic on these routes is answered inside the mark, as a
+			// problem document.
+			r.Use(problem.Mark, recoverer(d.Log), api)
 			d.Mount(r, gql)
 		})
 	}
@@ -362,13 +364,6 @@ func Refuse(w http.ResponseWriter, r *http.Request, status int, code apierr.Code
 	refuse(w, r, status, code, msg)
 }
 
-// writeError answers with a GraphQL-shaped error document.
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, `{"errors":[{"message":`+strconv.Quote(msg)+`,"extensions":{"code":"`+code+`"}}]}`)
-}
-
 func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -378,7 +373,7 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 						panic(p)
 					}
 					log.ErrorContext(r.Context(), "handler panic", slog.Any("panic", p), slog.String("path", r.URL.Path))
-					writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error")
+					refuse(w, r, http.StatusInternalServerError, apierr.Internal, "internal error")
 				}
 			}()
 			next.ServeHTTP(w, r)
