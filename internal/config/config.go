@@ -64,6 +64,10 @@ type Limits struct {
 	MaxFields     int   // field selections in one document, fragments expanded
 	MaxComplexity int   // gqlgen complexity (one per field, lists weighted)
 	APQCacheSize  int   // persisted queries kept
+	// MaxConcurrentRequests bounds the API requests one process serves at
+	// once; one more is refused at once with 503 rather than slowing every
+	// request in flight.
+	MaxConcurrentRequests int
 }
 
 // Auth configures how callers of the gateway authenticate.
@@ -204,6 +208,9 @@ func Defaults() Config {
 			MaxFields:     500,
 			MaxComplexity: 5000,
 			APQCacheSize:  1000,
+			// Enough for every backend's upstream slots to be busy with
+			// room to spare; far below what a process can hold in memory.
+			MaxConcurrentRequests: 512,
 		},
 		Synergy:          Synergy{Upstream: up(DefaultSynergyMaxResponseBytes)},
 		Solos:            Solos{Upstream: up(DefaultSolosMaxResponseBytes)},
@@ -265,6 +272,7 @@ func Load(env map[string]string) (Config, error) {
 	r.int("MAX_QUERY_FIELDS", &c.Limits.MaxFields)
 	r.int("MAX_QUERY_COMPLEXITY", &c.Limits.MaxComplexity)
 	r.int("APQ_CACHE_SIZE", &c.Limits.APQCacheSize)
+	r.int("MAX_CONCURRENT_REQUESTS", &c.Limits.MaxConcurrentRequests)
 
 	r.str("AUTH_MODE", &c.Auth.Mode)
 	r.str("AUTH_API_KEYS_FILE", &c.Auth.APIKeysFile)
@@ -292,6 +300,15 @@ func Load(env map[string]string) (Config, error) {
 				c.OTel = map[string]string{}
 			}
 			c.OTel[k] = v
+		}
+	}
+
+	// GOGC is the Go runtime's, which takes a malformed value for its
+	// default without a word; the gateway sets its own default unless GOGC
+	// is given, so a typo there would go unnoticed twice.
+	if v, ok := r.get("GOGC"); ok && v != "" && v != "off" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			r.errs = append(r.errs, fmt.Errorf("GOGC: %q is not a percentage (a whole number, 0 or more) or off", v))
 		}
 	}
 
@@ -327,6 +344,7 @@ func (c Config) Validate() error {
 		{"MAX_QUERY_FIELDS", int64(c.Limits.MaxFields)},
 		{"MAX_QUERY_COMPLEXITY", int64(c.Limits.MaxComplexity)},
 		{"APQ_CACHE_SIZE", int64(c.Limits.APQCacheSize)},
+		{"MAX_CONCURRENT_REQUESTS", int64(c.Limits.MaxConcurrentRequests)},
 	} {
 		if l.v <= 0 {
 			bad("%s: must be positive", l.name)

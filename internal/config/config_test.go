@@ -68,12 +68,13 @@ func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
 		"SYNERGY_BASE_URL": "ftp://nope", "SOLOS_BASE_URL": "https://x.solos.pro", "SOLOS_SECRET": "b",
 		"RKEEPER_BASE_URL": "https://dlv.ucs.ru", "RKEEPER_SID": "s",
 		"SYNERGY_TIMEOUT": "soon", "MAX_QUERY_DEPTH": "0", "LOG_LEVEL": "loud",
+		"MAX_CONCURRENT_REQUESTS": "0", "GOGC": "4OO",
 	}))
 	if err == nil {
 		t.Fatal("invalid configuration accepted")
 	}
 	for _, want := range []string{"SYNERGY_BASE_URL", "SYNERGY_TOKEN", "SOLOS_TOKEN", "RKEEPER_OBJECT_ID",
-		"SYNERGY_TIMEOUT", "MAX_QUERY_DEPTH", "LOG_LEVEL"} {
+		"SYNERGY_TIMEOUT", "MAX_QUERY_DEPTH", "LOG_LEVEL", "MAX_CONCURRENT_REQUESTS", "GOGC"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the report lacks %s:\n%v", want, err)
 		}

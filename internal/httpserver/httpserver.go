@@ -132,6 +132,8 @@ func New(d Deps) *Server {
 
 	var gql http.Handler = s.GraphQL
 	authenticate := auth.Middleware(d.Authenticator, d.Log, refuse)
+	// One bound for GraphQL and REST together: they share the process.
+	admitted := shedder(d.Config.Limits.MaxConcurrentRequests, d.Metrics)
 	api := func(h http.Handler) http.Handler {
 		h = limitBody(d.Config.Limits.MaxBodyBytes, h)
 		if d.PerRequest != nil {
@@ -140,7 +142,7 @@ func New(d Deps) *Server {
 		if d.Admit != nil {
 			h = d.Admit(h)
 		}
-		return compress(authenticate(h))
+		return compress(admitted(authenticate(h)))
 	}
 	r.Handle("/graphql", api(gql))
 	if d.Mount != nil {

@@ -48,6 +48,11 @@ type Metrics struct {
 	UpstreamCooldownUntil *prometheus.GaugeVec
 	// RateLimited counts requests refused for a caller's budget.
 	RateLimited prometheus.Counter
+	// RequestsShed counts API requests refused because the process was
+	// serving MAX_CONCURRENT_REQUESTS already; RequestsInFlight is how many
+	// it serves now.
+	RequestsShed     prometheus.Counter
+	RequestsInFlight prometheus.Gauge
 	// RedisErrors counts failed Redis calls by what they served; each one
 	// fell back to in-process state.
 	RedisErrors *prometheus.CounterVec
@@ -119,6 +124,14 @@ func New() *Metrics {
 			Name: "crm_gateway_rate_limited_total",
 			Help: "Requests refused with 429 because the caller exceeded RATE_LIMIT.",
 		}),
+		RequestsShed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "crm_gateway_requests_shed_total",
+			Help: "API requests refused with 503 because MAX_CONCURRENT_REQUESTS were in flight.",
+		}),
+		RequestsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "crm_gateway_requests_in_flight",
+			Help: "API requests (GraphQL and REST) being served now.",
+		}),
 		RedisErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crm_gateway_redis_errors_total",
 			Help: "Redis calls that failed or timed out (each fell back to in-process state), by use.",
@@ -128,7 +141,7 @@ func New() *Metrics {
 	// nothing, while introspection is off or unused.
 	m.IntrospectionCache.WithLabelValues("hit")
 	m.IntrospectionCache.WithLabelValues("miss")
-	for _, c := range []prometheus.Collector{m.GraphQLDuration, m.RateLimited, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
+	for _, c := range []prometheus.Collector{m.GraphQLDuration, m.RateLimited, m.RequestsShed, m.RequestsInFlight, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
 		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
 		f(c)
 	}
