@@ -659,15 +659,22 @@ func TestCrossReadsScopesAndTenants(t *testing.T) {
 	})
 	solosOnly, e1 := newKey(t, "solos-only", "xa", caller.ScopeFor(globalid.Solos, false))
 	tenantB, e2 := newKey(t, "tenant-b", "xb", caller.Scopes...)
+	rkOnly, e3 := newKey(t, "rk-only", "xa", caller.ScopeFor(globalid.RKeeper, false))
 	cfg := config.Defaults()
 	cfg.TenantsFile = tenants
 	cfg.Auth.Mode = "apikey"
-	cfg.Auth.APIKeysFile = writeJSON(t, "keys.json", []any{e1, e2})
+	cfg.Auth.APIKeysFile = writeJSON(t, "keys.json", []any{e1, e2, e3})
 	g := startGateway(t, cfg)
 	q := gqlBody(`{ opportunities(first: 4) `+crossSelection+` }`, nil)
 
 	before := map[string]int{"a": a.syn.Count(), "b": b.syn.Count(), "as": len(a.solos.Requests())}
-	res := send(t, "POST", g.URL+"/graphql", withKey(solosOnly), q)
+	// No source the caller may read: the field fails as a one-backend
+	// field would, and nothing is sent.
+	res := send(t, "POST", g.URL+"/graphql", withKey(rkOnly), q)
+	if fmt.Sprint(res.codes(t)) != "[FORBIDDEN]" || a.syn.Count() != before["a"] || len(a.solos.Requests()) != before["as"] {
+		t.Errorf("a caller who may read no source of opportunities: %s", res.Body)
+	}
+	res = send(t, "POST", g.URL+"/graphql", withKey(solosOnly), q)
 	var d struct {
 		Data struct{ Opportunities crossConn }
 	}

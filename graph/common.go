@@ -188,15 +188,18 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 
 	reports := make([]*model.BackendReport, len(sources))
 	active := make([]bool, len(sources))
+	errs := make([]error, len(sources))
 	for j, src := range sources {
 		rep := &model.BackendReport{Backend: src.backend, Source: src.name, Status: model.BackendStatusOk,
 			Pushed: slices.Sorted(maps.Keys(src.pushed)), Local: nonNil(src.local), Unsupported: nonNil(src.cannot)}
 		reports[j] = rep
 		switch {
 		case authorize(ctx, src.gid, false) != nil:
+			errs[j] = authorize(ctx, src.gid, false)
 			rep.Status, rep.Code = model.BackendStatusSkipped, ptr(string(apierr.Forbidden))
 			rep.Message = ptr("the caller lacks the " + src.gid + ":read scope; nothing was sent")
 		case !src.enabled:
+			errs[j] = apierr.Disabled(src.gid)
 			rep.Status, rep.Code = model.BackendStatusSkipped, ptr(string(apierr.UpstreamDisabled))
 			rep.Message = ptr(src.gid + " is not configured on this gateway")
 		case src.unsupported != "":
@@ -246,6 +249,7 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 				return err
 			})
 			if err != nil {
+				errs[j] = err
 				e, _ := apierr.As(err)
 				reports[j].Status = model.BackendStatusError
 				code := string(apierr.CodeOf(err))
@@ -261,6 +265,22 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 		})
 	}
 	_ = g.Wait()
+	// When no source could answer, the read fails as a one-backend field
+	// would: with the first failure, else the first reason a source was
+	// skipped (FORBIDDEN, UPSTREAM_DISABLED).
+	served := false
+	for j := range sources {
+		served = served || active[j] && errs[j] == nil
+	}
+	if !served {
+		for _, want := range []model.BackendStatus{model.BackendStatusError, model.BackendStatusSkipped} {
+			for j := range sources {
+				if reports[j].Status == want {
+					return nil, errs[j]
+				}
+			}
+		}
+	}
 
 	// Candidates, and the bound past which a source that may hold more
 	// records than it returned leaves the order unknown.
