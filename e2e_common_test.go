@@ -14,6 +14,7 @@ import (
 	"github.com/crmgateway/gateway/internal/config"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // startCommon is a gateway in front of the three emulators, open to all.
@@ -735,4 +736,119 @@ func deref(s *string) string {
 		return "<null>"
 	}
 	return *s
+}
+
+// TestProvenanceOnEveryNode reads every root list of the schema with each
+// node's Node-typed fields one level down, and a client with everything
+// it carries, and checks the provenance of every node in the answers: its
+// backend, its sourceId (the node's own), an origin, and the raw record.
+// Every type implementing Node must be met.
+func TestProvenanceOnEveryNode(t *testing.T) {
+	crms, g := startCommon(t, nil)
+	s := g.App.Resolver.Schema().Schema()
+	isNode := func(name string) bool {
+		d := s.Types[name]
+		return d != nil && (d.Kind == ast.Object || d.Kind == ast.Interface || d.Kind == ast.Union) && slices.ContainsFunc(s.GetPossibleTypes(d), func(x *ast.Definition) bool {
+			return slices.ContainsFunc(s.GetImplements(x), func(i *ast.Definition) bool { return i.Name == "Node" })
+		})
+	}
+	needsArgs := func(f *ast.FieldDefinition) bool {
+		return slices.ContainsFunc(f.Arguments, func(a *ast.ArgumentDefinition) bool { return a.Type.NonNull && a.DefaultValue == nil })
+	}
+	const p = `__typename ... on Node { provenance { backend sourceId origin raw } } `
+	// sel selects a node type with its Node-typed fields, depth levels down.
+	var sel func(name string, depth int) string
+	sel = func(name string, depth int) string {
+		out := "{ " + p
+		d := s.Types[name]
+		for _, t := range s.GetPossibleTypes(d) {
+			out += "... on " + t.Name + " { sourceId "
+			if depth > 0 {
+				for _, f := range t.Fields {
+					if needsArgs(f) {
+						continue
+					}
+					if nodes := s.Types[f.Type.Name()].Fields.ForName("nodes"); nodes != nil && isNode(nodes.Type.Name()) {
+						out += f.Name + " { nodes " + sel(nodes.Type.Name(), depth-1) + " } "
+					} else if isNode(f.Type.Name()) {
+						out += f.Name + " " + sel(f.Type.Name(), depth-1) + " "
+					}
+				}
+			}
+			out += "} "
+		}
+		return out + "}"
+	}
+	var queries []string
+	for _, f := range s.Query.Fields {
+		if strings.HasPrefix(f.Name, "__") || needsArgs(f) || f.Name == "nodes" {
+			continue
+		}
+		typ := s.Types[f.Type.Name()]
+		if nodes := typ.Fields.ForName("nodes"); nodes != nil && isNode(nodes.Type.Name()) {
+			queries = append(queries, "{ "+f.Name+"(first: 3) { nodes "+sel(nodes.Type.Name(), 1)+" } }")
+		} else if isNode(typ.Name) {
+			queries = append(queries, "{ "+f.Name+" "+sel(typ.Name, 1)+" }")
+		}
+	}
+	client := globalid.Encode(globalid.RKeeper, domain.RKClients, "10000000009188")
+	queries = append(queries,
+		`{ client(id: "`+client+`") `+sel("Client", 2)+` }`,
+		`{ projects(first: 3) { nodes { checklists { items `+sel("ProjectChecklistItem", 0)+` } } } }`,
+		`{ cities(countryId: "`+rkRussiaID+`") `+sel("City", 1)+` }`)
+	// Types no list reaches in the first records: by ID.
+	for typ, name := range map[string]string{"competitors": "Competitor", "estate-properties": "EstateProperty"} {
+		ids := crms.syn.IDs(typ)
+		if len(ids) == 0 {
+			t.Fatalf("the seed has no %s", typ)
+		}
+		queries = append(queries, `{ node(id: "`+globalid.Encode(globalid.Synergy, typ, ids[0])+`") `+sel(name, 0)+` }`)
+	}
+
+	seen := map[string]int{}
+	var walk func(v any, backend string)
+	walk = func(v any, backend string) {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				walk(e, backend)
+			}
+		case map[string]any:
+			if pr, ok := x["provenance"].(map[string]any); ok {
+				typ, _ := x["__typename"].(string)
+				seen[typ]++
+				raw, _ := pr["raw"].(map[string]any)
+				if pr["sourceId"] != x["sourceId"] || len(raw) == 0 || !slices.Contains([]any{"UPSTREAM", "CACHE"}, pr["origin"]) ||
+					backend != "" && pr["backend"] != backend {
+					t.Errorf("%s %v: provenance %v", typ, x["sourceId"], pr)
+				}
+				backend, _ = pr["backend"].(string)
+			}
+			for k, e := range x {
+				if k != "provenance" {
+					walk(e, backend)
+				}
+			}
+		}
+	}
+	for _, q := range queries {
+		r := g.gql(t, q, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: %s", q, r.Raw)
+		}
+		var v any
+		_ = json.Unmarshal(r.Data, &v)
+		walk(v, "")
+	}
+	for _, d := range s.GetPossibleTypes(s.Types["Node"]) {
+		if d.Kind == ast.Object && seen[d.Name] == 0 {
+			t.Errorf("no %s was read with its provenance", d.Name)
+		}
+	}
+	t.Logf("%d node types, %d nodes checked", len(seen), func() (n int) {
+		for _, c := range seen {
+			n += c
+		}
+		return
+	}())
 }
