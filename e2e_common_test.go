@@ -852,3 +852,36 @@ func TestProvenanceOnEveryNode(t *testing.T) {
 		return
 	}())
 }
+
+// TestCrossReadsPlanRelationships: relationships selected on the members
+// of a cross-CRM read are planned as on the backend's own lists: the
+// deals and orders of a page with their companies, stages and contacts
+// cost one SynergyCRM request each.
+func TestCrossReadsPlanRelationships(t *testing.T) {
+	crms, g := startCommon(t, nil)
+	before := crms.syn.Count()
+	r := g.gql(t, `{ opportunities(first: 12) { nodes { __typename ... on Deal { company { name } stage { name } contact { firstName } }
+		... on Order { contact { firstName companies { name } } status { name } } } } }`, nil)
+	var d struct {
+		Opportunities struct {
+			Nodes []struct {
+				Typename string `json:"__typename"`
+				Company  *struct{ Name *string }
+				Stage    *struct{ Name *string }
+			}
+		}
+	}
+	decodeData(t, r, &d)
+	if n := crms.syn.Count() - before; n != 2 {
+		t.Errorf("12 opportunities with their relationships cost %d SynergyCRM requests, want 2 (deals, orders)", n)
+	}
+	withStage := 0
+	for _, n := range d.Opportunities.Nodes {
+		if n.Typename == "Deal" && n.Stage != nil && n.Stage.Name != nil {
+			withStage++
+		}
+	}
+	if withStage == 0 {
+		t.Errorf("no deal came with its stage: %s", r.Raw)
+	}
+}
