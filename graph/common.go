@@ -210,7 +210,6 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 			active[j] = true
 		}
 	}
-	r.reportPushdown(ctx, sources, reports)
 
 	// The window each source reads.
 	from := make([]int, len(sources))
@@ -265,6 +264,7 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 		})
 	}
 	_ = g.Wait()
+	r.reportPushdown(ctx, sources, reports)
 	// When no source could answer, the read fails as a one-backend field
 	// would: with the first failure, else the first reason a source was
 	// skipped (FORBIDDEN, UPSTREAM_DISABLED).
@@ -408,9 +408,8 @@ func (p *pushdownReport) MarshalJSON() ([]byte, error) {
 
 type pushdownKey struct{}
 
-// reportPushdown adds the sources of one read to extensions.pushdown. The
-// statuses are those known before any call (skipped, unsupported); a
-// source's failure is in the connection's backends.
+// reportPushdown adds the sources of one read, as they ended, to
+// extensions.pushdown.
 func (r *Resolver) reportPushdown(ctx context.Context, sources []*crossSource, reports []*model.BackendReport) {
 	if !graphql.HasOperationContext(ctx) {
 		return

@@ -139,6 +139,7 @@ type Email struct {
 type Person interface {
 	Node
 	IsPerson()
+	DisplayName() string
 }
 
 // Organization is a company of any CRM.
@@ -151,6 +152,8 @@ type Organization interface {
 type Opportunity interface {
 	Node
 	IsOpportunity()
+	Title() *string
+	Value() *Money
 }
 
 // --- enum marshalling (gqlgen binds the GraphQL enums to these types) ---
