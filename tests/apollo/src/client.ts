@@ -90,7 +90,7 @@ function describe(e: OppEdge): string {
   const fetchedAt: string = e.node.provenance.fetchedAt;
   let extra = '';
   if (e.node.__typename === 'Deal') extra = e.node.stage?.name ?? '';
-  if (e.node.__typename === 'Project') extra = e.node.created ?? '';
+  if (e.node.__typename === 'Project') extra = e.node.price ?? '';
   return `${e.node.provenance.backend}:${e.node.title ?? ''}:${amount ?? ''}:${fetchedAt.length > 0}:${extra}`;
 }
 function person(e: PersonEdge): string {

@@ -36,7 +36,7 @@ export const Opportunities = graphql(`
           value { amount currency }
           provenance { backend sourceId origin fetchedAt }
           ... on Deal { stage { name } }
-          ... on Project { created }
+          ... on Project { price }
         }
       }
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
