@@ -317,34 +317,51 @@ func TestCommonModelOverRKeeperAndSolos(t *testing.T) {
 }
 
 // TestProvenanceStale: a record served from the last good answer while
-// the CRM is down says so.
+// its CRM is down says so, with the time the CRM sent it.
 func TestProvenanceStale(t *testing.T) {
-	crms, g := startCommon(t, func(c *crmSet, _ *config.Config) {
-		c.synergy.Upstream.StaleFor = time.Minute
-		c.synergy.Upstream.MaxRetries = 0
-	})
-	q := `{ deals(first: 2) { nodes { provenance { origin fetchedAt } } } }`
-	var first, second struct {
-		Deals struct {
-			Nodes []struct{ Provenance commonProvenance }
-		}
-	}
-	decodeData(t, g.gql(t, q, nil), &first)
-	crms.syn.Inject(synergyemu.Fault{Status: 503, Times: 10})
-	time.Sleep(20 * time.Millisecond)
-	r := g.gql(t, q, nil)
-	if err := json.Unmarshal(r.Data, &second); err != nil || len(second.Deals.Nodes) != len(first.Deals.Nodes) {
-		t.Fatalf("stale answer: %s", r.Raw)
-	}
-	for i, n := range second.Deals.Nodes {
-		if n.Provenance.Origin != "STALE" || first.Deals.Nodes[i].Provenance.Origin != "UPSTREAM" {
-			t.Errorf("deal %d: origins %s then %s, want UPSTREAM then STALE", i, first.Deals.Nodes[i].Provenance.Origin, n.Provenance.Origin)
-		}
-		a, _ := time.Parse(time.RFC3339, first.Deals.Nodes[i].Provenance.FetchedAt)
-		b, _ := time.Parse(time.RFC3339, n.Provenance.FetchedAt)
-		if d := b.Sub(a); d < -50*time.Millisecond || d > 50*time.Millisecond {
-			t.Errorf("a stale record's fetchedAt %v is not when it was fetched (%v)", b, a)
-		}
+	for _, tc := range []struct {
+		name, query, list string
+		fail              func(*crmSet)
+	}{
+		{"synergy", `{ deals(first: 2) { nodes { provenance { origin fetchedAt } } } }`, "deals",
+			func(c *crmSet) { c.syn.Inject(synergyemu.Fault{Status: 503, Times: 10}) }},
+		{"solos", `{ projects(first: 2) { nodes { provenance { origin fetchedAt } } } }`, "projects",
+			func(c *crmSet) { c.solos.Inject(solosemu.Fault{Status: 502, Times: 10}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			crms, g := startCommon(t, func(c *crmSet, _ *config.Config) {
+				c.synergy.Upstream.StaleFor, c.sol.Upstream.StaleFor = time.Minute, time.Minute
+				c.synergy.Upstream.MaxRetries, c.sol.Upstream.MaxRetries = 0, 0
+			})
+			read := func() []commonProvenance {
+				r := g.gql(t, tc.query, nil)
+				var d map[string]struct {
+					Nodes []struct{ Provenance commonProvenance }
+				}
+				if err := json.Unmarshal(r.Data, &d); err != nil || len(d[tc.list].Nodes) == 0 {
+					t.Fatalf("%s", r.Raw)
+				}
+				var out []commonProvenance
+				for _, n := range d[tc.list].Nodes {
+					out = append(out, n.Provenance)
+				}
+				return out
+			}
+			first := read()
+			tc.fail(crms)
+			time.Sleep(20 * time.Millisecond)
+			second := read()
+			for i, p := range second {
+				if first[i].Origin != "UPSTREAM" || p.Origin != "STALE" {
+					t.Errorf("record %d: origins %s then %s, want UPSTREAM then STALE", i, first[i].Origin, p.Origin)
+				}
+				a, _ := time.Parse(time.RFC3339, first[i].FetchedAt)
+				b, _ := time.Parse(time.RFC3339, p.FetchedAt)
+				if d := b.Sub(a); d < -50*time.Millisecond || d > 50*time.Millisecond {
+					t.Errorf("a stale record's fetchedAt %v is not when it was fetched (%v)", b, a)
+				}
+			}
+		})
 	}
 }
 
