@@ -286,6 +286,25 @@ func TestCommonModelOverRKeeperAndSolos(t *testing.T) {
 		t.Errorf("two reads of countries cost %d r_keeper requests, want 1", n)
 	}
 
+	// A write's answer is a fresh record too.
+	r = g.gql(t, `mutation($c: ID!) { createCity(countryId: $c, input: {name: "Провенансово"}) { city { sourceId provenance { origin sourceId raw } } } }`,
+		map[string]any{"c": rkRussiaID})
+	var w struct {
+		CreateCity struct {
+			City struct {
+				SourceID   string
+				Provenance struct {
+					Origin, SourceID string
+					Raw              map[string]any
+				}
+			}
+		}
+	}
+	decodeData(t, r, &w)
+	if c := w.CreateCity.City; c.Provenance.Origin != "UPSTREAM" || c.Provenance.SourceID != c.SourceID || c.Provenance.Raw["name"] != "Провенансово" {
+		t.Errorf("created city: %+v", c)
+	}
+
 	r = g.gql(t, `{ projects(first: 3) { nodes { sourceId name price ... on Opportunity { title value { amount currency } provenance { backend raw } } } } }`, nil)
 	var p struct {
 		Projects struct {

@@ -163,6 +163,8 @@ func decodeRef(data json.RawMessage) (wireRef, error) {
 	if r.ID == "" {
 		return r, fmt.Errorf("reference: no id")
 	}
+	// A write's answer: the record as sent, fresh (writes are never stale).
+	r.Raw, r.Fetch = data, domain.FetchedNow(0)
 	return r, nil
 }
 
