@@ -921,3 +921,26 @@ func TestCrossReadsPlanRelationships(t *testing.T) {
 		t.Errorf("no deal came with its stage: %s", r.Raw)
 	}
 }
+
+// TestProvenanceRawIsRedacted: a CRM record that holds one of the
+// gateway's credentials (here a contact whose description a writer set to
+// the SynergyCRM token) is served in provenance.raw with it masked.
+func TestProvenanceRawIsRedacted(t *testing.T) {
+	crms, g := startCommon(t, nil)
+	r := g.gql(t, `mutation($d: String) { createContact(input: {firstName: "Эхо", lastName: "Эхов", description: $d}) { contact { id } } }`,
+		map[string]any{"d": "token " + crms.synergy.Token})
+	var c struct {
+		CreateContact struct{ Contact struct{ ID string } }
+	}
+	decodeData(t, r, &c)
+	for _, q := range []string{
+		`query($id: ID!) { contact(id: $id) { provenance { raw } } }`,
+		`query($id: ID!) { node(id: $id) { ... on Person { provenance { raw } } } }`,
+	} {
+		r = g.gql(t, q, map[string]any{"id": c.CreateContact.Contact.ID})
+		r.mustData(t)
+		if strings.Contains(r.Raw, crms.synergy.Token) || !strings.Contains(r.Raw, "[REDACTED]") {
+			t.Errorf("raw record not redacted: %s", r.Raw)
+		}
+	}
+}

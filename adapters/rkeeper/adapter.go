@@ -119,7 +119,7 @@ func (a *Adapter) doFetched(ctx context.Context, c call) (json.RawMessage, *doma
 		}
 		return nil, nil, err
 	}
-	return d.Data, domain.FetchedNow(resp.Stale), nil
+	return d.Data, domain.FetchedNow(resp.Stale, a.http.RedactBytes), nil
 }
 
 // badPayload wraps a payload the adapter could not decode, keeping the

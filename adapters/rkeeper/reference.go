@@ -58,8 +58,10 @@ func (a *Adapter) fetchRefs(ctx context.Context, r refResource, parent string) (
 	if err != nil {
 		return nil, badPayload(http.MethodGet, err)
 	}
+	// The lists are kept (and shared between replicas) redacted.
+	kept := &domain.Fetched{At: f.At, Origin: f.Origin}
 	for i := range refs {
-		refs[i].Fetch = f
+		refs[i].Fetch, refs[i].Raw = kept, a.http.RedactBytes(refs[i].Raw)
 	}
 	return refs, nil
 }
@@ -248,6 +250,7 @@ func (a *Adapter) CreateCity(ctx context.Context, countryID, name string) (*doma
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPost, err)
 	}
@@ -263,6 +266,7 @@ func (a *Adapter) UpdateCity(ctx context.Context, countryID, cityID, name string
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPut, err)
 	}
@@ -293,6 +297,7 @@ func (a *Adapter) CreateStreet(ctx context.Context, cityID string, f domain.Stre
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPost, err)
 	}
@@ -337,6 +342,7 @@ func (a *Adapter) UpdateStreet(ctx context.Context, cityID, streetID string, f d
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPut, err)
 	}

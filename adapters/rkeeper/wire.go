@@ -164,7 +164,7 @@ func decodeRef(data json.RawMessage) (wireRef, error) {
 		return r, fmt.Errorf("reference: no id")
 	}
 	// A write's answer: the record as sent, fresh (writes are never stale).
-	r.Raw, r.Fetch = data, domain.FetchedNow(0)
+	r.Raw, r.Fetch = data, domain.FetchedNow(0, nil)
 	return r, nil
 }
 

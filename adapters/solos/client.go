@@ -161,7 +161,7 @@ func list[T any](ctx context.Context, a *Adapter, req *upstream.Request, what st
 	if err != nil {
 		return domain.Page[*T]{}, a.malformed(what, err)
 	}
-	setFetched(items, domain.FetchedNow(resp.Stale))
+	setFetched(items, domain.FetchedNow(resp.Stale, a.c.RedactBytes))
 	page := domain.Page[*T]{Items: items, Total: total}
 	if total != nil {
 		page.HasMore = offset+len(items) < *total
@@ -196,7 +196,7 @@ func one[T any](ctx context.Context, a *Adapter, path, id, what string, r *resou
 	if err != nil {
 		return nil, a.malformed(what, err)
 	}
-	setFetched([]*T{x}, domain.FetchedNow(resp.Stale))
+	setFetched([]*T{x}, domain.FetchedNow(resp.Stale, a.c.RedactBytes))
 	return x, nil
 }
 

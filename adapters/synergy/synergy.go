@@ -109,7 +109,7 @@ func (c *Client) answer(resp *upstream.Response, path string, inc []string, fiel
 	if resp.Status >= 200 && resp.Status <= 299 {
 		doc, err := Decode(resp.Body)
 		if err == nil {
-			doc.SetFetched(domain.FetchedNow(resp.Stale))
+			doc.SetFetched(domain.FetchedNow(resp.Stale, c.up.RedactBytes))
 		}
 		return doc, false, err
 	}

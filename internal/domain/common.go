@@ -43,14 +43,19 @@ const (
 type Fetched struct {
 	At     time.Time
 	Origin DataOrigin
+	// Redact removes the gateway's credentials from a raw record, should a
+	// CRM ever echo one; applied when the record is served. Nil when the
+	// records were redacted as they were kept.
+	Redact func([]byte) []byte `json:"-"`
 }
 
-// FetchedNow is a fresh answer, or the last good one stale for the given age.
-func FetchedNow(stale time.Duration) *Fetched {
+// FetchedNow is a fresh answer, or the last good one stale for the given
+// age; redact is the account's credential redaction (nil: none).
+func FetchedNow(stale time.Duration, redact func([]byte) []byte) *Fetched {
 	if stale > 0 {
-		return &Fetched{At: time.Now().Add(-stale), Origin: OriginStale}
+		return &Fetched{At: time.Now().Add(-stale), Origin: OriginStale, Redact: redact}
 	}
-	return &Fetched{At: time.Now(), Origin: OriginUpstream}
+	return &Fetched{At: time.Now(), Origin: OriginUpstream, Redact: redact}
 }
 
 // Meta is embedded in every entity: how it was fetched and the record as
@@ -87,6 +92,9 @@ func (m *Meta) provenance(b Backend, sourceID string) *Provenance {
 	p := &Provenance{Backend: b, SourceID: sourceID, Origin: OriginUpstream, Raw: m.Raw}
 	if m.Fetch != nil {
 		p.FetchedAt, p.Origin = scalar.DateTime{Time: m.Fetch.At}, m.Fetch.Origin
+		if m.Fetch.Redact != nil && p.Raw != nil {
+			p.Raw = m.Fetch.Redact(p.Raw)
+		}
 	} else {
 		p.FetchedAt = scalar.DateTime{Time: time.Now()}
 	}
