@@ -18,6 +18,7 @@ import (
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/graph/model"
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/caller"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
 	"github.com/crmgateway/gateway/internal/loaders"
@@ -193,11 +194,12 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 		rep := &model.BackendReport{Backend: src.backend, Source: src.name, Status: model.BackendStatusOk,
 			Pushed: slices.Sorted(maps.Keys(src.pushed)), Local: nonNil(src.local), Unsupported: nonNil(src.cannot)}
 		reports[j] = rep
+		forbidden := authorize(ctx, src.gid, false)
 		switch {
-		case authorize(ctx, src.gid, false) != nil:
-			errs[j] = authorize(ctx, src.gid, false)
+		case forbidden != nil:
+			errs[j] = forbidden
 			rep.Status, rep.Code = model.BackendStatusSkipped, ptr(string(apierr.Forbidden))
-			rep.Message = ptr("the caller lacks the " + src.gid + ":read scope; nothing was sent")
+			rep.Message = ptr("the caller lacks the " + string(caller.ScopeFor(src.gid, false)) + " scope; nothing was sent")
 		case !src.enabled:
 			errs[j] = apierr.Disabled(src.gid)
 			rep.Status, rep.Code = model.BackendStatusSkipped, ptr(string(apierr.UpstreamDisabled))
