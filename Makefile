@@ -4,12 +4,12 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: soak redis-server prometheus lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-rest-client test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
+.PHONY: soak redis-server prometheus lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-rest-client test-apollo test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
 
 run:
 	$(GO) run .
 
-test: test-go test-fuzz test-audit test-browser test-persisted test-rest-client test-deploy image
+test: test-go test-fuzz test-audit test-browser test-persisted test-rest-client test-apollo test-deploy image
 
 # Ten minutes at 500 requests/s with 10 % of upstream calls failing
 # (503, reset, stall, malformed): 5xx of the gateway's own must be 0; RSS
@@ -137,6 +137,14 @@ podman:
 # openapi-fetch against the sandbox (tests/rest-client/run.sh).
 test-rest-client: build node tests/rest-client/node_modules/.package-lock.json
 	tests/with-gateway.sh $(BIN) tests/rest-client/run.sh
+
+# Apollo Client as a frontend meets the cross-CRM reads: GraphQL Code
+# Generator types the people and opportunities queries from the live
+# schema of the sandbox (scalar mapping included), tsc checks them, and
+# relayStylePagination pages both connections forward and backward
+# (tests/apollo/run.sh).
+test-apollo: build node tests/apollo/node_modules/.package-lock.json
+	tests/with-gateway.sh $(BIN) tests/apollo/run.sh
 
 # npm ci runs only when the lock file changed since the last install.
 %/node_modules/.package-lock.json: %/package-lock.json

@@ -616,9 +616,10 @@ func TestPlaygroundConfig(t *testing.T) {
 	in(byName["rkeeper"], byName["rkeeper"].Queries, "client", "countries", "streets")
 	in(byName["rkeeper"], byName["rkeeper"].Mutations, "createClient", "addClientAddress")
 	in(byName["rkeeper"], byName["rkeeper"].Types, "Client", "Street")
-	in(byName["core"], byName["core"].Queries, "node", "nodes")
+	in(byName["core"], byName["core"].Queries, "node", "nodes", "people", "opportunities")
+	in(byName["core"], byName["core"].Types, "Person", "Opportunity", "Provenance")
 	in(byName["core"], byName["core"].Types, "Node", "PageInfo", "DateTime")
-	if len(pc.Backends) != 4 || len(byName["synergy"].Queries)+len(byName["solos"].Queries)+len(byName["rkeeper"].Queries)+2 !=
+	if len(pc.Backends) != 4 || len(byName["synergy"].Queries)+len(byName["solos"].Queries)+len(byName["rkeeper"].Queries)+len(byName["core"].Queries) !=
 		len(g.App.Resolver.Schema().Schema().Query.Fields)-2 /* __schema, __type */ {
 		t.Errorf("every root field belongs to one group: %+v", pc.Backends)
 	}

@@ -368,11 +368,7 @@ func walkIncludes(opCtx *graphql.OperationContext, sel ast.SelectionSet, typeNam
 	if len(rels) == 0 || len(sel) == 0 {
 		return
 	}
-	satisfies := []string{typeName, "Node"}
-	if typeName == "Company" || typeName == "Contact" {
-		satisfies = append(satisfies, "ContractParty")
-	}
-	for _, f := range graphql.CollectFields(opCtx, sel, satisfies) {
+	for _, f := range graphql.CollectFields(opCtx, sel, satisfiesOf(typeName)) {
 		rf, ok := rels[f.Name]
 		if !ok {
 			continue
@@ -415,10 +411,15 @@ func planFields(op *ast.OperationDefinition) domain.SynergyFields {
 			switch s := sel.(type) {
 			case *ast.Field:
 				if s.ObjectDefinition != nil {
-					if selected[s.ObjectDefinition.Name] == nil {
-						selected[s.ObjectDefinition.Name] = map[string]bool{}
+					// A field selected on an interface (Node, Person,
+					// Opportunity, ...) is selected on every type that
+					// implements it.
+					for _, t := range implementorsOf(s.ObjectDefinition.Name) {
+						if selected[t] == nil {
+							selected[t] = map[string]bool{}
+						}
+						selected[t][s.Name] = true
 					}
-					selected[s.ObjectDefinition.Name][s.Name] = true
 				}
 				walk(s.SelectionSet)
 			case *ast.InlineFragment:
@@ -435,10 +436,17 @@ func planFields(op *ast.OperationDefinition) domain.SynergyFields {
 	out := domain.SynergyFields{}
 	for _, res := range spec.Resources {
 		fields := selected[res.Name]
-		if fields == nil || fields["attributes"] {
-			continue
+		if fields == nil || fields["attributes"] || fields["provenance"] {
+			continue // the raw attributes and record are asked whole
 		}
 		members := []string{}
+		for f, attrs := range commonFieldAttrs[res.Name] {
+			if fields[f] {
+				for _, a := range attrs {
+					fields[spec.Camel(a)] = true
+				}
+			}
+		}
 		for _, a := range res.Attrs {
 			if fields[spec.Camel(a.Name)] {
 				members = append(members, a.Name)
@@ -626,3 +634,37 @@ func (s synergyNodes) Node(ctx context.Context, id globalid.ID) (domain.Node, er
 	}
 	return synergyFetch(ctx, s.r, domain.SynergyRef{Type: id.Type, ID: id.Source}, name)
 }
+
+// implementorsOf is the object types a selection on typeName applies to:
+// the type itself, or every object type implementing an interface.
+func implementorsOf(typeName string) []string {
+	if impl, ok := schemaImplementors()[typeName]; ok {
+		return impl
+	}
+	return []string{typeName}
+}
+
+var schemaImplementors = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	for obj, sat := range schemaSatisfies() {
+		for _, s := range sat[1:] {
+			out[s] = append(out[s], obj)
+		}
+	}
+	return out
+})
+
+// commonFieldAttrs are the SynergyCRM attributes each field of the common
+// model (graph/schema/common.graphqls) is computed from, so sparse
+// fieldsets ask for them.
+var commonFieldAttrs = func() map[string]map[string][]string {
+	phones := []string{"general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax"}
+	emails := []string{"email", "other-email"}
+	name := append([]string{"first-name", "middle-name", "last-name"}, append(emails, phones...)...)
+	return map[string]map[string][]string{
+		"Contact": {"displayName": name, "phones": phones, "emails": emails},
+		"Company": {"phones": phones, "emails": emails},
+		"Deal":    {"title": {"name"}, "value": {"amount"}},
+		"Order":   {"title": {"name"}, "value": {"amount"}},
+	}
+}()

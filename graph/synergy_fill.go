@@ -5,10 +5,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
 )
@@ -44,13 +46,32 @@ type fillRel struct {
 	children map[string]*fillPlan
 }
 
-// satisfiesOf is what a selection on typeName may name in fragments.
+// satisfiesOf is what a selection on typeName may name in fragments: the
+// type, the interfaces it implements and the unions it belongs to, as the
+// schema declares them.
 func satisfiesOf(typeName string) []string {
-	if typeName == "Company" || typeName == "Contact" {
-		return []string{typeName, "Node", "ContractParty"}
+	if s, ok := schemaSatisfies()[typeName]; ok {
+		return s
 	}
-	return []string{typeName, "Node"}
+	return []string{typeName}
 }
+
+// schemaSatisfies maps every object type of the schema to what it satisfies.
+var schemaSatisfies = sync.OnceValue(func() map[string][]string {
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	out := map[string][]string{}
+	for name, def := range schema.Types {
+		if def.Kind != ast.Object {
+			continue
+		}
+		s := []string{name}
+		for _, in := range schema.GetImplements(def) {
+			s = append(s, in.Name)
+		}
+		out[name] = s
+	}
+	return out
+})
 
 // compileFill plans the fill of sel on typeName; nil when sel selects no
 // relationship.

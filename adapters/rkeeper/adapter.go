@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/upstream"
 )
@@ -78,6 +79,13 @@ type call struct {
 // do sends c and returns the envelope's data. Writes are sent exactly once
 // (the shared client never retries them).
 func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
+	data, _, err := a.doFetched(ctx, c)
+	return data, err
+}
+
+// doFetched is do that also says how the answer was obtained (fresh, or
+// the last good one while the upstream is down).
+func (a *Adapter) doFetched(ctx context.Context, c call) (json.RawMessage, *domain.Fetched, error) {
 	q := url.Values{}
 	for k, v := range c.query {
 		q[k] = v
@@ -87,13 +95,13 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 	if c.body != nil {
 		b, err := json.Marshal(c.body)
 		if err != nil {
-			return nil, &apierr.Error{Code: apierr.Internal, Message: "internal error", Err: err, Outcome: apierr.OutcomeNotSent}
+			return nil, nil, &apierr.Error{Code: apierr.Internal, Message: "internal error", Err: err, Outcome: apierr.OutcomeNotSent}
 		}
 		req.Body, req.ContentType = b, "application/json"
 	}
 	resp, err := a.http.Do(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// decodeEnvelope copies data out of the body (encoding/json does).
 	defer resp.Release()
@@ -109,9 +117,9 @@ func (a *Adapter) do(ctx context.Context, c call) (json.RawMessage, error) {
 				e.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
 			}
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return d.Data, nil
+	return d.Data, domain.FetchedNow(resp.Stale, a.http.RedactBytes), nil
 }
 
 // badPayload wraps a payload the adapter could not decode, keeping the

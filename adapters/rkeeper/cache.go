@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/metrics"
 	"github.com/crmgateway/gateway/internal/reqinfo"
@@ -163,8 +164,9 @@ func (c *refCache) get(ctx context.Context, resource, key string,
 		// own deadline bounds it.
 		refs, err := fetch(context.WithoutCancel(ctx))
 		if err == nil {
-			c.store(key, refs, epoch)
-			c.toShared(ctx, sharedKey, refs)
+			kept := cached(refs)
+			c.store(key, kept, epoch)
+			c.toShared(ctx, sharedKey, kept)
 		}
 		return refs, err
 	})
@@ -290,4 +292,20 @@ func (c *refCache) len() int {
 func (c *refCache) count(ctx context.Context, resource, result string) {
 	c.m.CacheRequests.WithLabelValues(Upstream, resource, result).Inc()
 	reqinfo.From(ctx).AddCache(result != "miss")
+}
+
+// cached is the list as the cache keeps it: whoever reads it from there
+// was served by the cache, not by the upstream (a stale answer stays
+// marked stale).
+func cached(refs []wireRef) []wireRef {
+	if len(refs) == 0 || refs[0].Fetch == nil || refs[0].Fetch.Origin != domain.OriginUpstream {
+		return refs
+	}
+	f := &domain.Fetched{At: refs[0].Fetch.At, Origin: domain.OriginCache}
+	out := make([]wireRef, len(refs))
+	for i, x := range refs {
+		x.Fetch = f
+		out[i] = x
+	}
+	return out
 }

@@ -14,7 +14,7 @@ import (
 
 // Client reads one client (GET Clients?Id=).
 func (a *Adapter) Client(ctx context.Context, id string) (*domain.Client, error) {
-	data, err := a.do(ctx, call{method: http.MethodGet, path: "Clients", query: q("Id", id)})
+	data, f, err := a.doFetched(ctx, call{method: http.MethodGet, path: "Clients", query: q("Id", id)})
 	if err != nil {
 		return nil, err
 	}
@@ -25,12 +25,13 @@ func (a *Adapter) Client(ctx context.Context, id string) (*domain.Client, error)
 	if err != nil {
 		return nil, badPayload(http.MethodGet, err)
 	}
+	c.SetFetched(f)
 	return c, nil
 }
 
 // clientWrite sends a write that answers with the whole client.
 func (a *Adapter) clientWrite(ctx context.Context, c call) (*domain.Client, error) {
-	data, err := a.do(ctx, c)
+	data, f, err := a.doFetched(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +39,7 @@ func (a *Adapter) clientWrite(ctx context.Context, c call) (*domain.Client, erro
 	if err != nil {
 		return nil, badPayload(c.method, err)
 	}
+	cl.SetFetched(f)
 	return cl, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/crmgateway/gateway/internal/domain"
+	"github.com/crmgateway/gateway/internal/scalar"
 )
 
 // refResource describes one reference list once: its metric/cache name,
@@ -49,13 +50,18 @@ func (a *Adapter) fetchRefs(ctx context.Context, r refResource, parent string) (
 	if r.parent != "" {
 		c.query = q(r.parent, parent)
 	}
-	data, err := a.do(ctx, c)
+	data, f, err := a.doFetched(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	refs, err := decodeRefs(data)
 	if err != nil {
 		return nil, badPayload(http.MethodGet, err)
+	}
+	// The lists are kept (and shared between replicas) redacted.
+	kept := &domain.Fetched{At: f.At, Origin: f.Origin}
+	for i := range refs {
+		refs[i].Fetch, refs[i].Raw = kept, a.http.RedactBytes(refs[i].Raw)
 	}
 	return refs, nil
 }
@@ -74,22 +80,26 @@ func (a *Adapter) find(ctx context.Context, r refResource, parent, id string) (w
 	return wireRef{}, notFound(r.what, id)
 }
 
+func (x wireRef) meta() domain.Meta { return domain.Meta{Fetch: x.Fetch, Raw: scalar.JSON(x.Raw)} }
+
 func contactType(x wireRef) *domain.ClientContactType {
-	return &domain.ClientContactType{SourceID: string(x.ID), Name: x.Name, IsPhone: x.IsPhone,
+	return &domain.ClientContactType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, IsPhone: x.IsPhone,
 		IsEmail: x.IsEmail, IsSkype: x.IsSkype, IsSocialNetwork: x.IsSocialNetwork, Mailing: x.Mailing}
 }
 func addressType(x wireRef) *domain.AddressType {
-	return &domain.AddressType{SourceID: string(x.ID), Name: x.Name}
+	return &domain.AddressType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name}
 }
-func country(x wireRef) *domain.Country { return &domain.Country{SourceID: string(x.ID), Name: x.Name} }
+func country(x wireRef) *domain.Country {
+	return &domain.Country{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name}
+}
 func city(countryID string, x wireRef) *domain.City {
-	return &domain.City{SourceID: string(x.ID), CountryID: countryID, Name: x.Name}
+	return &domain.City{Meta: x.meta(), SourceID: string(x.ID), CountryID: countryID, Name: x.Name}
 }
 func metroStation(cityID string, x wireRef) *domain.MetroStation {
-	return &domain.MetroStation{SourceID: string(x.ID), CityID: cityID, Name: x.Name}
+	return &domain.MetroStation{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name}
 }
 func street(cityID string, x wireRef) *domain.Street {
-	s := &domain.Street{SourceID: string(x.ID), CityID: cityID, Name: x.Name}
+	s := &domain.Street{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name}
 	if x.PostCode != nil {
 		pc := *x.PostCode
 		s.PostCode = &pc
@@ -240,6 +250,7 @@ func (a *Adapter) CreateCity(ctx context.Context, countryID, name string) (*doma
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPost, err)
 	}
@@ -255,6 +266,7 @@ func (a *Adapter) UpdateCity(ctx context.Context, countryID, cityID, name string
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPut, err)
 	}
@@ -285,6 +297,7 @@ func (a *Adapter) CreateStreet(ctx context.Context, cityID string, f domain.Stre
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPost, err)
 	}
@@ -329,6 +342,7 @@ func (a *Adapter) UpdateStreet(ctx context.Context, cityID, streetID string, f d
 		return nil, err
 	}
 	x, err := decodeRef(data)
+	x.Raw = a.http.RedactBytes(x.Raw)
 	if err != nil {
 		return nil, badPayload(http.MethodPut, err)
 	}

@@ -48,6 +48,11 @@ type wireRef struct {
 	IsSkype         bool    `json:"isSkype"`
 	IsSocialNetwork bool    `json:"isSocialNetwork"`
 	Mailing         bool    `json:"mailing"`
+	// Raw is the element as the upstream sent it and Fetch how the list
+	// was obtained; both travel with the list through the caches (under
+	// names no upstream element has).
+	Raw   json.RawMessage `json:"gatewayRaw,omitempty"`
+	Fetch *domain.Fetched `json:"gatewayFetch,omitempty"`
 }
 
 type wireClient struct {
@@ -129,14 +134,19 @@ func decodeRefs(data json.RawMessage) ([]wireRef, error) {
 	if isNull(data) {
 		return []wireRef{}, nil // an empty list may come as no data at all
 	}
-	var out []wireRef
-	if err := json.Unmarshal(data, &out); err != nil {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
 		return nil, fmt.Errorf("reference list: %w", err)
 	}
-	for i, r := range out {
-		if r.ID == "" {
+	out := make([]wireRef, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &out[i]); err != nil {
+			return nil, fmt.Errorf("reference list: %w", err)
+		}
+		if out[i].ID == "" {
 			return nil, fmt.Errorf("reference list: element %d has no id", i)
 		}
+		out[i].Raw, out[i].Fetch = raw, nil
 	}
 	return out, nil
 }
@@ -153,6 +163,8 @@ func decodeRef(data json.RawMessage) (wireRef, error) {
 	if r.ID == "" {
 		return r, fmt.Errorf("reference: no id")
 	}
+	// A write's answer: the record as sent, fresh (writes are never stale).
+	r.Raw, r.Fetch = data, domain.FetchedNow(0, nil)
 	return r, nil
 }
 
@@ -168,7 +180,20 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 	if w.ID == "" {
 		return nil, fmt.Errorf("client: no id")
 	}
+	// The records as sent: the client's and each element's (all copies,
+	// as encoding/json makes them).
+	var raws struct {
+		Contacts, Addresses, Accounts, Cards []json.RawMessage
+	}
+	_ = json.Unmarshal(data, &raws) // the same document decoded above
+	rawAt := func(list []json.RawMessage, i int) scalar.JSON {
+		if i < len(list) {
+			return scalar.JSON(list[i])
+		}
+		return nil
+	}
 	c := &domain.Client{
+		Meta:       domain.Meta{Raw: scalar.JSON(data)},
 		SourceID:   string(w.ID),
 		FirstName:  w.Firstname,
 		LastName:   w.Lastname,
@@ -188,6 +213,7 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 			return nil, fmt.Errorf("client: contact %d has no id", i)
 		}
 		c.Contacts = append(c.Contacts, &domain.ClientContact{
+			Meta:     domain.Meta{Raw: rawAt(raws.Contacts, i)},
 			SourceID: string(x.ID), ClientID: c.SourceID, TypeID: string(x.TypeID),
 			TypeName: x.TypeName, Value: x.Value,
 		})
@@ -197,6 +223,7 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 			return nil, fmt.Errorf("client: address %d has no id", i)
 		}
 		c.Addresses = append(c.Addresses, &domain.ClientAddress{
+			Meta:     domain.Meta{Raw: rawAt(raws.Addresses, i)},
 			SourceID: string(x.ID), ClientID: c.SourceID,
 			TypeID: string(x.TypeID), TypeName: x.TypeName,
 			CountryID: string(x.CountryID), CountryName: x.Country,
@@ -212,6 +239,7 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 	}
 	for i, x := range w.Accounts {
 		a := &domain.ClientAccount{
+			Meta:     domain.Meta{Raw: rawAt(raws.Accounts, i)},
 			ClientID: c.SourceID, AccountNumber: x.AccountNumber, Status: x.Status,
 			AccountTypeName: x.AccountTypeName, AccountDebitEnabled: x.AccountDebitEnabled,
 			AccountCreditEnabled: x.AccountCreditEnabled,
@@ -235,6 +263,7 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 	}
 	for i, x := range w.Cards {
 		k := &domain.ClientCard{
+			Meta:     domain.Meta{Raw: rawAt(raws.Cards, i)},
 			ClientID: c.SourceID, CardCode: x.CardCode, IsVirtualCard: x.IsVirtualCard,
 			IsConfirmManager: x.IsConfirmManager, Status: x.Status, GroupName: x.GroupName,
 		}

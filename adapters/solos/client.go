@@ -161,6 +161,7 @@ func list[T any](ctx context.Context, a *Adapter, req *upstream.Request, what st
 	if err != nil {
 		return domain.Page[*T]{}, a.malformed(what, err)
 	}
+	setFetched(items, domain.FetchedNow(resp.Stale, a.c.RedactBytes))
 	page := domain.Page[*T]{Items: items, Total: total}
 	if total != nil {
 		page.HasMore = offset+len(items) < *total
@@ -195,6 +196,7 @@ func one[T any](ctx context.Context, a *Adapter, path, id, what string, r *resou
 	if err != nil {
 		return nil, a.malformed(what, err)
 	}
+	setFetched([]*T{x}, domain.FetchedNow(resp.Stale, a.c.RedactBytes))
 	return x, nil
 }
 
@@ -213,4 +215,19 @@ func underscored(ids []uint64) string {
 		parts[i] = strconv.FormatUint(id, 10)
 	}
 	return strings.Join(parts, "_")
+}
+
+// setFetched records how the records of one answer were fetched, a
+// checklist's items included.
+func setFetched[T any](items []*T, f *domain.Fetched) {
+	for _, x := range items {
+		if m, ok := any(x).(domain.MetaSetter); ok {
+			m.SetFetch(f)
+		}
+		if c, ok := any(x).(*domain.ProjectChecklist); ok {
+			for _, it := range c.Items {
+				it.SetFetch(f)
+			}
+		}
+	}
 }

@@ -22,6 +22,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
+
+	"github.com/crmgateway/gateway/internal/domain"
 
 	"github.com/crmgateway/gateway/internal/jsonscan"
 	"github.com/crmgateway/gateway/internal/scalar"
@@ -378,6 +381,11 @@ func (r *resource[T]) decodeInto(x *T, rec string, a *arena) (*T, error) {
 		return nil, fmt.Errorf("%s: the record has no id", r.name)
 	}
 	r.finish(x, encodeID(r.typ, id), id, a.object(rec, ms))
+	if m, ok := any(x).(domain.MetaSetter); ok {
+		// rec is a copy of the answer the records own (decode and
+		// decodeAll make it); the raw record is a read-only view of it.
+		m.SetMeta(nil, unsafe.Slice(unsafe.StringData(rec), len(rec)))
+	}
 	return x, nil
 }
 

@@ -54,7 +54,7 @@ func Decode(body []byte) (*domain.SynergyDocument, error) {
 	n := 0
 	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
 		for i := range rs {
-			n += len(rs[i].attrs)
+			n += len(rs[i].raw) + len(rs[i].attrs)
 		}
 	}
 	w.arena = make([]byte, 0, n)
@@ -101,10 +101,22 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	rec := e.Record()
 	rec.SourceID = id
 	rec.ID = globalid.Encode(globalid.Synergy, typ, id)
-	if len(r.attrs) > 0 {
-		start := len(w.arena)
+	// The resource object is kept whole (its provenance's raw record);
+	// the attributes are a slice of that copy.
+	start := len(w.arena)
+	w.arena = append(w.arena, r.raw...)
+	rec.Raw = w.arena[start:len(w.arena):len(w.arena)]
+	switch {
+	case len(r.attrs) == 0:
+	case r.attrsAt >= r.rawAt && r.attrsAt+len(r.attrs) <= r.rawAt+len(r.raw):
+		a := start + r.attrsAt - r.rawAt
+		rec.Attributes = w.arena[a : a+len(r.attrs) : a+len(r.attrs)]
+	default:
+		// The attributes of an earlier occurrence of the same element
+		// (a repeated member), outside this object.
+		a := len(w.arena)
 		w.arena = append(w.arena, r.attrs...)
-		rec.Attributes = w.arena[start:len(w.arena):len(w.arena)]
+		rec.Attributes = w.arena[a:len(w.arena):len(w.arena)]
 	}
 	rels := w.rels[r.relLo:r.relHi]
 	// As with a map, the last member of a key wins.

@@ -108,6 +108,9 @@ func (c *Client) read(ctx context.Context, path string, base url.Values, include
 func (c *Client) answer(resp *upstream.Response, path string, inc []string, fields domain.SynergyFields) (*domain.SynergyDocument, bool, error) {
 	if resp.Status >= 200 && resp.Status <= 299 {
 		doc, err := Decode(resp.Body)
+		if err == nil {
+			doc.SetFetched(domain.FetchedNow(resp.Stale, c.up.RedactBytes))
+		}
 		return doc, false, err
 	}
 	if resp.Status == http.StatusBadRequest {

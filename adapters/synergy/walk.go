@@ -41,6 +41,9 @@ type wireText = jsonscan.Str
 type wireResource struct {
 	typ, id      wireText
 	attrs        []byte // the attributes value; nil when absent (a slice of the body)
+	raw          []byte // the whole resource object (a slice of the body)
+	rawAt        int    // offset of raw in the body
+	attrsAt      int    // offset of attrs in the body
 	relLo, relHi int
 }
 
@@ -285,6 +288,9 @@ func (w *walker) count(p **int) error {
 // resource reads a resource object onto r, noting a member of the wrong
 // shape in *bad.
 func (w *walker) resource(r *wireResource, bad *error) error {
+	start := w.I
+	r.raw, r.rawAt = nil, start
+	defer func() { r.raw = w.B[start:w.I:w.I] }()
 	return w.Object(func(key wireText) error {
 		switch {
 		case is(key, "type"):
@@ -302,7 +308,7 @@ func (w *walker) resource(r *wireResource, bad *error) error {
 			return w.id(&r.id, bad)
 		case is(key, "attributes"):
 			v, err := w.SkipValue()
-			r.attrs = v
+			r.attrs, r.attrsAt = v, w.I-len(v)
 			return err
 		case is(key, "relationships"):
 			switch w.Peek() {

@@ -60,6 +60,7 @@ func (c *Client) write(ctx context.Context, method, path string, w domain.Synerg
 		e.Message = upstream.WriteMessage(e.Message, apierr.OutcomeUnknown)
 		return nil, e
 	}
+	doc.SetFetched(domain.FetchedNow(0, c.up.RedactBytes))
 	if len(doc.Data) != 1 {
 		return nil, &apierr.Error{Code: apierr.UpstreamError, Upstream: Name, Outcome: apierr.OutcomeUnknown,
 			Message: upstream.WriteMessage("SynergyCRM answered the write without the resource", apierr.OutcomeUnknown)}

@@ -23,6 +23,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	City() CityResolver
+	Client() ClientResolver
 	ClientAddress() ClientAddressResolver
 	ClientContact() ClientContactResolver
 	Country() CountryResolver
@@ -38,15 +39,29 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	AddressType struct {
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
-		SourceID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
 	}
 
 	Area struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
+	}
+
+	BackendReport struct {
+		Backend     func(childComplexity int) int
+		Code        func(childComplexity int) int
+		Count       func(childComplexity int) int
+		Local       func(childComplexity int) int
+		Message     func(childComplexity int) int
+		Pushed      func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Unsupported func(childComplexity int) int
 	}
 
 	City struct {
@@ -54,6 +69,7 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		MetroStations func(childComplexity int) int
 		Name          func(childComplexity int) int
+		Provenance    func(childComplexity int) int
 		SourceID      func(childComplexity int) int
 		Streets       func(childComplexity int) int
 	}
@@ -63,17 +79,21 @@ type ComplexityRoot struct {
 	}
 
 	Client struct {
-		Accounts   func(childComplexity int) int
-		Addresses  func(childComplexity int) int
-		Birthday   func(childComplexity int) int
-		Cards      func(childComplexity int) int
-		Contacts   func(childComplexity int) int
-		FirstName  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastName   func(childComplexity int) int
-		MiddleName func(childComplexity int) int
-		Note       func(childComplexity int) int
-		SourceID   func(childComplexity int) int
+		Accounts    func(childComplexity int) int
+		Addresses   func(childComplexity int) int
+		Birthday    func(childComplexity int) int
+		Cards       func(childComplexity int) int
+		Contacts    func(childComplexity int) int
+		DisplayName func(childComplexity int) int
+		Emails      func(childComplexity int) int
+		FirstName   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		LastName    func(childComplexity int) int
+		MiddleName  func(childComplexity int) int
+		Note        func(childComplexity int) int
+		Phones      func(childComplexity int) int
+		Provenance  func(childComplexity int) int
+		SourceID    func(childComplexity int) int
 	}
 
 	ClientAccount struct {
@@ -86,6 +106,7 @@ type ComplexityRoot struct {
 		Balance              func(childComplexity int) int
 		DateCreate           func(childComplexity int) int
 		ID                   func(childComplexity int) int
+		Provenance           func(childComplexity int) int
 		SourceID             func(childComplexity int) int
 		Status               func(childComplexity int) int
 	}
@@ -107,6 +128,7 @@ type ComplexityRoot struct {
 		Lng              func(childComplexity int) int
 		MetroStation     func(childComplexity int) int
 		MetroStationName func(childComplexity int) int
+		Provenance       func(childComplexity int) int
 		ReadOnly         func(childComplexity int) int
 		Region           func(childComplexity int) int
 		SourceID         func(childComplexity int) int
@@ -126,16 +148,18 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		IsConfirmManager func(childComplexity int) int
 		IsVirtualCard    func(childComplexity int) int
+		Provenance       func(childComplexity int) int
 		SourceID         func(childComplexity int) int
 		Status           func(childComplexity int) int
 	}
 
 	ClientContact struct {
-		ID       func(childComplexity int) int
-		SourceID func(childComplexity int) int
-		Type     func(childComplexity int) int
-		TypeName func(childComplexity int) int
-		Value    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		Type       func(childComplexity int) int
+		TypeName   func(childComplexity int) int
+		Value      func(childComplexity int) int
 	}
 
 	ClientContactType struct {
@@ -146,6 +170,7 @@ type ComplexityRoot struct {
 		IsSocialNetwork func(childComplexity int) int
 		Mailing         func(childComplexity int) int
 		Name            func(childComplexity int) int
+		Provenance      func(childComplexity int) int
 		SourceID        func(childComplexity int) int
 	}
 
@@ -177,6 +202,7 @@ type ComplexityRoot struct {
 		Description       func(childComplexity int) int
 		Director          func(childComplexity int) int
 		Email             func(childComplexity int) int
+		Emails            func(childComplexity int) int
 		EntitiesProducts  func(childComplexity int) int
 		Events            func(childComplexity int) int
 		Fax               func(childComplexity int) int
@@ -211,7 +237,9 @@ type ComplexityRoot struct {
 		OtherEmail        func(childComplexity int) int
 		OtherPhone        func(childComplexity int) int
 		OtherPhonePostfix func(childComplexity int) int
+		Phones            func(childComplexity int) int
 		Products          func(childComplexity int) int
+		Provenance        func(childComplexity int) int
 		Region            func(childComplexity int) int
 		Responsible       func(childComplexity int) int
 		ShortName         func(childComplexity int) int
@@ -238,6 +266,7 @@ type ComplexityRoot struct {
 		IsDefault  func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Number     func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -280,6 +309,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -305,6 +335,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -328,6 +359,7 @@ type ComplexityRoot struct {
 	Competitor struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
@@ -340,7 +372,9 @@ type ComplexityRoot struct {
 		Customs           func(childComplexity int) int
 		Deals             func(childComplexity int) int
 		Description       func(childComplexity int) int
+		DisplayName       func(childComplexity int) int
 		Email             func(childComplexity int) int
+		Emails            func(childComplexity int) int
 		EntitiesProducts  func(childComplexity int) int
 		Events            func(childComplexity int) int
 		Facebook          func(childComplexity int) int
@@ -366,7 +400,9 @@ type ComplexityRoot struct {
 		OtherEmail        func(childComplexity int) int
 		OtherPhone        func(childComplexity int) int
 		OtherPhonePostfix func(childComplexity int) int
+		Phones            func(childComplexity int) int
 		Products          func(childComplexity int) int
+		Provenance        func(childComplexity int) int
 		Responsible       func(childComplexity int) int
 		Skype             func(childComplexity int) int
 		Source            func(childComplexity int) int
@@ -415,6 +451,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -440,6 +477,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -478,6 +516,7 @@ type ComplexityRoot struct {
 		Number                func(childComplexity int) int
 		Orders                func(childComplexity int) int
 		PreviousResponsibleId func(childComplexity int) int
+		Provenance            func(childComplexity int) int
 		SecondParty           func(childComplexity int) int
 		SourceID              func(childComplexity int) int
 		UpdatedAt             func(childComplexity int) int
@@ -501,10 +540,11 @@ type ComplexityRoot struct {
 	}
 
 	Country struct {
-		Cities   func(childComplexity int) int
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
-		SourceID func(childComplexity int) int
+		Cities     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
 	}
 
 	Deal struct {
@@ -530,14 +570,17 @@ type ComplexityRoot struct {
 		PlannedAt        func(childComplexity int) int
 		Products         func(childComplexity int) int
 		Profit           func(childComplexity int) int
+		Provenance       func(childComplexity int) int
 		Responsible      func(childComplexity int) int
 		Source           func(childComplexity int) int
 		SourceID         func(childComplexity int) int
 		Stage            func(childComplexity int) int
 		StageCategory    func(childComplexity int) int
 		Status           func(childComplexity int) int
+		Title            func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 		User             func(childComplexity int) int
+		Value            func(childComplexity int) int
 	}
 
 	DealConnection struct {
@@ -557,6 +600,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -591,6 +635,7 @@ type ComplexityRoot struct {
 		ID                func(childComplexity int) int
 		Name              func(childComplexity int) int
 		NextIfItemsDone   func(childComplexity int) int
+		Provenance        func(childComplexity int) int
 		SourceID          func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 	}
@@ -606,6 +651,7 @@ type ComplexityRoot struct {
 		ID                func(childComplexity int) int
 		IsDefault         func(childComplexity int) int
 		Name              func(childComplexity int) int
+		Provenance        func(childComplexity int) int
 		SourceID          func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		WinByDiaries      func(childComplexity int) int
@@ -649,6 +695,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -679,6 +726,7 @@ type ComplexityRoot struct {
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Provenance  func(childComplexity int) int
 		Responsible func(childComplexity int) int
 		SourceID    func(childComplexity int) int
 		StartTime   func(childComplexity int) int
@@ -703,25 +751,39 @@ type ComplexityRoot struct {
 	DiaryTask struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
+	}
+
+	Email struct {
+		Address func(childComplexity int) int
+		Kind    func(childComplexity int) int
 	}
 
 	EntityProduct struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
 	EstateProperty struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
 	MetroStation struct {
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
-		SourceID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+	}
+
+	Money struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -796,6 +858,18 @@ type ComplexityRoot struct {
 		UpdateStreet            func(childComplexity int, id string, input model.UpdateStreetInput) int
 	}
 
+	OpportunityConnection struct {
+		Backends func(childComplexity int) int
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	OpportunityEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Order struct {
 		Amount           func(childComplexity int) int
 		ArchivedAt       func(childComplexity int) int
@@ -814,13 +888,16 @@ type ComplexityRoot struct {
 		Name             func(childComplexity int) int
 		Number           func(childComplexity int) int
 		Products         func(childComplexity int) int
+		Provenance       func(childComplexity int) int
 		Responsible      func(childComplexity int) int
 		Source           func(childComplexity int) int
 		SourceID         func(childComplexity int) int
 		Stage            func(childComplexity int) int
 		Status           func(childComplexity int) int
+		Title            func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 		User             func(childComplexity int) int
+		Value            func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -840,6 +917,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -873,6 +951,7 @@ type ComplexityRoot struct {
 		ID              func(childComplexity int) int
 		Name            func(childComplexity int) int
 		NextIfItemsDone func(childComplexity int) int
+		Provenance      func(childComplexity int) int
 		SourceID        func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 	}
@@ -899,6 +978,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -926,9 +1006,28 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PersonConnection struct {
+		Backends func(childComplexity int) int
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	PersonEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Phone struct {
+		Extension func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Number    func(childComplexity int) int
+	}
+
 	Product struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
@@ -949,11 +1048,14 @@ type ComplexityRoot struct {
 		ParticipantsUserID  func(childComplexity int) int
 		Payments            func(childComplexity int, first *int, after *string, filter *model.ProjectPaymentFilter) int
 		Price               func(childComplexity int) int
+		Provenance          func(childComplexity int) int
 		SalesFunnelID       func(childComplexity int) int
 		SourceID            func(childComplexity int) int
 		StepID              func(childComplexity int) int
 		Steps               func(childComplexity int, filter *model.ProjectStepFilter) int
+		Title               func(childComplexity int) int
 		UserID              func(childComplexity int) int
+		Value               func(childComplexity int) int
 	}
 
 	ProjectAction struct {
@@ -961,6 +1063,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		OtherFields func(childComplexity int) int
 		Project     func(childComplexity int) int
+		Provenance  func(childComplexity int) int
 		SourceID    func(childComplexity int) int
 		Text        func(childComplexity int) int
 		TypeID      func(childComplexity int) int
@@ -987,6 +1090,7 @@ type ComplexityRoot struct {
 		Items       func(childComplexity int) int
 		Name        func(childComplexity int) int
 		OtherFields func(childComplexity int) int
+		Provenance  func(childComplexity int) int
 		SourceID    func(childComplexity int) int
 	}
 
@@ -995,6 +1099,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		OtherFields func(childComplexity int) int
+		Provenance  func(childComplexity int) int
 		SourceID    func(childComplexity int) int
 	}
 
@@ -1017,6 +1122,7 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 		OtherFields func(childComplexity int) int
 		Price       func(childComplexity int) int
+		Provenance  func(childComplexity int) int
 		Quantity    func(childComplexity int) int
 		SourceID    func(childComplexity int) int
 		Sum         func(childComplexity int) int
@@ -1029,6 +1135,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		OtherFields func(childComplexity int) int
+		Provenance  func(childComplexity int) int
 		SourceID    func(childComplexity int) int
 		Sum         func(childComplexity int) int
 		Type        func(childComplexity int) int
@@ -1052,10 +1159,19 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		Name          func(childComplexity int) int
 		OtherFields   func(childComplexity int) int
+		Provenance    func(childComplexity int) int
 		SalesFunnelID func(childComplexity int) int
 		SourceID      func(childComplexity int) int
 		StepID        func(childComplexity int) int
 		UserID        func(childComplexity int) int
+	}
+
+	Provenance struct {
+		Backend   func(childComplexity int) int
+		FetchedAt func(childComplexity int) int
+		Origin    func(childComplexity int) int
+		Raw       func(childComplexity int) int
+		SourceID  func(childComplexity int) int
 	}
 
 	Query struct {
@@ -1095,6 +1211,7 @@ type ComplexityRoot struct {
 		MetroStations       func(childComplexity int, cityID string) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
+		Opportunities       func(childComplexity int, filter *model.OpportunityFilter, first *int, after *string, last *int, before *string) int
 		Order               func(childComplexity int, id string) int
 		OrderLossReason     func(childComplexity int, id string) int
 		OrderLossReasons    func(childComplexity int, first *int, after *string, filter *model.OrderLossReasonFilter) int
@@ -1103,6 +1220,7 @@ type ComplexityRoot struct {
 		OrderStatus         func(childComplexity int, id string) int
 		OrderStatuses       func(childComplexity int, first *int, after *string, filter *model.OrderStatusFilter) int
 		Orders              func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
+		People              func(childComplexity int, filter *model.PeopleFilter, first *int, after *string, last *int, before *string) int
 		Project             func(childComplexity int, id string) int
 		ProjectAction       func(childComplexity int, id string) int
 		Projects            func(childComplexity int, first *int, after *string, filter *model.ProjectFilter, orderBy *model.ProjectOrderBy, deleted *bool) int
@@ -1112,14 +1230,16 @@ type ComplexityRoot struct {
 	Source struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
 	Street struct {
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
-		PostCode func(childComplexity int) int
-		SourceID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		PostCode   func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
 	}
 
 	StreetPayload struct {
@@ -1129,6 +1249,7 @@ type ComplexityRoot struct {
 	User struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 }
@@ -1159,6 +1280,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddressType.Name(childComplexity), true
+	case "AddressType.provenance":
+		if e.ComplexityRoot.AddressType.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressType.Provenance(childComplexity), true
 	case "AddressType.sourceId":
 		if e.ComplexityRoot.AddressType.SourceID == nil {
 			break
@@ -1178,12 +1305,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Area.ID(childComplexity), true
+	case "Area.provenance":
+		if e.ComplexityRoot.Area.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.Provenance(childComplexity), true
 	case "Area.sourceId":
 		if e.ComplexityRoot.Area.SourceID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Area.SourceID(childComplexity), true
+
+	case "BackendReport.backend":
+		if e.ComplexityRoot.BackendReport.Backend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Backend(childComplexity), true
+	case "BackendReport.code":
+		if e.ComplexityRoot.BackendReport.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Code(childComplexity), true
+	case "BackendReport.count":
+		if e.ComplexityRoot.BackendReport.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Count(childComplexity), true
+	case "BackendReport.local":
+		if e.ComplexityRoot.BackendReport.Local == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Local(childComplexity), true
+	case "BackendReport.message":
+		if e.ComplexityRoot.BackendReport.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Message(childComplexity), true
+	case "BackendReport.pushed":
+		if e.ComplexityRoot.BackendReport.Pushed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Pushed(childComplexity), true
+	case "BackendReport.source":
+		if e.ComplexityRoot.BackendReport.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Source(childComplexity), true
+	case "BackendReport.status":
+		if e.ComplexityRoot.BackendReport.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Status(childComplexity), true
+	case "BackendReport.unsupported":
+		if e.ComplexityRoot.BackendReport.Unsupported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackendReport.Unsupported(childComplexity), true
 
 	case "City.country":
 		if e.ComplexityRoot.City.Country == nil {
@@ -1209,6 +1397,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.City.Name(childComplexity), true
+	case "City.provenance":
+		if e.ComplexityRoot.City.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.Provenance(childComplexity), true
 	case "City.sourceId":
 		if e.ComplexityRoot.City.SourceID == nil {
 			break
@@ -1259,6 +1453,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.Contacts(childComplexity), true
+	case "Client.displayName":
+		if e.ComplexityRoot.Client.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.DisplayName(childComplexity), true
+	case "Client.emails":
+		if e.ComplexityRoot.Client.Emails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Emails(childComplexity), true
 	case "Client.firstName":
 		if e.ComplexityRoot.Client.FirstName == nil {
 			break
@@ -1289,6 +1495,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.Note(childComplexity), true
+	case "Client.phones":
+		if e.ComplexityRoot.Client.Phones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Phones(childComplexity), true
+	case "Client.provenance":
+		if e.ComplexityRoot.Client.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Provenance(childComplexity), true
 	case "Client.sourceId":
 		if e.ComplexityRoot.Client.SourceID == nil {
 			break
@@ -1350,6 +1568,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAccount.ID(childComplexity), true
+	case "ClientAccount.provenance":
+		if e.ComplexityRoot.ClientAccount.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.Provenance(childComplexity), true
 	case "ClientAccount.sourceId":
 		if e.ComplexityRoot.ClientAccount.SourceID == nil {
 			break
@@ -1459,6 +1683,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAddress.MetroStationName(childComplexity), true
+	case "ClientAddress.provenance":
+		if e.ComplexityRoot.ClientAddress.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Provenance(childComplexity), true
 	case "ClientAddress.readOnly":
 		if e.ComplexityRoot.ClientAddress.ReadOnly == nil {
 			break
@@ -1556,6 +1786,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientCard.IsVirtualCard(childComplexity), true
+	case "ClientCard.provenance":
+		if e.ComplexityRoot.ClientCard.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.Provenance(childComplexity), true
 	case "ClientCard.sourceId":
 		if e.ComplexityRoot.ClientCard.SourceID == nil {
 			break
@@ -1575,6 +1811,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientContact.ID(childComplexity), true
+	case "ClientContact.provenance":
+		if e.ComplexityRoot.ClientContact.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Provenance(childComplexity), true
 	case "ClientContact.sourceId":
 		if e.ComplexityRoot.ClientContact.SourceID == nil {
 			break
@@ -1642,6 +1884,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientContactType.Name(childComplexity), true
+	case "ClientContactType.provenance":
+		if e.ComplexityRoot.ClientContactType.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.Provenance(childComplexity), true
 	case "ClientContactType.sourceId":
 		if e.ComplexityRoot.ClientContactType.SourceID == nil {
 			break
@@ -1794,6 +2042,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Email(childComplexity), true
+	case "Company.emails":
+		if e.ComplexityRoot.Company.Emails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Emails(childComplexity), true
 	case "Company.entitiesProducts":
 		if e.ComplexityRoot.Company.EntitiesProducts == nil {
 			break
@@ -1998,12 +2252,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.OtherPhonePostfix(childComplexity), true
+	case "Company.phones":
+		if e.ComplexityRoot.Company.Phones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Phones(childComplexity), true
 	case "Company.products":
 		if e.ComplexityRoot.Company.Products == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Company.Products(childComplexity), true
+	case "Company.provenance":
+		if e.ComplexityRoot.Company.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Provenance(childComplexity), true
 	case "Company.region":
 		if e.ComplexityRoot.Company.Region == nil {
 			break
@@ -2143,6 +2409,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyBankDetail.Number(childComplexity), true
+	case "CompanyBankDetail.provenance":
+		if e.ComplexityRoot.CompanyBankDetail.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.Provenance(childComplexity), true
 	case "CompanyBankDetail.sourceId":
 		if e.ComplexityRoot.CompanyBankDetail.SourceID == nil {
 			break
@@ -2276,6 +2548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyStatus.Name(childComplexity), true
+	case "CompanyStatus.provenance":
+		if e.ComplexityRoot.CompanyStatus.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.Provenance(childComplexity), true
 	case "CompanyStatus.sourceId":
 		if e.ComplexityRoot.CompanyStatus.SourceID == nil {
 			break
@@ -2358,6 +2636,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyType.Name(childComplexity), true
+	case "CompanyType.provenance":
+		if e.ComplexityRoot.CompanyType.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.Provenance(childComplexity), true
 	case "CompanyType.sourceId":
 		if e.ComplexityRoot.CompanyType.SourceID == nil {
 			break
@@ -2428,6 +2712,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Competitor.ID(childComplexity), true
+	case "Competitor.provenance":
+		if e.ComplexityRoot.Competitor.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Competitor.Provenance(childComplexity), true
 	case "Competitor.sourceId":
 		if e.ComplexityRoot.Competitor.SourceID == nil {
 			break
@@ -2483,12 +2773,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Description(childComplexity), true
+	case "Contact.displayName":
+		if e.ComplexityRoot.Contact.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.DisplayName(childComplexity), true
 	case "Contact.email":
 		if e.ComplexityRoot.Contact.Email == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Contact.Email(childComplexity), true
+	case "Contact.emails":
+		if e.ComplexityRoot.Contact.Emails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Emails(childComplexity), true
 	case "Contact.entitiesProducts":
 		if e.ComplexityRoot.Contact.EntitiesProducts == nil {
 			break
@@ -2639,12 +2941,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.OtherPhonePostfix(childComplexity), true
+	case "Contact.phones":
+		if e.ComplexityRoot.Contact.Phones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Phones(childComplexity), true
 	case "Contact.products":
 		if e.ComplexityRoot.Contact.Products == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Contact.Products(childComplexity), true
+	case "Contact.provenance":
+		if e.ComplexityRoot.Contact.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Provenance(childComplexity), true
 	case "Contact.responsible":
 		if e.ComplexityRoot.Contact.Responsible == nil {
 			break
@@ -2865,6 +3179,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactStatus.Name(childComplexity), true
+	case "ContactStatus.provenance":
+		if e.ComplexityRoot.ContactStatus.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.Provenance(childComplexity), true
 	case "ContactStatus.sourceId":
 		if e.ComplexityRoot.ContactStatus.SourceID == nil {
 			break
@@ -2947,6 +3267,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactType.Name(childComplexity), true
+	case "ContactType.provenance":
+		if e.ComplexityRoot.ContactType.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.Provenance(childComplexity), true
 	case "ContactType.sourceId":
 		if e.ComplexityRoot.ContactType.SourceID == nil {
 			break
@@ -3107,6 +3433,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contract.PreviousResponsibleId(childComplexity), true
+	case "Contract.provenance":
+		if e.ComplexityRoot.Contract.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Provenance(childComplexity), true
 	case "Contract.secondParty":
 		if e.ComplexityRoot.Contract.SecondParty == nil {
 			break
@@ -3195,6 +3527,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Country.Name(childComplexity), true
+	case "Country.provenance":
+		if e.ComplexityRoot.Country.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.Provenance(childComplexity), true
 	case "Country.sourceId":
 		if e.ComplexityRoot.Country.SourceID == nil {
 			break
@@ -3334,6 +3672,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.Profit(childComplexity), true
+	case "Deal.provenance":
+		if e.ComplexityRoot.Deal.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Provenance(childComplexity), true
 	case "Deal.responsible":
 		if e.ComplexityRoot.Deal.Responsible == nil {
 			break
@@ -3370,6 +3714,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.Status(childComplexity), true
+	case "Deal.title":
+		if e.ComplexityRoot.Deal.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Title(childComplexity), true
 	case "Deal.updatedAt":
 		if e.ComplexityRoot.Deal.UpdatedAt == nil {
 			break
@@ -3382,6 +3732,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.User(childComplexity), true
+	case "Deal.value":
+		if e.ComplexityRoot.Deal.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Value(childComplexity), true
 
 	case "DealConnection.edges":
 		if e.ComplexityRoot.DealConnection.Edges == nil {
@@ -3445,6 +3801,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealLossReason.Name(childComplexity), true
+	case "DealLossReason.provenance":
+		if e.ComplexityRoot.DealLossReason.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.Provenance(childComplexity), true
 	case "DealLossReason.sourceId":
 		if e.ComplexityRoot.DealLossReason.SourceID == nil {
 			break
@@ -3564,6 +3926,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStage.NextIfItemsDone(childComplexity), true
+	case "DealStage.provenance":
+		if e.ComplexityRoot.DealStage.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.Provenance(childComplexity), true
 	case "DealStage.sourceId":
 		if e.ComplexityRoot.DealStage.SourceID == nil {
 			break
@@ -3637,6 +4005,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStageCategory.Name(childComplexity), true
+	case "DealStageCategory.provenance":
+		if e.ComplexityRoot.DealStageCategory.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.Provenance(childComplexity), true
 	case "DealStageCategory.sourceId":
 		if e.ComplexityRoot.DealStageCategory.SourceID == nil {
 			break
@@ -3776,6 +4150,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStatus.Name(childComplexity), true
+	case "DealStatus.provenance":
+		if e.ComplexityRoot.DealStatus.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.Provenance(childComplexity), true
 	case "DealStatus.sourceId":
 		if e.ComplexityRoot.DealStatus.SourceID == nil {
 			break
@@ -3871,6 +4251,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DiaryEvent.Name(childComplexity), true
+	case "DiaryEvent.provenance":
+		if e.ComplexityRoot.DiaryEvent.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.Provenance(childComplexity), true
 	case "DiaryEvent.responsible":
 		if e.ComplexityRoot.DiaryEvent.Responsible == nil {
 			break
@@ -3947,12 +4333,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DiaryTask.ID(childComplexity), true
+	case "DiaryTask.provenance":
+		if e.ComplexityRoot.DiaryTask.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryTask.Provenance(childComplexity), true
 	case "DiaryTask.sourceId":
 		if e.ComplexityRoot.DiaryTask.SourceID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DiaryTask.SourceID(childComplexity), true
+
+	case "Email.address":
+		if e.ComplexityRoot.Email.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Email.Address(childComplexity), true
+	case "Email.kind":
+		if e.ComplexityRoot.Email.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Email.Kind(childComplexity), true
 
 	case "EntityProduct.attributes":
 		if e.ComplexityRoot.EntityProduct.Attributes == nil {
@@ -3966,6 +4371,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EntityProduct.ID(childComplexity), true
+	case "EntityProduct.provenance":
+		if e.ComplexityRoot.EntityProduct.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityProduct.Provenance(childComplexity), true
 	case "EntityProduct.sourceId":
 		if e.ComplexityRoot.EntityProduct.SourceID == nil {
 			break
@@ -3985,6 +4396,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EstateProperty.ID(childComplexity), true
+	case "EstateProperty.provenance":
+		if e.ComplexityRoot.EstateProperty.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstateProperty.Provenance(childComplexity), true
 	case "EstateProperty.sourceId":
 		if e.ComplexityRoot.EstateProperty.SourceID == nil {
 			break
@@ -4004,12 +4421,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MetroStation.Name(childComplexity), true
+	case "MetroStation.provenance":
+		if e.ComplexityRoot.MetroStation.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetroStation.Provenance(childComplexity), true
 	case "MetroStation.sourceId":
 		if e.ComplexityRoot.MetroStation.SourceID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.MetroStation.SourceID(childComplexity), true
+
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
 	case "Mutation.addClientAddress":
 		if e.ComplexityRoot.Mutation.AddClientAddress == nil {
@@ -4771,6 +5207,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateStreet(childComplexity, args["id"].(string), args["input"].(model.UpdateStreetInput)), true
 
+	case "OpportunityConnection.backends":
+		if e.ComplexityRoot.OpportunityConnection.Backends == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpportunityConnection.Backends(childComplexity), true
+	case "OpportunityConnection.edges":
+		if e.ComplexityRoot.OpportunityConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpportunityConnection.Edges(childComplexity), true
+	case "OpportunityConnection.nodes":
+		if e.ComplexityRoot.OpportunityConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpportunityConnection.Nodes(childComplexity), true
+	case "OpportunityConnection.pageInfo":
+		if e.ComplexityRoot.OpportunityConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpportunityConnection.PageInfo(childComplexity), true
+
+	case "OpportunityEdge.cursor":
+		if e.ComplexityRoot.OpportunityEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpportunityEdge.Cursor(childComplexity), true
+	case "OpportunityEdge.node":
+		if e.ComplexityRoot.OpportunityEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpportunityEdge.Node(childComplexity), true
+
 	case "Order.amount":
 		if e.ComplexityRoot.Order.Amount == nil {
 			break
@@ -4873,6 +5347,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Products(childComplexity), true
+	case "Order.provenance":
+		if e.ComplexityRoot.Order.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Provenance(childComplexity), true
 	case "Order.responsible":
 		if e.ComplexityRoot.Order.Responsible == nil {
 			break
@@ -4903,6 +5383,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.title":
+		if e.ComplexityRoot.Order.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Title(childComplexity), true
 	case "Order.updatedAt":
 		if e.ComplexityRoot.Order.UpdatedAt == nil {
 			break
@@ -4915,6 +5401,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.User(childComplexity), true
+	case "Order.value":
+		if e.ComplexityRoot.Order.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Value(childComplexity), true
 
 	case "OrderConnection.edges":
 		if e.ComplexityRoot.OrderConnection.Edges == nil {
@@ -4978,6 +5470,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLossReason.Name(childComplexity), true
+	case "OrderLossReason.provenance":
+		if e.ComplexityRoot.OrderLossReason.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.Provenance(childComplexity), true
 	case "OrderLossReason.sourceId":
 		if e.ComplexityRoot.OrderLossReason.SourceID == nil {
 			break
@@ -5091,6 +5589,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderStage.NextIfItemsDone(childComplexity), true
+	case "OrderStage.provenance":
+		if e.ComplexityRoot.OrderStage.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.Provenance(childComplexity), true
 	case "OrderStage.sourceId":
 		if e.ComplexityRoot.OrderStage.SourceID == nil {
 			break
@@ -5179,6 +5683,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderStatus.Name(childComplexity), true
+	case "OrderStatus.provenance":
+		if e.ComplexityRoot.OrderStatus.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.Provenance(childComplexity), true
 	case "OrderStatus.sourceId":
 		if e.ComplexityRoot.OrderStatus.SourceID == nil {
 			break
@@ -5262,6 +5772,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PersonConnection.backends":
+		if e.ComplexityRoot.PersonConnection.Backends == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonConnection.Backends(childComplexity), true
+	case "PersonConnection.edges":
+		if e.ComplexityRoot.PersonConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonConnection.Edges(childComplexity), true
+	case "PersonConnection.nodes":
+		if e.ComplexityRoot.PersonConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonConnection.Nodes(childComplexity), true
+	case "PersonConnection.pageInfo":
+		if e.ComplexityRoot.PersonConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonConnection.PageInfo(childComplexity), true
+
+	case "PersonEdge.cursor":
+		if e.ComplexityRoot.PersonEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonEdge.Cursor(childComplexity), true
+	case "PersonEdge.node":
+		if e.ComplexityRoot.PersonEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
+
+	case "Phone.extension":
+		if e.ComplexityRoot.Phone.Extension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.Extension(childComplexity), true
+	case "Phone.kind":
+		if e.ComplexityRoot.Phone.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.Kind(childComplexity), true
+	case "Phone.number":
+		if e.ComplexityRoot.Phone.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.Number(childComplexity), true
+
 	case "Product.attributes":
 		if e.ComplexityRoot.Product.Attributes == nil {
 			break
@@ -5274,6 +5841,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.provenance":
+		if e.ComplexityRoot.Product.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Provenance(childComplexity), true
 	case "Product.sourceId":
 		if e.ComplexityRoot.Product.SourceID == nil {
 			break
@@ -5387,6 +5960,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Price(childComplexity), true
+	case "Project.provenance":
+		if e.ComplexityRoot.Project.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Provenance(childComplexity), true
 	case "Project.salesFunnelId":
 		if e.ComplexityRoot.Project.SalesFunnelID == nil {
 			break
@@ -5416,12 +5995,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Steps(childComplexity, args["filter"].(*model.ProjectStepFilter)), true
+	case "Project.title":
+		if e.ComplexityRoot.Project.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Title(childComplexity), true
 	case "Project.userId":
 		if e.ComplexityRoot.Project.UserID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Project.UserID(childComplexity), true
+	case "Project.value":
+		if e.ComplexityRoot.Project.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Value(childComplexity), true
 
 	case "ProjectAction.date":
 		if e.ComplexityRoot.ProjectAction.Date == nil {
@@ -5447,6 +6038,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectAction.Project(childComplexity), true
+	case "ProjectAction.provenance":
+		if e.ComplexityRoot.ProjectAction.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.Provenance(childComplexity), true
 	case "ProjectAction.sourceId":
 		if e.ComplexityRoot.ProjectAction.SourceID == nil {
 			break
@@ -5552,6 +6149,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectChecklist.OtherFields(childComplexity), true
+	case "ProjectChecklist.provenance":
+		if e.ComplexityRoot.ProjectChecklist.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.Provenance(childComplexity), true
 	case "ProjectChecklist.sourceId":
 		if e.ComplexityRoot.ProjectChecklist.SourceID == nil {
 			break
@@ -5583,6 +6186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectChecklistItem.OtherFields(childComplexity), true
+	case "ProjectChecklistItem.provenance":
+		if e.ComplexityRoot.ProjectChecklistItem.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklistItem.Provenance(childComplexity), true
 	case "ProjectChecklistItem.sourceId":
 		if e.ComplexityRoot.ProjectChecklistItem.SourceID == nil {
 			break
@@ -5664,6 +6273,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectGood.Price(childComplexity), true
+	case "ProjectGood.provenance":
+		if e.ComplexityRoot.ProjectGood.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.Provenance(childComplexity), true
 	case "ProjectGood.quantity":
 		if e.ComplexityRoot.ProjectGood.Quantity == nil {
 			break
@@ -5719,6 +6334,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectPayment.OtherFields(childComplexity), true
+	case "ProjectPayment.provenance":
+		if e.ComplexityRoot.ProjectPayment.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.Provenance(childComplexity), true
 	case "ProjectPayment.sourceId":
 		if e.ComplexityRoot.ProjectPayment.SourceID == nil {
 			break
@@ -5806,6 +6427,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectStep.OtherFields(childComplexity), true
+	case "ProjectStep.provenance":
+		if e.ComplexityRoot.ProjectStep.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.Provenance(childComplexity), true
 	case "ProjectStep.salesFunnelId":
 		if e.ComplexityRoot.ProjectStep.SalesFunnelID == nil {
 			break
@@ -5830,6 +6457,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectStep.UserID(childComplexity), true
+
+	case "Provenance.backend":
+		if e.ComplexityRoot.Provenance.Backend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provenance.Backend(childComplexity), true
+	case "Provenance.fetchedAt":
+		if e.ComplexityRoot.Provenance.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provenance.FetchedAt(childComplexity), true
+	case "Provenance.origin":
+		if e.ComplexityRoot.Provenance.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provenance.Origin(childComplexity), true
+	case "Provenance.raw":
+		if e.ComplexityRoot.Provenance.Raw == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provenance.Raw(childComplexity), true
+	case "Provenance.sourceId":
+		if e.ComplexityRoot.Provenance.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provenance.SourceID(childComplexity), true
 
 	case "Query.addressTypes":
 		if e.ComplexityRoot.Query.AddressTypes == nil {
@@ -6213,6 +6871,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.opportunities":
+		if e.ComplexityRoot.Query.Opportunities == nil {
+			break
+		}
+
+		args, err := ec.field_Query_opportunities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Opportunities(childComplexity, args["filter"].(*model.OpportunityFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.order":
 		if e.ComplexityRoot.Query.Order == nil {
 			break
@@ -6301,6 +6970,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderFilter)), true
+	case "Query.people":
+		if e.ComplexityRoot.Query.People == nil {
+			break
+		}
+
+		args, err := ec.field_Query_people_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.People(childComplexity, args["filter"].(*model.PeopleFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.project":
 		if e.ComplexityRoot.Query.Project == nil {
 			break
@@ -6358,6 +7038,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.ID(childComplexity), true
+	case "Source.provenance":
+		if e.ComplexityRoot.Source.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Provenance(childComplexity), true
 	case "Source.sourceId":
 		if e.ComplexityRoot.Source.SourceID == nil {
 			break
@@ -6383,6 +7069,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Street.PostCode(childComplexity), true
+	case "Street.provenance":
+		if e.ComplexityRoot.Street.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Street.Provenance(childComplexity), true
 	case "Street.sourceId":
 		if e.ComplexityRoot.Street.SourceID == nil {
 			break
@@ -6409,6 +7101,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.provenance":
+		if e.ComplexityRoot.User.Provenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Provenance(childComplexity), true
 	case "User.sourceId":
 		if e.ComplexityRoot.User.SourceID == nil {
 			break
@@ -6460,10 +7158,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DealStageCategoryFilter", ec.unmarshalInputDealStageCategoryFilter),
 			graphql.NewInputUnmarshaler("DealStageFilter", ec.unmarshalInputDealStageFilter),
 			graphql.NewInputUnmarshaler("DealStatusFilter", ec.unmarshalInputDealStatusFilter),
+			graphql.NewInputUnmarshaler("OpportunityFilter", ec.unmarshalInputOpportunityFilter),
 			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
 			graphql.NewInputUnmarshaler("OrderLossReasonFilter", ec.unmarshalInputOrderLossReasonFilter),
 			graphql.NewInputUnmarshaler("OrderStageFilter", ec.unmarshalInputOrderStageFilter),
 			graphql.NewInputUnmarshaler("OrderStatusFilter", ec.unmarshalInputOrderStatusFilter),
+			graphql.NewInputUnmarshaler("PeopleFilter", ec.unmarshalInputPeopleFilter),
 			graphql.NewInputUnmarshaler("ProjectActionFilter", ec.unmarshalInputProjectActionFilter),
 			graphql.NewInputUnmarshaler("ProjectDateRange", ec.unmarshalInputProjectDateRange),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
@@ -6619,6 +7319,555 @@ type Mutation
 
 "gqlgen: field binding options (omittable input fields tell unset from null)."
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+`, BuiltIn: false},
+	{Name: "../schema/common.graphqls", Input: `# The common CRM model: interfaces one component can render whatever CRM a
+# record comes from, the provenance of every node, and the cross-CRM reads
+# that fan out to every backend and merge the answers. The backend types
+# keep all their own fields; everything here is added to them.
+
+extend type Query {
+  """
+  People of every CRM (SynergyCRM contacts; r_keeper has no client search
+  and Solos no people, which ` + "`" + `backends` + "`" + ` reports), merged into one
+  connection. Each backend the caller may read is asked in parallel, with
+  every part of ` + "`" + `filter` + "`" + ` its API can apply; ` + "`" + `backends` + "`" + ` and
+  ` + "`" + `extensions.pushdown` + "`" + ` say what each did. Order: the n-th record of every
+  backend before the (n+1)-th of any, backends in the order of ` + "`" + `Backend` + "`" + `.
+  """
+  people(
+    "What the people must match; every field given must hold."
+    filter: PeopleFilter
+    "Page size, 0 to 100 (default 20), counted over all backends together."
+    first: Int
+    "Cursor (an ` + "`" + `endCursor` + "`" + ` or an edge's ` + "`" + `cursor` + "`" + ` of this read with the same filter) to continue after."
+    after: String
+    "Page size when paging backward, 0 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor (a ` + "`" + `startCursor` + "`" + ` or an edge's ` + "`" + `cursor` + "`" + ` of this read with the same filter) to page backward from."
+    before: String
+  ): PersonConnection
+  """
+  Opportunities of every CRM (SynergyCRM deals and orders, Solos projects),
+  merged into one connection, read and reported as ` + "`" + `people` + "`" + ` is. Order: the
+  n-th record of every source before the (n+1)-th of any, sources in the
+  order deals, orders, projects.
+  """
+  opportunities(
+    "What the opportunities must match; every field given must hold."
+    filter: OpportunityFilter
+    "Page size, 0 to 100 (default 20), counted over all sources together."
+    first: Int
+    "Cursor (an ` + "`" + `endCursor` + "`" + ` or an edge's ` + "`" + `cursor` + "`" + ` of this read with the same filter) to continue after."
+    after: String
+    "Page size when paging backward, 0 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor (a ` + "`" + `startCursor` + "`" + ` or an edge's ` + "`" + `cursor` + "`" + ` of this read with the same filter) to page backward from."
+    before: String
+  ): OpportunityConnection
+}
+
+"The CRM a record comes from."
+enum Backend {
+  "SynergyCRM (JSON:API)."
+  SYNERGY
+  "Solos CRM (projects)."
+  SOLOS
+  "r_keeper WebDelivery CRM (delivery clients and address reference data)."
+  RKEEPER
+}
+
+"How fresh a record is."
+enum DataOrigin {
+  "The CRM answered while this request was served."
+  UPSTREAM
+  "The gateway's cache of the CRM's reference data answered (at most ` + "`" + `RKEEPER_CACHE_TTL` + "`" + ` old)."
+  CACHE
+  "The CRM could not answer, and its last good answer was served (see README, \"Stale while down\")."
+  STALE
+}
+
+"Where a record came from: which CRM, its id there, when and how it was read, and the record as the CRM sent it."
+type Provenance {
+  "The CRM the record comes from."
+  backend: Backend!
+  "The record's id in its CRM (the same as the node's ` + "`" + `sourceId` + "`" + `)."
+  sourceId: String!
+  "When the gateway received the answer the record was read from (for cached and stale records, when the CRM sent it)."
+  fetchedAt: DateTime!
+  "Whether the record came from the CRM now, from the gateway's cache, or from the last good answer while the CRM is down."
+  origin: DataOrigin!
+  """
+  The record as the CRM sent it, byte for byte: a SynergyCRM resource
+  object (type, id, attributes, relationships), a Solos record, an r_keeper
+  object or list element. Credentials are never part of it. Null for a
+  record the CRM sent no object for.
+  """
+  raw: JSON
+}
+
+"An amount of money."
+type Money {
+  "The amount, exact."
+  amount: Decimal!
+  "ISO 4217 currency code; null when the CRM does not say (SynergyCRM names none, Solos only an id of its own)."
+  currency: String
+}
+
+"What a phone number is for."
+enum PhoneKind {
+  "The main number (SynergyCRM ` + "`" + `general-phone` + "`" + `)."
+  MAIN
+  "A mobile number (SynergyCRM ` + "`" + `mobile-phone` + "`" + `, r_keeper mobile phone types)."
+  MOBILE
+  "A work number (SynergyCRM ` + "`" + `work-phone` + "`" + `, r_keeper work phone types)."
+  WORK
+  "A home number (r_keeper home phone types)."
+  HOME
+  "Any other number (SynergyCRM ` + "`" + `other-phone` + "`" + `, r_keeper phone types of no known kind)."
+  OTHER
+  "A fax number (SynergyCRM ` + "`" + `fax` + "`" + `)."
+  FAX
+}
+
+"A phone number of a person or an organization."
+type Phone {
+  "The number as the CRM keeps it."
+  number: String!
+  "What the number is for."
+  kind: PhoneKind!
+  "The extension, when the CRM keeps one (SynergyCRM ` + "`" + `work-phone-postfix` + "`" + `, ` + "`" + `other-phone-postfix` + "`" + `)."
+  extension: String
+}
+
+"What an e-mail address is for."
+enum EmailKind {
+  "The main address (SynergyCRM ` + "`" + `email` + "`" + `, the first r_keeper e-mail contact)."
+  MAIN
+  "Any other address (SynergyCRM ` + "`" + `other-email` + "`" + `, further r_keeper e-mail contacts)."
+  OTHER
+}
+
+"An e-mail address of a person or an organization."
+type Email {
+  "The address as the CRM keeps it."
+  address: String!
+  "What the address is for."
+  kind: EmailKind!
+}
+
+extend interface Node {
+  "Where this record came from; read with the record, never an extra request."
+  provenance: Provenance!
+}
+
+"A person of any CRM: a SynergyCRM ` + "`" + `Contact` + "`" + ` or an r_keeper ` + "`" + `Client` + "`" + `."
+interface Person implements Node {
+  "Opaque global ID."
+  id: ID!
+  "The name to show: the name parts that are set (first, middle, last), else the first e-mail, else the first phone, else the CRM's id."
+  displayName: String!
+  "The phone numbers that are set, main first."
+  phones: [Phone!]!
+  "The e-mail addresses that are set, main first."
+  emails: [Email!]!
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+"An organization of any CRM: a SynergyCRM ` + "`" + `Company` + "`" + `."
+interface Organization implements Node {
+  "Opaque global ID."
+  id: ID!
+  "The organization's name; null when the CRM has none."
+  name: String
+  "The phone numbers that are set, main first."
+  phones: [Phone!]!
+  "The e-mail addresses that are set, main first."
+  emails: [Email!]!
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+"A sales opportunity of any CRM: a SynergyCRM ` + "`" + `Deal` + "`" + ` or ` + "`" + `Order` + "`" + `, or a Solos ` + "`" + `Project` + "`" + `."
+interface Opportunity implements Node {
+  "Opaque global ID."
+  id: ID!
+  "The opportunity's name (SynergyCRM ` + "`" + `name` + "`" + `, Solos ` + "`" + `name` + "`" + `); null when it has none."
+  title: String
+  "What the opportunity is worth (SynergyCRM ` + "`" + `amount` + "`" + `, Solos ` + "`" + `price` + "`" + `); null when the CRM does not say."
+  value: Money
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Contact implements Person {
+  "The name to show: the name parts that are set (first, middle, last), else the first e-mail, else the first phone, else the SynergyCRM id."
+  displayName: String!
+  "The phone numbers that are set: ` + "`" + `generalPhone` + "`" + ` (MAIN), ` + "`" + `mobilePhone` + "`" + `, ` + "`" + `workPhone` + "`" + `, ` + "`" + `otherPhone` + "`" + `, ` + "`" + `fax` + "`" + `."
+  phones: [Phone!]!
+  "The e-mail addresses that are set: ` + "`" + `email` + "`" + ` (MAIN), ` + "`" + `otherEmail` + "`" + ` (OTHER)."
+  emails: [Email!]!
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Client implements Person {
+  "The name to show: the name parts that are set (first, middle, last), else the first contact's value, else the r_keeper id."
+  displayName: String!
+  "The contacts whose type is a phone type (` + "`" + `isPhone` + "`" + ` in the cached contact types), in the upstream's order; the kind from the type's name (домашний HOME, мобильный MOBILE, рабочий WORK, else OTHER)."
+  phones: [Phone!]!
+  "The contacts whose type is an e-mail type (` + "`" + `isEmail` + "`" + `), in the upstream's order; the first is MAIN."
+  emails: [Email!]!
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Company implements Organization {
+  "The phone numbers that are set: ` + "`" + `generalPhone` + "`" + ` (MAIN), ` + "`" + `mobilePhone` + "`" + `, ` + "`" + `workPhone` + "`" + `, ` + "`" + `otherPhone` + "`" + `, ` + "`" + `fax` + "`" + `."
+  phones: [Phone!]!
+  "The e-mail addresses that are set: ` + "`" + `email` + "`" + ` (MAIN), ` + "`" + `otherEmail` + "`" + ` (OTHER)."
+  emails: [Email!]!
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Deal implements Opportunity {
+  "The deal's ` + "`" + `name` + "`" + `."
+  title: String
+  "The deal's ` + "`" + `amount` + "`" + `; SynergyCRM names no currency."
+  value: Money
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Order implements Opportunity {
+  "The order's ` + "`" + `name` + "`" + `."
+  title: String
+  "The order's ` + "`" + `amount` + "`" + `; SynergyCRM names no currency."
+  value: Money
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Project implements Opportunity {
+  "The project's ` + "`" + `name` + "`" + `."
+  title: String
+  "The project's ` + "`" + `price` + "`" + `; the currency is null, as Solos gives only its own ` + "`" + `currencyId` + "`" + `."
+  value: Money
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+"What a person of any CRM must match. Every field given must hold."
+input PeopleFilter {
+  """
+  A phone number, compared by its digits (` + "`" + `+7 987 654-32-11` + "`" + ` finds
+  ` + "`" + `79876543211` + "`" + `). SynergyCRM: sent as ` + "`" + `filter[any_phone]` + "`" + `, every phone
+  field. r_keeper: unsupported (no client search).
+  """
+  phone: String
+  """
+  An e-mail address, compared case-insensitively. SynergyCRM: sent as
+  ` + "`" + `filter[email]` + "`" + ` (the main e-mail; ` + "`" + `otherEmail` + "`" + ` is not searched).
+  """
+  email: String
+  """
+  Words that must all occur in the person's name (first, middle and last
+  name), case-insensitively, e.g. ` + "`" + `Петров` + "`" + ` or ` + "`" + `иван петров` + "`" + `. No CRM can
+  search this way: the gateway applies it to what the other filter fields
+  return, so it needs ` + "`" + `phone` + "`" + ` or ` + "`" + `email` + "`" + ` with it (alone it would mean
+  reading a whole CRM, and is refused).
+  """
+  name: String
+}
+
+"What an opportunity of any CRM must match. Every field given must hold."
+input OpportunityFilter {
+  """
+  Created on or after this day. SynergyCRM: ` + "`" + `filter[created-at-gte]` + "`" + `
+  (midnight, Moscow time); Solos: the ` + "`" + `created` + "`" + ` range of the project
+  search.
+  """
+  createdFrom: Date
+  """
+  Created on or before this day. SynergyCRM: ` + "`" + `filter[created-at-lte]` + "`" + ` (end
+  of the day, Moscow time); Solos: the ` + "`" + `created` + "`" + ` range of the project
+  search.
+  """
+  createdTo: Date
+  """
+  Words that must all occur in the title, case-insensitively. No CRM
+  searches names: the gateway applies it to what the date filters return,
+  so it needs ` + "`" + `createdFrom` + "`" + ` or ` + "`" + `createdTo` + "`" + ` with it.
+  """
+  title: String
+}
+
+"How one backend's part of a cross-CRM read went."
+enum BackendStatus {
+  "The backend answered."
+  OK
+  "The backend failed; ` + "`" + `code` + "`" + ` and ` + "`" + `message` + "`" + ` say how. The other backends are still served."
+  ERROR
+  "The backend cannot serve this read or this filter (see ` + "`" + `unsupported` + "`" + `); nothing was sent to it."
+  UNSUPPORTED
+  "The backend was not asked: the caller lacks its read scope (` + "`" + `code` + "`" + ` FORBIDDEN) or it is not configured (` + "`" + `code` + "`" + ` UPSTREAM_DISABLED)."
+  SKIPPED
+}
+
+"One source of a cross-CRM read (a backend and one of its lists) and what happened to it."
+type BackendReport {
+  "The CRM."
+  backend: Backend!
+  "The CRM's list read, e.g. ` + "`" + `contacts` + "`" + `, ` + "`" + `deals` + "`" + `, ` + "`" + `projects` + "`" + `, ` + "`" + `clients` + "`" + `."
+  source: String!
+  "How the read went."
+  status: BackendStatus!
+  "The error code (` + "`" + `extensions.code` + "`" + ` of the error) when the status is ERROR or SKIPPED."
+  code: String
+  "What went wrong, when the status is ERROR, SKIPPED or UNSUPPORTED."
+  message: String
+  "How many of this page's nodes come from this source."
+  count: Int!
+  "The filter fields this source's CRM applied (sent upstream)."
+  pushed: [String!]!
+  "The filter fields the gateway applied to this source's records."
+  local: [String!]!
+  "The filter fields this source cannot apply."
+  unsupported: [String!]!
+}
+
+"A page of people of every CRM."
+type PersonConnection {
+  "The people of this page with their cursors."
+  edges: [PersonEdge!]!
+  "The people of this page."
+  nodes: [Person!]!
+  "Where this page is; the cursors resume every backend where it stopped."
+  pageInfo: PageInfo!
+  "What each backend did for this page."
+  backends: [BackendReport!]!
+}
+
+"A person and its cursor."
+type PersonEdge {
+  "Opaque cursor of this person in the merged order."
+  cursor: String!
+  "The person."
+  node: Person!
+}
+
+"A page of opportunities of every CRM."
+type OpportunityConnection {
+  "The opportunities of this page with their cursors."
+  edges: [OpportunityEdge!]!
+  "The opportunities of this page."
+  nodes: [Opportunity!]!
+  "Where this page is; the cursors resume every source where it stopped."
+  pageInfo: PageInfo!
+  "What each source did for this page."
+  backends: [BackendReport!]!
+}
+
+"An opportunity and its cursor."
+type OpportunityEdge {
+  "Opaque cursor of this opportunity in the merged order."
+  cursor: String!
+  "The opportunity."
+  node: Opportunity!
+}
+
+# Provenance on every other node.
+
+extend type ClientContact {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ClientAddress {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ClientAccount {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ClientCard {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ClientContactType {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type AddressType {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Country {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type City {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type MetroStation {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Street {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ProjectStep {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ProjectAction {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ProjectChecklist {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ProjectChecklistItem {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ProjectGood {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ProjectPayment {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ContactStatus {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type ContactType {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Contract {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type CompanyBankDetail {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type CompanyStatus {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type CompanyType {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type DealLossReason {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type DealStageCategory {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type DealStage {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type DealStatus {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type OrderLossReason {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type OrderStage {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type OrderStatus {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type DiaryEvent {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type User {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Source {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Product {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type EntityProduct {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type DiaryTask {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Competitor {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type Area {
+  "Where this record came from."
+  provenance: Provenance!
+}
+
+extend type EstateProperty {
+  "Where this record came from."
+  provenance: Provenance!
+}
 `, BuiltIn: false},
 	{Name: "../schema/rkeeper.graphqls", Input: `# r_keeper WebDelivery CRM: delivery clients and address reference data.
 # Reference lists are cached (up to RKEEPER_CACHE_TTL, at most the upstream's
@@ -9857,6 +11106,8 @@ func (ec *executionContext) childFields_AddressType(ctx context.Context, field g
 		return ec.fieldContext_AddressType_sourceId(ctx, field)
 	case "name":
 		return ec.fieldContext_AddressType_name(ctx, field)
+	case "provenance":
+		return ec.fieldContext_AddressType_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AddressType", field.Name)
 }
@@ -9869,8 +11120,34 @@ func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.
 		return ec.fieldContext_Area_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_Area_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Area_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Area", field.Name)
+}
+
+func (ec *executionContext) childFields_BackendReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "backend":
+		return ec.fieldContext_BackendReport_backend(ctx, field)
+	case "source":
+		return ec.fieldContext_BackendReport_source(ctx, field)
+	case "status":
+		return ec.fieldContext_BackendReport_status(ctx, field)
+	case "code":
+		return ec.fieldContext_BackendReport_code(ctx, field)
+	case "message":
+		return ec.fieldContext_BackendReport_message(ctx, field)
+	case "count":
+		return ec.fieldContext_BackendReport_count(ctx, field)
+	case "pushed":
+		return ec.fieldContext_BackendReport_pushed(ctx, field)
+	case "local":
+		return ec.fieldContext_BackendReport_local(ctx, field)
+	case "unsupported":
+		return ec.fieldContext_BackendReport_unsupported(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackendReport", field.Name)
 }
 
 func (ec *executionContext) childFields_City(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9887,6 +11164,8 @@ func (ec *executionContext) childFields_City(ctx context.Context, field graphql.
 		return ec.fieldContext_City_streets(ctx, field)
 	case "metroStations":
 		return ec.fieldContext_City_metroStations(ctx, field)
+	case "provenance":
+		return ec.fieldContext_City_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type City", field.Name)
 }
@@ -9923,6 +11202,14 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_accounts(ctx, field)
 	case "cards":
 		return ec.fieldContext_Client_cards(ctx, field)
+	case "displayName":
+		return ec.fieldContext_Client_displayName(ctx, field)
+	case "phones":
+		return ec.fieldContext_Client_phones(ctx, field)
+	case "emails":
+		return ec.fieldContext_Client_emails(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Client_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Client", field.Name)
 }
@@ -9951,6 +11238,8 @@ func (ec *executionContext) childFields_ClientAccount(ctx context.Context, field
 		return ec.fieldContext_ClientAccount_balance(ctx, field)
 	case "accountCode":
 		return ec.fieldContext_ClientAccount_accountCode(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ClientAccount_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientAccount", field.Name)
 }
@@ -10005,6 +11294,8 @@ func (ec *executionContext) childFields_ClientAddress(ctx context.Context, field
 		return ec.fieldContext_ClientAddress_metroStationName(ctx, field)
 	case "readOnly":
 		return ec.fieldContext_ClientAddress_readOnly(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ClientAddress_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientAddress", field.Name)
 }
@@ -10031,6 +11322,8 @@ func (ec *executionContext) childFields_ClientCard(ctx context.Context, field gr
 		return ec.fieldContext_ClientCard_groupId(ctx, field)
 	case "groupName":
 		return ec.fieldContext_ClientCard_groupName(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ClientCard_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientCard", field.Name)
 }
@@ -10047,6 +11340,8 @@ func (ec *executionContext) childFields_ClientContact(ctx context.Context, field
 		return ec.fieldContext_ClientContact_typeName(ctx, field)
 	case "type":
 		return ec.fieldContext_ClientContact_type(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ClientContact_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientContact", field.Name)
 }
@@ -10069,6 +11364,8 @@ func (ec *executionContext) childFields_ClientContactType(ctx context.Context, f
 		return ec.fieldContext_ClientContactType_isSocialNetwork(ctx, field)
 	case "mailing":
 		return ec.fieldContext_ClientContactType_mailing(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ClientContactType_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientContactType", field.Name)
 }
@@ -10225,6 +11522,12 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_events(ctx, field)
 	case "bankDetails":
 		return ec.fieldContext_Company_bankDetails(ctx, field)
+	case "phones":
+		return ec.fieldContext_Company_phones(ctx, field)
+	case "emails":
+		return ec.fieldContext_Company_emails(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Company_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
@@ -10255,6 +11558,8 @@ func (ec *executionContext) childFields_CompanyBankDetail(ctx context.Context, f
 		return ec.fieldContext_CompanyBankDetail_attributes(ctx, field)
 	case "company":
 		return ec.fieldContext_CompanyBankDetail_company(ctx, field)
+	case "provenance":
+		return ec.fieldContext_CompanyBankDetail_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompanyBankDetail", field.Name)
 }
@@ -10339,6 +11644,8 @@ func (ec *executionContext) childFields_CompanyStatus(ctx context.Context, field
 		return ec.fieldContext_CompanyStatus_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_CompanyStatus_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_CompanyStatus_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompanyStatus", field.Name)
 }
@@ -10389,6 +11696,8 @@ func (ec *executionContext) childFields_CompanyType(ctx context.Context, field g
 		return ec.fieldContext_CompanyType_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_CompanyType_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_CompanyType_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompanyType", field.Name)
 }
@@ -10433,6 +11742,8 @@ func (ec *executionContext) childFields_Competitor(ctx context.Context, field gr
 		return ec.fieldContext_Competitor_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_Competitor_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Competitor_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Competitor", field.Name)
 }
@@ -10557,6 +11868,14 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_tasks(ctx, field)
 	case "events":
 		return ec.fieldContext_Contact_events(ctx, field)
+	case "displayName":
+		return ec.fieldContext_Contact_displayName(ctx, field)
+	case "phones":
+		return ec.fieldContext_Contact_phones(ctx, field)
+	case "emails":
+		return ec.fieldContext_Contact_emails(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Contact_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
@@ -10609,6 +11928,8 @@ func (ec *executionContext) childFields_ContactStatus(ctx context.Context, field
 		return ec.fieldContext_ContactStatus_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_ContactStatus_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ContactStatus_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactStatus", field.Name)
 }
@@ -10659,6 +11980,8 @@ func (ec *executionContext) childFields_ContactType(ctx context.Context, field g
 		return ec.fieldContext_ContactType_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_ContactType_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ContactType_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactType", field.Name)
 }
@@ -10739,6 +12062,8 @@ func (ec *executionContext) childFields_Contract(ctx context.Context, field grap
 		return ec.fieldContext_Contract_orders(ctx, field)
 	case "estateProperties":
 		return ec.fieldContext_Contract_estateProperties(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Contract_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contract", field.Name)
 }
@@ -10785,6 +12110,8 @@ func (ec *executionContext) childFields_Country(ctx context.Context, field graph
 		return ec.fieldContext_Country_name(ctx, field)
 	case "cities":
 		return ec.fieldContext_Country_cities(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Country_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Country", field.Name)
 }
@@ -10851,6 +12178,12 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 		return ec.fieldContext_Deal_orders(ctx, field)
 	case "entitiesProducts":
 		return ec.fieldContext_Deal_entitiesProducts(ctx, field)
+	case "title":
+		return ec.fieldContext_Deal_title(ctx, field)
+	case "value":
+		return ec.fieldContext_Deal_value(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Deal_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Deal", field.Name)
 }
@@ -10893,6 +12226,8 @@ func (ec *executionContext) childFields_DealLossReason(ctx context.Context, fiel
 		return ec.fieldContext_DealLossReason_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_DealLossReason_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_DealLossReason_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealLossReason", field.Name)
 }
@@ -10961,6 +12296,8 @@ func (ec *executionContext) childFields_DealStage(ctx context.Context, field gra
 		return ec.fieldContext_DealStage_attributes(ctx, field)
 	case "dealStageCategory":
 		return ec.fieldContext_DealStage_dealStageCategory(ctx, field)
+	case "provenance":
+		return ec.fieldContext_DealStage_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealStage", field.Name)
 }
@@ -10993,6 +12330,8 @@ func (ec *executionContext) childFields_DealStageCategory(ctx context.Context, f
 		return ec.fieldContext_DealStageCategory_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_DealStageCategory_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_DealStageCategory_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealStageCategory", field.Name)
 }
@@ -11077,6 +12416,8 @@ func (ec *executionContext) childFields_DealStatus(ctx context.Context, field gr
 		return ec.fieldContext_DealStatus_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_DealStatus_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_DealStatus_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealStatus", field.Name)
 }
@@ -11139,6 +12480,8 @@ func (ec *executionContext) childFields_DiaryEvent(ctx context.Context, field gr
 		return ec.fieldContext_DiaryEvent_responsible(ctx, field)
 	case "company":
 		return ec.fieldContext_DiaryEvent_company(ctx, field)
+	case "provenance":
+		return ec.fieldContext_DiaryEvent_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DiaryEvent", field.Name)
 }
@@ -11183,8 +12526,20 @@ func (ec *executionContext) childFields_DiaryTask(ctx context.Context, field gra
 		return ec.fieldContext_DiaryTask_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_DiaryTask_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_DiaryTask_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DiaryTask", field.Name)
+}
+
+func (ec *executionContext) childFields_Email(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "address":
+		return ec.fieldContext_Email_address(ctx, field)
+	case "kind":
+		return ec.fieldContext_Email_kind(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Email", field.Name)
 }
 
 func (ec *executionContext) childFields_EntityProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11195,6 +12550,8 @@ func (ec *executionContext) childFields_EntityProduct(ctx context.Context, field
 		return ec.fieldContext_EntityProduct_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_EntityProduct_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_EntityProduct_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EntityProduct", field.Name)
 }
@@ -11207,6 +12564,8 @@ func (ec *executionContext) childFields_EstateProperty(ctx context.Context, fiel
 		return ec.fieldContext_EstateProperty_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_EstateProperty_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_EstateProperty_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EstateProperty", field.Name)
 }
@@ -11219,8 +12578,44 @@ func (ec *executionContext) childFields_MetroStation(ctx context.Context, field 
 		return ec.fieldContext_MetroStation_sourceId(ctx, field)
 	case "name":
 		return ec.fieldContext_MetroStation_name(ctx, field)
+	case "provenance":
+		return ec.fieldContext_MetroStation_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MetroStation", field.Name)
+}
+
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_OpportunityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OpportunityConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OpportunityConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OpportunityConnection_pageInfo(ctx, field)
+	case "backends":
+		return ec.fieldContext_OpportunityConnection_backends(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpportunityConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OpportunityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OpportunityEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OpportunityEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpportunityEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11273,6 +12668,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_deals(ctx, field)
 	case "entitiesProducts":
 		return ec.fieldContext_Order_entitiesProducts(ctx, field)
+	case "title":
+		return ec.fieldContext_Order_title(ctx, field)
+	case "value":
+		return ec.fieldContext_Order_value(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Order_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -11315,6 +12716,8 @@ func (ec *executionContext) childFields_OrderLossReason(ctx context.Context, fie
 		return ec.fieldContext_OrderLossReason_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_OrderLossReason_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_OrderLossReason_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderLossReason", field.Name)
 }
@@ -11381,6 +12784,8 @@ func (ec *executionContext) childFields_OrderStage(ctx context.Context, field gr
 		return ec.fieldContext_OrderStage_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_OrderStage_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_OrderStage_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderStage", field.Name)
 }
@@ -11433,6 +12838,8 @@ func (ec *executionContext) childFields_OrderStatus(ctx context.Context, field g
 		return ec.fieldContext_OrderStatus_updatedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_OrderStatus_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_OrderStatus_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderStatus", field.Name)
 }
@@ -11483,6 +12890,42 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersonConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PersonConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersonConnection_pageInfo(ctx, field)
+	case "backends":
+		return ec.fieldContext_PersonConnection_backends(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PersonEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PersonEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Phone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_Phone_number(ctx, field)
+	case "kind":
+		return ec.fieldContext_Phone_kind(ctx, field)
+	case "extension":
+		return ec.fieldContext_Phone_extension(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Phone", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11491,6 +12934,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_Product_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Product_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -11539,6 +12984,12 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_goods(ctx, field)
 	case "payments":
 		return ec.fieldContext_Project_payments(ctx, field)
+	case "title":
+		return ec.fieldContext_Project_title(ctx, field)
+	case "value":
+		return ec.fieldContext_Project_value(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Project_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 }
@@ -11563,6 +13014,8 @@ func (ec *executionContext) childFields_ProjectAction(ctx context.Context, field
 		return ec.fieldContext_ProjectAction_text(ctx, field)
 	case "otherFields":
 		return ec.fieldContext_ProjectAction_otherFields(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ProjectAction_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectAction", field.Name)
 }
@@ -11607,6 +13060,8 @@ func (ec *executionContext) childFields_ProjectChecklist(ctx context.Context, fi
 		return ec.fieldContext_ProjectChecklist_items(ctx, field)
 	case "otherFields":
 		return ec.fieldContext_ProjectChecklist_otherFields(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ProjectChecklist_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectChecklist", field.Name)
 }
@@ -11623,6 +13078,8 @@ func (ec *executionContext) childFields_ProjectChecklistItem(ctx context.Context
 		return ec.fieldContext_ProjectChecklistItem_done(ctx, field)
 	case "otherFields":
 		return ec.fieldContext_ProjectChecklistItem_otherFields(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ProjectChecklistItem_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectChecklistItem", field.Name)
 }
@@ -11673,6 +13130,8 @@ func (ec *executionContext) childFields_ProjectGood(ctx context.Context, field g
 		return ec.fieldContext_ProjectGood_currencyId(ctx, field)
 	case "otherFields":
 		return ec.fieldContext_ProjectGood_otherFields(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ProjectGood_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectGood", field.Name)
 }
@@ -11697,6 +13156,8 @@ func (ec *executionContext) childFields_ProjectPayment(ctx context.Context, fiel
 		return ec.fieldContext_ProjectPayment_userId(ctx, field)
 	case "otherFields":
 		return ec.fieldContext_ProjectPayment_otherFields(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ProjectPayment_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectPayment", field.Name)
 }
@@ -11743,8 +13204,26 @@ func (ec *executionContext) childFields_ProjectStep(ctx context.Context, field g
 		return ec.fieldContext_ProjectStep_userId(ctx, field)
 	case "otherFields":
 		return ec.fieldContext_ProjectStep_otherFields(ctx, field)
+	case "provenance":
+		return ec.fieldContext_ProjectStep_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectStep", field.Name)
+}
+
+func (ec *executionContext) childFields_Provenance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "backend":
+		return ec.fieldContext_Provenance_backend(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Provenance_sourceId(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_Provenance_fetchedAt(ctx, field)
+	case "origin":
+		return ec.fieldContext_Provenance_origin(ctx, field)
+	case "raw":
+		return ec.fieldContext_Provenance_raw(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Provenance", field.Name)
 }
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11755,6 +13234,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_Source_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Source_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
@@ -11769,6 +13250,8 @@ func (ec *executionContext) childFields_Street(ctx context.Context, field graphq
 		return ec.fieldContext_Street_name(ctx, field)
 	case "postCode":
 		return ec.fieldContext_Street_postCode(ctx, field)
+	case "provenance":
+		return ec.fieldContext_Street_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Street", field.Name)
 }
@@ -11789,6 +13272,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_sourceId(ctx, field)
 	case "attributes":
 		return ec.fieldContext_User_attributes(ctx, field)
+	case "provenance":
+		return ec.fieldContext_User_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }

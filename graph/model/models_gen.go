@@ -13,6 +13,28 @@ import (
 	"github.com/crmgateway/gateway/internal/scalar"
 )
 
+// One source of a cross-CRM read (a backend and one of its lists) and what happened to it.
+type BackendReport struct {
+	// The CRM.
+	Backend domain.Backend `json:"backend"`
+	// The CRM's list read, e.g. `contacts`, `deals`, `projects`, `clients`.
+	Source string `json:"source"`
+	// How the read went.
+	Status BackendStatus `json:"status"`
+	// The error code (`extensions.code` of the error) when the status is ERROR or SKIPPED.
+	Code *string `json:"code,omitempty"`
+	// What went wrong, when the status is ERROR, SKIPPED or UNSUPPORTED.
+	Message *string `json:"message,omitempty"`
+	// How many of this page's nodes come from this source.
+	Count int `json:"count"`
+	// The filter fields this source's CRM applied (sent upstream).
+	Pushed []string `json:"pushed"`
+	// The filter fields the gateway applied to this source's records.
+	Local []string `json:"local"`
+	// The filter fields this source cannot apply.
+	Unsupported []string `json:"unsupported"`
+}
+
 type CityPayload struct {
 	City *domain.City `json:"city,omitempty"`
 }
@@ -1046,6 +1068,42 @@ type DiaryEventPayload struct {
 type Mutation struct {
 }
 
+// A page of opportunities of every CRM.
+type OpportunityConnection struct {
+	// The opportunities of this page with their cursors.
+	Edges []*OpportunityEdge `json:"edges"`
+	// The opportunities of this page.
+	Nodes []domain.Opportunity `json:"nodes"`
+	// Where this page is; the cursors resume every source where it stopped.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
+	// What each source did for this page.
+	Backends []*BackendReport `json:"backends"`
+}
+
+// An opportunity and its cursor.
+type OpportunityEdge struct {
+	// Opaque cursor of this opportunity in the merged order.
+	Cursor string `json:"cursor"`
+	// The opportunity.
+	Node domain.Opportunity `json:"node"`
+}
+
+// What an opportunity of any CRM must match. Every field given must hold.
+type OpportunityFilter struct {
+	// Created on or after this day. SynergyCRM: `filter[created-at-gte]`
+	// (midnight, Moscow time); Solos: the `created` range of the project
+	// search.
+	CreatedFrom *scalar.Date `json:"createdFrom,omitempty"`
+	// Created on or before this day. SynergyCRM: `filter[created-at-lte]` (end
+	// of the day, Moscow time); Solos: the `created` range of the project
+	// search.
+	CreatedTo *scalar.Date `json:"createdTo,omitempty"`
+	// Words that must all occur in the title, case-insensitively. No CRM
+	// searches names: the gateway applies it to what the date filters return,
+	// so it needs `createdFrom` or `createdTo` with it.
+	Title *string `json:"title,omitempty"`
+}
+
 type OrderConnection struct {
 	Edges    []*OrderEdge     `json:"edges"`
 	Nodes    []*domain.Order  `json:"nodes"`
@@ -1160,6 +1218,43 @@ type OrderStatusFilter struct {
 
 type OrderStatusPayload struct {
 	OrderStatus *domain.OrderStatus `json:"orderStatus,omitempty"`
+}
+
+// What a person of any CRM must match. Every field given must hold.
+type PeopleFilter struct {
+	// A phone number, compared by its digits (`+7 987 654-32-11` finds
+	// `79876543211`). SynergyCRM: sent as `filter[any_phone]`, every phone
+	// field. r_keeper: unsupported (no client search).
+	Phone *string `json:"phone,omitempty"`
+	// An e-mail address, compared case-insensitively. SynergyCRM: sent as
+	// `filter[email]` (the main e-mail; `otherEmail` is not searched).
+	Email *string `json:"email,omitempty"`
+	// Words that must all occur in the person's name (first, middle and last
+	// name), case-insensitively, e.g. `Петров` or `иван петров`. No CRM can
+	// search this way: the gateway applies it to what the other filter fields
+	// return, so it needs `phone` or `email` with it (alone it would mean
+	// reading a whole CRM, and is refused).
+	Name *string `json:"name,omitempty"`
+}
+
+// A page of people of every CRM.
+type PersonConnection struct {
+	// The people of this page with their cursors.
+	Edges []*PersonEdge `json:"edges"`
+	// The people of this page.
+	Nodes []domain.Person `json:"nodes"`
+	// Where this page is; the cursors resume every backend where it stopped.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
+	// What each backend did for this page.
+	Backends []*BackendReport `json:"backends"`
+}
+
+// A person and its cursor.
+type PersonEdge struct {
+	// Opaque cursor of this person in the merged order.
+	Cursor string `json:"cursor"`
+	// The person.
+	Node domain.Person `json:"node"`
 }
 
 type ProjectActionConnection struct {
@@ -1855,6 +1950,70 @@ type UpdateOrderStatusInput struct {
 type UpdateStreetInput struct {
 	Name     *string `json:"name,omitempty"`
 	PostCode *string `json:"postCode,omitempty"`
+}
+
+// How one backend's part of a cross-CRM read went.
+type BackendStatus string
+
+const (
+	// The backend answered.
+	BackendStatusOk BackendStatus = "OK"
+	// The backend failed; `code` and `message` say how. The other backends are still served.
+	BackendStatusError BackendStatus = "ERROR"
+	// The backend cannot serve this read or this filter (see `unsupported`); nothing was sent to it.
+	BackendStatusUnsupported BackendStatus = "UNSUPPORTED"
+	// The backend was not asked: the caller lacks its read scope (`code` FORBIDDEN) or it is not configured (`code` UPSTREAM_DISABLED).
+	BackendStatusSkipped BackendStatus = "SKIPPED"
+)
+
+var AllBackendStatus = []BackendStatus{
+	BackendStatusOk,
+	BackendStatusError,
+	BackendStatusUnsupported,
+	BackendStatusSkipped,
+}
+
+func (e BackendStatus) IsValid() bool {
+	switch e {
+	case BackendStatusOk, BackendStatusError, BackendStatusUnsupported, BackendStatusSkipped:
+		return true
+	}
+	return false
+}
+
+func (e BackendStatus) String() string {
+	return string(e)
+}
+
+func (e *BackendStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BackendStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BackendStatus", str)
+	}
+	return nil
+}
+
+func (e BackendStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BackendStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BackendStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How the conditions of a ProjectFilter combine (Solos `condition`).

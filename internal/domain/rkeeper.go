@@ -45,6 +45,7 @@ func rkID(typ, source string) string { return globalid.Encode(globalid.RKeeper, 
 // Client is an r_keeper WebDelivery delivery client with everything the
 // upstream returns about it in one read.
 type Client struct {
+	Meta
 	SourceID   string
 	FirstName  string
 	LastName   string
@@ -58,11 +59,29 @@ type Client struct {
 	Cards     []*ClientCard
 }
 
+// SetFetched records how the client, and everything it carries, was fetched.
+func (c *Client) SetFetched(f *Fetched) {
+	c.Fetch = f
+	for _, x := range c.Contacts {
+		x.Fetch = f
+	}
+	for _, x := range c.Addresses {
+		x.Fetch = f
+	}
+	for _, x := range c.Accounts {
+		x.Fetch = f
+	}
+	for _, x := range c.Cards {
+		x.Fetch = f
+	}
+}
+
 func (c *Client) ID() string       { return rkID(RKClients, c.SourceID) }
 func (c *Client) GlobalID() string { return c.ID() }
 
 // ClientContact is one phone, e-mail or messenger handle of a client.
 type ClientContact struct {
+	Meta
 	SourceID string
 	ClientID string // the client's source id
 	TypeID   string // the ClientContactType's source id
@@ -79,6 +98,7 @@ func (c *ClientContact) GlobalID() string { return c.ID() }
 // the referenced entities' source ids ("" when the upstream left them
 // empty); the *Name fields are the names the upstream embeds.
 type ClientAddress struct {
+	Meta
 	SourceID         string
 	ClientID         string
 	TypeID           string
@@ -113,6 +133,7 @@ func (a *ClientAddress) GlobalID() string { return a.ID() }
 // ClientAccount is a client's loyalty or deposit account; the upstream
 // gives it no id, its account number identifies it.
 type ClientAccount struct {
+	Meta
 	ClientID             string
 	AccountNumber        string
 	Status               string
@@ -133,6 +154,7 @@ func (a *ClientAccount) GlobalID() string { return a.ID() }
 
 // ClientCard is a client's loyalty card; its card code identifies it.
 type ClientCard struct {
+	Meta
 	ClientID         string
 	CardCode         string
 	IsVirtualCard    bool
@@ -152,6 +174,7 @@ func (c *ClientCard) GlobalID() string { return c.ID() }
 
 // ClientContactType is a kind of client contact (home phone, e-mail, ...).
 type ClientContactType struct {
+	Meta
 	SourceID        string
 	Name            string
 	IsPhone         bool
@@ -166,6 +189,7 @@ func (t *ClientContactType) GlobalID() string { return t.ID() }
 
 // AddressType is a kind of client address (home, work).
 type AddressType struct {
+	Meta
 	SourceID string
 	Name     string
 }
@@ -175,6 +199,7 @@ func (t *AddressType) GlobalID() string { return t.ID() }
 
 // Country is an r_keeper country.
 type Country struct {
+	Meta
 	SourceID string
 	Name     string
 }
@@ -185,6 +210,7 @@ func (c *Country) GlobalID() string { return c.ID() }
 // City is an r_keeper city; the upstream lists cities per country only, so
 // its global ID carries the country.
 type City struct {
+	Meta
 	SourceID  string
 	CountryID string
 	Name      string
@@ -195,6 +221,7 @@ func (c *City) GlobalID() string { return c.ID() }
 
 // MetroStation is a metro station of a city; its global ID carries the city.
 type MetroStation struct {
+	Meta
 	SourceID string
 	CityID   string
 	Name     string
@@ -208,6 +235,7 @@ func (m *MetroStation) GlobalID() string { return m.ID() }
 // Street is a street of a city with its postal code (free text upstream);
 // its global ID carries the city.
 type Street struct {
+	Meta
 	SourceID string
 	CityID   string
 	Name     string

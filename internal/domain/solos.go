@@ -25,6 +25,7 @@ const (
 
 // Project is a Solos project with its built-in and dynamic fields.
 type Project struct {
+	Meta
 	ID       string // global ID
 	SourceID string
 	Name     *string
@@ -54,6 +55,7 @@ func (p *Project) GlobalID() string { return p.ID }
 
 // ProjectStep is one step (stage) a project went through.
 type ProjectStep struct {
+	Meta
 	ID            string
 	SourceID      string
 	StepID        *string
@@ -70,6 +72,7 @@ func (s *ProjectStep) GlobalID() string { return s.ID }
 // ProjectAction is an action (event) of a project: a call, a meeting, a
 // letter. Solos can read one alone, so it is reachable through node(id:).
 type ProjectAction struct {
+	Meta
 	ID              string
 	SourceID        string
 	ProjectSourceID string // empty when the upstream did not say
@@ -86,6 +89,7 @@ func (a *ProjectAction) GlobalID() string { return a.ID }
 
 // ProjectChecklist is a checklist of a project with its items.
 type ProjectChecklist struct {
+	Meta
 	ID          string
 	SourceID    string
 	Name        *string
@@ -100,6 +104,7 @@ func (c *ProjectChecklist) GlobalID() string { return c.ID }
 
 // ProjectChecklistItem is one line of a checklist.
 type ProjectChecklistItem struct {
+	Meta
 	ID          string
 	SourceID    string
 	Name        *string
@@ -112,6 +117,7 @@ func (i *ProjectChecklistItem) GlobalID() string { return i.ID }
 
 // ProjectGood is a product line of a project.
 type ProjectGood struct {
+	Meta
 	ID          string
 	SourceID    string
 	GoodID      *string
@@ -129,6 +135,7 @@ func (g *ProjectGood) GlobalID() string { return g.ID }
 
 // ProjectPayment is money received for (income) or spent on (expense) a project.
 type ProjectPayment struct {
+	Meta
 	ID       string
 	SourceID string
 	// Income is true for Solos type "1" (a receipt), false for "0" (a

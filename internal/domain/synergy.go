@@ -23,6 +23,7 @@ type SynergyLinkage struct {
 // SynergyRecord is embedded in every SynergyCRM entity: identity, the raw
 // attributes object (nothing the upstream sends is lost) and linkage.
 type SynergyRecord struct {
+	Meta
 	ID         string // global ID
 	SourceID   string
 	Type       string `json:"-"`
@@ -67,6 +68,16 @@ type SynergyDocument struct {
 	Included    []SynergyEntity
 	RecordCount *int
 	PageCount   *int
+}
+
+// SetFetched records how every resource of the document was fetched.
+func (d *SynergyDocument) SetFetched(f *Fetched) {
+	for _, e := range d.Data {
+		e.Record().Fetch = f
+	}
+	for _, e := range d.Included {
+		e.Record().Fetch = f
+	}
 }
 
 // ContractParty is a contract's party: a Company or a Contact.

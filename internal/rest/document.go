@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,10 +38,29 @@ func selection(s *ast.Schema, def *ast.Definition) string {
 	if def.Kind == ast.Object {
 		return "{ " + fieldNames(flatFields(s, def)) + " }"
 	}
+	// A name whose type differs between members (an r_keeper Client's
+	// firstName: String! and a SynergyCRM Contact's: String) cannot be
+	// selected under one key; those fields stay on the members' own routes.
+	var members []*ast.Definition
+	types := map[string]string{}
+	clash := map[string]bool{}
+	for _, t := range s.GetPossibleTypes(def) {
+		if t.Kind != ast.Object {
+			continue
+		}
+		members = append(members, t)
+		for _, f := range flatFields(s, t) {
+			if prev, ok := types[f.Name]; ok && prev != f.Type.String() {
+				clash[f.Name] = true
+			}
+			types[f.Name] = f.Type.String()
+		}
+	}
 	var b strings.Builder
 	b.WriteString("{ __typename")
-	for _, t := range s.GetPossibleTypes(def) {
-		if fs := flatFields(s, t); len(fs) > 0 {
+	for _, t := range members {
+		fs := slices.DeleteFunc(flatFields(s, t), func(f *ast.FieldDefinition) bool { return clash[f.Name] })
+		if len(fs) > 0 {
 			b.WriteString(" ... on " + t.Name + " { " + fieldNames(fs) + " }")
 		}
 	}
@@ -76,6 +96,16 @@ func resultSelection(s *ast.Schema, r Result) string {
 		b.WriteString(" pageInfo " + selection(s, s.Types[pi.Type.Name()]))
 		for _, f := range flatFields(s, r.Conn) {
 			b.WriteString(" " + f.Name)
+		}
+		// Lists of plain records beside the nodes (a cross-CRM read's
+		// per-backend report) travel with the page.
+		for _, f := range r.Conn.Fields {
+			if f.Name == "edges" || f.Name == r.Nodes || f.Type.Elem == nil || needsArgs(f) {
+				continue
+			}
+			if d := s.Types[f.Type.Name()]; d != nil && d.Kind == ast.Object && len(flatFields(s, d)) == len(d.Fields) {
+				b.WriteString(" " + f.Name + " " + selection(s, d))
+			}
 		}
 		b.WriteString(" }")
 		return b.String()

@@ -27,6 +27,12 @@ const (
 	KindAction Kind = "action" // POST any other mutation
 )
 
+// ProvenanceField is the common model's record of where a node came from.
+// It is no sub-resource: its fetch time changes with every read, so no
+// entity tag of it could ever match, and it describes a read rather than
+// the CRM's record the facade's resources are.
+const ProvenanceField = "provenance"
+
 // Param is one path or query parameter; it fills one GraphQL variable.
 type Param struct {
 	Name string // the REST name: "first", "filter", "id", "contactId"
@@ -202,7 +208,9 @@ func (b *builder) queryFields() []*ast.FieldDefinition {
 func (b *builder) collections() {
 	for _, f := range b.queryFields() {
 		res, ok := b.resultOf(f.Type)
-		if !ok || res.Kind == ResultObject || res.Type.Kind != ast.Object {
+		// A connection of an interface (a cross-CRM read) is a collection
+		// too; a plain list of one (nodes(ids:)) is not.
+		if !ok || res.Kind == ResultObject || res.Type.Kind != ast.Object && (res.Type.Kind != ast.Interface || res.Kind != ResultConnection) {
 			continue
 		}
 		seg := kebab(f.Name)
@@ -317,7 +325,7 @@ func (b *builder) subResources() {
 		def := b.s.Types[name]
 		src := b.items[name]
 		for _, g := range def.Fields {
-			if strings.HasPrefix(g.Name, "__") {
+			if strings.HasPrefix(g.Name, "__") || g.Name == ProvenanceField {
 				continue
 			}
 			res, ok := b.resultOf(g.Type)

@@ -404,6 +404,10 @@ func (c *Client) logFailure(ctx context.Context, method, path string, status int
 // error, since an upstream may echo the credentials it refuses.
 func (c *Client) Redact(s string) string { return c.redactor.String(s) }
 
+// RedactBytes is Redact for a record kept as bytes; b itself when it holds
+// no credential.
+func (c *Client) RedactBytes(b []byte) []byte { return c.redactor.Bytes(b) }
+
 // IsWrite reports whether a method changes upstream state.
 func IsWrite(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
