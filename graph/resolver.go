@@ -82,8 +82,27 @@ func (r *Resolver) synergy(ctx context.Context) (SynergyAPI, error) {
 
 // Config wires the resolver into gqlgen's executable schema.
 func (r *Resolver) Config() generated.Config {
-	return generated.Config{Resolvers: r}
+	return generated.Config{Resolvers: r, Schema: servedSchema}
 }
+
+// servedSchema is the schema the gateway validates against and shows
+// (introspection, the playground, the REST facade's OpenAPI document): the
+// parsed schema without `@defer`. gqlparser's prelude declares it, but the
+// gateway answers every operation in one response (its HTTP transport
+// writes one JSON document), so it does not advertise incremental
+// delivery, and an operation that uses @defer is refused at validation
+// instead of being answered as if the directive were not there.
+var servedSchema = func() *ast.Schema {
+	parsed := generated.NewExecutableSchema(generated.Config{}).Schema()
+	s := *parsed
+	s.Directives = make(map[string]*ast.DirectiveDefinition, len(parsed.Directives))
+	for name, d := range parsed.Directives {
+		if name != "defer" {
+			s.Directives[name] = d
+		}
+	}
+	return &s
+}()
 
 // nodeSource returns the source of a backend's nodes, nil when disabled.
 func (r *Resolver) nodeSource(ctx context.Context, backend string) NodeSource {

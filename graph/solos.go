@@ -107,19 +107,19 @@ func solosIDs(ids []string, field string) ([]uint64, error) {
 	return out, nil
 }
 
-func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, filter *model.ProjectFilter,
+func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProjectFilter,
 	orderBy *model.ProjectOrderBy, deleted *bool) (*model.ProjectConnection, error) {
 	s, err := r.solos(ctx)
 	if err != nil {
 		return nil, err
 	}
-	offset, count, err := solosWindow(first, after)
+	offset, count, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
 	q := domain.ProjectListQuery{Offset: offset, Count: count, OrderBy: "id", Deleted: deleted != nil && *deleted}
 	if orderBy != nil {
-		q.OrderBy = strings.ToLower(string(orderBy.Field))
+		q.OrderBy = solosOrderFields[orderBy.Field]
 		q.Reverse = orderBy.Descending != nil && *orderBy.Descending
 	}
 	if filter != nil {
@@ -142,6 +142,14 @@ func (r *queryResolver) Projects(ctx context.Context, first *int, after *string,
 		conn.Edges[i] = &model.ProjectEdge{Cursor: cursors[i], Node: p}
 	}
 	return conn, nil
+}
+
+// solosOrderFields are the upstream's `order_by` names of the sort fields.
+var solosOrderFields = map[model.ProjectOrderField]string{
+	model.ProjectOrderFieldID:        "id",
+	model.ProjectOrderFieldName:      "name",
+	model.ProjectOrderFieldCreatedAt: "created",
+	model.ProjectOrderFieldPrice:     "price",
 }
 
 // solosSearch validates a ProjectFilter into the search it asks for.
@@ -236,9 +244,9 @@ func (r *projectResolver) Steps(ctx context.Context, obj *domain.Project, filter
 	return r.solosLoaders(ctx).steps.Load(ctx, key)()
 }
 
-func (r *projectResolver) Actions(ctx context.Context, obj *domain.Project, first *int, after *string,
+func (r *projectResolver) Actions(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string,
 	filter *model.ProjectActionFilter) (*model.ProjectActionConnection, error) {
-	offset, count, err := solosWindow(first, after)
+	offset, count, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
@@ -283,9 +291,9 @@ func (r *projectResolver) Goods(ctx context.Context, obj *domain.Project) ([]*do
 	return r.solosLoaders(ctx).goods.Load(ctx, obj.SourceID)()
 }
 
-func (r *projectResolver) Payments(ctx context.Context, obj *domain.Project, first *int, after *string,
+func (r *projectResolver) Payments(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string,
 	filter *model.ProjectPaymentFilter) (*model.ProjectPaymentConnection, error) {
-	offset, count, err := solosWindow(first, after)
+	offset, count, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/crmgateway/gateway/graph/model"
-	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/loaders"
 )
@@ -147,23 +146,10 @@ func solosParseCursor(c string) (int, bool) {
 	return n, err == nil && n >= 0
 }
 
-// solosWindow validates first/after into an upstream offset and count.
-func solosWindow(first *int, after *string) (offset, count int, err error) {
-	count = solosDefaultFirst
-	if first != nil {
-		count = *first
-	}
-	if count < 1 || count > solosMaxFirst {
-		return 0, 0, apierr.Invalid("first", "first must be between 1 and %d, got %d", solosMaxFirst, count)
-	}
-	if after != nil {
-		n, ok := solosParseCursor(*after)
-		if !ok {
-			return 0, 0, apierr.Invalid("after", "%q is not a cursor of this list", truncate(*after, 64))
-		}
-		offset = n + 1
-	}
-	return offset, count, nil
+// solosWindow validates the paging arguments into an upstream offset and
+// count.
+func solosWindow(p pageRequest) (offset, count int, err error) {
+	return p.window(1, solosMaxFirst, solosParseCursor)
 }
 
 // solosPageInfo builds the cursors of a window of n edges and its PageInfo.

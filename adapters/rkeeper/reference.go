@@ -76,20 +76,21 @@ func (a *Adapter) find(ctx context.Context, r refResource, parent, id string) (w
 
 func contactType(x wireRef) *domain.ClientContactType {
 	return &domain.ClientContactType{SourceID: string(x.ID), Name: x.Name, IsPhone: x.IsPhone,
-		IsEmail: x.IsEmail, IsSkype: x.IsSkype, IsSocialNetwork: x.IsSocialNetwork, Mailing: x.Mailing}
+		IsEmail: x.IsEmail, IsSkype: x.IsSkype, IsSocialNetwork: x.IsSocialNetwork, Mailing: x.Mailing,
+		Extra: domain.ExtraOf(x.raw, contactTypeKnown)}
 }
 func addressType(x wireRef) *domain.AddressType {
-	return &domain.AddressType{SourceID: string(x.ID), Name: x.Name}
+	return &domain.AddressType{SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)}
 }
-func country(x wireRef) *domain.Country { return &domain.Country{SourceID: string(x.ID), Name: x.Name} }
+func country(x wireRef) *domain.Country { return &domain.Country{SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)} }
 func city(countryID string, x wireRef) *domain.City {
-	return &domain.City{SourceID: string(x.ID), CountryID: countryID, Name: x.Name}
+	return &domain.City{SourceID: string(x.ID), CountryID: countryID, Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)}
 }
 func metroStation(cityID string, x wireRef) *domain.MetroStation {
-	return &domain.MetroStation{SourceID: string(x.ID), CityID: cityID, Name: x.Name}
+	return &domain.MetroStation{SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)}
 }
 func street(cityID string, x wireRef) *domain.Street {
-	s := &domain.Street{SourceID: string(x.ID), CityID: cityID, Name: x.Name}
+	s := &domain.Street{SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: domain.ExtraOf(x.raw, streetKnown)}
 	if x.PostCode != nil {
 		pc := *x.PostCode
 		s.PostCode = &pc

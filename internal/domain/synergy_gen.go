@@ -2403,6 +2403,36 @@ func (x *EstateProperty) decodeFlat(raw []byte) bool {
 	return st == flatEnd
 }
 
+// synergyKnownAttrs are, per JSON:API type, the attribute names a field maps (aliases included); the rest is the record's extra.
+var synergyKnownAttrs = map[string][]string{
+	"contacts":              contactWireNames,
+	"contact-statuses":      contactStatusWireNames,
+	"contact-types":         contactTypeWireNames,
+	"contracts":             contractWireNames,
+	"companies":             companyWireNames,
+	"company-bank-details":  companyBankDetailWireNames,
+	"company-statuses":      companyStatusWireNames,
+	"company-types":         companyTypeWireNames,
+	"deals":                 dealWireNames,
+	"deal-loss-reasons":     dealLossReasonWireNames,
+	"deal-stage-categories": dealStageCategoryWireNames,
+	"deal-stages":           dealStageWireNames,
+	"deal-statuses":         dealStatusWireNames,
+	"orders":                orderWireNames,
+	"order-loss-reasons":    orderLossReasonWireNames,
+	"order-stages":          orderStageWireNames,
+	"order-statuses":        orderStatusWireNames,
+	"diary-events":          diaryEventWireNames,
+	"users":                 userWireNames,
+	"sources":               sourceWireNames,
+	"products":              productWireNames,
+	"entity-products":       entityProductWireNames,
+	"diary-tasks":           diaryTaskWireNames,
+	"competitors":           competitorWireNames,
+	"areas":                 areaWireNames,
+	"estate-properties":     estatePropertyWireNames,
+}
+
 func (*Company) IsContractParty() {}
 func (*Contact) IsContractParty() {}
 

@@ -31,6 +31,8 @@ type Attr struct {
 	Required bool     // required on create ("*" in the docs)
 	Enum     []string // allowed values for Kind Enum
 	EnumName string   // GraphQL enum type name for Kind Enum
+	// EnumDocs describes each value of Enum.
+	EnumDocs map[string]string
 	// Aliases are other wire names the upstream is documented to use for the
 	// same attribute (tables say "custom", examples "customs"); the decoder
 	// accepts them, writes use Name.
@@ -71,6 +73,17 @@ type Resource struct {
 	// Opaque marks types the docs reference but never describe: their
 	// attributes are kept as one JSON map.
 	Opaque bool
+}
+
+// calcMethodDocs describe the values of a deal's amount-calc-method and
+// cost-calc-method (their meaning is read from their names; the docs list
+// the values only).
+var calcMethodDocs = map[string]string{
+	"manually": "Entered by hand.",
+	"invoices": "The sum of the deal's invoices.",
+	"products": "The sum of the deal's products (line items).",
+	"payments": "The sum of the deal's payments.",
+	"formula":  "Computed by the formula in the `*-calc-field` custom field.",
 }
 
 // FilterZone is the zone date filters are written in. The docs show
@@ -441,9 +454,9 @@ var Resources = []Resource{
 		Attrs: append([]Attr{
 			req("name", String, "Funnel name."),
 			{Name: "amount-calc-method", Kind: Enum, Writable: true, Required: true, EnumName: "AmountCalcMethod",
-				Enum: []string{"manually", "invoices", "products", "payments", "formula"}, Doc: "How a deal's amount is computed."},
+				Enum: []string{"manually", "invoices", "products", "payments", "formula"}, EnumDocs: calcMethodDocs, Doc: "How a deal's amount is computed."},
 			{Name: "cost-calc-method", Kind: Enum, Writable: true, Required: true, EnumName: "CostCalcMethod",
-				Enum: []string{"manually", "products", "payments", "formula"}, Doc: "How a deal's cost is computed."},
+				Enum: []string{"manually", "products", "payments", "formula"}, EnumDocs: calcMethodDocs, Doc: "How a deal's cost is computed."},
 			rw("amount-calc-field", String, "Formula field used when the amount is computed by formula."),
 			rw("cost-calc-field", String, "Formula field used when the cost is computed by formula."),
 			rw("is-default", Bool, "Default funnel."),
