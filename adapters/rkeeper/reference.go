@@ -82,7 +82,9 @@ func contactType(x wireRef) *domain.ClientContactType {
 func addressType(x wireRef) *domain.AddressType {
 	return &domain.AddressType{SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)}
 }
-func country(x wireRef) *domain.Country { return &domain.Country{SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)} }
+func country(x wireRef) *domain.Country {
+	return &domain.Country{SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)}
+}
 func city(countryID string, x wireRef) *domain.City {
 	return &domain.City{SourceID: string(x.ID), CountryID: countryID, Name: x.Name, Extra: domain.ExtraOf(x.raw, nameKnown)}
 }

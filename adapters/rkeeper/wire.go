@@ -103,7 +103,6 @@ var (
 	streetKnown      = []string{"id", "name", "postCode"}
 )
 
-
 type wireContact struct {
 	ID       flexID `json:"id"`
 	TypeID   flexID `json:"typeId"`
@@ -259,7 +258,7 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 			Entry: domain.OptString(x.Entry), Floor: domain.OptString(x.Floor),
 			Apartments: domain.OptString(x.Apartments), EntryCode: domain.OptString(x.EntryCode),
 			AdditionalInfo: domain.OptString(x.DopInfo),
-			Lat: coordinate(x.Lat), Lng: coordinate(x.Lng),
+			Lat:            coordinate(x.Lat), Lng: coordinate(x.Lng),
 			MetroStationID: string(x.MetroStationID), MetroStationName: x.MetroStation,
 			ReadOnly: x.ReadOnly, Extra: domain.ExtraOf(rawAt(raw.Addresses, i), addressKnown),
 		})

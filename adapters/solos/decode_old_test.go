@@ -612,7 +612,6 @@ func flagFieldOld[T any](get func(*T) *bool) fieldOld[T] {
 	return fieldOld[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = asBoolOld(raw); return }}
 }
 
-
 // projects: GET /projects, POST /projects/filter, GET /projects/info.
 // Every attribute that is not a documented built-in is a dynamic field.
 var projectsOld = &resourceOld[domain.Project]{

@@ -88,7 +88,6 @@ func flagField[T any](get func(*T) *bool) field[T] {
 	return field[T]{set: func(x *T, raw string, _ *arena) (err error) { *get(x), err = asBool(raw); return }}
 }
 
-
 // projects: GET /projects, POST /projects/filter, GET /projects/info.
 // Every attribute that is not a documented built-in is a dynamic field.
 var projects = &resource[domain.Project]{
