@@ -7970,8 +7970,8 @@ type Contract implements Node {
   customs: JSON
   """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
   archivedAt: DateTime
-  """Previous responsible user's id (read-only). (` + "`" + `previous-responsible-id` + "`" + `)"""
-  previousResponsibleId: Int
+  """SynergyCRM id of the previous responsible user (read-only; the docs give no relationship to read the user through). (` + "`" + `previous-responsible-id` + "`" + `)"""
+  previousResponsibleId: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""

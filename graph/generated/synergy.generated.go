@@ -5891,15 +5891,15 @@ func (ec *executionContext) _Contract_previousResponsibleId(ctx context.Context,
 			return obj.PreviousResponsibleId, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *scalar.NumericID) graphql.Marshaler {
+			return ec.marshalOString2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐNumericID(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contract_previousResponsibleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contract", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Contract", field, false, false, "String")
 }
 
 func (ec *executionContext) _Contract_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {

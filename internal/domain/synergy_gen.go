@@ -525,18 +525,18 @@ func (x *ContactType) decodeFlat(raw []byte) bool {
 // Contract: A contract between two parties, each a company or a contact.
 type Contract struct {
 	SynergyRecord         `json:"-"`
-	Name                  *string          `json:"name,omitempty"`
-	Number                *int             `json:"number,omitempty"`
-	CustomNumber          *string          `json:"custom-number,omitempty"`
-	AliasCustomNumber0    *string          `json:"custom_number,omitempty"` // documented alternative wire name
-	Date                  *scalar.Date     `json:"date,omitempty"`
-	Customs               scalar.JSON      `json:"customs,omitempty"`
-	AliasCustoms0         scalar.JSON      `json:"custom,omitempty"` // documented alternative wire name
-	ArchivedAt            *scalar.DateTime `json:"archived-at,omitempty"`
-	PreviousResponsibleId *int             `json:"previous-responsible-id,omitempty"`
-	CreatedAt             *scalar.DateTime `json:"created-at,omitempty"`
-	UpdatedAt             *scalar.DateTime `json:"updated-at,omitempty"`
-	CachedAt              *scalar.DateTime `json:"cached-at,omitempty"`
+	Name                  *string           `json:"name,omitempty"`
+	Number                *int              `json:"number,omitempty"`
+	CustomNumber          *string           `json:"custom-number,omitempty"`
+	AliasCustomNumber0    *string           `json:"custom_number,omitempty"` // documented alternative wire name
+	Date                  *scalar.Date      `json:"date,omitempty"`
+	Customs               scalar.JSON       `json:"customs,omitempty"`
+	AliasCustoms0         scalar.JSON       `json:"custom,omitempty"` // documented alternative wire name
+	ArchivedAt            *scalar.DateTime  `json:"archived-at,omitempty"`
+	PreviousResponsibleId *scalar.NumericID `json:"previous-responsible-id,omitempty"`
+	CreatedAt             *scalar.DateTime  `json:"created-at,omitempty"`
+	UpdatedAt             *scalar.DateTime  `json:"updated-at,omitempty"`
+	CachedAt              *scalar.DateTime  `json:"cached-at,omitempty"`
 }
 
 func (x *Contract) applyAliases() {

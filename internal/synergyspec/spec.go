@@ -21,6 +21,10 @@ const (
 	DateTime      // "2022-02-22T12:02:22.222+03:00" (decoder also takes a bare date)
 	JSON          // any JSON value (custom fields)
 	Enum          // string restricted to Attr.Enum
+	// NumericID is the id of a record of another type sent as a JSON
+	// integer where the API has no relationship to read it through; the
+	// API shows it as a String, the CRM's own id, like every raw id.
+	NumericID
 )
 
 // Attr is one attribute of a resource.
@@ -323,7 +327,7 @@ var Resources = []Resource{
 			rw("date", Date, "Contract date (typed datetime in the docs, a bare date in every example)."),
 			customs(),
 			rw("archived-at", DateTime, "Archiving time."),
-			ro("previous-responsible-id", Int, "Previous responsible user's id (read-only)."),
+			ro("previous-responsible-id", NumericID, "SynergyCRM id of the previous responsible user (read-only; the docs give no relationship to read the user through)."),
 			rw("created-at", DateTime, "Creation time."),
 			ro("updated-at", DateTime, "Last update time (read-only)."),
 			ro("cached-at", DateTime, "Cache time (read-only)."),

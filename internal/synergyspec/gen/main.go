@@ -100,7 +100,7 @@ func gqlType(a spec.Attr) string {
 	case spec.Enum:
 		return a.EnumName
 	}
-	return "String"
+	return "String" // String, NumericID
 }
 
 func filterType(k spec.Kind) string {
@@ -329,6 +329,8 @@ func goType(a spec.Attr) string {
 		return "scalar.JSON"
 	case spec.Enum:
 		return "*" + a.EnumName
+	case spec.NumericID:
+		return "*scalar.NumericID"
 	}
 	return "*string"
 }
@@ -644,6 +646,8 @@ func compiledGo() string {
 				call = "writeOptBool(w, " + f + ")"
 			case spec.JSON:
 				call = "writeJSONScalar(w, " + f + ")"
+			case spec.NumericID:
+				call = "writeOptString(w, (*string)(" + f + "))"
 			default: // Decimal, Date, DateTime, enums: their own MarshalGQL
 				call = "writeOptMarshaler(w, " + f + ")"
 			}

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+
+	rkemulator "github.com/crmgateway/gateway/adapters/rkeeper/emulator"
+	"github.com/crmgateway/gateway/internal/config"
+	"github.com/crmgateway/gateway/internal/domain"
+)
+
+// The schema's consistency rules (README "One API: the schema's rules"),
+// checked over what the gateway serves: the introspected schema, the
+// playground's config and the OpenAPI document, through real HTTP against
+// the sandbox emulators.
+
+// introType is one type of an introspection answer, with what the rules
+// read.
+type introType struct {
+	Kind        string `json:"kind"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Fields      []struct {
+		Name        string       `json:"name"`
+		Description string       `json:"description"`
+		Args        []introValue `json:"args"`
+		Type        introRef     `json:"type"`
+	} `json:"fields"`
+	InputFields []introValue `json:"inputFields"`
+	Interfaces  []introRef   `json:"interfaces"`
+	EnumValues  []struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	} `json:"enumValues"`
+}
+
+type introValue struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Type        introRef `json:"type"`
+}
+
+type introRef struct {
+	Kind   string    `json:"kind"`
+	Name   string    `json:"name"`
+	OfType *introRef `json:"ofType"`
+}
+
+// named is the named type under the wrappers; sig is the type as SDL
+// writes it.
+func (r introRef) named() string {
+	for x := &r; x != nil; x = x.OfType {
+		if x.Name != "" {
+			return x.Name
+		}
+	}
+	return ""
+}
+
+func (r introRef) sig() string {
+	switch r.Kind {
+	case "NON_NULL":
+		return r.OfType.sig() + "!"
+	case "LIST":
+		return "[" + r.OfType.sig() + "]"
+	}
+	return r.Name
+}
+
+type introSchema struct {
+	Types      []introType `json:"types"`
+	Directives []struct {
+		Name string `json:"name"`
+	} `json:"directives"`
+}
+
+// introspect asks the gateway for its schema as graphql-codegen does.
+func introspect(t *testing.T, g *testGateway) introSchema {
+	t.Helper()
+	r := g.gql(t, introspectionQueries()["graphql-codegen"], nil)
+	r.mustData(t)
+	var d struct {
+		Schema introSchema `json:"__schema"`
+	}
+	if err := json.Unmarshal(r.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Schema.Types) < 100 {
+		t.Fatalf("introspection answered %d types", len(d.Schema.Types))
+	}
+	return d.Schema
+}
+
+// ownTypes are the schema's types without the introspection types.
+func (s introSchema) ownTypes() []introType {
+	var out []introType
+	for _, t := range s.Types {
+		if !strings.HasPrefix(t.Name, "__") {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func TestSchemaDescriptionsEverywhere(t *testing.T) {
+	g := startGateway(t, config.Defaults())
+	s := introspect(t, g)
+	var missing []string
+	note := func(desc, where string) {
+		if strings.TrimSpace(desc) == "" {
+			missing = append(missing, where)
+		}
+	}
+	for _, ty := range s.ownTypes() {
+		note(ty.Description, ty.Name)
+		for _, f := range ty.Fields {
+			note(f.Description, ty.Name+"."+f.Name)
+			for _, a := range f.Args {
+				note(a.Description, ty.Name+"."+f.Name+"("+a.Name+":)")
+			}
+		}
+		for _, f := range ty.InputFields {
+			note(f.Description, ty.Name+"."+f.Name)
+		}
+		for _, v := range ty.EnumValues {
+			note(v.Description, ty.Name+"."+v.Name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d schema elements have no description:\n%s", len(missing), strings.Join(missing, "\n"))
+	}
+}
+
+// Names that one meaning had on some backend before the schema settled on
+// one (see CHANGELOG.md); none may come back.
+var retiredNames = map[string]string{
+	"attributes":       "extra",
+	"otherFields":      "extra",
+	"dynamicFields":    "extra",
+	"created":          "createdAt",
+	"dateCreate":       "createdAt",
+	"dateOffered":      "createdAt",
+	"dateExpired":      "expiresAt",
+	"modified":         "updatedAt",
+	"dopInfo":          "additionalInfo",
+	"typeName":         "type { name }",
+	"countryName":      "country { name }",
+	"cityName":         "city { name }",
+	"streetName":       "street { name }",
+	"metroStationName": "metroStation { name }",
+}
+
+func TestSchemaNamingRules(t *testing.T) {
+	g := startGateway(t, config.Defaults())
+	s := introspect(t, g)
+	byName := map[string]introType{}
+	for _, ty := range s.ownTypes() {
+		byName[ty.Name] = ty
+	}
+	var bad []string
+	for _, ty := range s.ownTypes() {
+		if ty.Kind != "OBJECT" && ty.Kind != "INTERFACE" {
+			continue
+		}
+		fields := map[string]string{}
+		for _, f := range ty.Fields {
+			fields[f.Name] = f.Type.sig()
+		}
+		node := false
+		for _, i := range ty.Interfaces {
+			node = node || i.Name == "Node"
+		}
+		for _, f := range ty.Fields {
+			where := ty.Name + "." + f.Name
+			if to, ok := retiredNames[f.Name]; ok {
+				// Solos' action type has a name of its own and no object to
+				// read it from.
+				if !(f.Name == "typeName" && fields["type"] == "") {
+					bad = append(bad, where+": use "+to)
+				}
+			}
+			// A reference the gateway cannot read is the CRM's own id, a
+			// String (or a list of them) in a field ending in Id; a global
+			// ID is only ever `id` (and DeletePayload.deletedId).
+			if strings.HasSuffix(f.Name, "Id") || strings.HasSuffix(f.Name, "Ids") {
+				if n := f.Type.named(); n != "String" && !(ty.Name == "DeletePayload" && f.Name == "deletedId") {
+					bad = append(bad, where+": a raw id is a String, not "+f.Type.sig())
+				}
+			}
+			if f.Type.named() == "ID" && f.Name != "id" && f.Name != "deletedId" {
+				bad = append(bad, where+": an ID-typed output field other than id")
+			}
+			// A name embedded beside a readable object duplicates it.
+			if base, ok := strings.CutSuffix(f.Name, "Name"); ok && base != "" {
+				if sig, ok := fields[base]; ok && byName[strings.Trim(sig, "[]!")].Kind == "OBJECT" {
+					bad = append(bad, where+": the name is "+base+" { name }")
+				}
+			}
+			// Times: creation and change have one name each.
+			switch f.Type.named() {
+			case "DateTime", "LocalDateTime", "Date":
+				lower := strings.ToLower(f.Name)
+				if strings.Contains(lower, "creat") && f.Name != "createdAt" {
+					bad = append(bad, where+": creation time is createdAt")
+				}
+				if (strings.Contains(lower, "updat") || strings.Contains(lower, "modif")) && f.Name != "updatedAt" {
+					bad = append(bad, where+": modification time is updatedAt")
+				}
+			}
+			// A status with fixed values is an enum or a relationship.
+			if f.Name == "status" && f.Type.named() == "String" {
+				bad = append(bad, where+": status is a String")
+			}
+		}
+		if node {
+			if sig, ok := fields["extra"]; !ok || sig != "JSON" {
+				bad = append(bad, ty.Name+": every node has extra: JSON (nullable), got "+sig)
+			}
+		}
+	}
+	// Input fields follow the same names, except <Type>Filter fields, which
+	// are the upstream's filter keys by contract.
+	for _, ty := range s.ownTypes() {
+		if ty.Kind != "INPUT_OBJECT" || strings.HasSuffix(ty.Name, "Filter") {
+			continue
+		}
+		for _, f := range ty.InputFields {
+			if to, ok := retiredNames[f.Name]; ok {
+				bad = append(bad, ty.Name+"."+f.Name+": use "+to)
+			}
+		}
+	}
+	sort.Strings(bad)
+	if len(bad) > 0 {
+		t.Errorf("%d fields break the naming rules:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+}
+
+// get fetches path from the gateway and returns the body.
+func get(t *testing.T, g *testGateway, path string) string {
+	t.Helper()
+	resp, err := http.Get(g.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d %s", path, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+func TestServedSchemaHasNoInternalDirectives(t *testing.T) {
+	g := startGateway(t, config.Defaults())
+	s := introspect(t, g)
+	var names []string
+	for _, d := range s.Directives {
+		names = append(names, d.Name)
+	}
+	sort.Strings(names)
+	// What a client may use: the spec's directives, nothing of gqlgen's
+	// and no @defer, which the gateway does not deliver incrementally.
+	want := []string{"deprecated", "include", "oneOf", "skip", "specifiedBy"}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("directives = %v, want %v", names, want)
+	}
+	for _, path := range []string{"/playground/config.json", "/rest/v1/openapi.json"} {
+		body := get(t, g, path)
+		for _, internal := range []string{"goField", "goModel", "goTag", "@defer"} {
+			if strings.Contains(body, internal) {
+				t.Errorf("%s mentions %s", path, internal)
+			}
+		}
+	}
+	// An operation that asks for @defer is refused, not answered as if the
+	// directive were not there.
+	r := g.gql(t, `{ countries { id ... @defer { name } } }`, nil)
+	if r.Data != nil && string(r.Data) != "null" || len(r.Errors) != 1 ||
+		!strings.Contains(r.Errors[0].Message, "defer") || r.codes()[0] != "BAD_USER_INPUT" {
+		t.Errorf("@defer answer: %s", r.Raw)
+	}
+}
+
+// An r_keeper client whose texts the upstream leaves empty ("") answers
+// null for them, as SynergyCRM does for what it does not have.
+func TestRKeeperEmptyTextIsNull(t *testing.T) {
+	emu := rkemulator.New()
+	upstream := httptest.NewServer(emu)
+	t.Cleanup(upstream.Close)
+	cfg := config.Defaults()
+	cfg.RKeeper.BaseURL = upstream.URL + rkemulator.BasePath + "/"
+	cfg.RKeeper.SID = emu.SID
+	cfg.RKeeper.ObjectID = emu.ObjectID
+	g := startGateway(t, cfg)
+	r := g.gql(t, `mutation($in: CreateClientInput!) { createClient(input: $in) { client { id sourceId } } }`,
+		map[string]any{"in": map[string]any{"firstName": "Анна", "addresses": []any{
+			map[string]any{"typeId": rkID(domain.RKAddressTypes, "1"), "cityId": rkMoscowID, "streetId": rkTverID, "house": "7"},
+		}}})
+	var created struct {
+		CreateClient struct{ Client struct{ ID, SourceID string } }
+	}
+	rkDecode(t, r, &created)
+	id := created.CreateClient.Client.ID
+	// What the upstream answers for it: the texts left out are "".
+	req, _ := http.NewRequest(http.MethodGet, upstream.URL+rkemulator.BasePath+"/Clients?Id="+
+		created.CreateClient.Client.SourceID+"&objectId="+emu.ObjectID, nil)
+	req.Header.Set("sid", emu.SID)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, empty := range []string{`"lastname":""`, `"middlename":""`, `"note":""`, `"region":""`, `"dopInfo":""`} {
+		if !strings.Contains(string(body), empty) {
+			t.Fatalf("the upstream's client has no %s: %s", empty, body)
+		}
+	}
+	r = g.gql(t, `query($id: ID!) { client(id: $id) {
+		firstName lastName middleName note birthday
+		addresses { zip region house building entry floor apartments entryCode additionalInfo lat extra }
+		extra } }`, map[string]any{"id": id})
+	var got struct {
+		Client map[string]any
+	}
+	rkDecode(t, r, &got)
+	c := got.Client
+	if c["firstName"] != "Анна" {
+		t.Errorf("firstName = %v", c["firstName"])
+	}
+	for _, k := range []string{"lastName", "middleName", "note", "birthday", "extra"} {
+		if v, ok := c[k]; !ok || v != nil {
+			t.Errorf("client.%s = %#v, want null", k, v)
+		}
+	}
+	addrs, _ := c["addresses"].([]any)
+	if len(addrs) != 1 {
+		t.Fatalf("addresses = %v", c["addresses"])
+	}
+	a := addrs[0].(map[string]any)
+	if a["house"] != "7" {
+		t.Errorf("house = %v", a["house"])
+	}
+	for _, k := range []string{"zip", "region", "building", "entry", "floor", "apartments", "entryCode", "additionalInfo", "lat", "extra"} {
+		if v, ok := a[k]; !ok || v != nil {
+			t.Errorf("address.%s = %#v, want null", k, v)
+		}
+	}
+}
