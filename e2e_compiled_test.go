@@ -245,7 +245,7 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 		{"directives", `query($yes: Boolean!, $no: Boolean!) { deals(first: 2) { nodes { name @include(if: $yes) amount @skip(if: $yes) company @include(if: $no) { name } stage @skip(if: $no) { name } ... @include(if: $yes) { status { name } } } } }`,
 			map[string]any{"yes": true, "no": false}},
 		{"literal directives", `{ deals(first: 2) { nodes { name @include(if: false) id @skip(if: false) } } }`, nil},
-		{"every kind of scalar", `{ deals(first: 5) { nodes { attributes name amount customs createdAt } } contracts(first: 3) { nodes { number date customNumber archivedAt } } dealStageCategories(first: 3) { nodes { amountCalcMethod costCalcMethod } } }`, nil},
+		{"every kind of scalar", `{ deals(first: 5) { nodes { extra name amount customs createdAt } } contracts(first: 3) { nodes { number date customNumber archivedAt } } dealStageCategories(first: 3) { nodes { amountCalcMethod costCalcMethod } } }`, nil},
 		{"a union", `{ contracts(first: 5) { nodes { firstParty { __typename ... on Company { name } ... on Contact { firstName } } secondParty { ... on Node { id } } } } }`, nil},
 		{"to-many and deeper than the plan", `{ deals(first: 4) { nodes { company { contacts { companies { status { name } contacts { firstName } } } } } } }`, nil},
 		{"by id", `query($id: ID!) { deal(id: $id) { name company { name } } contract(id: "` + contract + `") { name firstParty { __typename } } }`, map[string]any{"id": dealID}},
@@ -461,7 +461,7 @@ func (g *queryGen) entity(typeName string, depth int) string {
 	var parts []string
 	scalars := []string{"id", "sourceId", "__typename"}
 	if g.chance(8) {
-		scalars = append(scalars, "attributes")
+		scalars = append(scalars, "extra")
 	}
 	for _, a := range res.Attrs {
 		scalars = append(scalars, spec.Camel(a.Name))
