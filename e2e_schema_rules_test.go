@@ -353,3 +353,104 @@ func TestRKeeperEmptyTextIsNull(t *testing.T) {
 		}
 	}
 }
+
+// Every input error is BAD_USER_INPUT and names its input in
+// extensions.field, whoever finds it: the validator (a literal argument),
+// gqlgen's variable coercion, or a resolver; a missing required input has
+// one wording, "<field> is required".
+func TestInputErrorsNameTheirField(t *testing.T) {
+	g := startGateway(t, config.Defaults())
+	cursor := `"` + "bm90LWEtY3Vyc29y" + `"`
+	for _, c := range []struct {
+		name, query string
+		vars        map[string]any
+		field, msg  string
+	}{
+		{"missing required variable", `query($id: ID!) { client(id: $id) { id } }`, nil, "id", "id is required"},
+		{"missing required field of a variable", `mutation($in: CreateClientInput!) { createClient(input: $in) { client { id } } }`,
+			map[string]any{"in": map[string]any{}}, "in.firstName", "in.firstName is required"},
+		{"variable of the wrong type", `query($n: Int) { contacts(first: $n) { totalCount } }`, map[string]any{"n": "x"}, "n", ""},
+		{"unknown field of a variable", `query($o: ProjectOrderBy) { projects(orderBy: $o) { totalCount } }`,
+			map[string]any{"o": map[string]any{"fieldd": "ID"}}, "o.fieldd", ""},
+		{"missing required argument", `{ client { id } }`, nil, "id", "id is required"},
+		{"missing required input field", `mutation { createClient(input: {}) { client { id } } }`, nil, "input.firstName", "input.firstName is required"},
+		{"literal of the wrong type", `{ contacts(first: "x") { totalCount } }`, nil, "first", ""},
+		{"literal of the wrong type inside an input", `mutation { createClient(input: {firstName: 5}) { client { id } } }`, nil, "input.firstName", ""},
+		{"unknown enum value", `{ projects(orderBy: {field: NOPE}) { totalCount } }`, nil, "orderBy.field", ""},
+		{"unknown argument", `{ contacts(firstt: 1) { totalCount } }`, nil, "firstt", ""},
+		{"first out of range (SynergyCRM)", `{ contacts(first: 101) { totalCount } }`, nil, "first", "first must be between 0 and 100, got 101"},
+		{"first out of range (Solos)", `{ projects(first: 101) { totalCount } }`, nil, "first", "first must be between 1 and 100, got 101"},
+		{"last without before", `{ projects(last: 3) { totalCount } }`, nil, "last", "last needs before: this list pages backward from a cursor"},
+		{"first with last", `{ contacts(first: 2, last: 3) { totalCount } }`, nil, "last", ""},
+		{"not a cursor (SynergyCRM)", `{ deals(after: ` + cursor + `) { totalCount } }`, nil, "after", "after is not a cursor of this list"},
+		{"not a cursor (Solos)", `{ projects(last: 2, before: ` + cursor + `) { totalCount } }`, nil, "before", "before is not a cursor of this list"},
+		{"not a global ID", `{ contact(id: "abc") { id } }`, nil, "id", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := g.gql(t, c.query, c.vars)
+			if len(r.Errors) != 1 {
+				t.Fatalf("errors: %s", r.Raw)
+			}
+			e := r.Errors[0]
+			if e.Extensions["code"] != "BAD_USER_INPUT" || e.Extensions["field"] != c.field {
+				t.Errorf("extensions = %v, want field %q: %s", e.Extensions, c.field, r.Raw)
+			}
+			if c.msg != "" && e.Message != c.msg {
+				t.Errorf("message = %q, want %q", e.Message, c.msg)
+			}
+		})
+	}
+}
+
+// Backward pages are the pages forward gives, on every backend, and
+// their pageInfo says what lies on either side.
+func TestBackwardPaging(t *testing.T) {
+	g := startGateway(t, config.Defaults())
+	type page struct {
+		Edges []struct {
+			Cursor string
+			Node   struct{ ID string }
+		}
+		PageInfo struct {
+			HasNextPage, HasPreviousPage bool
+			StartCursor, EndCursor       *string
+		}
+	}
+	for _, list := range []string{"contacts", "deals", "projects"} {
+		t.Run(list, func(t *testing.T) {
+			read := func(args string) page {
+				r := g.gql(t, `{ l: `+list+`(`+args+`) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil)
+				var d struct{ L page }
+				rkDecode(t, r, &d)
+				return d.L
+			}
+			all := read("first: 7")
+			if len(all.Edges) != 7 {
+				t.Fatalf("%d records in the first page, the test needs 7", len(all.Edges))
+			}
+			back := read(`last: 3, before: "` + all.Edges[5].Cursor + `"`)
+			if len(back.Edges) != 3 {
+				t.Fatalf("backward page of %d", len(back.Edges))
+			}
+			for i, e := range back.Edges {
+				if e.Node.ID != all.Edges[2+i].Node.ID || e.Cursor != all.Edges[2+i].Cursor {
+					t.Errorf("edge %d = %+v, want %+v", i, e, all.Edges[2+i])
+				}
+			}
+			if !back.PageInfo.HasNextPage || !back.PageInfo.HasPreviousPage ||
+				*back.PageInfo.StartCursor != all.Edges[2].Cursor || *back.PageInfo.EndCursor != all.Edges[4].Cursor {
+				t.Errorf("pageInfo = %+v", back.PageInfo)
+			}
+			// At the start the page is short and has nothing before it.
+			head := read(`last: 5, before: "` + all.Edges[2].Cursor + `"`)
+			if len(head.Edges) != 2 || head.Edges[0].Node.ID != all.Edges[0].Node.ID || head.PageInfo.HasPreviousPage {
+				t.Errorf("first backward page = %+v", head)
+			}
+			// Forward from the backward page's end continues where it stopped.
+			next := read(`first: 2, after: "` + *back.PageInfo.EndCursor + `"`)
+			if len(next.Edges) != 2 || next.Edges[0].Node.ID != all.Edges[5].Node.ID {
+				t.Errorf("forward after the backward page = %+v", next)
+			}
+		})
+	}
+}
