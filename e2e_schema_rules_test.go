@@ -384,7 +384,11 @@ func TestInputErrorsNameTheirField(t *testing.T) {
 		{"first with last", `{ contacts(first: 2, last: 3) { totalCount } }`, nil, "last", ""},
 		{"not a cursor (SynergyCRM)", `{ deals(after: ` + cursor + `) { totalCount } }`, nil, "after", "after is not a cursor of this list"},
 		{"not a cursor (Solos)", `{ projects(last: 2, before: ` + cursor + `) { totalCount } }`, nil, "before", "before is not a cursor of this list"},
-		{"not a global ID", `{ contact(id: "abc") { id } }`, nil, "id", ""},
+		{"not a global ID", `{ contact(id: "abc") { id } }`, nil, "id", "id is not a valid global ID"},
+		{"a global ID of another type", `query($id: ID!) { project(id: $id) { id } }`,
+			map[string]any{"id": rkMoscowID}, "id", "id is a rkeeper cities ID, not a solos projects ID"},
+		{"a child ID without its parent", `query($id: ID!) { streets(cityId: $id) { id } }`,
+			map[string]any{"id": rkID(domain.RKCities, rkMoscow)}, "cityId", "cityId is not a valid global ID"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := g.gql(t, c.query, c.vars)

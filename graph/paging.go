@@ -2,7 +2,19 @@ package graph
 
 import (
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/globalid"
 )
+
+// invalidID is the one error of an ID argument or input field that is not
+// a global ID of the kind it must be, on every backend: "<field> is not a
+// valid global ID" or "<field> is a <backend type> ID, not a <backend
+// type> ID".
+func invalidID(field string, err error) *apierr.Error {
+	if wt, ok := err.(globalid.ErrWrongType); ok {
+		return apierr.Invalid(field, "%s is a %s ID, not a %s ID", field, wt.Got, wt.Want)
+	}
+	return apierr.Invalid(field, "%s is not a valid global ID", field)
+}
 
 // pageRequest is a connection's paging arguments as the client gave them.
 // Every connection of every backend reads them through window, so the

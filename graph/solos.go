@@ -80,10 +80,7 @@ func solosSourceID(s, field string) (uint64, error) {
 func solosDecodeID(raw, typ, field string) (string, error) {
 	id, err := globalid.DecodeAs(raw, globalid.Solos, typ)
 	if err != nil {
-		if wt, ok := err.(globalid.ErrWrongType); ok {
-			return "", apierr.Invalid(field, "%s", wt.Error())
-		}
-		return "", apierr.Invalid(field, "%q is not a valid global ID", truncate(raw, 64))
+		return "", invalidID(field, err)
 	}
 	if _, err := solosSourceID(id.Source, field); err != nil {
 		return "", err

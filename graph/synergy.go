@@ -286,7 +286,7 @@ func synergyByIDEntity(ctx context.Context, r *Resolver, typ, id string) (domain
 	}
 	gid, err := globalid.DecodeAs(id, globalid.Synergy, typ)
 	if err != nil {
-		return nil, apierr.Invalid("id", "%v", err)
+		return nil, invalidID("id", err)
 	}
 	e, err := synergyFetch(ctx, r, domain.SynergyRef{Type: typ, ID: gid.Source}, synergyTypeNames[typ])
 	if err != nil {
