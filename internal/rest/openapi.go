@@ -24,9 +24,10 @@ var scalarFormats = map[string]map[string]any{
 }
 
 type schemaGen struct {
-	s           *ast.Schema
-	comps       map[string]any
-	firstBounds map[string][2]int
+	s            *ast.Schema
+	comps        map[string]any
+	firstBounds  map[string][2]int
+	defaultFirst int
 }
 
 func ref(name string) map[string]any {
@@ -209,9 +210,16 @@ func (g *schemaGen) param(p *Param, rt *Route) map[string]any {
 				sc["default"] = v
 			}
 		}
-		if rt.Result.Kind == ResultConnection && p.Arg.Name == "first" && p.Level == len(rt.Result.Path)-1 {
-			if b, ok := g.firstBounds[routeBackend(rt)]; ok {
+		if rt.Result.Kind == ResultConnection && p.Level == len(rt.Result.Path)-1 {
+			b, ok := g.firstBounds[routeBackend(rt)]
+			switch {
+			case p.Arg.Name == "first" && ok:
 				sc["minimum"], sc["maximum"] = b[0], b[1]
+				if g.defaultFirst > 0 && sc["default"] == nil {
+					sc["default"] = g.defaultFirst
+				}
+			case p.Arg.Name == "last" && ok:
+				sc["minimum"], sc["maximum"] = 1, b[1]
 			}
 		}
 		out["schema"] = sc
@@ -331,7 +339,7 @@ func (a *API) security(scope string) []any {
 
 // buildOpenAPI renders the route table as an OpenAPI 3.1 document.
 func (a *API) buildOpenAPI() ([]byte, error) {
-	g := &schemaGen{s: a.schema, comps: map[string]any{}, firstBounds: a.opts.FirstBounds}
+	g := &schemaGen{s: a.schema, comps: map[string]any{}, firstBounds: a.opts.FirstBounds, defaultFirst: a.opts.DefaultFirst}
 	statuses, codes := errorStatuses()
 	codeEnum := make([]any, 0, len(apierr.Codes)+1)
 	for _, c := range apierr.Codes {
