@@ -458,3 +458,58 @@ func TestBackwardPaging(t *testing.T) {
 		})
 	}
 }
+
+// extra is what no field maps, on every backend: null on a SynergyCRM deal
+// whose attributes all have fields, everything on a type the docs do not
+// describe (a deal's source), a Solos project's own dynamic fields without
+// the two that have fields.
+func TestExtraIsWhatNoFieldMaps(t *testing.T) {
+	g := startGateway(t, config.Defaults())
+	r := g.gql(t, `{ deals(first: 20) { nodes { extra source { sourceId extra } } }
+		projects(first: 20) { nodes { clientId contractDate extra } } }`, nil)
+	var d struct {
+		Deals struct {
+			Nodes []struct {
+				Extra  json.RawMessage
+				Source *struct {
+					SourceID string
+					Extra    map[string]any
+				}
+			}
+		}
+		Projects struct {
+			Nodes []struct {
+				ClientID     []string
+				ContractDate *string
+				Extra        map[string]any
+			}
+		}
+	}
+	rkDecode(t, r, &d)
+	sources, dynamic := 0, 0
+	for _, n := range d.Deals.Nodes {
+		if string(n.Extra) != "null" {
+			t.Errorf("a deal's extra = %s, want null (every documented attribute has a field)", n.Extra)
+		}
+		if n.Source != nil {
+			sources++
+			if len(n.Source.Extra) == 0 {
+				t.Errorf("source %s: extra is empty, want its attributes", n.Source.SourceID)
+			}
+		}
+	}
+	for _, p := range d.Projects.Nodes {
+		if p.Extra == nil {
+			continue
+		}
+		dynamic++
+		for _, typed := range []string{"client_id", "contract_date", "name", "created", "price"} {
+			if _, ok := p.Extra[typed]; ok {
+				t.Errorf("project extra holds %s, which has a field: %v", typed, p.Extra)
+			}
+		}
+	}
+	if sources == 0 || dynamic == 0 {
+		t.Fatalf("the sandbox gave %d deal sources and %d projects with dynamic fields; the test needs some", sources, dynamic)
+	}
+}
