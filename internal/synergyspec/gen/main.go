@@ -378,11 +378,17 @@ func domainGo() string {
 			}
 		}
 		b.WriteString("}\n\n")
-		fmt.Fprintf(&b, "func (x *%s) applyAliases() {\n", r.Name)
+		fmt.Fprintf(&b, "// applyAliases fills attributes sent under a documented alternative name, and\n// reads an empty text as absent (nil): an absent value is null on every backend.\nfunc (x *%s) applyAliases() {\n", r.Name)
 		for _, a := range r.Attrs {
 			for i := range a.Aliases {
 				f := goField(a.Name)
 				fmt.Fprintf(&b, "\tif x.%s == nil {\n\t\tx.%s = x.Alias%s%d\n\t}\n", f, f, f, i)
+			}
+		}
+		for _, a := range r.Attrs {
+			if a.Kind == spec.String {
+				f := goField(a.Name)
+				fmt.Fprintf(&b, "\tif x.%s != nil && *x.%s == \"\" {\n\t\tx.%s = nil\n\t}\n", f, f, f)
 			}
 		}
 		b.WriteString("}\n\n")
