@@ -256,7 +256,7 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 		{"a filter", `{ contacts(first: 3, filter: {createdAtGte: "2020-01-01T00:00:00+03:00", lastName: "Иванов"}) { totalCount nodes { lastName } } }`, nil},
 		{"a filter that does not coerce", `{ contacts(first: 3, filter: {createdAtGte: "yesterday"}) { nodes { lastName } } }`, nil},
 		{"r_keeper reference lists", `{ countries { __typename id sourceId name } addressTypes { name } clientContactTypes { name isPhone mailing } __typename }`, nil},
-		{"r_keeper lists under a parent", `query($c: ID!, $city: ID!) { cities(countryId: $c) { id sourceId name __typename } streets(cityId: $city) { name postCode } metroStations(cityId: $city) { id name } }`,
+		{"r_keeper lists under a parent", `query($c: ID!, $city: ID!) { cities(countryId: $c) { id sourceId name __typename } streets(cityId: $city) { name postCode extra } metroStations(cityId: $city) { id name extra } }`,
 			map[string]any{"c": country, "city": city}},
 		{"r_keeper lists under a bad parent", `query($c: ID!) { cities(countryId: $c) { name } streets(cityId: "nope") { name } }`,
 			map[string]any{"c": dealID}},
@@ -371,9 +371,9 @@ func (g *queryGen) root() string {
 	default:
 		list := []string{"countries", "addressTypes", "clientContactTypes"}[g.r.IntN(3)]
 		fields := map[string][]string{
-			"countries":          {"id", "sourceId", "name", "__typename"},
-			"addressTypes":       {"id", "name", "__typename"},
-			"clientContactTypes": {"id", "name", "isPhone", "isEmail", "isSkype", "isSocialNetwork", "mailing"},
+			"countries":          {"id", "sourceId", "name", "__typename", "extra"},
+			"addressTypes":       {"id", "name", "__typename", "extra"},
+			"clientContactTypes": {"id", "name", "isPhone", "isEmail", "isSkype", "isSocialNetwork", "mailing", "extra"},
 		}[list]
 		return g.aliased(list) + " { " + strings.Join(g.some(fields), " ") + " }"
 	}

@@ -322,6 +322,8 @@ func (c *compiler) rkRecord(sel ast.SelectionSet, t *rkType) *cObj {
 			cf.op, cf.name = opTypename, t.name
 		} else if i, ok := t.index[f.Name]; ok {
 			cf.op, cf.idx = opRK, i
+		} else if f.Name == "extra" {
+			cf.op, cf.idx = opRK, rkExtra
 		} else {
 			c.failed = true
 		}
