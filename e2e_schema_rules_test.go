@@ -379,7 +379,7 @@ func TestInputErrorsNameTheirField(t *testing.T) {
 		{"unknown enum value", `{ projects(orderBy: {field: NOPE}) { totalCount } }`, nil, "orderBy.field", ""},
 		{"unknown argument", `{ contacts(firstt: 1) { totalCount } }`, nil, "firstt", ""},
 		{"first out of range (SynergyCRM)", `{ contacts(first: 101) { totalCount } }`, nil, "first", "first must be between 0 and 100, got 101"},
-		{"first out of range (Solos)", `{ projects(first: 101) { totalCount } }`, nil, "first", "first must be between 1 and 100, got 101"},
+		{"first out of range (Solos)", `{ projects(first: 101) { totalCount } }`, nil, "first", "first must be between 0 and 100, got 101"},
 		{"last without before", `{ projects(last: 3) { totalCount } }`, nil, "last", "last needs before: this list pages backward from a cursor"},
 		{"first with last", `{ contacts(first: 2, last: 3) { totalCount } }`, nil, "last", ""},
 		{"not a cursor (SynergyCRM)", `{ deals(after: ` + cursor + `) { totalCount } }`, nil, "after", "after is not a cursor of this list"},
@@ -449,6 +449,14 @@ func TestBackwardPaging(t *testing.T) {
 			head := read(`last: 5, before: "` + all.Edges[2].Cursor + `"`)
 			if len(head.Edges) != 2 || head.Edges[0].Node.ID != all.Edges[0].Node.ID || head.PageInfo.HasPreviousPage {
 				t.Errorf("first backward page = %+v", head)
+			}
+			// Before the first record, and a page of none, are empty pages that
+			// still say what follows.
+			for _, args := range []string{`last: 2, before: "` + all.Edges[0].Cursor + `"`, "first: 0"} {
+				none := read(args)
+				if len(none.Edges) != 0 || !none.PageInfo.HasNextPage || none.PageInfo.HasPreviousPage || none.PageInfo.StartCursor != nil {
+					t.Errorf("%s: %+v", args, none)
+				}
 			}
 			// Forward from the backward page's end continues where it stopped.
 			next := read(`first: 2, after: "` + *back.PageInfo.EndCursor + `"`)

@@ -416,7 +416,7 @@ func TestSolosInputValidation(t *testing.T) {
 		field       string
 	}{
 		{"first above 100", `{ projects(first: 101) { totalCount } }`, nil, "first"},
-		{"first zero", `{ projects(first: 0) { totalCount } }`, nil, "first"},
+		{"first negative", `{ projects(first: -1) { totalCount } }`, nil, "first"},
 		{"nested first", `query($p: ID!) { project(id: $p) { payments(first: 500) { totalCount } } }`, map[string]any{"p": p1}, "first"},
 		{"bad cursor", `{ projects(after: "bm90LWEtY3Vyc29y") { totalCount } }`, nil, "after"},
 		{"bad id list", `{ projects(filter: {stepId: ["1", "два"]}) { totalCount } }`, nil, "filter.stepId[1]"},

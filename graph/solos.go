@@ -110,7 +110,7 @@ func (r *queryResolver) Projects(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	offset, count, err := solosWindow(pageRequest{first, after, last, before})
+	offset, count, empty, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +128,7 @@ func (r *queryResolver) Projects(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
+	solosEmptyPage(&page, empty)
 	l := r.solosLoaders(ctx)
 	for _, p := range page.Items {
 		l.project.Prime(ctx, p.SourceID, p)
@@ -243,7 +244,7 @@ func (r *projectResolver) Steps(ctx context.Context, obj *domain.Project, filter
 
 func (r *projectResolver) Actions(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string,
 	filter *model.ProjectActionFilter) (*model.ProjectActionConnection, error) {
-	offset, count, err := solosWindow(pageRequest{first, after, last, before})
+	offset, count, empty, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +269,7 @@ func (r *projectResolver) Actions(ctx context.Context, obj *domain.Project, firs
 	if err != nil {
 		return nil, err
 	}
+	solosEmptyPage(&page, empty)
 	for _, a := range page.Items {
 		l.action.Prime(ctx, a.SourceID, a)
 	}
@@ -290,7 +292,7 @@ func (r *projectResolver) Goods(ctx context.Context, obj *domain.Project) ([]*do
 
 func (r *projectResolver) Payments(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string,
 	filter *model.ProjectPaymentFilter) (*model.ProjectPaymentConnection, error) {
-	offset, count, err := solosWindow(pageRequest{first, after, last, before})
+	offset, count, empty, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +314,7 @@ func (r *projectResolver) Payments(ctx context.Context, obj *domain.Project, fir
 	if err != nil {
 		return nil, err
 	}
+	solosEmptyPage(&page, empty)
 	cursors, info := solosPageInfo(len(page.Items), offset, page.HasMore)
 	conn := &model.ProjectPaymentConnection{Nodes: page.Items, PageInfo: info, TotalCount: page.Total,
 		Edges: make([]*model.ProjectPaymentEdge, len(page.Items))}

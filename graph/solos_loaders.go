@@ -147,9 +147,25 @@ func solosParseCursor(c string) (int, bool) {
 }
 
 // solosWindow validates the paging arguments into an upstream offset and
-// count.
-func solosWindow(p pageRequest) (offset, count int, err error) {
-	return p.window(1, solosMaxFirst, solosParseCursor)
+// count. The bounds are every connection's (first 0 to 100): Solos has no
+// count of zero, so a page of none (first: 0, or last records before the
+// first one) asks for one record and is empty: solosEmptyPage drops it,
+// and the answer still tells whether records follow and, when Solos says,
+// how many there are.
+func solosWindow(p pageRequest) (offset, count int, empty bool, err error) {
+	offset, count, err = p.window(0, solosMaxFirst, solosParseCursor)
+	if err == nil && count == 0 {
+		return offset, 1, true, nil
+	}
+	return offset, count, false, err
+}
+
+// solosEmptyPage empties a page read for a request of no records.
+func solosEmptyPage[T any](page *domain.Page[T], empty bool) {
+	if empty {
+		page.HasMore = page.HasMore || len(page.Items) > 0
+		page.Items = page.Items[:0]
+	}
 }
 
 // solosPageInfo builds the cursors of a window of n edges and its PageInfo.

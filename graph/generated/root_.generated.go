@@ -7222,7 +7222,7 @@ type StreetPayload {
 `, BuiltIn: false},
 	{Name: "../schema/solos.graphqls", Input: `# Solos CRM: projects and what hangs off them (steps, actions, checklists,
 # goods, payments). Read-only: Solos documents no write endpoint.
-# Paged lists take ` + "`" + `first` + "`" + ` from 1 to 100 (default 20), or ` + "`" + `last` + "`" + ` with
+# Paged lists take ` + "`" + `first` + "`" + ` from 0 to 100 (default 20), or ` + "`" + `last` + "`" + ` with
 # ` + "`" + `before` + "`" + ` for the page before a cursor.
 
 extend type Query {
@@ -7232,7 +7232,7 @@ extend type Query {
   projects come by ascending id.
   """
   projects(
-    "Page size, 1 to 100 (default 20). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -7308,7 +7308,7 @@ type Project implements Node {
   ): [ProjectStep!]
   "The project's actions (events), paged (GET /projects/actions)."
   actions(
-    "Page size, 1 to 100 (default 20). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -7325,7 +7325,7 @@ type Project implements Node {
   goods: [ProjectGood!]
   "The project's payments, paged (GET /projects/payments)."
   payments(
-    "Page size, 1 to 100 (default 20). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9061,7 +9061,7 @@ type EstateProperty implements Node {
 extend type Query {
   """SynergyCRM contacts, paged (GET /contacts)."""
   contacts(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9079,7 +9079,7 @@ extend type Query {
   ): Contact
   """SynergyCRM contact-statuses, paged (GET /contact-statuses)."""
   contactStatuses(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9097,7 +9097,7 @@ extend type Query {
   ): ContactStatus
   """SynergyCRM contact-types, paged (GET /contact-types)."""
   contactTypes(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9115,7 +9115,7 @@ extend type Query {
   ): ContactType
   """SynergyCRM contracts, paged (GET /contracts)."""
   contracts(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9133,7 +9133,7 @@ extend type Query {
   ): Contract
   """SynergyCRM companies, paged (GET /companies)."""
   companies(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9151,7 +9151,7 @@ extend type Query {
   ): Company
   """SynergyCRM company-bank-details, paged (GET /company-bank-details)."""
   companyBankDetails(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9167,7 +9167,7 @@ extend type Query {
   ): CompanyBankDetail
   """SynergyCRM company-statuses, paged (GET /company-statuses)."""
   companyStatuses(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9185,7 +9185,7 @@ extend type Query {
   ): CompanyStatus
   """SynergyCRM company-types, paged (GET /company-types)."""
   companyTypes(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9203,7 +9203,7 @@ extend type Query {
   ): CompanyType
   """SynergyCRM deals, paged (GET /deals)."""
   deals(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9221,7 +9221,7 @@ extend type Query {
   ): Deal
   """SynergyCRM deal-loss-reasons, paged (GET /deal-loss-reasons)."""
   dealLossReasons(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9239,7 +9239,7 @@ extend type Query {
   ): DealLossReason
   """SynergyCRM deal-stage-categories, paged (GET /deal-stage-categories)."""
   dealStageCategories(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9257,7 +9257,7 @@ extend type Query {
   ): DealStageCategory
   """SynergyCRM deal-stages, paged (GET /deal-stages)."""
   dealStages(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9275,7 +9275,7 @@ extend type Query {
   ): DealStage
   """SynergyCRM deal-statuses, paged (GET /deal-statuses)."""
   dealStatuses(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9293,7 +9293,7 @@ extend type Query {
   ): DealStatus
   """SynergyCRM orders, paged (GET /orders)."""
   orders(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9311,7 +9311,7 @@ extend type Query {
   ): Order
   """SynergyCRM order-loss-reasons, paged (GET /order-loss-reasons)."""
   orderLossReasons(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9329,7 +9329,7 @@ extend type Query {
   ): OrderLossReason
   """SynergyCRM order-stages, paged (GET /order-stages)."""
   orderStages(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9347,7 +9347,7 @@ extend type Query {
   ): OrderStage
   """SynergyCRM order-statuses, paged (GET /order-statuses)."""
   orderStatuses(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
@@ -9365,7 +9365,7 @@ extend type Query {
   ): OrderStatus
   """SynergyCRM diary-events, paged (GET /diary-events)."""
   diaryEvents(
-    "Page size, 0 to 100 (default 20, as on every connection). Not with ` + "`" + `last` + "`" + `."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String

@@ -234,7 +234,7 @@ func schema() string {
 }
 
 // pageArgsSDL are the paging arguments of every SynergyCRM list.
-var pageArgsSDL = fmt.Sprintf(`    "Page size, 0 to %d (default 20, as on every connection). Not with `+"`last`"+`."
+var pageArgsSDL = fmt.Sprintf(`    "Page size, 0 to %d (default 20, as on every connection; 0 answers only `+"`totalCount`"+` and `+"`pageInfo`"+`). Not with `+"`last`"+`."
     first: Int
     "Cursor of an edge: the page starts after it."
     after: String
