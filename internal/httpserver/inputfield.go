@@ -17,8 +17,16 @@ import (
 // "filter.created.from"). gqlparser's validation errors about argument
 // values carry only a location, and gqlgen's variable coercion errors only
 // a path below "variable"; nameInputFields completes them before they are
-// presented, and gives the "missing" kind one wording whatever found it:
-// "<field> is required".
+// presented, and words each kind of input error one way whatever found it,
+// the input's path first, as the resolvers' own errors are worded:
+//
+//   - missing: "<field> is required"
+//   - unknown: "<field> is unknown" (with the validator's "Did you mean …")
+//   - a value of the wrong type: "<field> is not a valid value: <detail>"
+//
+// Errors about a variable's use rather than its value (declared and never
+// used, of the wrong type for its position) get the field and keep their
+// message.
 
 var (
 	// ProvidedRequiredArguments: the location is the field's, the argument
@@ -30,6 +38,19 @@ var (
 	// KnownArgumentNames: the location is the field's, the argument is in
 	// the message.
 	unknownArgument = regexp.MustCompile(`^Unknown argument "([^"]+)" on `)
+	// ValuesOfCorrectType on an input object's unknown field: the location
+	// is the field's own.
+	unknownInputField = regexp.MustCompile(`^Field "[^"]+" is not defined by type "[^"]+"\.`)
+	// The validator's suggestion, kept with the unknown kind.
+	suggestion = regexp.MustCompile(` (Did you mean .*)$`)
+)
+
+// The kinds of input error, each with its one wording.
+const (
+	kindOther = iota // the field is named, the message kept
+	kindRequired
+	kindUnknown
+	kindInvalid
 )
 
 // nameInputFields sets extensions.field on the validation and variable
@@ -57,11 +78,18 @@ func nameInputFields(opCtx *graphql.OperationContext, query string, errs gqlerro
 			continue // parse errors, limits: about the document, not an input
 		}
 		field := ""
-		required := false
+		kind := kindOther
 		switch {
 		case len(e.Path) >= 2 && e.Path[0] == ast.PathName("variable"):
 			field = joinInputPath(e.Path[1:])
-			required = e.Message == "must be defined"
+			switch e.Message {
+			case "must be defined":
+				kind = kindRequired
+			case "unknown field":
+				kind = kindUnknown
+			default:
+				kind = kindInvalid
+			}
 		case len(e.Locations) == 1 && query != "":
 			if at == nil {
 				if doc == nil {
@@ -74,13 +102,19 @@ func nameInputFields(opCtx *graphql.OperationContext, query string, errs gqlerro
 			}
 			loc := e.Locations[0]
 			here := at[ast.Position{Line: loc.Line, Column: loc.Column}]
-			if m := requiredArgument.FindStringSubmatch(e.Message); m != nil {
-				field, required = m[1], true
-			} else if m := unknownArgument.FindStringSubmatch(e.Message); m != nil {
-				field = m[1]
-			} else if m := requiredInputField.FindStringSubmatch(e.Message); m != nil && here != "" {
-				field, required = here+"."+m[1], true
-			} else {
+			switch m1, m2, m3 := requiredArgument.FindStringSubmatch(e.Message), unknownArgument.FindStringSubmatch(e.Message),
+				requiredInputField.FindStringSubmatch(e.Message); {
+			case m1 != nil:
+				field, kind = m1[1], kindRequired
+			case m2 != nil:
+				field, kind = m2[1], kindUnknown
+			case m3 != nil && here != "":
+				field, kind = here+"."+m3[1], kindRequired
+			case unknownInputField.MatchString(e.Message):
+				field, kind = here, kindUnknown
+			case e.Rule == "ValuesOfCorrectType":
+				field, kind = here, kindInvalid
+			default:
 				field = here
 			}
 		}
@@ -91,8 +125,17 @@ func nameInputFields(opCtx *graphql.OperationContext, query string, errs gqlerro
 			e.Extensions = map[string]any{}
 		}
 		e.Extensions["field"] = field
-		if required {
+		orig := e.Message
+		switch kind {
+		case kindRequired:
 			e.Message = field + " is required"
+		case kindUnknown:
+			e.Message = field + " is unknown"
+			if m := suggestion.FindStringSubmatch(orig); m != nil {
+				e.Message += ". " + m[1]
+			}
+		case kindInvalid:
+			e.Message = field + " is not a valid value: " + orig
 		}
 	}
 }
