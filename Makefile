@@ -61,8 +61,8 @@ generate:
 
 # Proves the committed generated code is current.
 check-generated: generate
-	git diff --exit-code -- graph/ internal/domain/
-	@test -z "$$(git status --porcelain -- graph/ internal/domain/)" || { git status --short -- graph/ internal/domain/; exit 1; }
+	git diff --exit-code -- graph/ internal/domain/ gqlgen.yml
+	@test -z "$$(git status --porcelain -- graph/ internal/domain/ gqlgen.yml)" || { git status --short -- graph/ internal/domain/ gqlgen.yml; exit 1; }
 
 lint: lint-go lint-dockerfile
 

@@ -245,7 +245,7 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 		{"directives", `query($yes: Boolean!, $no: Boolean!) { deals(first: 2) { nodes { name @include(if: $yes) amount @skip(if: $yes) company @include(if: $no) { name } stage @skip(if: $no) { name } ... @include(if: $yes) { status { name } } } } }`,
 			map[string]any{"yes": true, "no": false}},
 		{"literal directives", `{ deals(first: 2) { nodes { name @include(if: false) id @skip(if: false) } } }`, nil},
-		{"every kind of scalar", `{ deals(first: 5) { nodes { attributes name amount customs createdAt } } contracts(first: 3) { nodes { number date customNumber archivedAt } } dealStageCategories(first: 3) { nodes { amountCalcMethod costCalcMethod } } }`, nil},
+		{"every kind of scalar", `{ deals(first: 5) { nodes { extra name amount customs createdAt } } contracts(first: 3) { nodes { number date customNumber archivedAt } } dealStageCategories(first: 3) { nodes { amountCalcMethod costCalcMethod } } }`, nil},
 		{"a union", `{ contracts(first: 5) { nodes { firstParty { __typename ... on Company { name } ... on Contact { firstName } } secondParty { ... on Node { id } } } } }`, nil},
 		{"to-many and deeper than the plan", `{ deals(first: 4) { nodes { company { contacts { companies { status { name } contacts { firstName } } } } } } }`, nil},
 		{"by id", `query($id: ID!) { deal(id: $id) { name company { name } } contract(id: "` + contract + `") { name firstParty { __typename } } }`, map[string]any{"id": dealID}},
@@ -256,7 +256,7 @@ func TestCompiledMatchesGQLGen(t *testing.T) {
 		{"a filter", `{ contacts(first: 3, filter: {createdAtGte: "2020-01-01T00:00:00+03:00", lastName: "Иванов"}) { totalCount nodes { lastName } } }`, nil},
 		{"a filter that does not coerce", `{ contacts(first: 3, filter: {createdAtGte: "yesterday"}) { nodes { lastName } } }`, nil},
 		{"r_keeper reference lists", `{ countries { __typename id sourceId name } addressTypes { name } clientContactTypes { name isPhone mailing } __typename }`, nil},
-		{"r_keeper lists under a parent", `query($c: ID!, $city: ID!) { cities(countryId: $c) { id sourceId name __typename } streets(cityId: $city) { name postCode } metroStations(cityId: $city) { id name } }`,
+		{"r_keeper lists under a parent", `query($c: ID!, $city: ID!) { cities(countryId: $c) { id sourceId name __typename } streets(cityId: $city) { name postCode extra } metroStations(cityId: $city) { id name extra } }`,
 			map[string]any{"c": country, "city": city}},
 		{"r_keeper lists under a bad parent", `query($c: ID!) { cities(countryId: $c) { name } streets(cityId: "nope") { name } }`,
 			map[string]any{"c": dealID}},
@@ -371,9 +371,9 @@ func (g *queryGen) root() string {
 	default:
 		list := []string{"countries", "addressTypes", "clientContactTypes"}[g.r.IntN(3)]
 		fields := map[string][]string{
-			"countries":          {"id", "sourceId", "name", "__typename"},
-			"addressTypes":       {"id", "name", "__typename"},
-			"clientContactTypes": {"id", "name", "isPhone", "isEmail", "isSkype", "isSocialNetwork", "mailing"},
+			"countries":          {"id", "sourceId", "name", "__typename", "extra"},
+			"addressTypes":       {"id", "name", "__typename", "extra"},
+			"clientContactTypes": {"id", "name", "isPhone", "isEmail", "isSkype", "isSocialNetwork", "mailing", "extra"},
 		}[list]
 		return g.aliased(list) + " { " + strings.Join(g.some(fields), " ") + " }"
 	}
@@ -461,7 +461,7 @@ func (g *queryGen) entity(typeName string, depth int) string {
 	var parts []string
 	scalars := []string{"id", "sourceId", "__typename"}
 	if g.chance(8) {
-		scalars = append(scalars, "attributes")
+		scalars = append(scalars, "extra")
 	}
 	for _, a := range res.Attrs {
 		scalars = append(scalars, spec.Camel(a.Name))

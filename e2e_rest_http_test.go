@@ -476,44 +476,80 @@ func TestCompression(t *testing.T) {
 	}
 }
 
-// A page links to the next one (Link rel="next" and next in the body)
-// keeping its other parameters; following the links reads every item
-// once; the last page links nowhere.
+// A page links to the next one and to the one before (Link rel="next" and
+// rel="prev", next and prev in the body) keeping its other parameters;
+// following next reads every item once, and following prev back from the
+// last page reads the same pages in reverse; the last page links nowhere
+// forward, the first nowhere back.
 func TestRESTPaging(t *testing.T) {
 	g := startGateway(t, config.Defaults())
-	linkRE := regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
-	seen := map[string]bool{}
-	next, pages, total := "/rest/v1/deals?first=30&filter[createdAtGte]=2000-01-01T00:00:00Z", 0, -1.0
-	for next != "" {
-		pages++
-		c := do(t, "GET", g.URL+next, nil, "")
+	linkRE := regexp.MustCompile(`<([^>]+)>; rel="(next|prev)"`)
+	type page struct {
+		ids        []string
+		next, prev string
+	}
+	read := func(u string) page {
+		c := do(t, "GET", g.URL+u, nil, "")
 		body := c.json(t)
-		if c.Status != 200 || pages > 20 {
-			t.Fatalf("page %d: %d %s", pages, c.Status, c.Raw)
+		if c.Status != 200 {
+			t.Fatalf("%s: %d %s", u, c.Status, c.Raw)
 		}
-		total = body["totalCount"].(float64)
+		var p page
 		for _, it := range body["items"].([]any) {
-			id := it.(map[string]any)["id"].(string)
+			p.ids = append(p.ids, it.(map[string]any)["id"].(string))
+		}
+		p.next, _ = body["next"].(string)
+		p.prev, _ = body["prev"].(string)
+		links := map[string]string{}
+		for _, m := range linkRE.FindAllStringSubmatch(c.Header.Get("Link"), -1) {
+			links[m[2]] = m[1]
+		}
+		if links["next"] != p.next || links["prev"] != p.prev {
+			t.Fatalf("%s: Link %q, next %q, prev %q", u, c.Header.Get("Link"), p.next, p.prev)
+		}
+		for _, l := range []string{p.next, p.prev} {
+			if l != "" && (!strings.Contains(l, "filter[createdAtGte]=2000-01-01T00:00:00Z") ||
+				strings.Count(l, "after=")+strings.Count(l, "before=") != 1 || strings.Count(l, "=30") != 1) {
+				t.Fatalf("link %q lost a parameter or kept a cursor", l)
+			}
+		}
+		return p
+	}
+	seen := map[string]bool{}
+	var forward []page
+	next := "/rest/v1/deals?first=30&filter[createdAtGte]=2000-01-01T00:00:00Z"
+	for next != "" {
+		p := read(next)
+		if len(forward) > 20 {
+			t.Fatal("more than 20 pages")
+		}
+		if (len(forward) == 0) != (p.prev == "") {
+			t.Fatalf("page %d links back to %q", len(forward)+1, p.prev)
+		}
+		for _, id := range p.ids {
 			if seen[id] {
 				t.Fatalf("%s twice", id)
 			}
 			seen[id] = true
 		}
-		link := c.Header.Get("Link")
-		n, _ := body["next"].(string)
-		if m := linkRE.FindStringSubmatch(link); n != "" && (m == nil || m[1] != n) {
-			t.Fatalf("Link %q, next %q", link, n)
-		}
-		if n == "" && (link != "" || body["next"] != nil) {
-			t.Fatalf("the last page links on: %q %v", link, body["next"])
-		}
-		if n != "" && (!strings.Contains(n, "first=30") || !strings.Contains(n, "filter[createdAtGte]=2000-01-01T00:00:00Z") || strings.Count(n, "after=") != 1) {
-			t.Fatalf("next %q lost a parameter", n)
-		}
-		next = n
+		forward = append(forward, p)
+		next = p.next
 	}
-	if pages < 2 || float64(len(seen)) != total {
-		t.Fatalf("%d pages, %d items, totalCount %v", pages, len(seen), total)
+	total := do(t, "GET", g.URL+"/rest/v1/deals?first=1&filter[createdAtGte]=2000-01-01T00:00:00Z", nil, "").json(t)["totalCount"].(float64)
+	if len(forward) < 3 || float64(len(seen)) != total {
+		t.Fatalf("%d pages, %d items, totalCount %v", len(forward), len(seen), total)
+	}
+	// Back from the last page: the pages before it, as forward read them.
+	prev := forward[len(forward)-1].prev
+	for i := len(forward) - 2; i >= 0; i-- {
+		p := read(prev)
+		if strings.Join(p.ids, ",") != strings.Join(forward[i].ids, ",") {
+			t.Fatalf("page %d backward = %v, forward %v", i+1, p.ids, forward[i].ids)
+		}
+		prev = p.prev
+	}
+	if prev != "" {
+		t.Fatalf("the first page links back to %q", prev)
 	}
 }
 

@@ -197,33 +197,33 @@ func TestRKeeperReferenceData(t *testing.T) {
 
 const rkClientQuery = `query($id: ID!) { client(id: $id) {
 	id sourceId firstName lastName middleName birthday note
-	contacts { id sourceId value typeName type { sourceId name isPhone } }
-	addresses { id sourceId typeName type { name } country { id name } countryName zip region
-		city { id name country { name } } cityName street { id name postCode } streetName
-		house building entry floor apartments entryCode dopInfo lat lng
-		metroStation { id sourceId name } metroStationName readOnly }
+	contacts { id sourceId value type { sourceId name isPhone } }
+	addresses { id sourceId type { name } country { id name } zip region
+		city { id name country { name } } street { id name postCode }
+		house building entry floor apartments entryCode additionalInfo lat lng
+		metroStation { id sourceId name } readOnly }
 	accounts { id sourceId accountNumber status accountTypeId accountTypeName accountDebitEnabled
-		accountCreditEnabled dateCreate balance accountCode }
-	cards { id sourceId cardCode isVirtualCard isConfirmManager status dateOffered dateExpired groupId groupName }
+		accountCreditEnabled createdAt balance accountCode }
+	cards { id sourceId cardCode isVirtualCard isConfirmManager status createdAt expiresAt groupId groupName }
 } }`
 
 type rkGQLClient struct {
 	ID, SourceID, FirstName, LastName, MiddleName, Note string
 	Birthday                                            *string
 	Contacts                                            []struct {
-		ID, SourceID, Value, TypeName string
-		Type                          *struct {
+		ID, SourceID, Value string
+		Type                *struct {
 			SourceID, Name string
 			IsPhone        bool
 		}
 	}
 	Addresses []struct {
-		ID, SourceID, TypeName, CountryName, Zip, Region, CityName, StreetName string
-		House, Building, Entry, Floor, Apartments, EntryCode, DopInfo          string
-		MetroStationName                                                       string
-		Type                                                                   *struct{ Name string }
-		Country                                                                *struct{ ID, Name string }
-		City                                                                   *struct {
+		ID, SourceID                                                      string
+		Zip, Region, House, Building, Entry, Floor, Apartments, EntryCode *string
+		AdditionalInfo                                                    *string
+		Type                                                              *struct{ Name string }
+		Country                                                           *struct{ ID, Name string }
+		City                                                              *struct {
 			ID, Name string
 			Country  struct{ Name string }
 		}
@@ -237,17 +237,17 @@ type rkGQLClient struct {
 	}
 	Accounts []struct {
 		ID, SourceID, AccountNumber, Status, AccountTypeName string
-		AccountTypeID                                        *int `json:"accountTypeId"`
+		AccountTypeID                                        *string `json:"accountTypeId"`
 		AccountDebitEnabled, AccountCreditEnabled            bool
-		DateCreate                                           *string
+		CreatedAt                                            *string
 		Balance                                              *string
 		AccountCode                                          json.RawMessage
 	}
 	Cards []struct {
 		ID, SourceID, CardCode, Status, GroupName string
 		IsVirtualCard, IsConfirmManager           bool
-		DateOffered, DateExpired                  *string
-		GroupID                                   *int `json:"groupId"`
+		CreatedAt, ExpiresAt                      *string
+		GroupID                                   *string `json:"groupId"`
 	}
 }
 
@@ -267,7 +267,7 @@ func TestRKeeperClientRead(t *testing.T) {
 	}
 	if len(c.Contacts) != 2 || c.Contacts[0].Value != "333" || c.Contacts[0].Type == nil ||
 		c.Contacts[0].Type.Name != "Телефон домашний" || !c.Contacts[0].Type.IsPhone ||
-		c.Contacts[1].Value != "+79998887766" || c.Contacts[1].TypeName != "Телефон рабочий" {
+		c.Contacts[1].Value != "+79998887766" || c.Contacts[1].Type == nil || c.Contacts[1].Type.Name != "Телефон рабочий" {
 		t.Errorf("contacts = %+v", c.Contacts)
 	}
 	if c.Contacts[0].ID != rkID(domain.RKClientContacts, rkDocsClient+"/10000000008064") {
@@ -277,10 +277,15 @@ func TestRKeeperClientRead(t *testing.T) {
 		t.Fatalf("addresses = %+v", c.Addresses)
 	}
 	a := c.Addresses[0]
-	if a.SourceID != "10000000003276" || a.Zip != "111111" || a.House != "10" || a.Apartments != "7" ||
-		a.Region != "" || a.Building != "" || a.ReadOnly || a.Lat != nil || a.Lng != nil ||
-		a.TypeName != "Домашний" || a.CountryName != "Россия" || a.CityName != "Москва" ||
-		a.StreetName != "10-я Текстильщиков" || a.MetroStationName != "Академическая" {
+	str := func(p *string) string {
+		if p == nil {
+			return "<null>"
+		}
+		return *p
+	}
+	if a.SourceID != "10000000003276" || str(a.Zip) != "111111" || str(a.House) != "10" || str(a.Apartments) != "7" ||
+		a.Region != nil || a.Building != nil || a.AdditionalInfo != nil || a.ReadOnly || a.Lat != nil || a.Lng != nil ||
+		a.Street == nil || a.Street.Name != "10-я Текстильщиков" {
 		t.Errorf("address = %+v", a)
 	}
 	if a.Type == nil || a.Type.Name != "Домашний" || a.Country == nil || a.Country.ID != rkRussiaID ||
@@ -294,14 +299,15 @@ func TestRKeeperClientRead(t *testing.T) {
 		t.Fatalf("accounts = %+v", c.Accounts)
 	}
 	acc := c.Accounts[0]
-	if acc.AccountNumber != "03.00011.00010593.0001" || acc.SourceID != acc.AccountNumber || acc.Status != "Active" ||
-		acc.AccountTypeID == nil || *acc.AccountTypeID != 11 || acc.AccountTypeName != "тестовый дебетовый" ||
-		acc.Balance == nil || *acc.Balance != "0.00" || acc.DateCreate == nil || *acc.DateCreate != "2020-02-13T00:00:00" ||
+	if acc.AccountNumber != "03.00011.00010593.0001" || acc.SourceID != acc.AccountNumber || acc.Status != "ACTIVE" ||
+		acc.AccountTypeID == nil || *acc.AccountTypeID != "11" || acc.AccountTypeName != "тестовый дебетовый" ||
+		acc.Balance == nil || *acc.Balance != "0.00" || acc.CreatedAt == nil || *acc.CreatedAt != "2020-02-13T00:00:00" ||
 		string(acc.AccountCode) != "null" {
 		t.Errorf("account = %+v", acc)
 	}
-	if len(c.Cards) != 1 || c.Cards[0].CardCode != "112232213" || c.Cards[0].GroupID == nil || *c.Cards[0].GroupID != 3 ||
-		c.Cards[0].GroupName != "основная" || *c.Cards[0].DateExpired != "2021-12-25T00:00:00" {
+	if len(c.Cards) != 1 || c.Cards[0].CardCode != "112232213" || c.Cards[0].GroupID == nil || *c.Cards[0].GroupID != "3" ||
+		c.Cards[0].GroupName != "основная" || c.Cards[0].Status != "ACTIVE" ||
+		*c.Cards[0].CreatedAt != "2019-12-25T00:00:00" || *c.Cards[0].ExpiresAt != "2021-12-25T00:00:00" {
 		t.Errorf("cards = %+v", c.Cards)
 	}
 
@@ -529,8 +535,8 @@ func rkClosedURL(t *testing.T) string {
 
 // TestRKeeperStaleReference: a street another operator added upstream is
 // not in the cached list until the TTL ends; an address that names it gets
-// a NOT_FOUND error on its street field, keeps the street's name in
-// streetName, and the rest of the client is served.
+// a NOT_FOUND error on its street field, and the rest of the client is
+// served.
 func TestRKeeperStaleReference(t *testing.T) {
 	g := startRK(t, nil)
 	g.gql(t, `query($c: ID!) { streets(cityId: $c) { id } }`, map[string]any{"c": rkMoscowID}).mustData(t)
@@ -547,12 +553,12 @@ func TestRKeeperStaleReference(t *testing.T) {
 	resp.Body.Close()
 
 	r := g.gql(t, `mutation($id: ID!, $t: ID!, $c: ID!, $s: ID!) { addClientAddress(clientId: $id,
-		input: {typeId: $t, cityId: $c, streetId: $s, house: "3"}) { client { addresses { streetName street { name } city { name } } } } }`,
+		input: {typeId: $t, cityId: $c, streetId: $s, house: "3"}) { client { addresses { house street { name } city { name } } } } }`,
 		map[string]any{"id": rkClientID, "t": rkID("address-types", "1"), "c": rkMoscowID, "s": rkID(domain.RKStreets, rkMoscow+"/"+env.Data.ID)})
 	if c := r.codes(); len(c) != 1 || c[0] != "NOT_FOUND" {
 		t.Fatalf("codes = %v: %s", c, r.Raw)
 	}
-	if !strings.Contains(r.Raw, `"streetName":"Пятницкая","street":null,"city":{"name":"Москва"}`) ||
+	if !strings.Contains(r.Raw, `"house":"3","street":null,"city":{"name":"Москва"}`) ||
 		fmt.Sprint(r.Errors[0].Path) != "[addClientAddress client addresses 1 street]" {
 		t.Errorf("response = %s", r.Raw)
 	}

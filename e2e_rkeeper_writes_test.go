@@ -36,16 +36,23 @@ func rkBody(t *testing.T, r rkemulator.Request) map[string]any {
 }
 
 const rkPayloadFields = `client { id sourceId firstName lastName middleName birthday note
-	contacts { id sourceId value typeName } addresses { id sourceId region house zip cityName streetName typeName countryName } }`
+	contacts { id sourceId value type { name } } addresses { id sourceId region house zip city { name } street { name } type { name } country { name } } }`
 
 type rkPayloadClient struct {
 	ID, SourceID, FirstName, LastName, MiddleName, Note string
 	Birthday                                            *string
-	Contacts                                            []struct{ ID, SourceID, Value, TypeName string }
-	Addresses                                           []struct {
-		ID, SourceID, Region, House, Zip, CityName, StreetName, TypeName, CountryName string
+	Contacts                                            []struct {
+		ID, SourceID, Value string
+		Type                rkNamed
+	}
+	Addresses []struct {
+		ID, SourceID, Region, House, Zip string
+		City, Street, Type, Country      rkNamed
 	}
 }
+
+// rkNamed is a reference object of which a test reads the name.
+type rkNamed struct{ Name string }
 
 func TestRKeeperClientWrites(t *testing.T) {
 	g := startRK(t, nil)
@@ -61,12 +68,12 @@ func TestRKeeperClientWrites(t *testing.T) {
 				"contacts": []any{map[string]any{"typeId": rkID("contact-types", "1"), "value": "987765"}, map[string]any{"typeId": rkID("contact-types", "4"), "value": "v4@com.com"}},
 				"addresses": []any{map[string]any{"typeId": rkID("address-types", "1"), "cityId": rkMoscowID, "streetId": rkTverID,
 					"house": "10", "building": "10", "entry": "5", "floor": "4", "apartments": "3", "entryCode": "2",
-					"dopInfo": "лифта нет", "zip": "125009", "region": "ЦАО"}},
+					"additionalInfo": "лифта нет", "zip": "125009", "region": "ЦАО"}},
 			}}), &d)
 		created = d.CreateClient.Client
 		if created.FirstName != "Иван" || created.LastName != "Васильев" || created.Birthday == nil ||
 			*created.Birthday != "1999-01-01T00:00:00" || len(created.Contacts) != 2 || len(created.Addresses) != 1 ||
-			created.Addresses[0].StreetName != "Тверская" || created.Addresses[0].CountryName != "Россия" {
+			created.Addresses[0].Street.Name != "Тверская" || created.Addresses[0].Country.Name != "Россия" {
 			t.Fatalf("created = %+v", created)
 		}
 		body := rkBody(t, g.lastWrite(t, http.MethodPost, "Clients"))
@@ -107,7 +114,7 @@ func TestRKeeperClientWrites(t *testing.T) {
 		rkDecode(t, g.gql(t, `mutation($id: ID!, $t: ID!) { addClientContact(clientId: $id, input: {typeId: $t, value: "sample@com.com"}) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "t": rkID("contact-types", "4")}), &d)
 		cs := d.AddClientContact.Client.Contacts
-		if len(cs) != 3 || cs[2].Value != "sample@com.com" || cs[2].TypeName != "E-Mail" {
+		if len(cs) != 3 || cs[2].Value != "sample@com.com" || cs[2].Type.Name != "E-Mail" {
 			t.Fatalf("contacts = %+v", cs)
 		}
 		var u struct {
@@ -136,10 +143,10 @@ func TestRKeeperClientWrites(t *testing.T) {
 			AddClientAddress struct{ Client rkPayloadClient }
 		}
 		rkDecode(t, g.gql(t, `mutation($id: ID!, $t: ID!, $c: ID!, $s: ID!) { addClientAddress(clientId: $id,
-			input: {typeId: $t, cityId: $c, streetId: $s, house: "11", zip: "777", region: "Приморье", dopInfo: "долг 1000р."}) { `+rkPayloadFields+` } }`,
+			input: {typeId: $t, cityId: $c, streetId: $s, house: "11", zip: "777", region: "Приморье", additionalInfo: "долг 1000р."}) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "t": rkID("address-types", "2"), "c": rkMoscowID, "s": rkTextilsID}), &d)
 		as := d.AddClientAddress.Client.Addresses
-		if len(as) != 2 || as[1].StreetName != "10-я Текстильщиков" || as[1].TypeName != "Рабочий" || as[1].Region != "Приморье" {
+		if len(as) != 2 || as[1].Street.Name != "10-я Текстильщиков" || as[1].Type.Name != "Рабочий" || as[1].Region != "Приморье" {
 			t.Fatalf("addresses = %+v", as)
 		}
 		var u struct {
@@ -148,7 +155,7 @@ func TestRKeeperClientWrites(t *testing.T) {
 		rkDecode(t, g.gql(t, `mutation($id: ID!, $a: ID!) { updateClientAddress(clientId: $id, addressId: $a, input: {region: "Речной", house: "20"}) { `+rkPayloadFields+` } }`,
 			map[string]any{"id": cid, "a": as[1].ID}), &u)
 		got := u.UpdateClientAddress.Client.Addresses[1]
-		if got.Region != "Речной" || got.House != "20" || got.Zip != "777" || got.StreetName != "10-я Текстильщиков" {
+		if got.Region != "Речной" || got.House != "20" || got.Zip != "777" || got.Street.Name != "10-я Текстильщиков" {
 			t.Errorf("updated address = %+v", got)
 		}
 		w := g.lastWrite(t, http.MethodPut, "Clients/Addresses")
@@ -480,7 +487,7 @@ func TestRKeeperNode(t *testing.T) {
 	} {
 		t.Run(tc.typename, func(t *testing.T) {
 			r := g.gql(t, `query($id: ID!) { node(id: $id) { __typename id
-				... on Client { lastName } ... on ClientContact { value } ... on ClientAddress { streetName }
+				... on Client { lastName } ... on ClientContact { value } ... on ClientAddress { street { name } }
 				... on ClientAccount { accountTypeName } ... on ClientCard { groupName }
 				... on ClientContactType { name } ... on AddressType { name } ... on Country { name }
 				... on City { name } ... on Street { postCode } ... on MetroStation { name } } }`, map[string]any{"id": tc.id})

@@ -60,10 +60,10 @@ func TestSolosEveryEndpointThroughGraphQL(t *testing.T) {
 	g, em := startSolos(t, solosemu.Options{}, nil)
 	q := `query($p: ID!, $a: ID!) {
 	  project(id: $p) {
-	    id sourceId name created deleted salesFunnelId stepId userId groupId price currencyId
-	    participantsUserId participantsGroupId clientId contractDate dynamicFields
+	    id sourceId name createdAt deleted salesFunnelId stepId userId groupId price currencyId
+	    participantsUserId participantsGroupId clientId contractDate extra
 	    steps { id sourceId stepId name date }
-	    actions(first: 2) { totalCount nodes { sourceId typeId typeName text date otherFields } }
+	    actions(first: 2) { totalCount nodes { sourceId typeId typeName text date extra } }
 	    checklists { sourceId name deadline done items { sourceId name done } }
 	    goods { sourceId goodId name quantity unit price sum currencyId }
 	    payments(first: 3) { totalCount nodes { id sourceId type sum currencyId date name } }
@@ -75,16 +75,16 @@ func TestSolosEveryEndpointThroughGraphQL(t *testing.T) {
 	r := g.gql(t, q, map[string]any{"p": solosID("projects", "2"), "a": solosID("actions", "24")})
 	var out struct {
 		Project struct {
-			ID, SourceID, Name, Created, Price, CurrencyID, ContractDate string
-			Deleted                                                      bool
-			ParticipantsUserID, ClientID                                 []string
-			DynamicFields                                                map[string]any
-			Steps                                                        []struct{ StepID, Name, Date string }
-			Actions                                                      struct {
+			ID, SourceID, Name, CreatedAt, Price, CurrencyID, ContractDate string
+			Deleted                                                        bool
+			ParticipantsUserID, ClientID                                   []string
+			Extra                                                          map[string]any
+			Steps                                                          []struct{ StepID, Name, Date string }
+			Actions                                                        struct {
 				TotalCount int
 				Nodes      []struct {
 					SourceID, TypeName, Text string
-					OtherFields              map[string]any
+					Extra                    map[string]any
 				}
 			}
 			Checklists []struct {
@@ -108,17 +108,20 @@ func TestSolosEveryEndpointThroughGraphQL(t *testing.T) {
 	decode(t, r, &out)
 	p := out.Project
 	if p.ID != solosID("projects", "2") || p.SourceID != "2" || p.Name != "Интеграция с 1С — ИП Соколов А. В." ||
-		p.Created != "2020-01-27T13:23:00" || p.Deleted || p.Price != "797000.00" || p.CurrencyID != "1" ||
+		p.CreatedAt != "2020-01-27T13:23:00" || p.Deleted || p.Price != "797000.00" || p.CurrencyID != "1" ||
 		p.ContractDate != "2020-02-10" || !reflect.DeepEqual(p.ClientID, []string{"3"}) {
 		t.Errorf("project = %+v", p)
 	}
-	if p.DynamicFields["address"] != "г. Казань, ул. Баумана, д. 5" || p.DynamicFields["source"] != "Выставка" {
-		t.Errorf("dynamicFields = %v", p.DynamicFields)
+	// extra holds the dynamic fields no field maps; client_id and
+	// contract_date have fields of their own.
+	if p.Extra["address"] != "г. Казань, ул. Баумана, д. 5" || p.Extra["source"] != "Выставка" ||
+		p.Extra["client_id"] != nil || p.Extra["contract_date"] != nil || p.Extra["name"] != nil {
+		t.Errorf("extra = %v", p.Extra)
 	}
 	if len(p.Steps) != 3 || p.Steps[1].Name != "Разработка" || p.Steps[1].Date != "2020-02-07T13:23:00" {
 		t.Errorf("steps = %+v", p.Steps)
 	}
-	if p.Actions.TotalCount != 1 || p.Actions.Nodes[0].SourceID != "24" || p.Actions.Nodes[0].OtherFields["user_name"] == nil {
+	if p.Actions.TotalCount != 1 || p.Actions.Nodes[0].SourceID != "24" || p.Actions.Nodes[0].Extra["user_name"] == nil {
 		t.Errorf("actions = %+v", p.Actions)
 	}
 	if len(p.Checklists) != 2 || len(p.Checklists[1].Items) != 3 || p.Checklists[1].Name != "Запуск проекта" {
@@ -265,7 +268,7 @@ func TestSolosFiltersReachUpstream(t *testing.T) {
 	g, em := startSolos(t, solosemu.Options{}, nil)
 	t.Run("project search", func(t *testing.T) {
 		em.Forget()
-		q := `query($f: ProjectFilter) { projects(first: 10, filter: $f, orderBy: {field: CREATED, descending: true}) { totalCount nodes { sourceId } } }`
+		q := `query($f: ProjectFilter) { projects(first: 10, filter: $f, orderBy: {field: CREATED_AT, descending: true}) { totalCount nodes { sourceId } } }`
 		r := g.gql(t, q, map[string]any{"f": map[string]any{
 			"condition": "OR", "having": "CHECKLISTS_EXPIRED", "created": map[string]any{"from": "2020-01-01", "to": "2020-12-31"},
 			"salesFunnelId": []string{"1", "2"}, "stepId": []string{"1", "2", "3", "4", "5"}, "userId": []string{"2", "4", "6", "8"},
@@ -413,7 +416,7 @@ func TestSolosInputValidation(t *testing.T) {
 		field       string
 	}{
 		{"first above 100", `{ projects(first: 101) { totalCount } }`, nil, "first"},
-		{"first zero", `{ projects(first: 0) { totalCount } }`, nil, "first"},
+		{"first negative", `{ projects(first: -1) { totalCount } }`, nil, "first"},
 		{"nested first", `query($p: ID!) { project(id: $p) { payments(first: 500) { totalCount } } }`, map[string]any{"p": p1}, "first"},
 		{"bad cursor", `{ projects(after: "bm90LWEtY3Vyc29y") { totalCount } }`, nil, "after"},
 		{"bad id list", `{ projects(filter: {stepId: ["1", "два"]}) { totalCount } }`, nil, "filter.stepId[1]"},

@@ -98,7 +98,7 @@ func TestSynergyNeverNPlusOne(t *testing.T) {
 	emu, g := startSynergy(t, nil)
 	t.Run("50 deals with five relationships cost one request", func(t *testing.T) {
 		emu.Reset()
-		r := g.gql(t, `{ deals(first: 50) { nodes { name company { name } contact { firstName } stage { name } status { name } source { attributes } } } }`, nil)
+		r := g.gql(t, `{ deals(first: 50) { nodes { name company { name } contact { firstName } stage { name } status { name } source { extra } } } }`, nil)
 		r.mustData(t)
 		if n := emu.Count(); n != 1 {
 			t.Fatalf("%d upstream requests, want 1", n)
@@ -107,7 +107,7 @@ func TestSynergyNeverNPlusOne(t *testing.T) {
 		if inc := q.Get("include"); inc != "company,contact,source,stage,status" {
 			t.Fatalf("include = %q", inc)
 		}
-		// Only what the query selects is asked for; raw attributes mean everything.
+		// Only what the query selects is asked for; extra (what no field maps) means everything.
 		if f := q.Get("fields[deals]"); f != "name,company,contact,stage,source,status" {
 			t.Fatalf("fields[deals] = %q", f)
 		}
@@ -115,7 +115,7 @@ func TestSynergyNeverNPlusOne(t *testing.T) {
 			t.Fatalf("fields[companies] = %q", f)
 		}
 		if _, ok := q["fields[sources]"]; ok {
-			t.Fatalf("sources' raw attributes are selected, yet fields[sources] = %q", q.Get("fields[sources]"))
+			t.Fatalf("sources' extra is selected, yet fields[sources] = %q", q.Get("fields[sources]"))
 		}
 	})
 	t.Run("two levels cost at most one request per level", func(t *testing.T) {

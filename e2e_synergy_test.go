@@ -37,7 +37,7 @@ func startSynergy(t testing.TB, tune func(*config.Config)) (*emulator.Emulator, 
 
 // scalarFields selects every attribute of a resource.
 func scalarFields(r spec.Resource) string {
-	f := []string{"id", "sourceId", "attributes"}
+	f := []string{"id", "sourceId", "extra"}
 	for _, a := range r.Attrs {
 		f = append(f, spec.Camel(a.Name))
 	}

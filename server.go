@@ -311,7 +311,7 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 	schema := res.Schema()
 	restAPI, err := rest.NewWithOptions(schema.Schema(), rest.Options{
 		ReferenceTypes: graph.ReferenceTypes, ReferenceMaxAge: cfg.RKeeper.CacheTTL,
-		FirstBounds: graph.FirstBounds(), Anonymous: len(cfg.Auth.Methods()) == 0,
+		FirstBounds: graph.FirstBounds(), DefaultFirst: graph.DefaultFirst, Anonymous: len(cfg.Auth.Methods()) == 0,
 	})
 	if err != nil {
 		return fail(err)

@@ -525,7 +525,7 @@ func synergyCrossRead(r *Resolver, typ string, filters []filterValue) func(ctx c
 		if from > 0 {
 			after = ptr(encodeCursor(from - 1))
 		}
-		page, err := synergyListPage(ctx, r, typ, &n, after, filters)
+		page, err := synergyListPage(ctx, r, typ, pageRequest{first: &n, after: after}, filters)
 		if err != nil {
 			return nil, false, err
 		}

@@ -45,7 +45,7 @@ const (
 	// entities
 	opID
 	opSourceID
-	opAttributes
+	opExtra
 	opAttr
 	opRelOne
 	opRelMany
@@ -301,8 +301,8 @@ func (c *compiler) entity(sel ast.SelectionSet, typeName string) *cObj {
 				cf.op = opID
 			case "sourceId":
 				cf.op = opSourceID
-			case "attributes":
-				cf.op = opAttributes
+			case "extra":
+				cf.op = opExtra
 			default:
 				c.failed = true
 			}
@@ -322,6 +322,8 @@ func (c *compiler) rkRecord(sel ast.SelectionSet, t *rkType) *cObj {
 			cf.op, cf.name = opTypename, t.name
 		} else if i, ok := t.index[f.Name]; ok {
 			cf.op, cf.idx = opRK, i
+		} else if f.Name == "extra" {
+			cf.op, cf.idx = opRK, rkExtra
 		} else {
 			c.failed = true
 		}
@@ -430,8 +432,7 @@ func (r *Resolver) runCompiled(ctx context.Context, opCtx *graphql.OperationCont
 // rootArgs are a root field's arguments, coerced as gqlgen coerces them.
 type rootArgs struct {
 	raw     map[string]any
-	first   *int
-	after   *string
+	page    pageRequest
 	id      string
 	filters []filterValue
 }
@@ -444,19 +445,28 @@ func (root *cRoot) args(opCtx *graphql.OperationContext) (rootArgs, bool) {
 	a.raw = root.cf.ArgumentMap(opCtx.Variables)
 	switch root.kind {
 	case rootSynergyList:
-		if v := a.raw["first"]; v != nil {
-			n, err := graphql.UnmarshalInt(v)
-			if err != nil {
-				return a, false
+		for _, p := range []struct {
+			name string
+			n    **int
+			s    **string
+		}{{"first", &a.page.first, nil}, {"after", nil, &a.page.after}, {"last", &a.page.last, nil}, {"before", nil, &a.page.before}} {
+			v := a.raw[p.name]
+			if v == nil {
+				continue
 			}
-			a.first = &n
-		}
-		if v := a.raw["after"]; v != nil {
+			if p.n != nil {
+				n, err := graphql.UnmarshalInt(v)
+				if err != nil {
+					return a, false
+				}
+				*p.n = &n
+				continue
+			}
 			s, err := graphql.UnmarshalString(v)
 			if err != nil {
 				return a, false
 			}
-			a.after = &s
+			*p.s = &s
 		}
 		if v := a.raw["filter"]; v != nil {
 			f, ok := synergyFilterArgs(root.typ, v)
@@ -565,7 +575,7 @@ func (x *cExec) resolve(ctx context.Context, root *cRoot, a rootArgs) {
 	)
 	switch root.kind {
 	case rootSynergyList:
-		page, err = synergyListPage(ctx, x.r, root.typ, a.first, a.after, a.filters)
+		page, err = synergyListPage(ctx, x.r, root.typ, a.page, a.filters)
 	case rootSynergyOne:
 		one, err = synergyByIDEntity(ctx, x.r, root.typ, a.id)
 	case rootRKList:
@@ -775,8 +785,8 @@ func (x *cExec) writeEntity(o *cObj, e domain.SynergyEntity) bool {
 			x.w.str(rec.ID)
 		case opSourceID:
 			x.w.str(rec.SourceID)
-		case opAttributes:
-			writeJSONScalar(&x.w, rec.Attributes)
+		case opExtra:
+			writeJSONScalar(&x.w, rec.Extra())
 		case opAttr:
 			writeSynergyAttr(&x.w, e, f.idx)
 		case opRelOne, opRelMany:

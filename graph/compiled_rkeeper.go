@@ -6,6 +6,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/crmgateway/gateway/internal/domain"
+	"github.com/crmgateway/gateway/internal/scalar"
 )
 
 // rkType is an r_keeper reference record the compiled executor writes:
@@ -14,15 +15,21 @@ type rkType struct {
 	name  string
 	index map[string]int
 	write func(w *jsonWriter, rec any, i int)
+	// extra reads a record's extra (index rkExtra).
+	extra func(rec any) scalar.JSON
 	// arg is the list's one argument (the parent's ID), "" for none.
 	arg  string
 	list func(ctx context.Context, r *Resolver, arg string) ([]any, error)
 }
 
+// rkExtra is the index of every reference record's extra field.
+const rkExtra = -1
+
 // rkLists are the r_keeper reference lists, by root field.
 var rkLists = map[string]*rkType{
 	"countries": {
 		name:  "Country",
+		extra: func(rec any) scalar.JSON { return rec.(*domain.Country).Extra },
 		index: map[string]int{"id": 0, "sourceId": 1, "name": 2},
 		write: func(w *jsonWriter, rec any, i int) {
 			c := rec.(*domain.Country)
@@ -41,6 +48,7 @@ var rkLists = map[string]*rkType{
 	},
 	"addressTypes": {
 		name:  "AddressType",
+		extra: func(rec any) scalar.JSON { return rec.(*domain.AddressType).Extra },
 		index: map[string]int{"id": 0, "sourceId": 1, "name": 2},
 		write: func(w *jsonWriter, rec any, i int) {
 			t := rec.(*domain.AddressType)
@@ -58,7 +66,8 @@ var rkLists = map[string]*rkType{
 		},
 	},
 	"clientContactTypes": {
-		name: "ClientContactType",
+		name:  "ClientContactType",
+		extra: func(rec any) scalar.JSON { return rec.(*domain.ClientContactType).Extra },
 		index: map[string]int{"id": 0, "sourceId": 1, "name": 2, "isPhone": 3, "isEmail": 4,
 			"isSkype": 5, "isSocialNetwork": 6, "mailing": 7},
 		write: func(w *jsonWriter, rec any, i int) {
@@ -88,6 +97,7 @@ var rkLists = map[string]*rkType{
 	},
 	"cities": {
 		name:  "City",
+		extra: func(rec any) scalar.JSON { return rec.(*domain.City).Extra },
 		index: map[string]int{"id": 0, "sourceId": 1, "name": 2},
 		write: func(w *jsonWriter, rec any, i int) {
 			c := rec.(*domain.City)
@@ -107,6 +117,7 @@ var rkLists = map[string]*rkType{
 	},
 	"metroStations": {
 		name:  "MetroStation",
+		extra: func(rec any) scalar.JSON { return rec.(*domain.MetroStation).Extra },
 		index: map[string]int{"id": 0, "sourceId": 1, "name": 2},
 		write: func(w *jsonWriter, rec any, i int) {
 			m := rec.(*domain.MetroStation)
@@ -126,6 +137,7 @@ var rkLists = map[string]*rkType{
 	},
 	"streets": {
 		name:  "Street",
+		extra: func(rec any) scalar.JSON { return rec.(*domain.Street).Extra },
 		index: map[string]int{"id": 0, "sourceId": 1, "name": 2, "postCode": 3},
 		write: func(w *jsonWriter, rec any, i int) {
 			st := rec.(*domain.Street)
@@ -179,9 +191,12 @@ func (x *cExec) writeRKList(o *cObj, at *graphql.CollectedField, recs []any) boo
 				x.w.buf = append(x.w.buf, ',')
 			}
 			x.w.key(f.cf.Alias)
-			if f.op == opTypename {
+			switch {
+			case f.op == opTypename:
 				x.w.str(f.name)
-			} else {
+			case f.idx == rkExtra:
+				writeJSONScalar(&x.w, t.extra(rec))
+			default:
 				t.write(&x.w, rec, f.idx)
 			}
 		}

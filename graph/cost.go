@@ -9,8 +9,9 @@ import (
 )
 
 // DefaultListSize is the page a list field with a `first` argument is
-// assumed to return when the client does not say.
-const DefaultListSize = 50
+// assumed to return when the client does not say: the connections'
+// default page.
+const DefaultListSize = DefaultFirst
 
 // Schema is the executable schema with the gateway's cost model, the
 // demand-control one of the best gateways (Apollo Router's, the IBM GraphQL
@@ -60,15 +61,17 @@ func (c costed) Complexity(ctx context.Context, typeName, field string, child in
 			}
 		}
 	}
-	switch v := args["first"].(type) {
-	case int:
-		n = v
-	case *int:
-		if v != nil {
-			n = *v
+	for _, name := range []string{"first", "last"} {
+		switch v := args[name].(type) {
+		case int:
+			n = v
+		case *int:
+			if v != nil {
+				n = *v
+			}
+		case int64:
+			n = int(v)
 		}
-	case int64:
-		n = int(v)
 	}
 	if n < 1 {
 		n = 1

@@ -83,6 +83,12 @@ func apiErrors(err error) []*apierr.Error {
 
 func presentAPI(gqlErr *gqlerror.Error, e *apierr.Error) *gqlerror.Error {
 	out := &gqlerror.Error{Message: e.ClientMessage(), Path: gqlErr.Path, Locations: gqlErr.Locations}
+	if e.Code == apierr.BadUserInput && e.Upstream == "" && e.Field != "" && !strings.HasPrefix(out.Message, e.Field+" ") {
+		// The gateway's own input errors start with the input they are
+		// about, as the transport words validation errors: a value a
+		// scalar or a check refused is "<field> is not a valid value: …".
+		out.Message = e.Field + " is not a valid value: " + out.Message
+	}
 	ext := map[string]any{"code": string(e.Code)}
 	if e.Upstream != "" {
 		ext["upstream"] = e.Upstream

@@ -11,7 +11,7 @@ import (
 func FirstBounds() map[string][2]int {
 	return map[string][2]int{
 		globalid.Synergy: {0, spec.MaxPageSize},
-		globalid.Solos:   {1, solosMaxFirst},
+		globalid.Solos:   {0, solosMaxFirst},
 	}
 }
 

@@ -49,7 +49,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]domain.Node,
 func (r *Resolver) resolveNode(ctx context.Context, raw string) (domain.Node, error) {
 	id, err := globalid.Decode(raw)
 	if err != nil {
-		return nil, apierr.Invalid("id", "%q is not a valid global ID", truncate(raw, 64))
+		return nil, invalidID("id", err)
 	}
 	if err := authorize(ctx, id.Backend, false); err != nil {
 		return nil, err

@@ -82,7 +82,37 @@ func (r *Resolver) synergy(ctx context.Context) (SynergyAPI, error) {
 
 // Config wires the resolver into gqlgen's executable schema.
 func (r *Resolver) Config() generated.Config {
-	return generated.Config{Resolvers: r}
+	return generated.Config{Resolvers: r, Schema: servedSchema}
+}
+
+// servedSchema is the schema the gateway validates against and shows
+// (introspection, the playground, the REST facade's OpenAPI document): the
+// parsed schema without the directives that are not the API's.
+//
+//   - `@defer`: gqlparser's prelude declares it, but the gateway answers
+//     every operation in one response (its HTTP transport writes one JSON
+//     document), so it does not advertise incremental delivery, and an
+//     operation that uses @defer is refused at validation instead of being
+//     answered as if the directive were not there.
+//   - gqlgen's code-generation directives (`@goField`, `@goModel`, …),
+//     should a schema file declare one: they steer the generator, not
+//     clients. gqlgen.yml is where the schema's Go bindings are declared.
+var servedSchema = func() *ast.Schema {
+	parsed := generated.NewExecutableSchema(generated.Config{}).Schema()
+	s := *parsed
+	s.Directives = make(map[string]*ast.DirectiveDefinition, len(parsed.Directives))
+	for name, d := range parsed.Directives {
+		if !notServed[name] {
+			s.Directives[name] = d
+		}
+	}
+	return &s
+}()
+
+// notServed are the directives servedSchema leaves out.
+var notServed = map[string]bool{
+	"defer": true, "goField": true, "goModel": true, "goTag": true, "goExtraField": true, "goEnum": true,
+	"inlineArguments": true,
 }
 
 // nodeSource returns the source of a backend's nodes, nil when disabled.

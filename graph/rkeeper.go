@@ -62,7 +62,7 @@ func (r *Resolver) rk(ctx context.Context) (RKeeperBackend, error) {
 func rkSource(field, raw, typ string) (string, error) {
 	id, err := globalid.DecodeAs(raw, globalid.RKeeper, typ)
 	if err != nil {
-		return "", apierr.Invalid(field, "%s: %v", field, err)
+		return "", invalidID(field, err)
 	}
 	return id.Source, nil
 }
@@ -76,7 +76,7 @@ func rkChild(field, raw, typ string) (parent, id string, err error) {
 	}
 	parent, id, ok := domain.SplitRKeeperChildID(src)
 	if !ok {
-		return "", "", apierr.Invalid(field, "%s: not a valid rkeeper %s ID", field, typ)
+		return "", "", invalidID(field, globalid.ErrInvalid)
 	}
 	return parent, id, nil
 }

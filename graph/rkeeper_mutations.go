@@ -137,18 +137,18 @@ func rkAddressInput(prefix string, a *model.ClientAddressInput) (domain.ClientAd
 		return f, err
 	}
 	f.TypeID, f.CountryID, f.CityID, f.StreetID, f.House = &typ, &country, &city, &street, &a.House
-	return f, rkAddressText(prefix, &f, a.Zip, a.Region, a.Building, a.Entry, a.Floor, a.Apartments, a.EntryCode, a.DopInfo)
+	return f, rkAddressText(prefix, &f, a.Zip, a.Region, a.Building, a.Entry, a.Floor, a.Apartments, a.EntryCode, a.AdditionalInfo)
 }
 
 // addressText checks and sets the optional text parts, in AddressInput order.
-func rkAddressText(prefix string, f *domain.ClientAddressFields, zip, region, building, entry, floor, apartments, entryCode, dopInfo *string) error {
+func rkAddressText(prefix string, f *domain.ClientAddressFields, zip, region, building, entry, floor, apartments, entryCode, additionalInfo *string) error {
 	for _, p := range []struct {
 		name string
 		v    *string
 		dst  **string
 	}{{"zip", zip, &f.Zip}, {"region", region, &f.Region}, {"building", building, &f.Building},
 		{"entry", entry, &f.Entry}, {"floor", floor, &f.Floor}, {"apartments", apartments, &f.Apartments},
-		{"entryCode", entryCode, &f.EntryCode}, {"dopInfo", dopInfo, &f.DopInfo}} {
+		{"entryCode", entryCode, &f.EntryCode}, {"additionalInfo", additionalInfo, &f.AdditionalInfo}} {
 		if err := rkText(prefix+"."+p.name, p.v, false); err != nil {
 			return err
 		}
@@ -318,7 +318,7 @@ func (r *mutationResolver) UpdateClientAddress(ctx context.Context, clientID, ad
 		f.House = input.House
 	}
 	if err := rkAddressText("input", &f, input.Zip, input.Region, input.Building, input.Entry, input.Floor,
-		input.Apartments, input.EntryCode, input.DopInfo); err != nil {
+		input.Apartments, input.EntryCode, input.AdditionalInfo); err != nil {
 		return nil, err
 	}
 	if f == (domain.ClientAddressFields{}) {

@@ -80,10 +80,7 @@ func solosSourceID(s, field string) (uint64, error) {
 func solosDecodeID(raw, typ, field string) (string, error) {
 	id, err := globalid.DecodeAs(raw, globalid.Solos, typ)
 	if err != nil {
-		if wt, ok := err.(globalid.ErrWrongType); ok {
-			return "", apierr.Invalid(field, "%s", wt.Error())
-		}
-		return "", apierr.Invalid(field, "%q is not a valid global ID", truncate(raw, 64))
+		return "", invalidID(field, err)
 	}
 	if _, err := solosSourceID(id.Source, field); err != nil {
 		return "", err
@@ -107,19 +104,19 @@ func solosIDs(ids []string, field string) ([]uint64, error) {
 	return out, nil
 }
 
-func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, filter *model.ProjectFilter,
+func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProjectFilter,
 	orderBy *model.ProjectOrderBy, deleted *bool) (*model.ProjectConnection, error) {
 	s, err := r.solos(ctx)
 	if err != nil {
 		return nil, err
 	}
-	offset, count, err := solosWindow(first, after)
+	offset, count, empty, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
 	q := domain.ProjectListQuery{Offset: offset, Count: count, OrderBy: "id", Deleted: deleted != nil && *deleted}
 	if orderBy != nil {
-		q.OrderBy = strings.ToLower(string(orderBy.Field))
+		q.OrderBy = solosOrderFields[orderBy.Field]
 		q.Reverse = orderBy.Descending != nil && *orderBy.Descending
 	}
 	if filter != nil {
@@ -131,6 +128,7 @@ func (r *queryResolver) Projects(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
+	solosEmptyPage(&page, empty)
 	l := r.solosLoaders(ctx)
 	for _, p := range page.Items {
 		l.project.Prime(ctx, p.SourceID, p)
@@ -142,6 +140,14 @@ func (r *queryResolver) Projects(ctx context.Context, first *int, after *string,
 		conn.Edges[i] = &model.ProjectEdge{Cursor: cursors[i], Node: p}
 	}
 	return conn, nil
+}
+
+// solosOrderFields are the upstream's `order_by` names of the sort fields.
+var solosOrderFields = map[model.ProjectOrderField]string{
+	model.ProjectOrderFieldID:        "id",
+	model.ProjectOrderFieldName:      "name",
+	model.ProjectOrderFieldCreatedAt: "created",
+	model.ProjectOrderFieldPrice:     "price",
 }
 
 // solosSearch validates a ProjectFilter into the search it asks for.
@@ -236,9 +242,9 @@ func (r *projectResolver) Steps(ctx context.Context, obj *domain.Project, filter
 	return r.solosLoaders(ctx).steps.Load(ctx, key)()
 }
 
-func (r *projectResolver) Actions(ctx context.Context, obj *domain.Project, first *int, after *string,
+func (r *projectResolver) Actions(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string,
 	filter *model.ProjectActionFilter) (*model.ProjectActionConnection, error) {
-	offset, count, err := solosWindow(first, after)
+	offset, count, empty, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
@@ -263,6 +269,7 @@ func (r *projectResolver) Actions(ctx context.Context, obj *domain.Project, firs
 	if err != nil {
 		return nil, err
 	}
+	solosEmptyPage(&page, empty)
 	for _, a := range page.Items {
 		l.action.Prime(ctx, a.SourceID, a)
 	}
@@ -283,9 +290,9 @@ func (r *projectResolver) Goods(ctx context.Context, obj *domain.Project) ([]*do
 	return r.solosLoaders(ctx).goods.Load(ctx, obj.SourceID)()
 }
 
-func (r *projectResolver) Payments(ctx context.Context, obj *domain.Project, first *int, after *string,
+func (r *projectResolver) Payments(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string,
 	filter *model.ProjectPaymentFilter) (*model.ProjectPaymentConnection, error) {
-	offset, count, err := solosWindow(first, after)
+	offset, count, empty, err := solosWindow(pageRequest{first, after, last, before})
 	if err != nil {
 		return nil, err
 	}
@@ -307,6 +314,7 @@ func (r *projectResolver) Payments(ctx context.Context, obj *domain.Project, fir
 	if err != nil {
 		return nil, err
 	}
+	solosEmptyPage(&page, empty)
 	cursors, info := solosPageInfo(len(page.Items), offset, page.HasMore)
 	conn := &model.ProjectPaymentConnection{Nodes: page.Items, PageInfo: info, TotalCount: page.Total,
 		Edges: make([]*model.ProjectPaymentEdge, len(page.Items))}

@@ -10,7 +10,6 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/crmgateway/gateway/graph/model"
-	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/loaders"
 )
@@ -147,23 +146,26 @@ func solosParseCursor(c string) (int, bool) {
 	return n, err == nil && n >= 0
 }
 
-// solosWindow validates first/after into an upstream offset and count.
-func solosWindow(first *int, after *string) (offset, count int, err error) {
-	count = solosDefaultFirst
-	if first != nil {
-		count = *first
+// solosWindow validates the paging arguments into an upstream offset and
+// count. The bounds are every connection's (first 0 to 100): Solos has no
+// count of zero, so a page of none (first: 0, or last records before the
+// first one) asks for one record and is empty: solosEmptyPage drops it,
+// and the answer still tells whether records follow and, when Solos says,
+// how many there are.
+func solosWindow(p pageRequest) (offset, count int, empty bool, err error) {
+	offset, count, err = p.window(0, solosMaxFirst, solosParseCursor)
+	if err == nil && count == 0 {
+		return offset, 1, true, nil
 	}
-	if count < 1 || count > solosMaxFirst {
-		return 0, 0, apierr.Invalid("first", "first must be between 1 and %d, got %d", solosMaxFirst, count)
+	return offset, count, false, err
+}
+
+// solosEmptyPage empties a page read for a request of no records.
+func solosEmptyPage[T any](page *domain.Page[T], empty bool) {
+	if empty {
+		page.HasMore = page.HasMore || len(page.Items) > 0
+		page.Items = page.Items[:0]
 	}
-	if after != nil {
-		n, ok := solosParseCursor(*after)
-		if !ok {
-			return 0, 0, apierr.Invalid("after", "%q is not a cursor of this list", truncate(*after, 64))
-		}
-		offset = n + 1
-	}
-	return offset, count, nil
 }
 
 // solosPageInfo builds the cursors of a window of n edges and its PageInfo.

@@ -154,26 +154,15 @@ func pageWindow(offset, n int) (size int, pages []int) {
 	return n, []int{offset/n + 1, offset/n + 2}
 }
 
-func pageArgs(first *int, after *string) (offset, n int, err error) {
-	n = spec.DefaultPageSize
-	if first != nil {
-		n = *first
-	}
-	if n < 0 || n > spec.MaxPageSize {
-		return 0, 0, apierr.Invalid("first", "first must be between 0 and %d, got %d", spec.MaxPageSize, n)
-	}
-	if after != nil {
-		o, err := decodeCursor(*after)
-		if err != nil {
-			return 0, 0, apierr.Invalid("after", "after is not a cursor of this list")
-		}
-		offset = o + 1
-	}
-	return offset, n, nil
+func pageArgs(p pageRequest) (offset, n int, err error) {
+	return p.window(0, spec.MaxPageSize, func(c string) (int, bool) {
+		o, err := decodeCursor(c)
+		return o, err == nil
+	})
 }
 
-func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[T], error) {
-	p, err := synergyListPage(ctx, r, typ, first, after, filters)
+func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ string, pr pageRequest, filters []filterValue) (*synergyPage[T], error) {
+	p, err := synergyListPage(ctx, r, typ, pr, filters)
 	if err != nil {
 		return nil, err
 	}
@@ -186,12 +175,12 @@ func synergyList[T domain.SynergyEntity](ctx context.Context, r *Resolver, typ s
 
 // synergyListPage reads one Relay window of a collection, its entities'
 // selected relationships resolved.
-func synergyListPage(ctx context.Context, r *Resolver, typ string, first *int, after *string, filters []filterValue) (*synergyPage[domain.SynergyEntity], error) {
+func synergyListPage(ctx context.Context, r *Resolver, typ string, pr pageRequest, filters []filterValue) (*synergyPage[domain.SynergyEntity], error) {
 	syn, err := r.synergy(ctx)
 	if err != nil {
 		return nil, err
 	}
-	offset, n, err := pageArgs(first, after)
+	offset, n, err := pageArgs(pr)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +286,7 @@ func synergyByIDEntity(ctx context.Context, r *Resolver, typ, id string) (domain
 	}
 	gid, err := globalid.DecodeAs(id, globalid.Synergy, typ)
 	if err != nil {
-		return nil, apierr.Invalid("id", "%v", err)
+		return nil, invalidID("id", err)
 	}
 	e, err := synergyFetch(ctx, r, domain.SynergyRef{Type: typ, ID: gid.Source}, synergyTypeNames[typ])
 	if err != nil {
@@ -389,7 +378,7 @@ func walkIncludes(opCtx *graphql.OperationContext, sel ast.SelectionSet, typeNam
 // the operation selects. It is the union over the whole operation per type,
 // so every copy of an entity the request holds (shared by all resolvers
 // through the store) carries every member any selection of it needs. A type
-// whose raw `attributes` are selected gets everything.
+// whose `extra` is selected gets everything (extra is what no field maps).
 func sparseFields(ctx context.Context, r *Resolver) domain.SynergyFields {
 	if r.NaiveRelationships || !graphql.HasOperationContext(ctx) {
 		return nil
@@ -436,7 +425,7 @@ func planFields(op *ast.OperationDefinition) domain.SynergyFields {
 	out := domain.SynergyFields{}
 	for _, res := range spec.Resources {
 		fields := selected[res.Name]
-		if fields == nil || fields["attributes"] || fields["provenance"] {
+		if fields == nil || fields["extra"] || fields["provenance"] {
 			continue // the raw attributes and record are asked whole
 		}
 		members := []string{}

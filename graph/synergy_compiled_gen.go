@@ -163,7 +163,7 @@ func writeSynergyAttr(w *jsonWriter, e domain.SynergyEntity, i int) {
 		case 5:
 			writeOptMarshaler(w, x.ArchivedAt)
 		case 6:
-			writeOptInt(w, x.PreviousResponsibleId)
+			writeOptString(w, (*string)(x.PreviousResponsibleId))
 		case 7:
 			writeOptMarshaler(w, x.CreatedAt)
 		case 8:

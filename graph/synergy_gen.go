@@ -30,8 +30,8 @@ func contactFilterParams(f *model.ContactFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, filter *model.ContactFilter) (*model.ContactConnection, error) {
-	page, err := synergyList[*domain.Contact](ctx, r.Resolver, "contacts", first, after, contactFilterParams(filter))
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContactFilter) (*model.ContactConnection, error) {
+	page, err := synergyList[*domain.Contact](ctx, r.Resolver, "contacts", pageRequest{first, after, last, before}, contactFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +61,8 @@ func contactStatusFilterParams(f *model.ContactStatusFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) ContactStatuses(ctx context.Context, first *int, after *string, filter *model.ContactStatusFilter) (*model.ContactStatusConnection, error) {
-	page, err := synergyList[*domain.ContactStatus](ctx, r.Resolver, "contact-statuses", first, after, contactStatusFilterParams(filter))
+func (r *queryResolver) ContactStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContactStatusFilter) (*model.ContactStatusConnection, error) {
+	page, err := synergyList[*domain.ContactStatus](ctx, r.Resolver, "contact-statuses", pageRequest{first, after, last, before}, contactStatusFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +92,8 @@ func contactTypeFilterParams(f *model.ContactTypeFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) ContactTypes(ctx context.Context, first *int, after *string, filter *model.ContactTypeFilter) (*model.ContactTypeConnection, error) {
-	page, err := synergyList[*domain.ContactType](ctx, r.Resolver, "contact-types", first, after, contactTypeFilterParams(filter))
+func (r *queryResolver) ContactTypes(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContactTypeFilter) (*model.ContactTypeConnection, error) {
+	page, err := synergyList[*domain.ContactType](ctx, r.Resolver, "contact-types", pageRequest{first, after, last, before}, contactTypeFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +131,8 @@ func contractFilterParams(f *model.ContractFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) Contracts(ctx context.Context, first *int, after *string, filter *model.ContractFilter) (*model.ContractConnection, error) {
-	page, err := synergyList[*domain.Contract](ctx, r.Resolver, "contracts", first, after, contractFilterParams(filter))
+func (r *queryResolver) Contracts(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContractFilter) (*model.ContractConnection, error) {
+	page, err := synergyList[*domain.Contract](ctx, r.Resolver, "contracts", pageRequest{first, after, last, before}, contractFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -170,8 +170,8 @@ func companyFilterParams(f *model.CompanyFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, filter *model.CompanyFilter) (*model.CompanyConnection, error) {
-	page, err := synergyList[*domain.Company](ctx, r.Resolver, "companies", first, after, companyFilterParams(filter))
+func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CompanyFilter) (*model.CompanyConnection, error) {
+	page, err := synergyList[*domain.Company](ctx, r.Resolver, "companies", pageRequest{first, after, last, before}, companyFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +189,8 @@ func (r *queryResolver) Company(ctx context.Context, id string) (*domain.Company
 	return synergyByID[*domain.Company](ctx, r.Resolver, "companies", id)
 }
 
-func (r *queryResolver) CompanyBankDetails(ctx context.Context, first *int, after *string) (*model.CompanyBankDetailConnection, error) {
-	page, err := synergyList[*domain.CompanyBankDetail](ctx, r.Resolver, "company-bank-details", first, after, nil)
+func (r *queryResolver) CompanyBankDetails(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CompanyBankDetailConnection, error) {
+	page, err := synergyList[*domain.CompanyBankDetail](ctx, r.Resolver, "company-bank-details", pageRequest{first, after, last, before}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -220,8 +220,8 @@ func companyStatusFilterParams(f *model.CompanyStatusFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) CompanyStatuses(ctx context.Context, first *int, after *string, filter *model.CompanyStatusFilter) (*model.CompanyStatusConnection, error) {
-	page, err := synergyList[*domain.CompanyStatus](ctx, r.Resolver, "company-statuses", first, after, companyStatusFilterParams(filter))
+func (r *queryResolver) CompanyStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CompanyStatusFilter) (*model.CompanyStatusConnection, error) {
+	page, err := synergyList[*domain.CompanyStatus](ctx, r.Resolver, "company-statuses", pageRequest{first, after, last, before}, companyStatusFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -251,8 +251,8 @@ func companyTypeFilterParams(f *model.CompanyTypeFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) CompanyTypes(ctx context.Context, first *int, after *string, filter *model.CompanyTypeFilter) (*model.CompanyTypeConnection, error) {
-	page, err := synergyList[*domain.CompanyType](ctx, r.Resolver, "company-types", first, after, companyTypeFilterParams(filter))
+func (r *queryResolver) CompanyTypes(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CompanyTypeFilter) (*model.CompanyTypeConnection, error) {
+	page, err := synergyList[*domain.CompanyType](ctx, r.Resolver, "company-types", pageRequest{first, after, last, before}, companyTypeFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -282,8 +282,8 @@ func dealFilterParams(f *model.DealFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) Deals(ctx context.Context, first *int, after *string, filter *model.DealFilter) (*model.DealConnection, error) {
-	page, err := synergyList[*domain.Deal](ctx, r.Resolver, "deals", first, after, dealFilterParams(filter))
+func (r *queryResolver) Deals(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealFilter) (*model.DealConnection, error) {
+	page, err := synergyList[*domain.Deal](ctx, r.Resolver, "deals", pageRequest{first, after, last, before}, dealFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -313,8 +313,8 @@ func dealLossReasonFilterParams(f *model.DealLossReasonFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) DealLossReasons(ctx context.Context, first *int, after *string, filter *model.DealLossReasonFilter) (*model.DealLossReasonConnection, error) {
-	page, err := synergyList[*domain.DealLossReason](ctx, r.Resolver, "deal-loss-reasons", first, after, dealLossReasonFilterParams(filter))
+func (r *queryResolver) DealLossReasons(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealLossReasonFilter) (*model.DealLossReasonConnection, error) {
+	page, err := synergyList[*domain.DealLossReason](ctx, r.Resolver, "deal-loss-reasons", pageRequest{first, after, last, before}, dealLossReasonFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -344,8 +344,8 @@ func dealStageCategoryFilterParams(f *model.DealStageCategoryFilter) []filterVal
 	}
 }
 
-func (r *queryResolver) DealStageCategories(ctx context.Context, first *int, after *string, filter *model.DealStageCategoryFilter) (*model.DealStageCategoryConnection, error) {
-	page, err := synergyList[*domain.DealStageCategory](ctx, r.Resolver, "deal-stage-categories", first, after, dealStageCategoryFilterParams(filter))
+func (r *queryResolver) DealStageCategories(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealStageCategoryFilter) (*model.DealStageCategoryConnection, error) {
+	page, err := synergyList[*domain.DealStageCategory](ctx, r.Resolver, "deal-stage-categories", pageRequest{first, after, last, before}, dealStageCategoryFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -375,8 +375,8 @@ func dealStageFilterParams(f *model.DealStageFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) DealStages(ctx context.Context, first *int, after *string, filter *model.DealStageFilter) (*model.DealStageConnection, error) {
-	page, err := synergyList[*domain.DealStage](ctx, r.Resolver, "deal-stages", first, after, dealStageFilterParams(filter))
+func (r *queryResolver) DealStages(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealStageFilter) (*model.DealStageConnection, error) {
+	page, err := synergyList[*domain.DealStage](ctx, r.Resolver, "deal-stages", pageRequest{first, after, last, before}, dealStageFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -406,8 +406,8 @@ func dealStatusFilterParams(f *model.DealStatusFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) DealStatuses(ctx context.Context, first *int, after *string, filter *model.DealStatusFilter) (*model.DealStatusConnection, error) {
-	page, err := synergyList[*domain.DealStatus](ctx, r.Resolver, "deal-statuses", first, after, dealStatusFilterParams(filter))
+func (r *queryResolver) DealStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealStatusFilter) (*model.DealStatusConnection, error) {
+	page, err := synergyList[*domain.DealStatus](ctx, r.Resolver, "deal-statuses", pageRequest{first, after, last, before}, dealStatusFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -437,8 +437,8 @@ func orderFilterParams(f *model.OrderFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
-	page, err := synergyList[*domain.Order](ctx, r.Resolver, "orders", first, after, orderFilterParams(filter))
+func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter) (*model.OrderConnection, error) {
+	page, err := synergyList[*domain.Order](ctx, r.Resolver, "orders", pageRequest{first, after, last, before}, orderFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -468,8 +468,8 @@ func orderLossReasonFilterParams(f *model.OrderLossReasonFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) OrderLossReasons(ctx context.Context, first *int, after *string, filter *model.OrderLossReasonFilter) (*model.OrderLossReasonConnection, error) {
-	page, err := synergyList[*domain.OrderLossReason](ctx, r.Resolver, "order-loss-reasons", first, after, orderLossReasonFilterParams(filter))
+func (r *queryResolver) OrderLossReasons(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderLossReasonFilter) (*model.OrderLossReasonConnection, error) {
+	page, err := synergyList[*domain.OrderLossReason](ctx, r.Resolver, "order-loss-reasons", pageRequest{first, after, last, before}, orderLossReasonFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -499,8 +499,8 @@ func orderStageFilterParams(f *model.OrderStageFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) OrderStages(ctx context.Context, first *int, after *string, filter *model.OrderStageFilter) (*model.OrderStageConnection, error) {
-	page, err := synergyList[*domain.OrderStage](ctx, r.Resolver, "order-stages", first, after, orderStageFilterParams(filter))
+func (r *queryResolver) OrderStages(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderStageFilter) (*model.OrderStageConnection, error) {
+	page, err := synergyList[*domain.OrderStage](ctx, r.Resolver, "order-stages", pageRequest{first, after, last, before}, orderStageFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -530,8 +530,8 @@ func orderStatusFilterParams(f *model.OrderStatusFilter) []filterValue {
 	}
 }
 
-func (r *queryResolver) OrderStatuses(ctx context.Context, first *int, after *string, filter *model.OrderStatusFilter) (*model.OrderStatusConnection, error) {
-	page, err := synergyList[*domain.OrderStatus](ctx, r.Resolver, "order-statuses", first, after, orderStatusFilterParams(filter))
+func (r *queryResolver) OrderStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderStatusFilter) (*model.OrderStatusConnection, error) {
+	page, err := synergyList[*domain.OrderStatus](ctx, r.Resolver, "order-statuses", pageRequest{first, after, last, before}, orderStatusFilterParams(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -549,8 +549,8 @@ func (r *queryResolver) OrderStatus(ctx context.Context, id string) (*domain.Ord
 	return synergyByID[*domain.OrderStatus](ctx, r.Resolver, "order-statuses", id)
 }
 
-func (r *queryResolver) DiaryEvents(ctx context.Context, first *int, after *string) (*model.DiaryEventConnection, error) {
-	page, err := synergyList[*domain.DiaryEvent](ctx, r.Resolver, "diary-events", first, after, nil)
+func (r *queryResolver) DiaryEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*model.DiaryEventConnection, error) {
+	page, err := synergyList[*domain.DiaryEvent](ctx, r.Resolver, "diary-events", pageRequest{first, after, last, before}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -202,7 +202,7 @@ func synergyUpdate[T domain.SynergyEntity](ctx context.Context, r *Resolver, w *
 	}
 	gid, err := globalid.DecodeAs(w.rawID, globalid.Synergy, w.w.Type)
 	if err != nil {
-		w.errs = append([]error{apierr.Invalid("id", "%v", err)}, w.errs...)
+		w.errs = append([]error{invalidID("id", err)}, w.errs...)
 	}
 	if err := w.validated(ctx); err != nil {
 		return zero, err
@@ -222,7 +222,7 @@ func synergyDelete(ctx context.Context, r *Resolver, typ, id string) (*domain.De
 	}
 	gid, err := globalid.DecodeAs(id, globalid.Synergy, typ)
 	if err != nil {
-		return nil, apierr.Invalid("id", "%v", err)
+		return nil, invalidID("id", err)
 	}
 	if err := wr.Delete(ctx, typ, gid.Source); err != nil {
 		return nil, err

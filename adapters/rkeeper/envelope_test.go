@@ -2,6 +2,7 @@ package rkeeper
 
 import (
 	"encoding/json"
+	"github.com/crmgateway/gateway/internal/domain"
 	"net/http"
 	"slices"
 	"strings"
@@ -114,20 +115,44 @@ func TestDecodeClientDocsExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SourceID != "10000000009188" || c.FirstName != "Сергей" || c.LastName != "Безногов" || c.MiddleName != "Витальевич" ||
-		c.Birthday.String() != "1971-10-18T00:00:00" || c.Note != "лояльный клиент" {
+	if c.SourceID != "10000000009188" || *c.FirstName != "Сергей" || *c.LastName != "Безногов" || *c.MiddleName != "Витальевич" ||
+		c.Birthday.String() != "1971-10-18T00:00:00" || *c.Note != "лояльный клиент" || c.Extra != nil {
 		t.Errorf("client = %+v", c)
 	}
 	a := c.Addresses[0]
-	if a.ClientID != c.SourceID || a.CityID != "10000000000002" || a.MetroStationID != "3" || a.Lat != nil || a.Apartments != "7" {
+	if a.ClientID != c.SourceID || a.CityID != "10000000000002" || a.MetroStationID != "3" || a.Lat != nil || *a.Apartments != "7" ||
+		a.Region != nil || a.Building != nil || a.AdditionalInfo != nil || a.Extra != nil {
 		t.Errorf("address = %+v", a)
 	}
 	acc := c.Accounts[0]
-	if *acc.Balance != "0.00" || *acc.AccountTypeID != 11 || acc.AccountCode != nil || acc.DateCreate.String() != "2020-02-13T00:00:00" {
+	if *acc.Balance != "0.00" || *acc.AccountTypeID != "11" || acc.AccountCode != nil || acc.Status != domain.AccountActive || acc.CreatedAt.String() != "2020-02-13T00:00:00" {
 		t.Errorf("account = %+v", acc)
 	}
-	if k := c.Cards[0]; *k.GroupID != 3 || k.DateExpired.String() != "2021-12-25T00:00:00" || k.CardCode != "112232213" {
+	if k := c.Cards[0]; *k.GroupID != "3" || k.Status != domain.CardActive || k.Extra != nil || k.ExpiresAt.String() != "2021-12-25T00:00:00" || k.CardCode != "112232213" {
 		t.Errorf("card = %+v", k)
+	}
+}
+
+// An attribute no field maps goes to extra; a status other than the
+// documented "Active" is OTHER with the upstream's word kept in extra.
+func TestDecodeClientExtra(t *testing.T) {
+	data := `{"id": "5", "lastname": "", "vip": true, "cards": [{"cardCode": "9", "status": "Blocked", "level": 2}],
+		"accounts": [{"accountNumber": "1", "status": "Active"}], "addresses": [{"id": "7", "floor": "", "intercom": "12"}]}`
+	c, err := decodeClient(json.RawMessage(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LastName != nil || string(c.Extra) != `{"vip":true}` {
+		t.Errorf("client lastName %v extra %s", c.LastName, c.Extra)
+	}
+	if k := c.Cards[0]; k.Status != domain.CardOther || string(k.Extra) != `{"status":"Blocked","level":2}` {
+		t.Errorf("card status %s extra %s", k.Status, k.Extra)
+	}
+	if a := c.Accounts[0]; a.Status != domain.AccountActive || a.Extra != nil {
+		t.Errorf("account status %s extra %s", a.Status, a.Extra)
+	}
+	if a := c.Addresses[0]; a.Floor != nil || string(a.Extra) != `{"intercom":"12"}` {
+		t.Errorf("address floor %v extra %s", a.Floor, a.Extra)
 	}
 }
 

@@ -84,22 +84,23 @@ func (x wireRef) meta() domain.Meta { return domain.Meta{Fetch: x.Fetch, Raw: sc
 
 func contactType(x wireRef) *domain.ClientContactType {
 	return &domain.ClientContactType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, IsPhone: x.IsPhone,
-		IsEmail: x.IsEmail, IsSkype: x.IsSkype, IsSocialNetwork: x.IsSocialNetwork, Mailing: x.Mailing}
+		IsEmail: x.IsEmail, IsSkype: x.IsSkype, IsSocialNetwork: x.IsSocialNetwork, Mailing: x.Mailing,
+		Extra: domain.ExtraOf(x.Raw, contactTypeKnown)}
 }
 func addressType(x wireRef) *domain.AddressType {
-	return &domain.AddressType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name}
+	return &domain.AddressType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
 }
 func country(x wireRef) *domain.Country {
-	return &domain.Country{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name}
+	return &domain.Country{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
 }
 func city(countryID string, x wireRef) *domain.City {
-	return &domain.City{Meta: x.meta(), SourceID: string(x.ID), CountryID: countryID, Name: x.Name}
+	return &domain.City{Meta: x.meta(), SourceID: string(x.ID), CountryID: countryID, Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
 }
 func metroStation(cityID string, x wireRef) *domain.MetroStation {
-	return &domain.MetroStation{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name}
+	return &domain.MetroStation{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
 }
 func street(cityID string, x wireRef) *domain.Street {
-	s := &domain.Street{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name}
+	s := &domain.Street{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: domain.ExtraOf(x.Raw, streetKnown)}
 	if x.PostCode != nil {
 		pc := *x.PostCode
 		s.PostCode = &pc

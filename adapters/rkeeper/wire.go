@@ -68,6 +68,32 @@ type wireClient struct {
 	Cards      []wireCard    `json:"cards"`
 }
 
+// wireClientRaw is the client object once more, each element as sent, for
+// the members no field maps (extraOf).
+type wireClientRaw struct {
+	Contacts  []json.RawMessage `json:"contacts"`
+	Addresses []json.RawMessage `json:"addresses"`
+	Accounts  []json.RawMessage `json:"accounts"`
+	Cards     []json.RawMessage `json:"cards"`
+}
+
+// The members of each r_keeper object that a field of the API maps; every
+// other member goes to the object's extra.
+var (
+	clientKnown  = []string{"id", "lastname", "firstname", "middlename", "birthday", "note", "contacts", "addresses", "accounts", "cards"}
+	contactKnown = []string{"id", "typeId", "typeName", "value"}
+	addressKnown = []string{"id", "typeId", "typeName", "countryId", "country", "zip", "region", "cityId", "city",
+		"streetId", "street", "house", "building", "entry", "floor", "apartments", "entryCode", "dopInfo",
+		"lat", "lng", "metroStationId", "metroStation", "readOnly"}
+	accountKnown = []string{"accountNumber", "status", "accountTypeID", "accountTypeName", "accountDebitEnabled",
+		"accountCreditEnabled", "dateCreate", "balance", "accountCode"}
+	cardKnown = []string{"cardCode", "isVirtualCard", "isConfirmManager", "status", "dateOffered", "dateExpired",
+		"groupID", "groupName"}
+	contactTypeKnown = []string{"id", "name", "isPhone", "isEmail", "isSkype", "isSocialNetwork", "mailing"}
+	nameKnown        = []string{"id", "name"}
+	streetKnown      = []string{"id", "name", "postCode"}
+)
+
 type wireContact struct {
 	ID       flexID `json:"id"`
 	TypeID   flexID `json:"typeId"`
@@ -177,28 +203,29 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
-	if w.ID == "" {
-		return nil, fmt.Errorf("client: no id")
-	}
 	// The records as sent: the client's and each element's (all copies,
-	// as encoding/json makes them).
-	var raws struct {
-		Contacts, Addresses, Accounts, Cards []json.RawMessage
+	// as encoding/json makes them), for provenance and extra.
+	var raw wireClientRaw
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("client: %w", err)
 	}
-	_ = json.Unmarshal(data, &raws) // the same document decoded above
-	rawAt := func(list []json.RawMessage, i int) scalar.JSON {
+	rawAt := func(list []json.RawMessage, i int) json.RawMessage {
 		if i < len(list) {
-			return scalar.JSON(list[i])
+			return list[i]
 		}
 		return nil
+	}
+	if w.ID == "" {
+		return nil, fmt.Errorf("client: no id")
 	}
 	c := &domain.Client{
 		Meta:       domain.Meta{Raw: scalar.JSON(data)},
 		SourceID:   string(w.ID),
-		FirstName:  w.Firstname,
-		LastName:   w.Lastname,
-		MiddleName: w.Middlename,
-		Note:       w.Note,
+		FirstName:  domain.OptString(w.Firstname),
+		LastName:   domain.OptString(w.Lastname),
+		MiddleName: domain.OptString(w.Middlename),
+		Note:       domain.OptString(w.Note),
+		Extra:      domain.ExtraOf(data, clientKnown),
 		Contacts:   make([]*domain.ClientContact, 0, len(w.Contacts)),
 		Addresses:  make([]*domain.ClientAddress, 0, len(w.Addresses)),
 		Accounts:   make([]*domain.ClientAccount, 0, len(w.Accounts)),
@@ -213,9 +240,9 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 			return nil, fmt.Errorf("client: contact %d has no id", i)
 		}
 		c.Contacts = append(c.Contacts, &domain.ClientContact{
-			Meta:     domain.Meta{Raw: rawAt(raws.Contacts, i)},
+			Meta:     domain.Meta{Raw: scalar.JSON(rawAt(raw.Contacts, i))},
 			SourceID: string(x.ID), ClientID: c.SourceID, TypeID: string(x.TypeID),
-			TypeName: x.TypeName, Value: x.Value,
+			TypeName: x.TypeName, Value: x.Value, Extra: domain.ExtraOf(rawAt(raw.Contacts, i), contactKnown),
 		})
 	}
 	for i, x := range w.Addresses {
@@ -223,34 +250,40 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 			return nil, fmt.Errorf("client: address %d has no id", i)
 		}
 		c.Addresses = append(c.Addresses, &domain.ClientAddress{
-			Meta:     domain.Meta{Raw: rawAt(raws.Addresses, i)},
+			Meta:     domain.Meta{Raw: scalar.JSON(rawAt(raw.Addresses, i))},
 			SourceID: string(x.ID), ClientID: c.SourceID,
 			TypeID: string(x.TypeID), TypeName: x.TypeName,
 			CountryID: string(x.CountryID), CountryName: x.Country,
-			Zip: x.Zip, Region: x.Region,
+			Zip: domain.OptString(x.Zip), Region: domain.OptString(x.Region),
 			CityID: string(x.CityID), CityName: x.City,
 			StreetID: string(x.StreetID), StreetName: x.Street,
-			House: x.House, Building: x.Building, Entry: x.Entry, Floor: x.Floor,
-			Apartments: x.Apartments, EntryCode: x.EntryCode, DopInfo: x.DopInfo,
-			Lat: coordinate(x.Lat), Lng: coordinate(x.Lng),
+			House: domain.OptString(x.House), Building: domain.OptString(x.Building),
+			Entry: domain.OptString(x.Entry), Floor: domain.OptString(x.Floor),
+			Apartments: domain.OptString(x.Apartments), EntryCode: domain.OptString(x.EntryCode),
+			AdditionalInfo: domain.OptString(x.DopInfo),
+			Lat:            coordinate(x.Lat), Lng: coordinate(x.Lng),
 			MetroStationID: string(x.MetroStationID), MetroStationName: x.MetroStation,
-			ReadOnly: x.ReadOnly,
+			ReadOnly: x.ReadOnly, Extra: domain.ExtraOf(rawAt(raw.Addresses, i), addressKnown),
 		})
 	}
 	for i, x := range w.Accounts {
 		a := &domain.ClientAccount{
-			Meta:     domain.Meta{Raw: rawAt(raws.Accounts, i)},
-			ClientID: c.SourceID, AccountNumber: x.AccountNumber, Status: x.Status,
-			AccountTypeName: x.AccountTypeName, AccountDebitEnabled: x.AccountDebitEnabled,
-			AccountCreditEnabled: x.AccountCreditEnabled,
+			Meta:     domain.Meta{Raw: scalar.JSON(rawAt(raw.Accounts, i))},
+			ClientID: c.SourceID, AccountNumber: x.AccountNumber, Status: domain.AccountActive,
+			AccountTypeName: domain.OptString(x.AccountTypeName), AccountDebitEnabled: x.AccountDebitEnabled,
+			AccountCreditEnabled: x.AccountCreditEnabled, Extra: domain.ExtraOf(rawAt(raw.Accounts, i), accountKnown),
+		}
+		if x.Status != domain.RKeeperActive {
+			a.Status = domain.AccountOther
+			a.Extra = domain.ExtraOf(rawAt(raw.Accounts, i), accountKnown, "status")
 		}
 		if a.AccountNumber == "" {
 			return nil, fmt.Errorf("client: account %d has no number", i)
 		}
-		if a.AccountTypeID, err = optInt("accountTypeID", x.AccountTypeID); err != nil {
+		if a.AccountTypeID, err = optNumberID("accountTypeID", x.AccountTypeID); err != nil {
 			return nil, err
 		}
-		if a.DateCreate, err = localTime("dateCreate", x.DateCreate); err != nil {
+		if a.CreatedAt, err = localTime("dateCreate", x.DateCreate); err != nil {
 			return nil, err
 		}
 		if a.Balance, err = decimal(x.Balance); err != nil {
@@ -263,20 +296,25 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 	}
 	for i, x := range w.Cards {
 		k := &domain.ClientCard{
-			Meta:     domain.Meta{Raw: rawAt(raws.Cards, i)},
+			Meta:     domain.Meta{Raw: scalar.JSON(rawAt(raw.Cards, i))},
 			ClientID: c.SourceID, CardCode: x.CardCode, IsVirtualCard: x.IsVirtualCard,
-			IsConfirmManager: x.IsConfirmManager, Status: x.Status, GroupName: x.GroupName,
+			IsConfirmManager: x.IsConfirmManager, Status: domain.CardActive, GroupName: domain.OptString(x.GroupName),
+			Extra: domain.ExtraOf(rawAt(raw.Cards, i), cardKnown),
+		}
+		if x.Status != domain.RKeeperActive {
+			k.Status = domain.CardOther
+			k.Extra = domain.ExtraOf(rawAt(raw.Cards, i), cardKnown, "status")
 		}
 		if k.CardCode == "" {
 			return nil, fmt.Errorf("client: card %d has no code", i)
 		}
-		if k.GroupID, err = optInt("groupID", x.GroupID); err != nil {
+		if k.GroupID, err = optNumberID("groupID", x.GroupID); err != nil {
 			return nil, err
 		}
-		if k.DateOffered, err = localTime("dateOffered", x.DateOffered); err != nil {
+		if k.CreatedAt, err = localTime("dateOffered", x.DateOffered); err != nil {
 			return nil, err
 		}
-		if k.DateExpired, err = localTime("dateExpired", x.DateExpired); err != nil {
+		if k.ExpiresAt, err = localTime("dateExpired", x.DateExpired); err != nil {
 			return nil, err
 		}
 		c.Cards = append(c.Cards, k)
@@ -307,16 +345,16 @@ func localTime(field, s string) (*scalar.LocalDateTime, error) {
 	return &t, nil
 }
 
-func optInt(field string, n json.Number) (*int, error) {
+func optNumberID(field string, n json.Number) (*string, error) {
 	if n == "" {
 		return nil, nil
 	}
-	v, err := strconv.ParseInt(n.String(), 10, 32)
+	v, err := strconv.ParseInt(n.String(), 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %q is not an integer", field, n.String())
 	}
-	i := int(v)
-	return &i, nil
+	id := strconv.FormatInt(v, 10)
+	return &id, nil
 }
 
 // decimal keeps the balance's JSON number text as it is, so no digit is
@@ -397,7 +435,7 @@ func addressBody(f domain.ClientAddressFields) wireAddressInput {
 		TypeID: f.TypeID, CountryID: f.CountryID, Zip: f.Zip, Region: f.Region,
 		CityID: f.CityID, StreetID: f.StreetID, House: f.House, Building: f.Building,
 		Entry: f.Entry, Floor: f.Floor, Apartments: f.Apartments, EntryCode: f.EntryCode,
-		DopInfo: f.DopInfo,
+		DopInfo: f.AdditionalInfo,
 	}
 }
 

@@ -77,8 +77,8 @@ func TestAdapterReadsEveryEndpoint(t *testing.T) {
 				p.Deleted || *p.CurrencyID != "1" || len(p.ClientID) != 1 {
 				t.Errorf("project 1 = %+v", p)
 			}
-			if !strings.Contains(string(p.DynamicFields), `"address":"г. Санкт-Петербург`) {
-				t.Errorf("dynamic fields = %s", p.DynamicFields)
+			if !strings.Contains(string(p.Extra), `"address":"г. Санкт-Петербург`) {
+				t.Errorf("dynamic fields = %s", p.Extra)
 			}
 			deleted, err := a.Project(ctx, "9")
 			if err != nil || !deleted.Deleted {
@@ -94,8 +94,8 @@ func TestAdapterReadsEveryEndpoint(t *testing.T) {
 			if err != nil || len(acts.Items) != 3 || acts.HasMore || acts.Items[0].SourceID != "21" {
 				t.Fatalf("actions = %+v, %v", acts, err)
 			}
-			if acts.Items[0].ProjectSourceID != "1" || !strings.Contains(string(acts.Items[0].OtherFields), "user_name") {
-				t.Errorf("action = %+v other %s", acts.Items[0], acts.Items[0].OtherFields)
+			if acts.Items[0].ProjectSourceID != "1" || !strings.Contains(string(acts.Items[0].Extra), "user_name") {
+				t.Errorf("action = %+v other %s", acts.Items[0], acts.Items[0].Extra)
 			}
 			act, err := a.ProjectAction(ctx, "24")
 			if err != nil || act.ProjectSourceID != "2" || *act.TypeName == "" {

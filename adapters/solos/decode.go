@@ -249,8 +249,7 @@ func decodeOneAt(raw json.RawMessage, depth int) (json.RawMessage, bool, error) 
 // attribute's JSON text; what the record points at comes from a.
 type field[T any] struct {
 	set func(x *T, raw string, a *arena) error
-	// keep also copies the attribute into the record's JSON map (the
-	// documented dynamic fields are typed and still listed with the rest).
+	// keep also copies the attribute into the record's JSON map.
 	keep bool
 }
 
@@ -500,6 +499,13 @@ func (a *arena) bool(b bool) *bool {
 // object writes the members of rec marked keep as one JSON object, each
 // as its own bytes, and returns it capped so it never shares an append.
 func (a *arena) object(rec string, ms []span) scalar.JSON {
+	kept := false
+	for _, m := range ms {
+		kept = kept || m.Mark
+	}
+	if !kept {
+		return nil // no attribute left over: extra is null, not {}
+	}
 	if cap(a.out)-len(a.out) < len(rec)+2 { // what one record keeps, as a rule
 		a.out = make([]byte, 0, max(a.chunk, len(rec)+2))
 	}

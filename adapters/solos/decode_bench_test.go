@@ -26,7 +26,7 @@ func BenchmarkDecodeProjectPage(b *testing.B) {
 			b.Fatal(err)
 		}
 		ps, err := projects.decodeAll(raws)
-		if err != nil || len(ps) != 100 || !json.Valid(ps[99].DynamicFields) {
+		if err != nil || len(ps) != 100 || !json.Valid(ps[99].Extra) {
 			b.Fatal(err)
 		}
 	}

@@ -86,6 +86,9 @@ func elementsOld(raw []byte) ([]json.RawMessage, error) {
 
 // objectOf joins members back into one JSON object, byte for byte.
 func objectOfOld(ms []memberOld) scalar.JSON {
+	if len(ms) == 0 {
+		return nil
+	}
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, m := range ms {
@@ -609,8 +612,6 @@ func flagFieldOld[T any](get func(*T) *bool) fieldOld[T] {
 	return fieldOld[T]{set: func(x *T, raw json.RawMessage) (err error) { *get(x), err = asBoolOld(raw); return }}
 }
 
-func keptOld[T any](f fieldOld[T]) fieldOld[T] { f.keep = true; return f }
-
 // projects: GET /projects, POST /projects/filter, GET /projects/info.
 // Every attribute that is not a documented built-in is a dynamic field.
 var projectsOld = &resourceOld[domain.Project]{
@@ -618,7 +619,7 @@ var projectsOld = &resourceOld[domain.Project]{
 	typ:  TypeProject,
 	fields: map[string]fieldOld[domain.Project]{
 		"name":                  textFieldOld(func(p *domain.Project) **string { return &p.Name }),
-		"created":               timeFieldOld(func(p *domain.Project) **scalar.LocalDateTime { return &p.Created }),
+		"created":               timeFieldOld(func(p *domain.Project) **scalar.LocalDateTime { return &p.CreatedAt }),
 		"deleted":               flagFieldOld(func(p *domain.Project) *bool { return &p.Deleted }),
 		"sales_funnel_id":       refFieldOld(func(p *domain.Project) **string { return &p.SalesFunnelID }),
 		"step_id":               refFieldOld(func(p *domain.Project) **string { return &p.StepID }),
@@ -629,11 +630,11 @@ var projectsOld = &resourceOld[domain.Project]{
 		"participants_user_id":  refsFieldOld(func(p *domain.Project) *[]string { return &p.ParticipantsUserID }),
 		"participants_group_id": refsFieldOld(func(p *domain.Project) *[]string { return &p.ParticipantsGroupID }),
 		// The dynamic fields the Solos docs name (in the filter example).
-		"client_id":     keptOld(refsFieldOld(func(p *domain.Project) *[]string { return &p.ClientID })),
-		"contract_date": keptOld(dateFieldOld(func(p *domain.Project) **scalar.Date { return &p.ContractDate })),
+		"client_id":     refsFieldOld(func(p *domain.Project) *[]string { return &p.ClientID }),
+		"contract_date": dateFieldOld(func(p *domain.Project) **scalar.Date { return &p.ContractDate }),
 	},
 	finish: func(p *domain.Project, gid, sid string, rest scalar.JSON) {
-		p.ID, p.SourceID, p.DynamicFields = gid, sid, rest
+		p.ID, p.SourceID, p.Extra = gid, sid, rest
 		if p.ParticipantsUserID == nil {
 			p.ParticipantsUserID = []string{}
 		}
@@ -659,7 +660,7 @@ var stepsOld = &resourceOld[domain.ProjectStep]{
 		"user_id":         refFieldOld(func(s *domain.ProjectStep) **string { return &s.UserID }),
 	},
 	finish: func(s *domain.ProjectStep, gid, sid string, rest scalar.JSON) {
-		s.ID, s.SourceID, s.OtherFields = gid, sid, rest
+		s.ID, s.SourceID, s.Extra = gid, sid, rest
 	},
 }
 
@@ -682,7 +683,7 @@ var actionsOld = &resourceOld[domain.ProjectAction]{
 		"text":      textFieldOld(func(a *domain.ProjectAction) **string { return &a.Text }),
 	},
 	finish: func(a *domain.ProjectAction, gid, sid string, rest scalar.JSON) {
-		a.ID, a.SourceID, a.OtherFields = gid, sid, rest
+		a.ID, a.SourceID, a.Extra = gid, sid, rest
 	},
 }
 
@@ -695,7 +696,7 @@ var checklistItemsOld = &resourceOld[domain.ProjectChecklistItem]{
 		"done": flagFieldOld(func(i *domain.ProjectChecklistItem) *bool { return &i.Done }),
 	},
 	finish: func(i *domain.ProjectChecklistItem, gid, sid string, rest scalar.JSON) {
-		i.ID, i.SourceID, i.OtherFields = gid, sid, rest
+		i.ID, i.SourceID, i.Extra = gid, sid, rest
 	},
 }
 
@@ -717,7 +718,7 @@ var checklistsOld = &resourceOld[domain.ProjectChecklist]{
 		}},
 	},
 	finish: func(c *domain.ProjectChecklist, gid, sid string, rest scalar.JSON) {
-		c.ID, c.SourceID, c.OtherFields = gid, sid, rest
+		c.ID, c.SourceID, c.Extra = gid, sid, rest
 		if c.Items == nil {
 			c.Items = []*domain.ProjectChecklistItem{}
 		}
@@ -739,7 +740,7 @@ var goodsOld = &resourceOld[domain.ProjectGood]{
 		"currency_id": refFieldOld(func(g *domain.ProjectGood) **string { return &g.CurrencyID }),
 	},
 	finish: func(g *domain.ProjectGood, gid, sid string, rest scalar.JSON) {
-		g.ID, g.SourceID, g.OtherFields = gid, sid, rest
+		g.ID, g.SourceID, g.Extra = gid, sid, rest
 	},
 }
 
@@ -759,6 +760,6 @@ var paymentsOld = &resourceOld[domain.ProjectPayment]{
 		"user_id":     refFieldOld(func(p *domain.ProjectPayment) **string { return &p.UserID }),
 	},
 	finish: func(p *domain.ProjectPayment, gid, sid string, rest scalar.JSON) {
-		p.ID, p.SourceID, p.OtherFields = gid, sid, rest
+		p.ID, p.SourceID, p.Extra = gid, sid, rest
 	},
 }

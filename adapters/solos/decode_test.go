@@ -141,7 +141,7 @@ func TestDecodeProjectKeepsEverything(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.SourceID != "7" || *p.Name != "Поставка" || p.Created.String() != "2021-05-21T14:03:00" || p.Deleted {
+			if p.SourceID != "7" || *p.Name != "Поставка" || p.CreatedAt.String() != "2021-05-21T14:03:00" || p.Deleted {
 				t.Errorf("built-ins: %+v", p)
 			}
 			if *p.SalesFunnelID != "1" || *p.StepID != "3" || p.UserID != nil || p.GroupID != nil || *p.CurrencyID != "1" {
@@ -157,19 +157,16 @@ func TestDecodeProjectKeepsEverything(t *testing.T) {
 				t.Errorf("typed dynamic fields: %v %v", p.ClientID, p.ContractDate)
 			}
 			var dyn map[string]json.RawMessage
-			if err := json.Unmarshal(p.DynamicFields, &dyn); err != nil {
-				t.Fatalf("dynamicFields %s: %v", p.DynamicFields, err)
+			if err := json.Unmarshal(p.Extra, &dyn); err != nil {
+				t.Fatalf("extra %s: %v", p.Extra, err)
 			}
-			for _, k := range []string{"client_id", "contract_date", "address", "rating"} {
+			for _, k := range []string{"address", "rating"} {
 				if _, ok := dyn[k]; !ok {
-					t.Errorf("dynamicFields lacks %s: %s", k, p.DynamicFields)
+					t.Errorf("extra lacks %s: %s", k, p.Extra)
 				}
 			}
-			if _, ok := dyn["name"]; ok || len(dyn) != 4 {
-				t.Errorf("dynamicFields holds built-ins: %s", p.DynamicFields)
-			}
-			if !strings.HasPrefix(string(p.DynamicFields), `{"client_id":`) {
-				t.Errorf("dynamicFields lost the upstream order: %s", p.DynamicFields)
+			if _, ok := dyn["name"]; ok || len(dyn) != 2 {
+				t.Errorf("extra holds attributes with a field (built-ins or typed dynamic fields): %s", p.Extra)
 			}
 		})
 	}
@@ -241,8 +238,8 @@ func TestDecodeSubResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SourceID != "3" || c.Done || len(c.Items) != 2 || !c.Items[0].Done || c.Items[1].Done || string(c.OtherFields) != `{"color": "red"}` && string(c.OtherFields) != `{"color":"red"}` {
-		t.Errorf("checklist = %+v items %+v other %s", c, c.Items, c.OtherFields)
+	if c.SourceID != "3" || c.Done || len(c.Items) != 2 || !c.Items[0].Done || c.Items[1].Done || string(c.Extra) != `{"color": "red"}` && string(c.Extra) != `{"color":"red"}` {
+		t.Errorf("checklist = %+v items %+v other %s", c, c.Items, c.Extra)
 	}
 	p, err := payments.decode(json.RawMessage(`{"id": 9, "type": "1", "sum": "1500.00", "date": "2021-05-21"}`))
 	if err != nil || p.Income == nil || !*p.Income || string(*p.Sum) != "1500.00" || p.Date.String() != "2021-05-21" {
@@ -285,12 +282,12 @@ func FuzzDecodeList(f *testing.F) {
 		}
 		for _, raw := range raws {
 			if p, err := projects.decode(raw); err == nil {
-				if p.SourceID == "" || !json.Valid(p.DynamicFields) {
+				if p.SourceID == "" || !extraValid(p.Extra) {
 					t.Fatalf("project %+v from %s", p, raw)
 				}
 			}
-			if c, err := checklists.decode(raw); err == nil && !json.Valid(c.OtherFields) {
-				t.Fatalf("checklist other fields %s", c.OtherFields)
+			if c, err := checklists.decode(raw); err == nil && !extraValid(c.Extra) {
+				t.Fatalf("checklist extra %s", c.Extra)
 			}
 			_, _ = payments.decode(raw)
 			_, _ = goods.decode(raw)
@@ -310,8 +307,18 @@ func FuzzDecodeOne(f *testing.F) {
 		if err != nil || !found {
 			return
 		}
-		if a, err := actions.decode(raw); err == nil && (a.SourceID == "" || !json.Valid(a.OtherFields)) {
+		if a, err := actions.decode(raw); err == nil && (a.SourceID == "" || !extraValid(a.Extra)) {
 			t.Fatalf("action %+v from %s", a, raw)
 		}
 	})
+}
+
+// extraValid holds for what extra may be: absent (null) or a non-empty JSON
+// object.
+func extraValid(x []byte) bool {
+	if x == nil {
+		return true
+	}
+	var m map[string]json.RawMessage
+	return json.Unmarshal(x, &m) == nil && len(m) > 0
 }

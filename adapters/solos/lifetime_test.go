@@ -17,7 +17,7 @@ func TestDecodedValuesOutliveTheBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	items, err := projects.decodeAll(raws)
-	if err != nil || len(items) != 2 || len(items[0].DynamicFields) == 0 {
+	if err != nil || len(items) != 2 || len(items[0].Extra) == 0 {
 		t.Fatalf("%v %d", err, len(items))
 	}
 	oneBody := []byte(`{"data":{"id":"3","name":"Проект","client_id":["9"],"note":"x"}}`)

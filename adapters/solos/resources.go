@@ -2,7 +2,7 @@ package solos
 
 // One declarative description per Solos record type: which attribute goes
 // to which typed field. Attributes not listed here are kept in the
-// record's JSON map (DynamicFields of a project, OtherFields of the rest).
+// record's JSON map (Extra).
 
 import (
 	"github.com/crmgateway/gateway/internal/domain"
@@ -88,8 +88,6 @@ func flagField[T any](get func(*T) *bool) field[T] {
 	return field[T]{set: func(x *T, raw string, _ *arena) (err error) { *get(x), err = asBool(raw); return }}
 }
 
-func kept[T any](f field[T]) field[T] { f.keep = true; return f }
-
 // projects: GET /projects, POST /projects/filter, GET /projects/info.
 // Every attribute that is not a documented built-in is a dynamic field.
 var projects = &resource[domain.Project]{
@@ -97,7 +95,7 @@ var projects = &resource[domain.Project]{
 	typ:  TypeProject,
 	fields: map[string]field[domain.Project]{
 		"name":                  textField(func(p *domain.Project) **string { return &p.Name }),
-		"created":               timeField(func(p *domain.Project) **scalar.LocalDateTime { return &p.Created }),
+		"created":               timeField(func(p *domain.Project) **scalar.LocalDateTime { return &p.CreatedAt }),
 		"deleted":               flagField(func(p *domain.Project) *bool { return &p.Deleted }),
 		"sales_funnel_id":       refField(func(p *domain.Project) **string { return &p.SalesFunnelID }),
 		"step_id":               refField(func(p *domain.Project) **string { return &p.StepID }),
@@ -108,11 +106,11 @@ var projects = &resource[domain.Project]{
 		"participants_user_id":  refsField(func(p *domain.Project) *[]string { return &p.ParticipantsUserID }),
 		"participants_group_id": refsField(func(p *domain.Project) *[]string { return &p.ParticipantsGroupID }),
 		// The dynamic fields the Solos docs name (in the filter example).
-		"client_id":     kept(refsField(func(p *domain.Project) *[]string { return &p.ClientID })),
-		"contract_date": kept(dateField(func(p *domain.Project) **scalar.Date { return &p.ContractDate })),
+		"client_id":     refsField(func(p *domain.Project) *[]string { return &p.ClientID }),
+		"contract_date": dateField(func(p *domain.Project) **scalar.Date { return &p.ContractDate }),
 	},
 	finish: func(p *domain.Project, gid, sid string, rest scalar.JSON) {
-		p.ID, p.SourceID, p.DynamicFields = gid, sid, rest
+		p.ID, p.SourceID, p.Extra = gid, sid, rest
 		if p.ParticipantsUserID == nil {
 			p.ParticipantsUserID = []string{}
 		}
@@ -138,7 +136,7 @@ var steps = &resource[domain.ProjectStep]{
 		"user_id":         refField(func(s *domain.ProjectStep) **string { return &s.UserID }),
 	},
 	finish: func(s *domain.ProjectStep, gid, sid string, rest scalar.JSON) {
-		s.ID, s.SourceID, s.OtherFields = gid, sid, rest
+		s.ID, s.SourceID, s.Extra = gid, sid, rest
 	},
 }
 
@@ -161,7 +159,7 @@ var actions = &resource[domain.ProjectAction]{
 		"text":      textField(func(a *domain.ProjectAction) **string { return &a.Text }),
 	},
 	finish: func(a *domain.ProjectAction, gid, sid string, rest scalar.JSON) {
-		a.ID, a.SourceID, a.OtherFields = gid, sid, rest
+		a.ID, a.SourceID, a.Extra = gid, sid, rest
 	},
 }
 
@@ -174,7 +172,7 @@ var checklistItems = &resource[domain.ProjectChecklistItem]{
 		"done": flagField(func(i *domain.ProjectChecklistItem) *bool { return &i.Done }),
 	},
 	finish: func(i *domain.ProjectChecklistItem, gid, sid string, rest scalar.JSON) {
-		i.ID, i.SourceID, i.OtherFields = gid, sid, rest
+		i.ID, i.SourceID, i.Extra = gid, sid, rest
 	},
 }
 
@@ -196,7 +194,7 @@ var checklists = &resource[domain.ProjectChecklist]{
 		}},
 	},
 	finish: func(c *domain.ProjectChecklist, gid, sid string, rest scalar.JSON) {
-		c.ID, c.SourceID, c.OtherFields = gid, sid, rest
+		c.ID, c.SourceID, c.Extra = gid, sid, rest
 		if c.Items == nil {
 			c.Items = []*domain.ProjectChecklistItem{}
 		}
@@ -218,7 +216,7 @@ var goods = &resource[domain.ProjectGood]{
 		"currency_id": refField(func(g *domain.ProjectGood) **string { return &g.CurrencyID }),
 	},
 	finish: func(g *domain.ProjectGood, gid, sid string, rest scalar.JSON) {
-		g.ID, g.SourceID, g.OtherFields = gid, sid, rest
+		g.ID, g.SourceID, g.Extra = gid, sid, rest
 	},
 }
 
@@ -242,6 +240,6 @@ var payments = &resource[domain.ProjectPayment]{
 		"user_id":     refField(func(p *domain.ProjectPayment) **string { return &p.UserID }),
 	},
 	finish: func(p *domain.ProjectPayment, gid, sid string, rest scalar.JSON) {
-		p.ID, p.SourceID, p.OtherFields = gid, sid, rest
+		p.ID, p.SourceID, p.Extra = gid, sid, rest
 	},
 }

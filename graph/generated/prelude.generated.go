@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/crmgateway/gateway/internal/scalar"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -1943,6 +1944,22 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOString2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐNumericID(ctx context.Context, v any) (*scalar.NumericID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(scalar.NumericID)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐNumericID(ctx context.Context, sel ast.SelectionSet, v *scalar.NumericID) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -28,11 +28,9 @@ type ClientResolver interface {
 }
 type ClientAddressResolver interface {
 	Type(ctx context.Context, obj *domain.ClientAddress) (*domain.AddressType, error)
-
 	Country(ctx context.Context, obj *domain.ClientAddress) (*domain.Country, error)
 
 	City(ctx context.Context, obj *domain.ClientAddress) (*domain.City, error)
-
 	Street(ctx context.Context, obj *domain.ClientAddress) (*domain.Street, error)
 
 	MetroStation(ctx context.Context, obj *domain.ClientAddress) (*domain.MetroStation, error)
@@ -119,6 +117,29 @@ func (ec *executionContext) _AddressType_name(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_AddressType_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressType", field, false, false, "String")
+}
+
+func (ec *executionContext) _AddressType_extra(ctx context.Context, field graphql.CollectedField, obj *domain.AddressType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressType_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AddressType_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressType", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _AddressType_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.AddressType) (ret graphql.Marshaler) {
@@ -318,6 +339,29 @@ func (ec *executionContext) fieldContext_City_metroStations(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _City_extra(ctx context.Context, field graphql.CollectedField, obj *domain.City) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_City_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_City_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("City", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _City_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -440,11 +484,11 @@ func (ec *executionContext) _Client_firstName(ctx context.Context, field graphql
 			return obj.FirstName, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Client_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -463,11 +507,11 @@ func (ec *executionContext) _Client_lastName(ctx context.Context, field graphql.
 			return obj.LastName, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Client_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -486,11 +530,11 @@ func (ec *executionContext) _Client_middleName(ctx context.Context, field graphq
 			return obj.MiddleName, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Client_middleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -532,11 +576,11 @@ func (ec *executionContext) _Client_note(ctx context.Context, field graphql.Coll
 			return obj.Note, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Client_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -669,6 +713,29 @@ func (ec *executionContext) fieldContext_Client_cards(_ context.Context, field g
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Client_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Client_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Client", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _Client_displayName(ctx context.Context, field graphql.CollectedField, obj *domain.Client) (ret graphql.Marshaler) {
@@ -871,15 +938,15 @@ func (ec *executionContext) _ClientAccount_status(ctx context.Context, field gra
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ClientAccountStatus) graphql.Marshaler {
+			return ec.marshalNClientAccountStatus2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientAccountStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAccount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "ClientAccountStatus")
 }
 
 func (ec *executionContext) _ClientAccount_accountTypeId(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAccount) (ret graphql.Marshaler) {
@@ -894,15 +961,15 @@ func (ec *executionContext) _ClientAccount_accountTypeId(ctx context.Context, fi
 			return obj.AccountTypeID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAccount_accountTypeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "String")
 }
 
 func (ec *executionContext) _ClientAccount_accountTypeName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAccount) (ret graphql.Marshaler) {
@@ -917,11 +984,11 @@ func (ec *executionContext) _ClientAccount_accountTypeName(ctx context.Context, 
 			return obj.AccountTypeName, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAccount_accountTypeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -974,16 +1041,16 @@ func (ec *executionContext) fieldContext_ClientAccount_accountCreditEnabled(_ co
 	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ClientAccount_dateCreate(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _ClientAccount_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientAccount_dateCreate(ctx, field)
+			return ec.fieldContext_ClientAccount_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DateCreate, nil
+			return obj.CreatedAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *scalar.LocalDateTime) graphql.Marshaler {
@@ -993,7 +1060,7 @@ func (ec *executionContext) _ClientAccount_dateCreate(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ClientAccount_dateCreate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ClientAccount_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "LocalDateTime")
 }
 
@@ -1040,6 +1107,29 @@ func (ec *executionContext) _ClientAccount_accountCode(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_ClientAccount_accountCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _ClientAccount_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccount_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccount_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientAccount", field, false, false, "JSON")
 }
 
@@ -1153,29 +1243,6 @@ func (ec *executionContext) fieldContext_ClientAddress_type(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ClientAddress_typeName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientAddress_typeName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TypeName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ClientAddress_typeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "String")
-}
-
 func (ec *executionContext) _ClientAddress_country(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1208,29 +1275,6 @@ func (ec *executionContext) fieldContext_ClientAddress_country(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ClientAddress_countryName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientAddress_countryName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountryName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ClientAddress_countryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "String")
-}
-
 func (ec *executionContext) _ClientAddress_zip(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1243,11 +1287,11 @@ func (ec *executionContext) _ClientAddress_zip(ctx context.Context, field graphq
 			return obj.Zip, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_zip(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1266,11 +1310,11 @@ func (ec *executionContext) _ClientAddress_region(ctx context.Context, field gra
 			return obj.Region, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1309,29 +1353,6 @@ func (ec *executionContext) fieldContext_ClientAddress_city(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ClientAddress_cityName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientAddress_cityName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CityName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ClientAddress_cityName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "String")
-}
-
 func (ec *executionContext) _ClientAddress_street(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1364,29 +1385,6 @@ func (ec *executionContext) fieldContext_ClientAddress_street(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ClientAddress_streetName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientAddress_streetName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StreetName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ClientAddress_streetName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "String")
-}
-
 func (ec *executionContext) _ClientAddress_house(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1399,11 +1397,11 @@ func (ec *executionContext) _ClientAddress_house(ctx context.Context, field grap
 			return obj.House, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_house(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1422,11 +1420,11 @@ func (ec *executionContext) _ClientAddress_building(ctx context.Context, field g
 			return obj.Building, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_building(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1445,11 +1443,11 @@ func (ec *executionContext) _ClientAddress_entry(ctx context.Context, field grap
 			return obj.Entry, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_entry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1468,11 +1466,11 @@ func (ec *executionContext) _ClientAddress_floor(ctx context.Context, field grap
 			return obj.Floor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_floor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1491,11 +1489,11 @@ func (ec *executionContext) _ClientAddress_apartments(ctx context.Context, field
 			return obj.Apartments, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_apartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1514,37 +1512,37 @@ func (ec *executionContext) _ClientAddress_entryCode(ctx context.Context, field 
 			return obj.EntryCode, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientAddress_entryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "String")
 }
 
-func (ec *executionContext) _ClientAddress_dopInfo(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
+func (ec *executionContext) _ClientAddress_additionalInfo(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientAddress_dopInfo(ctx, field)
+			return ec.fieldContext_ClientAddress_additionalInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DopInfo, nil
+			return obj.AdditionalInfo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_ClientAddress_dopInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ClientAddress_additionalInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "String")
 }
 
@@ -1626,29 +1624,6 @@ func (ec *executionContext) fieldContext_ClientAddress_metroStation(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ClientAddress_metroStationName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientAddress_metroStationName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MetroStationName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ClientAddress_metroStationName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "String")
-}
-
 func (ec *executionContext) _ClientAddress_readOnly(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1670,6 +1645,29 @@ func (ec *executionContext) _ClientAddress_readOnly(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ClientAddress_readOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ClientAddress_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAddress_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAddress_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientAddress", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _ClientAddress_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.ClientAddress) (ret graphql.Marshaler) {
@@ -1831,27 +1829,27 @@ func (ec *executionContext) _ClientCard_status(ctx context.Context, field graphq
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ClientCardStatus) graphql.Marshaler {
+			return ec.marshalNClientCardStatus2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientCardStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ClientCard_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "ClientCardStatus")
 }
 
-func (ec *executionContext) _ClientCard_dateOffered(ctx context.Context, field graphql.CollectedField, obj *domain.ClientCard) (ret graphql.Marshaler) {
+func (ec *executionContext) _ClientCard_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.ClientCard) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientCard_dateOffered(ctx, field)
+			return ec.fieldContext_ClientCard_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DateOffered, nil
+			return obj.CreatedAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *scalar.LocalDateTime) graphql.Marshaler {
@@ -1861,20 +1859,20 @@ func (ec *executionContext) _ClientCard_dateOffered(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ClientCard_dateOffered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ClientCard_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "LocalDateTime")
 }
 
-func (ec *executionContext) _ClientCard_dateExpired(ctx context.Context, field graphql.CollectedField, obj *domain.ClientCard) (ret graphql.Marshaler) {
+func (ec *executionContext) _ClientCard_expiresAt(ctx context.Context, field graphql.CollectedField, obj *domain.ClientCard) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientCard_dateExpired(ctx, field)
+			return ec.fieldContext_ClientCard_expiresAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DateExpired, nil
+			return obj.ExpiresAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *scalar.LocalDateTime) graphql.Marshaler {
@@ -1884,7 +1882,7 @@ func (ec *executionContext) _ClientCard_dateExpired(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ClientCard_dateExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ClientCard_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "LocalDateTime")
 }
 
@@ -1900,15 +1898,15 @@ func (ec *executionContext) _ClientCard_groupId(ctx context.Context, field graph
 			return obj.GroupID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientCard_groupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "String")
 }
 
 func (ec *executionContext) _ClientCard_groupName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientCard) (ret graphql.Marshaler) {
@@ -1923,15 +1921,38 @@ func (ec *executionContext) _ClientCard_groupName(ctx context.Context, field gra
 			return obj.GroupName, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ClientCard_groupName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientCard_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ClientCard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientCard_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientCard_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientCard", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _ClientCard_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.ClientCard) (ret graphql.Marshaler) {
@@ -2035,29 +2056,6 @@ func (ec *executionContext) fieldContext_ClientContact_value(_ context.Context, 
 	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
 }
 
-func (ec *executionContext) _ClientContact_typeName(ctx context.Context, field graphql.CollectedField, obj *domain.ClientContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientContact_typeName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TypeName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ClientContact_typeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
-}
-
 func (ec *executionContext) _ClientContact_type(ctx context.Context, field graphql.CollectedField, obj *domain.ClientContact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2088,6 +2086,29 @@ func (ec *executionContext) fieldContext_ClientContact_type(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ClientContact_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _ClientContact_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.ClientContact) (ret graphql.Marshaler) {
@@ -2306,6 +2327,29 @@ func (ec *executionContext) fieldContext_ClientContactType_mailing(_ context.Con
 	return graphql.NewScalarFieldContext("ClientContactType", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ClientContactType_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ClientContactType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContactType_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContactType_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContactType", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _ClientContactType_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.ClientContactType) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2471,6 +2515,29 @@ func (ec *executionContext) fieldContext_Country_cities(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Country_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Country) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _Country_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2570,6 +2637,29 @@ func (ec *executionContext) _MetroStation_name(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_MetroStation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MetroStation", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetroStation_extra(ctx context.Context, field graphql.CollectedField, obj *domain.MetroStation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetroStation_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MetroStation_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetroStation", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _MetroStation_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.MetroStation) (ret graphql.Marshaler) {
@@ -2696,6 +2786,29 @@ func (ec *executionContext) fieldContext_Street_postCode(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Street", field, false, false, "String")
 }
 
+func (ec *executionContext) _Street_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Street) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Street_extra(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extra, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Street_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Street", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _Street_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.Street) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2775,7 +2888,7 @@ func (ec *executionContext) unmarshalInputClientAddressInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"typeId", "countryId", "cityId", "streetId", "house", "zip", "region", "building", "entry", "floor", "apartments", "entryCode", "dopInfo"}
+	fieldsInOrder := [...]string{"typeId", "countryId", "cityId", "streetId", "house", "zip", "region", "building", "entry", "floor", "apartments", "entryCode", "additionalInfo"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2866,13 +2979,13 @@ func (ec *executionContext) unmarshalInputClientAddressInput(ctx context.Context
 				return it, err
 			}
 			it.EntryCode = data
-		case "dopInfo":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dopInfo"))
+		case "additionalInfo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("additionalInfo"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.DopInfo = data
+			it.AdditionalInfo = data
 		}
 	}
 	return it, nil
@@ -3167,7 +3280,7 @@ func (ec *executionContext) unmarshalInputUpdateClientAddressInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"typeId", "countryId", "cityId", "streetId", "house", "zip", "region", "building", "entry", "floor", "apartments", "entryCode", "dopInfo"}
+	fieldsInOrder := [...]string{"typeId", "countryId", "cityId", "streetId", "house", "zip", "region", "building", "entry", "floor", "apartments", "entryCode", "additionalInfo"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -3258,13 +3371,13 @@ func (ec *executionContext) unmarshalInputUpdateClientAddressInput(ctx context.C
 				return it, err
 			}
 			it.EntryCode = data
-		case "dopInfo":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dopInfo"))
+		case "additionalInfo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("additionalInfo"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.DopInfo = data
+			it.AdditionalInfo = data
 		}
 	}
 	return it, nil
@@ -3463,6 +3576,11 @@ func (ec *executionContext) _AddressType(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "extra":
+			out.Values[i] = ec._AddressType_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "provenance":
 			out.Values[i] = ec._AddressType_provenance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3529,6 +3647,11 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._City_metroStations(ctx, field, obj)
 				})
+		case "extra":
+			out.Values[i] = ec._City_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "provenance":
 			out.Values[i] = ec._City_provenance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3607,17 +3730,17 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "firstName":
 			out.Values[i] = ec._Client_firstName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastName":
 			out.Values[i] = ec._Client_lastName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "middleName":
 			out.Values[i] = ec._Client_middleName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "birthday":
@@ -3627,7 +3750,7 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "note":
 			out.Values[i] = ec._Client_note(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "contacts":
@@ -3648,6 +3771,11 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 		case "cards":
 			out.Values[i] = ec._Client_cards(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extra":
+			out.Values[i] = ec._Client_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
@@ -3727,7 +3855,7 @@ func (ec *executionContext) _ClientAccount(ctx context.Context, sel ast.Selectio
 			}
 		case "accountTypeName":
 			out.Values[i] = ec._ClientAccount_accountTypeName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "accountDebitEnabled":
@@ -3740,8 +3868,8 @@ func (ec *executionContext) _ClientAccount(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "dateCreate":
-			out.Values[i] = ec._ClientAccount_dateCreate(ctx, field, obj)
+		case "createdAt":
+			out.Values[i] = ec._ClientAccount_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -3752,6 +3880,11 @@ func (ec *executionContext) _ClientAccount(ctx context.Context, sel ast.Selectio
 			}
 		case "accountCode":
 			out.Values[i] = ec._ClientAccount_accountCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "extra":
+			out.Values[i] = ec._ClientAccount_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -3804,30 +3937,20 @@ func (ec *executionContext) _ClientAddress(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ClientAddress_type(ctx, field, obj)
 				})
-		case "typeName":
-			out.Values[i] = ec._ClientAddress_typeName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "country":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ClientAddress_country(ctx, field, obj)
 				})
-		case "countryName":
-			out.Values[i] = ec._ClientAddress_countryName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "zip":
 			out.Values[i] = ec._ClientAddress_zip(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
 			out.Values[i] = ec._ClientAddress_region(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "city":
@@ -3836,55 +3959,45 @@ func (ec *executionContext) _ClientAddress(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ClientAddress_city(ctx, field, obj)
 				})
-		case "cityName":
-			out.Values[i] = ec._ClientAddress_cityName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "street":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ClientAddress_street(ctx, field, obj)
 				})
-		case "streetName":
-			out.Values[i] = ec._ClientAddress_streetName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "house":
 			out.Values[i] = ec._ClientAddress_house(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "building":
 			out.Values[i] = ec._ClientAddress_building(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entry":
 			out.Values[i] = ec._ClientAddress_entry(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "floor":
 			out.Values[i] = ec._ClientAddress_floor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "apartments":
 			out.Values[i] = ec._ClientAddress_apartments(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entryCode":
 			out.Values[i] = ec._ClientAddress_entryCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "dopInfo":
-			out.Values[i] = ec._ClientAddress_dopInfo(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "additionalInfo":
+			out.Values[i] = ec._ClientAddress_additionalInfo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lat":
@@ -3903,14 +4016,14 @@ func (ec *executionContext) _ClientAddress(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ClientAddress_metroStation(ctx, field, obj)
 				})
-		case "metroStationName":
-			out.Values[i] = ec._ClientAddress_metroStationName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "readOnly":
 			out.Values[i] = ec._ClientAddress_readOnly(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extra":
+			out.Values[i] = ec._ClientAddress_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "provenance":
@@ -3976,13 +4089,13 @@ func (ec *executionContext) _ClientCard(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "dateOffered":
-			out.Values[i] = ec._ClientCard_dateOffered(ctx, field, obj)
+		case "createdAt":
+			out.Values[i] = ec._ClientCard_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "dateExpired":
-			out.Values[i] = ec._ClientCard_dateExpired(ctx, field, obj)
+		case "expiresAt":
+			out.Values[i] = ec._ClientCard_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -3993,7 +4106,12 @@ func (ec *executionContext) _ClientCard(ctx context.Context, sel ast.SelectionSe
 			}
 		case "groupName":
 			out.Values[i] = ec._ClientCard_groupName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "extra":
+			out.Values[i] = ec._ClientCard_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "provenance":
@@ -4044,17 +4162,17 @@ func (ec *executionContext) _ClientContact(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "typeName":
-			out.Values[i] = ec._ClientContact_typeName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "type":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ClientContact_type(ctx, field, obj)
 				})
+		case "extra":
+			out.Values[i] = ec._ClientContact_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "provenance":
 			out.Values[i] = ec._ClientContact_provenance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -4126,6 +4244,11 @@ func (ec *executionContext) _ClientContactType(ctx context.Context, sel ast.Sele
 		case "mailing":
 			out.Values[i] = ec._ClientContactType_mailing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extra":
+			out.Values[i] = ec._ClientContactType_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "provenance":
@@ -4215,6 +4338,11 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Country_cities(ctx, field, obj)
 				})
+		case "extra":
+			out.Values[i] = ec._Country_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "provenance":
 			out.Values[i] = ec._Country_provenance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -4261,6 +4389,11 @@ func (ec *executionContext) _MetroStation(ctx context.Context, sel ast.Selection
 		case "name":
 			out.Values[i] = ec._MetroStation_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extra":
+			out.Values[i] = ec._MetroStation_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "provenance":
@@ -4313,6 +4446,11 @@ func (ec *executionContext) _Street(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "postCode":
 			out.Values[i] = ec._Street_postCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "extra":
+			out.Values[i] = ec._Street_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -4415,6 +4553,16 @@ func (ec *executionContext) marshalNClientAccount2ᚖgithubᚗcomᚋcrmgateway�
 	return ec._ClientAccount(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNClientAccountStatus2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientAccountStatus(ctx context.Context, v any) (domain.ClientAccountStatus, error) {
+	var res domain.ClientAccountStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClientAccountStatus2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientAccountStatus(ctx context.Context, sel ast.SelectionSet, v domain.ClientAccountStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNClientAddress2ᚕᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.ClientAddress) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -4471,6 +4619,16 @@ func (ec *executionContext) marshalNClientCard2ᚖgithubᚗcomᚋcrmgatewayᚋga
 		return graphql.Null
 	}
 	return ec._ClientCard(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNClientCardStatus2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientCardStatus(ctx context.Context, v any) (domain.ClientCardStatus, error) {
+	var res domain.ClientCardStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClientCardStatus2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientCardStatus(ctx context.Context, sel ast.SelectionSet, v domain.ClientCardStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNClientContact2ᚕᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋdomainᚐClientContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.ClientContact) graphql.Marshaler {

@@ -39,6 +39,7 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	AddressType struct {
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -46,7 +47,7 @@ type ComplexityRoot struct {
 	}
 
 	Area struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
@@ -66,6 +67,7 @@ type ComplexityRoot struct {
 
 	City struct {
 		Country       func(childComplexity int) int
+		Extra         func(childComplexity int) int
 		ID            func(childComplexity int) int
 		MetroStations func(childComplexity int) int
 		Name          func(childComplexity int) int
@@ -86,6 +88,7 @@ type ComplexityRoot struct {
 		Contacts    func(childComplexity int) int
 		DisplayName func(childComplexity int) int
 		Emails      func(childComplexity int) int
+		Extra       func(childComplexity int) int
 		FirstName   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		LastName    func(childComplexity int) int
@@ -104,7 +107,8 @@ type ComplexityRoot struct {
 		AccountTypeID        func(childComplexity int) int
 		AccountTypeName      func(childComplexity int) int
 		Balance              func(childComplexity int) int
-		DateCreate           func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		Extra                func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		Provenance           func(childComplexity int) int
 		SourceID             func(childComplexity int) int
@@ -112,37 +116,34 @@ type ComplexityRoot struct {
 	}
 
 	ClientAddress struct {
-		Apartments       func(childComplexity int) int
-		Building         func(childComplexity int) int
-		City             func(childComplexity int) int
-		CityName         func(childComplexity int) int
-		Country          func(childComplexity int) int
-		CountryName      func(childComplexity int) int
-		DopInfo          func(childComplexity int) int
-		Entry            func(childComplexity int) int
-		EntryCode        func(childComplexity int) int
-		Floor            func(childComplexity int) int
-		House            func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Lat              func(childComplexity int) int
-		Lng              func(childComplexity int) int
-		MetroStation     func(childComplexity int) int
-		MetroStationName func(childComplexity int) int
-		Provenance       func(childComplexity int) int
-		ReadOnly         func(childComplexity int) int
-		Region           func(childComplexity int) int
-		SourceID         func(childComplexity int) int
-		Street           func(childComplexity int) int
-		StreetName       func(childComplexity int) int
-		Type             func(childComplexity int) int
-		TypeName         func(childComplexity int) int
-		Zip              func(childComplexity int) int
+		AdditionalInfo func(childComplexity int) int
+		Apartments     func(childComplexity int) int
+		Building       func(childComplexity int) int
+		City           func(childComplexity int) int
+		Country        func(childComplexity int) int
+		Entry          func(childComplexity int) int
+		EntryCode      func(childComplexity int) int
+		Extra          func(childComplexity int) int
+		Floor          func(childComplexity int) int
+		House          func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Lat            func(childComplexity int) int
+		Lng            func(childComplexity int) int
+		MetroStation   func(childComplexity int) int
+		Provenance     func(childComplexity int) int
+		ReadOnly       func(childComplexity int) int
+		Region         func(childComplexity int) int
+		SourceID       func(childComplexity int) int
+		Street         func(childComplexity int) int
+		Type           func(childComplexity int) int
+		Zip            func(childComplexity int) int
 	}
 
 	ClientCard struct {
 		CardCode         func(childComplexity int) int
-		DateExpired      func(childComplexity int) int
-		DateOffered      func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		ExpiresAt        func(childComplexity int) int
+		Extra            func(childComplexity int) int
 		GroupID          func(childComplexity int) int
 		GroupName        func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -154,15 +155,16 @@ type ComplexityRoot struct {
 	}
 
 	ClientContact struct {
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 		Type       func(childComplexity int) int
-		TypeName   func(childComplexity int) int
 		Value      func(childComplexity int) int
 	}
 
 	ClientContactType struct {
+		Extra           func(childComplexity int) int
 		ID              func(childComplexity int) int
 		IsEmail         func(childComplexity int) int
 		IsPhone         func(childComplexity int) int
@@ -190,7 +192,6 @@ type ComplexityRoot struct {
 		ActualZipCode     func(childComplexity int) int
 		Address           func(childComplexity int) int
 		ArchivedAt        func(childComplexity int) int
-		Attributes        func(childComplexity int) int
 		BankDetails       func(childComplexity int) int
 		City              func(childComplexity int) int
 		CompanyType       func(childComplexity int) int
@@ -205,6 +206,7 @@ type ComplexityRoot struct {
 		Emails            func(childComplexity int) int
 		EntitiesProducts  func(childComplexity int) int
 		Events            func(childComplexity int) int
+		Extra             func(childComplexity int) int
 		Fax               func(childComplexity int) int
 		FullName          func(childComplexity int) int
 		GeneralPhone      func(childComplexity int) int
@@ -256,12 +258,12 @@ type ComplexityRoot struct {
 	}
 
 	CompanyBankDetail struct {
-		Attributes func(childComplexity int) int
 		BankName   func(childComplexity int) int
 		Bik        func(childComplexity int) int
 		Company    func(childComplexity int) int
 		CorrNumber func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		IsDefault  func(childComplexity int) int
 		Name       func(childComplexity int) int
@@ -304,9 +306,9 @@ type ComplexityRoot struct {
 	}
 
 	CompanyStatus struct {
-		Attributes func(childComplexity int) int
 		Color      func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -331,8 +333,8 @@ type ComplexityRoot struct {
 	}
 
 	CompanyType struct {
-		Attributes func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -357,7 +359,7 @@ type ComplexityRoot struct {
 	}
 
 	Competitor struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
@@ -365,7 +367,6 @@ type ComplexityRoot struct {
 
 	Contact struct {
 		ArchivedAt        func(childComplexity int) int
-		Attributes        func(childComplexity int) int
 		Companies         func(childComplexity int) int
 		ContactType       func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
@@ -377,6 +378,7 @@ type ComplexityRoot struct {
 		Emails            func(childComplexity int) int
 		EntitiesProducts  func(childComplexity int) int
 		Events            func(childComplexity int) int
+		Extra             func(childComplexity int) int
 		Facebook          func(childComplexity int) int
 		Fax               func(childComplexity int) int
 		FirstName         func(childComplexity int) int
@@ -446,9 +448,9 @@ type ComplexityRoot struct {
 	}
 
 	ContactStatus struct {
-		Attributes func(childComplexity int) int
 		Color      func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -473,8 +475,8 @@ type ComplexityRoot struct {
 	}
 
 	ContactType struct {
-		Attributes func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -500,7 +502,6 @@ type ComplexityRoot struct {
 
 	Contract struct {
 		ArchivedAt            func(childComplexity int) int
-		Attributes            func(childComplexity int) int
 		CachedAt              func(childComplexity int) int
 		Companies             func(childComplexity int) int
 		Contacts              func(childComplexity int) int
@@ -510,6 +511,7 @@ type ComplexityRoot struct {
 		Date                  func(childComplexity int) int
 		Deals                 func(childComplexity int) int
 		EstateProperties      func(childComplexity int) int
+		Extra                 func(childComplexity int) int
 		FirstParty            func(childComplexity int) int
 		ID                    func(childComplexity int) int
 		Name                  func(childComplexity int) int
@@ -541,6 +543,7 @@ type ComplexityRoot struct {
 
 	Country struct {
 		Cities     func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -551,7 +554,6 @@ type ComplexityRoot struct {
 		Amount           func(childComplexity int) int
 		ArchivedAt       func(childComplexity int) int
 		Area             func(childComplexity int) int
-		Attributes       func(childComplexity int) int
 		Company          func(childComplexity int) int
 		Contact          func(childComplexity int) int
 		Cost             func(childComplexity int) int
@@ -560,6 +562,7 @@ type ComplexityRoot struct {
 		Deals            func(childComplexity int) int
 		Description      func(childComplexity int) int
 		EntitiesProducts func(childComplexity int) int
+		Extra            func(childComplexity int) int
 		FinishedAt       func(childComplexity int) int
 		ID               func(childComplexity int) int
 		LossCompetitor   func(childComplexity int) int
@@ -596,8 +599,8 @@ type ComplexityRoot struct {
 	}
 
 	DealLossReason struct {
-		Attributes func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -626,12 +629,12 @@ type ComplexityRoot struct {
 	}
 
 	DealStage struct {
-		Attributes        func(childComplexity int) int
 		Color             func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		DealStageCategory func(childComplexity int) int
 		Description       func(childComplexity int) int
 		Duration          func(childComplexity int) int
+		Extra             func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Name              func(childComplexity int) int
 		NextIfItemsDone   func(childComplexity int) int
@@ -643,11 +646,11 @@ type ComplexityRoot struct {
 	DealStageCategory struct {
 		AmountCalcField   func(childComplexity int) int
 		AmountCalcMethod  func(childComplexity int) int
-		Attributes        func(childComplexity int) int
 		CalculationMethod func(childComplexity int) int
 		CostCalcField     func(childComplexity int) int
 		CostCalcMethod    func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		Extra             func(childComplexity int) int
 		ID                func(childComplexity int) int
 		IsDefault         func(childComplexity int) int
 		Name              func(childComplexity int) int
@@ -690,9 +693,9 @@ type ComplexityRoot struct {
 	}
 
 	DealStatus struct {
-		Attributes func(childComplexity int) int
 		Color      func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -721,9 +724,9 @@ type ComplexityRoot struct {
 	}
 
 	DiaryEvent struct {
-		Attributes  func(childComplexity int) int
 		Company     func(childComplexity int) int
 		Description func(childComplexity int) int
+		Extra       func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Provenance  func(childComplexity int) int
@@ -749,7 +752,7 @@ type ComplexityRoot struct {
 	}
 
 	DiaryTask struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
@@ -761,20 +764,21 @@ type ComplexityRoot struct {
 	}
 
 	EntityProduct struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
 	EstateProperty struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
 	MetroStation struct {
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -874,7 +878,6 @@ type ComplexityRoot struct {
 		Amount           func(childComplexity int) int
 		ArchivedAt       func(childComplexity int) int
 		Area             func(childComplexity int) int
-		Attributes       func(childComplexity int) int
 		Company          func(childComplexity int) int
 		Contact          func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
@@ -882,6 +885,7 @@ type ComplexityRoot struct {
 		Deals            func(childComplexity int) int
 		Description      func(childComplexity int) int
 		EntitiesProducts func(childComplexity int) int
+		Extra            func(childComplexity int) int
 		ID               func(childComplexity int) int
 		LossCompetitor   func(childComplexity int) int
 		LossReason       func(childComplexity int) int
@@ -913,8 +917,8 @@ type ComplexityRoot struct {
 	}
 
 	OrderLossReason struct {
-		Attributes func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -943,11 +947,11 @@ type ComplexityRoot struct {
 	}
 
 	OrderStage struct {
-		Attributes      func(childComplexity int) int
 		Color           func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Description     func(childComplexity int) int
 		Duration        func(childComplexity int) int
+		Extra           func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Name            func(childComplexity int) int
 		NextIfItemsDone func(childComplexity int) int
@@ -973,9 +977,9 @@ type ComplexityRoot struct {
 	}
 
 	OrderStatus struct {
-		Attributes func(childComplexity int) int
 		Color      func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Provenance func(childComplexity int) int
@@ -1025,28 +1029,28 @@ type ComplexityRoot struct {
 	}
 
 	Product struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
 	Project struct {
-		Actions             func(childComplexity int, first *int, after *string, filter *model.ProjectActionFilter) int
+		Actions             func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProjectActionFilter) int
 		Checklists          func(childComplexity int) int
 		ClientID            func(childComplexity int) int
 		ContractDate        func(childComplexity int) int
-		Created             func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
 		CurrencyID          func(childComplexity int) int
 		Deleted             func(childComplexity int) int
-		DynamicFields       func(childComplexity int) int
+		Extra               func(childComplexity int) int
 		Goods               func(childComplexity int) int
 		GroupID             func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		Name                func(childComplexity int) int
 		ParticipantsGroupID func(childComplexity int) int
 		ParticipantsUserID  func(childComplexity int) int
-		Payments            func(childComplexity int, first *int, after *string, filter *model.ProjectPaymentFilter) int
+		Payments            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProjectPaymentFilter) int
 		Price               func(childComplexity int) int
 		Provenance          func(childComplexity int) int
 		SalesFunnelID       func(childComplexity int) int
@@ -1059,16 +1063,16 @@ type ComplexityRoot struct {
 	}
 
 	ProjectAction struct {
-		Date        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		OtherFields func(childComplexity int) int
-		Project     func(childComplexity int) int
-		Provenance  func(childComplexity int) int
-		SourceID    func(childComplexity int) int
-		Text        func(childComplexity int) int
-		TypeID      func(childComplexity int) int
-		TypeName    func(childComplexity int) int
-		UserID      func(childComplexity int) int
+		Date       func(childComplexity int) int
+		Extra      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Project    func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		Text       func(childComplexity int) int
+		TypeID     func(childComplexity int) int
+		TypeName   func(childComplexity int) int
+		UserID     func(childComplexity int) int
 	}
 
 	ProjectActionConnection struct {
@@ -1084,23 +1088,23 @@ type ComplexityRoot struct {
 	}
 
 	ProjectChecklist struct {
-		Deadline    func(childComplexity int) int
-		Done        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Items       func(childComplexity int) int
-		Name        func(childComplexity int) int
-		OtherFields func(childComplexity int) int
-		Provenance  func(childComplexity int) int
-		SourceID    func(childComplexity int) int
+		Deadline   func(childComplexity int) int
+		Done       func(childComplexity int) int
+		Extra      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Items      func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
 	}
 
 	ProjectChecklistItem struct {
-		Done        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		OtherFields func(childComplexity int) int
-		Provenance  func(childComplexity int) int
-		SourceID    func(childComplexity int) int
+		Done       func(childComplexity int) int
+		Extra      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
 	}
 
 	ProjectConnection struct {
@@ -1116,30 +1120,30 @@ type ComplexityRoot struct {
 	}
 
 	ProjectGood struct {
-		CurrencyID  func(childComplexity int) int
-		GoodID      func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		OtherFields func(childComplexity int) int
-		Price       func(childComplexity int) int
-		Provenance  func(childComplexity int) int
-		Quantity    func(childComplexity int) int
-		SourceID    func(childComplexity int) int
-		Sum         func(childComplexity int) int
-		Unit        func(childComplexity int) int
+		CurrencyID func(childComplexity int) int
+		Extra      func(childComplexity int) int
+		GoodID     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Price      func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		Quantity   func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		Sum        func(childComplexity int) int
+		Unit       func(childComplexity int) int
 	}
 
 	ProjectPayment struct {
-		CurrencyID  func(childComplexity int) int
-		Date        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		OtherFields func(childComplexity int) int
-		Provenance  func(childComplexity int) int
-		SourceID    func(childComplexity int) int
-		Sum         func(childComplexity int) int
-		Type        func(childComplexity int) int
-		UserID      func(childComplexity int) int
+		CurrencyID func(childComplexity int) int
+		Date       func(childComplexity int) int
+		Extra      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Provenance func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		Sum        func(childComplexity int) int
+		Type       func(childComplexity int) int
+		UserID     func(childComplexity int) int
 	}
 
 	ProjectPaymentConnection struct {
@@ -1156,9 +1160,9 @@ type ComplexityRoot struct {
 
 	ProjectStep struct {
 		Date          func(childComplexity int) int
+		Extra         func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Name          func(childComplexity int) int
-		OtherFields   func(childComplexity int) int
 		Provenance    func(childComplexity int) int
 		SalesFunnelID func(childComplexity int) int
 		SourceID      func(childComplexity int) int
@@ -1179,62 +1183,63 @@ type ComplexityRoot struct {
 		Cities              func(childComplexity int, countryID string) int
 		Client              func(childComplexity int, id string) int
 		ClientContactTypes  func(childComplexity int) int
-		Companies           func(childComplexity int, first *int, after *string, filter *model.CompanyFilter) int
+		Companies           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.CompanyFilter) int
 		Company             func(childComplexity int, id string) int
 		CompanyBankDetail   func(childComplexity int, id string) int
-		CompanyBankDetails  func(childComplexity int, first *int, after *string) int
+		CompanyBankDetails  func(childComplexity int, first *int, after *string, last *int, before *string) int
 		CompanyStatus       func(childComplexity int, id string) int
-		CompanyStatuses     func(childComplexity int, first *int, after *string, filter *model.CompanyStatusFilter) int
+		CompanyStatuses     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.CompanyStatusFilter) int
 		CompanyType         func(childComplexity int, id string) int
-		CompanyTypes        func(childComplexity int, first *int, after *string, filter *model.CompanyTypeFilter) int
+		CompanyTypes        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.CompanyTypeFilter) int
 		Contact             func(childComplexity int, id string) int
 		ContactStatus       func(childComplexity int, id string) int
-		ContactStatuses     func(childComplexity int, first *int, after *string, filter *model.ContactStatusFilter) int
+		ContactStatuses     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ContactStatusFilter) int
 		ContactType         func(childComplexity int, id string) int
-		ContactTypes        func(childComplexity int, first *int, after *string, filter *model.ContactTypeFilter) int
-		Contacts            func(childComplexity int, first *int, after *string, filter *model.ContactFilter) int
+		ContactTypes        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ContactTypeFilter) int
+		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ContactFilter) int
 		Contract            func(childComplexity int, id string) int
-		Contracts           func(childComplexity int, first *int, after *string, filter *model.ContractFilter) int
+		Contracts           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ContractFilter) int
 		Countries           func(childComplexity int) int
 		Deal                func(childComplexity int, id string) int
 		DealLossReason      func(childComplexity int, id string) int
-		DealLossReasons     func(childComplexity int, first *int, after *string, filter *model.DealLossReasonFilter) int
+		DealLossReasons     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DealLossReasonFilter) int
 		DealStage           func(childComplexity int, id string) int
-		DealStageCategories func(childComplexity int, first *int, after *string, filter *model.DealStageCategoryFilter) int
+		DealStageCategories func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DealStageCategoryFilter) int
 		DealStageCategory   func(childComplexity int, id string) int
-		DealStages          func(childComplexity int, first *int, after *string, filter *model.DealStageFilter) int
+		DealStages          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DealStageFilter) int
 		DealStatus          func(childComplexity int, id string) int
-		DealStatuses        func(childComplexity int, first *int, after *string, filter *model.DealStatusFilter) int
-		Deals               func(childComplexity int, first *int, after *string, filter *model.DealFilter) int
+		DealStatuses        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DealStatusFilter) int
+		Deals               func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DealFilter) int
 		DiaryEvent          func(childComplexity int, id string) int
-		DiaryEvents         func(childComplexity int, first *int, after *string) int
+		DiaryEvents         func(childComplexity int, first *int, after *string, last *int, before *string) int
 		MetroStations       func(childComplexity int, cityID string) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
 		Opportunities       func(childComplexity int, filter *model.OpportunityFilter, first *int, after *string, last *int, before *string) int
 		Order               func(childComplexity int, id string) int
 		OrderLossReason     func(childComplexity int, id string) int
-		OrderLossReasons    func(childComplexity int, first *int, after *string, filter *model.OrderLossReasonFilter) int
+		OrderLossReasons    func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderLossReasonFilter) int
 		OrderStage          func(childComplexity int, id string) int
-		OrderStages         func(childComplexity int, first *int, after *string, filter *model.OrderStageFilter) int
+		OrderStages         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderStageFilter) int
 		OrderStatus         func(childComplexity int, id string) int
-		OrderStatuses       func(childComplexity int, first *int, after *string, filter *model.OrderStatusFilter) int
-		Orders              func(childComplexity int, first *int, after *string, filter *model.OrderFilter) int
+		OrderStatuses       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderStatusFilter) int
+		Orders              func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter) int
 		People              func(childComplexity int, filter *model.PeopleFilter, first *int, after *string, last *int, before *string) int
 		Project             func(childComplexity int, id string) int
 		ProjectAction       func(childComplexity int, id string) int
-		Projects            func(childComplexity int, first *int, after *string, filter *model.ProjectFilter, orderBy *model.ProjectOrderBy, deleted *bool) int
+		Projects            func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProjectFilter, orderBy *model.ProjectOrderBy, deleted *bool) int
 		Streets             func(childComplexity int, cityID string) int
 	}
 
 	Source struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
 	}
 
 	Street struct {
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
 		PostCode   func(childComplexity int) int
@@ -1247,7 +1252,7 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		Attributes func(childComplexity int) int
+		Extra      func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		SourceID   func(childComplexity int) int
@@ -1268,6 +1273,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AddressType.extra":
+		if e.ComplexityRoot.AddressType.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressType.Extra(childComplexity), true
 	case "AddressType.id":
 		if e.ComplexityRoot.AddressType.ID == nil {
 			break
@@ -1293,12 +1304,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AddressType.SourceID(childComplexity), true
 
-	case "Area.attributes":
-		if e.ComplexityRoot.Area.Attributes == nil {
+	case "Area.extra":
+		if e.ComplexityRoot.Area.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Area.Attributes(childComplexity), true
+		return e.ComplexityRoot.Area.Extra(childComplexity), true
 	case "Area.id":
 		if e.ComplexityRoot.Area.ID == nil {
 			break
@@ -1379,6 +1390,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.City.Country(childComplexity), true
+	case "City.extra":
+		if e.ComplexityRoot.City.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.Extra(childComplexity), true
 	case "City.id":
 		if e.ComplexityRoot.City.ID == nil {
 			break
@@ -1465,6 +1482,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.Emails(childComplexity), true
+	case "Client.extra":
+		if e.ComplexityRoot.Client.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Extra(childComplexity), true
 	case "Client.firstName":
 		if e.ComplexityRoot.Client.FirstName == nil {
 			break
@@ -1556,12 +1579,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAccount.Balance(childComplexity), true
-	case "ClientAccount.dateCreate":
-		if e.ComplexityRoot.ClientAccount.DateCreate == nil {
+	case "ClientAccount.createdAt":
+		if e.ComplexityRoot.ClientAccount.CreatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ClientAccount.DateCreate(childComplexity), true
+		return e.ComplexityRoot.ClientAccount.CreatedAt(childComplexity), true
+	case "ClientAccount.extra":
+		if e.ComplexityRoot.ClientAccount.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccount.Extra(childComplexity), true
 	case "ClientAccount.id":
 		if e.ComplexityRoot.ClientAccount.ID == nil {
 			break
@@ -1587,6 +1616,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientAccount.Status(childComplexity), true
 
+	case "ClientAddress.additionalInfo":
+		if e.ComplexityRoot.ClientAddress.AdditionalInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.AdditionalInfo(childComplexity), true
 	case "ClientAddress.apartments":
 		if e.ComplexityRoot.ClientAddress.Apartments == nil {
 			break
@@ -1605,30 +1640,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAddress.City(childComplexity), true
-	case "ClientAddress.cityName":
-		if e.ComplexityRoot.ClientAddress.CityName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ClientAddress.CityName(childComplexity), true
 	case "ClientAddress.country":
 		if e.ComplexityRoot.ClientAddress.Country == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ClientAddress.Country(childComplexity), true
-	case "ClientAddress.countryName":
-		if e.ComplexityRoot.ClientAddress.CountryName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ClientAddress.CountryName(childComplexity), true
-	case "ClientAddress.dopInfo":
-		if e.ComplexityRoot.ClientAddress.DopInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ClientAddress.DopInfo(childComplexity), true
 	case "ClientAddress.entry":
 		if e.ComplexityRoot.ClientAddress.Entry == nil {
 			break
@@ -1641,6 +1658,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAddress.EntryCode(childComplexity), true
+	case "ClientAddress.extra":
+		if e.ComplexityRoot.ClientAddress.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAddress.Extra(childComplexity), true
 	case "ClientAddress.floor":
 		if e.ComplexityRoot.ClientAddress.Floor == nil {
 			break
@@ -1677,12 +1700,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAddress.MetroStation(childComplexity), true
-	case "ClientAddress.metroStationName":
-		if e.ComplexityRoot.ClientAddress.MetroStationName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ClientAddress.MetroStationName(childComplexity), true
 	case "ClientAddress.provenance":
 		if e.ComplexityRoot.ClientAddress.Provenance == nil {
 			break
@@ -1713,24 +1730,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAddress.Street(childComplexity), true
-	case "ClientAddress.streetName":
-		if e.ComplexityRoot.ClientAddress.StreetName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ClientAddress.StreetName(childComplexity), true
 	case "ClientAddress.type":
 		if e.ComplexityRoot.ClientAddress.Type == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ClientAddress.Type(childComplexity), true
-	case "ClientAddress.typeName":
-		if e.ComplexityRoot.ClientAddress.TypeName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ClientAddress.TypeName(childComplexity), true
 	case "ClientAddress.zip":
 		if e.ComplexityRoot.ClientAddress.Zip == nil {
 			break
@@ -1744,18 +1749,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientCard.CardCode(childComplexity), true
-	case "ClientCard.dateExpired":
-		if e.ComplexityRoot.ClientCard.DateExpired == nil {
+	case "ClientCard.createdAt":
+		if e.ComplexityRoot.ClientCard.CreatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ClientCard.DateExpired(childComplexity), true
-	case "ClientCard.dateOffered":
-		if e.ComplexityRoot.ClientCard.DateOffered == nil {
+		return e.ComplexityRoot.ClientCard.CreatedAt(childComplexity), true
+	case "ClientCard.expiresAt":
+		if e.ComplexityRoot.ClientCard.ExpiresAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ClientCard.DateOffered(childComplexity), true
+		return e.ComplexityRoot.ClientCard.ExpiresAt(childComplexity), true
+	case "ClientCard.extra":
+		if e.ComplexityRoot.ClientCard.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientCard.Extra(childComplexity), true
 	case "ClientCard.groupId":
 		if e.ComplexityRoot.ClientCard.GroupID == nil {
 			break
@@ -1805,6 +1816,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientCard.Status(childComplexity), true
 
+	case "ClientContact.extra":
+		if e.ComplexityRoot.ClientContact.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Extra(childComplexity), true
 	case "ClientContact.id":
 		if e.ComplexityRoot.ClientContact.ID == nil {
 			break
@@ -1829,12 +1846,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientContact.Type(childComplexity), true
-	case "ClientContact.typeName":
-		if e.ComplexityRoot.ClientContact.TypeName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ClientContact.TypeName(childComplexity), true
 	case "ClientContact.value":
 		if e.ComplexityRoot.ClientContact.Value == nil {
 			break
@@ -1842,6 +1853,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientContact.Value(childComplexity), true
 
+	case "ClientContactType.extra":
+		if e.ComplexityRoot.ClientContactType.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContactType.Extra(childComplexity), true
 	case "ClientContactType.id":
 		if e.ComplexityRoot.ClientContactType.ID == nil {
 			break
@@ -1970,12 +1987,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.ArchivedAt(childComplexity), true
-	case "Company.attributes":
-		if e.ComplexityRoot.Company.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Company.Attributes(childComplexity), true
 	case "Company.bankDetails":
 		if e.ComplexityRoot.Company.BankDetails == nil {
 			break
@@ -2060,6 +2071,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Events(childComplexity), true
+	case "Company.extra":
+		if e.ComplexityRoot.Company.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Extra(childComplexity), true
 	case "Company.fax":
 		if e.ComplexityRoot.Company.Fax == nil {
 			break
@@ -2349,12 +2366,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Company.ZipCode(childComplexity), true
 
-	case "CompanyBankDetail.attributes":
-		if e.ComplexityRoot.CompanyBankDetail.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CompanyBankDetail.Attributes(childComplexity), true
 	case "CompanyBankDetail.bankName":
 		if e.ComplexityRoot.CompanyBankDetail.BankName == nil {
 			break
@@ -2385,6 +2396,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyBankDetail.CreatedAt(childComplexity), true
+	case "CompanyBankDetail.extra":
+		if e.ComplexityRoot.CompanyBankDetail.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyBankDetail.Extra(childComplexity), true
 	case "CompanyBankDetail.id":
 		if e.ComplexityRoot.CompanyBankDetail.ID == nil {
 			break
@@ -2518,12 +2535,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CompanyPayload.Company(childComplexity), true
 
-	case "CompanyStatus.attributes":
-		if e.ComplexityRoot.CompanyStatus.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CompanyStatus.Attributes(childComplexity), true
 	case "CompanyStatus.color":
 		if e.ComplexityRoot.CompanyStatus.Color == nil {
 			break
@@ -2536,6 +2547,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyStatus.CreatedAt(childComplexity), true
+	case "CompanyStatus.extra":
+		if e.ComplexityRoot.CompanyStatus.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyStatus.Extra(childComplexity), true
 	case "CompanyStatus.id":
 		if e.ComplexityRoot.CompanyStatus.ID == nil {
 			break
@@ -2612,18 +2629,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CompanyStatusPayload.CompanyStatus(childComplexity), true
 
-	case "CompanyType.attributes":
-		if e.ComplexityRoot.CompanyType.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CompanyType.Attributes(childComplexity), true
 	case "CompanyType.createdAt":
 		if e.ComplexityRoot.CompanyType.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CompanyType.CreatedAt(childComplexity), true
+	case "CompanyType.extra":
+		if e.ComplexityRoot.CompanyType.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyType.Extra(childComplexity), true
 	case "CompanyType.id":
 		if e.ComplexityRoot.CompanyType.ID == nil {
 			break
@@ -2700,12 +2717,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CompanyTypePayload.CompanyType(childComplexity), true
 
-	case "Competitor.attributes":
-		if e.ComplexityRoot.Competitor.Attributes == nil {
+	case "Competitor.extra":
+		if e.ComplexityRoot.Competitor.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Competitor.Attributes(childComplexity), true
+		return e.ComplexityRoot.Competitor.Extra(childComplexity), true
 	case "Competitor.id":
 		if e.ComplexityRoot.Competitor.ID == nil {
 			break
@@ -2731,12 +2748,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.ArchivedAt(childComplexity), true
-	case "Contact.attributes":
-		if e.ComplexityRoot.Contact.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Contact.Attributes(childComplexity), true
 	case "Contact.companies":
 		if e.ComplexityRoot.Contact.Companies == nil {
 			break
@@ -2803,6 +2814,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Events(childComplexity), true
+	case "Contact.extra":
+		if e.ComplexityRoot.Contact.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Extra(childComplexity), true
 	case "Contact.facebook":
 		if e.ComplexityRoot.Contact.Facebook == nil {
 			break
@@ -3149,12 +3166,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContactPayload.Contact(childComplexity), true
 
-	case "ContactStatus.attributes":
-		if e.ComplexityRoot.ContactStatus.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ContactStatus.Attributes(childComplexity), true
 	case "ContactStatus.color":
 		if e.ComplexityRoot.ContactStatus.Color == nil {
 			break
@@ -3167,6 +3178,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactStatus.CreatedAt(childComplexity), true
+	case "ContactStatus.extra":
+		if e.ComplexityRoot.ContactStatus.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactStatus.Extra(childComplexity), true
 	case "ContactStatus.id":
 		if e.ComplexityRoot.ContactStatus.ID == nil {
 			break
@@ -3243,18 +3260,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContactStatusPayload.ContactStatus(childComplexity), true
 
-	case "ContactType.attributes":
-		if e.ComplexityRoot.ContactType.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ContactType.Attributes(childComplexity), true
 	case "ContactType.createdAt":
 		if e.ComplexityRoot.ContactType.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ContactType.CreatedAt(childComplexity), true
+	case "ContactType.extra":
+		if e.ComplexityRoot.ContactType.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactType.Extra(childComplexity), true
 	case "ContactType.id":
 		if e.ComplexityRoot.ContactType.ID == nil {
 			break
@@ -3337,12 +3354,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contract.ArchivedAt(childComplexity), true
-	case "Contract.attributes":
-		if e.ComplexityRoot.Contract.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Contract.Attributes(childComplexity), true
 	case "Contract.cachedAt":
 		if e.ComplexityRoot.Contract.CachedAt == nil {
 			break
@@ -3397,6 +3408,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contract.EstateProperties(childComplexity), true
+	case "Contract.extra":
+		if e.ComplexityRoot.Contract.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contract.Extra(childComplexity), true
 	case "Contract.firstParty":
 		if e.ComplexityRoot.Contract.FirstParty == nil {
 			break
@@ -3515,6 +3532,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Country.Cities(childComplexity), true
+	case "Country.extra":
+		if e.ComplexityRoot.Country.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.Extra(childComplexity), true
 	case "Country.id":
 		if e.ComplexityRoot.Country.ID == nil {
 			break
@@ -3558,12 +3581,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.Area(childComplexity), true
-	case "Deal.attributes":
-		if e.ComplexityRoot.Deal.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Deal.Attributes(childComplexity), true
 	case "Deal.company":
 		if e.ComplexityRoot.Deal.Company == nil {
 			break
@@ -3612,6 +3629,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.EntitiesProducts(childComplexity), true
+	case "Deal.extra":
+		if e.ComplexityRoot.Deal.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Extra(childComplexity), true
 	case "Deal.finishedAt":
 		if e.ComplexityRoot.Deal.FinishedAt == nil {
 			break
@@ -3777,18 +3800,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DealEdge.Node(childComplexity), true
 
-	case "DealLossReason.attributes":
-		if e.ComplexityRoot.DealLossReason.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DealLossReason.Attributes(childComplexity), true
 	case "DealLossReason.createdAt":
 		if e.ComplexityRoot.DealLossReason.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DealLossReason.CreatedAt(childComplexity), true
+	case "DealLossReason.extra":
+		if e.ComplexityRoot.DealLossReason.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealLossReason.Extra(childComplexity), true
 	case "DealLossReason.id":
 		if e.ComplexityRoot.DealLossReason.ID == nil {
 			break
@@ -3872,12 +3895,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DealPayload.Deal(childComplexity), true
 
-	case "DealStage.attributes":
-		if e.ComplexityRoot.DealStage.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DealStage.Attributes(childComplexity), true
 	case "DealStage.color":
 		if e.ComplexityRoot.DealStage.Color == nil {
 			break
@@ -3908,6 +3925,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStage.Duration(childComplexity), true
+	case "DealStage.extra":
+		if e.ComplexityRoot.DealStage.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStage.Extra(childComplexity), true
 	case "DealStage.id":
 		if e.ComplexityRoot.DealStage.ID == nil {
 			break
@@ -3957,12 +3980,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStageCategory.AmountCalcMethod(childComplexity), true
-	case "DealStageCategory.attributes":
-		if e.ComplexityRoot.DealStageCategory.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DealStageCategory.Attributes(childComplexity), true
 	case "DealStageCategory.calculationMethod":
 		if e.ComplexityRoot.DealStageCategory.CalculationMethod == nil {
 			break
@@ -3987,6 +4004,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStageCategory.CreatedAt(childComplexity), true
+	case "DealStageCategory.extra":
+		if e.ComplexityRoot.DealStageCategory.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStageCategory.Extra(childComplexity), true
 	case "DealStageCategory.id":
 		if e.ComplexityRoot.DealStageCategory.ID == nil {
 			break
@@ -4120,12 +4143,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DealStagePayload.DealStage(childComplexity), true
 
-	case "DealStatus.attributes":
-		if e.ComplexityRoot.DealStatus.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DealStatus.Attributes(childComplexity), true
 	case "DealStatus.color":
 		if e.ComplexityRoot.DealStatus.Color == nil {
 			break
@@ -4138,6 +4155,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealStatus.CreatedAt(childComplexity), true
+	case "DealStatus.extra":
+		if e.ComplexityRoot.DealStatus.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DealStatus.Extra(childComplexity), true
 	case "DealStatus.id":
 		if e.ComplexityRoot.DealStatus.ID == nil {
 			break
@@ -4221,12 +4244,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.DeletedID(childComplexity), true
 
-	case "DiaryEvent.attributes":
-		if e.ComplexityRoot.DiaryEvent.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DiaryEvent.Attributes(childComplexity), true
 	case "DiaryEvent.company":
 		if e.ComplexityRoot.DiaryEvent.Company == nil {
 			break
@@ -4239,6 +4256,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DiaryEvent.Description(childComplexity), true
+	case "DiaryEvent.extra":
+		if e.ComplexityRoot.DiaryEvent.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiaryEvent.Extra(childComplexity), true
 	case "DiaryEvent.id":
 		if e.ComplexityRoot.DiaryEvent.ID == nil {
 			break
@@ -4321,12 +4344,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DiaryEventPayload.DiaryEvent(childComplexity), true
 
-	case "DiaryTask.attributes":
-		if e.ComplexityRoot.DiaryTask.Attributes == nil {
+	case "DiaryTask.extra":
+		if e.ComplexityRoot.DiaryTask.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.DiaryTask.Attributes(childComplexity), true
+		return e.ComplexityRoot.DiaryTask.Extra(childComplexity), true
 	case "DiaryTask.id":
 		if e.ComplexityRoot.DiaryTask.ID == nil {
 			break
@@ -4359,12 +4382,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Email.Kind(childComplexity), true
 
-	case "EntityProduct.attributes":
-		if e.ComplexityRoot.EntityProduct.Attributes == nil {
+	case "EntityProduct.extra":
+		if e.ComplexityRoot.EntityProduct.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.EntityProduct.Attributes(childComplexity), true
+		return e.ComplexityRoot.EntityProduct.Extra(childComplexity), true
 	case "EntityProduct.id":
 		if e.ComplexityRoot.EntityProduct.ID == nil {
 			break
@@ -4384,12 +4407,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntityProduct.SourceID(childComplexity), true
 
-	case "EstateProperty.attributes":
-		if e.ComplexityRoot.EstateProperty.Attributes == nil {
+	case "EstateProperty.extra":
+		if e.ComplexityRoot.EstateProperty.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.EstateProperty.Attributes(childComplexity), true
+		return e.ComplexityRoot.EstateProperty.Extra(childComplexity), true
 	case "EstateProperty.id":
 		if e.ComplexityRoot.EstateProperty.ID == nil {
 			break
@@ -4409,6 +4432,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EstateProperty.SourceID(childComplexity), true
 
+	case "MetroStation.extra":
+		if e.ComplexityRoot.MetroStation.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetroStation.Extra(childComplexity), true
 	case "MetroStation.id":
 		if e.ComplexityRoot.MetroStation.ID == nil {
 			break
@@ -5263,12 +5292,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Area(childComplexity), true
-	case "Order.attributes":
-		if e.ComplexityRoot.Order.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.Attributes(childComplexity), true
 	case "Order.company":
 		if e.ComplexityRoot.Order.Company == nil {
 			break
@@ -5311,6 +5334,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.EntitiesProducts(childComplexity), true
+	case "Order.extra":
+		if e.ComplexityRoot.Order.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Extra(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -5446,18 +5475,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
 
-	case "OrderLossReason.attributes":
-		if e.ComplexityRoot.OrderLossReason.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderLossReason.Attributes(childComplexity), true
 	case "OrderLossReason.createdAt":
 		if e.ComplexityRoot.OrderLossReason.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.OrderLossReason.CreatedAt(childComplexity), true
+	case "OrderLossReason.extra":
+		if e.ComplexityRoot.OrderLossReason.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLossReason.Extra(childComplexity), true
 	case "OrderLossReason.id":
 		if e.ComplexityRoot.OrderLossReason.ID == nil {
 			break
@@ -5541,12 +5570,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderPayload.Order(childComplexity), true
 
-	case "OrderStage.attributes":
-		if e.ComplexityRoot.OrderStage.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderStage.Attributes(childComplexity), true
 	case "OrderStage.color":
 		if e.ComplexityRoot.OrderStage.Color == nil {
 			break
@@ -5571,6 +5594,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderStage.Duration(childComplexity), true
+	case "OrderStage.extra":
+		if e.ComplexityRoot.OrderStage.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStage.Extra(childComplexity), true
 	case "OrderStage.id":
 		if e.ComplexityRoot.OrderStage.ID == nil {
 			break
@@ -5653,12 +5682,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderStagePayload.OrderStage(childComplexity), true
 
-	case "OrderStatus.attributes":
-		if e.ComplexityRoot.OrderStatus.Attributes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OrderStatus.Attributes(childComplexity), true
 	case "OrderStatus.color":
 		if e.ComplexityRoot.OrderStatus.Color == nil {
 			break
@@ -5671,6 +5694,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderStatus.CreatedAt(childComplexity), true
+	case "OrderStatus.extra":
+		if e.ComplexityRoot.OrderStatus.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatus.Extra(childComplexity), true
 	case "OrderStatus.id":
 		if e.ComplexityRoot.OrderStatus.ID == nil {
 			break
@@ -5829,12 +5858,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Phone.Number(childComplexity), true
 
-	case "Product.attributes":
-		if e.ComplexityRoot.Product.Attributes == nil {
+	case "Product.extra":
+		if e.ComplexityRoot.Product.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Product.Attributes(childComplexity), true
+		return e.ComplexityRoot.Product.Extra(childComplexity), true
 	case "Product.id":
 		if e.ComplexityRoot.Product.ID == nil {
 			break
@@ -5864,7 +5893,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Project.Actions(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProjectActionFilter)), true
+		return e.ComplexityRoot.Project.Actions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ProjectActionFilter)), true
 	case "Project.checklists":
 		if e.ComplexityRoot.Project.Checklists == nil {
 			break
@@ -5883,12 +5912,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.ContractDate(childComplexity), true
-	case "Project.created":
-		if e.ComplexityRoot.Project.Created == nil {
+	case "Project.createdAt":
+		if e.ComplexityRoot.Project.CreatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Project.Created(childComplexity), true
+		return e.ComplexityRoot.Project.CreatedAt(childComplexity), true
 	case "Project.currencyId":
 		if e.ComplexityRoot.Project.CurrencyID == nil {
 			break
@@ -5901,12 +5930,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Deleted(childComplexity), true
-	case "Project.dynamicFields":
-		if e.ComplexityRoot.Project.DynamicFields == nil {
+	case "Project.extra":
+		if e.ComplexityRoot.Project.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Project.DynamicFields(childComplexity), true
+		return e.ComplexityRoot.Project.Extra(childComplexity), true
 	case "Project.goods":
 		if e.ComplexityRoot.Project.Goods == nil {
 			break
@@ -5953,7 +5982,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Project.Payments(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProjectPaymentFilter)), true
+		return e.ComplexityRoot.Project.Payments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ProjectPaymentFilter)), true
 	case "Project.price":
 		if e.ComplexityRoot.Project.Price == nil {
 			break
@@ -6020,18 +6049,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectAction.Date(childComplexity), true
+	case "ProjectAction.extra":
+		if e.ComplexityRoot.ProjectAction.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectAction.Extra(childComplexity), true
 	case "ProjectAction.id":
 		if e.ComplexityRoot.ProjectAction.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProjectAction.ID(childComplexity), true
-	case "ProjectAction.otherFields":
-		if e.ComplexityRoot.ProjectAction.OtherFields == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProjectAction.OtherFields(childComplexity), true
 	case "ProjectAction.project":
 		if e.ComplexityRoot.ProjectAction.Project == nil {
 			break
@@ -6125,6 +6154,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectChecklist.Done(childComplexity), true
+	case "ProjectChecklist.extra":
+		if e.ComplexityRoot.ProjectChecklist.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklist.Extra(childComplexity), true
 	case "ProjectChecklist.id":
 		if e.ComplexityRoot.ProjectChecklist.ID == nil {
 			break
@@ -6143,12 +6178,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectChecklist.Name(childComplexity), true
-	case "ProjectChecklist.otherFields":
-		if e.ComplexityRoot.ProjectChecklist.OtherFields == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProjectChecklist.OtherFields(childComplexity), true
 	case "ProjectChecklist.provenance":
 		if e.ComplexityRoot.ProjectChecklist.Provenance == nil {
 			break
@@ -6168,6 +6197,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectChecklistItem.Done(childComplexity), true
+	case "ProjectChecklistItem.extra":
+		if e.ComplexityRoot.ProjectChecklistItem.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectChecklistItem.Extra(childComplexity), true
 	case "ProjectChecklistItem.id":
 		if e.ComplexityRoot.ProjectChecklistItem.ID == nil {
 			break
@@ -6180,12 +6215,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectChecklistItem.Name(childComplexity), true
-	case "ProjectChecklistItem.otherFields":
-		if e.ComplexityRoot.ProjectChecklistItem.OtherFields == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProjectChecklistItem.OtherFields(childComplexity), true
 	case "ProjectChecklistItem.provenance":
 		if e.ComplexityRoot.ProjectChecklistItem.Provenance == nil {
 			break
@@ -6243,6 +6272,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectGood.CurrencyID(childComplexity), true
+	case "ProjectGood.extra":
+		if e.ComplexityRoot.ProjectGood.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectGood.Extra(childComplexity), true
 	case "ProjectGood.goodId":
 		if e.ComplexityRoot.ProjectGood.GoodID == nil {
 			break
@@ -6261,12 +6296,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectGood.Name(childComplexity), true
-	case "ProjectGood.otherFields":
-		if e.ComplexityRoot.ProjectGood.OtherFields == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProjectGood.OtherFields(childComplexity), true
 	case "ProjectGood.price":
 		if e.ComplexityRoot.ProjectGood.Price == nil {
 			break
@@ -6316,6 +6345,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectPayment.Date(childComplexity), true
+	case "ProjectPayment.extra":
+		if e.ComplexityRoot.ProjectPayment.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayment.Extra(childComplexity), true
 	case "ProjectPayment.id":
 		if e.ComplexityRoot.ProjectPayment.ID == nil {
 			break
@@ -6328,12 +6363,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectPayment.Name(childComplexity), true
-	case "ProjectPayment.otherFields":
-		if e.ComplexityRoot.ProjectPayment.OtherFields == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProjectPayment.OtherFields(childComplexity), true
 	case "ProjectPayment.provenance":
 		if e.ComplexityRoot.ProjectPayment.Provenance == nil {
 			break
@@ -6409,6 +6438,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectStep.Date(childComplexity), true
+	case "ProjectStep.extra":
+		if e.ComplexityRoot.ProjectStep.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectStep.Extra(childComplexity), true
 	case "ProjectStep.id":
 		if e.ComplexityRoot.ProjectStep.ID == nil {
 			break
@@ -6421,12 +6456,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectStep.Name(childComplexity), true
-	case "ProjectStep.otherFields":
-		if e.ComplexityRoot.ProjectStep.OtherFields == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ProjectStep.OtherFields(childComplexity), true
 	case "ProjectStep.provenance":
 		if e.ComplexityRoot.ProjectStep.Provenance == nil {
 			break
@@ -6533,7 +6562,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CompanyFilter)), true
+		return e.ComplexityRoot.Query.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.CompanyFilter)), true
 	case "Query.company":
 		if e.ComplexityRoot.Query.Company == nil {
 			break
@@ -6566,7 +6595,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CompanyBankDetails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.CompanyBankDetails(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.companyStatus":
 		if e.ComplexityRoot.Query.CompanyStatus == nil {
 			break
@@ -6588,7 +6617,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CompanyStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CompanyStatusFilter)), true
+		return e.ComplexityRoot.Query.CompanyStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.CompanyStatusFilter)), true
 	case "Query.companyType":
 		if e.ComplexityRoot.Query.CompanyType == nil {
 			break
@@ -6610,7 +6639,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CompanyTypes(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CompanyTypeFilter)), true
+		return e.ComplexityRoot.Query.CompanyTypes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.CompanyTypeFilter)), true
 	case "Query.contact":
 		if e.ComplexityRoot.Query.Contact == nil {
 			break
@@ -6643,7 +6672,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ContactStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContactStatusFilter)), true
+		return e.ComplexityRoot.Query.ContactStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ContactStatusFilter)), true
 	case "Query.contactType":
 		if e.ComplexityRoot.Query.ContactType == nil {
 			break
@@ -6665,7 +6694,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ContactTypes(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContactTypeFilter)), true
+		return e.ComplexityRoot.Query.ContactTypes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ContactTypeFilter)), true
 	case "Query.contacts":
 		if e.ComplexityRoot.Query.Contacts == nil {
 			break
@@ -6676,7 +6705,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContactFilter)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ContactFilter)), true
 	case "Query.contract":
 		if e.ComplexityRoot.Query.Contract == nil {
 			break
@@ -6698,7 +6727,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contracts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ContractFilter)), true
+		return e.ComplexityRoot.Query.Contracts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ContractFilter)), true
 	case "Query.countries":
 		if e.ComplexityRoot.Query.Countries == nil {
 			break
@@ -6737,7 +6766,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DealLossReasons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealLossReasonFilter)), true
+		return e.ComplexityRoot.Query.DealLossReasons(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DealLossReasonFilter)), true
 	case "Query.dealStage":
 		if e.ComplexityRoot.Query.DealStage == nil {
 			break
@@ -6759,7 +6788,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DealStageCategories(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealStageCategoryFilter)), true
+		return e.ComplexityRoot.Query.DealStageCategories(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DealStageCategoryFilter)), true
 	case "Query.dealStageCategory":
 		if e.ComplexityRoot.Query.DealStageCategory == nil {
 			break
@@ -6781,7 +6810,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DealStages(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealStageFilter)), true
+		return e.ComplexityRoot.Query.DealStages(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DealStageFilter)), true
 	case "Query.dealStatus":
 		if e.ComplexityRoot.Query.DealStatus == nil {
 			break
@@ -6803,7 +6832,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DealStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealStatusFilter)), true
+		return e.ComplexityRoot.Query.DealStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DealStatusFilter)), true
 	case "Query.deals":
 		if e.ComplexityRoot.Query.Deals == nil {
 			break
@@ -6814,7 +6843,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Deals(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DealFilter)), true
+		return e.ComplexityRoot.Query.Deals(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DealFilter)), true
 	case "Query.diaryEvent":
 		if e.ComplexityRoot.Query.DiaryEvent == nil {
 			break
@@ -6836,7 +6865,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DiaryEvents(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.DiaryEvents(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Query.metroStations":
 		if e.ComplexityRoot.Query.MetroStations == nil {
@@ -6914,7 +6943,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OrderLossReasons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderLossReasonFilter)), true
+		return e.ComplexityRoot.Query.OrderLossReasons(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderLossReasonFilter)), true
 	case "Query.orderStage":
 		if e.ComplexityRoot.Query.OrderStage == nil {
 			break
@@ -6936,7 +6965,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OrderStages(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderStageFilter)), true
+		return e.ComplexityRoot.Query.OrderStages(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderStageFilter)), true
 	case "Query.orderStatus":
 		if e.ComplexityRoot.Query.OrderStatus == nil {
 			break
@@ -6958,7 +6987,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OrderStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderStatusFilter)), true
+		return e.ComplexityRoot.Query.OrderStatuses(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderStatusFilter)), true
 	case "Query.orders":
 		if e.ComplexityRoot.Query.Orders == nil {
 			break
@@ -6969,7 +6998,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderFilter)), true
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderFilter)), true
 	case "Query.people":
 		if e.ComplexityRoot.Query.People == nil {
 			break
@@ -7013,7 +7042,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProjectFilter), args["orderBy"].(*model.ProjectOrderBy), args["deleted"].(*bool)), true
+		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ProjectFilter), args["orderBy"].(*model.ProjectOrderBy), args["deleted"].(*bool)), true
 	case "Query.streets":
 		if e.ComplexityRoot.Query.Streets == nil {
 			break
@@ -7026,12 +7055,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Streets(childComplexity, args["cityId"].(string)), true
 
-	case "Source.attributes":
-		if e.ComplexityRoot.Source.Attributes == nil {
+	case "Source.extra":
+		if e.ComplexityRoot.Source.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Source.Attributes(childComplexity), true
+		return e.ComplexityRoot.Source.Extra(childComplexity), true
 	case "Source.id":
 		if e.ComplexityRoot.Source.ID == nil {
 			break
@@ -7051,6 +7080,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Source.SourceID(childComplexity), true
 
+	case "Street.extra":
+		if e.ComplexityRoot.Street.Extra == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Street.Extra(childComplexity), true
 	case "Street.id":
 		if e.ComplexityRoot.Street.ID == nil {
 			break
@@ -7089,12 +7124,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StreetPayload.Street(childComplexity), true
 
-	case "User.attributes":
-		if e.ComplexityRoot.User.Attributes == nil {
+	case "User.extra":
+		if e.ComplexityRoot.User.Extra == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.Attributes(childComplexity), true
+		return e.ComplexityRoot.User.Extra(childComplexity), true
 	case "User.id":
 		if e.ComplexityRoot.User.ID == nil {
 			break
@@ -7272,31 +7307,56 @@ var sources = []*ast.Source{
 	{Name: "../../schema.graphqls", Input: `# The core of the CRM Gateway schema: scalars, the Relay Node interface and
 # the root types. Each backend's types live in graph/schema/<backend>.graphqls.
 
-"An instant in RFC 3339 form with its UTC offset, e.g. ` + "`" + `2022-02-22T12:02:22.222+03:00` + "`" + `."
+"""
+An instant with its UTC offset. Wire form: a JSON string in RFC 3339, e.g.
+` + "`" + `"2022-02-22T12:02:22.222+03:00"` + "`" + `. Code generators: ` + "`" + `string` + "`" + `.
+"""
 scalar DateTime
 
-"A wall-clock date-time without a zone, as the upstream keeps it, e.g. ` + "`" + `2020-02-13T00:00:00` + "`" + `."
+"""
+A wall-clock date-time without a zone, as the upstream keeps it. Wire form:
+a JSON string ` + "`" + `YYYY-MM-DDThh:mm:ss` + "`" + `, e.g. ` + "`" + `"2020-02-13T00:00:00"` + "`" + `. Code
+generators: ` + "`" + `string` + "`" + `.
+"""
 scalar LocalDateTime
 
-"A calendar date, e.g. ` + "`" + `2022-02-22` + "`" + `."
+"""
+A calendar date. Wire form: a JSON string ` + "`" + `YYYY-MM-DD` + "`" + `, e.g. ` + "`" + `"2022-02-22"` + "`" + `.
+Code generators: ` + "`" + `string` + "`" + `.
+"""
 scalar Date
 
-"An exact decimal number, sent as a string so no precision is lost, e.g. ` + "`" + `\"2200000.0\"` + "`" + `."
+"""
+An exact decimal number. Wire form: a JSON string of digits with an
+optional sign and decimal point, so no precision is lost, e.g.
+` + "`" + `"2200000.0"` + "`" + `; as input a JSON number is accepted too. Code generators:
+` + "`" + `string` + "`" + `.
+"""
 scalar Decimal
 
-"Any JSON value, passed through byte for byte (custom fields, undocumented attributes)."
+"""
+Any JSON value, passed through byte for byte (custom fields, attributes the
+schema does not map). Wire form: the JSON value itself. Code generators:
+` + "`" + `unknown` + "`" + ` for values, ` + "`" + `Record<string, unknown>` + "`" + ` where an object is documented
+(` + "`" + `extra` + "`" + `).
+"""
 scalar JSON
 
 "Every entity of every CRM. ` + "`" + `id` + "`" + ` is an opaque global ID (backend, type and upstream id)."
 interface Node {
+  "Opaque global ID: backend, type and the CRM's own id. ` + "`" + `node(id:)` + "`" + ` reads it again."
   id: ID!
 }
 
 "Relay page information."
 type PageInfo {
+  "Whether a page follows this one."
   hasNextPage: Boolean!
+  "Whether a page precedes this one."
   hasPreviousPage: Boolean!
+  "Cursor of the page's first edge; null for an empty page."
   startCursor: String
+  "Cursor of the page's last edge; null for an empty page."
   endCursor: String
 }
 
@@ -7306,19 +7366,23 @@ type DeletePayload {
   deletedId: ID!
 }
 
+"Reads. Each backend's file extends this type with its fields."
 type Query {
   "Any entity of any CRM by its global ID."
-  node(id: ID!): Node
+  node(
+    "Global ID of the entity (any ` + "`" + `Node.id` + "`" + `)."
+    id: ID!
+  ): Node
   "Several entities by global ID, in the order asked; null where one cannot be read."
-  nodes(ids: [ID!]!): [Node]!
+  nodes(
+    "Global IDs of the entities (any ` + "`" + `Node.id` + "`" + `), at most 100."
+    ids: [ID!]!
+  ): [Node]!
 }
 
 
 "Writes. Each backend's file extends this type with its mutations."
 type Mutation
-
-"gqlgen: field binding options (omittable input fields tell unset from null)."
-directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 `, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `# The common CRM model: interfaces one component can render whatever CRM a
 # record comes from, the provenance of every node, and the cross-CRM reads
@@ -7874,299 +7938,541 @@ extend type EstateProperty {
 # one minute); clients are always read from the upstream.
 
 extend type Query {
-  "An r_keeper delivery client by its global ID."
-  client(id: ID!): Client
-  "The kinds of client contact (phones, e-mail, messengers)."
+  "An r_keeper delivery client by its global ID (GET Clients)."
+  client(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    id: ID!
+  ): Client
+  "The kinds of client contact: phones, e-mail, messengers (GET TypesContacts)."
   clientContactTypes: [ClientContactType!]
-  "The kinds of client address (home, work)."
+  "The kinds of client address: home, work (GET TypesAddresses)."
   addressTypes: [AddressType!]
-  "The countries of the r_keeper object."
+  "The countries of the r_keeper object (GET Countries)."
   countries: [Country!]
-  "The cities of a country (` + "`" + `countryId` + "`" + ` takes a ` + "`" + `Country.id` + "`" + `)."
-  cities(countryId: ID!): [City!]
-  "The metro stations of a city (` + "`" + `cityId` + "`" + ` takes a ` + "`" + `City.id` + "`" + `)."
-  metroStations(cityId: ID!): [MetroStation!]
-  "The streets of a city with their post codes (` + "`" + `cityId` + "`" + ` takes a ` + "`" + `City.id` + "`" + `)."
-  streets(cityId: ID!): [Street!]
+  "The cities of a country (GET Cities)."
+  cities(
+    "Global ID of the country (` + "`" + `Country.id` + "`" + `)."
+    countryId: ID!
+  ): [City!]
+  "The metro stations of a city (GET MetroStations)."
+  metroStations(
+    "Global ID of the city (` + "`" + `City.id` + "`" + `)."
+    cityId: ID!
+  ): [MetroStation!]
+  "The streets of a city with their post codes (GET Streets)."
+  streets(
+    "Global ID of the city (` + "`" + `City.id` + "`" + `)."
+    cityId: ID!
+  ): [Street!]
 }
 
 extend type Mutation {
-  "Adds a client with its contacts and addresses."
-  createClient(input: CreateClientInput!): ClientPayload
-  "Changes a client's main fields (the names); contacts and addresses have their own mutations."
-  updateClient(id: ID!, input: UpdateClientInput!): ClientPayload
-  "Deletes a client. Some r_keeper CRM versions do not support it; their refusal is returned as an error."
-  deleteClient(id: ID!): DeletePayload
-  "Adds a contact to a client."
-  addClientContact(clientId: ID!, input: ClientContactInput!): ClientPayload
-  "Changes a contact's value."
-  updateClientContact(clientId: ID!, contactId: ID!, input: UpdateClientContactInput!): ClientPayload
-  "Deletes a contact."
-  deleteClientContact(clientId: ID!, contactId: ID!): ClientPayload
-  "Adds a delivery address to a client."
-  addClientAddress(clientId: ID!, input: ClientAddressInput!): ClientPayload
-  "Changes the given fields of an address; fields left out (or null) are kept."
-  updateClientAddress(clientId: ID!, addressId: ID!, input: UpdateClientAddressInput!): ClientPayload
-  "Deletes an address."
-  deleteClientAddress(clientId: ID!, addressId: ID!): ClientPayload
-  "Adds a city to a country (` + "`" + `countryId` + "`" + ` takes a ` + "`" + `Country.id` + "`" + `)."
-  createCity(countryId: ID!, input: CreateCityInput!): CityPayload
-  "Renames a city."
-  updateCity(id: ID!, input: UpdateCityInput!): CityPayload
-  "Deletes a city."
-  deleteCity(id: ID!): DeletePayload
-  "Adds a street to a city (` + "`" + `cityId` + "`" + ` takes a ` + "`" + `City.id` + "`" + `)."
-  createStreet(cityId: ID!, input: CreateStreetInput!): StreetPayload
-  "Changes a street's name or post code; fields left out (or null) are kept."
-  updateStreet(id: ID!, input: UpdateStreetInput!): StreetPayload
-  "Deletes a street."
-  deleteStreet(id: ID!): DeletePayload
+  "Adds a client with its contacts and addresses (POST Clients)."
+  createClient(
+    "The new client."
+    input: CreateClientInput!
+  ): ClientPayload
+  "Changes a client's main fields, the names (PUT Clients); contacts and addresses have their own mutations."
+  updateClient(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    id: ID!
+    "The names to change."
+    input: UpdateClientInput!
+  ): ClientPayload
+  "Deletes a client (DELETE Clients). Some r_keeper CRM versions do not support it; their refusal is returned as an error."
+  deleteClient(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    id: ID!
+  ): DeletePayload
+  "Adds a contact to a client (POST Clients/Contacts)."
+  addClientContact(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    clientId: ID!
+    "The new contact."
+    input: ClientContactInput!
+  ): ClientPayload
+  "Changes a contact's value (PUT Clients/Contacts)."
+  updateClientContact(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    clientId: ID!
+    "Global ID of the contact (` + "`" + `ClientContact.id` + "`" + `)."
+    contactId: ID!
+    "The new value."
+    input: UpdateClientContactInput!
+  ): ClientPayload
+  "Deletes a contact (DELETE Clients/Contacts)."
+  deleteClientContact(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    clientId: ID!
+    "Global ID of the contact (` + "`" + `ClientContact.id` + "`" + `)."
+    contactId: ID!
+  ): ClientPayload
+  "Adds a delivery address to a client (POST Clients/Addresses)."
+  addClientAddress(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    clientId: ID!
+    "The new address."
+    input: ClientAddressInput!
+  ): ClientPayload
+  "Changes the given fields of an address (PUT Clients/Addresses); fields left out (or null) are kept."
+  updateClientAddress(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    clientId: ID!
+    "Global ID of the address (` + "`" + `ClientAddress.id` + "`" + `)."
+    addressId: ID!
+    "The fields to change."
+    input: UpdateClientAddressInput!
+  ): ClientPayload
+  "Deletes an address (DELETE Clients/Addresses)."
+  deleteClientAddress(
+    "Global ID of the client (` + "`" + `Client.id` + "`" + `)."
+    clientId: ID!
+    "Global ID of the address (` + "`" + `ClientAddress.id` + "`" + `)."
+    addressId: ID!
+  ): ClientPayload
+  "Adds a city to a country (POST Cities)."
+  createCity(
+    "Global ID of the country (` + "`" + `Country.id` + "`" + `)."
+    countryId: ID!
+    "The new city."
+    input: CreateCityInput!
+  ): CityPayload
+  "Renames a city (PUT Cities)."
+  updateCity(
+    "Global ID of the city (` + "`" + `City.id` + "`" + `)."
+    id: ID!
+    "The new name."
+    input: UpdateCityInput!
+  ): CityPayload
+  "Deletes a city (DELETE Cities)."
+  deleteCity(
+    "Global ID of the city (` + "`" + `City.id` + "`" + `)."
+    id: ID!
+  ): DeletePayload
+  "Adds a street to a city (POST Streets)."
+  createStreet(
+    "Global ID of the city (` + "`" + `City.id` + "`" + `)."
+    cityId: ID!
+    "The new street."
+    input: CreateStreetInput!
+  ): StreetPayload
+  "Changes a street's name or post code (PUT Streets); fields left out (or null) are kept."
+  updateStreet(
+    "Global ID of the street (` + "`" + `Street.id` + "`" + `)."
+    id: ID!
+    "The fields to change."
+    input: UpdateStreetInput!
+  ): StreetPayload
+  "Deletes a street (DELETE Streets)."
+  deleteStreet(
+    "Global ID of the street (` + "`" + `Street.id` + "`" + `)."
+    id: ID!
+  ): DeletePayload
 }
 
-"An r_keeper delivery client with contacts, addresses, accounts and cards."
+"""
+An r_keeper delivery client with contacts, addresses, accounts and cards.
+Text the upstream leaves empty is null.
+"""
 type Client implements Node {
+  "Opaque global ID."
   id: ID!
+  "The client's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
-  firstName: String!
-  lastName: String!
-  middleName: String!
-  "Zone-less, as the upstream keeps it; null when empty."
+  "First name (r_keeper ` + "`" + `firstname` + "`" + `); null when empty."
+  firstName: String
+  "Last name (r_keeper ` + "`" + `lastname` + "`" + `); null when empty."
+  lastName: String
+  "Patronymic (r_keeper ` + "`" + `middlename` + "`" + `); null when empty."
+  middleName: String
+  "Birthday, zone-less as the upstream keeps it (r_keeper ` + "`" + `birthday` + "`" + `); null when empty."
   birthday: LocalDateTime
-  note: String!
+  "Additional information about the client (r_keeper ` + "`" + `note` + "`" + `); null when empty."
+  note: String
+  "Phones, e-mails and messenger handles (r_keeper ` + "`" + `contacts` + "`" + `)."
   contacts: [ClientContact!]!
+  "Delivery addresses (r_keeper ` + "`" + `addresses` + "`" + `)."
   addresses: [ClientAddress!]!
+  "Loyalty and deposit accounts (r_keeper ` + "`" + `accounts` + "`" + `), read-only."
   accounts: [ClientAccount!]!
+  "Loyalty cards (r_keeper ` + "`" + `cards` + "`" + `), read-only."
   cards: [ClientCard!]!
+  "The members of the upstream's client object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
 "A phone number, e-mail address or messenger handle of a client."
 type ClientContact implements Node {
+  "Opaque global ID."
   id: ID!
+  "The contact's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The phone number, address or handle (r_keeper ` + "`" + `value` + "`" + `)."
   value: String!
-  "The type's name as the client record gives it."
-  typeName: String!
-  "The contact type, from the cached reference list."
+  "The contact type (r_keeper ` + "`" + `typeId` + "`" + `, its name ` + "`" + `typeName` + "`" + `), from the cached reference list."
   type: ClientContactType
+  "The members of the upstream's contact object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
-"A delivery address. Text parts the upstream leaves empty are empty strings."
+"A delivery address. Text the upstream leaves empty is null."
 type ClientAddress implements Node {
+  "Opaque global ID."
   id: ID!
+  "The address's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
-  "The address type, from the cached reference list."
+  "The address type (r_keeper ` + "`" + `typeId` + "`" + `, its name ` + "`" + `typeName` + "`" + `), from the cached reference list."
   type: AddressType
-  typeName: String!
+  "The country (r_keeper ` + "`" + `countryId` + "`" + `, its name ` + "`" + `country` + "`" + `), from the cached reference list."
   country: Country
-  countryName: String!
-  zip: String!
-  region: String!
+  "Postal code (r_keeper ` + "`" + `zip` + "`" + `)."
+  zip: String
+  "Region, oblast (r_keeper ` + "`" + `region` + "`" + `)."
+  region: String
+  "The city (r_keeper ` + "`" + `cityId` + "`" + `, its name ` + "`" + `city` + "`" + `), from the cached reference list."
   city: City
-  cityName: String!
+  "The street (r_keeper ` + "`" + `streetId` + "`" + `, its name ` + "`" + `street` + "`" + `), from the cached reference list."
   street: Street
-  streetName: String!
-  house: String!
-  building: String!
-  entry: String!
-  floor: String!
-  apartments: String!
-  entryCode: String!
-  dopInfo: String!
-  "Latitude; null when the upstream has none."
+  "House number (r_keeper ` + "`" + `house` + "`" + `)."
+  house: String
+  "Building number (r_keeper ` + "`" + `building` + "`" + `)."
+  building: String
+  "Entrance, podyezd (r_keeper ` + "`" + `entry` + "`" + `)."
+  entry: String
+  "Floor (r_keeper ` + "`" + `floor` + "`" + `)."
+  floor: String
+  "Apartment (r_keeper ` + "`" + `apartments` + "`" + `)."
+  apartments: String
+  "Door-phone (intercom) code (r_keeper ` + "`" + `entryCode` + "`" + `)."
+  entryCode: String
+  "Additional information for the courier (r_keeper ` + "`" + `dopInfo` + "`" + `)."
+  additionalInfo: String
+  "Latitude (r_keeper ` + "`" + `lat` + "`" + `, a string upstream); null when the upstream has none."
   lat: Float
-  "Longitude; null when the upstream has none."
+  "Longitude (r_keeper ` + "`" + `lng` + "`" + `, a string upstream); null when the upstream has none."
   lng: Float
+  "The nearest metro station (r_keeper ` + "`" + `metroStationId` + "`" + `, its name ` + "`" + `metroStation` + "`" + `), from the cached reference list."
   metroStation: MetroStation
-  metroStationName: String!
-  "As the upstream sends it (its docs describe it as 'the address can be edited'; always false for internet orders)."
+  "As the upstream sends it (r_keeper ` + "`" + `readOnly` + "`" + `; its docs describe it as 'the address can be edited'; always false for internet orders)."
   readOnly: Boolean!
+  "The members of the upstream's address object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
-"A client's account; the account number identifies it."
+"The status of a client account (r_keeper ` + "`" + `status` + "`" + `, 'current level' in its docs)."
+enum ClientAccountStatus {
+  "The account is active (r_keeper ` + "`" + `Active` + "`" + `, the one value its docs show)."
+  ACTIVE
+  "Any other value; the upstream's word is in the account's ` + "`" + `extra.status` + "`" + `."
+  OTHER
+}
+
+"A client's account; the account number identifies it. Read-only."
 type ClientAccount implements Node {
+  "Opaque global ID."
   id: ID!
-  "The account number."
+  "The account number (r_keeper ` + "`" + `accountNumber` + "`" + `)."
   sourceId: String!
+  "The account number (r_keeper ` + "`" + `accountNumber` + "`" + `)."
   accountNumber: String!
-  status: String!
-  accountTypeId: Int
-  accountTypeName: String!
+  "The account's status (r_keeper ` + "`" + `status` + "`" + `)."
+  status: ClientAccountStatus!
+  "r_keeper id of the account type (r_keeper ` + "`" + `accountTypeID` + "`" + `, a number upstream); the API cannot read account types."
+  accountTypeId: String
+  "The account type's name (r_keeper ` + "`" + `accountTypeName` + "`" + `)."
+  accountTypeName: String
+  "Whether debiting the account is enabled (r_keeper ` + "`" + `accountDebitEnabled` + "`" + `, 'account activity' in its docs)."
   accountDebitEnabled: Boolean!
+  "Whether crediting the account is enabled (r_keeper ` + "`" + `accountCreditEnabled` + "`" + `)."
   accountCreditEnabled: Boolean!
-  dateCreate: LocalDateTime
-  "Exact, as the upstream's JSON number reads."
+  "When the account was opened, zone-less (r_keeper ` + "`" + `dateCreate` + "`" + `)."
+  createdAt: LocalDateTime
+  "The balance, exact as the upstream's JSON number reads (r_keeper ` + "`" + `balance` + "`" + `)."
   balance: Decimal
-  "Undocumented upstream field, passed through as it comes."
+  "Undocumented upstream member ` + "`" + `accountCode` + "`" + `, passed through as it comes."
   accountCode: JSON
+  "The members of the upstream's account object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
-"A client's card; the card code identifies it."
+"The status of a loyalty card (r_keeper ` + "`" + `status` + "`" + `)."
+enum ClientCardStatus {
+  "The card is active (r_keeper ` + "`" + `Active` + "`" + `, the one value its docs show)."
+  ACTIVE
+  "Any other value; the upstream's word is in the card's ` + "`" + `extra.status` + "`" + `."
+  OTHER
+}
+
+"A client's loyalty card; the card code identifies it. Read-only."
 type ClientCard implements Node {
+  "Opaque global ID."
   id: ID!
-  "The card code."
+  "The card code (r_keeper ` + "`" + `cardCode` + "`" + `)."
   sourceId: String!
+  "The card number (r_keeper ` + "`" + `cardCode` + "`" + `)."
   cardCode: String!
+  "Whether the card is virtual rather than physical (r_keeper ` + "`" + `isVirtualCard` + "`" + `)."
   isVirtualCard: Boolean!
+  "Whether a manager confirmed the card (r_keeper ` + "`" + `isConfirmManager` + "`" + `)."
   isConfirmManager: Boolean!
-  status: String!
-  dateOffered: LocalDateTime
-  dateExpired: LocalDateTime
-  groupId: Int
-  groupName: String!
+  "The card's status (r_keeper ` + "`" + `status` + "`" + `)."
+  status: ClientCardStatus!
+  "When the card was issued, zone-less (r_keeper ` + "`" + `dateOffered` + "`" + `)."
+  createdAt: LocalDateTime
+  "When the card expires, zone-less (r_keeper ` + "`" + `dateExpired` + "`" + `)."
+  expiresAt: LocalDateTime
+  "r_keeper id of the card group (r_keeper ` + "`" + `groupID` + "`" + `, a number upstream); the API cannot read card groups."
+  groupId: String
+  "The card group's name (r_keeper ` + "`" + `groupName` + "`" + `)."
+  groupName: String
+  "The members of the upstream's card object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
-"A kind of client contact."
+"A kind of client contact (r_keeper TypesContacts)."
 type ClientContactType implements Node {
+  "Opaque global ID."
   id: ID!
+  "The type's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The type's name, e.g. ` + "`" + `E-Mail` + "`" + `, ` + "`" + `Телефон мобильный` + "`" + ` (r_keeper ` + "`" + `name` + "`" + `)."
   name: String!
+  "Whether contacts of this type are phone numbers (r_keeper ` + "`" + `isPhone` + "`" + `)."
   isPhone: Boolean!
+  "Whether contacts of this type are e-mail addresses (r_keeper ` + "`" + `isEmail` + "`" + `)."
   isEmail: Boolean!
+  "Whether contacts of this type are Skype accounts (r_keeper ` + "`" + `isSkype` + "`" + `)."
   isSkype: Boolean!
+  "Whether contacts of this type are social network accounts (r_keeper ` + "`" + `isSocialNetwork` + "`" + `)."
   isSocialNetwork: Boolean!
-  "Contacts of this type may be used for notifications and mailings."
+  "Contacts of this type may be used for notifications and mailings (r_keeper ` + "`" + `mailing` + "`" + `)."
   mailing: Boolean!
+  "The members of the upstream's object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
-"A kind of client address."
+"A kind of client address (r_keeper TypesAddresses)."
 type AddressType implements Node {
+  "Opaque global ID."
   id: ID!
+  "The type's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The type's name, e.g. ` + "`" + `Домашний` + "`" + ` (r_keeper ` + "`" + `name` + "`" + `)."
   name: String!
+  "The members of the upstream's object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
+"A country of the r_keeper object (r_keeper Countries)."
 type Country implements Node {
+  "Opaque global ID."
   id: ID!
+  "The country's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The country's name (r_keeper ` + "`" + `name` + "`" + `)."
   name: String!
-  "The country's cities."
+  "The country's cities (GET Cities)."
   cities: [City!]
+  "The members of the upstream's object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
+"A city of a country (r_keeper Cities)."
 type City implements Node {
+  "Opaque global ID."
   id: ID!
+  "The city's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The city's name (r_keeper ` + "`" + `name` + "`" + `)."
   name: String!
+  "The country the city belongs to."
   country: Country
-  "The city's streets."
+  "The city's streets (GET Streets)."
   streets: [Street!]
-  "The city's metro stations."
+  "The city's metro stations (GET MetroStations)."
   metroStations: [MetroStation!]
+  "The members of the upstream's object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
+"A metro station of a city (r_keeper MetroStations)."
 type MetroStation implements Node {
+  "Opaque global ID."
   id: ID!
+  "The station's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The station's name (r_keeper ` + "`" + `name` + "`" + `)."
   name: String!
+  "The members of the upstream's object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
+"A street of a city (r_keeper Streets)."
 type Street implements Node {
+  "Opaque global ID."
   id: ID!
+  "The street's id in r_keeper (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The street's name (r_keeper ` + "`" + `name` + "`" + `)."
   name: String!
-  "Free text upstream (e.g. ` + "`" + `000` + "`" + `, ` + "`" + `ХХХ` + "`" + `)."
+  "Postal code, free text upstream, e.g. ` + "`" + `000` + "`" + `, ` + "`" + `ХХХ` + "`" + ` (r_keeper ` + "`" + `postCode` + "`" + `)."
   postCode: String
+  "The members of the upstream's object that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
+"A new client (POST Clients)."
 input CreateClientInput {
+  "First name (r_keeper ` + "`" + `firstname` + "`" + `)."
   firstName: String!
+  "Last name (r_keeper ` + "`" + `lastname` + "`" + `)."
   lastName: String
+  "Patronymic (r_keeper ` + "`" + `middlename` + "`" + `)."
   middleName: String
+  "Birthday (r_keeper ` + "`" + `birthday` + "`" + `)."
   birthday: Date
+  "Additional information about the client (r_keeper ` + "`" + `note` + "`" + `)."
   note: String
+  "The client's contacts."
   contacts: [ClientContactInput!]
+  "The client's delivery addresses."
   addresses: [ClientAddressInput!]
 }
 
 "The main fields; a field left out (or null) is kept."
 input UpdateClientInput {
+  "First name (r_keeper ` + "`" + `firstname` + "`" + `)."
   firstName: String
+  "Last name (r_keeper ` + "`" + `lastname` + "`" + `)."
   lastName: String
+  "Patronymic (r_keeper ` + "`" + `middlename` + "`" + `)."
   middleName: String
 }
 
+"A new contact of a client."
 input ClientContactInput {
-  "A ` + "`" + `ClientContactType.id` + "`" + `."
+  "Global ID of the contact type (` + "`" + `ClientContactType.id` + "`" + `; r_keeper ` + "`" + `typeId` + "`" + `)."
   typeId: ID!
+  "The phone number, address or handle (r_keeper ` + "`" + `value` + "`" + `)."
   value: String!
 }
 
+"A contact's new value."
 input UpdateClientContactInput {
+  "The phone number, address or handle (r_keeper ` + "`" + `value` + "`" + `)."
   value: String!
 }
 
+"A new delivery address."
 input ClientAddressInput {
-  "An ` + "`" + `AddressType.id` + "`" + `."
+  "Global ID of the address type (` + "`" + `AddressType.id` + "`" + `; r_keeper ` + "`" + `typeId` + "`" + `)."
   typeId: ID!
-  "A ` + "`" + `Country.id` + "`" + `; optional, as the city names its country (must agree when given)."
+  "Global ID of the country (` + "`" + `Country.id` + "`" + `); optional, as the city names its country (must agree when given)."
   countryId: ID
-  "A ` + "`" + `City.id` + "`" + `."
+  "Global ID of the city (` + "`" + `City.id` + "`" + `)."
   cityId: ID!
-  "A ` + "`" + `Street.id` + "`" + ` of that city."
+  "Global ID of a street of that city (` + "`" + `Street.id` + "`" + `)."
   streetId: ID!
+  "House number (r_keeper ` + "`" + `house` + "`" + `)."
   house: String!
+  "Postal code (r_keeper ` + "`" + `zip` + "`" + `)."
   zip: String
+  "Region, oblast (r_keeper ` + "`" + `region` + "`" + `)."
   region: String
+  "Building number (r_keeper ` + "`" + `building` + "`" + `)."
   building: String
+  "Entrance (r_keeper ` + "`" + `entry` + "`" + `)."
   entry: String
+  "Floor (r_keeper ` + "`" + `floor` + "`" + `)."
   floor: String
+  "Apartment (r_keeper ` + "`" + `apartments` + "`" + `)."
   apartments: String
+  "Door-phone (intercom) code (r_keeper ` + "`" + `entryCode` + "`" + `)."
   entryCode: String
-  dopInfo: String
+  "Additional information for the courier (r_keeper ` + "`" + `dopInfo` + "`" + `)."
+  additionalInfo: String
 }
 
 "Only the fields given are sent; a field left out (or null) is kept, an empty string clears it."
 input UpdateClientAddressInput {
+  "Global ID of the address type (` + "`" + `AddressType.id` + "`" + `)."
   typeId: ID
+  "Global ID of the country (` + "`" + `Country.id` + "`" + `)."
   countryId: ID
-  "A ` + "`" + `City.id` + "`" + `; needs ` + "`" + `streetId` + "`" + ` too, as a street belongs to one city."
+  "Global ID of the city (` + "`" + `City.id` + "`" + `); needs ` + "`" + `streetId` + "`" + ` too, as a street belongs to one city."
   cityId: ID
-  "A ` + "`" + `Street.id` + "`" + `; its city (and country) are sent with it."
+  "Global ID of the street (` + "`" + `Street.id` + "`" + `); its city (and country) are sent with it."
   streetId: ID
+  "House number (r_keeper ` + "`" + `house` + "`" + `)."
   house: String
+  "Postal code (r_keeper ` + "`" + `zip` + "`" + `)."
   zip: String
+  "Region, oblast (r_keeper ` + "`" + `region` + "`" + `)."
   region: String
+  "Building number (r_keeper ` + "`" + `building` + "`" + `)."
   building: String
+  "Entrance (r_keeper ` + "`" + `entry` + "`" + `)."
   entry: String
+  "Floor (r_keeper ` + "`" + `floor` + "`" + `)."
   floor: String
+  "Apartment (r_keeper ` + "`" + `apartments` + "`" + `)."
   apartments: String
+  "Door-phone (intercom) code (r_keeper ` + "`" + `entryCode` + "`" + `)."
   entryCode: String
-  dopInfo: String
+  "Additional information for the courier (r_keeper ` + "`" + `dopInfo` + "`" + `)."
+  additionalInfo: String
 }
 
+"A new city."
 input CreateCityInput {
+  "The city's name (r_keeper ` + "`" + `Name` + "`" + `)."
   name: String!
 }
 
+"A city's new name."
 input UpdateCityInput {
+  "The city's new name (r_keeper ` + "`" + `Name` + "`" + `)."
   name: String!
 }
 
+"A new street."
 input CreateStreetInput {
+  "The street's name (r_keeper ` + "`" + `Name` + "`" + `)."
   name: String!
+  "Postal code, free text (r_keeper ` + "`" + `PostCode` + "`" + `)."
   postCode: String
 }
 
+"A street's new fields; a field left out (or null) is kept."
 input UpdateStreetInput {
+  "The street's new name (r_keeper ` + "`" + `Name` + "`" + `)."
   name: String
+  "The new postal code, free text (r_keeper ` + "`" + `PostCode` + "`" + `)."
   postCode: String
 }
 
+"The answer of the client mutations: the client as r_keeper returned it."
 type ClientPayload {
+  "The client after the change."
   client: Client
 }
 
+"The answer of createCity and updateCity."
 type CityPayload {
+  "The city after the change."
   city: City
 }
 
+"The answer of createStreet and updateStreet."
 type StreetPayload {
+  "The street after the change."
   street: Street
 }
 `, BuiltIn: false},
 	{Name: "../schema/solos.graphqls", Input: `# Solos CRM: projects and what hangs off them (steps, actions, checklists,
 # goods, payments). Read-only: Solos documents no write endpoint.
-# Paged lists take ` + "`" + `first` + "`" + ` from 1 to 100 (default 20).
+# Paged lists take ` + "`" + `first` + "`" + ` from 0 to 100 (default 20), or ` + "`" + `last` + "`" + ` with
+# ` + "`" + `before` + "`" + ` for the page before a cursor.
 
 extend type Query {
   """
@@ -8175,146 +8481,230 @@ extend type Query {
   projects come by ascending id.
   """
   projects(
-    "Page size, 1 to 100."
-    first: Int = 20
-    "Cursor of the last edge of the previous page."
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
     after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    "Conditions of a search (POST /projects/filter); none lists every project."
     filter: ProjectFilter
+    "Sort order (Solos ` + "`" + `order_by` + "`" + ` and ` + "`" + `reverse` + "`" + `); default ascending id."
     orderBy: ProjectOrderBy
-    "true lists the deleted projects instead of the active ones."
+    "true lists the deleted projects instead of the active ones (Solos ` + "`" + `deleted` + "`" + `)."
     deleted: Boolean = false
   ): ProjectConnection
   "One Solos project by its global ID (GET /projects/info)."
-  project(id: ID!): Project
+  project(
+    "Global ID of the project (` + "`" + `Project.id` + "`" + `)."
+    id: ID!
+  ): Project
   "One Solos project action (event) by its global ID (GET /projects/actions/info)."
-  projectAction(id: ID!): ProjectAction
+  projectAction(
+    "Global ID of the action (` + "`" + `ProjectAction.id` + "`" + `)."
+    id: ID!
+  ): ProjectAction
 }
 
-"A Solos project with its built-in and dynamic fields."
+"""
+A Solos project with its built-in and dynamic fields. The references to
+things the Solos API cannot read (funnels, steps, users, groups,
+currencies) are the CRM's own ids, in fields ending in ` + "`" + `Id` + "`" + `.
+"""
 type Project implements Node {
+  "Opaque global ID."
   id: ID!
-  "The project's id in Solos."
+  "The project's id in Solos (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The project's name (Solos ` + "`" + `name` + "`" + `)."
   name: String
-  "When the project was created, in the CRM's wall-clock time."
-  created: LocalDateTime
-  "Whether the project is in the trash."
+  "When the project was created, in the CRM's wall-clock time (Solos ` + "`" + `created` + "`" + `)."
+  createdAt: LocalDateTime
+  "Whether the project is in the trash (Solos ` + "`" + `deleted` + "`" + `)."
   deleted: Boolean!
-  "Solos id of the sales funnel."
+  "Solos id of the sales funnel (Solos ` + "`" + `sales_funnel_id` + "`" + `); the API cannot read funnels."
   salesFunnelId: String
-  "Solos id of the current funnel step."
+  "Solos id of the current funnel step (Solos ` + "`" + `step_id` + "`" + `); the step's name is in ` + "`" + `steps` + "`" + `."
   stepId: String
-  "Solos id of the responsible user."
+  "Solos id of the responsible user (Solos ` + "`" + `user_id` + "`" + `); the API cannot read users."
   userId: String
-  "Solos id of the responsible user group."
+  "Solos id of the responsible user group (Solos ` + "`" + `group_id` + "`" + `); the API cannot read groups."
   groupId: String
+  "The project's price, exact (Solos ` + "`" + `price` + "`" + `)."
   price: Decimal
-  "Solos id of the currency of ` + "`" + `price` + "`" + `."
+  "Solos id of the currency of ` + "`" + `price` + "`" + ` (Solos ` + "`" + `currency_id` + "`" + `); the API cannot read currencies."
   currencyId: String
-  "Solos ids of the participating users."
+  "Solos ids of the participating users (Solos ` + "`" + `participants_user_id` + "`" + `)."
   participantsUserId: [String!]!
-  "Solos ids of the participating user groups."
+  "Solos ids of the participating user groups (Solos ` + "`" + `participants_group_id` + "`" + `)."
   participantsGroupId: [String!]!
-  "Dynamic field ` + "`" + `client_id` + "`" + ` (named by the Solos docs): client ids."
+  "Dynamic field ` + "`" + `client_id` + "`" + ` (named by the Solos docs): Solos ids of the project's clients."
   clientId: [String!]!
-  "Dynamic field ` + "`" + `contract_date` + "`" + ` (named by the Solos docs)."
+  "Dynamic field ` + "`" + `contract_date` + "`" + ` (named by the Solos docs): the contract's date."
   contractDate: Date
-  "Every dynamic (user-defined) field as Solos returned it, name → value."
-  dynamicFields: JSON!
+  """
+  The attributes Solos returned that no field maps, the installation's
+  other dynamic (user-defined) fields among them, as one object, name →
+  value, in the upstream's order; null when there is none.
+  """
+  extra: JSON
   "The steps (stages) the project went through (GET /projects/steps)."
-  steps(filter: ProjectStepFilter): [ProjectStep!]
+  steps(
+    "Only the steps matching these conditions."
+    filter: ProjectStepFilter
+  ): [ProjectStep!]
   "The project's actions (events), paged (GET /projects/actions)."
-  actions(first: Int = 20, after: String, filter: ProjectActionFilter): ProjectActionConnection
+  actions(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    "Only the actions matching these conditions."
+    filter: ProjectActionFilter
+  ): ProjectActionConnection
   "The project's checklists (GET /projects/checklists)."
   checklists: [ProjectChecklist!]
   "The project's goods (GET /projects/goods)."
   goods: [ProjectGood!]
   "The project's payments, paged (GET /projects/payments)."
-  payments(first: Int = 20, after: String, filter: ProjectPaymentFilter): ProjectPaymentConnection
+  payments(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    "Only the payments matching these conditions."
+    filter: ProjectPaymentFilter
+  ): ProjectPaymentConnection
 }
 
 "A step (stage) of a project's funnel the project entered."
 type ProjectStep implements Node {
+  "Opaque global ID."
   id: ID!
+  "The step record's id in Solos (` + "`" + `id` + "`" + `)."
   sourceId: String!
-  "Solos id of the funnel step."
+  "Solos id of the funnel step (Solos ` + "`" + `step_id` + "`" + `)."
   stepId: String
+  "The step's name (Solos ` + "`" + `name` + "`" + `)."
   name: String
+  "Solos id of the step's sales funnel (Solos ` + "`" + `sales_funnel_id` + "`" + `)."
   salesFunnelId: String
-  "When the project entered the step."
+  "When the project entered the step (Solos ` + "`" + `date` + "`" + `)."
   date: LocalDateTime
+  "Solos id of the user who moved the project to the step (Solos ` + "`" + `user_id` + "`" + `)."
   userId: String
-  "Attributes Solos returned that have no field here, as they came."
-  otherFields: JSON!
+  "The attributes Solos returned that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
 "An action (event) of a project: a call, a meeting, a letter, a comment."
 type ProjectAction implements Node {
+  "Opaque global ID."
   id: ID!
+  "The action's id in Solos (` + "`" + `id` + "`" + `)."
   sourceId: String!
   "The project the action belongs to."
   project: Project
-  "Solos id of the action type."
+  "Solos id of the action type (Solos ` + "`" + `type_id` + "`" + `); the API cannot read action types."
   typeId: String
+  "The action type's name (Solos ` + "`" + `type_name` + "`" + `)."
   typeName: String
+  "When the action happened (Solos ` + "`" + `date` + "`" + `)."
   date: LocalDateTime
+  "Solos id of the user who did it (Solos ` + "`" + `user_id` + "`" + `)."
   userId: String
+  "The action's text (Solos ` + "`" + `text` + "`" + `)."
   text: String
-  "Attributes Solos returned that have no field here, as they came."
-  otherFields: JSON!
+  "The attributes Solos returned that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
 "A checklist of a project."
 type ProjectChecklist implements Node {
+  "Opaque global ID."
   id: ID!
+  "The checklist's id in Solos (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The checklist's name (Solos ` + "`" + `name` + "`" + `)."
   name: String
+  "When the checklist is due (Solos ` + "`" + `deadline` + "`" + `)."
   deadline: LocalDateTime
+  "Whether the checklist is done (Solos ` + "`" + `done` + "`" + `)."
   done: Boolean!
+  "The checklist's lines (Solos ` + "`" + `items` + "`" + `)."
   items: [ProjectChecklistItem!]!
-  "Attributes Solos returned that have no field here, as they came."
-  otherFields: JSON!
+  "The attributes Solos returned that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
 "One line of a checklist."
 type ProjectChecklistItem implements Node {
+  "Opaque global ID."
   id: ID!
+  "The line's id in Solos (` + "`" + `id` + "`" + `)."
   sourceId: String!
+  "The line's text (Solos ` + "`" + `name` + "`" + `)."
   name: String
+  "Whether the line is done (Solos ` + "`" + `done` + "`" + `)."
   done: Boolean!
-  "Attributes Solos returned that have no field here, as they came."
-  otherFields: JSON!
+  "The attributes Solos returned that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
 "A product line of a project."
 type ProjectGood implements Node {
+  "Opaque global ID."
   id: ID!
+  "The line's id in Solos (` + "`" + `id` + "`" + `)."
   sourceId: String!
-  "Solos id of the good in the catalogue."
+  "Solos id of the good in the catalogue (Solos ` + "`" + `good_id` + "`" + `); the API cannot read the catalogue."
   goodId: String
+  "The good's name (Solos ` + "`" + `name` + "`" + `)."
   name: String
+  "How many, exact (Solos ` + "`" + `quantity` + "`" + `)."
   quantity: Decimal
+  "Unit of ` + "`" + `quantity` + "`" + ` (Solos ` + "`" + `unit` + "`" + `)."
   unit: String
+  "Price of one unit, exact (Solos ` + "`" + `price` + "`" + `)."
   price: Decimal
+  "The line's total, exact (Solos ` + "`" + `sum` + "`" + `)."
   sum: Decimal
+  "Solos id of the currency (Solos ` + "`" + `currency_id` + "`" + `)."
   currencyId: String
-  "Attributes Solos returned that have no field here, as they came."
-  otherFields: JSON!
+  "The attributes Solos returned that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
 "Money received for or spent on a project."
 type ProjectPayment implements Node {
+  "Opaque global ID."
   id: ID!
+  "The payment's id in Solos (` + "`" + `id` + "`" + `)."
   sourceId: String!
-  "null when Solos did not say."
+  "Income or expense (Solos ` + "`" + `type` + "`" + `); null when Solos did not say."
   type: PaymentType
+  "The amount, exact (Solos ` + "`" + `sum` + "`" + `)."
   sum: Decimal
+  "Solos id of the currency (Solos ` + "`" + `currency_id` + "`" + `)."
   currencyId: String
+  "The payment's day (Solos ` + "`" + `date` + "`" + `)."
   date: Date
+  "The payment's name (Solos ` + "`" + `name` + "`" + `)."
   name: String
+  "Solos id of the user who entered it (Solos ` + "`" + `user_id` + "`" + `)."
   userId: String
-  "Attributes Solos returned that have no field here, as they came."
-  otherFields: JSON!
+  "The attributes Solos returned that no field maps, as one object; null when there is none."
+  extra: JSON
 }
 
 "Direction of a payment (Solos ` + "`" + `filter_type` + "`" + `)."
@@ -8357,7 +8747,9 @@ enum ProjectHaving {
 
 "An inclusive range of days."
 input ProjectDateRange {
+  "The first day of the range."
   from: Date!
+  "The last day of the range."
   to: Date!
 }
 
@@ -8368,107 +8760,142 @@ integers) and match any of their values.
 input ProjectFilter {
   "How the field conditions combine; default AND."
   condition: FilterCondition = AND
+  "One more condition that always applies (Solos ` + "`" + `having` + "`" + `)."
   having: ProjectHaving
-  "Creation day within the range."
+  "Creation day within the range (Solos ` + "`" + `buildin_data.created` + "`" + `)."
   created: ProjectDateRange
+  "In one of these sales funnels (Solos ` + "`" + `sales_funnel_id` + "`" + `)."
   salesFunnelId: [String!]
+  "At one of these funnel steps (Solos ` + "`" + `step_id` + "`" + `)."
   stepId: [String!]
+  "With one of these responsible users (Solos ` + "`" + `user_id` + "`" + `)."
   userId: [String!]
+  "With one of these responsible groups (Solos ` + "`" + `group_id` + "`" + `)."
   groupId: [String!]
-  "Exact price."
+  "Exact price (Solos ` + "`" + `price` + "`" + `)."
   price: Decimal
+  "In one of these currencies (Solos ` + "`" + `currency_id` + "`" + `)."
   currencyId: [String!]
+  "With one of these participating users (Solos ` + "`" + `participants_user_id` + "`" + `)."
   participantsUserId: [String!]
+  "With one of these participating groups (Solos ` + "`" + `participants_group_id` + "`" + `)."
   participantsGroupId: [String!]
-  "Has an action of one of these types."
+  "Has an action of one of these types (Solos ` + "`" + `actions_type_id` + "`" + `)."
   actionsTypeId: [String!]
-  "Has one of these goods."
+  "Has one of these goods (Solos ` + "`" + `good_id` + "`" + `)."
   goodId: [String!]
   """
-  Conditions on dynamic fields: a JSON object, field name → value, or an
-  array of values meaning any of them, e.g. {"client_id": [1, 3]}.
+  Conditions on dynamic fields (Solos ` + "`" + `data` + "`" + `): a JSON object, field name →
+  value, or an array of values meaning any of them, e.g. {"client_id": [1, 3]}.
   """
   data: JSON
 }
 
 "Fields projects can be sorted by (Solos ` + "`" + `order_by` + "`" + `)."
 enum ProjectOrderField {
+  "The project's Solos id (Solos ` + "`" + `id` + "`" + `)."
   ID
+  "The project's name (Solos ` + "`" + `name` + "`" + `)."
   NAME
-  CREATED
+  "The project's creation time (Solos ` + "`" + `created` + "`" + `)."
+  CREATED_AT
+  "The project's price (Solos ` + "`" + `price` + "`" + `)."
   PRICE
 }
 
 "Sort order of projects (Solos ` + "`" + `order_by` + "`" + ` and ` + "`" + `reverse` + "`" + `)."
 input ProjectOrderBy {
+  "The field to sort by."
   field: ProjectOrderField!
-  "true sorts descending."
+  "true sorts descending (Solos ` + "`" + `reverse` + "`" + `)."
   descending: Boolean = false
 }
 
 "Filters of Project.steps."
 input ProjectStepFilter {
-  "Entered on this day."
+  "Entered on this day (Solos ` + "`" + `filter_date` + "`" + `)."
   date: Date
-  "Solos ids of funnel steps."
+  "Solos ids of funnel steps (Solos ` + "`" + `filter_steps` + "`" + `)."
   stepId: [String!]
 }
 
 "Filters of Project.actions."
 input ProjectActionFilter {
-  "Global ID of one action."
+  "Global ID of one action (Solos ` + "`" + `filter_id` + "`" + `)."
   id: ID
-  "On this day."
+  "On this day (Solos ` + "`" + `filter_date` + "`" + `)."
   date: Date
-  "Solos ids of action types."
+  "Solos ids of action types (Solos ` + "`" + `filter_actions` + "`" + `)."
   actionTypeId: [String!]
 }
 
 "Filters of Project.payments."
 input ProjectPaymentFilter {
-  "Global ID of one payment."
+  "Global ID of one payment (Solos ` + "`" + `filter_id` + "`" + `)."
   id: ID
-  "On this day."
+  "On this day (Solos ` + "`" + `filter_date` + "`" + `)."
   date: Date
+  "Income or expense only (Solos ` + "`" + `filter_type` + "`" + `)."
   type: PaymentType
 }
 
+"A page of projects (Relay connection)."
 type ProjectConnection {
+  "The page's projects with their cursors."
   edges: [ProjectEdge!]!
+  "The page's projects, without cursors."
   nodes: [Project!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "Projects matching, over all pages; null when Solos did not say."
   totalCount: Int
 }
 
+"A project with its cursor."
 type ProjectEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  "The project."
   node: Project!
 }
 
+"A page of a project's actions (Relay connection)."
 type ProjectActionConnection {
+  "The page's actions with their cursors."
   edges: [ProjectActionEdge!]!
+  "The page's actions, without cursors."
   nodes: [ProjectAction!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
-  "null when Solos did not say."
+  "Actions matching, over all pages; null when Solos did not say."
   totalCount: Int
 }
 
+"An action with its cursor."
 type ProjectActionEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  "The action."
   node: ProjectAction!
 }
 
+"A page of a project's payments (Relay connection)."
 type ProjectPaymentConnection {
+  "The page's payments with their cursors."
   edges: [ProjectPaymentEdge!]!
+  "The page's payments, without cursors."
   nodes: [ProjectPayment!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
-  "null when Solos did not say."
+  "Payments matching, over all pages; null when Solos did not say."
   totalCount: Int
 }
 
+"A payment with its cursor."
 type ProjectPaymentEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  "The payment."
   node: ProjectPayment!
 }
 `, BuiltIn: false},
@@ -8477,18 +8904,27 @@ type ProjectPaymentEdge {
 
 """Allowed values of the upstream's ` + "`" + `amount-calc-method` + "`" + `."""
 enum AmountCalcMethod {
+  """Entered by hand. (` + "`" + `manually` + "`" + `)"""
   MANUALLY
+  """The sum of the deal's invoices. (` + "`" + `invoices` + "`" + `)"""
   INVOICES
+  """The sum of the deal's products (line items). (` + "`" + `products` + "`" + `)"""
   PRODUCTS
+  """The sum of the deal's payments. (` + "`" + `payments` + "`" + `)"""
   PAYMENTS
+  """Computed by the formula in the ` + "`" + `*-calc-field` + "`" + ` custom field. (` + "`" + `formula` + "`" + `)"""
   FORMULA
 }
 
 """Allowed values of the upstream's ` + "`" + `cost-calc-method` + "`" + `."""
 enum CostCalcMethod {
+  """Entered by hand. (` + "`" + `manually` + "`" + `)"""
   MANUALLY
+  """The sum of the deal's products (line items). (` + "`" + `products` + "`" + `)"""
   PRODUCTS
+  """The sum of the deal's payments. (` + "`" + `payments` + "`" + `)"""
   PAYMENTS
+  """Computed by the formula in the ` + "`" + `*-calc-field` + "`" + ` custom field. (` + "`" + `formula` + "`" + `)"""
   FORMULA
 }
 
@@ -8589,8 +9025,8 @@ type Contact implements Node {
   telegram: String
   """Skype. (` + "`" + `skype` + "`" + `)"""
   skype: String
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
   responsible: User
   """Creator. (relationship ` + "`" + `user` + "`" + `)"""
@@ -8617,14 +9053,21 @@ type Contact implements Node {
   events: [DiaryEvent!]!
 }
 
+"""A Contact with its cursor."""
 type ContactEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The Contact."""
   node: Contact!
 }
 
+"""A page of SynergyCRM contacts (Relay connection)."""
 type ContactConnection {
+  """The page's records with their cursors."""
   edges: [ContactEdge!]!
+  """The page's records, without cursors."""
   nodes: [Contact!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -8674,18 +9117,25 @@ type ContactStatus implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A ContactStatus with its cursor."""
 type ContactStatusEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The ContactStatus."""
   node: ContactStatus!
 }
 
+"""A page of SynergyCRM contact-statuses (Relay connection)."""
 type ContactStatusConnection {
+  """The page's records with their cursors."""
   edges: [ContactStatusEdge!]!
+  """The page's records, without cursors."""
   nodes: [ContactStatus!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -8715,18 +9165,25 @@ type ContactType implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A ContactType with its cursor."""
 type ContactTypeEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The ContactType."""
   node: ContactType!
 }
 
+"""A page of SynergyCRM contact-types (Relay connection)."""
 type ContactTypeConnection {
+  """The page's records with their cursors."""
   edges: [ContactTypeEdge!]!
+  """The page's records, without cursors."""
   nodes: [ContactType!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -8762,16 +9219,16 @@ type Contract implements Node {
   customs: JSON
   """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
   archivedAt: DateTime
-  """Previous responsible user's id (read-only). (` + "`" + `previous-responsible-id` + "`" + `)"""
-  previousResponsibleId: Int
+  """SynergyCRM id of the previous responsible user (read-only; the docs give no relationship to read the user through). (` + "`" + `previous-responsible-id` + "`" + `)"""
+  previousResponsibleId: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
   """Cache time (read-only). (` + "`" + `cached-at` + "`" + `)"""
   cachedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """Party 1: a company or a contact. (relationship ` + "`" + `first-party` + "`" + `)"""
   firstParty: ContractParty
   """Party 2: a company or a contact. (relationship ` + "`" + `second-party` + "`" + `)"""
@@ -8790,14 +9247,21 @@ type Contract implements Node {
   estateProperties: [EstateProperty!]!
 }
 
+"""A Contract with its cursor."""
 type ContractEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The Contract."""
   node: Contract!
 }
 
+"""A page of SynergyCRM contracts (Relay connection)."""
 type ContractConnection {
+  """The page's records with their cursors."""
   edges: [ContractEdge!]!
+  """The page's records, without cursors."""
   nodes: [Contract!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -8949,8 +9413,8 @@ type Company implements Node {
   managerName: String
   """Head's position. (` + "`" + `manager-position` + "`" + `)"""
   managerPosition: String
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
   responsible: User
   """Creator. (relationship ` + "`" + `user` + "`" + `)"""
@@ -8977,14 +9441,21 @@ type Company implements Node {
   bankDetails: [CompanyBankDetail!]!
 }
 
+"""A Company with its cursor."""
 type CompanyEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The Company."""
   node: Company!
 }
 
+"""A page of SynergyCRM companies (Relay connection)."""
 type CompanyConnection {
+  """The page's records with their cursors."""
   edges: [CompanyEdge!]!
+  """The page's records, without cursors."""
   nodes: [Company!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9040,20 +9511,27 @@ type CompanyBankDetail implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """The company these details belong to. (relationship ` + "`" + `company` + "`" + `)"""
   company: Company
 }
 
+"""A CompanyBankDetail with its cursor."""
 type CompanyBankDetailEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The CompanyBankDetail."""
   node: CompanyBankDetail!
 }
 
+"""A page of SynergyCRM company-bank-details (Relay connection)."""
 type CompanyBankDetailConnection {
+  """The page's records with their cursors."""
   edges: [CompanyBankDetailEdge!]!
+  """The page's records, without cursors."""
   nodes: [CompanyBankDetail!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9073,18 +9551,25 @@ type CompanyStatus implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A CompanyStatus with its cursor."""
 type CompanyStatusEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The CompanyStatus."""
   node: CompanyStatus!
 }
 
+"""A page of SynergyCRM company-statuses (Relay connection)."""
 type CompanyStatusConnection {
+  """The page's records with their cursors."""
   edges: [CompanyStatusEdge!]!
+  """The page's records, without cursors."""
   nodes: [CompanyStatus!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9114,18 +9599,25 @@ type CompanyType implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A CompanyType with its cursor."""
 type CompanyTypeEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The CompanyType."""
   node: CompanyType!
 }
 
+"""A page of SynergyCRM company-types (Relay connection)."""
 type CompanyTypeConnection {
+  """The page's records with their cursors."""
   edges: [CompanyTypeEdge!]!
+  """The page's records, without cursors."""
   nodes: [CompanyType!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9173,8 +9665,8 @@ type Deal implements Node {
   updatedAt: DateTime
   """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
   archivedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
   responsible: User
   """Creator. (relationship ` + "`" + `user` + "`" + `)"""
@@ -9207,14 +9699,21 @@ type Deal implements Node {
   entitiesProducts: [EntityProduct!]!
 }
 
+"""A Deal with its cursor."""
 type DealEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The Deal."""
   node: Deal!
 }
 
+"""A page of SynergyCRM deals (Relay connection)."""
 type DealConnection {
+  """The page's records with their cursors."""
   edges: [DealEdge!]!
+  """The page's records, without cursors."""
   nodes: [Deal!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9244,18 +9743,25 @@ type DealLossReason implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A DealLossReason with its cursor."""
 type DealLossReasonEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The DealLossReason."""
   node: DealLossReason!
 }
 
+"""A page of SynergyCRM deal-loss-reasons (Relay connection)."""
 type DealLossReasonConnection {
+  """The page's records with their cursors."""
   edges: [DealLossReasonEdge!]!
+  """The page's records, without cursors."""
   nodes: [DealLossReason!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9299,18 +9805,25 @@ type DealStageCategory implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A DealStageCategory with its cursor."""
 type DealStageCategoryEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The DealStageCategory."""
   node: DealStageCategory!
 }
 
+"""A page of SynergyCRM deal-stage-categories (Relay connection)."""
 type DealStageCategoryConnection {
+  """The page's records with their cursors."""
   edges: [DealStageCategoryEdge!]!
+  """The page's records, without cursors."""
   nodes: [DealStageCategory!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9348,20 +9861,27 @@ type DealStage implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """The funnel this stage belongs to. (relationship ` + "`" + `deal-stage-category` + "`" + `)"""
   dealStageCategory: DealStageCategory
 }
 
+"""A DealStage with its cursor."""
 type DealStageEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The DealStage."""
   node: DealStage!
 }
 
+"""A page of SynergyCRM deal-stages (Relay connection)."""
 type DealStageConnection {
+  """The page's records with their cursors."""
   edges: [DealStageEdge!]!
+  """The page's records, without cursors."""
   nodes: [DealStage!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9393,18 +9913,25 @@ type DealStatus implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A DealStatus with its cursor."""
 type DealStatusEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The DealStatus."""
   node: DealStatus!
 }
 
+"""A page of SynergyCRM deal-statuses (Relay connection)."""
 type DealStatusConnection {
+  """The page's records with their cursors."""
   edges: [DealStatusEdge!]!
+  """The page's records, without cursors."""
   nodes: [DealStatus!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9444,8 +9971,8 @@ type Order implements Node {
   updatedAt: DateTime
   """Archiving time (the docs' examples send a bare date). (` + "`" + `archived-at` + "`" + `)"""
   archivedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """Responsible user. (relationship ` + "`" + `responsible` + "`" + `)"""
   responsible: User
   """Creator. (relationship ` + "`" + `user` + "`" + `)"""
@@ -9474,14 +10001,21 @@ type Order implements Node {
   entitiesProducts: [EntityProduct!]!
 }
 
+"""A Order with its cursor."""
 type OrderEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The Order."""
   node: Order!
 }
 
+"""A page of SynergyCRM orders (Relay connection)."""
 type OrderConnection {
+  """The page's records with their cursors."""
   edges: [OrderEdge!]!
+  """The page's records, without cursors."""
   nodes: [Order!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9511,18 +10045,25 @@ type OrderLossReason implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A OrderLossReason with its cursor."""
 type OrderLossReasonEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The OrderLossReason."""
   node: OrderLossReason!
 }
 
+"""A page of SynergyCRM order-loss-reasons (Relay connection)."""
 type OrderLossReasonConnection {
+  """The page's records with their cursors."""
   edges: [OrderLossReasonEdge!]!
+  """The page's records, without cursors."""
   nodes: [OrderLossReason!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9560,18 +10101,25 @@ type OrderStage implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A OrderStage with its cursor."""
 type OrderStageEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The OrderStage."""
   node: OrderStage!
 }
 
+"""A page of SynergyCRM order-stages (Relay connection)."""
 type OrderStageConnection {
+  """The page's records with their cursors."""
   edges: [OrderStageEdge!]!
+  """The page's records, without cursors."""
   nodes: [OrderStage!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9603,18 +10151,25 @@ type OrderStatus implements Node {
   createdAt: DateTime
   """Last update time (read-only). (` + "`" + `updated-at` + "`" + `)"""
   updatedAt: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
+"""A OrderStatus with its cursor."""
 type OrderStatusEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The OrderStatus."""
   node: OrderStatus!
 }
 
+"""A page of SynergyCRM order-statuses (Relay connection)."""
 type OrderStatusConnection {
+  """The page's records with their cursors."""
   edges: [OrderStatusEdge!]!
+  """The page's records, without cursors."""
   nodes: [OrderStatus!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9644,22 +10199,29 @@ type DiaryEvent implements Node {
   description: String
   """Start time (the docs send ` + "`" + `2022-02-22 12:00 +0300` + "`" + `). (` + "`" + `start-time` + "`" + `)"""
   startTime: DateTime
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
   """Assignee. (relationship ` + "`" + `responsible` + "`" + `)"""
   responsible: User
   """Company. (relationship ` + "`" + `company` + "`" + `)"""
   company: Company
 }
 
+"""A DiaryEvent with its cursor."""
 type DiaryEventEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + `."
   cursor: String!
+  """The DiaryEvent."""
   node: DiaryEvent!
 }
 
+"""A page of SynergyCRM diary-events (Relay connection)."""
 type DiaryEventConnection {
+  """The page's records with their cursors."""
   edges: [DiaryEventEdge!]!
+  """The page's records, without cursors."""
   nodes: [DiaryEvent!]!
+  "Whether there are pages before and after, and the page's first and last cursors."
   pageInfo: PageInfo!
   "SynergyCRM's ` + "`" + `meta.record-count` + "`" + ` (filters applied)."
   totalCount: Int
@@ -9671,8 +10233,8 @@ type User implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 """A lead source. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `sources` + "`" + `."""
@@ -9681,8 +10243,8 @@ type Source implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 """A product. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `products` + "`" + `."""
@@ -9691,8 +10253,8 @@ type Product implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 """A specification line (product in a deal, order, contact or company). The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `entity-products` + "`" + `."""
@@ -9701,8 +10263,8 @@ type EntityProduct implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 """A diary task. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `diary-tasks` + "`" + `."""
@@ -9711,8 +10273,8 @@ type DiaryTask implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 """A competitor. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `competitors` + "`" + `."""
@@ -9721,8 +10283,8 @@ type Competitor implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 """A territory. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `areas` + "`" + `."""
@@ -9731,8 +10293,8 @@ type Area implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 """A real-estate object. The docs reference this type but do not describe it; its attributes are kept as one JSON map. SynergyCRM type ` + "`" + `estate-properties` + "`" + `."""
@@ -9741,83 +10303,331 @@ type EstateProperty implements Node {
   id: ID!
   "SynergyCRM's own id."
   sourceId: String!
-  "The attributes object exactly as SynergyCRM sent it, undocumented attributes included."
-  attributes: JSON
+  "The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none."
+  extra: JSON
 }
 
 extend type Query {
-  """SynergyCRM contacts, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  contacts(first: Int, after: String, filter: ContactFilter): ContactConnection
-  """One of SynergyCRM's contacts by global ID."""
-  contact(id: ID!): Contact
-  """SynergyCRM contact-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  contactStatuses(first: Int, after: String, filter: ContactStatusFilter): ContactStatusConnection
-  """One of SynergyCRM's contact-statuses by global ID."""
-  contactStatus(id: ID!): ContactStatus
-  """SynergyCRM contact-types, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  contactTypes(first: Int, after: String, filter: ContactTypeFilter): ContactTypeConnection
-  """One of SynergyCRM's contact-types by global ID."""
-  contactType(id: ID!): ContactType
-  """SynergyCRM contracts, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  contracts(first: Int, after: String, filter: ContractFilter): ContractConnection
-  """One of SynergyCRM's contracts by global ID."""
-  contract(id: ID!): Contract
-  """SynergyCRM companies, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  companies(first: Int, after: String, filter: CompanyFilter): CompanyConnection
-  """One of SynergyCRM's companies by global ID."""
-  company(id: ID!): Company
-  """SynergyCRM company-bank-details, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  companyBankDetails(first: Int, after: String): CompanyBankDetailConnection
-  """One of SynergyCRM's company-bank-details by global ID."""
-  companyBankDetail(id: ID!): CompanyBankDetail
-  """SynergyCRM company-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  companyStatuses(first: Int, after: String, filter: CompanyStatusFilter): CompanyStatusConnection
-  """One of SynergyCRM's company-statuses by global ID."""
-  companyStatus(id: ID!): CompanyStatus
-  """SynergyCRM company-types, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  companyTypes(first: Int, after: String, filter: CompanyTypeFilter): CompanyTypeConnection
-  """One of SynergyCRM's company-types by global ID."""
-  companyType(id: ID!): CompanyType
-  """SynergyCRM deals, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  deals(first: Int, after: String, filter: DealFilter): DealConnection
-  """One of SynergyCRM's deals by global ID."""
-  deal(id: ID!): Deal
-  """SynergyCRM deal-loss-reasons, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  dealLossReasons(first: Int, after: String, filter: DealLossReasonFilter): DealLossReasonConnection
-  """One of SynergyCRM's deal-loss-reasons by global ID."""
-  dealLossReason(id: ID!): DealLossReason
-  """SynergyCRM deal-stage-categories, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  dealStageCategories(first: Int, after: String, filter: DealStageCategoryFilter): DealStageCategoryConnection
-  """One of SynergyCRM's deal-stage-categories by global ID."""
-  dealStageCategory(id: ID!): DealStageCategory
-  """SynergyCRM deal-stages, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  dealStages(first: Int, after: String, filter: DealStageFilter): DealStageConnection
-  """One of SynergyCRM's deal-stages by global ID."""
-  dealStage(id: ID!): DealStage
-  """SynergyCRM deal-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  dealStatuses(first: Int, after: String, filter: DealStatusFilter): DealStatusConnection
-  """One of SynergyCRM's deal-statuses by global ID."""
-  dealStatus(id: ID!): DealStatus
-  """SynergyCRM orders, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  orders(first: Int, after: String, filter: OrderFilter): OrderConnection
-  """One of SynergyCRM's orders by global ID."""
-  order(id: ID!): Order
-  """SynergyCRM order-loss-reasons, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  orderLossReasons(first: Int, after: String, filter: OrderLossReasonFilter): OrderLossReasonConnection
-  """One of SynergyCRM's order-loss-reasons by global ID."""
-  orderLossReason(id: ID!): OrderLossReason
-  """SynergyCRM order-stages, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  orderStages(first: Int, after: String, filter: OrderStageFilter): OrderStageConnection
-  """One of SynergyCRM's order-stages by global ID."""
-  orderStage(id: ID!): OrderStage
-  """SynergyCRM order-statuses, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  orderStatuses(first: Int, after: String, filter: OrderStatusFilter): OrderStatusConnection
-  """One of SynergyCRM's order-statuses by global ID."""
-  orderStatus(id: ID!): OrderStatus
-  """SynergyCRM diary-events, paged (` + "`" + `first` + "`" + ` at most 100, default 50)."""
-  diaryEvents(first: Int, after: String): DiaryEventConnection
-  """One of SynergyCRM's diary-events by global ID."""
-  diaryEvent(id: ID!): DiaryEvent
+  """SynergyCRM contacts, paged (GET /contacts)."""
+  contacts(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: ContactFilter
+  ): ContactConnection
+  """One of SynergyCRM's contacts by global ID (GET /contacts/{id})."""
+  contact(
+    """Global ID of the record (` + "`" + `Contact.id` + "`" + `)."""
+    id: ID!
+  ): Contact
+  """SynergyCRM contact-statuses, paged (GET /contact-statuses)."""
+  contactStatuses(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: ContactStatusFilter
+  ): ContactStatusConnection
+  """One of SynergyCRM's contact-statuses by global ID (GET /contact-statuses/{id})."""
+  contactStatus(
+    """Global ID of the record (` + "`" + `ContactStatus.id` + "`" + `)."""
+    id: ID!
+  ): ContactStatus
+  """SynergyCRM contact-types, paged (GET /contact-types)."""
+  contactTypes(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: ContactTypeFilter
+  ): ContactTypeConnection
+  """One of SynergyCRM's contact-types by global ID (GET /contact-types/{id})."""
+  contactType(
+    """Global ID of the record (` + "`" + `ContactType.id` + "`" + `)."""
+    id: ID!
+  ): ContactType
+  """SynergyCRM contracts, paged (GET /contracts)."""
+  contracts(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: ContractFilter
+  ): ContractConnection
+  """One of SynergyCRM's contracts by global ID (GET /contracts/{id})."""
+  contract(
+    """Global ID of the record (` + "`" + `Contract.id` + "`" + `)."""
+    id: ID!
+  ): Contract
+  """SynergyCRM companies, paged (GET /companies)."""
+  companies(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: CompanyFilter
+  ): CompanyConnection
+  """One of SynergyCRM's companies by global ID (GET /companies/{id})."""
+  company(
+    """Global ID of the record (` + "`" + `Company.id` + "`" + `)."""
+    id: ID!
+  ): Company
+  """SynergyCRM company-bank-details, paged (GET /company-bank-details)."""
+  companyBankDetails(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+  ): CompanyBankDetailConnection
+  """One of SynergyCRM's company-bank-details by global ID (GET /company-bank-details/{id})."""
+  companyBankDetail(
+    """Global ID of the record (` + "`" + `CompanyBankDetail.id` + "`" + `)."""
+    id: ID!
+  ): CompanyBankDetail
+  """SynergyCRM company-statuses, paged (GET /company-statuses)."""
+  companyStatuses(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: CompanyStatusFilter
+  ): CompanyStatusConnection
+  """One of SynergyCRM's company-statuses by global ID (GET /company-statuses/{id})."""
+  companyStatus(
+    """Global ID of the record (` + "`" + `CompanyStatus.id` + "`" + `)."""
+    id: ID!
+  ): CompanyStatus
+  """SynergyCRM company-types, paged (GET /company-types)."""
+  companyTypes(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: CompanyTypeFilter
+  ): CompanyTypeConnection
+  """One of SynergyCRM's company-types by global ID (GET /company-types/{id})."""
+  companyType(
+    """Global ID of the record (` + "`" + `CompanyType.id` + "`" + `)."""
+    id: ID!
+  ): CompanyType
+  """SynergyCRM deals, paged (GET /deals)."""
+  deals(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: DealFilter
+  ): DealConnection
+  """One of SynergyCRM's deals by global ID (GET /deals/{id})."""
+  deal(
+    """Global ID of the record (` + "`" + `Deal.id` + "`" + `)."""
+    id: ID!
+  ): Deal
+  """SynergyCRM deal-loss-reasons, paged (GET /deal-loss-reasons)."""
+  dealLossReasons(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: DealLossReasonFilter
+  ): DealLossReasonConnection
+  """One of SynergyCRM's deal-loss-reasons by global ID (GET /deal-loss-reasons/{id})."""
+  dealLossReason(
+    """Global ID of the record (` + "`" + `DealLossReason.id` + "`" + `)."""
+    id: ID!
+  ): DealLossReason
+  """SynergyCRM deal-stage-categories, paged (GET /deal-stage-categories)."""
+  dealStageCategories(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: DealStageCategoryFilter
+  ): DealStageCategoryConnection
+  """One of SynergyCRM's deal-stage-categories by global ID (GET /deal-stage-categories/{id})."""
+  dealStageCategory(
+    """Global ID of the record (` + "`" + `DealStageCategory.id` + "`" + `)."""
+    id: ID!
+  ): DealStageCategory
+  """SynergyCRM deal-stages, paged (GET /deal-stages)."""
+  dealStages(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: DealStageFilter
+  ): DealStageConnection
+  """One of SynergyCRM's deal-stages by global ID (GET /deal-stages/{id})."""
+  dealStage(
+    """Global ID of the record (` + "`" + `DealStage.id` + "`" + `)."""
+    id: ID!
+  ): DealStage
+  """SynergyCRM deal-statuses, paged (GET /deal-statuses)."""
+  dealStatuses(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: DealStatusFilter
+  ): DealStatusConnection
+  """One of SynergyCRM's deal-statuses by global ID (GET /deal-statuses/{id})."""
+  dealStatus(
+    """Global ID of the record (` + "`" + `DealStatus.id` + "`" + `)."""
+    id: ID!
+  ): DealStatus
+  """SynergyCRM orders, paged (GET /orders)."""
+  orders(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: OrderFilter
+  ): OrderConnection
+  """One of SynergyCRM's orders by global ID (GET /orders/{id})."""
+  order(
+    """Global ID of the record (` + "`" + `Order.id` + "`" + `)."""
+    id: ID!
+  ): Order
+  """SynergyCRM order-loss-reasons, paged (GET /order-loss-reasons)."""
+  orderLossReasons(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: OrderLossReasonFilter
+  ): OrderLossReasonConnection
+  """One of SynergyCRM's order-loss-reasons by global ID (GET /order-loss-reasons/{id})."""
+  orderLossReason(
+    """Global ID of the record (` + "`" + `OrderLossReason.id` + "`" + `)."""
+    id: ID!
+  ): OrderLossReason
+  """SynergyCRM order-stages, paged (GET /order-stages)."""
+  orderStages(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: OrderStageFilter
+  ): OrderStageConnection
+  """One of SynergyCRM's order-stages by global ID (GET /order-stages/{id})."""
+  orderStage(
+    """Global ID of the record (` + "`" + `OrderStage.id` + "`" + `)."""
+    id: ID!
+  ): OrderStage
+  """SynergyCRM order-statuses, paged (GET /order-statuses)."""
+  orderStatuses(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+    """Only the records matching every filter given (` + "`" + `filter[...]` + "`" + `)."""
+    filter: OrderStatusFilter
+  ): OrderStatusConnection
+  """One of SynergyCRM's order-statuses by global ID (GET /order-statuses/{id})."""
+  orderStatus(
+    """Global ID of the record (` + "`" + `OrderStatus.id` + "`" + `)."""
+    id: ID!
+  ): OrderStatus
+  """SynergyCRM diary-events, paged (GET /diary-events)."""
+  diaryEvents(
+    "Page size, 0 to 100 (default 20, as on every connection; 0 answers only ` + "`" + `totalCount` + "`" + ` and ` + "`" + `pageInfo` + "`" + `). Not with ` + "`" + `last` + "`" + `."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before ` + "`" + `before` + "`" + `, 1 to 100; needs ` + "`" + `before` + "`" + `."
+    last: Int
+    "Cursor of an edge: the page ends before it (with ` + "`" + `last` + "`" + `)."
+    before: String
+  ): DiaryEventConnection
+  """One of SynergyCRM's diary-events by global ID (GET /diary-events/{id})."""
+  diaryEvent(
+    """Global ID of the record (` + "`" + `DiaryEvent.id` + "`" + `)."""
+    id: ID!
+  ): DiaryEvent
 }
 
 """Create input of contacts: the new Contact; required attributes are non-null."""
@@ -9937,118 +10747,120 @@ input CreateContactInput {
 """Update input of contacts: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateContactInput {
   """First name. (` + "`" + `first-name` + "`" + `)"""
-  firstName: String @goField(omittable: true)
+  firstName: String
   """Last name. (` + "`" + `last-name` + "`" + `)"""
-  lastName: String @goField(omittable: true)
+  lastName: String
   """Patronymic / middle name. (` + "`" + `middle-name` + "`" + `)"""
-  middleName: String @goField(omittable: true)
+  middleName: String
   """Description. (` + "`" + `description` + "`" + `)"""
-  description: String @goField(omittable: true)
+  description: String
   """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
-  generalPhone: String @goField(omittable: true)
+  generalPhone: String
   """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
-  mobilePhone: String @goField(omittable: true)
+  mobilePhone: String
   """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
-  workPhone: String @goField(omittable: true)
+  workPhone: String
   """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
-  workPhonePostfix: String @goField(omittable: true)
+  workPhonePostfix: String
   """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
-  otherPhone: String @goField(omittable: true)
+  otherPhone: String
   """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
-  otherPhonePostfix: String @goField(omittable: true)
+  otherPhonePostfix: String
   """Fax. (` + "`" + `fax` + "`" + `)"""
-  fax: String @goField(omittable: true)
+  fax: String
   """E-mail. (` + "`" + `email` + "`" + `)"""
-  email: String @goField(omittable: true)
+  email: String
   """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
-  otherEmail: String @goField(omittable: true)
+  otherEmail: String
   """Website. (` + "`" + `website` + "`" + `)"""
-  website: String @goField(omittable: true)
+  website: String
   """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
-  customs: JSON @goField(omittable: true)
+  customs: JSON
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
   """Archiving time; null when not archived. (` + "`" + `archived-at` + "`" + `)"""
-  archivedAt: DateTime @goField(omittable: true)
+  archivedAt: DateTime
   """Work address: country. (` + "`" + `work-country` + "`" + `)"""
-  workCountry: String @goField(omittable: true)
+  workCountry: String
   """Work address: region / oblast / krai. (` + "`" + `work-region` + "`" + `)"""
-  workRegion: String @goField(omittable: true)
+  workRegion: String
   """Work address: city / settlement. (` + "`" + `work-city` + "`" + `)"""
-  workCity: String @goField(omittable: true)
+  workCity: String
   """Work address: postal code. (` + "`" + `work-zipcode` + "`" + `)"""
-  workZipcode: String @goField(omittable: true)
+  workZipcode: String
   """Work address: street / avenue. (` + "`" + `work-street` + "`" + `)"""
-  workStreet: String @goField(omittable: true)
+  workStreet: String
   """Work address: house number. (` + "`" + `work-building` + "`" + `)"""
-  workBuilding: String @goField(omittable: true)
+  workBuilding: String
   """Work address: building block (korpus). (` + "`" + `work-housing` + "`" + `)"""
-  workHousing: String @goField(omittable: true)
+  workHousing: String
   """Work address: office or apartment number. (` + "`" + `work-apartment` + "`" + `)"""
-  workApartment: String @goField(omittable: true)
+  workApartment: String
   """Home address: country. (` + "`" + `home-country` + "`" + `)"""
-  homeCountry: String @goField(omittable: true)
+  homeCountry: String
   """Home address: region / oblast / krai. (` + "`" + `home-region` + "`" + `)"""
-  homeRegion: String @goField(omittable: true)
+  homeRegion: String
   """Home address: city / settlement. (` + "`" + `home-city` + "`" + `)"""
-  homeCity: String @goField(omittable: true)
+  homeCity: String
   """Home address: postal code. (` + "`" + `home-zipcode` + "`" + `)"""
-  homeZipcode: String @goField(omittable: true)
+  homeZipcode: String
   """Home address: street / avenue. (` + "`" + `home-street` + "`" + `)"""
-  homeStreet: String @goField(omittable: true)
+  homeStreet: String
   """Home address: house number. (` + "`" + `home-building` + "`" + `)"""
-  homeBuilding: String @goField(omittable: true)
+  homeBuilding: String
   """Home address: building block (korpus). (` + "`" + `home-housing` + "`" + `)"""
-  homeHousing: String @goField(omittable: true)
+  homeHousing: String
   """Home address: office or apartment number. (` + "`" + `home-apartment` + "`" + `)"""
-  homeApartment: String @goField(omittable: true)
+  homeApartment: String
   """VKontakte profile. (` + "`" + `vkontakte` + "`" + `)"""
-  vkontakte: String @goField(omittable: true)
+  vkontakte: String
   """Facebook. (` + "`" + `facebook` + "`" + `)"""
-  facebook: String @goField(omittable: true)
+  facebook: String
   """LinkedIn. (` + "`" + `linkedin` + "`" + `)"""
-  linkedin: String @goField(omittable: true)
+  linkedin: String
   """Odnoklassniki. (` + "`" + `odnoklassniki` + "`" + `)"""
-  odnoklassniki: String @goField(omittable: true)
+  odnoklassniki: String
   """Instagram. (` + "`" + `instagram` + "`" + `)"""
-  instagram: String @goField(omittable: true)
+  instagram: String
   """Twitter. (` + "`" + `twitter` + "`" + `)"""
-  twitter: String @goField(omittable: true)
+  twitter: String
   """WhatsApp. (` + "`" + `whatsapp` + "`" + `)"""
-  whatsapp: String @goField(omittable: true)
+  whatsapp: String
   """Viber. (` + "`" + `viber` + "`" + `)"""
-  viber: String @goField(omittable: true)
+  viber: String
   """Telegram. (` + "`" + `telegram` + "`" + `)"""
-  telegram: String @goField(omittable: true)
+  telegram: String
   """Skype. (` + "`" + `skype` + "`" + `)"""
-  skype: String @goField(omittable: true)
+  skype: String
   """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
-  responsibleId: ID @goField(omittable: true)
+  responsibleId: ID
   """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
-  userId: ID @goField(omittable: true)
+  userId: ID
   """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
-  sourceId: ID @goField(omittable: true)
+  sourceId: ID
   """Companies. Global ID(s) of Company (relationship ` + "`" + `companies` + "`" + `). The list replaces the current one."""
-  companyIds: [ID!] @goField(omittable: true)
+  companyIds: [ID!]
   """Status. Global ID(s) of ContactStatus (relationship ` + "`" + `status` + "`" + `)."""
-  statusId: ID @goField(omittable: true)
+  statusId: ID
   """Contact type. Global ID(s) of ContactType (relationship ` + "`" + `contact-type` + "`" + `)."""
-  contactTypeId: ID @goField(omittable: true)
+  contactTypeId: ID
   """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
-  dealIds: [ID!] @goField(omittable: true)
+  dealIds: [ID!]
   """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
-  orderIds: [ID!] @goField(omittable: true)
+  orderIds: [ID!]
   """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
-  productIds: [ID!] @goField(omittable: true)
+  productIds: [ID!]
   """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
-  entitiesProductIds: [ID!] @goField(omittable: true)
+  entitiesProductIds: [ID!]
   """Tasks. Global ID(s) of DiaryTask (relationship ` + "`" + `tasks` + "`" + `). The list replaces the current one."""
-  taskIds: [ID!] @goField(omittable: true)
+  taskIds: [ID!]
   """Events. Global ID(s) of DiaryEvent (relationship ` + "`" + `events` + "`" + `). The list replaces the current one."""
-  eventIds: [ID!] @goField(omittable: true)
+  eventIds: [ID!]
 }
 
+"""The answer of createContact and updateContact."""
 type ContactPayload {
+  """The Contact as SynergyCRM returned it after the write."""
   contact: Contact
 }
 
@@ -10065,14 +10877,16 @@ input CreateContactStatusInput {
 """Update input of contact-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateContactStatusInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
-  color: String @goField(omittable: true)
+  color: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createContactStatus and updateContactStatus."""
 type ContactStatusPayload {
+  """The ContactStatus as SynergyCRM returned it after the write."""
   contactStatus: ContactStatus
 }
 
@@ -10087,12 +10901,14 @@ input CreateContactTypeInput {
 """Update input of contact-types: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateContactTypeInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createContactType and updateContactType."""
 type ContactTypePayload {
+  """The ContactType as SynergyCRM returned it after the write."""
   contactType: ContactType
 }
 
@@ -10133,38 +10949,40 @@ input CreateContractInput {
 """Update input of contracts: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateContractInput {
   """Contract title. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Contract number. (` + "`" + `number` + "`" + `)"""
-  number: Int @goField(omittable: true)
+  number: Int
   """Manually entered number. (` + "`" + `custom-number` + "`" + `)"""
-  customNumber: String @goField(omittable: true)
+  customNumber: String
   """Contract date (typed datetime in the docs, a bare date in every example). (` + "`" + `date` + "`" + `)"""
-  date: Date @goField(omittable: true)
+  date: Date
   """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
-  customs: JSON @goField(omittable: true)
+  customs: JSON
   """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
-  archivedAt: DateTime @goField(omittable: true)
+  archivedAt: DateTime
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
   """Party 1: a company or a contact. Global ID(s) of ContractParty (relationship ` + "`" + `first-party` + "`" + `)."""
-  firstPartyId: ID @goField(omittable: true)
+  firstPartyId: ID
   """Party 2: a company or a contact. Global ID(s) of ContractParty (relationship ` + "`" + `second-party` + "`" + `)."""
-  secondPartyId: ID @goField(omittable: true)
+  secondPartyId: ID
   """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
-  userId: ID @goField(omittable: true)
+  userId: ID
   """Companies. Global ID(s) of Company (relationship ` + "`" + `companies` + "`" + `). The list replaces the current one."""
-  companyIds: [ID!] @goField(omittable: true)
+  companyIds: [ID!]
   """Contacts. Global ID(s) of Contact (relationship ` + "`" + `contacts` + "`" + `). The list replaces the current one."""
-  contactIds: [ID!] @goField(omittable: true)
+  contactIds: [ID!]
   """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
-  dealIds: [ID!] @goField(omittable: true)
+  dealIds: [ID!]
   """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
-  orderIds: [ID!] @goField(omittable: true)
+  orderIds: [ID!]
   """Real-estate objects. Global ID(s) of EstateProperty (relationship ` + "`" + `estate-properties` + "`" + `). The list replaces the current one."""
-  estatePropertyIds: [ID!] @goField(omittable: true)
+  estatePropertyIds: [ID!]
 }
 
+"""The answer of createContract and updateContract."""
 type ContractPayload {
+  """The Contract as SynergyCRM returned it after the write."""
   contract: Contract
 }
 
@@ -10309,142 +11127,144 @@ input CreateCompanyInput {
 """Update input of companies: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateCompanyInput {
   """Company name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Description. (` + "`" + `description` + "`" + `)"""
-  description: String @goField(omittable: true)
+  description: String
   """Phone (main). (` + "`" + `general-phone` + "`" + `)"""
-  generalPhone: String @goField(omittable: true)
+  generalPhone: String
   """Phone (mobile). (` + "`" + `mobile-phone` + "`" + `)"""
-  mobilePhone: String @goField(omittable: true)
+  mobilePhone: String
   """Phone (work). (` + "`" + `work-phone` + "`" + `)"""
-  workPhone: String @goField(omittable: true)
+  workPhone: String
   """Work phone extension. (` + "`" + `work-phone-postfix` + "`" + `)"""
-  workPhonePostfix: String @goField(omittable: true)
+  workPhonePostfix: String
   """Phone (additional). (` + "`" + `other-phone` + "`" + `)"""
-  otherPhone: String @goField(omittable: true)
+  otherPhone: String
   """Additional phone extension. (` + "`" + `other-phone-postfix` + "`" + `)"""
-  otherPhonePostfix: String @goField(omittable: true)
+  otherPhonePostfix: String
   """Fax. (` + "`" + `fax` + "`" + `)"""
-  fax: String @goField(omittable: true)
+  fax: String
   """E-mail. (` + "`" + `email` + "`" + `)"""
-  email: String @goField(omittable: true)
+  email: String
   """E-mail (additional). (` + "`" + `other-email` + "`" + `)"""
-  otherEmail: String @goField(omittable: true)
+  otherEmail: String
   """Website. (` + "`" + `website` + "`" + `)"""
-  website: String @goField(omittable: true)
+  website: String
   """Country. (` + "`" + `country` + "`" + `)"""
-  country: String @goField(omittable: true)
+  country: String
   """Region. (` + "`" + `region` + "`" + `)"""
-  region: String @goField(omittable: true)
+  region: String
   """City. (` + "`" + `city` + "`" + `)"""
-  city: String @goField(omittable: true)
+  city: String
   """Free-form address. (` + "`" + `address` + "`" + `)"""
-  address: String @goField(omittable: true)
+  address: String
   """Postal code. (` + "`" + `zip-code` + "`" + `)"""
-  zipCode: String @goField(omittable: true)
+  zipCode: String
   """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
-  customs: JSON @goField(omittable: true)
+  customs: JSON
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
   """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
-  archivedAt: DateTime @goField(omittable: true)
+  archivedAt: DateTime
   """Actual address: country. (` + "`" + `actual-country` + "`" + `)"""
-  actualCountry: String @goField(omittable: true)
+  actualCountry: String
   """Actual address: region / oblast / krai. (` + "`" + `actual-region` + "`" + `)"""
-  actualRegion: String @goField(omittable: true)
+  actualRegion: String
   """Actual address: city / settlement. (` + "`" + `actual-city` + "`" + `)"""
-  actualCity: String @goField(omittable: true)
+  actualCity: String
   """Actual address: postal code. (` + "`" + `actual-zip-code` + "`" + `)"""
-  actualZipCode: String @goField(omittable: true)
+  actualZipCode: String
   """Actual address: street / avenue. (` + "`" + `actual-street` + "`" + `)"""
-  actualStreet: String @goField(omittable: true)
+  actualStreet: String
   """Actual address: house number. (` + "`" + `actual-house` + "`" + `)"""
-  actualHouse: String @goField(omittable: true)
+  actualHouse: String
   """Actual address: building block (korpus). (` + "`" + `actual-build` + "`" + `)"""
-  actualBuild: String @goField(omittable: true)
+  actualBuild: String
   """Actual address: office number. (` + "`" + `actual-office` + "`" + `)"""
-  actualOffice: String @goField(omittable: true)
+  actualOffice: String
   """Legal address: country. (` + "`" + `juristic-country` + "`" + `)"""
-  juristicCountry: String @goField(omittable: true)
+  juristicCountry: String
   """Legal address: region / oblast / krai. (` + "`" + `juristic-region` + "`" + `)"""
-  juristicRegion: String @goField(omittable: true)
+  juristicRegion: String
   """Legal address: city / settlement. (` + "`" + `juristic-city` + "`" + `)"""
-  juristicCity: String @goField(omittable: true)
+  juristicCity: String
   """Legal address: postal code. (` + "`" + `juristic-zip-code` + "`" + `)"""
-  juristicZipCode: String @goField(omittable: true)
+  juristicZipCode: String
   """Legal address: street / avenue. (` + "`" + `juristic-street` + "`" + `)"""
-  juristicStreet: String @goField(omittable: true)
+  juristicStreet: String
   """Legal address: house number. (` + "`" + `juristic-house` + "`" + `)"""
-  juristicHouse: String @goField(omittable: true)
+  juristicHouse: String
   """Legal address: building block (korpus). (` + "`" + `juristic-build` + "`" + `)"""
-  juristicBuild: String @goField(omittable: true)
+  juristicBuild: String
   """Legal address: office number. (` + "`" + `juristic-office` + "`" + `)"""
-  juristicOffice: String @goField(omittable: true)
+  juristicOffice: String
   """Mailing address: country. (` + "`" + `mailing-country` + "`" + `)"""
-  mailingCountry: String @goField(omittable: true)
+  mailingCountry: String
   """Mailing address: region / oblast / krai. (` + "`" + `mailing-region` + "`" + `)"""
-  mailingRegion: String @goField(omittable: true)
+  mailingRegion: String
   """Mailing address: city / settlement. (` + "`" + `mailing-city` + "`" + `)"""
-  mailingCity: String @goField(omittable: true)
+  mailingCity: String
   """Mailing address: postal code. (` + "`" + `mailing-zip-code` + "`" + `)"""
-  mailingZipCode: String @goField(omittable: true)
+  mailingZipCode: String
   """Mailing address: street / avenue. (` + "`" + `mailing-street` + "`" + `)"""
-  mailingStreet: String @goField(omittable: true)
+  mailingStreet: String
   """Mailing address: house number. (` + "`" + `mailing-house` + "`" + `)"""
-  mailingHouse: String @goField(omittable: true)
+  mailingHouse: String
   """Mailing address: building block (korpus). (` + "`" + `mailing-build` + "`" + `)"""
-  mailingBuild: String @goField(omittable: true)
+  mailingBuild: String
   """Mailing address: office number. (` + "`" + `mailing-office` + "`" + `)"""
-  mailingOffice: String @goField(omittable: true)
+  mailingOffice: String
   """Full legal name. (` + "`" + `full-name` + "`" + `)"""
-  fullName: String @goField(omittable: true)
+  fullName: String
   """Short name. (` + "`" + `short-name` + "`" + `)"""
-  shortName: String @goField(omittable: true)
+  shortName: String
   """INN (taxpayer id). (` + "`" + `inn` + "`" + `)"""
-  inn: String @goField(omittable: true)
+  inn: String
   """OGRN (state registration number). (` + "`" + `ogrn` + "`" + `)"""
-  ogrn: String @goField(omittable: true)
+  ogrn: String
   """KPP (tax registration reason code). (` + "`" + `kpp` + "`" + `)"""
-  kpp: String @goField(omittable: true)
+  kpp: String
   """OKVED (economic activity code). (` + "`" + `okved` + "`" + `)"""
-  okved: String @goField(omittable: true)
+  okved: String
   """Director. (` + "`" + `director` + "`" + `)"""
-  director: String @goField(omittable: true)
+  director: String
   """Accountant. (` + "`" + `accountant` + "`" + `)"""
-  accountant: String @goField(omittable: true)
+  accountant: String
   """Basis of the signatory's authority. (` + "`" + `lawfulness-base` + "`" + `)"""
-  lawfulnessBase: String @goField(omittable: true)
+  lawfulnessBase: String
   """Head's full name. (` + "`" + `manager-name` + "`" + `)"""
-  managerName: String @goField(omittable: true)
+  managerName: String
   """Head's position. (` + "`" + `manager-position` + "`" + `)"""
-  managerPosition: String @goField(omittable: true)
+  managerPosition: String
   """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
-  responsibleId: ID @goField(omittable: true)
+  responsibleId: ID
   """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
-  userId: ID @goField(omittable: true)
+  userId: ID
   """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
-  sourceId: ID @goField(omittable: true)
+  sourceId: ID
   """Contacts. Global ID(s) of Contact (relationship ` + "`" + `contacts` + "`" + `). The list replaces the current one."""
-  contactIds: [ID!] @goField(omittable: true)
+  contactIds: [ID!]
   """Status. Global ID(s) of CompanyStatus (relationship ` + "`" + `status` + "`" + `)."""
-  statusId: ID @goField(omittable: true)
+  statusId: ID
   """Company type. Global ID(s) of CompanyType (relationship ` + "`" + `company-type` + "`" + `)."""
-  companyTypeId: ID @goField(omittable: true)
+  companyTypeId: ID
   """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
-  dealIds: [ID!] @goField(omittable: true)
+  dealIds: [ID!]
   """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
-  productIds: [ID!] @goField(omittable: true)
+  productIds: [ID!]
   """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
-  entitiesProductIds: [ID!] @goField(omittable: true)
+  entitiesProductIds: [ID!]
   """Tasks. Global ID(s) of DiaryTask (relationship ` + "`" + `tasks` + "`" + `). The list replaces the current one."""
-  taskIds: [ID!] @goField(omittable: true)
+  taskIds: [ID!]
   """Events. Global ID(s) of DiaryEvent (relationship ` + "`" + `events` + "`" + `). The list replaces the current one."""
-  eventIds: [ID!] @goField(omittable: true)
+  eventIds: [ID!]
   """Bank details. Global ID(s) of CompanyBankDetail (relationship ` + "`" + `bank-details` + "`" + `). The list replaces the current one."""
-  bankDetailIds: [ID!] @goField(omittable: true)
+  bankDetailIds: [ID!]
 }
 
+"""The answer of createCompany and updateCompany."""
 type CompanyPayload {
+  """The Company as SynergyCRM returned it after the write."""
   company: Company
 }
 
@@ -10471,24 +11291,26 @@ input CreateCompanyBankDetailInput {
 """Update input of company-bank-details: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateCompanyBankDetailInput {
   """Name of this set of bank details. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Bank name. (` + "`" + `bank-name` + "`" + `)"""
-  bankName: String @goField(omittable: true)
+  bankName: String
   """BIK (bank identification code). (` + "`" + `bik` + "`" + `)"""
-  bik: String @goField(omittable: true)
+  bik: String
   """Correspondent account. (` + "`" + `corr-number` + "`" + `)"""
-  corrNumber: String @goField(omittable: true)
+  corrNumber: String
   """Account number. (` + "`" + `number` + "`" + `)"""
-  number: String @goField(omittable: true)
+  number: String
   """Whether these are the company's main bank details. (` + "`" + `is-default` + "`" + `)"""
-  isDefault: Boolean @goField(omittable: true)
+  isDefault: Boolean
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
   """The company these details belong to. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
-  companyId: ID @goField(omittable: true)
+  companyId: ID
 }
 
+"""The answer of createCompanyBankDetail and updateCompanyBankDetail."""
 type CompanyBankDetailPayload {
+  """The CompanyBankDetail as SynergyCRM returned it after the write."""
   companyBankDetail: CompanyBankDetail
 }
 
@@ -10505,14 +11327,16 @@ input CreateCompanyStatusInput {
 """Update input of company-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateCompanyStatusInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
-  color: String @goField(omittable: true)
+  color: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createCompanyStatus and updateCompanyStatus."""
 type CompanyStatusPayload {
+  """The CompanyStatus as SynergyCRM returned it after the write."""
   companyStatus: CompanyStatus
 }
 
@@ -10527,12 +11351,14 @@ input CreateCompanyTypeInput {
 """Update input of company-types: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateCompanyTypeInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createCompanyType and updateCompanyType."""
 type CompanyTypePayload {
+  """The CompanyType as SynergyCRM returned it after the write."""
   companyType: CompanyType
 }
 
@@ -10593,58 +11419,60 @@ input CreateDealInput {
 """Update input of deals: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateDealInput {
   """Deal name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Detailed description. (` + "`" + `description` + "`" + `)"""
-  description: String @goField(omittable: true)
+  description: String
   """Deal amount. (` + "`" + `amount` + "`" + `)"""
-  amount: Decimal @goField(omittable: true)
+  amount: Decimal
   """Cost price. (` + "`" + `cost` + "`" + `)"""
-  cost: Decimal @goField(omittable: true)
+  cost: Decimal
   """Deal number. (` + "`" + `number` + "`" + `)"""
-  number: Int @goField(omittable: true)
+  number: Int
   """Planned closing date. (` + "`" + `planned-at` + "`" + `)"""
-  plannedAt: Date @goField(omittable: true)
+  plannedAt: Date
   """Actual closing date. (` + "`" + `finished-at` + "`" + `)"""
-  finishedAt: Date @goField(omittable: true)
+  finishedAt: Date
   """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
-  customs: JSON @goField(omittable: true)
+  customs: JSON
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
   """Archiving time. (` + "`" + `archived-at` + "`" + `)"""
-  archivedAt: DateTime @goField(omittable: true)
+  archivedAt: DateTime
   """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
-  responsibleId: ID @goField(omittable: true)
+  responsibleId: ID
   """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
-  userId: ID @goField(omittable: true)
+  userId: ID
   """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
-  companyId: ID @goField(omittable: true)
+  companyId: ID
   """Contact. Global ID(s) of Contact (relationship ` + "`" + `contact` + "`" + `)."""
-  contactId: ID @goField(omittable: true)
+  contactId: ID
   """Stage. Global ID(s) of DealStage (relationship ` + "`" + `stage` + "`" + `)."""
-  stageId: ID @goField(omittable: true)
+  stageId: ID
   """Funnel. Global ID(s) of DealStageCategory (relationship ` + "`" + `stage-category` + "`" + `)."""
-  stageCategoryId: ID @goField(omittable: true)
+  stageCategoryId: ID
   """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
-  sourceId: ID @goField(omittable: true)
+  sourceId: ID
   """Status. Global ID(s) of DealStatus (relationship ` + "`" + `status` + "`" + `)."""
-  statusId: ID @goField(omittable: true)
+  statusId: ID
   """Loss reason. Global ID(s) of DealLossReason (relationship ` + "`" + `loss-reason` + "`" + `)."""
-  lossReasonId: ID @goField(omittable: true)
+  lossReasonId: ID
   """Competitor the deal was lost to. Global ID(s) of Competitor (relationship ` + "`" + `loss-competitor` + "`" + `)."""
-  lossCompetitorId: ID @goField(omittable: true)
+  lossCompetitorId: ID
   """Territory. Global ID(s) of Area (relationship ` + "`" + `area` + "`" + `)."""
-  areaId: ID @goField(omittable: true)
+  areaId: ID
   """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
-  productIds: [ID!] @goField(omittable: true)
+  productIds: [ID!]
   """Linked deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
-  dealIds: [ID!] @goField(omittable: true)
+  dealIds: [ID!]
   """Orders. Global ID(s) of Order (relationship ` + "`" + `orders` + "`" + `). The list replaces the current one."""
-  orderIds: [ID!] @goField(omittable: true)
+  orderIds: [ID!]
   """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
-  entitiesProductIds: [ID!] @goField(omittable: true)
+  entitiesProductIds: [ID!]
 }
 
+"""The answer of createDeal and updateDeal."""
 type DealPayload {
+  """The Deal as SynergyCRM returned it after the write."""
   deal: Deal
 }
 
@@ -10659,12 +11487,14 @@ input CreateDealLossReasonInput {
 """Update input of deal-loss-reasons: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateDealLossReasonInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createDealLossReason and updateDealLossReason."""
 type DealLossReasonPayload {
+  """The DealLossReason as SynergyCRM returned it after the write."""
   dealLossReason: DealLossReason
 }
 
@@ -10691,24 +11521,26 @@ input CreateDealStageCategoryInput {
 """Update input of deal-stage-categories: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateDealStageCategoryInput {
   """Funnel name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """How a deal's amount is computed. (` + "`" + `amount-calc-method` + "`" + `)"""
-  amountCalcMethod: AmountCalcMethod @goField(omittable: true)
+  amountCalcMethod: AmountCalcMethod
   """How a deal's cost is computed. (` + "`" + `cost-calc-method` + "`" + `)"""
-  costCalcMethod: CostCalcMethod @goField(omittable: true)
+  costCalcMethod: CostCalcMethod
   """Formula field used when the amount is computed by formula. (` + "`" + `amount-calc-field` + "`" + `)"""
-  amountCalcField: String @goField(omittable: true)
+  amountCalcField: String
   """Formula field used when the cost is computed by formula. (` + "`" + `cost-calc-field` + "`" + `)"""
-  costCalcField: String @goField(omittable: true)
+  costCalcField: String
   """Default funnel. (` + "`" + `is-default` + "`" + `)"""
-  isDefault: Boolean @goField(omittable: true)
+  isDefault: Boolean
   """Mark the deal won when all its tasks are done. (` + "`" + `win-by-diaries` + "`" + `)"""
-  winByDiaries: Boolean @goField(omittable: true)
+  winByDiaries: Boolean
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createDealStageCategory and updateDealStageCategory."""
 type DealStageCategoryPayload {
+  """The DealStageCategory as SynergyCRM returned it after the write."""
   dealStageCategory: DealStageCategory
 }
 
@@ -10733,22 +11565,24 @@ input CreateDealStageInput {
 """Update input of deal-stages: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateDealStageInput {
   """Stage name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
-  duration: Int @goField(omittable: true)
+  duration: Int
   """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
-  nextIfItemsDone: Boolean @goField(omittable: true)
+  nextIfItemsDone: Boolean
   """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
-  description: Boolean @goField(omittable: true)
+  description: Boolean
   """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
-  color: String @goField(omittable: true)
+  color: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
   """The funnel this stage belongs to. Global ID(s) of DealStageCategory (relationship ` + "`" + `deal-stage-category` + "`" + `)."""
-  dealStageCategoryId: ID @goField(omittable: true)
+  dealStageCategoryId: ID
 }
 
+"""The answer of createDealStage and updateDealStage."""
 type DealStagePayload {
+  """The DealStage as SynergyCRM returned it after the write."""
   dealStage: DealStage
 }
 
@@ -10765,14 +11599,16 @@ input CreateDealStatusInput {
 """Update input of deal-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateDealStatusInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
-  color: String @goField(omittable: true)
+  color: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createDealStatus and updateDealStatus."""
 type DealStatusPayload {
+  """The DealStatus as SynergyCRM returned it after the write."""
   dealStatus: DealStatus
 }
 
@@ -10823,48 +11659,50 @@ input CreateOrderInput {
 """Update input of orders: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateOrderInput {
   """Order name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Detailed description. (` + "`" + `description` + "`" + `)"""
-  description: String @goField(omittable: true)
+  description: String
   """Order amount. (` + "`" + `amount` + "`" + `)"""
-  amount: Decimal @goField(omittable: true)
+  amount: Decimal
   """Order number. (` + "`" + `number` + "`" + `)"""
-  number: Int @goField(omittable: true)
+  number: Int
   """Custom fields as a map of ` + "`" + `custom-<N>` + "`" + ` keys to values. (` + "`" + `customs` + "`" + `)"""
-  customs: JSON @goField(omittable: true)
+  customs: JSON
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
   """Archiving time (the docs' examples send a bare date). (` + "`" + `archived-at` + "`" + `)"""
-  archivedAt: DateTime @goField(omittable: true)
+  archivedAt: DateTime
   """Responsible user. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
-  responsibleId: ID @goField(omittable: true)
+  responsibleId: ID
   """Creator. Global ID(s) of User (relationship ` + "`" + `user` + "`" + `)."""
-  userId: ID @goField(omittable: true)
+  userId: ID
   """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
-  companyId: ID @goField(omittable: true)
+  companyId: ID
   """Contact. Global ID(s) of Contact (relationship ` + "`" + `contact` + "`" + `)."""
-  contactId: ID @goField(omittable: true)
+  contactId: ID
   """Stage. Global ID(s) of OrderStage (relationship ` + "`" + `stage` + "`" + `)."""
-  stageId: ID @goField(omittable: true)
+  stageId: ID
   """Source. Global ID(s) of Source (relationship ` + "`" + `source` + "`" + `)."""
-  sourceId: ID @goField(omittable: true)
+  sourceId: ID
   """Status. Global ID(s) of OrderStatus (relationship ` + "`" + `status` + "`" + `)."""
-  statusId: ID @goField(omittable: true)
+  statusId: ID
   """Loss reason. Global ID(s) of OrderLossReason (relationship ` + "`" + `loss-reason` + "`" + `)."""
-  lossReasonId: ID @goField(omittable: true)
+  lossReasonId: ID
   """Competitor the order was lost to. Global ID(s) of Competitor (relationship ` + "`" + `loss-competitor` + "`" + `)."""
-  lossCompetitorId: ID @goField(omittable: true)
+  lossCompetitorId: ID
   """Territory. Global ID(s) of Area (relationship ` + "`" + `area` + "`" + `)."""
-  areaId: ID @goField(omittable: true)
+  areaId: ID
   """Products. Global ID(s) of Product (relationship ` + "`" + `products` + "`" + `). The list replaces the current one."""
-  productIds: [ID!] @goField(omittable: true)
+  productIds: [ID!]
   """Deals. Global ID(s) of Deal (relationship ` + "`" + `deals` + "`" + `). The list replaces the current one."""
-  dealIds: [ID!] @goField(omittable: true)
+  dealIds: [ID!]
   """Specifications (line items). Global ID(s) of EntityProduct (relationship ` + "`" + `entities-products` + "`" + `). The list replaces the current one."""
-  entitiesProductIds: [ID!] @goField(omittable: true)
+  entitiesProductIds: [ID!]
 }
 
+"""The answer of createOrder and updateOrder."""
 type OrderPayload {
+  """The Order as SynergyCRM returned it after the write."""
   order: Order
 }
 
@@ -10879,12 +11717,14 @@ input CreateOrderLossReasonInput {
 """Update input of order-loss-reasons: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateOrderLossReasonInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createOrderLossReason and updateOrderLossReason."""
 type OrderLossReasonPayload {
+  """The OrderLossReason as SynergyCRM returned it after the write."""
   orderLossReason: OrderLossReason
 }
 
@@ -10907,20 +11747,22 @@ input CreateOrderStageInput {
 """Update input of order-stages: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateOrderStageInput {
   """Stage name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Stage duration (the docs give no unit). (` + "`" + `duration` + "`" + `)"""
-  duration: Int @goField(omittable: true)
+  duration: Int
   """Move to the next stage when all tasks are done. (` + "`" + `next-if-items-done` + "`" + `)"""
-  nextIfItemsDone: Boolean @goField(omittable: true)
+  nextIfItemsDone: Boolean
   """"Description" flag; the docs type it boolean. (` + "`" + `description` + "`" + `)"""
-  description: Boolean @goField(omittable: true)
+  description: Boolean
   """Stage colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
-  color: String @goField(omittable: true)
+  color: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createOrderStage and updateOrderStage."""
 type OrderStagePayload {
+  """The OrderStage as SynergyCRM returned it after the write."""
   orderStage: OrderStage
 }
 
@@ -10937,14 +11779,16 @@ input CreateOrderStatusInput {
 """Update input of order-statuses: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateOrderStatusInput {
   """Name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Colour, ` + "`" + `#rrggbb` + "`" + `. (` + "`" + `color` + "`" + `)"""
-  color: String @goField(omittable: true)
+  color: String
   """Creation time. (` + "`" + `created-at` + "`" + `)"""
-  createdAt: DateTime @goField(omittable: true)
+  createdAt: DateTime
 }
 
+"""The answer of createOrderStatus and updateOrderStatus."""
 type OrderStatusPayload {
+  """The OrderStatus as SynergyCRM returned it after the write."""
   orderStatus: OrderStatus
 }
 
@@ -10965,130 +11809,330 @@ input CreateDiaryEventInput {
 """Update input of diary-events: what to change: a field left out stays unchanged, a field set to null is cleared."""
 input UpdateDiaryEventInput {
   """Event name. (` + "`" + `name` + "`" + `)"""
-  name: String @goField(omittable: true)
+  name: String
   """Description. (` + "`" + `description` + "`" + `)"""
-  description: String @goField(omittable: true)
+  description: String
   """Start time (the docs send ` + "`" + `2022-02-22 12:00 +0300` + "`" + `). (` + "`" + `start-time` + "`" + `)"""
-  startTime: DateTime @goField(omittable: true)
+  startTime: DateTime
   """Assignee. Global ID(s) of User (relationship ` + "`" + `responsible` + "`" + `)."""
-  responsibleId: ID @goField(omittable: true)
+  responsibleId: ID
   """Company. Global ID(s) of Company (relationship ` + "`" + `company` + "`" + `)."""
-  companyId: ID @goField(omittable: true)
+  companyId: ID
 }
 
+"""The answer of createDiaryEvent and updateDiaryEvent."""
 type DiaryEventPayload {
+  """The DiaryEvent as SynergyCRM returned it after the write."""
   diaryEvent: DiaryEvent
 }
 
 extend type Mutation {
-  """Creates a SynergyCRM contacts resource. Never retried; a failure says whether it may have been applied."""
-  createContact(input: CreateContactInput!): ContactPayload
-  """Changes only the fields set in input."""
-  updateContact(id: ID!, input: UpdateContactInput!): ContactPayload
-  """Deletes the resource."""
-  deleteContact(id: ID!): DeletePayload
-  """Creates a SynergyCRM contact-statuses resource. Never retried; a failure says whether it may have been applied."""
-  createContactStatus(input: CreateContactStatusInput!): ContactStatusPayload
-  """Changes only the fields set in input."""
-  updateContactStatus(id: ID!, input: UpdateContactStatusInput!): ContactStatusPayload
-  """Deletes the resource."""
-  deleteContactStatus(id: ID!): DeletePayload
-  """Creates a SynergyCRM contact-types resource. Never retried; a failure says whether it may have been applied."""
-  createContactType(input: CreateContactTypeInput!): ContactTypePayload
-  """Changes only the fields set in input."""
-  updateContactType(id: ID!, input: UpdateContactTypeInput!): ContactTypePayload
-  """Deletes the resource."""
-  deleteContactType(id: ID!): DeletePayload
-  """Creates a SynergyCRM contracts resource. Never retried; a failure says whether it may have been applied."""
-  createContract(input: CreateContractInput!): ContractPayload
-  """Changes only the fields set in input."""
-  updateContract(id: ID!, input: UpdateContractInput!): ContractPayload
-  """Deletes the resource."""
-  deleteContract(id: ID!): DeletePayload
-  """Creates a SynergyCRM companies resource. Never retried; a failure says whether it may have been applied."""
-  createCompany(input: CreateCompanyInput!): CompanyPayload
-  """Changes only the fields set in input."""
-  updateCompany(id: ID!, input: UpdateCompanyInput!): CompanyPayload
-  """Deletes the resource."""
-  deleteCompany(id: ID!): DeletePayload
-  """Creates a SynergyCRM company-bank-details resource. Never retried; a failure says whether it may have been applied."""
-  createCompanyBankDetail(input: CreateCompanyBankDetailInput!): CompanyBankDetailPayload
-  """Changes only the fields set in input."""
-  updateCompanyBankDetail(id: ID!, input: UpdateCompanyBankDetailInput!): CompanyBankDetailPayload
-  """Deletes the resource."""
-  deleteCompanyBankDetail(id: ID!): DeletePayload
-  """Creates a SynergyCRM company-statuses resource. Never retried; a failure says whether it may have been applied."""
-  createCompanyStatus(input: CreateCompanyStatusInput!): CompanyStatusPayload
-  """Changes only the fields set in input."""
-  updateCompanyStatus(id: ID!, input: UpdateCompanyStatusInput!): CompanyStatusPayload
-  """Deletes the resource."""
-  deleteCompanyStatus(id: ID!): DeletePayload
-  """Creates a SynergyCRM company-types resource. Never retried; a failure says whether it may have been applied."""
-  createCompanyType(input: CreateCompanyTypeInput!): CompanyTypePayload
-  """Changes only the fields set in input."""
-  updateCompanyType(id: ID!, input: UpdateCompanyTypeInput!): CompanyTypePayload
-  """Deletes the resource."""
-  deleteCompanyType(id: ID!): DeletePayload
-  """Creates a SynergyCRM deals resource. Never retried; a failure says whether it may have been applied."""
-  createDeal(input: CreateDealInput!): DealPayload
-  """Changes only the fields set in input."""
-  updateDeal(id: ID!, input: UpdateDealInput!): DealPayload
-  """Deletes the resource."""
-  deleteDeal(id: ID!): DeletePayload
-  """Creates a SynergyCRM deal-loss-reasons resource. Never retried; a failure says whether it may have been applied."""
-  createDealLossReason(input: CreateDealLossReasonInput!): DealLossReasonPayload
-  """Changes only the fields set in input."""
-  updateDealLossReason(id: ID!, input: UpdateDealLossReasonInput!): DealLossReasonPayload
-  """Deletes the resource."""
-  deleteDealLossReason(id: ID!): DeletePayload
-  """Creates a SynergyCRM deal-stage-categories resource. Never retried; a failure says whether it may have been applied."""
-  createDealStageCategory(input: CreateDealStageCategoryInput!): DealStageCategoryPayload
-  """Changes only the fields set in input."""
-  updateDealStageCategory(id: ID!, input: UpdateDealStageCategoryInput!): DealStageCategoryPayload
-  """Deletes the resource."""
-  deleteDealStageCategory(id: ID!): DeletePayload
-  """Creates a SynergyCRM deal-stages resource. Never retried; a failure says whether it may have been applied."""
-  createDealStage(input: CreateDealStageInput!): DealStagePayload
-  """Changes only the fields set in input."""
-  updateDealStage(id: ID!, input: UpdateDealStageInput!): DealStagePayload
-  """Deletes the resource."""
-  deleteDealStage(id: ID!): DeletePayload
-  """Creates a SynergyCRM deal-statuses resource. Never retried; a failure says whether it may have been applied."""
-  createDealStatus(input: CreateDealStatusInput!): DealStatusPayload
-  """Changes only the fields set in input."""
-  updateDealStatus(id: ID!, input: UpdateDealStatusInput!): DealStatusPayload
-  """Deletes the resource."""
-  deleteDealStatus(id: ID!): DeletePayload
-  """Creates a SynergyCRM orders resource. Never retried; a failure says whether it may have been applied."""
-  createOrder(input: CreateOrderInput!): OrderPayload
-  """Changes only the fields set in input."""
-  updateOrder(id: ID!, input: UpdateOrderInput!): OrderPayload
-  """Deletes the resource."""
-  deleteOrder(id: ID!): DeletePayload
-  """Creates a SynergyCRM order-loss-reasons resource. Never retried; a failure says whether it may have been applied."""
-  createOrderLossReason(input: CreateOrderLossReasonInput!): OrderLossReasonPayload
-  """Changes only the fields set in input."""
-  updateOrderLossReason(id: ID!, input: UpdateOrderLossReasonInput!): OrderLossReasonPayload
-  """Deletes the resource."""
-  deleteOrderLossReason(id: ID!): DeletePayload
-  """Creates a SynergyCRM order-stages resource. Never retried; a failure says whether it may have been applied."""
-  createOrderStage(input: CreateOrderStageInput!): OrderStagePayload
-  """Changes only the fields set in input."""
-  updateOrderStage(id: ID!, input: UpdateOrderStageInput!): OrderStagePayload
-  """Deletes the resource."""
-  deleteOrderStage(id: ID!): DeletePayload
-  """Creates a SynergyCRM order-statuses resource. Never retried; a failure says whether it may have been applied."""
-  createOrderStatus(input: CreateOrderStatusInput!): OrderStatusPayload
-  """Changes only the fields set in input."""
-  updateOrderStatus(id: ID!, input: UpdateOrderStatusInput!): OrderStatusPayload
-  """Deletes the resource."""
-  deleteOrderStatus(id: ID!): DeletePayload
-  """Creates a SynergyCRM diary-events resource. Never retried; a failure says whether it may have been applied."""
-  createDiaryEvent(input: CreateDiaryEventInput!): DiaryEventPayload
-  """Changes only the fields set in input."""
-  updateDiaryEvent(id: ID!, input: UpdateDiaryEventInput!): DiaryEventPayload
-  """Deletes the resource."""
-  deleteDiaryEvent(id: ID!): DeletePayload
+  """Creates a SynergyCRM contacts resource (POST /contacts). Never retried; a failure says whether it may have been applied."""
+  createContact(
+    """The new record."""
+    input: CreateContactInput!
+  ): ContactPayload
+  """Changes only the fields set in input (PATCH /contacts/{id})."""
+  updateContact(
+    """Global ID of the record (` + "`" + `Contact.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateContactInput!
+  ): ContactPayload
+  """Deletes the resource (DELETE /contacts/{id})."""
+  deleteContact(
+    """Global ID of the record (` + "`" + `Contact.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM contact-statuses resource (POST /contact-statuses). Never retried; a failure says whether it may have been applied."""
+  createContactStatus(
+    """The new record."""
+    input: CreateContactStatusInput!
+  ): ContactStatusPayload
+  """Changes only the fields set in input (PATCH /contact-statuses/{id})."""
+  updateContactStatus(
+    """Global ID of the record (` + "`" + `ContactStatus.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateContactStatusInput!
+  ): ContactStatusPayload
+  """Deletes the resource (DELETE /contact-statuses/{id})."""
+  deleteContactStatus(
+    """Global ID of the record (` + "`" + `ContactStatus.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM contact-types resource (POST /contact-types). Never retried; a failure says whether it may have been applied."""
+  createContactType(
+    """The new record."""
+    input: CreateContactTypeInput!
+  ): ContactTypePayload
+  """Changes only the fields set in input (PATCH /contact-types/{id})."""
+  updateContactType(
+    """Global ID of the record (` + "`" + `ContactType.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateContactTypeInput!
+  ): ContactTypePayload
+  """Deletes the resource (DELETE /contact-types/{id})."""
+  deleteContactType(
+    """Global ID of the record (` + "`" + `ContactType.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM contracts resource (POST /contracts). Never retried; a failure says whether it may have been applied."""
+  createContract(
+    """The new record."""
+    input: CreateContractInput!
+  ): ContractPayload
+  """Changes only the fields set in input (PATCH /contracts/{id})."""
+  updateContract(
+    """Global ID of the record (` + "`" + `Contract.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateContractInput!
+  ): ContractPayload
+  """Deletes the resource (DELETE /contracts/{id})."""
+  deleteContract(
+    """Global ID of the record (` + "`" + `Contract.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM companies resource (POST /companies). Never retried; a failure says whether it may have been applied."""
+  createCompany(
+    """The new record."""
+    input: CreateCompanyInput!
+  ): CompanyPayload
+  """Changes only the fields set in input (PATCH /companies/{id})."""
+  updateCompany(
+    """Global ID of the record (` + "`" + `Company.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateCompanyInput!
+  ): CompanyPayload
+  """Deletes the resource (DELETE /companies/{id})."""
+  deleteCompany(
+    """Global ID of the record (` + "`" + `Company.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM company-bank-details resource (POST /company-bank-details). Never retried; a failure says whether it may have been applied."""
+  createCompanyBankDetail(
+    """The new record."""
+    input: CreateCompanyBankDetailInput!
+  ): CompanyBankDetailPayload
+  """Changes only the fields set in input (PATCH /company-bank-details/{id})."""
+  updateCompanyBankDetail(
+    """Global ID of the record (` + "`" + `CompanyBankDetail.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateCompanyBankDetailInput!
+  ): CompanyBankDetailPayload
+  """Deletes the resource (DELETE /company-bank-details/{id})."""
+  deleteCompanyBankDetail(
+    """Global ID of the record (` + "`" + `CompanyBankDetail.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM company-statuses resource (POST /company-statuses). Never retried; a failure says whether it may have been applied."""
+  createCompanyStatus(
+    """The new record."""
+    input: CreateCompanyStatusInput!
+  ): CompanyStatusPayload
+  """Changes only the fields set in input (PATCH /company-statuses/{id})."""
+  updateCompanyStatus(
+    """Global ID of the record (` + "`" + `CompanyStatus.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateCompanyStatusInput!
+  ): CompanyStatusPayload
+  """Deletes the resource (DELETE /company-statuses/{id})."""
+  deleteCompanyStatus(
+    """Global ID of the record (` + "`" + `CompanyStatus.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM company-types resource (POST /company-types). Never retried; a failure says whether it may have been applied."""
+  createCompanyType(
+    """The new record."""
+    input: CreateCompanyTypeInput!
+  ): CompanyTypePayload
+  """Changes only the fields set in input (PATCH /company-types/{id})."""
+  updateCompanyType(
+    """Global ID of the record (` + "`" + `CompanyType.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateCompanyTypeInput!
+  ): CompanyTypePayload
+  """Deletes the resource (DELETE /company-types/{id})."""
+  deleteCompanyType(
+    """Global ID of the record (` + "`" + `CompanyType.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM deals resource (POST /deals). Never retried; a failure says whether it may have been applied."""
+  createDeal(
+    """The new record."""
+    input: CreateDealInput!
+  ): DealPayload
+  """Changes only the fields set in input (PATCH /deals/{id})."""
+  updateDeal(
+    """Global ID of the record (` + "`" + `Deal.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateDealInput!
+  ): DealPayload
+  """Deletes the resource (DELETE /deals/{id})."""
+  deleteDeal(
+    """Global ID of the record (` + "`" + `Deal.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM deal-loss-reasons resource (POST /deal-loss-reasons). Never retried; a failure says whether it may have been applied."""
+  createDealLossReason(
+    """The new record."""
+    input: CreateDealLossReasonInput!
+  ): DealLossReasonPayload
+  """Changes only the fields set in input (PATCH /deal-loss-reasons/{id})."""
+  updateDealLossReason(
+    """Global ID of the record (` + "`" + `DealLossReason.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateDealLossReasonInput!
+  ): DealLossReasonPayload
+  """Deletes the resource (DELETE /deal-loss-reasons/{id})."""
+  deleteDealLossReason(
+    """Global ID of the record (` + "`" + `DealLossReason.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM deal-stage-categories resource (POST /deal-stage-categories). Never retried; a failure says whether it may have been applied."""
+  createDealStageCategory(
+    """The new record."""
+    input: CreateDealStageCategoryInput!
+  ): DealStageCategoryPayload
+  """Changes only the fields set in input (PATCH /deal-stage-categories/{id})."""
+  updateDealStageCategory(
+    """Global ID of the record (` + "`" + `DealStageCategory.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateDealStageCategoryInput!
+  ): DealStageCategoryPayload
+  """Deletes the resource (DELETE /deal-stage-categories/{id})."""
+  deleteDealStageCategory(
+    """Global ID of the record (` + "`" + `DealStageCategory.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM deal-stages resource (POST /deal-stages). Never retried; a failure says whether it may have been applied."""
+  createDealStage(
+    """The new record."""
+    input: CreateDealStageInput!
+  ): DealStagePayload
+  """Changes only the fields set in input (PATCH /deal-stages/{id})."""
+  updateDealStage(
+    """Global ID of the record (` + "`" + `DealStage.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateDealStageInput!
+  ): DealStagePayload
+  """Deletes the resource (DELETE /deal-stages/{id})."""
+  deleteDealStage(
+    """Global ID of the record (` + "`" + `DealStage.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM deal-statuses resource (POST /deal-statuses). Never retried; a failure says whether it may have been applied."""
+  createDealStatus(
+    """The new record."""
+    input: CreateDealStatusInput!
+  ): DealStatusPayload
+  """Changes only the fields set in input (PATCH /deal-statuses/{id})."""
+  updateDealStatus(
+    """Global ID of the record (` + "`" + `DealStatus.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateDealStatusInput!
+  ): DealStatusPayload
+  """Deletes the resource (DELETE /deal-statuses/{id})."""
+  deleteDealStatus(
+    """Global ID of the record (` + "`" + `DealStatus.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM orders resource (POST /orders). Never retried; a failure says whether it may have been applied."""
+  createOrder(
+    """The new record."""
+    input: CreateOrderInput!
+  ): OrderPayload
+  """Changes only the fields set in input (PATCH /orders/{id})."""
+  updateOrder(
+    """Global ID of the record (` + "`" + `Order.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateOrderInput!
+  ): OrderPayload
+  """Deletes the resource (DELETE /orders/{id})."""
+  deleteOrder(
+    """Global ID of the record (` + "`" + `Order.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM order-loss-reasons resource (POST /order-loss-reasons). Never retried; a failure says whether it may have been applied."""
+  createOrderLossReason(
+    """The new record."""
+    input: CreateOrderLossReasonInput!
+  ): OrderLossReasonPayload
+  """Changes only the fields set in input (PATCH /order-loss-reasons/{id})."""
+  updateOrderLossReason(
+    """Global ID of the record (` + "`" + `OrderLossReason.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateOrderLossReasonInput!
+  ): OrderLossReasonPayload
+  """Deletes the resource (DELETE /order-loss-reasons/{id})."""
+  deleteOrderLossReason(
+    """Global ID of the record (` + "`" + `OrderLossReason.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM order-stages resource (POST /order-stages). Never retried; a failure says whether it may have been applied."""
+  createOrderStage(
+    """The new record."""
+    input: CreateOrderStageInput!
+  ): OrderStagePayload
+  """Changes only the fields set in input (PATCH /order-stages/{id})."""
+  updateOrderStage(
+    """Global ID of the record (` + "`" + `OrderStage.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateOrderStageInput!
+  ): OrderStagePayload
+  """Deletes the resource (DELETE /order-stages/{id})."""
+  deleteOrderStage(
+    """Global ID of the record (` + "`" + `OrderStage.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM order-statuses resource (POST /order-statuses). Never retried; a failure says whether it may have been applied."""
+  createOrderStatus(
+    """The new record."""
+    input: CreateOrderStatusInput!
+  ): OrderStatusPayload
+  """Changes only the fields set in input (PATCH /order-statuses/{id})."""
+  updateOrderStatus(
+    """Global ID of the record (` + "`" + `OrderStatus.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateOrderStatusInput!
+  ): OrderStatusPayload
+  """Deletes the resource (DELETE /order-statuses/{id})."""
+  deleteOrderStatus(
+    """Global ID of the record (` + "`" + `OrderStatus.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
+  """Creates a SynergyCRM diary-events resource (POST /diary-events). Never retried; a failure says whether it may have been applied."""
+  createDiaryEvent(
+    """The new record."""
+    input: CreateDiaryEventInput!
+  ): DiaryEventPayload
+  """Changes only the fields set in input (PATCH /diary-events/{id})."""
+  updateDiaryEvent(
+    """Global ID of the record (` + "`" + `DiaryEvent.id` + "`" + `)."""
+    id: ID!
+    """The fields to change."""
+    input: UpdateDiaryEventInput!
+  ): DiaryEventPayload
+  """Deletes the resource (DELETE /diary-events/{id})."""
+  deleteDiaryEvent(
+    """Global ID of the record (` + "`" + `DiaryEvent.id` + "`" + `)."""
+    id: ID!
+  ): DeletePayload
 }
 `, BuiltIn: false},
 }
@@ -11106,6 +12150,8 @@ func (ec *executionContext) childFields_AddressType(ctx context.Context, field g
 		return ec.fieldContext_AddressType_sourceId(ctx, field)
 	case "name":
 		return ec.fieldContext_AddressType_name(ctx, field)
+	case "extra":
+		return ec.fieldContext_AddressType_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_AddressType_provenance(ctx, field)
 	}
@@ -11118,8 +12164,8 @@ func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.
 		return ec.fieldContext_Area_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_Area_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Area_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Area_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Area_provenance(ctx, field)
 	}
@@ -11164,6 +12210,8 @@ func (ec *executionContext) childFields_City(ctx context.Context, field graphql.
 		return ec.fieldContext_City_streets(ctx, field)
 	case "metroStations":
 		return ec.fieldContext_City_metroStations(ctx, field)
+	case "extra":
+		return ec.fieldContext_City_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_City_provenance(ctx, field)
 	}
@@ -11202,6 +12250,8 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_accounts(ctx, field)
 	case "cards":
 		return ec.fieldContext_Client_cards(ctx, field)
+	case "extra":
+		return ec.fieldContext_Client_extra(ctx, field)
 	case "displayName":
 		return ec.fieldContext_Client_displayName(ctx, field)
 	case "phones":
@@ -11232,12 +12282,14 @@ func (ec *executionContext) childFields_ClientAccount(ctx context.Context, field
 		return ec.fieldContext_ClientAccount_accountDebitEnabled(ctx, field)
 	case "accountCreditEnabled":
 		return ec.fieldContext_ClientAccount_accountCreditEnabled(ctx, field)
-	case "dateCreate":
-		return ec.fieldContext_ClientAccount_dateCreate(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ClientAccount_createdAt(ctx, field)
 	case "balance":
 		return ec.fieldContext_ClientAccount_balance(ctx, field)
 	case "accountCode":
 		return ec.fieldContext_ClientAccount_accountCode(ctx, field)
+	case "extra":
+		return ec.fieldContext_ClientAccount_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ClientAccount_provenance(ctx, field)
 	}
@@ -11252,24 +12304,16 @@ func (ec *executionContext) childFields_ClientAddress(ctx context.Context, field
 		return ec.fieldContext_ClientAddress_sourceId(ctx, field)
 	case "type":
 		return ec.fieldContext_ClientAddress_type(ctx, field)
-	case "typeName":
-		return ec.fieldContext_ClientAddress_typeName(ctx, field)
 	case "country":
 		return ec.fieldContext_ClientAddress_country(ctx, field)
-	case "countryName":
-		return ec.fieldContext_ClientAddress_countryName(ctx, field)
 	case "zip":
 		return ec.fieldContext_ClientAddress_zip(ctx, field)
 	case "region":
 		return ec.fieldContext_ClientAddress_region(ctx, field)
 	case "city":
 		return ec.fieldContext_ClientAddress_city(ctx, field)
-	case "cityName":
-		return ec.fieldContext_ClientAddress_cityName(ctx, field)
 	case "street":
 		return ec.fieldContext_ClientAddress_street(ctx, field)
-	case "streetName":
-		return ec.fieldContext_ClientAddress_streetName(ctx, field)
 	case "house":
 		return ec.fieldContext_ClientAddress_house(ctx, field)
 	case "building":
@@ -11282,18 +12326,18 @@ func (ec *executionContext) childFields_ClientAddress(ctx context.Context, field
 		return ec.fieldContext_ClientAddress_apartments(ctx, field)
 	case "entryCode":
 		return ec.fieldContext_ClientAddress_entryCode(ctx, field)
-	case "dopInfo":
-		return ec.fieldContext_ClientAddress_dopInfo(ctx, field)
+	case "additionalInfo":
+		return ec.fieldContext_ClientAddress_additionalInfo(ctx, field)
 	case "lat":
 		return ec.fieldContext_ClientAddress_lat(ctx, field)
 	case "lng":
 		return ec.fieldContext_ClientAddress_lng(ctx, field)
 	case "metroStation":
 		return ec.fieldContext_ClientAddress_metroStation(ctx, field)
-	case "metroStationName":
-		return ec.fieldContext_ClientAddress_metroStationName(ctx, field)
 	case "readOnly":
 		return ec.fieldContext_ClientAddress_readOnly(ctx, field)
+	case "extra":
+		return ec.fieldContext_ClientAddress_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ClientAddress_provenance(ctx, field)
 	}
@@ -11314,14 +12358,16 @@ func (ec *executionContext) childFields_ClientCard(ctx context.Context, field gr
 		return ec.fieldContext_ClientCard_isConfirmManager(ctx, field)
 	case "status":
 		return ec.fieldContext_ClientCard_status(ctx, field)
-	case "dateOffered":
-		return ec.fieldContext_ClientCard_dateOffered(ctx, field)
-	case "dateExpired":
-		return ec.fieldContext_ClientCard_dateExpired(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ClientCard_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ClientCard_expiresAt(ctx, field)
 	case "groupId":
 		return ec.fieldContext_ClientCard_groupId(ctx, field)
 	case "groupName":
 		return ec.fieldContext_ClientCard_groupName(ctx, field)
+	case "extra":
+		return ec.fieldContext_ClientCard_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ClientCard_provenance(ctx, field)
 	}
@@ -11336,10 +12382,10 @@ func (ec *executionContext) childFields_ClientContact(ctx context.Context, field
 		return ec.fieldContext_ClientContact_sourceId(ctx, field)
 	case "value":
 		return ec.fieldContext_ClientContact_value(ctx, field)
-	case "typeName":
-		return ec.fieldContext_ClientContact_typeName(ctx, field)
 	case "type":
 		return ec.fieldContext_ClientContact_type(ctx, field)
+	case "extra":
+		return ec.fieldContext_ClientContact_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ClientContact_provenance(ctx, field)
 	}
@@ -11364,6 +12410,8 @@ func (ec *executionContext) childFields_ClientContactType(ctx context.Context, f
 		return ec.fieldContext_ClientContactType_isSocialNetwork(ctx, field)
 	case "mailing":
 		return ec.fieldContext_ClientContactType_mailing(ctx, field)
+	case "extra":
+		return ec.fieldContext_ClientContactType_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ClientContactType_provenance(ctx, field)
 	}
@@ -11496,8 +12544,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_managerName(ctx, field)
 	case "managerPosition":
 		return ec.fieldContext_Company_managerPosition(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Company_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Company_extra(ctx, field)
 	case "responsible":
 		return ec.fieldContext_Company_responsible(ctx, field)
 	case "user":
@@ -11554,8 +12602,8 @@ func (ec *executionContext) childFields_CompanyBankDetail(ctx context.Context, f
 		return ec.fieldContext_CompanyBankDetail_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_CompanyBankDetail_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_CompanyBankDetail_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_CompanyBankDetail_extra(ctx, field)
 	case "company":
 		return ec.fieldContext_CompanyBankDetail_company(ctx, field)
 	case "provenance":
@@ -11642,8 +12690,8 @@ func (ec *executionContext) childFields_CompanyStatus(ctx context.Context, field
 		return ec.fieldContext_CompanyStatus_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_CompanyStatus_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_CompanyStatus_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_CompanyStatus_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_CompanyStatus_provenance(ctx, field)
 	}
@@ -11694,8 +12742,8 @@ func (ec *executionContext) childFields_CompanyType(ctx context.Context, field g
 		return ec.fieldContext_CompanyType_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_CompanyType_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_CompanyType_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_CompanyType_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_CompanyType_provenance(ctx, field)
 	}
@@ -11740,8 +12788,8 @@ func (ec *executionContext) childFields_Competitor(ctx context.Context, field gr
 		return ec.fieldContext_Competitor_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_Competitor_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Competitor_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Competitor_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Competitor_provenance(ctx, field)
 	}
@@ -11842,8 +12890,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_telegram(ctx, field)
 	case "skype":
 		return ec.fieldContext_Contact_skype(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Contact_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Contact_extra(ctx, field)
 	case "responsible":
 		return ec.fieldContext_Contact_responsible(ctx, field)
 	case "user":
@@ -11926,8 +12974,8 @@ func (ec *executionContext) childFields_ContactStatus(ctx context.Context, field
 		return ec.fieldContext_ContactStatus_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ContactStatus_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_ContactStatus_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_ContactStatus_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ContactStatus_provenance(ctx, field)
 	}
@@ -11978,8 +13026,8 @@ func (ec *executionContext) childFields_ContactType(ctx context.Context, field g
 		return ec.fieldContext_ContactType_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ContactType_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_ContactType_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_ContactType_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ContactType_provenance(ctx, field)
 	}
@@ -12044,8 +13092,8 @@ func (ec *executionContext) childFields_Contract(ctx context.Context, field grap
 		return ec.fieldContext_Contract_updatedAt(ctx, field)
 	case "cachedAt":
 		return ec.fieldContext_Contract_cachedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Contract_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Contract_extra(ctx, field)
 	case "firstParty":
 		return ec.fieldContext_Contract_firstParty(ctx, field)
 	case "secondParty":
@@ -12110,6 +13158,8 @@ func (ec *executionContext) childFields_Country(ctx context.Context, field graph
 		return ec.fieldContext_Country_name(ctx, field)
 	case "cities":
 		return ec.fieldContext_Country_cities(ctx, field)
+	case "extra":
+		return ec.fieldContext_Country_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Country_provenance(ctx, field)
 	}
@@ -12146,8 +13196,8 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 		return ec.fieldContext_Deal_updatedAt(ctx, field)
 	case "archivedAt":
 		return ec.fieldContext_Deal_archivedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Deal_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Deal_extra(ctx, field)
 	case "responsible":
 		return ec.fieldContext_Deal_responsible(ctx, field)
 	case "user":
@@ -12224,8 +13274,8 @@ func (ec *executionContext) childFields_DealLossReason(ctx context.Context, fiel
 		return ec.fieldContext_DealLossReason_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_DealLossReason_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_DealLossReason_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_DealLossReason_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_DealLossReason_provenance(ctx, field)
 	}
@@ -12292,8 +13342,8 @@ func (ec *executionContext) childFields_DealStage(ctx context.Context, field gra
 		return ec.fieldContext_DealStage_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_DealStage_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_DealStage_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_DealStage_extra(ctx, field)
 	case "dealStageCategory":
 		return ec.fieldContext_DealStage_dealStageCategory(ctx, field)
 	case "provenance":
@@ -12328,8 +13378,8 @@ func (ec *executionContext) childFields_DealStageCategory(ctx context.Context, f
 		return ec.fieldContext_DealStageCategory_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_DealStageCategory_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_DealStageCategory_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_DealStageCategory_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_DealStageCategory_provenance(ctx, field)
 	}
@@ -12414,8 +13464,8 @@ func (ec *executionContext) childFields_DealStatus(ctx context.Context, field gr
 		return ec.fieldContext_DealStatus_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_DealStatus_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_DealStatus_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_DealStatus_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_DealStatus_provenance(ctx, field)
 	}
@@ -12474,8 +13524,8 @@ func (ec *executionContext) childFields_DiaryEvent(ctx context.Context, field gr
 		return ec.fieldContext_DiaryEvent_description(ctx, field)
 	case "startTime":
 		return ec.fieldContext_DiaryEvent_startTime(ctx, field)
-	case "attributes":
-		return ec.fieldContext_DiaryEvent_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_DiaryEvent_extra(ctx, field)
 	case "responsible":
 		return ec.fieldContext_DiaryEvent_responsible(ctx, field)
 	case "company":
@@ -12524,8 +13574,8 @@ func (ec *executionContext) childFields_DiaryTask(ctx context.Context, field gra
 		return ec.fieldContext_DiaryTask_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_DiaryTask_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_DiaryTask_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_DiaryTask_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_DiaryTask_provenance(ctx, field)
 	}
@@ -12548,8 +13598,8 @@ func (ec *executionContext) childFields_EntityProduct(ctx context.Context, field
 		return ec.fieldContext_EntityProduct_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_EntityProduct_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_EntityProduct_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_EntityProduct_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_EntityProduct_provenance(ctx, field)
 	}
@@ -12562,8 +13612,8 @@ func (ec *executionContext) childFields_EstateProperty(ctx context.Context, fiel
 		return ec.fieldContext_EstateProperty_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_EstateProperty_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_EstateProperty_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_EstateProperty_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_EstateProperty_provenance(ctx, field)
 	}
@@ -12578,6 +13628,8 @@ func (ec *executionContext) childFields_MetroStation(ctx context.Context, field 
 		return ec.fieldContext_MetroStation_sourceId(ctx, field)
 	case "name":
 		return ec.fieldContext_MetroStation_name(ctx, field)
+	case "extra":
+		return ec.fieldContext_MetroStation_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_MetroStation_provenance(ctx, field)
 	}
@@ -12640,8 +13692,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_updatedAt(ctx, field)
 	case "archivedAt":
 		return ec.fieldContext_Order_archivedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Order_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Order_extra(ctx, field)
 	case "responsible":
 		return ec.fieldContext_Order_responsible(ctx, field)
 	case "user":
@@ -12714,8 +13766,8 @@ func (ec *executionContext) childFields_OrderLossReason(ctx context.Context, fie
 		return ec.fieldContext_OrderLossReason_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_OrderLossReason_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_OrderLossReason_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_OrderLossReason_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_OrderLossReason_provenance(ctx, field)
 	}
@@ -12782,8 +13834,8 @@ func (ec *executionContext) childFields_OrderStage(ctx context.Context, field gr
 		return ec.fieldContext_OrderStage_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_OrderStage_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_OrderStage_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_OrderStage_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_OrderStage_provenance(ctx, field)
 	}
@@ -12836,8 +13888,8 @@ func (ec *executionContext) childFields_OrderStatus(ctx context.Context, field g
 		return ec.fieldContext_OrderStatus_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_OrderStatus_updatedAt(ctx, field)
-	case "attributes":
-		return ec.fieldContext_OrderStatus_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_OrderStatus_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_OrderStatus_provenance(ctx, field)
 	}
@@ -12932,8 +13984,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_Product_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Product_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Product_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Product_provenance(ctx, field)
 	}
@@ -12948,8 +14000,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_sourceId(ctx, field)
 	case "name":
 		return ec.fieldContext_Project_name(ctx, field)
-	case "created":
-		return ec.fieldContext_Project_created(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Project_createdAt(ctx, field)
 	case "deleted":
 		return ec.fieldContext_Project_deleted(ctx, field)
 	case "salesFunnelId":
@@ -12972,8 +14024,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_clientId(ctx, field)
 	case "contractDate":
 		return ec.fieldContext_Project_contractDate(ctx, field)
-	case "dynamicFields":
-		return ec.fieldContext_Project_dynamicFields(ctx, field)
+	case "extra":
+		return ec.fieldContext_Project_extra(ctx, field)
 	case "steps":
 		return ec.fieldContext_Project_steps(ctx, field)
 	case "actions":
@@ -13012,8 +14064,8 @@ func (ec *executionContext) childFields_ProjectAction(ctx context.Context, field
 		return ec.fieldContext_ProjectAction_userId(ctx, field)
 	case "text":
 		return ec.fieldContext_ProjectAction_text(ctx, field)
-	case "otherFields":
-		return ec.fieldContext_ProjectAction_otherFields(ctx, field)
+	case "extra":
+		return ec.fieldContext_ProjectAction_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ProjectAction_provenance(ctx, field)
 	}
@@ -13058,8 +14110,8 @@ func (ec *executionContext) childFields_ProjectChecklist(ctx context.Context, fi
 		return ec.fieldContext_ProjectChecklist_done(ctx, field)
 	case "items":
 		return ec.fieldContext_ProjectChecklist_items(ctx, field)
-	case "otherFields":
-		return ec.fieldContext_ProjectChecklist_otherFields(ctx, field)
+	case "extra":
+		return ec.fieldContext_ProjectChecklist_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ProjectChecklist_provenance(ctx, field)
 	}
@@ -13076,8 +14128,8 @@ func (ec *executionContext) childFields_ProjectChecklistItem(ctx context.Context
 		return ec.fieldContext_ProjectChecklistItem_name(ctx, field)
 	case "done":
 		return ec.fieldContext_ProjectChecklistItem_done(ctx, field)
-	case "otherFields":
-		return ec.fieldContext_ProjectChecklistItem_otherFields(ctx, field)
+	case "extra":
+		return ec.fieldContext_ProjectChecklistItem_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ProjectChecklistItem_provenance(ctx, field)
 	}
@@ -13128,8 +14180,8 @@ func (ec *executionContext) childFields_ProjectGood(ctx context.Context, field g
 		return ec.fieldContext_ProjectGood_sum(ctx, field)
 	case "currencyId":
 		return ec.fieldContext_ProjectGood_currencyId(ctx, field)
-	case "otherFields":
-		return ec.fieldContext_ProjectGood_otherFields(ctx, field)
+	case "extra":
+		return ec.fieldContext_ProjectGood_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ProjectGood_provenance(ctx, field)
 	}
@@ -13154,8 +14206,8 @@ func (ec *executionContext) childFields_ProjectPayment(ctx context.Context, fiel
 		return ec.fieldContext_ProjectPayment_name(ctx, field)
 	case "userId":
 		return ec.fieldContext_ProjectPayment_userId(ctx, field)
-	case "otherFields":
-		return ec.fieldContext_ProjectPayment_otherFields(ctx, field)
+	case "extra":
+		return ec.fieldContext_ProjectPayment_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ProjectPayment_provenance(ctx, field)
 	}
@@ -13202,8 +14254,8 @@ func (ec *executionContext) childFields_ProjectStep(ctx context.Context, field g
 		return ec.fieldContext_ProjectStep_date(ctx, field)
 	case "userId":
 		return ec.fieldContext_ProjectStep_userId(ctx, field)
-	case "otherFields":
-		return ec.fieldContext_ProjectStep_otherFields(ctx, field)
+	case "extra":
+		return ec.fieldContext_ProjectStep_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_ProjectStep_provenance(ctx, field)
 	}
@@ -13232,8 +14284,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_Source_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_Source_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_Source_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Source_provenance(ctx, field)
 	}
@@ -13250,6 +14302,8 @@ func (ec *executionContext) childFields_Street(ctx context.Context, field graphq
 		return ec.fieldContext_Street_name(ctx, field)
 	case "postCode":
 		return ec.fieldContext_Street_postCode(ctx, field)
+	case "extra":
+		return ec.fieldContext_Street_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Street_provenance(ctx, field)
 	}
@@ -13270,8 +14324,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_id(ctx, field)
 	case "sourceId":
 		return ec.fieldContext_User_sourceId(ctx, field)
-	case "attributes":
-		return ec.fieldContext_User_attributes(ctx, field)
+	case "extra":
+		return ec.fieldContext_User_extra(ctx, field)
 	case "provenance":
 		return ec.fieldContext_User_provenance(ctx, field)
 	}

@@ -103,44 +103,44 @@ type QueryResolver interface {
 	Cities(ctx context.Context, countryID string) ([]*domain.City, error)
 	MetroStations(ctx context.Context, cityID string) ([]*domain.MetroStation, error)
 	Streets(ctx context.Context, cityID string) ([]*domain.Street, error)
-	Projects(ctx context.Context, first *int, after *string, filter *model.ProjectFilter, orderBy *model.ProjectOrderBy, deleted *bool) (*model.ProjectConnection, error)
+	Projects(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProjectFilter, orderBy *model.ProjectOrderBy, deleted *bool) (*model.ProjectConnection, error)
 	Project(ctx context.Context, id string) (*domain.Project, error)
 	ProjectAction(ctx context.Context, id string) (*domain.ProjectAction, error)
-	Contacts(ctx context.Context, first *int, after *string, filter *model.ContactFilter) (*model.ContactConnection, error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContactFilter) (*model.ContactConnection, error)
 	Contact(ctx context.Context, id string) (*domain.Contact, error)
-	ContactStatuses(ctx context.Context, first *int, after *string, filter *model.ContactStatusFilter) (*model.ContactStatusConnection, error)
+	ContactStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContactStatusFilter) (*model.ContactStatusConnection, error)
 	ContactStatus(ctx context.Context, id string) (*domain.ContactStatus, error)
-	ContactTypes(ctx context.Context, first *int, after *string, filter *model.ContactTypeFilter) (*model.ContactTypeConnection, error)
+	ContactTypes(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContactTypeFilter) (*model.ContactTypeConnection, error)
 	ContactType(ctx context.Context, id string) (*domain.ContactType, error)
-	Contracts(ctx context.Context, first *int, after *string, filter *model.ContractFilter) (*model.ContractConnection, error)
+	Contracts(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ContractFilter) (*model.ContractConnection, error)
 	Contract(ctx context.Context, id string) (*domain.Contract, error)
-	Companies(ctx context.Context, first *int, after *string, filter *model.CompanyFilter) (*model.CompanyConnection, error)
+	Companies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CompanyFilter) (*model.CompanyConnection, error)
 	Company(ctx context.Context, id string) (*domain.Company, error)
-	CompanyBankDetails(ctx context.Context, first *int, after *string) (*model.CompanyBankDetailConnection, error)
+	CompanyBankDetails(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CompanyBankDetailConnection, error)
 	CompanyBankDetail(ctx context.Context, id string) (*domain.CompanyBankDetail, error)
-	CompanyStatuses(ctx context.Context, first *int, after *string, filter *model.CompanyStatusFilter) (*model.CompanyStatusConnection, error)
+	CompanyStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CompanyStatusFilter) (*model.CompanyStatusConnection, error)
 	CompanyStatus(ctx context.Context, id string) (*domain.CompanyStatus, error)
-	CompanyTypes(ctx context.Context, first *int, after *string, filter *model.CompanyTypeFilter) (*model.CompanyTypeConnection, error)
+	CompanyTypes(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CompanyTypeFilter) (*model.CompanyTypeConnection, error)
 	CompanyType(ctx context.Context, id string) (*domain.CompanyType, error)
-	Deals(ctx context.Context, first *int, after *string, filter *model.DealFilter) (*model.DealConnection, error)
+	Deals(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealFilter) (*model.DealConnection, error)
 	Deal(ctx context.Context, id string) (*domain.Deal, error)
-	DealLossReasons(ctx context.Context, first *int, after *string, filter *model.DealLossReasonFilter) (*model.DealLossReasonConnection, error)
+	DealLossReasons(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealLossReasonFilter) (*model.DealLossReasonConnection, error)
 	DealLossReason(ctx context.Context, id string) (*domain.DealLossReason, error)
-	DealStageCategories(ctx context.Context, first *int, after *string, filter *model.DealStageCategoryFilter) (*model.DealStageCategoryConnection, error)
+	DealStageCategories(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealStageCategoryFilter) (*model.DealStageCategoryConnection, error)
 	DealStageCategory(ctx context.Context, id string) (*domain.DealStageCategory, error)
-	DealStages(ctx context.Context, first *int, after *string, filter *model.DealStageFilter) (*model.DealStageConnection, error)
+	DealStages(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealStageFilter) (*model.DealStageConnection, error)
 	DealStage(ctx context.Context, id string) (*domain.DealStage, error)
-	DealStatuses(ctx context.Context, first *int, after *string, filter *model.DealStatusFilter) (*model.DealStatusConnection, error)
+	DealStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DealStatusFilter) (*model.DealStatusConnection, error)
 	DealStatus(ctx context.Context, id string) (*domain.DealStatus, error)
-	Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
+	Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter) (*model.OrderConnection, error)
 	Order(ctx context.Context, id string) (*domain.Order, error)
-	OrderLossReasons(ctx context.Context, first *int, after *string, filter *model.OrderLossReasonFilter) (*model.OrderLossReasonConnection, error)
+	OrderLossReasons(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderLossReasonFilter) (*model.OrderLossReasonConnection, error)
 	OrderLossReason(ctx context.Context, id string) (*domain.OrderLossReason, error)
-	OrderStages(ctx context.Context, first *int, after *string, filter *model.OrderStageFilter) (*model.OrderStageConnection, error)
+	OrderStages(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderStageFilter) (*model.OrderStageConnection, error)
 	OrderStage(ctx context.Context, id string) (*domain.OrderStage, error)
-	OrderStatuses(ctx context.Context, first *int, after *string, filter *model.OrderStatusFilter) (*model.OrderStatusConnection, error)
+	OrderStatuses(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderStatusFilter) (*model.OrderStatusConnection, error)
 	OrderStatus(ctx context.Context, id string) (*domain.OrderStatus, error)
-	DiaryEvents(ctx context.Context, first *int, after *string) (*model.DiaryEventConnection, error)
+	DiaryEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*model.DiaryEventConnection, error)
 	DiaryEvent(ctx context.Context, id string) (*domain.DiaryEvent, error)
 }
 
@@ -1423,14 +1423,30 @@ func (ec *executionContext) field_Query_companies_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.CompanyFilter, error) {
 			return ec.unmarshalOCompanyFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1467,6 +1483,22 @@ func (ec *executionContext) field_Query_companyBankDetails_args(ctx context.Cont
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -1503,14 +1535,30 @@ func (ec *executionContext) field_Query_companyStatuses_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.CompanyStatusFilter, error) {
 			return ec.unmarshalOCompanyStatusFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyStatusFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1547,14 +1595,30 @@ func (ec *executionContext) field_Query_companyTypes_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.CompanyTypeFilter, error) {
 			return ec.unmarshalOCompanyTypeFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐCompanyTypeFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1605,14 +1669,30 @@ func (ec *executionContext) field_Query_contactStatuses_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ContactStatusFilter, error) {
 			return ec.unmarshalOContactStatusFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContactStatusFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1649,14 +1729,30 @@ func (ec *executionContext) field_Query_contactTypes_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ContactTypeFilter, error) {
 			return ec.unmarshalOContactTypeFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContactTypeFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1693,14 +1789,30 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ContactFilter, error) {
 			return ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContactFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1737,14 +1849,30 @@ func (ec *executionContext) field_Query_contracts_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ContractFilter, error) {
 			return ec.unmarshalOContractFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐContractFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1781,14 +1909,30 @@ func (ec *executionContext) field_Query_dealLossReasons_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.DealLossReasonFilter, error) {
 			return ec.unmarshalODealLossReasonFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealLossReasonFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1811,14 +1955,30 @@ func (ec *executionContext) field_Query_dealStageCategories_args(ctx context.Con
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.DealStageCategoryFilter, error) {
 			return ec.unmarshalODealStageCategoryFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealStageCategoryFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1869,14 +2029,30 @@ func (ec *executionContext) field_Query_dealStages_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.DealStageFilter, error) {
 			return ec.unmarshalODealStageFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealStageFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1913,14 +2089,30 @@ func (ec *executionContext) field_Query_dealStatuses_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.DealStatusFilter, error) {
 			return ec.unmarshalODealStatusFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealStatusFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -1957,14 +2149,30 @@ func (ec *executionContext) field_Query_deals_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.DealFilter, error) {
 			return ec.unmarshalODealFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐDealFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -2001,6 +2209,22 @@ func (ec *executionContext) field_Query_diaryEvents_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -2125,14 +2349,30 @@ func (ec *executionContext) field_Query_orderLossReasons_args(ctx context.Contex
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.OrderLossReasonFilter, error) {
 			return ec.unmarshalOOrderLossReasonFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderLossReasonFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -2169,14 +2409,30 @@ func (ec *executionContext) field_Query_orderStages_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.OrderStageFilter, error) {
 			return ec.unmarshalOOrderStageFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderStageFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -2213,14 +2469,30 @@ func (ec *executionContext) field_Query_orderStatuses_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.OrderStatusFilter, error) {
 			return ec.unmarshalOOrderStatusFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderStatusFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -2257,14 +2529,30 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.OrderFilter, error) {
 			return ec.unmarshalOOrderFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐOrderFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -2361,30 +2649,46 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ProjectFilter, error) {
 			return ec.unmarshalOProjectFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐProjectFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*model.ProjectOrderBy, error) {
 			return ec.unmarshalOProjectOrderBy2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐProjectOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "deleted",
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "deleted",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["deleted"] = arg4
+	args["deleted"] = arg6
 	return args, nil
 }
 
@@ -6015,7 +6319,7 @@ func (ec *executionContext) _Query_projects(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Projects(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ProjectFilter), fc.Args["orderBy"].(*model.ProjectOrderBy), fc.Args["deleted"].(*bool))
+			return ec.Resolvers.Query().Projects(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ProjectFilter), fc.Args["orderBy"].(*model.ProjectOrderBy), fc.Args["deleted"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectConnection) graphql.Marshaler {
@@ -6147,7 +6451,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ContactFilter))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ContactFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
@@ -6235,7 +6539,7 @@ func (ec *executionContext) _Query_contactStatuses(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ContactStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ContactStatusFilter))
+			return ec.Resolvers.Query().ContactStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ContactStatusFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactStatusConnection) graphql.Marshaler {
@@ -6323,7 +6627,7 @@ func (ec *executionContext) _Query_contactTypes(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ContactTypes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ContactTypeFilter))
+			return ec.Resolvers.Query().ContactTypes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ContactTypeFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactTypeConnection) graphql.Marshaler {
@@ -6411,7 +6715,7 @@ func (ec *executionContext) _Query_contracts(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contracts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ContractFilter))
+			return ec.Resolvers.Query().Contracts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ContractFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContractConnection) graphql.Marshaler {
@@ -6499,7 +6803,7 @@ func (ec *executionContext) _Query_companies(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Companies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.CompanyFilter))
+			return ec.Resolvers.Query().Companies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.CompanyFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
@@ -6587,7 +6891,7 @@ func (ec *executionContext) _Query_companyBankDetails(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CompanyBankDetails(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().CompanyBankDetails(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyBankDetailConnection) graphql.Marshaler {
@@ -6675,7 +6979,7 @@ func (ec *executionContext) _Query_companyStatuses(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CompanyStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.CompanyStatusFilter))
+			return ec.Resolvers.Query().CompanyStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.CompanyStatusFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyStatusConnection) graphql.Marshaler {
@@ -6763,7 +7067,7 @@ func (ec *executionContext) _Query_companyTypes(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CompanyTypes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.CompanyTypeFilter))
+			return ec.Resolvers.Query().CompanyTypes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.CompanyTypeFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyTypeConnection) graphql.Marshaler {
@@ -6851,7 +7155,7 @@ func (ec *executionContext) _Query_deals(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Deals(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.DealFilter))
+			return ec.Resolvers.Query().Deals(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DealFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DealConnection) graphql.Marshaler {
@@ -6939,7 +7243,7 @@ func (ec *executionContext) _Query_dealLossReasons(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DealLossReasons(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.DealLossReasonFilter))
+			return ec.Resolvers.Query().DealLossReasons(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DealLossReasonFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DealLossReasonConnection) graphql.Marshaler {
@@ -7027,7 +7331,7 @@ func (ec *executionContext) _Query_dealStageCategories(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DealStageCategories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.DealStageCategoryFilter))
+			return ec.Resolvers.Query().DealStageCategories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DealStageCategoryFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DealStageCategoryConnection) graphql.Marshaler {
@@ -7115,7 +7419,7 @@ func (ec *executionContext) _Query_dealStages(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DealStages(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.DealStageFilter))
+			return ec.Resolvers.Query().DealStages(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DealStageFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DealStageConnection) graphql.Marshaler {
@@ -7203,7 +7507,7 @@ func (ec *executionContext) _Query_dealStatuses(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DealStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.DealStatusFilter))
+			return ec.Resolvers.Query().DealStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DealStatusFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DealStatusConnection) graphql.Marshaler {
@@ -7291,7 +7595,7 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderFilter))
+			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
@@ -7379,7 +7683,7 @@ func (ec *executionContext) _Query_orderLossReasons(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().OrderLossReasons(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderLossReasonFilter))
+			return ec.Resolvers.Query().OrderLossReasons(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderLossReasonFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderLossReasonConnection) graphql.Marshaler {
@@ -7467,7 +7771,7 @@ func (ec *executionContext) _Query_orderStages(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().OrderStages(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderStageFilter))
+			return ec.Resolvers.Query().OrderStages(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderStageFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderStageConnection) graphql.Marshaler {
@@ -7555,7 +7859,7 @@ func (ec *executionContext) _Query_orderStatuses(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().OrderStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderStatusFilter))
+			return ec.Resolvers.Query().OrderStatuses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderStatusFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderStatusConnection) graphql.Marshaler {
@@ -7643,7 +7947,7 @@ func (ec *executionContext) _Query_diaryEvents(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DiaryEvents(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().DiaryEvents(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DiaryEventConnection) graphql.Marshaler {
@@ -9038,20 +9342,6 @@ func (ec *executionContext) unmarshalNDecimal2githubᚗcomᚋcrmgatewayᚋgatewa
 }
 
 func (ec *executionContext) marshalNDecimal2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐDecimal(ctx context.Context, sel ast.SelectionSet, v scalar.Decimal) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx context.Context, v any) (scalar.JSON, error) {
-	var res scalar.JSON
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx context.Context, sel ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "JSON!")
-		return graphql.Null
-	}
 	return v
 }
 

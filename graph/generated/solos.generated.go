@@ -19,10 +19,10 @@ import (
 
 type ProjectResolver interface {
 	Steps(ctx context.Context, obj *domain.Project, filter *model.ProjectStepFilter) ([]*domain.ProjectStep, error)
-	Actions(ctx context.Context, obj *domain.Project, first *int, after *string, filter *model.ProjectActionFilter) (*model.ProjectActionConnection, error)
+	Actions(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string, filter *model.ProjectActionFilter) (*model.ProjectActionConnection, error)
 	Checklists(ctx context.Context, obj *domain.Project) ([]*domain.ProjectChecklist, error)
 	Goods(ctx context.Context, obj *domain.Project) ([]*domain.ProjectGood, error)
-	Payments(ctx context.Context, obj *domain.Project, first *int, after *string, filter *model.ProjectPaymentFilter) (*model.ProjectPaymentConnection, error)
+	Payments(ctx context.Context, obj *domain.Project, first *int, after *string, last *int, before *string, filter *model.ProjectPaymentFilter) (*model.ProjectPaymentConnection, error)
 }
 type ProjectActionResolver interface {
 	Project(ctx context.Context, obj *domain.ProjectAction) (*domain.Project, error)
@@ -54,14 +54,30 @@ func (ec *executionContext) field_Project_actions_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ProjectActionFilter, error) {
 			return ec.unmarshalOProjectActionFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐProjectActionFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -84,14 +100,30 @@ func (ec *executionContext) field_Project_payments_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ProjectPaymentFilter, error) {
 			return ec.unmarshalOProjectPaymentFilter2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋgraphᚋmodelᚐProjectPaymentFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -182,16 +214,16 @@ func (ec *executionContext) fieldContext_Project_name(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Project", field, false, false, "String")
 }
 
-func (ec *executionContext) _Project_created(ctx context.Context, field graphql.CollectedField, obj *domain.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_created(ctx, field)
+			return ec.fieldContext_Project_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
+			return obj.CreatedAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *scalar.LocalDateTime) graphql.Marshaler {
@@ -201,7 +233,7 @@ func (ec *executionContext) _Project_created(ctx context.Context, field graphql.
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Project_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Project_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "LocalDateTime")
 }
 
@@ -458,26 +490,26 @@ func (ec *executionContext) fieldContext_Project_contractDate(_ context.Context,
 	return graphql.NewScalarFieldContext("Project", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Project_dynamicFields(ctx context.Context, field graphql.CollectedField, obj *domain.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_dynamicFields(ctx, field)
+			return ec.fieldContext_Project_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DynamicFields, nil
+			return obj.Extra, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Project_dynamicFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Project_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "JSON")
 }
 
@@ -535,7 +567,7 @@ func (ec *executionContext) _Project_actions(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Project().Actions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ProjectActionFilter))
+			return ec.Resolvers.Project().Actions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ProjectActionFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectActionConnection) graphql.Marshaler {
@@ -643,7 +675,7 @@ func (ec *executionContext) _Project_payments(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Project().Payments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ProjectPaymentFilter))
+			return ec.Resolvers.Project().Payments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ProjectPaymentFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPaymentConnection) graphql.Marshaler {
@@ -957,26 +989,26 @@ func (ec *executionContext) fieldContext_ProjectAction_text(_ context.Context, f
 	return graphql.NewScalarFieldContext("ProjectAction", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProjectAction_otherFields(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProjectAction_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectAction_otherFields(ctx, field)
+			return ec.fieldContext_ProjectAction_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OtherFields, nil
+			return obj.Extra, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProjectAction_otherFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ProjectAction_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectAction", field, false, false, "JSON")
 }
 
@@ -1333,26 +1365,26 @@ func (ec *executionContext) fieldContext_ProjectChecklist_items(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ProjectChecklist_otherFields(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectChecklist) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProjectChecklist_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectChecklist) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectChecklist_otherFields(ctx, field)
+			return ec.fieldContext_ProjectChecklist_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OtherFields, nil
+			return obj.Extra, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProjectChecklist_otherFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ProjectChecklist_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectChecklist", field, false, false, "JSON")
 }
 
@@ -1480,26 +1512,26 @@ func (ec *executionContext) fieldContext_ProjectChecklistItem_done(_ context.Con
 	return graphql.NewScalarFieldContext("ProjectChecklistItem", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ProjectChecklistItem_otherFields(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectChecklistItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProjectChecklistItem_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectChecklistItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectChecklistItem_otherFields(ctx, field)
+			return ec.fieldContext_ProjectChecklistItem_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OtherFields, nil
+			return obj.Extra, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProjectChecklistItem_otherFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ProjectChecklistItem_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectChecklistItem", field, false, false, "JSON")
 }
 
@@ -1916,26 +1948,26 @@ func (ec *executionContext) fieldContext_ProjectGood_currencyId(_ context.Contex
 	return graphql.NewScalarFieldContext("ProjectGood", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProjectGood_otherFields(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectGood) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProjectGood_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectGood) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectGood_otherFields(ctx, field)
+			return ec.fieldContext_ProjectGood_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OtherFields, nil
+			return obj.Extra, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProjectGood_otherFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ProjectGood_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectGood", field, false, false, "JSON")
 }
 
@@ -2155,26 +2187,26 @@ func (ec *executionContext) fieldContext_ProjectPayment_userId(_ context.Context
 	return graphql.NewScalarFieldContext("ProjectPayment", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProjectPayment_otherFields(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectPayment) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProjectPayment_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectPayment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectPayment_otherFields(ctx, field)
+			return ec.fieldContext_ProjectPayment_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OtherFields, nil
+			return obj.Extra, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProjectPayment_otherFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ProjectPayment_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectPayment", field, false, false, "JSON")
 }
 
@@ -2545,26 +2577,26 @@ func (ec *executionContext) fieldContext_ProjectStep_userId(_ context.Context, f
 	return graphql.NewScalarFieldContext("ProjectStep", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProjectStep_otherFields(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProjectStep_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ProjectStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectStep_otherFields(ctx, field)
+			return ec.fieldContext_ProjectStep_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OtherFields, nil
+			return obj.Extra, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
+			return ec.marshalOJSON2githubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐJSON(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProjectStep_otherFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ProjectStep_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectStep", field, false, false, "JSON")
 }
 
@@ -3038,8 +3070,8 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "created":
-			out.Values[i] = ec._Project_created(ctx, field, obj)
+		case "createdAt":
+			out.Values[i] = ec._Project_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -3098,9 +3130,9 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "dynamicFields":
-			out.Values[i] = ec._Project_dynamicFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "extra":
+			out.Values[i] = ec._Project_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "steps":
@@ -3217,9 +3249,9 @@ func (ec *executionContext) _ProjectAction(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "otherFields":
-			out.Values[i] = ec._ProjectAction_otherFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "extra":
+			out.Values[i] = ec._ProjectAction_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "provenance":
@@ -3371,9 +3403,9 @@ func (ec *executionContext) _ProjectChecklist(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "otherFields":
-			out.Values[i] = ec._ProjectChecklist_otherFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "extra":
+			out.Values[i] = ec._ProjectChecklist_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "provenance":
@@ -3429,9 +3461,9 @@ func (ec *executionContext) _ProjectChecklistItem(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "otherFields":
-			out.Values[i] = ec._ProjectChecklistItem_otherFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "extra":
+			out.Values[i] = ec._ProjectChecklistItem_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "provenance":
@@ -3598,9 +3630,9 @@ func (ec *executionContext) _ProjectGood(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "otherFields":
-			out.Values[i] = ec._ProjectGood_otherFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "extra":
+			out.Values[i] = ec._ProjectGood_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "provenance":
@@ -3677,9 +3709,9 @@ func (ec *executionContext) _ProjectPayment(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "otherFields":
-			out.Values[i] = ec._ProjectPayment_otherFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "extra":
+			out.Values[i] = ec._ProjectPayment_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "provenance":
@@ -3836,9 +3868,9 @@ func (ec *executionContext) _ProjectStep(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "otherFields":
-			out.Values[i] = ec._ProjectStep_otherFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "extra":
+			out.Values[i] = ec._ProjectStep_extra(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "provenance":

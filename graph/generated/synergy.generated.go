@@ -72,16 +72,16 @@ func (ec *executionContext) fieldContext_Area_sourceId(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Area", field, false, false, "String")
 }
 
-func (ec *executionContext) _Area_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Area) (ret graphql.Marshaler) {
+func (ec *executionContext) _Area_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Area) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Area_attributes(ctx, field)
+			return ec.fieldContext_Area_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -91,8 +91,8 @@ func (ec *executionContext) _Area_attributes(ctx context.Context, field graphql.
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Area_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Area", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Area_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Area", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Area_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.Area) (ret graphql.Marshaler) {
@@ -1461,16 +1461,16 @@ func (ec *executionContext) fieldContext_Company_managerPosition(_ context.Conte
 	return graphql.NewScalarFieldContext("Company", field, false, false, "String")
 }
 
-func (ec *executionContext) _Company_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+func (ec *executionContext) _Company_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Company_attributes(ctx, field)
+			return ec.fieldContext_Company_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -1480,8 +1480,8 @@ func (ec *executionContext) _Company_attributes(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Company_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Company", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Company_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Company", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Company_responsible(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
@@ -2194,16 +2194,16 @@ func (ec *executionContext) fieldContext_CompanyBankDetail_updatedAt(_ context.C
 	return graphql.NewScalarFieldContext("CompanyBankDetail", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _CompanyBankDetail_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyBankDetail) (ret graphql.Marshaler) {
+func (ec *executionContext) _CompanyBankDetail_extra(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyBankDetail) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CompanyBankDetail_attributes(ctx, field)
+			return ec.fieldContext_CompanyBankDetail_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -2213,8 +2213,8 @@ func (ec *executionContext) _CompanyBankDetail_attributes(ctx context.Context, f
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CompanyBankDetail_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CompanyBankDetail", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_CompanyBankDetail_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompanyBankDetail", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _CompanyBankDetail_company(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyBankDetail) (ret graphql.Marshaler) {
@@ -2831,16 +2831,16 @@ func (ec *executionContext) fieldContext_CompanyStatus_updatedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("CompanyStatus", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _CompanyStatus_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _CompanyStatus_extra(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CompanyStatus_attributes(ctx, field)
+			return ec.fieldContext_CompanyStatus_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -2850,8 +2850,8 @@ func (ec *executionContext) _CompanyStatus_attributes(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CompanyStatus_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CompanyStatus", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_CompanyStatus_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompanyStatus", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _CompanyStatus_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyStatus) (ret graphql.Marshaler) {
@@ -3207,16 +3207,16 @@ func (ec *executionContext) fieldContext_CompanyType_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("CompanyType", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _CompanyType_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyType) (ret graphql.Marshaler) {
+func (ec *executionContext) _CompanyType_extra(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyType) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CompanyType_attributes(ctx, field)
+			return ec.fieldContext_CompanyType_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -3226,8 +3226,8 @@ func (ec *executionContext) _CompanyType_attributes(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CompanyType_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CompanyType", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_CompanyType_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompanyType", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _CompanyType_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyType) (ret graphql.Marshaler) {
@@ -3514,16 +3514,16 @@ func (ec *executionContext) fieldContext_Competitor_sourceId(_ context.Context, 
 	return graphql.NewScalarFieldContext("Competitor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Competitor_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Competitor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Competitor_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Competitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Competitor_attributes(ctx, field)
+			return ec.fieldContext_Competitor_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -3533,8 +3533,8 @@ func (ec *executionContext) _Competitor_attributes(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Competitor_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Competitor", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Competitor_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Competitor", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Competitor_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.Competitor) (ret graphql.Marshaler) {
@@ -4627,16 +4627,16 @@ func (ec *executionContext) fieldContext_Contact_skype(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
-func (ec *executionContext) _Contact_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Contact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Contact_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Contact_attributes(ctx, field)
+			return ec.fieldContext_Contact_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -4646,8 +4646,8 @@ func (ec *executionContext) _Contact_attributes(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Contact_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contact", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Contact_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Contact_responsible(ctx context.Context, field graphql.CollectedField, obj *domain.Contact) (ret graphql.Marshaler) {
@@ -5497,16 +5497,16 @@ func (ec *executionContext) fieldContext_ContactStatus_updatedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("ContactStatus", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _ContactStatus_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.ContactStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactStatus_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ContactStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ContactStatus_attributes(ctx, field)
+			return ec.fieldContext_ContactStatus_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -5516,8 +5516,8 @@ func (ec *executionContext) _ContactStatus_attributes(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ContactStatus_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ContactStatus", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_ContactStatus_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactStatus", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _ContactStatus_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.ContactStatus) (ret graphql.Marshaler) {
@@ -5873,16 +5873,16 @@ func (ec *executionContext) fieldContext_ContactType_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("ContactType", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _ContactType_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.ContactType) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactType_extra(ctx context.Context, field graphql.CollectedField, obj *domain.ContactType) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ContactType_attributes(ctx, field)
+			return ec.fieldContext_ContactType_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -5892,8 +5892,8 @@ func (ec *executionContext) _ContactType_attributes(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ContactType_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ContactType", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_ContactType_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactType", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _ContactType_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.ContactType) (ret graphql.Marshaler) {
@@ -6330,15 +6330,15 @@ func (ec *executionContext) _Contract_previousResponsibleId(ctx context.Context,
 			return obj.PreviousResponsibleId, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *scalar.NumericID) graphql.Marshaler {
+			return ec.marshalOString2ᚖgithubᚗcomᚋcrmgatewayᚋgatewayᚋinternalᚋscalarᚐNumericID(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contract_previousResponsibleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contract", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Contract", field, false, false, "String")
 }
 
 func (ec *executionContext) _Contract_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {
@@ -6410,16 +6410,16 @@ func (ec *executionContext) fieldContext_Contract_cachedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Contract", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Contract_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {
+func (ec *executionContext) _Contract_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Contract_attributes(ctx, field)
+			return ec.fieldContext_Contract_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -6429,8 +6429,8 @@ func (ec *executionContext) _Contract_attributes(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Contract_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contract", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Contract_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contract", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Contract_firstParty(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {
@@ -7231,16 +7231,16 @@ func (ec *executionContext) fieldContext_Deal_archivedAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Deal_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Deal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Deal_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Deal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_attributes(ctx, field)
+			return ec.fieldContext_Deal_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -7250,8 +7250,8 @@ func (ec *executionContext) _Deal_attributes(ctx context.Context, field graphql.
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Deal_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deal", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Deal_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deal", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Deal_responsible(ctx context.Context, field graphql.CollectedField, obj *domain.Deal) (ret graphql.Marshaler) {
@@ -8110,16 +8110,16 @@ func (ec *executionContext) fieldContext_DealLossReason_updatedAt(_ context.Cont
 	return graphql.NewScalarFieldContext("DealLossReason", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _DealLossReason_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.DealLossReason) (ret graphql.Marshaler) {
+func (ec *executionContext) _DealLossReason_extra(ctx context.Context, field graphql.CollectedField, obj *domain.DealLossReason) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DealLossReason_attributes(ctx, field)
+			return ec.fieldContext_DealLossReason_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -8129,8 +8129,8 @@ func (ec *executionContext) _DealLossReason_attributes(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DealLossReason_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealLossReason", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_DealLossReason_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DealLossReason", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _DealLossReason_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.DealLossReason) (ret graphql.Marshaler) {
@@ -8610,16 +8610,16 @@ func (ec *executionContext) fieldContext_DealStage_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("DealStage", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _DealStage_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.DealStage) (ret graphql.Marshaler) {
+func (ec *executionContext) _DealStage_extra(ctx context.Context, field graphql.CollectedField, obj *domain.DealStage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DealStage_attributes(ctx, field)
+			return ec.fieldContext_DealStage_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -8629,8 +8629,8 @@ func (ec *executionContext) _DealStage_attributes(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DealStage_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealStage", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_DealStage_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DealStage", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _DealStage_dealStageCategory(ctx context.Context, field graphql.CollectedField, obj *domain.DealStage) (ret graphql.Marshaler) {
@@ -8973,16 +8973,16 @@ func (ec *executionContext) fieldContext_DealStageCategory_updatedAt(_ context.C
 	return graphql.NewScalarFieldContext("DealStageCategory", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _DealStageCategory_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.DealStageCategory) (ret graphql.Marshaler) {
+func (ec *executionContext) _DealStageCategory_extra(ctx context.Context, field graphql.CollectedField, obj *domain.DealStageCategory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DealStageCategory_attributes(ctx, field)
+			return ec.fieldContext_DealStageCategory_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -8992,8 +8992,8 @@ func (ec *executionContext) _DealStageCategory_attributes(ctx context.Context, f
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DealStageCategory_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealStageCategory", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_DealStageCategory_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DealStageCategory", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _DealStageCategory_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.DealStageCategory) (ret graphql.Marshaler) {
@@ -9578,16 +9578,16 @@ func (ec *executionContext) fieldContext_DealStatus_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("DealStatus", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _DealStatus_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.DealStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _DealStatus_extra(ctx context.Context, field graphql.CollectedField, obj *domain.DealStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DealStatus_attributes(ctx, field)
+			return ec.fieldContext_DealStatus_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -9597,8 +9597,8 @@ func (ec *executionContext) _DealStatus_attributes(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DealStatus_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealStatus", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_DealStatus_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DealStatus", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _DealStatus_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.DealStatus) (ret graphql.Marshaler) {
@@ -9954,16 +9954,16 @@ func (ec *executionContext) fieldContext_DiaryEvent_startTime(_ context.Context,
 	return graphql.NewScalarFieldContext("DiaryEvent", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _DiaryEvent_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiaryEvent_extra(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DiaryEvent_attributes(ctx, field)
+			return ec.fieldContext_DiaryEvent_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -9973,8 +9973,8 @@ func (ec *executionContext) _DiaryEvent_attributes(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DiaryEvent_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DiaryEvent", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_DiaryEvent_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiaryEvent", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _DiaryEvent_responsible(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryEvent) (ret graphql.Marshaler) {
@@ -10325,16 +10325,16 @@ func (ec *executionContext) fieldContext_DiaryTask_sourceId(_ context.Context, f
 	return graphql.NewScalarFieldContext("DiaryTask", field, false, false, "String")
 }
 
-func (ec *executionContext) _DiaryTask_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryTask) (ret graphql.Marshaler) {
+func (ec *executionContext) _DiaryTask_extra(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryTask) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DiaryTask_attributes(ctx, field)
+			return ec.fieldContext_DiaryTask_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -10344,8 +10344,8 @@ func (ec *executionContext) _DiaryTask_attributes(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DiaryTask_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DiaryTask", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_DiaryTask_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiaryTask", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _DiaryTask_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryTask) (ret graphql.Marshaler) {
@@ -10426,16 +10426,16 @@ func (ec *executionContext) fieldContext_EntityProduct_sourceId(_ context.Contex
 	return graphql.NewScalarFieldContext("EntityProduct", field, false, false, "String")
 }
 
-func (ec *executionContext) _EntityProduct_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.EntityProduct) (ret graphql.Marshaler) {
+func (ec *executionContext) _EntityProduct_extra(ctx context.Context, field graphql.CollectedField, obj *domain.EntityProduct) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EntityProduct_attributes(ctx, field)
+			return ec.fieldContext_EntityProduct_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -10445,8 +10445,8 @@ func (ec *executionContext) _EntityProduct_attributes(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EntityProduct_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EntityProduct", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_EntityProduct_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityProduct", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _EntityProduct_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.EntityProduct) (ret graphql.Marshaler) {
@@ -10527,16 +10527,16 @@ func (ec *executionContext) fieldContext_EstateProperty_sourceId(_ context.Conte
 	return graphql.NewScalarFieldContext("EstateProperty", field, false, false, "String")
 }
 
-func (ec *executionContext) _EstateProperty_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.EstateProperty) (ret graphql.Marshaler) {
+func (ec *executionContext) _EstateProperty_extra(ctx context.Context, field graphql.CollectedField, obj *domain.EstateProperty) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EstateProperty_attributes(ctx, field)
+			return ec.fieldContext_EstateProperty_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -10546,8 +10546,8 @@ func (ec *executionContext) _EstateProperty_attributes(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EstateProperty_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EstateProperty", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_EstateProperty_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EstateProperty", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _EstateProperty_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.EstateProperty) (ret graphql.Marshaler) {
@@ -10812,16 +10812,16 @@ func (ec *executionContext) fieldContext_Order_archivedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Order", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Order_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Order) (ret graphql.Marshaler) {
+func (ec *executionContext) _Order_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_attributes(ctx, field)
+			return ec.fieldContext_Order_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -10831,8 +10831,8 @@ func (ec *executionContext) _Order_attributes(ctx context.Context, field graphql
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Order_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Order", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Order_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Order_responsible(ctx context.Context, field graphql.CollectedField, obj *domain.Order) (ret graphql.Marshaler) {
@@ -11627,16 +11627,16 @@ func (ec *executionContext) fieldContext_OrderLossReason_updatedAt(_ context.Con
 	return graphql.NewScalarFieldContext("OrderLossReason", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _OrderLossReason_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.OrderLossReason) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLossReason_extra(ctx context.Context, field graphql.CollectedField, obj *domain.OrderLossReason) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLossReason_attributes(ctx, field)
+			return ec.fieldContext_OrderLossReason_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -11646,8 +11646,8 @@ func (ec *executionContext) _OrderLossReason_attributes(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_OrderLossReason_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLossReason", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_OrderLossReason_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLossReason", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _OrderLossReason_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.OrderLossReason) (ret graphql.Marshaler) {
@@ -12127,16 +12127,16 @@ func (ec *executionContext) fieldContext_OrderStage_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("OrderStage", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _OrderStage_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStage) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderStage_extra(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderStage_attributes(ctx, field)
+			return ec.fieldContext_OrderStage_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -12146,8 +12146,8 @@ func (ec *executionContext) _OrderStage_attributes(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_OrderStage_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderStage", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_OrderStage_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStage", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _OrderStage_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStage) (ret graphql.Marshaler) {
@@ -12526,16 +12526,16 @@ func (ec *executionContext) fieldContext_OrderStatus_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("OrderStatus", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _OrderStatus_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderStatus_extra(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderStatus_attributes(ctx, field)
+			return ec.fieldContext_OrderStatus_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -12545,8 +12545,8 @@ func (ec *executionContext) _OrderStatus_attributes(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_OrderStatus_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderStatus", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_OrderStatus_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatus", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _OrderStatus_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStatus) (ret graphql.Marshaler) {
@@ -12833,16 +12833,16 @@ func (ec *executionContext) fieldContext_Product_sourceId(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
-func (ec *executionContext) _Product_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Product) (ret graphql.Marshaler) {
+func (ec *executionContext) _Product_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Product_attributes(ctx, field)
+			return ec.fieldContext_Product_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -12852,8 +12852,8 @@ func (ec *executionContext) _Product_attributes(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Product_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Product", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Product_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Product_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.Product) (ret graphql.Marshaler) {
@@ -12934,16 +12934,16 @@ func (ec *executionContext) fieldContext_Source_sourceId(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
-func (ec *executionContext) _Source_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_extra(ctx context.Context, field graphql.CollectedField, obj *domain.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Source_attributes(ctx, field)
+			return ec.fieldContext_Source_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -12953,8 +12953,8 @@ func (ec *executionContext) _Source_attributes(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Source_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Source", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_Source_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _Source_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.Source) (ret graphql.Marshaler) {
@@ -13035,16 +13035,16 @@ func (ec *executionContext) fieldContext_User_sourceId(_ context.Context, field 
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
-func (ec *executionContext) _User_attributes(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_extra(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_attributes(ctx, field)
+			return ec.fieldContext_User_extra(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attributes, nil
+			return obj.Extra(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -13054,8 +13054,8 @@ func (ec *executionContext) _User_attributes(ctx context.Context, field graphql.
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "JSON")
+func (ec *executionContext) fieldContext_User_extra(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _User_provenance(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
@@ -18893,8 +18893,8 @@ func (ec *executionContext) _Area(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Area_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Area_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -19221,8 +19221,8 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Company_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Company_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -19379,8 +19379,8 @@ func (ec *executionContext) _CompanyBankDetail(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._CompanyBankDetail_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._CompanyBankDetail_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -19690,8 +19690,8 @@ func (ec *executionContext) _CompanyStatus(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._CompanyStatus_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._CompanyStatus_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -19872,8 +19872,8 @@ func (ec *executionContext) _CompanyType(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._CompanyType_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._CompanyType_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20039,8 +20039,8 @@ func (ec *executionContext) _Competitor(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Competitor_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Competitor_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20307,8 +20307,8 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Contact_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Contact_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20569,8 +20569,8 @@ func (ec *executionContext) _ContactStatus(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._ContactStatus_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._ContactStatus_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20751,8 +20751,8 @@ func (ec *executionContext) _ContactType(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._ContactType_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._ContactType_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20968,8 +20968,8 @@ func (ec *executionContext) _Contract(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Contract_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Contract_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21235,8 +21235,8 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Deal_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Deal_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21469,8 +21469,8 @@ func (ec *executionContext) _DealLossReason(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._DealLossReason_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._DealLossReason_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21704,8 +21704,8 @@ func (ec *executionContext) _DealStage(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._DealStage_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._DealStage_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21807,8 +21807,8 @@ func (ec *executionContext) _DealStageCategory(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._DealStageCategory_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._DealStageCategory_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22113,8 +22113,8 @@ func (ec *executionContext) _DealStatus(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._DealStatus_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._DealStatus_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22295,8 +22295,8 @@ func (ec *executionContext) _DiaryEvent(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._DiaryEvent_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._DiaryEvent_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22472,8 +22472,8 @@ func (ec *executionContext) _DiaryTask(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._DiaryTask_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._DiaryTask_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22520,8 +22520,8 @@ func (ec *executionContext) _EntityProduct(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._EntityProduct_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._EntityProduct_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22568,8 +22568,8 @@ func (ec *executionContext) _EstateProperty(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._EstateProperty_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._EstateProperty_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22656,8 +22656,8 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Order_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Order_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22880,8 +22880,8 @@ func (ec *executionContext) _OrderLossReason(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._OrderLossReason_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._OrderLossReason_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23115,8 +23115,8 @@ func (ec *executionContext) _OrderStage(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._OrderStage_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._OrderStage_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23302,8 +23302,8 @@ func (ec *executionContext) _OrderStatus(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._OrderStatus_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._OrderStatus_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23469,8 +23469,8 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Product_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Product_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23517,8 +23517,8 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._Source_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._Source_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23565,8 +23565,8 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "attributes":
-			out.Values[i] = ec._User_attributes(ctx, field, obj)
+		case "extra":
+			out.Values[i] = ec._User_extra(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

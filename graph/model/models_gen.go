@@ -35,68 +35,100 @@ type BackendReport struct {
 	Unsupported []string `json:"unsupported"`
 }
 
+// The answer of createCity and updateCity.
 type CityPayload struct {
+	// The city after the change.
 	City *domain.City `json:"city,omitempty"`
 }
 
+// A new delivery address.
 type ClientAddressInput struct {
-	// An `AddressType.id`.
+	// Global ID of the address type (`AddressType.id`; r_keeper `typeId`).
 	TypeID string `json:"typeId"`
-	// A `Country.id`; optional, as the city names its country (must agree when given).
+	// Global ID of the country (`Country.id`); optional, as the city names its country (must agree when given).
 	CountryID *string `json:"countryId,omitempty"`
-	// A `City.id`.
+	// Global ID of the city (`City.id`).
 	CityID string `json:"cityId"`
-	// A `Street.id` of that city.
-	StreetID   string  `json:"streetId"`
-	House      string  `json:"house"`
-	Zip        *string `json:"zip,omitempty"`
-	Region     *string `json:"region,omitempty"`
-	Building   *string `json:"building,omitempty"`
-	Entry      *string `json:"entry,omitempty"`
-	Floor      *string `json:"floor,omitempty"`
+	// Global ID of a street of that city (`Street.id`).
+	StreetID string `json:"streetId"`
+	// House number (r_keeper `house`).
+	House string `json:"house"`
+	// Postal code (r_keeper `zip`).
+	Zip *string `json:"zip,omitempty"`
+	// Region, oblast (r_keeper `region`).
+	Region *string `json:"region,omitempty"`
+	// Building number (r_keeper `building`).
+	Building *string `json:"building,omitempty"`
+	// Entrance (r_keeper `entry`).
+	Entry *string `json:"entry,omitempty"`
+	// Floor (r_keeper `floor`).
+	Floor *string `json:"floor,omitempty"`
+	// Apartment (r_keeper `apartments`).
 	Apartments *string `json:"apartments,omitempty"`
-	EntryCode  *string `json:"entryCode,omitempty"`
-	DopInfo    *string `json:"dopInfo,omitempty"`
+	// Door-phone (intercom) code (r_keeper `entryCode`).
+	EntryCode *string `json:"entryCode,omitempty"`
+	// Additional information for the courier (r_keeper `dopInfo`).
+	AdditionalInfo *string `json:"additionalInfo,omitempty"`
 }
 
+// A new contact of a client.
 type ClientContactInput struct {
-	// A `ClientContactType.id`.
+	// Global ID of the contact type (`ClientContactType.id`; r_keeper `typeId`).
 	TypeID string `json:"typeId"`
-	Value  string `json:"value"`
+	// The phone number, address or handle (r_keeper `value`).
+	Value string `json:"value"`
 }
 
+// The answer of the client mutations: the client as r_keeper returned it.
 type ClientPayload struct {
+	// The client after the change.
 	Client *domain.Client `json:"client,omitempty"`
 }
 
+// A page of SynergyCRM company-bank-details (Relay connection).
 type CompanyBankDetailConnection struct {
-	Edges    []*CompanyBankDetailEdge    `json:"edges"`
-	Nodes    []*domain.CompanyBankDetail `json:"nodes"`
-	PageInfo *domain.PageInfo            `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*CompanyBankDetailEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.CompanyBankDetail `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A CompanyBankDetail with its cursor.
 type CompanyBankDetailEdge struct {
-	Cursor string                    `json:"cursor"`
-	Node   *domain.CompanyBankDetail `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The CompanyBankDetail.
+	Node *domain.CompanyBankDetail `json:"node"`
 }
 
+// The answer of createCompanyBankDetail and updateCompanyBankDetail.
 type CompanyBankDetailPayload struct {
+	// The CompanyBankDetail as SynergyCRM returned it after the write.
 	CompanyBankDetail *domain.CompanyBankDetail `json:"companyBankDetail,omitempty"`
 }
 
+// A page of SynergyCRM companies (Relay connection).
 type CompanyConnection struct {
-	Edges    []*CompanyEdge    `json:"edges"`
-	Nodes    []*domain.Company `json:"nodes"`
-	PageInfo *domain.PageInfo  `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*CompanyEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.Company `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A Company with its cursor.
 type CompanyEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *domain.Company `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The Company.
+	Node *domain.Company `json:"node"`
 }
 
 // Filters of `GET /companies`, sent as `filter[...]`; several combine with AND.
@@ -127,21 +159,30 @@ type CompanyFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createCompany and updateCompany.
 type CompanyPayload struct {
+	// The Company as SynergyCRM returned it after the write.
 	Company *domain.Company `json:"company,omitempty"`
 }
 
+// A page of SynergyCRM company-statuses (Relay connection).
 type CompanyStatusConnection struct {
-	Edges    []*CompanyStatusEdge    `json:"edges"`
-	Nodes    []*domain.CompanyStatus `json:"nodes"`
-	PageInfo *domain.PageInfo        `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*CompanyStatusEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.CompanyStatus `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A CompanyStatus with its cursor.
 type CompanyStatusEdge struct {
-	Cursor string                `json:"cursor"`
-	Node   *domain.CompanyStatus `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The CompanyStatus.
+	Node *domain.CompanyStatus `json:"node"`
 }
 
 // Filters of `GET /company-statuses`, sent as `filter[...]`; several combine with AND.
@@ -156,21 +197,30 @@ type CompanyStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createCompanyStatus and updateCompanyStatus.
 type CompanyStatusPayload struct {
+	// The CompanyStatus as SynergyCRM returned it after the write.
 	CompanyStatus *domain.CompanyStatus `json:"companyStatus,omitempty"`
 }
 
+// A page of SynergyCRM company-types (Relay connection).
 type CompanyTypeConnection struct {
-	Edges    []*CompanyTypeEdge    `json:"edges"`
-	Nodes    []*domain.CompanyType `json:"nodes"`
-	PageInfo *domain.PageInfo      `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*CompanyTypeEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.CompanyType `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A CompanyType with its cursor.
 type CompanyTypeEdge struct {
-	Cursor string              `json:"cursor"`
-	Node   *domain.CompanyType `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The CompanyType.
+	Node *domain.CompanyType `json:"node"`
 }
 
 // Filters of `GET /company-types`, sent as `filter[...]`; several combine with AND.
@@ -185,21 +235,30 @@ type CompanyTypeFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createCompanyType and updateCompanyType.
 type CompanyTypePayload struct {
+	// The CompanyType as SynergyCRM returned it after the write.
 	CompanyType *domain.CompanyType `json:"companyType,omitempty"`
 }
 
+// A page of SynergyCRM contacts (Relay connection).
 type ContactConnection struct {
-	Edges    []*ContactEdge    `json:"edges"`
-	Nodes    []*domain.Contact `json:"nodes"`
-	PageInfo *domain.PageInfo  `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*ContactEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.Contact `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A Contact with its cursor.
 type ContactEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *domain.Contact `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The Contact.
+	Node *domain.Contact `json:"node"`
 }
 
 // Filters of `GET /contacts`, sent as `filter[...]`; several combine with AND.
@@ -232,21 +291,30 @@ type ContactFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createContact and updateContact.
 type ContactPayload struct {
+	// The Contact as SynergyCRM returned it after the write.
 	Contact *domain.Contact `json:"contact,omitempty"`
 }
 
+// A page of SynergyCRM contact-statuses (Relay connection).
 type ContactStatusConnection struct {
-	Edges    []*ContactStatusEdge    `json:"edges"`
-	Nodes    []*domain.ContactStatus `json:"nodes"`
-	PageInfo *domain.PageInfo        `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*ContactStatusEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.ContactStatus `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A ContactStatus with its cursor.
 type ContactStatusEdge struct {
-	Cursor string                `json:"cursor"`
-	Node   *domain.ContactStatus `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The ContactStatus.
+	Node *domain.ContactStatus `json:"node"`
 }
 
 // Filters of `GET /contact-statuses`, sent as `filter[...]`; several combine with AND.
@@ -261,21 +329,30 @@ type ContactStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createContactStatus and updateContactStatus.
 type ContactStatusPayload struct {
+	// The ContactStatus as SynergyCRM returned it after the write.
 	ContactStatus *domain.ContactStatus `json:"contactStatus,omitempty"`
 }
 
+// A page of SynergyCRM contact-types (Relay connection).
 type ContactTypeConnection struct {
-	Edges    []*ContactTypeEdge    `json:"edges"`
-	Nodes    []*domain.ContactType `json:"nodes"`
-	PageInfo *domain.PageInfo      `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*ContactTypeEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.ContactType `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A ContactType with its cursor.
 type ContactTypeEdge struct {
-	Cursor string              `json:"cursor"`
-	Node   *domain.ContactType `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The ContactType.
+	Node *domain.ContactType `json:"node"`
 }
 
 // Filters of `GET /contact-types`, sent as `filter[...]`; several combine with AND.
@@ -290,21 +367,30 @@ type ContactTypeFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createContactType and updateContactType.
 type ContactTypePayload struct {
+	// The ContactType as SynergyCRM returned it after the write.
 	ContactType *domain.ContactType `json:"contactType,omitempty"`
 }
 
+// A page of SynergyCRM contracts (Relay connection).
 type ContractConnection struct {
-	Edges    []*ContractEdge    `json:"edges"`
-	Nodes    []*domain.Contract `json:"nodes"`
-	PageInfo *domain.PageInfo   `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*ContractEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.Contract `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A Contract with its cursor.
 type ContractEdge struct {
-	Cursor string           `json:"cursor"`
-	Node   *domain.Contract `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The Contract.
+	Node *domain.Contract `json:"node"`
 }
 
 // Filters of `GET /contracts`, sent as `filter[...]`; several combine with AND.
@@ -335,22 +421,34 @@ type ContractFilter struct {
 	Actual *int `json:"actual,omitempty"`
 }
 
+// The answer of createContract and updateContract.
 type ContractPayload struct {
+	// The Contract as SynergyCRM returned it after the write.
 	Contract *domain.Contract `json:"contract,omitempty"`
 }
 
+// A new city.
 type CreateCityInput struct {
+	// The city's name (r_keeper `Name`).
 	Name string `json:"name"`
 }
 
+// A new client (POST Clients).
 type CreateClientInput struct {
-	FirstName  string                `json:"firstName"`
-	LastName   *string               `json:"lastName,omitempty"`
-	MiddleName *string               `json:"middleName,omitempty"`
-	Birthday   *scalar.Date          `json:"birthday,omitempty"`
-	Note       *string               `json:"note,omitempty"`
-	Contacts   []*ClientContactInput `json:"contacts,omitempty"`
-	Addresses  []*ClientAddressInput `json:"addresses,omitempty"`
+	// First name (r_keeper `firstname`).
+	FirstName string `json:"firstName"`
+	// Last name (r_keeper `lastname`).
+	LastName *string `json:"lastName,omitempty"`
+	// Patronymic (r_keeper `middlename`).
+	MiddleName *string `json:"middleName,omitempty"`
+	// Birthday (r_keeper `birthday`).
+	Birthday *scalar.Date `json:"birthday,omitempty"`
+	// Additional information about the client (r_keeper `note`).
+	Note *string `json:"note,omitempty"`
+	// The client's contacts.
+	Contacts []*ClientContactInput `json:"contacts,omitempty"`
+	// The client's delivery addresses.
+	Addresses []*ClientAddressInput `json:"addresses,omitempty"`
 }
 
 // Create input of company-bank-details: the new CompanyBankDetail; required attributes are non-null.
@@ -897,22 +995,32 @@ type CreateOrderStatusInput struct {
 	CreatedAt *scalar.DateTime `json:"createdAt,omitempty"`
 }
 
+// A new street.
 type CreateStreetInput struct {
-	Name     string  `json:"name"`
+	// The street's name (r_keeper `Name`).
+	Name string `json:"name"`
+	// Postal code, free text (r_keeper `PostCode`).
 	PostCode *string `json:"postCode,omitempty"`
 }
 
+// A page of SynergyCRM deals (Relay connection).
 type DealConnection struct {
-	Edges    []*DealEdge      `json:"edges"`
-	Nodes    []*domain.Deal   `json:"nodes"`
+	// The page's records with their cursors.
+	Edges []*DealEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.Deal `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
 	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A Deal with its cursor.
 type DealEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *domain.Deal `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The Deal.
+	Node *domain.Deal `json:"node"`
 }
 
 // Filters of `GET /deals`, sent as `filter[...]`; several combine with AND.
@@ -927,17 +1035,24 @@ type DealFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// A page of SynergyCRM deal-loss-reasons (Relay connection).
 type DealLossReasonConnection struct {
-	Edges    []*DealLossReasonEdge    `json:"edges"`
-	Nodes    []*domain.DealLossReason `json:"nodes"`
-	PageInfo *domain.PageInfo         `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*DealLossReasonEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.DealLossReason `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A DealLossReason with its cursor.
 type DealLossReasonEdge struct {
-	Cursor string                 `json:"cursor"`
-	Node   *domain.DealLossReason `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The DealLossReason.
+	Node *domain.DealLossReason `json:"node"`
 }
 
 // Filters of `GET /deal-loss-reasons`, sent as `filter[...]`; several combine with AND.
@@ -952,25 +1067,36 @@ type DealLossReasonFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createDealLossReason and updateDealLossReason.
 type DealLossReasonPayload struct {
+	// The DealLossReason as SynergyCRM returned it after the write.
 	DealLossReason *domain.DealLossReason `json:"dealLossReason,omitempty"`
 }
 
+// The answer of createDeal and updateDeal.
 type DealPayload struct {
+	// The Deal as SynergyCRM returned it after the write.
 	Deal *domain.Deal `json:"deal,omitempty"`
 }
 
+// A page of SynergyCRM deal-stage-categories (Relay connection).
 type DealStageCategoryConnection struct {
-	Edges    []*DealStageCategoryEdge    `json:"edges"`
-	Nodes    []*domain.DealStageCategory `json:"nodes"`
-	PageInfo *domain.PageInfo            `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*DealStageCategoryEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.DealStageCategory `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A DealStageCategory with its cursor.
 type DealStageCategoryEdge struct {
-	Cursor string                    `json:"cursor"`
-	Node   *domain.DealStageCategory `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The DealStageCategory.
+	Node *domain.DealStageCategory `json:"node"`
 }
 
 // Filters of `GET /deal-stage-categories`, sent as `filter[...]`; several combine with AND.
@@ -985,21 +1111,30 @@ type DealStageCategoryFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createDealStageCategory and updateDealStageCategory.
 type DealStageCategoryPayload struct {
+	// The DealStageCategory as SynergyCRM returned it after the write.
 	DealStageCategory *domain.DealStageCategory `json:"dealStageCategory,omitempty"`
 }
 
+// A page of SynergyCRM deal-stages (Relay connection).
 type DealStageConnection struct {
-	Edges    []*DealStageEdge    `json:"edges"`
-	Nodes    []*domain.DealStage `json:"nodes"`
-	PageInfo *domain.PageInfo    `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*DealStageEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.DealStage `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A DealStage with its cursor.
 type DealStageEdge struct {
-	Cursor string            `json:"cursor"`
-	Node   *domain.DealStage `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The DealStage.
+	Node *domain.DealStage `json:"node"`
 }
 
 // Filters of `GET /deal-stages`, sent as `filter[...]`; several combine with AND.
@@ -1014,21 +1149,30 @@ type DealStageFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createDealStage and updateDealStage.
 type DealStagePayload struct {
+	// The DealStage as SynergyCRM returned it after the write.
 	DealStage *domain.DealStage `json:"dealStage,omitempty"`
 }
 
+// A page of SynergyCRM deal-statuses (Relay connection).
 type DealStatusConnection struct {
-	Edges    []*DealStatusEdge    `json:"edges"`
-	Nodes    []*domain.DealStatus `json:"nodes"`
-	PageInfo *domain.PageInfo     `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*DealStatusEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.DealStatus `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A DealStatus with its cursor.
 type DealStatusEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *domain.DealStatus `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The DealStatus.
+	Node *domain.DealStatus `json:"node"`
 }
 
 // Filters of `GET /deal-statuses`, sent as `filter[...]`; several combine with AND.
@@ -1043,24 +1187,35 @@ type DealStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createDealStatus and updateDealStatus.
 type DealStatusPayload struct {
+	// The DealStatus as SynergyCRM returned it after the write.
 	DealStatus *domain.DealStatus `json:"dealStatus,omitempty"`
 }
 
+// A page of SynergyCRM diary-events (Relay connection).
 type DiaryEventConnection struct {
-	Edges    []*DiaryEventEdge    `json:"edges"`
-	Nodes    []*domain.DiaryEvent `json:"nodes"`
-	PageInfo *domain.PageInfo     `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*DiaryEventEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.DiaryEvent `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A DiaryEvent with its cursor.
 type DiaryEventEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *domain.DiaryEvent `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The DiaryEvent.
+	Node *domain.DiaryEvent `json:"node"`
 }
 
+// The answer of createDiaryEvent and updateDiaryEvent.
 type DiaryEventPayload struct {
+	// The DiaryEvent as SynergyCRM returned it after the write.
 	DiaryEvent *domain.DiaryEvent `json:"diaryEvent,omitempty"`
 }
 
@@ -1104,17 +1259,24 @@ type OpportunityFilter struct {
 	Title *string `json:"title,omitempty"`
 }
 
+// A page of SynergyCRM orders (Relay connection).
 type OrderConnection struct {
-	Edges    []*OrderEdge     `json:"edges"`
-	Nodes    []*domain.Order  `json:"nodes"`
+	// The page's records with their cursors.
+	Edges []*OrderEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.Order `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
 	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A Order with its cursor.
 type OrderEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *domain.Order `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The Order.
+	Node *domain.Order `json:"node"`
 }
 
 // Filters of `GET /orders`, sent as `filter[...]`; several combine with AND.
@@ -1129,17 +1291,24 @@ type OrderFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// A page of SynergyCRM order-loss-reasons (Relay connection).
 type OrderLossReasonConnection struct {
-	Edges    []*OrderLossReasonEdge    `json:"edges"`
-	Nodes    []*domain.OrderLossReason `json:"nodes"`
-	PageInfo *domain.PageInfo          `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*OrderLossReasonEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.OrderLossReason `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A OrderLossReason with its cursor.
 type OrderLossReasonEdge struct {
-	Cursor string                  `json:"cursor"`
-	Node   *domain.OrderLossReason `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The OrderLossReason.
+	Node *domain.OrderLossReason `json:"node"`
 }
 
 // Filters of `GET /order-loss-reasons`, sent as `filter[...]`; several combine with AND.
@@ -1154,25 +1323,36 @@ type OrderLossReasonFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createOrderLossReason and updateOrderLossReason.
 type OrderLossReasonPayload struct {
+	// The OrderLossReason as SynergyCRM returned it after the write.
 	OrderLossReason *domain.OrderLossReason `json:"orderLossReason,omitempty"`
 }
 
+// The answer of createOrder and updateOrder.
 type OrderPayload struct {
+	// The Order as SynergyCRM returned it after the write.
 	Order *domain.Order `json:"order,omitempty"`
 }
 
+// A page of SynergyCRM order-stages (Relay connection).
 type OrderStageConnection struct {
-	Edges    []*OrderStageEdge    `json:"edges"`
-	Nodes    []*domain.OrderStage `json:"nodes"`
-	PageInfo *domain.PageInfo     `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*OrderStageEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.OrderStage `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A OrderStage with its cursor.
 type OrderStageEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *domain.OrderStage `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The OrderStage.
+	Node *domain.OrderStage `json:"node"`
 }
 
 // Filters of `GET /order-stages`, sent as `filter[...]`; several combine with AND.
@@ -1187,21 +1367,30 @@ type OrderStageFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createOrderStage and updateOrderStage.
 type OrderStagePayload struct {
+	// The OrderStage as SynergyCRM returned it after the write.
 	OrderStage *domain.OrderStage `json:"orderStage,omitempty"`
 }
 
+// A page of SynergyCRM order-statuses (Relay connection).
 type OrderStatusConnection struct {
-	Edges    []*OrderStatusEdge    `json:"edges"`
-	Nodes    []*domain.OrderStatus `json:"nodes"`
-	PageInfo *domain.PageInfo      `json:"pageInfo"`
+	// The page's records with their cursors.
+	Edges []*OrderStatusEdge `json:"edges"`
+	// The page's records, without cursors.
+	Nodes []*domain.OrderStatus `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// SynergyCRM's `meta.record-count` (filters applied).
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A OrderStatus with its cursor.
 type OrderStatusEdge struct {
-	Cursor string              `json:"cursor"`
-	Node   *domain.OrderStatus `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The OrderStatus.
+	Node *domain.OrderStatus `json:"node"`
 }
 
 // Filters of `GET /order-statuses`, sent as `filter[...]`; several combine with AND.
@@ -1216,7 +1405,9 @@ type OrderStatusFilter struct {
 	UpdatedAtLte *scalar.DateTime `json:"updatedAtLte,omitempty"`
 }
 
+// The answer of createOrderStatus and updateOrderStatus.
 type OrderStatusPayload struct {
+	// The OrderStatus as SynergyCRM returned it after the write.
 	OrderStatus *domain.OrderStatus `json:"orderStatus,omitempty"`
 }
 
@@ -1257,46 +1448,62 @@ type PersonEdge struct {
 	Node domain.Person `json:"node"`
 }
 
+// A page of a project's actions (Relay connection).
 type ProjectActionConnection struct {
-	Edges    []*ProjectActionEdge    `json:"edges"`
-	Nodes    []*domain.ProjectAction `json:"nodes"`
-	PageInfo *domain.PageInfo        `json:"pageInfo"`
-	// null when Solos did not say.
+	// The page's actions with their cursors.
+	Edges []*ProjectActionEdge `json:"edges"`
+	// The page's actions, without cursors.
+	Nodes []*domain.ProjectAction `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
+	// Actions matching, over all pages; null when Solos did not say.
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// An action with its cursor.
 type ProjectActionEdge struct {
-	Cursor string                `json:"cursor"`
-	Node   *domain.ProjectAction `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The action.
+	Node *domain.ProjectAction `json:"node"`
 }
 
 // Filters of Project.actions.
 type ProjectActionFilter struct {
-	// Global ID of one action.
+	// Global ID of one action (Solos `filter_id`).
 	ID *string `json:"id,omitempty"`
-	// On this day.
+	// On this day (Solos `filter_date`).
 	Date *scalar.Date `json:"date,omitempty"`
-	// Solos ids of action types.
+	// Solos ids of action types (Solos `filter_actions`).
 	ActionTypeID []string `json:"actionTypeId,omitempty"`
 }
 
+// A page of projects (Relay connection).
 type ProjectConnection struct {
-	Edges    []*ProjectEdge    `json:"edges"`
-	Nodes    []*domain.Project `json:"nodes"`
-	PageInfo *domain.PageInfo  `json:"pageInfo"`
+	// The page's projects with their cursors.
+	Edges []*ProjectEdge `json:"edges"`
+	// The page's projects, without cursors.
+	Nodes []*domain.Project `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
 	// Projects matching, over all pages; null when Solos did not say.
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
 // An inclusive range of days.
 type ProjectDateRange struct {
+	// The first day of the range.
 	From scalar.Date `json:"from"`
-	To   scalar.Date `json:"to"`
+	// The last day of the range.
+	To scalar.Date `json:"to"`
 }
 
+// A project with its cursor.
 type ProjectEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *domain.Project `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The project.
+	Node *domain.Project `json:"node"`
 }
 
 // A project search (POST /projects/filter). Id lists take Solos ids (unsigned
@@ -1304,102 +1511,140 @@ type ProjectEdge struct {
 type ProjectFilter struct {
 	// How the field conditions combine; default AND.
 	Condition *FilterCondition `json:"condition,omitempty"`
-	Having    *ProjectHaving   `json:"having,omitempty"`
-	// Creation day within the range.
-	Created       *ProjectDateRange `json:"created,omitempty"`
-	SalesFunnelID []string          `json:"salesFunnelId,omitempty"`
-	StepID        []string          `json:"stepId,omitempty"`
-	UserID        []string          `json:"userId,omitempty"`
-	GroupID       []string          `json:"groupId,omitempty"`
-	// Exact price.
-	Price               *scalar.Decimal `json:"price,omitempty"`
-	CurrencyID          []string        `json:"currencyId,omitempty"`
-	ParticipantsUserID  []string        `json:"participantsUserId,omitempty"`
-	ParticipantsGroupID []string        `json:"participantsGroupId,omitempty"`
-	// Has an action of one of these types.
+	// One more condition that always applies (Solos `having`).
+	Having *ProjectHaving `json:"having,omitempty"`
+	// Creation day within the range (Solos `buildin_data.created`).
+	Created *ProjectDateRange `json:"created,omitempty"`
+	// In one of these sales funnels (Solos `sales_funnel_id`).
+	SalesFunnelID []string `json:"salesFunnelId,omitempty"`
+	// At one of these funnel steps (Solos `step_id`).
+	StepID []string `json:"stepId,omitempty"`
+	// With one of these responsible users (Solos `user_id`).
+	UserID []string `json:"userId,omitempty"`
+	// With one of these responsible groups (Solos `group_id`).
+	GroupID []string `json:"groupId,omitempty"`
+	// Exact price (Solos `price`).
+	Price *scalar.Decimal `json:"price,omitempty"`
+	// In one of these currencies (Solos `currency_id`).
+	CurrencyID []string `json:"currencyId,omitempty"`
+	// With one of these participating users (Solos `participants_user_id`).
+	ParticipantsUserID []string `json:"participantsUserId,omitempty"`
+	// With one of these participating groups (Solos `participants_group_id`).
+	ParticipantsGroupID []string `json:"participantsGroupId,omitempty"`
+	// Has an action of one of these types (Solos `actions_type_id`).
 	ActionsTypeID []string `json:"actionsTypeId,omitempty"`
-	// Has one of these goods.
+	// Has one of these goods (Solos `good_id`).
 	GoodID []string `json:"goodId,omitempty"`
-	// Conditions on dynamic fields: a JSON object, field name → value, or an
-	// array of values meaning any of them, e.g. {"client_id": [1, 3]}.
+	// Conditions on dynamic fields (Solos `data`): a JSON object, field name →
+	// value, or an array of values meaning any of them, e.g. {"client_id": [1, 3]}.
 	Data scalar.JSON `json:"data,omitempty"`
 }
 
 // Sort order of projects (Solos `order_by` and `reverse`).
 type ProjectOrderBy struct {
+	// The field to sort by.
 	Field ProjectOrderField `json:"field"`
-	// true sorts descending.
+	// true sorts descending (Solos `reverse`).
 	Descending *bool `json:"descending,omitempty"`
 }
 
+// A page of a project's payments (Relay connection).
 type ProjectPaymentConnection struct {
-	Edges    []*ProjectPaymentEdge    `json:"edges"`
-	Nodes    []*domain.ProjectPayment `json:"nodes"`
-	PageInfo *domain.PageInfo         `json:"pageInfo"`
-	// null when Solos did not say.
+	// The page's payments with their cursors.
+	Edges []*ProjectPaymentEdge `json:"edges"`
+	// The page's payments, without cursors.
+	Nodes []*domain.ProjectPayment `json:"nodes"`
+	// Whether there are pages before and after, and the page's first and last cursors.
+	PageInfo *domain.PageInfo `json:"pageInfo"`
+	// Payments matching, over all pages; null when Solos did not say.
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A payment with its cursor.
 type ProjectPaymentEdge struct {
-	Cursor string                 `json:"cursor"`
-	Node   *domain.ProjectPayment `json:"node"`
+	// Opaque cursor of this edge, for `after` and `before`.
+	Cursor string `json:"cursor"`
+	// The payment.
+	Node *domain.ProjectPayment `json:"node"`
 }
 
 // Filters of Project.payments.
 type ProjectPaymentFilter struct {
-	// Global ID of one payment.
+	// Global ID of one payment (Solos `filter_id`).
 	ID *string `json:"id,omitempty"`
-	// On this day.
+	// On this day (Solos `filter_date`).
 	Date *scalar.Date `json:"date,omitempty"`
+	// Income or expense only (Solos `filter_type`).
 	Type *PaymentType `json:"type,omitempty"`
 }
 
 // Filters of Project.steps.
 type ProjectStepFilter struct {
-	// Entered on this day.
+	// Entered on this day (Solos `filter_date`).
 	Date *scalar.Date `json:"date,omitempty"`
-	// Solos ids of funnel steps.
+	// Solos ids of funnel steps (Solos `filter_steps`).
 	StepID []string `json:"stepId,omitempty"`
 }
 
+// Reads. Each backend's file extends this type with its fields.
 type Query struct {
 }
 
+// The answer of createStreet and updateStreet.
 type StreetPayload struct {
+	// The street after the change.
 	Street *domain.Street `json:"street,omitempty"`
 }
 
+// A city's new name.
 type UpdateCityInput struct {
+	// The city's new name (r_keeper `Name`).
 	Name string `json:"name"`
 }
 
 // Only the fields given are sent; a field left out (or null) is kept, an empty string clears it.
 type UpdateClientAddressInput struct {
-	TypeID    *string `json:"typeId,omitempty"`
+	// Global ID of the address type (`AddressType.id`).
+	TypeID *string `json:"typeId,omitempty"`
+	// Global ID of the country (`Country.id`).
 	CountryID *string `json:"countryId,omitempty"`
-	// A `City.id`; needs `streetId` too, as a street belongs to one city.
+	// Global ID of the city (`City.id`); needs `streetId` too, as a street belongs to one city.
 	CityID *string `json:"cityId,omitempty"`
-	// A `Street.id`; its city (and country) are sent with it.
-	StreetID   *string `json:"streetId,omitempty"`
-	House      *string `json:"house,omitempty"`
-	Zip        *string `json:"zip,omitempty"`
-	Region     *string `json:"region,omitempty"`
-	Building   *string `json:"building,omitempty"`
-	Entry      *string `json:"entry,omitempty"`
-	Floor      *string `json:"floor,omitempty"`
+	// Global ID of the street (`Street.id`); its city (and country) are sent with it.
+	StreetID *string `json:"streetId,omitempty"`
+	// House number (r_keeper `house`).
+	House *string `json:"house,omitempty"`
+	// Postal code (r_keeper `zip`).
+	Zip *string `json:"zip,omitempty"`
+	// Region, oblast (r_keeper `region`).
+	Region *string `json:"region,omitempty"`
+	// Building number (r_keeper `building`).
+	Building *string `json:"building,omitempty"`
+	// Entrance (r_keeper `entry`).
+	Entry *string `json:"entry,omitempty"`
+	// Floor (r_keeper `floor`).
+	Floor *string `json:"floor,omitempty"`
+	// Apartment (r_keeper `apartments`).
 	Apartments *string `json:"apartments,omitempty"`
-	EntryCode  *string `json:"entryCode,omitempty"`
-	DopInfo    *string `json:"dopInfo,omitempty"`
+	// Door-phone (intercom) code (r_keeper `entryCode`).
+	EntryCode *string `json:"entryCode,omitempty"`
+	// Additional information for the courier (r_keeper `dopInfo`).
+	AdditionalInfo *string `json:"additionalInfo,omitempty"`
 }
 
+// A contact's new value.
 type UpdateClientContactInput struct {
+	// The phone number, address or handle (r_keeper `value`).
 	Value string `json:"value"`
 }
 
 // The main fields; a field left out (or null) is kept.
 type UpdateClientInput struct {
-	FirstName  *string `json:"firstName,omitempty"`
-	LastName   *string `json:"lastName,omitempty"`
+	// First name (r_keeper `firstname`).
+	FirstName *string `json:"firstName,omitempty"`
+	// Last name (r_keeper `lastname`).
+	LastName *string `json:"lastName,omitempty"`
+	// Patronymic (r_keeper `middlename`).
 	MiddleName *string `json:"middleName,omitempty"`
 }
 
@@ -1947,8 +2192,11 @@ type UpdateOrderStatusInput struct {
 	CreatedAt graphql.Omittable[*scalar.DateTime] `json:"createdAt,omitempty"`
 }
 
+// A street's new fields; a field left out (or null) is kept.
 type UpdateStreetInput struct {
-	Name     *string `json:"name,omitempty"`
+	// The street's new name (r_keeper `Name`).
+	Name *string `json:"name,omitempty"`
+	// The new postal code, free text (r_keeper `PostCode`).
 	PostCode *string `json:"postCode,omitempty"`
 }
 
@@ -2215,22 +2463,26 @@ func (e ProjectHaving) MarshalJSON() ([]byte, error) {
 type ProjectOrderField string
 
 const (
-	ProjectOrderFieldID      ProjectOrderField = "ID"
-	ProjectOrderFieldName    ProjectOrderField = "NAME"
-	ProjectOrderFieldCreated ProjectOrderField = "CREATED"
-	ProjectOrderFieldPrice   ProjectOrderField = "PRICE"
+	// The project's Solos id (Solos `id`).
+	ProjectOrderFieldID ProjectOrderField = "ID"
+	// The project's name (Solos `name`).
+	ProjectOrderFieldName ProjectOrderField = "NAME"
+	// The project's creation time (Solos `created`).
+	ProjectOrderFieldCreatedAt ProjectOrderField = "CREATED_AT"
+	// The project's price (Solos `price`).
+	ProjectOrderFieldPrice ProjectOrderField = "PRICE"
 )
 
 var AllProjectOrderField = []ProjectOrderField{
 	ProjectOrderFieldID,
 	ProjectOrderFieldName,
-	ProjectOrderFieldCreated,
+	ProjectOrderFieldCreatedAt,
 	ProjectOrderFieldPrice,
 }
 
 func (e ProjectOrderField) IsValid() bool {
 	switch e {
-	case ProjectOrderFieldID, ProjectOrderFieldName, ProjectOrderFieldCreated, ProjectOrderFieldPrice:
+	case ProjectOrderFieldID, ProjectOrderFieldName, ProjectOrderFieldCreatedAt, ProjectOrderFieldPrice:
 		return true
 	}
 	return false

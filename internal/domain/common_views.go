@@ -90,7 +90,7 @@ func (*Client) IsPerson() {}
 // DisplayName is the client's name parts (first, middle, last), else its
 // first contact's value, else its r_keeper id.
 func (c *Client) DisplayName() string {
-	if n := JoinName(&c.FirstName, &c.MiddleName, &c.LastName); n != nil {
+	if n := JoinName(c.FirstName, c.MiddleName, c.LastName); n != nil {
 		return *n
 	}
 	for _, x := range c.Contacts {

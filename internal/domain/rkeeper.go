@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"strings"
 
 	"github.com/crmgateway/gateway/internal/globalid"
@@ -44,15 +47,21 @@ func rkID(typ, source string) string { return globalid.Encode(globalid.RKeeper, 
 
 // Client is an r_keeper WebDelivery delivery client with everything the
 // upstream returns about it in one read.
+//
+// Text the upstream leaves empty ("") is nil here, as everywhere in the
+// domain: an absent value is null in the API, whichever CRM it comes from.
 type Client struct {
 	Meta
 	SourceID   string
-	FirstName  string
-	LastName   string
-	MiddleName string
+	FirstName  *string
+	LastName   *string
+	MiddleName *string
 	// Birthday is the upstream's zone-less date-time, nil when empty.
-	Birthday  *scalar.LocalDateTime
-	Note      string
+	Birthday *scalar.LocalDateTime
+	Note     *string
+	// Extra holds the members of the upstream's client object that no
+	// field maps, nil when there is none.
+	Extra     scalar.JSON
 	Contacts  []*ClientContact
 	Addresses []*ClientAddress
 	Accounts  []*ClientAccount
@@ -87,6 +96,7 @@ type ClientContact struct {
 	TypeID   string // the ClientContactType's source id
 	TypeName string
 	Value    string
+	Extra    scalar.JSON
 }
 
 func (c *ClientContact) ID() string {
@@ -105,24 +115,25 @@ type ClientAddress struct {
 	TypeName         string
 	CountryID        string
 	CountryName      string
-	Zip              string
-	Region           string
+	Zip              *string
+	Region           *string
 	CityID           string
 	CityName         string
 	StreetID         string
 	StreetName       string
-	House            string
-	Building         string
-	Entry            string
-	Floor            string
-	Apartments       string
-	EntryCode        string
-	DopInfo          string
+	House            *string
+	Building         *string
+	Entry            *string
+	Floor            *string
+	Apartments       *string
+	EntryCode        *string
+	AdditionalInfo   *string // the upstream's dopInfo
 	Lat              *float64
 	Lng              *float64
 	MetroStationID   string
 	MetroStationName string
 	ReadOnly         bool
+	Extra            scalar.JSON
 }
 
 func (a *ClientAddress) ID() string {
@@ -136,14 +147,15 @@ type ClientAccount struct {
 	Meta
 	ClientID             string
 	AccountNumber        string
-	Status               string
-	AccountTypeID        *int
-	AccountTypeName      string
+	Status               ClientAccountStatus
+	AccountTypeID        *string
+	AccountTypeName      *string
 	AccountDebitEnabled  bool
 	AccountCreditEnabled bool
-	DateCreate           *scalar.LocalDateTime
+	CreatedAt            *scalar.LocalDateTime // the upstream's dateCreate
 	Balance              *scalar.Decimal
 	AccountCode          scalar.JSON
+	Extra                scalar.JSON
 }
 
 func (a *ClientAccount) SourceID() string { return a.AccountNumber }
@@ -159,11 +171,12 @@ type ClientCard struct {
 	CardCode         string
 	IsVirtualCard    bool
 	IsConfirmManager bool
-	Status           string
-	DateOffered      *scalar.LocalDateTime
-	DateExpired      *scalar.LocalDateTime
-	GroupID          *int
-	GroupName        string
+	Status           ClientCardStatus
+	CreatedAt        *scalar.LocalDateTime // the upstream's dateOffered
+	ExpiresAt        *scalar.LocalDateTime // the upstream's dateExpired
+	GroupID          *string
+	GroupName        *string
+	Extra            scalar.JSON
 }
 
 func (c *ClientCard) SourceID() string { return c.CardCode }
@@ -182,6 +195,7 @@ type ClientContactType struct {
 	IsSkype         bool
 	IsSocialNetwork bool
 	Mailing         bool
+	Extra           scalar.JSON
 }
 
 func (t *ClientContactType) ID() string       { return rkID(RKContactTypes, t.SourceID) }
@@ -192,6 +206,7 @@ type AddressType struct {
 	Meta
 	SourceID string
 	Name     string
+	Extra    scalar.JSON
 }
 
 func (t *AddressType) ID() string       { return rkID(RKAddressTypes, t.SourceID) }
@@ -202,6 +217,7 @@ type Country struct {
 	Meta
 	SourceID string
 	Name     string
+	Extra    scalar.JSON
 }
 
 func (c *Country) ID() string       { return rkID(RKCountries, c.SourceID) }
@@ -214,6 +230,7 @@ type City struct {
 	SourceID  string
 	CountryID string
 	Name      string
+	Extra     scalar.JSON
 }
 
 func (c *City) ID() string       { return rkID(RKCities, RKeeperChildID(c.CountryID, c.SourceID)) }
@@ -225,6 +242,7 @@ type MetroStation struct {
 	SourceID string
 	CityID   string
 	Name     string
+	Extra    scalar.JSON
 }
 
 func (m *MetroStation) ID() string {
@@ -240,6 +258,7 @@ type Street struct {
 	CityID   string
 	Name     string
 	PostCode *string
+	Extra    scalar.JSON
 }
 
 func (s *Street) ID() string       { return rkID(RKStreets, RKeeperChildID(s.CityID, s.SourceID)) }
@@ -278,7 +297,8 @@ type ClientAddressFields struct {
 	Floor      *string
 	Apartments *string
 	EntryCode  *string
-	DopInfo    *string
+	// AdditionalInfo is the upstream's dopInfo.
+	AdditionalInfo *string
 }
 
 // ClientNames are the client's main fields, the only ones the upstream's
@@ -293,4 +313,69 @@ type ClientNames struct {
 type StreetFields struct {
 	Name     *string
 	PostCode *string
+}
+
+// ClientCardStatus is a loyalty card's status. The r_keeper docs show one
+// value, "Active"; any other value is OTHER in the API, and the upstream's
+// word is kept in the card's Extra under "status".
+type ClientCardStatus string
+
+// ClientAccountStatus is a client account's status ("current level" in the
+// r_keeper docs, whose example is "Active"); any other value is OTHER, the
+// upstream's word kept in the account's Extra under "status".
+type ClientAccountStatus string
+
+// The values of ClientCardStatus and ClientAccountStatus.
+const (
+	CardActive    ClientCardStatus    = "ACTIVE"
+	CardOther     ClientCardStatus    = "OTHER"
+	AccountActive ClientAccountStatus = "ACTIVE"
+	AccountOther  ClientAccountStatus = "OTHER"
+)
+
+// RKeeperActive is the status word the r_keeper docs show for an active
+// card or account.
+const RKeeperActive = "Active"
+
+// IsValid reports whether s is a value of the GraphQL enum.
+func (s ClientCardStatus) IsValid() bool { return s == CardActive || s == CardOther }
+
+// MarshalGQL writes the enum value.
+func (s ClientCardStatus) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(s))) }
+
+// UnmarshalGQL reads the enum value.
+func (s *ClientCardStatus) UnmarshalGQL(v any) error {
+	str, _ := v.(string)
+	*s = ClientCardStatus(str)
+	if !s.IsValid() {
+		return fmt.Errorf("%q is not a ClientCardStatus", str)
+	}
+	return nil
+}
+
+// IsValid reports whether s is a value of the GraphQL enum.
+func (s ClientAccountStatus) IsValid() bool { return s == AccountActive || s == AccountOther }
+
+// MarshalGQL writes the enum value.
+func (s ClientAccountStatus) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(s)))
+}
+
+// UnmarshalGQL reads the enum value.
+func (s *ClientAccountStatus) UnmarshalGQL(v any) error {
+	str, _ := v.(string)
+	*s = ClientAccountStatus(str)
+	if !s.IsValid() {
+		return fmt.Errorf("%q is not a ClientAccountStatus", str)
+	}
+	return nil
+}
+
+// OptString is the domain's reading of upstream text: "" (what r_keeper
+// sends for a value it does not have) is absent, nil.
+func OptString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -9,8 +9,7 @@ import (
 // Solos CRM entities. Solos documents no response bodies, so the typed
 // fields below are the adapter's documented assumption (see
 // adapters/solos/README.md); every attribute without a typed field is kept
-// byte for byte in DynamicFields (projects) or OtherFields (the rest), so
-// nothing the upstream returns is lost.
+// byte for byte in Extra, so nothing the upstream returns is lost.
 
 // Global ID types of the Solos records (globalid.Encode("solos", type, id)).
 const (
@@ -29,8 +28,9 @@ type Project struct {
 	ID       string // global ID
 	SourceID string
 	Name     *string
-	Created  *scalar.LocalDateTime
-	Deleted  bool
+	// CreatedAt is the upstream's `created`.
+	CreatedAt *scalar.LocalDateTime
+	Deleted   bool
 	// References to entities the Solos API cannot read (funnels, steps,
 	// users, groups, currencies): the CRM's own ids.
 	SalesFunnelID       *string
@@ -41,13 +41,13 @@ type Project struct {
 	CurrencyID          *string
 	ParticipantsUserID  []string
 	ParticipantsGroupID []string
-	// ClientID and ContractDate are the dynamic fields the Solos docs name;
-	// they are also present in DynamicFields.
+	// ClientID and ContractDate are the dynamic fields the Solos docs name.
 	ClientID     []string
 	ContractDate *scalar.Date
-	// DynamicFields holds every dynamic (user-defined) field as a JSON
-	// object, in the upstream's order.
-	DynamicFields scalar.JSON
+	// Extra holds every other attribute (the dynamic, user-defined fields
+	// among them) as a JSON object in the upstream's order, nil when there
+	// is none.
+	Extra scalar.JSON
 }
 
 // GlobalID implements Node.
@@ -63,7 +63,7 @@ type ProjectStep struct {
 	SalesFunnelID *string
 	Date          *scalar.LocalDateTime
 	UserID        *string
-	OtherFields   scalar.JSON
+	Extra         scalar.JSON
 }
 
 // GlobalID implements Node.
@@ -81,7 +81,7 @@ type ProjectAction struct {
 	Date            *scalar.LocalDateTime
 	UserID          *string
 	Text            *string
-	OtherFields     scalar.JSON
+	Extra           scalar.JSON
 }
 
 // GlobalID implements Node.
@@ -90,13 +90,13 @@ func (a *ProjectAction) GlobalID() string { return a.ID }
 // ProjectChecklist is a checklist of a project with its items.
 type ProjectChecklist struct {
 	Meta
-	ID          string
-	SourceID    string
-	Name        *string
-	Deadline    *scalar.LocalDateTime
-	Done        bool
-	Items       []*ProjectChecklistItem
-	OtherFields scalar.JSON
+	ID       string
+	SourceID string
+	Name     *string
+	Deadline *scalar.LocalDateTime
+	Done     bool
+	Items    []*ProjectChecklistItem
+	Extra    scalar.JSON
 }
 
 // GlobalID implements Node.
@@ -105,11 +105,11 @@ func (c *ProjectChecklist) GlobalID() string { return c.ID }
 // ProjectChecklistItem is one line of a checklist.
 type ProjectChecklistItem struct {
 	Meta
-	ID          string
-	SourceID    string
-	Name        *string
-	Done        bool
-	OtherFields scalar.JSON
+	ID       string
+	SourceID string
+	Name     *string
+	Done     bool
+	Extra    scalar.JSON
 }
 
 // GlobalID implements Node.
@@ -118,16 +118,16 @@ func (i *ProjectChecklistItem) GlobalID() string { return i.ID }
 // ProjectGood is a product line of a project.
 type ProjectGood struct {
 	Meta
-	ID          string
-	SourceID    string
-	GoodID      *string
-	Name        *string
-	Quantity    *scalar.Decimal
-	Unit        *string
-	Price       *scalar.Decimal
-	Sum         *scalar.Decimal
-	CurrencyID  *string
-	OtherFields scalar.JSON
+	ID         string
+	SourceID   string
+	GoodID     *string
+	Name       *string
+	Quantity   *scalar.Decimal
+	Unit       *string
+	Price      *scalar.Decimal
+	Sum        *scalar.Decimal
+	CurrencyID *string
+	Extra      scalar.JSON
 }
 
 // GlobalID implements Node.
@@ -140,13 +140,13 @@ type ProjectPayment struct {
 	SourceID string
 	// Income is true for Solos type "1" (a receipt), false for "0" (a
 	// write-off), nil when the upstream did not say.
-	Income      *bool
-	Sum         *scalar.Decimal
-	CurrencyID  *string
-	Date        *scalar.Date
-	Name        *string
-	UserID      *string
-	OtherFields scalar.JSON
+	Income     *bool
+	Sum        *scalar.Decimal
+	CurrencyID *string
+	Date       *scalar.Date
+	Name       *string
+	UserID     *string
+	Extra      scalar.JSON
 }
 
 // GlobalID implements Node.

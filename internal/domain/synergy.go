@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"errors"
 
 	"github.com/crmgateway/gateway/internal/scalar"
@@ -34,6 +35,12 @@ type SynergyRecord struct {
 	// before). Each is written once, under the request store's lock, before
 	// anything reads it.
 	Rels []SynergyRel `json:"-"`
+}
+
+// Extra is the record's attributes that no field of its type maps (the
+// undocumented ones), null when there is none.
+func (r *SynergyRecord) Extra() scalar.JSON {
+	return ExtraOf(json.RawMessage(r.Attributes), synergyKnownAttrs[r.Type])
 }
 
 // Record gives generic code access to the embedded record.

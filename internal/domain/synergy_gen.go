@@ -122,9 +122,131 @@ type Contact struct {
 	Skype             *string          `json:"skype,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Contact) applyAliases() {
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
+	}
+	if x.FirstName != nil && *x.FirstName == "" {
+		x.FirstName = nil
+	}
+	if x.LastName != nil && *x.LastName == "" {
+		x.LastName = nil
+	}
+	if x.MiddleName != nil && *x.MiddleName == "" {
+		x.MiddleName = nil
+	}
+	if x.Description != nil && *x.Description == "" {
+		x.Description = nil
+	}
+	if x.GeneralPhone != nil && *x.GeneralPhone == "" {
+		x.GeneralPhone = nil
+	}
+	if x.MobilePhone != nil && *x.MobilePhone == "" {
+		x.MobilePhone = nil
+	}
+	if x.WorkPhone != nil && *x.WorkPhone == "" {
+		x.WorkPhone = nil
+	}
+	if x.WorkPhonePostfix != nil && *x.WorkPhonePostfix == "" {
+		x.WorkPhonePostfix = nil
+	}
+	if x.OtherPhone != nil && *x.OtherPhone == "" {
+		x.OtherPhone = nil
+	}
+	if x.OtherPhonePostfix != nil && *x.OtherPhonePostfix == "" {
+		x.OtherPhonePostfix = nil
+	}
+	if x.Fax != nil && *x.Fax == "" {
+		x.Fax = nil
+	}
+	if x.Email != nil && *x.Email == "" {
+		x.Email = nil
+	}
+	if x.OtherEmail != nil && *x.OtherEmail == "" {
+		x.OtherEmail = nil
+	}
+	if x.Website != nil && *x.Website == "" {
+		x.Website = nil
+	}
+	if x.WorkCountry != nil && *x.WorkCountry == "" {
+		x.WorkCountry = nil
+	}
+	if x.WorkRegion != nil && *x.WorkRegion == "" {
+		x.WorkRegion = nil
+	}
+	if x.WorkCity != nil && *x.WorkCity == "" {
+		x.WorkCity = nil
+	}
+	if x.WorkZipcode != nil && *x.WorkZipcode == "" {
+		x.WorkZipcode = nil
+	}
+	if x.WorkStreet != nil && *x.WorkStreet == "" {
+		x.WorkStreet = nil
+	}
+	if x.WorkBuilding != nil && *x.WorkBuilding == "" {
+		x.WorkBuilding = nil
+	}
+	if x.WorkHousing != nil && *x.WorkHousing == "" {
+		x.WorkHousing = nil
+	}
+	if x.WorkApartment != nil && *x.WorkApartment == "" {
+		x.WorkApartment = nil
+	}
+	if x.HomeCountry != nil && *x.HomeCountry == "" {
+		x.HomeCountry = nil
+	}
+	if x.HomeRegion != nil && *x.HomeRegion == "" {
+		x.HomeRegion = nil
+	}
+	if x.HomeCity != nil && *x.HomeCity == "" {
+		x.HomeCity = nil
+	}
+	if x.HomeZipcode != nil && *x.HomeZipcode == "" {
+		x.HomeZipcode = nil
+	}
+	if x.HomeStreet != nil && *x.HomeStreet == "" {
+		x.HomeStreet = nil
+	}
+	if x.HomeBuilding != nil && *x.HomeBuilding == "" {
+		x.HomeBuilding = nil
+	}
+	if x.HomeHousing != nil && *x.HomeHousing == "" {
+		x.HomeHousing = nil
+	}
+	if x.HomeApartment != nil && *x.HomeApartment == "" {
+		x.HomeApartment = nil
+	}
+	if x.Vkontakte != nil && *x.Vkontakte == "" {
+		x.Vkontakte = nil
+	}
+	if x.Facebook != nil && *x.Facebook == "" {
+		x.Facebook = nil
+	}
+	if x.Linkedin != nil && *x.Linkedin == "" {
+		x.Linkedin = nil
+	}
+	if x.Odnoklassniki != nil && *x.Odnoklassniki == "" {
+		x.Odnoklassniki = nil
+	}
+	if x.Instagram != nil && *x.Instagram == "" {
+		x.Instagram = nil
+	}
+	if x.Twitter != nil && *x.Twitter == "" {
+		x.Twitter = nil
+	}
+	if x.Whatsapp != nil && *x.Whatsapp == "" {
+		x.Whatsapp = nil
+	}
+	if x.Viber != nil && *x.Viber == "" {
+		x.Viber = nil
+	}
+	if x.Telegram != nil && *x.Telegram == "" {
+		x.Telegram = nil
+	}
+	if x.Skype != nil && *x.Skype == "" {
+		x.Skype = nil
 	}
 }
 
@@ -396,7 +518,15 @@ type ContactStatus struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *ContactStatus) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Color != nil && *x.Color == "" {
+		x.Color = nil
+	}
 }
 
 var contactStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
@@ -464,7 +594,12 @@ type ContactType struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *ContactType) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
 }
 
 var contactTypeWireNames = []string{"name", "created-at", "updated-at"}
@@ -525,26 +660,34 @@ func (x *ContactType) decodeFlat(raw []byte) bool {
 // Contract: A contract between two parties, each a company or a contact.
 type Contract struct {
 	SynergyRecord         `json:"-"`
-	Name                  *string          `json:"name,omitempty"`
-	Number                *int             `json:"number,omitempty"`
-	CustomNumber          *string          `json:"custom-number,omitempty"`
-	AliasCustomNumber0    *string          `json:"custom_number,omitempty"` // documented alternative wire name
-	Date                  *scalar.Date     `json:"date,omitempty"`
-	Customs               scalar.JSON      `json:"customs,omitempty"`
-	AliasCustoms0         scalar.JSON      `json:"custom,omitempty"` // documented alternative wire name
-	ArchivedAt            *scalar.DateTime `json:"archived-at,omitempty"`
-	PreviousResponsibleId *int             `json:"previous-responsible-id,omitempty"`
-	CreatedAt             *scalar.DateTime `json:"created-at,omitempty"`
-	UpdatedAt             *scalar.DateTime `json:"updated-at,omitempty"`
-	CachedAt              *scalar.DateTime `json:"cached-at,omitempty"`
+	Name                  *string           `json:"name,omitempty"`
+	Number                *int              `json:"number,omitempty"`
+	CustomNumber          *string           `json:"custom-number,omitempty"`
+	AliasCustomNumber0    *string           `json:"custom_number,omitempty"` // documented alternative wire name
+	Date                  *scalar.Date      `json:"date,omitempty"`
+	Customs               scalar.JSON       `json:"customs,omitempty"`
+	AliasCustoms0         scalar.JSON       `json:"custom,omitempty"` // documented alternative wire name
+	ArchivedAt            *scalar.DateTime  `json:"archived-at,omitempty"`
+	PreviousResponsibleId *scalar.NumericID `json:"previous-responsible-id,omitempty"`
+	CreatedAt             *scalar.DateTime  `json:"created-at,omitempty"`
+	UpdatedAt             *scalar.DateTime  `json:"updated-at,omitempty"`
+	CachedAt              *scalar.DateTime  `json:"cached-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Contract) applyAliases() {
 	if x.CustomNumber == nil {
 		x.CustomNumber = x.AliasCustomNumber0
 	}
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
+	}
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.CustomNumber != nil && *x.CustomNumber == "" {
+		x.CustomNumber = nil
 	}
 }
 
@@ -755,9 +898,167 @@ type Company struct {
 	ManagerPosition   *string          `json:"manager-position,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Company) applyAliases() {
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
+	}
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Description != nil && *x.Description == "" {
+		x.Description = nil
+	}
+	if x.GeneralPhone != nil && *x.GeneralPhone == "" {
+		x.GeneralPhone = nil
+	}
+	if x.MobilePhone != nil && *x.MobilePhone == "" {
+		x.MobilePhone = nil
+	}
+	if x.WorkPhone != nil && *x.WorkPhone == "" {
+		x.WorkPhone = nil
+	}
+	if x.WorkPhonePostfix != nil && *x.WorkPhonePostfix == "" {
+		x.WorkPhonePostfix = nil
+	}
+	if x.OtherPhone != nil && *x.OtherPhone == "" {
+		x.OtherPhone = nil
+	}
+	if x.OtherPhonePostfix != nil && *x.OtherPhonePostfix == "" {
+		x.OtherPhonePostfix = nil
+	}
+	if x.Fax != nil && *x.Fax == "" {
+		x.Fax = nil
+	}
+	if x.Email != nil && *x.Email == "" {
+		x.Email = nil
+	}
+	if x.OtherEmail != nil && *x.OtherEmail == "" {
+		x.OtherEmail = nil
+	}
+	if x.Website != nil && *x.Website == "" {
+		x.Website = nil
+	}
+	if x.Country != nil && *x.Country == "" {
+		x.Country = nil
+	}
+	if x.Region != nil && *x.Region == "" {
+		x.Region = nil
+	}
+	if x.City != nil && *x.City == "" {
+		x.City = nil
+	}
+	if x.Address != nil && *x.Address == "" {
+		x.Address = nil
+	}
+	if x.ZipCode != nil && *x.ZipCode == "" {
+		x.ZipCode = nil
+	}
+	if x.ActualCountry != nil && *x.ActualCountry == "" {
+		x.ActualCountry = nil
+	}
+	if x.ActualRegion != nil && *x.ActualRegion == "" {
+		x.ActualRegion = nil
+	}
+	if x.ActualCity != nil && *x.ActualCity == "" {
+		x.ActualCity = nil
+	}
+	if x.ActualZipCode != nil && *x.ActualZipCode == "" {
+		x.ActualZipCode = nil
+	}
+	if x.ActualStreet != nil && *x.ActualStreet == "" {
+		x.ActualStreet = nil
+	}
+	if x.ActualHouse != nil && *x.ActualHouse == "" {
+		x.ActualHouse = nil
+	}
+	if x.ActualBuild != nil && *x.ActualBuild == "" {
+		x.ActualBuild = nil
+	}
+	if x.ActualOffice != nil && *x.ActualOffice == "" {
+		x.ActualOffice = nil
+	}
+	if x.JuristicCountry != nil && *x.JuristicCountry == "" {
+		x.JuristicCountry = nil
+	}
+	if x.JuristicRegion != nil && *x.JuristicRegion == "" {
+		x.JuristicRegion = nil
+	}
+	if x.JuristicCity != nil && *x.JuristicCity == "" {
+		x.JuristicCity = nil
+	}
+	if x.JuristicZipCode != nil && *x.JuristicZipCode == "" {
+		x.JuristicZipCode = nil
+	}
+	if x.JuristicStreet != nil && *x.JuristicStreet == "" {
+		x.JuristicStreet = nil
+	}
+	if x.JuristicHouse != nil && *x.JuristicHouse == "" {
+		x.JuristicHouse = nil
+	}
+	if x.JuristicBuild != nil && *x.JuristicBuild == "" {
+		x.JuristicBuild = nil
+	}
+	if x.JuristicOffice != nil && *x.JuristicOffice == "" {
+		x.JuristicOffice = nil
+	}
+	if x.MailingCountry != nil && *x.MailingCountry == "" {
+		x.MailingCountry = nil
+	}
+	if x.MailingRegion != nil && *x.MailingRegion == "" {
+		x.MailingRegion = nil
+	}
+	if x.MailingCity != nil && *x.MailingCity == "" {
+		x.MailingCity = nil
+	}
+	if x.MailingZipCode != nil && *x.MailingZipCode == "" {
+		x.MailingZipCode = nil
+	}
+	if x.MailingStreet != nil && *x.MailingStreet == "" {
+		x.MailingStreet = nil
+	}
+	if x.MailingHouse != nil && *x.MailingHouse == "" {
+		x.MailingHouse = nil
+	}
+	if x.MailingBuild != nil && *x.MailingBuild == "" {
+		x.MailingBuild = nil
+	}
+	if x.MailingOffice != nil && *x.MailingOffice == "" {
+		x.MailingOffice = nil
+	}
+	if x.FullName != nil && *x.FullName == "" {
+		x.FullName = nil
+	}
+	if x.ShortName != nil && *x.ShortName == "" {
+		x.ShortName = nil
+	}
+	if x.Inn != nil && *x.Inn == "" {
+		x.Inn = nil
+	}
+	if x.Ogrn != nil && *x.Ogrn == "" {
+		x.Ogrn = nil
+	}
+	if x.Kpp != nil && *x.Kpp == "" {
+		x.Kpp = nil
+	}
+	if x.Okved != nil && *x.Okved == "" {
+		x.Okved = nil
+	}
+	if x.Director != nil && *x.Director == "" {
+		x.Director = nil
+	}
+	if x.Accountant != nil && *x.Accountant == "" {
+		x.Accountant = nil
+	}
+	if x.LawfulnessBase != nil && *x.LawfulnessBase == "" {
+		x.LawfulnessBase = nil
+	}
+	if x.ManagerName != nil && *x.ManagerName == "" {
+		x.ManagerName = nil
+	}
+	if x.ManagerPosition != nil && *x.ManagerPosition == "" {
+		x.ManagerPosition = nil
 	}
 }
 
@@ -1057,7 +1358,24 @@ type CompanyBankDetail struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *CompanyBankDetail) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.BankName != nil && *x.BankName == "" {
+		x.BankName = nil
+	}
+	if x.Bik != nil && *x.Bik == "" {
+		x.Bik = nil
+	}
+	if x.CorrNumber != nil && *x.CorrNumber == "" {
+		x.CorrNumber = nil
+	}
+	if x.Number != nil && *x.Number == "" {
+		x.Number = nil
+	}
 }
 
 // Company is the `company` relationship as the graph package resolved it.
@@ -1139,7 +1457,15 @@ type CompanyStatus struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *CompanyStatus) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Color != nil && *x.Color == "" {
+		x.Color = nil
+	}
 }
 
 var companyStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
@@ -1207,7 +1533,12 @@ type CompanyType struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *CompanyType) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
 }
 
 var companyTypeWireNames = []string{"name", "created-at", "updated-at"}
@@ -1283,9 +1614,17 @@ type Deal struct {
 	ArchivedAt    *scalar.DateTime `json:"archived-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Deal) applyAliases() {
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
+	}
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Description != nil && *x.Description == "" {
+		x.Description = nil
 	}
 }
 
@@ -1483,7 +1822,12 @@ type DealLossReason struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *DealLossReason) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
 }
 
 var dealLossReasonWireNames = []string{"name", "created-at", "updated-at"}
@@ -1556,7 +1900,21 @@ type DealStageCategory struct {
 	UpdatedAt         *scalar.DateTime  `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *DealStageCategory) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.AmountCalcField != nil && *x.AmountCalcField == "" {
+		x.AmountCalcField = nil
+	}
+	if x.CostCalcField != nil && *x.CostCalcField == "" {
+		x.CostCalcField = nil
+	}
+	if x.CalculationMethod != nil && *x.CalculationMethod == "" {
+		x.CalculationMethod = nil
+	}
 }
 
 var dealStageCategoryWireNames = []string{"name", "amount-calc-method", "cost-calc-method", "amount-calc-field", "cost-calc-field", "is-default", "win-by-diaries", "calculation-method", "created-at", "updated-at"}
@@ -1632,7 +1990,15 @@ type DealStage struct {
 	UpdatedAt       *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *DealStage) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Color != nil && *x.Color == "" {
+		x.Color = nil
+	}
 }
 
 // DealStageCategory is the `deal-stage-category` relationship as the graph package resolved it.
@@ -1708,7 +2074,15 @@ type DealStatus struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *DealStatus) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Color != nil && *x.Color == "" {
+		x.Color = nil
+	}
 }
 
 var dealStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
@@ -1782,9 +2156,17 @@ type Order struct {
 	ArchivedAt    *scalar.DateTime `json:"archived-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Order) applyAliases() {
 	if x.Customs == nil {
 		x.Customs = x.AliasCustoms0
+	}
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Description != nil && *x.Description == "" {
+		x.Description = nil
 	}
 }
 
@@ -1962,7 +2344,12 @@ type OrderLossReason struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *OrderLossReason) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
 }
 
 var orderLossReasonWireNames = []string{"name", "created-at", "updated-at"}
@@ -2032,7 +2419,15 @@ type OrderStage struct {
 	UpdatedAt       *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *OrderStage) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Color != nil && *x.Color == "" {
+		x.Color = nil
+	}
 }
 
 var orderStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
@@ -2101,7 +2496,15 @@ type OrderStatus struct {
 	UpdatedAt     *scalar.DateTime `json:"updated-at,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *OrderStatus) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Color != nil && *x.Color == "" {
+		x.Color = nil
+	}
 }
 
 var orderStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
@@ -2169,7 +2572,15 @@ type DiaryEvent struct {
 	StartTime     *scalar.DateTime `json:"start-time,omitempty"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *DiaryEvent) applyAliases() {
+	if x.Name != nil && *x.Name == "" {
+		x.Name = nil
+	}
+	if x.Description != nil && *x.Description == "" {
+		x.Description = nil
+	}
 }
 
 // Responsible is the `responsible` relationship as the graph package resolved it.
@@ -2248,6 +2659,8 @@ type User struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *User) applyAliases() {
 }
 
@@ -2268,6 +2681,8 @@ type Source struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Source) applyAliases() {
 }
 
@@ -2288,6 +2703,8 @@ type Product struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Product) applyAliases() {
 }
 
@@ -2308,6 +2725,8 @@ type EntityProduct struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *EntityProduct) applyAliases() {
 }
 
@@ -2328,6 +2747,8 @@ type DiaryTask struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *DiaryTask) applyAliases() {
 }
 
@@ -2348,6 +2769,8 @@ type Competitor struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Competitor) applyAliases() {
 }
 
@@ -2368,6 +2791,8 @@ type Area struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *Area) applyAliases() {
 }
 
@@ -2388,6 +2813,8 @@ type EstateProperty struct {
 	SynergyRecord `json:"-"`
 }
 
+// applyAliases fills attributes sent under a documented alternative name, and
+// reads an empty text as absent (nil): an absent value is null on every backend.
 func (x *EstateProperty) applyAliases() {
 }
 
@@ -2401,6 +2828,36 @@ func (x *EstateProperty) decodeFlat(raw []byte) bool {
 		}
 	}
 	return st == flatEnd
+}
+
+// synergyKnownAttrs are, per JSON:API type, the attribute names a field maps (aliases included); the rest is the record's extra.
+var synergyKnownAttrs = map[string][]string{
+	"contacts":              contactWireNames,
+	"contact-statuses":      contactStatusWireNames,
+	"contact-types":         contactTypeWireNames,
+	"contracts":             contractWireNames,
+	"companies":             companyWireNames,
+	"company-bank-details":  companyBankDetailWireNames,
+	"company-statuses":      companyStatusWireNames,
+	"company-types":         companyTypeWireNames,
+	"deals":                 dealWireNames,
+	"deal-loss-reasons":     dealLossReasonWireNames,
+	"deal-stage-categories": dealStageCategoryWireNames,
+	"deal-stages":           dealStageWireNames,
+	"deal-statuses":         dealStatusWireNames,
+	"orders":                orderWireNames,
+	"order-loss-reasons":    orderLossReasonWireNames,
+	"order-stages":          orderStageWireNames,
+	"order-statuses":        orderStatusWireNames,
+	"diary-events":          diaryEventWireNames,
+	"users":                 userWireNames,
+	"sources":               sourceWireNames,
+	"products":              productWireNames,
+	"entity-products":       entityProductWireNames,
+	"diary-tasks":           diaryTaskWireNames,
+	"competitors":           competitorWireNames,
+	"areas":                 areaWireNames,
+	"estate-properties":     estatePropertyWireNames,
 }
 
 func (*Company) IsContractParty() {}

@@ -129,7 +129,9 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		writeRefusal(graphql.WithOperationContext(ctx, opCtx), w, exec, media, limits.Errors(errs))
+		errs = limits.Errors(errs)
+		nameInputFields(opCtx, params.Query, errs)
+		writeRefusal(graphql.WithOperationContext(ctx, opCtx), w, exec, media, errs)
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {

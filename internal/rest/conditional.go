@@ -129,27 +129,38 @@ func (a *API) preconditionFailed(w http.ResponseWriter, r *http.Request, detail 
 	a.writeProblem(w, r, http.StatusPreconditionFailed, []problem.Item{{Code: problem.PreconditionFailed, Detail: detail}})
 }
 
-// nextPage is the URL of the page after a connection's, or "" on the last
-// page: the request's own path and query with after set to the page's
-// endCursor.
-func nextPage(r *http.Request, rt *Route, conn object) string {
+// pageLinks are the URLs of the pages after and before a connection's
+// ("" where there is none): the request's own path and query with the
+// paging parameters replaced, forward by first and after (the page's
+// endCursor), backward by last and before (its startCursor). The page
+// size is the one the request asked for, by first or last, and is left to
+// the default when it asked for none.
+func pageLinks(r *http.Request, rt *Route, conn object) (next, prev string) {
 	var pi struct {
-		HasNextPage bool    `json:"hasNextPage"`
-		EndCursor   *string `json:"endCursor"`
+		HasNextPage     bool    `json:"hasNextPage"`
+		HasPreviousPage bool    `json:"hasPreviousPage"`
+		StartCursor     *string `json:"startCursor"`
+		EndCursor       *string `json:"endCursor"`
 	}
-	if err := json.Unmarshal(conn.get("pageInfo"), &pi); err != nil || !pi.HasNextPage || pi.EndCursor == nil {
-		return ""
+	if err := json.Unmarshal(conn.get("pageInfo"), &pi); err != nil {
+		return "", ""
 	}
-	name := "after"
 	level := len(rt.Result.Path) - 1
-	found := false
+	names := map[string]string{} // GraphQL argument → REST parameter
 	for _, p := range rt.Params {
-		if p.In == "query" && p.Arg.Name == "after" && p.Level == level {
-			name, found = p.Name, true
+		if p.In == "query" && p.Level == level {
+			switch p.Arg.Name {
+			case "first", "after", "last", "before":
+				names[p.Arg.Name] = p.Name
+			}
 		}
 	}
-	if !found {
-		return ""
+	q := r.URL.Query()
+	size := ""
+	for _, arg := range []string{"first", "last"} {
+		if n := names[arg]; n != "" && size == "" {
+			size = q.Get(n)
+		}
 	}
 	var kept []string
 	for _, kv := range strings.Split(r.URL.RawQuery, "&") {
@@ -157,11 +168,25 @@ func nextPage(r *http.Request, rt *Route, conn object) string {
 		if kv == "" {
 			continue
 		}
-		if uk, err := url.QueryUnescape(k); err == nil && uk == name {
+		if uk, err := url.QueryUnescape(k); err == nil && uk != "" &&
+			(uk == names["first"] || uk == names["after"] || uk == names["last"] || uk == names["before"]) {
 			continue
 		}
 		kept = append(kept, kv)
 	}
-	kept = append(kept, url.QueryEscape(name)+"="+url.QueryEscape(*pi.EndCursor))
-	return r.URL.EscapedPath() + "?" + strings.Join(kept, "&")
+	link := func(sizeName, cursorName, cursor string) string {
+		out := append([]string{}, kept...)
+		if size != "" && sizeName != "" {
+			out = append(out, url.QueryEscape(sizeName)+"="+url.QueryEscape(size))
+		}
+		out = append(out, url.QueryEscape(cursorName)+"="+url.QueryEscape(cursor))
+		return r.URL.EscapedPath() + "?" + strings.Join(out, "&")
+	}
+	if pi.HasNextPage && pi.EndCursor != nil && names["after"] != "" {
+		next = link(names["first"], names["after"], *pi.EndCursor)
+	}
+	if pi.HasPreviousPage && pi.StartCursor != nil && names["before"] != "" {
+		prev = link(names["last"], names["before"], *pi.StartCursor)
+	}
+	return next, prev
 }

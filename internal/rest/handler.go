@@ -106,6 +106,7 @@ type rendered struct {
 	status  int
 	body    []byte
 	next    string // the URL of the next page of a connection, if any
+	prev    string // the URL of the page before, if any
 	problem *failure
 }
 
@@ -158,8 +159,8 @@ func (a *API) render(r *http.Request, rt *Route, res *gqlResult) rendered {
 		out.body = (object{{"items", val}}).encode()
 	case ResultConnection:
 		conn, _ := members(val)
-		out.next = nextPage(r, rt, conn)
-		out.body = connection(conn, rt.Result.Nodes, out.next)
+		out.next, out.prev = pageLinks(r, rt, conn)
+		out.body = connection(conn, rt.Result.Nodes, out.next, out.prev)
 	default:
 		out.body = val
 	}
@@ -180,8 +181,15 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, rt *Route, out rend
 	case http.MethodGet:
 		h.Set("Cache-Control", a.cacheControl(rt))
 		h.Add("Vary", "Authorization, X-API-Key")
+		var links []string
 		if out.next != "" {
-			h.Set("Link", "<"+a.red.String(out.next)+`>; rel="next"`)
+			links = append(links, "<"+a.red.String(out.next)+`>; rel="next"`)
+		}
+		if out.prev != "" {
+			links = append(links, "<"+a.red.String(out.prev)+`>; rel="prev"`)
+		}
+		if len(links) > 0 {
+			h.Set("Link", strings.Join(links, ", "))
 		}
 		if a.validated(w, r, out.body) {
 			return
@@ -222,8 +230,8 @@ func (a *API) notFoundMessage(rt *Route, depth int) string {
 }
 
 // connection renders {items, pageInfo, <other scalars such as
-// totalCount>, next}.
-func connection(conn object, nodes, next string) json.RawMessage {
+// totalCount>, next, prev}.
+func connection(conn object, nodes, next, prev string) json.RawMessage {
 	items := conn.get("nodes")
 	if nodes == "edges" {
 		var edges []struct {
@@ -242,15 +250,17 @@ func connection(conn object, nodes, next string) json.RawMessage {
 			out = append(out, m)
 		}
 	}
-	nextJSON := json.RawMessage("null")
-	if next != "" {
+	link := func(u string) json.RawMessage {
+		if u == "" {
+			return json.RawMessage("null")
+		}
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false) // the URL's & stays readable
-		_ = enc.Encode(next)
-		nextJSON = bytes.TrimSpace(b.Bytes())
+		_ = enc.Encode(u)
+		return bytes.TrimSpace(b.Bytes())
 	}
-	return append(out, member{"next", nextJSON}).encode()
+	return append(out, member{"next", link(next)}, member{"prev", link(prev)}).encode()
 }
 
 // location is the item URL of a created entity, when it has an id.

@@ -24,9 +24,10 @@ var scalarFormats = map[string]map[string]any{
 }
 
 type schemaGen struct {
-	s           *ast.Schema
-	comps       map[string]any
-	firstBounds map[string][2]int
+	s            *ast.Schema
+	comps        map[string]any
+	firstBounds  map[string][2]int
+	defaultFirst int
 }
 
 func ref(name string) map[string]any {
@@ -172,7 +173,9 @@ func (g *schemaGen) resultSchema(rt *Route) map[string]any {
 		}
 		props["next"] = map[string]any{"type": []any{"string", "null"},
 			"description": "The URL (path and query) of the next page, as the Link header's rel=\"next\"; null on the last page."}
-		required = append(required, "next")
+		props["prev"] = map[string]any{"type": []any{"string", "null"},
+			"description": "The URL (path and query) of the page before, as the Link header's rel=\"prev\"; null on the first page."}
+		required = append(required, "next", "prev")
 		return map[string]any{"type": "object", "required": required, "properties": props}
 	case ResultValue:
 		return g.typeSchema(rt.Field.Type)
@@ -207,9 +210,16 @@ func (g *schemaGen) param(p *Param, rt *Route) map[string]any {
 				sc["default"] = v
 			}
 		}
-		if rt.Result.Kind == ResultConnection && p.Arg.Name == "first" && p.Level == len(rt.Result.Path)-1 {
-			if b, ok := g.firstBounds[routeBackend(rt)]; ok {
+		if rt.Result.Kind == ResultConnection && p.Level == len(rt.Result.Path)-1 {
+			b, ok := g.firstBounds[routeBackend(rt)]
+			switch {
+			case p.Arg.Name == "first" && ok:
 				sc["minimum"], sc["maximum"] = b[0], b[1]
+				if g.defaultFirst > 0 && sc["default"] == nil {
+					sc["default"] = g.defaultFirst
+				}
+			case p.Arg.Name == "last" && ok:
+				sc["minimum"], sc["maximum"] = 1, b[1]
 			}
 		}
 		out["schema"] = sc
@@ -329,7 +339,7 @@ func (a *API) security(scope string) []any {
 
 // buildOpenAPI renders the route table as an OpenAPI 3.1 document.
 func (a *API) buildOpenAPI() ([]byte, error) {
-	g := &schemaGen{s: a.schema, comps: map[string]any{}, firstBounds: a.opts.FirstBounds}
+	g := &schemaGen{s: a.schema, comps: map[string]any{}, firstBounds: a.opts.FirstBounds, defaultFirst: a.opts.DefaultFirst}
 	statuses, codes := errorStatuses()
 	codeEnum := make([]any, 0, len(apierr.Codes)+1)
 	for _, c := range apierr.Codes {
@@ -378,7 +388,8 @@ func (a *API) buildOpenAPI() ([]byte, error) {
 		"Cache-Control": map[string]any{"description": "`private, max-age=N` for reference data the gateway caches for N " +
 			"seconds (RKEEPER_CACHE_TTL), `private, no-cache` for everything else (revalidate with the ETag).",
 			"schema": map[string]any{"type": "string"}},
-		"Link": map[string]any{"description": "`<URL>; rel=\"next\"` to the next page, on every page but the last.",
+		"Link": map[string]any{"description": "`<URL>; rel=\"next\"` to the next page, on every page but the last, and " +
+			"`<URL>; rel=\"prev\"` to the page before, on every page but the first.",
 			"schema": map[string]any{"type": "string"}},
 		"Location":    map[string]any{"description": "The created entity's item URL.", "schema": map[string]any{"type": "string"}},
 		"Retry-After": map[string]any{"description": "Seconds to wait before retrying.", "schema": map[string]any{"type": "integer"}},
@@ -459,8 +470,9 @@ func (a *API) buildOpenAPI() ([]byte, error) {
 			"license": map[string]any{"name": licenseName, "identifier": licenseIdentifier},
 			"description": "Every entity of the gateway's CRMs as REST resources, derived from the GraphQL schema and " +
 				"served by the same resolvers. Answers carry an entity's scalar fields; relationships are " +
-				"sub-resources. Lists answer {items, pageInfo, totalCount, next}; page with `first` and `after` " +
-				"(pageInfo.endCursor), or follow `next` (also the Link header's rel=\"next\"). Errors are RFC 9457 " +
+				"sub-resources. Lists answer {items, pageInfo, totalCount, next, prev}; page forward with `first` and `after` " +
+				"(pageInfo.endCursor), backward with `last` and `before` (pageInfo.startCursor), or follow `next` and " +
+				"`prev` (also the Link header's rel=\"next\" and rel=\"prev\"). Errors are RFC 9457 " +
 				"problem documents (application/problem+json) with the gateway's `code`, the HTTP status being that " +
 				"code's. Every GET answers HEAD too, carries a strong ETag and answers 304 to a matching " +
 				"If-None-Match; PATCH and DELETE honour If-Match where the CRM keeps a version. Answers of 1 KiB " +

@@ -368,7 +368,7 @@ func jsonEqual(a, b any) bool {
 // and no component nothing uses.
 func TestOpenAPIForClientGenerators(t *testing.T) {
 	for _, anonymous := range []bool{false, true} {
-		api, err := NewWithOptions(gatewaySchema(), Options{FirstBounds: graph.FirstBounds(), Anonymous: anonymous})
+		api, err := NewWithOptions(gatewaySchema(), Options{FirstBounds: graph.FirstBounds(), DefaultFirst: graph.DefaultFirst, Anonymous: anonymous})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -466,12 +466,21 @@ func TestOpenAPIForClientGenerators(t *testing.T) {
 			}
 			return nil
 		}
-		if sc := first("/rest/v1/deals"); sc["minimum"] != float64(0) || sc["maximum"] != float64(100) {
-			t.Errorf("deals first = %v", sc)
+		param := func(path, name string) map[string]any {
+			for _, p := range paths[path].(map[string]any)["get"].(map[string]any)["parameters"].([]any) {
+				if m := p.(map[string]any); m["name"] == name {
+					return m["schema"].(map[string]any)
+				}
+			}
+			return nil
 		}
-		for _, p := range []string{"/rest/v1/projects", "/rest/v1/projects/{id}/payments"} {
-			if sc := first(p); sc["minimum"] != float64(1) || sc["maximum"] != float64(100) {
+		// The same bounds and default on every backend's lists.
+		for _, p := range []string{"/rest/v1/deals", "/rest/v1/projects", "/rest/v1/projects/{id}/payments"} {
+			if sc := first(p); sc["minimum"] != float64(0) || sc["maximum"] != float64(100) || sc["default"] != float64(20) {
 				t.Errorf("%s first = %v", p, sc)
+			}
+			if sc := param(p, "last"); sc["minimum"] != float64(1) || sc["maximum"] != float64(100) || sc["default"] != nil {
+				t.Errorf("%s last = %v", p, sc)
 			}
 		}
 		deals := paths["/rest/v1/deals"].(map[string]any)["get"].(map[string]any)

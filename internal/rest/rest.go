@@ -34,6 +34,9 @@ type Options struct {
 	// FirstBounds are the smallest and largest `first` each backend's
 	// paged lists take, documented as the parameter's minimum and maximum.
 	FirstBounds map[string][2]int
+	// DefaultFirst is the page size of a list asked without `first` or
+	// `last`, documented as `first`'s default; 0 documents none.
+	DefaultFirst int
 	// Anonymous: callers need no credentials (the sandbox, AUTH_MODE=none),
 	// which the document says with an empty security requirement.
 	Anonymous bool

@@ -176,7 +176,7 @@ func TestGatewayRouteTable(t *testing.T) {
 			}
 		}
 	}
-	if got := paramNames(idx["GET /rest/v1/contacts"]); !slices.Equal(got, []string{"query:first", "query:after", "query:filter"}) {
+	if got := paramNames(idx["GET /rest/v1/contacts"]); !slices.Equal(got, []string{"query:first", "query:after", "query:last", "query:before", "query:filter"}) {
 		t.Errorf("contacts params = %v", got)
 	}
 	if idx["GET /rest/v1/nodes"] != nil || idx["GET /rest/v1/node/{id}"] != nil {

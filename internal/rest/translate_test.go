@@ -84,7 +84,7 @@ func TestTranslationOnOtherShapes(t *testing.T) {
 		a := s.get(t, "/rest/v1/projects?filter[stage]=won&filter[created][from]=2024-01-01T00:00:00Z"+
 			"&filter[ids]=i1&filter[ids]=i2&filter[data]="+url.QueryEscape(`{"client_id":[1,3]}`)+"&deleted=TRUE")
 		if a.Status != 200 || string(a.Raw) != `{"items":[{"id":"p1","name":"Ремонт","created":null,"stage":"WON","data":{"k":1},"tags":["a"]}],`+
-			`"pageInfo":{"hasNextPage":false,"hasPreviousPage":false,"startCursor":"c1","endCursor":"c1"},"totalCount":1,"next":null}`+"\n" {
+			`"pageInfo":{"hasNextPage":false,"hasPreviousPage":false,"startCursor":"c1","endCursor":"c1"},"totalCount":1,"next":null,"prev":null}`+"\n" {
 			t.Fatalf("status %d: %s", a.Status, a.Raw)
 		}
 		v := gql.vars()

@@ -290,3 +290,39 @@ func asInput(err error) error {
 	}
 	return &apierr.Error{Code: apierr.BadUserInput, Message: err.Error()}
 }
+
+// NumericID is the CRM's own id of a record the API cannot read, sent by
+// the upstream as a JSON integer (or a string of digits). The API shows
+// it as a String, as every raw id.
+type NumericID string
+
+// UnmarshalJSON accepts a JSON integer or a string of digits.
+func (n *NumericID) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(s)
+	}
+	if _, err := strconv.ParseUint(string(b), 10, 64); err != nil {
+		return fmt.Errorf("invalid id %q", string(b))
+	}
+	*n = NumericID(b)
+	return nil
+}
+
+// MarshalGQL writes the id as a GraphQL String.
+func (n NumericID) MarshalGQL(w io.Writer) { writeString(w, string(n)) }
+
+// UnmarshalGQL reads a String (NumericID is output only; this completes
+// gqlgen's binding).
+func (n *NumericID) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return badInput("an id must be a string")
+	}
+	*n = NumericID(s)
+	return nil
+}

@@ -21,6 +21,10 @@ const (
 	DateTime      // "2022-02-22T12:02:22.222+03:00" (decoder also takes a bare date)
 	JSON          // any JSON value (custom fields)
 	Enum          // string restricted to Attr.Enum
+	// NumericID is the id of a record of another type sent as a JSON
+	// integer where the API has no relationship to read it through; the
+	// API shows it as a String, the CRM's own id, like every raw id.
+	NumericID
 )
 
 // Attr is one attribute of a resource.
@@ -31,6 +35,8 @@ type Attr struct {
 	Required bool     // required on create ("*" in the docs)
 	Enum     []string // allowed values for Kind Enum
 	EnumName string   // GraphQL enum type name for Kind Enum
+	// EnumDocs describes each value of Enum.
+	EnumDocs map[string]string
 	// Aliases are other wire names the upstream is documented to use for the
 	// same attribute (tables say "custom", examples "customs"); the decoder
 	// accepts them, writes use Name.
@@ -71,6 +77,17 @@ type Resource struct {
 	// Opaque marks types the docs reference but never describe: their
 	// attributes are kept as one JSON map.
 	Opaque bool
+}
+
+// calcMethodDocs describe the values of a deal's amount-calc-method and
+// cost-calc-method (their meaning is read from their names; the docs list
+// the values only).
+var calcMethodDocs = map[string]string{
+	"manually": "Entered by hand.",
+	"invoices": "The sum of the deal's invoices.",
+	"products": "The sum of the deal's products (line items).",
+	"payments": "The sum of the deal's payments.",
+	"formula":  "Computed by the formula in the `*-calc-field` custom field.",
 }
 
 // FilterZone is the zone date filters are written in. The docs show
@@ -310,7 +327,7 @@ var Resources = []Resource{
 			rw("date", Date, "Contract date (typed datetime in the docs, a bare date in every example)."),
 			customs(),
 			rw("archived-at", DateTime, "Archiving time."),
-			ro("previous-responsible-id", Int, "Previous responsible user's id (read-only)."),
+			ro("previous-responsible-id", NumericID, "SynergyCRM id of the previous responsible user (read-only; the docs give no relationship to read the user through)."),
 			rw("created-at", DateTime, "Creation time."),
 			ro("updated-at", DateTime, "Last update time (read-only)."),
 			ro("cached-at", DateTime, "Cache time (read-only)."),
@@ -441,9 +458,9 @@ var Resources = []Resource{
 		Attrs: append([]Attr{
 			req("name", String, "Funnel name."),
 			{Name: "amount-calc-method", Kind: Enum, Writable: true, Required: true, EnumName: "AmountCalcMethod",
-				Enum: []string{"manually", "invoices", "products", "payments", "formula"}, Doc: "How a deal's amount is computed."},
+				Enum: []string{"manually", "invoices", "products", "payments", "formula"}, EnumDocs: calcMethodDocs, Doc: "How a deal's amount is computed."},
 			{Name: "cost-calc-method", Kind: Enum, Writable: true, Required: true, EnumName: "CostCalcMethod",
-				Enum: []string{"manually", "products", "payments", "formula"}, Doc: "How a deal's cost is computed."},
+				Enum: []string{"manually", "products", "payments", "formula"}, EnumDocs: calcMethodDocs, Doc: "How a deal's cost is computed."},
 			rw("amount-calc-field", String, "Formula field used when the amount is computed by formula."),
 			rw("cost-calc-field", String, "Formula field used when the cost is computed by formula."),
 			rw("is-default", Bool, "Default funnel."),

@@ -144,8 +144,8 @@ query Client($clientId: ID!) {
     firstName
     lastName
     middleName
-    contacts { typeName value }
-    addresses { typeName cityName streetName house apartments }
+    contacts { type { name } value }
+    addresses { type { name } city { name } street { name } house apartments }
   }
 }
 
@@ -157,13 +157,13 @@ mutation CreateClient {
 
 mutation AddContact($clientId: ID!, $contactTypeId: ID!) {
   addClientContact(clientId: $clientId, input: {typeId: $contactTypeId, value: "+7 999 123-45-67"}) {
-    client { id contacts { typeName value } }
+    client { id contacts { type { name } value } }
   }
 }
 
 mutation AddAddress($clientId: ID!, $addressTypeId: ID!, $cityId: ID!, $streetId: ID!) {
   addClientAddress(clientId: $clientId, input: {typeId: $addressTypeId, cityId: $cityId, streetId: $streetId, house: "12", apartments: "34"}) {
-    client { id addresses { typeName cityName streetName house apartments } }
+    client { id addresses { type { name } city { name } street { name } house apartments } }
   }
 }
 `;

@@ -52,7 +52,7 @@ const TABS = [
       { name: 'Client', expect: ['"lastName": "Безногов"', '"contacts"', '"addresses"'] },
       { name: 'CreateClient', expect: ['"createClient"', '"firstName": "Ольга"'], capture: 'clientId' },
       { name: 'AddContact', expect: ['"value": "+7 999 123-45-67"'], sameClient: true },
-      { name: 'AddAddress', expect: ['"streetName": "10-я Текстильщиков"', '"house": "12"', '"apartments": "34"'], sameClient: true },
+      { name: 'AddAddress', expect: ['"street"', '"name": "10-я Текстильщиков"', '"house": "12"', '"apartments": "34"'], sameClient: true },
     ],
   },
 ];

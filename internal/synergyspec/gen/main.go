@@ -26,6 +26,7 @@ func main() {
 	write(filepath.Join(root, "internal/domain/synergy_gen.go"), gofmt(domainGo()))
 	write(filepath.Join(root, "graph/synergy_gen.go"), gofmt(resolversGo()))
 	write(filepath.Join(root, "graph/synergy_compiled_gen.go"), gofmt(compiledGo()))
+	writeGqlgenModels(filepath.Join(root, "gqlgen.yml"))
 }
 
 func write(path string, b []byte) {
@@ -48,7 +49,7 @@ func gofmt(src string) []byte {
 // check refuses a spec whose names would collide in GraphQL.
 func check() {
 	for _, r := range spec.Resources {
-		seen := map[string]string{"id": "id", "sourceId": "sourceId", "attributes": "attributes"}
+		seen := map[string]string{"id": "id", "sourceId": "sourceId", "extra": "extra"}
 		for _, a := range r.Attrs {
 			n := spec.Camel(a.Name)
 			if prev, ok := seen[n]; ok {
@@ -99,7 +100,7 @@ func gqlType(a spec.Attr) string {
 	case spec.Enum:
 		return a.EnumName
 	}
-	return "String"
+	return "String" // String, NumericID
 }
 
 func filterType(k spec.Kind) string {
@@ -146,7 +147,7 @@ func schema() string {
 	for _, n := range names {
 		fmt.Fprintf(&b, "%s\nenum %s {\n", desc("Allowed values of the upstream's `"+kebabOf(n)+"`."), n)
 		for _, v := range enums[n] {
-			fmt.Fprintf(&b, "  %s\n", strings.ToUpper(v))
+			fmt.Fprintf(&b, "  %s\n  %s\n", desc(enumValueDoc(n, v)), strings.ToUpper(v))
 		}
 		b.WriteString("}\n\n")
 	}
@@ -159,7 +160,7 @@ func schema() string {
 		for _, a := range r.Attrs {
 			fmt.Fprintf(&b, "  %s\n  %s: %s\n", desc(a.Doc+" (`"+a.Name+"`)"), spec.Camel(a.Name), gqlType(a))
 		}
-		b.WriteString("  \"The attributes object exactly as SynergyCRM sent it, undocumented attributes included.\"\n  attributes: JSON\n")
+		b.WriteString("  \"The attributes SynergyCRM sent that no field maps (undocumented ones), as one object in the upstream's order; null when there is none.\"\n  extra: JSON\n")
 		for _, x := range r.Rels {
 			t := relTarget(x)
 			if x.Many {
@@ -171,8 +172,10 @@ func schema() string {
 		if r.List == "" {
 			continue
 		}
-		fmt.Fprintf(&b, "type %sEdge {\n  cursor: String!\n  node: %s!\n}\n\n", r.Name, r.Name)
-		fmt.Fprintf(&b, "type %sConnection {\n  edges: [%sEdge!]!\n  nodes: [%s!]!\n  pageInfo: PageInfo!\n  \"SynergyCRM's `meta.record-count` (filters applied).\"\n  totalCount: Int\n}\n\n", r.Name, r.Name, r.Name)
+		fmt.Fprintf(&b, "%s\ntype %sEdge {\n  \"Opaque cursor of this edge, for `after` and `before`.\"\n  cursor: String!\n  %s\n  node: %s!\n}\n\n",
+			desc("A "+r.Name+" with its cursor."), r.Name, desc("The "+r.Name+"."), r.Name)
+		fmt.Fprintf(&b, "%s\ntype %sConnection {\n  %s\n  edges: [%sEdge!]!\n  %s\n  nodes: [%s!]!\n  \"Whether there are pages before and after, and the page's first and last cursors.\"\n  pageInfo: PageInfo!\n  \"SynergyCRM's `meta.record-count` (filters applied).\"\n  totalCount: Int\n}\n\n",
+			desc("A page of SynergyCRM "+r.Type+" (Relay connection)."), r.Name, desc("The page's records with their cursors."), r.Name, desc("The page's records, without cursors."), r.Name)
 		filterArg := ""
 		if len(r.Filters) > 0 {
 			fmt.Fprintf(&b, "%s\ninput %sFilter {\n", desc("Filters of `GET /"+r.Type+"`, sent as `filter[...]`; several combine with AND."), r.Name)
@@ -180,10 +183,10 @@ func schema() string {
 				fmt.Fprintf(&b, "  %s\n  %s: %s\n", desc(f.Doc+" (`filter["+f.Param+"]`)"), spec.Camel(f.Key), filterType(f.Kind))
 			}
 			b.WriteString("}\n\n")
-			filterArg = ", filter: " + r.Name + "Filter"
+			filterArg = "    " + desc("Only the records matching every filter given (`filter[...]`).") + "\n    filter: " + r.Name + "Filter\n"
 		}
-		fmt.Fprintf(&query, "  %s\n  %s(first: Int, after: String%s): %sConnection\n", desc("SynergyCRM "+r.Type+", paged (`first` at most 100, default 50)."), r.List, filterArg, r.Name)
-		fmt.Fprintf(&query, "  %s\n  %s(id: ID!): %s\n", desc("One of SynergyCRM's "+r.Type+" by global ID."), r.One, r.Name)
+		fmt.Fprintf(&query, "  %s\n  %s(\n%s%s  ): %sConnection\n", desc("SynergyCRM "+r.Type+", paged (GET /"+r.Type+")."), r.List, pageArgsSDL, filterArg, r.Name)
+		fmt.Fprintf(&query, "  %s\n  %s(\n    %s\n    id: ID!\n  ): %s\n", desc("One of SynergyCRM's "+r.Type+" by global ID (GET /"+r.Type+"/{id})."), r.One, desc("Global ID of the record (`"+r.Name+".id`)."), r.Name)
 	}
 	b.WriteString("extend type Query {\n" + query.String() + "}\n\n")
 	var mutation strings.Builder
@@ -192,9 +195,9 @@ func schema() string {
 			continue
 		}
 		for _, create := range []bool{true, false} {
-			verb, tail := "Create", ""
+			verb := "Create"
 			if !create {
-				verb, tail = "Update", " @goField(omittable: true)"
+				verb = "Update"
 			}
 			what := "the new " + r.Name + "; required attributes are non-null."
 			if !create {
@@ -209,24 +212,83 @@ func schema() string {
 				if create && a.Required {
 					t += "!"
 				}
-				fmt.Fprintf(&b, "  %s\n  %s: %s%s\n", desc(a.Doc+" (`"+a.Name+"`)"), spec.Camel(a.Name), t, tail)
+				fmt.Fprintf(&b, "  %s\n  %s: %s\n", desc(a.Doc+" (`"+a.Name+"`)"), spec.Camel(a.Name), t)
 			}
 			for _, x := range r.Rels {
 				t := "ID"
 				if x.Many {
 					t = "[ID!]"
 				}
-				fmt.Fprintf(&b, "  %s\n  %s: %s%s\n", desc(x.Doc+" Global ID(s) of "+relTarget(x)+" (relationship `"+x.Key+"`)."+manyNote(x)), x.InputField(), t, tail)
+				fmt.Fprintf(&b, "  %s\n  %s: %s\n", desc(x.Doc+" Global ID(s) of "+relTarget(x)+" (relationship `"+x.Key+"`)."+manyNote(x)), x.InputField(), t)
 			}
 			b.WriteString("}\n\n")
 		}
-		fmt.Fprintf(&b, "type %sPayload {\n  %s: %s\n}\n\n", r.Name, lowerFirst(r.Name), r.Name)
-		fmt.Fprintf(&mutation, "  %s\n  create%s(input: Create%sInput!): %sPayload\n", desc("Creates a SynergyCRM "+r.Type+" resource. Never retried; a failure says whether it may have been applied."), r.Name, r.Name, r.Name)
-		fmt.Fprintf(&mutation, "  %s\n  update%s(id: ID!, input: Update%sInput!): %sPayload\n", desc("Changes only the fields set in input."), r.Name, r.Name, r.Name)
-		fmt.Fprintf(&mutation, "  %s\n  delete%s(id: ID!): DeletePayload\n", desc("Deletes the resource."), r.Name)
+		fmt.Fprintf(&b, "%s\ntype %sPayload {\n  %s\n  %s: %s\n}\n\n", desc("The answer of create"+r.Name+" and update"+r.Name+"."), r.Name, desc("The "+r.Name+" as SynergyCRM returned it after the write."), lowerFirst(r.Name), r.Name)
+		idArg := desc("Global ID of the record (`" + r.Name + ".id`).")
+		fmt.Fprintf(&mutation, "  %s\n  create%s(\n    %s\n    input: Create%sInput!\n  ): %sPayload\n", desc("Creates a SynergyCRM "+r.Type+" resource (POST /"+r.Type+"). Never retried; a failure says whether it may have been applied."), r.Name, desc("The new record."), r.Name, r.Name)
+		fmt.Fprintf(&mutation, "  %s\n  update%s(\n    %s\n    id: ID!\n    %s\n    input: Update%sInput!\n  ): %sPayload\n", desc("Changes only the fields set in input (PATCH /"+r.Type+"/{id})."), r.Name, idArg, desc("The fields to change."), r.Name, r.Name)
+		fmt.Fprintf(&mutation, "  %s\n  delete%s(\n    %s\n    id: ID!\n  ): DeletePayload\n", desc("Deletes the resource (DELETE /"+r.Type+"/{id})."), r.Name, idArg)
 	}
 	b.WriteString("extend type Mutation {\n" + mutation.String() + "}\n")
 	return b.String()
+}
+
+// pageArgsSDL are the paging arguments of every SynergyCRM list.
+var pageArgsSDL = fmt.Sprintf(`    "Page size, 0 to %d (default 20, as on every connection; 0 answers only `+"`totalCount`"+` and `+"`pageInfo`"+`). Not with `+"`last`"+`."
+    first: Int
+    "Cursor of an edge: the page starts after it."
+    after: String
+    "Size of the page that ends before `+"`before`"+`, 1 to %d; needs `+"`before`"+`."
+    last: Int
+    "Cursor of an edge: the page ends before it (with `+"`last`"+`)."
+    before: String
+`, spec.MaxPageSize, spec.MaxPageSize)
+
+// enumValueDoc describes one value of an attribute's enum.
+func enumValueDoc(enumName, v string) string {
+	for _, r := range spec.Resources {
+		for _, a := range r.Attrs {
+			if a.EnumName == enumName && a.EnumDocs[v] != "" {
+				return a.EnumDocs[v] + " (`" + v + "`)"
+			}
+		}
+	}
+	return "The upstream's `" + v + "`."
+}
+
+// writeGqlgenModels rewrites the generated part of gqlgen.yml: the update
+// inputs' nullable fields are omittable (a field left out is not a field
+// set to null), declared in gqlgen's config so that no gqlgen directive
+// reaches the served schema.
+func writeGqlgenModels(path string) {
+	const begin, end = "  # BEGIN generated by internal/synergyspec/gen; DO NOT EDIT.\n", "  # END generated by internal/synergyspec/gen.\n"
+	old, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	i, j := strings.Index(string(old), begin), strings.Index(string(old), end)
+	if i < 0 || j < i {
+		fmt.Fprintln(os.Stderr, path+": the generated models section's markers are missing")
+		os.Exit(1)
+	}
+	var b strings.Builder
+	for _, r := range spec.Resources {
+		if !r.Writable || r.Opaque {
+			continue
+		}
+		fmt.Fprintf(&b, "  Update%sInput:\n    fields:\n", r.Name)
+		for _, a := range r.Attrs {
+			if a.Writable {
+				fmt.Fprintf(&b, "      %s:\n        omittable: true\n", spec.Camel(a.Name))
+			}
+		}
+		for _, x := range r.Rels {
+			fmt.Fprintf(&b, "      %s:\n        omittable: true\n", x.InputField())
+		}
+	}
+	out := string(old[:i]) + begin + b.String() + string(old[j:])
+	write(path, []byte(out))
 }
 
 func manyNote(x spec.Rel) string {
@@ -267,6 +329,8 @@ func goType(a spec.Attr) string {
 		return "scalar.JSON"
 	case spec.Enum:
 		return "*" + a.EnumName
+	case spec.NumericID:
+		return "*scalar.NumericID"
 	}
 	return "*string"
 }
@@ -314,11 +378,17 @@ func domainGo() string {
 			}
 		}
 		b.WriteString("}\n\n")
-		fmt.Fprintf(&b, "func (x *%s) applyAliases() {\n", r.Name)
+		fmt.Fprintf(&b, "// applyAliases fills attributes sent under a documented alternative name, and\n// reads an empty text as absent (nil): an absent value is null on every backend.\nfunc (x *%s) applyAliases() {\n", r.Name)
 		for _, a := range r.Attrs {
 			for i := range a.Aliases {
 				f := goField(a.Name)
 				fmt.Fprintf(&b, "\tif x.%s == nil {\n\t\tx.%s = x.Alias%s%d\n\t}\n", f, f, f, i)
+			}
+		}
+		for _, a := range r.Attrs {
+			if a.Kind == spec.String {
+				f := goField(a.Name)
+				fmt.Fprintf(&b, "\tif x.%s != nil && *x.%s == \"\" {\n\t\tx.%s = nil\n\t}\n", f, f, f)
 			}
 		}
 		b.WriteString("}\n\n")
@@ -327,6 +397,11 @@ func domainGo() string {
 		}
 		decodeFlat(&b, r)
 	}
+	b.WriteString("// synergyKnownAttrs are, per JSON:API type, the attribute names a field maps (aliases included); the rest is the record's extra.\nvar synergyKnownAttrs = map[string][]string{\n")
+	for _, r := range spec.Resources {
+		fmt.Fprintf(&b, "\t%q: %sWireNames,\n", r.Type, strings.ToLower(r.Name[:1])+r.Name[1:])
+	}
+	b.WriteString("}\n\n")
 	b.WriteString("func (*Company) IsContractParty() {}\nfunc (*Contact) IsContractParty() {}\n\n")
 	b.WriteString("// NewSynergyEntity returns an empty entity of a JSON:API type, nil for a type the spec does not know.\nfunc NewSynergyEntity(typ string) SynergyEntity {\n\tswitch typ {\n")
 	for _, r := range spec.Resources {
@@ -437,8 +512,8 @@ func resolversGo() string {
 			}
 			b.WriteString("\t}\n}\n\n")
 		}
-		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, first *int, after *string%s) (*model.%sConnection, error) {\n", spec.Pascal(r.List), filterArg, r.Name)
-		fmt.Fprintf(&b, "\tpage, err := synergyList[*domain.%s](ctx, r.Resolver, %q, first, after, %s)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", r.Name, r.Type, params)
+		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, first *int, after *string, last *int, before *string%s) (*model.%sConnection, error) {\n", spec.Pascal(r.List), filterArg, r.Name)
+		fmt.Fprintf(&b, "\tpage, err := synergyList[*domain.%s](ctx, r.Resolver, %q, pageRequest{first, after, last, before}, %s)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", r.Name, r.Type, params)
 		fmt.Fprintf(&b, "\tconn := &model.%sConnection{PageInfo: &page.PageInfo, TotalCount: page.Total, Nodes: page.Items}\n", r.Name)
 		fmt.Fprintf(&b, "\tif page.Edges {\n\t\tconn.Edges = make([]*model.%sEdge, len(page.Items))\n\t\tfor i, n := range page.Items {\n\t\t\tconn.Edges[i] = &model.%sEdge{Cursor: page.Cursors[i], Node: n}\n\t\t}\n\t}\n\treturn conn, nil\n}\n\n", r.Name, r.Name)
 		fmt.Fprintf(&b, "func (r *queryResolver) %s(ctx context.Context, id string) (*domain.%s, error) {\n\treturn synergyByID[*domain.%s](ctx, r.Resolver, %q, id)\n}\n\n", spec.Pascal(r.One), r.Name, r.Name, r.Type)
@@ -577,6 +652,8 @@ func compiledGo() string {
 				call = "writeOptBool(w, " + f + ")"
 			case spec.JSON:
 				call = "writeJSONScalar(w, " + f + ")"
+			case spec.NumericID:
+				call = "writeOptString(w, (*string)(" + f + "))"
 			default: // Decimal, Date, DateTime, enums: their own MarshalGQL
 				call = "writeOptMarshaler(w, " + f + ")"
 			}

@@ -26,3 +26,10 @@ export const CreateContact = graphql(`
     createContact(input: $input) { contact { id firstName } }
   }
 `);
+
+export const ProjectsWithScalars = graphql(`
+  query ProjectsWithScalars {
+    projects(first: 2) { nodes { name createdAt price contractDate extra } }
+    contracts(first: 2) { nodes { number date createdAt customs } }
+  }
+`);
