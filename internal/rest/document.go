@@ -1,7 +1,8 @@
 package rest
 
 import (
-	"slices"
+	"bytes"
+	"encoding/json"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -38,34 +39,83 @@ func selection(s *ast.Schema, def *ast.Definition) string {
 	if def.Kind == ast.Object {
 		return "{ " + fieldNames(flatFields(s, def)) + " }"
 	}
-	// A name whose type differs between members (an r_keeper Client's
-	// firstName: String! and a SynergyCRM Contact's: String) cannot be
-	// selected under one key; those fields stay on the members' own routes.
+	// A name whose type differs between members (a SynergyCRM Deal's
+	// createdAt: DateTime and a Solos Project's: LocalDateTime) cannot be
+	// selected under one response key: a member whose type differs from
+	// the first member's selects it under the alias <name>__on<Type>, and
+	// unalias gives the answer its own name back.
 	var members []*ast.Definition
-	types := map[string]string{}
-	clash := map[string]bool{}
+	first := map[string]string{}
 	for _, t := range s.GetPossibleTypes(def) {
 		if t.Kind != ast.Object {
 			continue
 		}
 		members = append(members, t)
 		for _, f := range flatFields(s, t) {
-			if prev, ok := types[f.Name]; ok && prev != f.Type.String() {
-				clash[f.Name] = true
+			if _, ok := first[f.Name]; !ok {
+				first[f.Name] = f.Type.String()
 			}
-			types[f.Name] = f.Type.String()
 		}
 	}
 	var b strings.Builder
 	b.WriteString("{ __typename")
 	for _, t := range members {
-		fs := slices.DeleteFunc(flatFields(s, t), func(f *ast.FieldDefinition) bool { return clash[f.Name] })
-		if len(fs) > 0 {
-			b.WriteString(" ... on " + t.Name + " { " + fieldNames(fs) + " }")
+		fs := flatFields(s, t)
+		if len(fs) == 0 {
+			continue
 		}
+		names := make([]string, len(fs))
+		for i, f := range fs {
+			names[i] = f.Name
+			if first[f.Name] != f.Type.String() {
+				names[i] = f.Name + aliasMark + t.Name + ": " + f.Name
+			}
+		}
+		b.WriteString(" ... on " + t.Name + " { " + strings.Join(names, " ") + " }")
 	}
 	b.WriteString(" }")
 	return b.String()
+}
+
+// aliasMark joins a field's name and its member type in the alias of a
+// field whose type differs between the members of an abstract type.
+const aliasMark = "__on"
+
+// unalias renames the members of an abstract type's record that the
+// document selected under an alias back to their fields' names.
+func unalias(o object) object {
+	var typ string
+	if json.Unmarshal(o.get("__typename"), &typ) != nil || typ == "" {
+		return o
+	}
+	suffix := aliasMark + typ
+	for i, m := range o {
+		if name, ok := strings.CutSuffix(m.Key, suffix); ok && name != "" {
+			o[i].Key = name
+		}
+	}
+	return o
+}
+
+// unaliasList applies unalias to every record of a JSON list.
+func unaliasList(raw json.RawMessage) json.RawMessage {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return raw
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, item := range list {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if o, ok := members(item); ok {
+			item = unalias(o).encode()
+		}
+		b.Write(item)
+	}
+	b.WriteByte(']')
+	return b.Bytes()
 }
 
 func fieldNames(fs ast.FieldList) string {

@@ -154,13 +154,29 @@ func (a *API) render(r *http.Request, rt *Route, res *gqlResult) rendered {
 			}
 			obj = obj.without("__typename")
 		}
+		if rt.aliased {
+			obj = unalias(obj)
+		}
 		out.body = obj.encode()
 	case ResultList:
+		if rt.aliased {
+			val = unaliasList(val)
+		}
 		out.body = (object{{"items", val}}).encode()
 	case ResultConnection:
 		conn, _ := members(val)
 		out.next, out.prev = pageLinks(r, rt, conn)
 		out.body = connection(conn, rt.Result.Nodes, out.next, out.prev)
+		if rt.aliased {
+			if o, ok := members(out.body); ok {
+				for i, m := range o {
+					if m.Key == "items" {
+						o[i].Value = unaliasList(m.Value)
+					}
+				}
+				out.body = o.encode()
+			}
+		}
 	default:
 		out.body = val
 	}

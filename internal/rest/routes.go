@@ -83,6 +83,9 @@ type Route struct {
 	OperationID string
 	// created is the type whose item route a 201 answer's Location names.
 	created string
+	// aliased: Document selects a field under an alias (see selection),
+	// which the answer's records are renamed back from.
+	aliased bool
 }
 
 // ResultKind is the shape of a route's answer.
@@ -191,6 +194,7 @@ func (b *builder) add(rt *Route) {
 	b.ids[rt.OperationID] = rt
 	rt.Collection = strings.SplitN(strings.TrimPrefix(rt.Path, Prefix+"/"), "/", 2)[0]
 	rt.Document = document(b.s, rt)
+	rt.aliased = strings.Contains(rt.Document, aliasMark)
 	b.routes = append(b.routes, rt)
 }
 
