@@ -2,6 +2,7 @@ package rkeeper
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/crmgateway/gateway/internal/domain"
@@ -15,17 +16,18 @@ import (
 type refResource struct {
 	name   string // metric label and global-ID type
 	path   string
-	parent string // query parameter naming the parent, e.g. countryId
-	what   string // for messages
+	parent string   // query parameter naming the parent, e.g. countryId
+	what   string   // for messages
+	known  []string // the members of an element a field maps
 }
 
 var (
-	resContactTypes  = refResource{name: domain.RKContactTypes, path: "TypesContacts", what: "contact type"}
-	resAddressTypes  = refResource{name: domain.RKAddressTypes, path: "TypesAddresses", what: "address type"}
-	resCountries     = refResource{name: domain.RKCountries, path: "Countries", what: "country"}
-	resCities        = refResource{name: domain.RKCities, path: "Cities", parent: "countryId", what: "city"}
-	resMetroStations = refResource{name: domain.RKMetroStations, path: "MetroStations", parent: "cityId", what: "metro station"}
-	resStreets       = refResource{name: domain.RKStreets, path: "Streets", parent: "cityId", what: "street"}
+	resContactTypes  = refResource{name: domain.RKContactTypes, path: "TypesContacts", what: "contact type", known: contactTypeKnown}
+	resAddressTypes  = refResource{name: domain.RKAddressTypes, path: "TypesAddresses", what: "address type", known: nameKnown}
+	resCountries     = refResource{name: domain.RKCountries, path: "Countries", what: "country", known: nameKnown}
+	resCities        = refResource{name: domain.RKCities, path: "Cities", parent: "countryId", what: "city", known: nameKnown}
+	resMetroStations = refResource{name: domain.RKMetroStations, path: "MetroStations", parent: "cityId", what: "metro station", known: nameKnown}
+	resStreets       = refResource{name: domain.RKStreets, path: "Streets", parent: "cityId", what: "street", known: streetKnown}
 )
 
 // key is the cache key of the list under parent: (objectId, path, parameters).
@@ -60,8 +62,13 @@ func (a *Adapter) fetchRefs(ctx context.Context, r refResource, parent string) (
 	}
 	// The lists are kept (and shared between replicas) redacted.
 	kept := &domain.Fetched{At: f.At, Origin: f.Origin}
+	// The members no field maps are worked out once per list, not per read.
 	for i := range refs {
 		refs[i].Fetch, refs[i].Raw = kept, a.http.RedactBytes(refs[i].Raw)
+		refs[i].Extra = json.RawMessage(domain.ExtraOf(refs[i].Raw, r.known))
+		if refs[i].Extra == nil {
+			refs[i].Extra = json.RawMessage("null")
+		}
 	}
 	return refs, nil
 }
@@ -82,25 +89,37 @@ func (a *Adapter) find(ctx context.Context, r refResource, parent, id string) (w
 
 func (x wireRef) meta() domain.Meta { return domain.Meta{Fetch: x.Fetch, Raw: scalar.JSON(x.Raw)} }
 
+// extra is the element's members no field maps: as the list kept them, or
+// worked out now for an element a write answered with.
+func (x wireRef) extra(known []string) scalar.JSON {
+	switch {
+	case x.Extra == nil:
+		return domain.ExtraOf(x.Raw, known)
+	case string(x.Extra) == "null":
+		return nil
+	}
+	return scalar.JSON(x.Extra)
+}
+
 func contactType(x wireRef) *domain.ClientContactType {
 	return &domain.ClientContactType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, IsPhone: x.IsPhone,
 		IsEmail: x.IsEmail, IsSkype: x.IsSkype, IsSocialNetwork: x.IsSocialNetwork, Mailing: x.Mailing,
-		Extra: domain.ExtraOf(x.Raw, contactTypeKnown)}
+		Extra: x.extra(contactTypeKnown)}
 }
 func addressType(x wireRef) *domain.AddressType {
-	return &domain.AddressType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
+	return &domain.AddressType{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, Extra: x.extra(nameKnown)}
 }
 func country(x wireRef) *domain.Country {
-	return &domain.Country{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
+	return &domain.Country{Meta: x.meta(), SourceID: string(x.ID), Name: x.Name, Extra: x.extra(nameKnown)}
 }
 func city(countryID string, x wireRef) *domain.City {
-	return &domain.City{Meta: x.meta(), SourceID: string(x.ID), CountryID: countryID, Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
+	return &domain.City{Meta: x.meta(), SourceID: string(x.ID), CountryID: countryID, Name: x.Name, Extra: x.extra(nameKnown)}
 }
 func metroStation(cityID string, x wireRef) *domain.MetroStation {
-	return &domain.MetroStation{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: domain.ExtraOf(x.Raw, nameKnown)}
+	return &domain.MetroStation{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: x.extra(nameKnown)}
 }
 func street(cityID string, x wireRef) *domain.Street {
-	s := &domain.Street{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: domain.ExtraOf(x.Raw, streetKnown)}
+	s := &domain.Street{Meta: x.meta(), SourceID: string(x.ID), CityID: cityID, Name: x.Name, Extra: x.extra(streetKnown)}
 	if x.PostCode != nil {
 		pc := *x.PostCode
 		s.PostCode = &pc

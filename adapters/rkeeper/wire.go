@@ -53,6 +53,9 @@ type wireRef struct {
 	// names no upstream element has).
 	Raw   json.RawMessage `json:"gatewayRaw,omitempty"`
 	Fetch *domain.Fetched `json:"gatewayFetch,omitempty"`
+	// Extra is what extra answers for the element ("null": nothing),
+	// worked out when the list was fetched; nil: not worked out.
+	Extra json.RawMessage `json:"gatewayExtra,omitempty"`
 }
 
 type wireClient struct {
