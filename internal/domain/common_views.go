@@ -21,19 +21,29 @@ func (c *Contact) DisplayName() string {
 
 // Phones are the contact's phone numbers that are set, main first.
 func (c *Contact) Phones() []*Phone {
-	out := make([]*Phone, 0, 5)
-	out = phoneOf(out, c.GeneralPhone, nil, PhoneMain)
-	out = phoneOf(out, c.MobilePhone, nil, PhoneMobile)
-	out = phoneOf(out, c.WorkPhone, c.WorkPhonePostfix, PhoneWork)
-	out = phoneOf(out, c.OtherPhone, c.OtherPhonePostfix, PhoneOther)
-	return phoneOf(out, c.Fax, nil, PhoneFax)
+	return synergyPhones(c.GeneralPhone, c.MobilePhone, c.WorkPhone, c.WorkPhonePostfix, c.OtherPhone, c.OtherPhonePostfix, c.Fax)
 }
 
 // Emails are the contact's e-mail addresses that are set, main first.
-func (c *Contact) Emails() []*Email {
+func (c *Contact) Emails() []*Email { return synergyEmails(c.Email, c.OtherEmail) }
+
+// synergyPhones lists the phone attributes SynergyCRM contacts and
+// companies share, the ones that are set, main first.
+func synergyPhones(general, mobile, work, workPostfix, other, otherPostfix, fax *string) []*Phone {
+	out := make([]*Phone, 0, 5)
+	out = phoneOf(out, general, nil, PhoneMain)
+	out = phoneOf(out, mobile, nil, PhoneMobile)
+	out = phoneOf(out, work, workPostfix, PhoneWork)
+	out = phoneOf(out, other, otherPostfix, PhoneOther)
+	return phoneOf(out, fax, nil, PhoneFax)
+}
+
+// synergyEmails lists the e-mail attributes SynergyCRM contacts and
+// companies share, the ones that are set, main first.
+func synergyEmails(main, other *string) []*Email {
 	out := make([]*Email, 0, 2)
-	out = emailOf(out, c.Email, EmailMain)
-	return emailOf(out, c.OtherEmail, EmailOther)
+	out = emailOf(out, main, EmailMain)
+	return emailOf(out, other, EmailOther)
 }
 
 // IsOrganization marks a SynergyCRM company as an Organization.
@@ -41,20 +51,11 @@ func (*Company) IsOrganization() {}
 
 // Phones are the company's phone numbers that are set, main first.
 func (c *Company) Phones() []*Phone {
-	out := make([]*Phone, 0, 5)
-	out = phoneOf(out, c.GeneralPhone, nil, PhoneMain)
-	out = phoneOf(out, c.MobilePhone, nil, PhoneMobile)
-	out = phoneOf(out, c.WorkPhone, c.WorkPhonePostfix, PhoneWork)
-	out = phoneOf(out, c.OtherPhone, c.OtherPhonePostfix, PhoneOther)
-	return phoneOf(out, c.Fax, nil, PhoneFax)
+	return synergyPhones(c.GeneralPhone, c.MobilePhone, c.WorkPhone, c.WorkPhonePostfix, c.OtherPhone, c.OtherPhonePostfix, c.Fax)
 }
 
 // Emails are the company's e-mail addresses that are set, main first.
-func (c *Company) Emails() []*Email {
-	out := make([]*Email, 0, 2)
-	out = emailOf(out, c.Email, EmailMain)
-	return emailOf(out, c.OtherEmail, EmailOther)
-}
+func (c *Company) Emails() []*Email { return synergyEmails(c.Email, c.OtherEmail) }
 
 // IsOpportunity marks a SynergyCRM deal as an Opportunity.
 func (*Deal) IsOpportunity() {}
