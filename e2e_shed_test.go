@@ -28,7 +28,7 @@ func TestConcurrentRequestsBounded(t *testing.T) {
 	cfg.Synergy.Upstream.MaxRetries = 0
 	g := startGateway(t, cfg)
 
-	const stall = 1500 * time.Millisecond
+	const stall = 4 * time.Second
 	crms.syn.Inject(emulator.Fault{Stall: stall, Times: 2})
 	held := gqlBody(`{ contacts(first: 1) { nodes { id } } }`, nil)
 	var wg sync.WaitGroup
@@ -40,7 +40,7 @@ func TestConcurrentRequestsBounded(t *testing.T) {
 			statuses[i] = send(t, "POST", g.URL+"/graphql", withKey(key), held).Status
 		}()
 	}
-	deadline := time.Now().Add(stall / 2)
+	deadline := time.Now().Add(stall / 2) // the rest of the stall is left for the checks below
 	for !strings.Contains(send(t, "GET", g.URL+"/metrics", nil, "").Body, "crm_gateway_requests_in_flight 2") {
 		if time.Now().After(deadline) {
 			t.Fatal("the two held requests never were in flight together")
