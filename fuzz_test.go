@@ -45,7 +45,7 @@ func FuzzHTTPHandler(f *testing.F) {
 		}
 		req, err := http.NewRequest(method, "http://gateway.test"+target, bytes.NewReader(body))
 		if err != nil {
-			t.Skip("not a request an HTTP client can send")
+			return // not a request an HTTP client can send: nothing to serve
 		}
 		req.RemoteAddr = "192.0.2.10:40000"
 		for _, line := range strings.Split(headers, "\n") {

@@ -141,26 +141,6 @@ func TestReadBodyOnce(t *testing.T) {
 	}
 }
 
-// TestUnquote: strings decode as encoding/json decodes them (the fuzz
-// target FuzzDecodeJSON checks any text).
-func TestUnquote(t *testing.T) {
-	for lit, want := range map[string]string{
-		`"plain"`:                  "plain",
-		`"a\"b\\c\/d\b\f\n\r\t"`:   "a\"b\\c/d\b\f\n\r\t",
-		`"\u00e9\u0041"`:           "éA",
-		`"\ud83d\ude00"`:           "😀",
-		`"\ud83d"`:                 "\ufffd",
-		`"\ud83dx"`:                "\ufffdx",
-		`"\ud83d\u0041"`:           "\ufffdA",
-		"\"\xff\\n\"":              "\ufffd\n",
-		`"\ude00\ud83d\ude00 end"`: "\ufffd😀 end",
-	} {
-		if got := unquote([]byte(lit)); got != want {
-			t.Errorf("%s: %q, want %q", lit, got, want)
-		}
-	}
-}
-
 // TestIsNotQuery: the token-level reading of a GET document picks the
 // operation as the parser would.
 func TestIsNotQuery(t *testing.T) {

@@ -588,7 +588,7 @@ func stringParam(name string, raw []byte) (string, string) {
 	if c.Space(); err != nil || c.I != len(raw) {
 		return "", "the " + name + " parameter must be a string"
 	}
-	return text(s), ""
+	return s.String(), ""
 }
 
 // objectParam decodes a JSON object parameter; check sees its text first,
@@ -627,7 +627,7 @@ func decodeJSON(c *jsonscan.Cursor) (any, error) {
 		m := map[string]any{}
 		err := c.Object(func(key jsonscan.Str) error {
 			v, err := decodeJSON(c)
-			m[text(key)] = v
+			m[key.String()] = v
 			return err
 		})
 		return m, err

@@ -13,8 +13,7 @@ type Str struct {
 // String is s as encoding/json decodes it.
 func (s Str) String() string {
 	if s.Raw {
-		u, _ := Unquote(s.S) // checked by the scan
-		return u
+		return Decode(s.S) // checked by the scan
 	}
 	return string(s.S)
 }

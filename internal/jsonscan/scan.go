@@ -443,8 +443,7 @@ func KeyOf[S Text](d S, m Member) string {
 	if k := string(d[m.KeyStart+1 : m.KeyEnd-1]); !m.Escaped && utf8.ValidString(k) {
 		return k
 	}
-	s, _ := Unquote(d[m.KeyStart:m.KeyEnd]) // valid: scanned
-	return s
+	return Decode([]byte(d[m.KeyStart:m.KeyEnd])) // valid: scanned
 }
 
 // KeyIs reports whether a member's key is k (an ASCII name) without

@@ -313,3 +313,23 @@ func FuzzValid(f *testing.F) {
 		}
 	})
 }
+
+// TestDecode: scanned strings decode as encoding/json decodes them (the
+// GraphQL transport's fuzz target FuzzDecodeJSON checks any text).
+func TestDecode(t *testing.T) {
+	for lit, want := range map[string]string{
+		`"plain"`:                  "plain",
+		`"a\"b\\c\/d\b\f\n\r\t"`:   "a\"b\\c/d\b\f\n\r\t",
+		`"\u00e9\u0041"`:           "éA",
+		`"\ud83d\ude00"`:           "😀",
+		`"\ud83d"`:                 "\ufffd",
+		`"\ud83dx"`:                "\ufffdx",
+		`"\ud83d\u0041"`:           "\ufffdA",
+		"\"\xff\\n\"":              "\ufffd\n",
+		`"\ude00\ud83d\ude00 end"`: "\ufffd😀 end",
+	} {
+		if got := Decode([]byte(lit)); got != want {
+			t.Errorf("%s: %q, want %q", lit, got, want)
+		}
+	}
+}
