@@ -782,7 +782,7 @@ func (x *cExec) writeEntity(o *cObj, e domain.SynergyEntity) bool {
 		case opTypename:
 			x.w.str(f.name)
 		case opID:
-			x.w.str(rec.ID)
+			x.w.str(rec.ID())
 		case opSourceID:
 			x.w.str(rec.SourceID)
 		case opExtra:

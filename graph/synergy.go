@@ -485,12 +485,9 @@ func (s *synergyStore) putLocked(e domain.SynergyEntity) {
 		return
 	}
 	o := old.Record()
-	for k, l := range rec.Links {
-		if _, known := o.Links[k]; !known {
-			if o.Links == nil {
-				o.Links = map[string]domain.SynergyLinkage{}
-			}
-			o.Links[k] = l
+	for _, l := range rec.Links {
+		if _, known := o.Links.Get(l.Key); !known {
+			o.Links = append(o.Links, l)
 		}
 	}
 }

@@ -445,7 +445,7 @@ func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 					}
 					seen[k] = struct{}{}
 				}
-				l, known := rec.Links[fr.rel.Key]
+				l, known := rec.Links.Get(fr.rel.Key)
 				out = append(out, relNeed{e: e, rel: &fr.rel, plan: g.plan, refs: l.Refs, known: known})
 			}
 		}

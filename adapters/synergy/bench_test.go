@@ -137,7 +137,7 @@ func TestDealsPageFixture(t *testing.T) {
 	for _, e := range doc.Data {
 		r := e.Record()
 		for _, rel := range []string{"company", "contact", "stage", "status", "source"} {
-			if _, ok := r.Links[rel]; !ok {
+			if _, ok := r.Links.Get(rel); !ok {
 				t.Fatalf("deal %s has no linkage for %s", r.SourceID, rel)
 			}
 		}

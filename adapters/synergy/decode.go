@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
-	"github.com/crmgateway/gateway/internal/globalid"
-	"github.com/crmgateway/gateway/internal/jsonscan"
+		"github.com/crmgateway/gateway/internal/jsonscan"
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
 
@@ -28,7 +28,9 @@ import (
 // would: the same entities, and the same error for the same fault (a fault
 // anywhere outside data first, then in data, then resource by resource).
 func Decode(body []byte) (*domain.SynergyDocument, error) {
-	w := walker{Cursor: jsonscan.Cursor{B: body}}
+	w := walkers.Get().(*walker)
+	defer w.release()
+	*w = walker{Cursor: jsonscan.Cursor{B: body}, data: w.data[:0], included: w.included[:0], rels: w.rels[:0]}
 	if err := w.document(); err != nil {
 		return nil, malformed("the document is not valid JSON:API", err)
 	}
@@ -68,6 +70,26 @@ func Decode(body []byte) (*domain.SynergyDocument, error) {
 	return out, nil
 }
 
+// walkers keeps walkers between documents for their scratch slices (the
+// resources and relationship members as read), which are the larger part
+// of what a page would otherwise allocate.
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
+// maxKeptResources bounds the scratch a pooled walker keeps.
+const maxKeptResources = 4096
+
+// release returns w to the pool, dropping every reference into the body.
+func (w *walker) release() {
+	if cap(w.data)+cap(w.included) > maxKeptResources || cap(w.rels) > 4*maxKeptResources {
+		return
+	}
+	clear(w.data[:cap(w.data)])
+	clear(w.included[:cap(w.included)])
+	clear(w.rels[:cap(w.rels)])
+	*w = walker{data: w.data[:0], included: w.included[:0], rels: w.rels[:0]}
+	walkers.Put(w)
+}
+
 func (w *walker) entities(rs []wireResource) ([]domain.SynergyEntity, error) {
 	var out []domain.SynergyEntity
 	for i := range rs {
@@ -100,7 +122,6 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	}
 	rec := e.Record()
 	rec.SourceID = id
-	rec.ID = globalid.Encode(globalid.Synergy, typ, id)
 	// The resource object is kept whole (its provenance's raw record);
 	// the attributes are a slice of that copy.
 	start := len(w.arena)
@@ -137,7 +158,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	if n == 0 {
 		return e, nil
 	}
-	rec.Links = make(map[string]domain.SynergyLinkage, n)
+	links := w.links(n)
 	for i := range rels {
 		if !keep(i) {
 			continue // links only: linkage unknown
@@ -147,8 +168,9 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 		if err != nil {
 			return nil, malformed(fmt.Sprintf("%s %s: relationship %s has bad linkage", typ, id, key), err)
 		}
-		rec.Links[key] = l
+		links = append(links, domain.SynergyLink{Key: key, SynergyLinkage: l})
 	}
+	rec.Links = links
 	return e, nil
 }
 
@@ -205,6 +227,18 @@ func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
 		return domain.SynergyLinkage{Refs: w.oneRef(ref)}, nil
 	}
 	return domain.SynergyLinkage{}, errNotIdentifier
+}
+
+// links gives an empty slice with room for n links, cut from a shared
+// block so that a page does not allocate per resource; its capacity ends at
+// n, so adding to it later copies it out of the block.
+func (w *walker) links(n int) domain.SynergyLinks {
+	if len(w.linkBlock)+n > cap(w.linkBlock) {
+		w.linkBlock = make(domain.SynergyLinks, 0, max(n, 4*len(w.data)+len(w.included), 64))
+	}
+	lo := len(w.linkBlock)
+	w.linkBlock = w.linkBlock[:lo+n]
+	return w.linkBlock[lo:lo:lo+n]
 }
 
 // oneRef gives a one-element Refs slice, cut from a shared block so that a

@@ -20,7 +20,7 @@ func snapshot(t *testing.T, doc *domain.SynergyDocument) []byte {
 			t.Fatal(err)
 		}
 		rec := e.Record()
-		fmt.Fprintf(&out, "%s %s %s %s %v\n", rec.ID, rec.SourceID, typed, rec.Attributes, rec.Links)
+		fmt.Fprintf(&out, "%s %s %s %s %v\n", rec.ID(), rec.SourceID, typed, rec.Attributes, rec.Links)
 	}
 	return out.Bytes()
 }

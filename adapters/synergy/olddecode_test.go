@@ -10,7 +10,6 @@ import (
 	"fmt"
 
 	"github.com/crmgateway/gateway/internal/domain"
-	"github.com/crmgateway/gateway/internal/globalid"
 )
 
 // Wire structs of JSON:API documents, as SynergyCRM sends them.
@@ -125,7 +124,6 @@ func oldEntity(r oldResource) (domain.SynergyEntity, error) {
 	}
 	rec := e.Record()
 	rec.SourceID = string(r.ID)
-	rec.ID = globalid.Encode(globalid.Synergy, r.Type, rec.SourceID)
 	if len(r.Attributes) > 0 {
 		rec.Attributes = append([]byte(nil), r.Attributes...)
 	}
@@ -134,12 +132,9 @@ func oldEntity(r oldResource) (domain.SynergyEntity, error) {
 		if len(d) == 0 {
 			continue // links only: linkage unknown
 		}
-		if rec.Links == nil {
-			rec.Links = map[string]domain.SynergyLinkage{}
-		}
 		switch {
 		case bytes.Equal(d, []byte("null")):
-			rec.Links[key] = domain.SynergyLinkage{}
+			rec.Links.Set(key, domain.SynergyLinkage{})
 		case d[0] == '[':
 			var ids []oldIdentifier
 			if err := json.Unmarshal(d, &ids); err != nil {
@@ -149,13 +144,13 @@ func oldEntity(r oldResource) (domain.SynergyEntity, error) {
 			for _, id := range ids {
 				l.Refs = append(l.Refs, domain.SynergyRef{Type: id.Type, ID: string(id.ID)})
 			}
-			rec.Links[key] = l
+			rec.Links.Set(key, l)
 		default:
 			var id oldIdentifier
 			if err := json.Unmarshal(d, &id); err != nil {
 				return nil, malformed(fmt.Sprintf("%s %s: relationship %s has bad linkage", r.Type, r.ID, key), err)
 			}
-			rec.Links[key] = domain.SynergyLinkage{Refs: []domain.SynergyRef{{Type: id.Type, ID: string(id.ID)}}}
+			rec.Links.Set(key, domain.SynergyLinkage{Refs: []domain.SynergyRef{{Type: id.Type, ID: string(id.ID)}}})
 		}
 	}
 	return e, nil

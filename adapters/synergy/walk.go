@@ -68,8 +68,9 @@ type walker struct {
 	nIncluded int
 	rels      []wireRel
 	// arena holds the copies of the attributes entities keep whole.
-	arena []byte
-	refs  []domain.SynergyRef
+	arena     []byte
+	refs      []domain.SynergyRef
+	linkBlock domain.SynergyLinks
 
 	recordCount, pageCount *int
 }

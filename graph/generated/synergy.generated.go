@@ -35,7 +35,7 @@ func (ec *executionContext) _Area_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Area_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -46,7 +46,7 @@ func (ec *executionContext) _Area_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Area_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Area", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Area", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Area_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Area) (ret graphql.Marshaler) {
@@ -136,7 +136,7 @@ func (ec *executionContext) _Company_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Company_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -147,7 +147,7 @@ func (ec *executionContext) _Company_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Company_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Company", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Company", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Company_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
@@ -1973,7 +1973,7 @@ func (ec *executionContext) _CompanyBankDetail_id(ctx context.Context, field gra
 			return ec.fieldContext_CompanyBankDetail_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1984,7 +1984,7 @@ func (ec *executionContext) _CompanyBankDetail_id(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_CompanyBankDetail_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CompanyBankDetail", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("CompanyBankDetail", field, true, false, "ID")
 }
 
 func (ec *executionContext) _CompanyBankDetail_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyBankDetail) (ret graphql.Marshaler) {
@@ -2702,7 +2702,7 @@ func (ec *executionContext) _CompanyStatus_id(ctx context.Context, field graphql
 			return ec.fieldContext_CompanyStatus_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2713,7 +2713,7 @@ func (ec *executionContext) _CompanyStatus_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_CompanyStatus_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CompanyStatus", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("CompanyStatus", field, true, false, "ID")
 }
 
 func (ec *executionContext) _CompanyStatus_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyStatus) (ret graphql.Marshaler) {
@@ -3101,7 +3101,7 @@ func (ec *executionContext) _CompanyType_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_CompanyType_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3112,7 +3112,7 @@ func (ec *executionContext) _CompanyType_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_CompanyType_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CompanyType", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("CompanyType", field, true, false, "ID")
 }
 
 func (ec *executionContext) _CompanyType_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.CompanyType) (ret graphql.Marshaler) {
@@ -3477,7 +3477,7 @@ func (ec *executionContext) _Competitor_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Competitor_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3488,7 +3488,7 @@ func (ec *executionContext) _Competitor_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Competitor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Competitor", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Competitor", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Competitor_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Competitor) (ret graphql.Marshaler) {
@@ -3578,7 +3578,7 @@ func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Contact_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3589,7 +3589,7 @@ func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Contact_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Contact", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Contact_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Contact) (ret graphql.Marshaler) {
@@ -5368,7 +5368,7 @@ func (ec *executionContext) _ContactStatus_id(ctx context.Context, field graphql
 			return ec.fieldContext_ContactStatus_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5379,7 +5379,7 @@ func (ec *executionContext) _ContactStatus_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ContactStatus_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ContactStatus", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("ContactStatus", field, true, false, "ID")
 }
 
 func (ec *executionContext) _ContactStatus_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.ContactStatus) (ret graphql.Marshaler) {
@@ -5767,7 +5767,7 @@ func (ec *executionContext) _ContactType_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_ContactType_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5778,7 +5778,7 @@ func (ec *executionContext) _ContactType_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_ContactType_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ContactType", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("ContactType", field, true, false, "ID")
 }
 
 func (ec *executionContext) _ContactType_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.ContactType) (ret graphql.Marshaler) {
@@ -6143,7 +6143,7 @@ func (ec *executionContext) _Contract_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Contract_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6154,7 +6154,7 @@ func (ec *executionContext) _Contract_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Contract_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contract", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Contract", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Contract_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Contract) (ret graphql.Marshaler) {
@@ -6918,7 +6918,7 @@ func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Deal_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6929,7 +6929,7 @@ func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Deal_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deal", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Deal", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Deal_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Deal) (ret graphql.Marshaler) {
@@ -8004,7 +8004,7 @@ func (ec *executionContext) _DealLossReason_id(ctx context.Context, field graphq
 			return ec.fieldContext_DealLossReason_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8015,7 +8015,7 @@ func (ec *executionContext) _DealLossReason_id(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_DealLossReason_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealLossReason", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("DealLossReason", field, true, false, "ID")
 }
 
 func (ec *executionContext) _DealLossReason_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.DealLossReason) (ret graphql.Marshaler) {
@@ -8412,7 +8412,7 @@ func (ec *executionContext) _DealStage_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_DealStage_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8423,7 +8423,7 @@ func (ec *executionContext) _DealStage_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_DealStage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealStage", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("DealStage", field, true, false, "ID")
 }
 
 func (ec *executionContext) _DealStage_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.DealStage) (ret graphql.Marshaler) {
@@ -8706,7 +8706,7 @@ func (ec *executionContext) _DealStageCategory_id(ctx context.Context, field gra
 			return ec.fieldContext_DealStageCategory_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8717,7 +8717,7 @@ func (ec *executionContext) _DealStageCategory_id(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_DealStageCategory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealStageCategory", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("DealStageCategory", field, true, false, "ID")
 }
 
 func (ec *executionContext) _DealStageCategory_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.DealStageCategory) (ret graphql.Marshaler) {
@@ -9449,7 +9449,7 @@ func (ec *executionContext) _DealStatus_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_DealStatus_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9460,7 +9460,7 @@ func (ec *executionContext) _DealStatus_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_DealStatus_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DealStatus", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("DealStatus", field, true, false, "ID")
 }
 
 func (ec *executionContext) _DealStatus_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.DealStatus) (ret graphql.Marshaler) {
@@ -9848,7 +9848,7 @@ func (ec *executionContext) _DiaryEvent_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_DiaryEvent_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9859,7 +9859,7 @@ func (ec *executionContext) _DiaryEvent_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_DiaryEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DiaryEvent", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("DiaryEvent", field, true, false, "ID")
 }
 
 func (ec *executionContext) _DiaryEvent_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryEvent) (ret graphql.Marshaler) {
@@ -10288,7 +10288,7 @@ func (ec *executionContext) _DiaryTask_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_DiaryTask_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10299,7 +10299,7 @@ func (ec *executionContext) _DiaryTask_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_DiaryTask_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DiaryTask", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("DiaryTask", field, true, false, "ID")
 }
 
 func (ec *executionContext) _DiaryTask_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.DiaryTask) (ret graphql.Marshaler) {
@@ -10389,7 +10389,7 @@ func (ec *executionContext) _EntityProduct_id(ctx context.Context, field graphql
 			return ec.fieldContext_EntityProduct_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10400,7 +10400,7 @@ func (ec *executionContext) _EntityProduct_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_EntityProduct_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EntityProduct", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("EntityProduct", field, true, false, "ID")
 }
 
 func (ec *executionContext) _EntityProduct_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.EntityProduct) (ret graphql.Marshaler) {
@@ -10490,7 +10490,7 @@ func (ec *executionContext) _EstateProperty_id(ctx context.Context, field graphq
 			return ec.fieldContext_EstateProperty_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10501,7 +10501,7 @@ func (ec *executionContext) _EstateProperty_id(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_EstateProperty_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EstateProperty", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("EstateProperty", field, true, false, "ID")
 }
 
 func (ec *executionContext) _EstateProperty_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.EstateProperty) (ret graphql.Marshaler) {
@@ -10591,7 +10591,7 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Order_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10602,7 +10602,7 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Order", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Order_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Order) (ret graphql.Marshaler) {
@@ -11521,7 +11521,7 @@ func (ec *executionContext) _OrderLossReason_id(ctx context.Context, field graph
 			return ec.fieldContext_OrderLossReason_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11532,7 +11532,7 @@ func (ec *executionContext) _OrderLossReason_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_OrderLossReason_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLossReason", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("OrderLossReason", field, true, false, "ID")
 }
 
 func (ec *executionContext) _OrderLossReason_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.OrderLossReason) (ret graphql.Marshaler) {
@@ -11929,7 +11929,7 @@ func (ec *executionContext) _OrderStage_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_OrderStage_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11940,7 +11940,7 @@ func (ec *executionContext) _OrderStage_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_OrderStage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderStage", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("OrderStage", field, true, false, "ID")
 }
 
 func (ec *executionContext) _OrderStage_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStage) (ret graphql.Marshaler) {
@@ -12397,7 +12397,7 @@ func (ec *executionContext) _OrderStatus_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_OrderStatus_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12408,7 +12408,7 @@ func (ec *executionContext) _OrderStatus_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_OrderStatus_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderStatus", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("OrderStatus", field, true, false, "ID")
 }
 
 func (ec *executionContext) _OrderStatus_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.OrderStatus) (ret graphql.Marshaler) {
@@ -12796,7 +12796,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Product_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12807,7 +12807,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Product", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Product", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Product_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Product) (ret graphql.Marshaler) {
@@ -12897,7 +12897,7 @@ func (ec *executionContext) _Source_id(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Source_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12908,7 +12908,7 @@ func (ec *executionContext) _Source_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Source_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Source", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Source", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Source_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.Source) (ret graphql.Marshaler) {
@@ -12998,7 +12998,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_User_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13009,7 +13009,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
 func (ec *executionContext) _User_sourceId(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/crmgateway/gateway/internal/globalid"
 	"github.com/crmgateway/gateway/internal/scalar"
 )
 
@@ -21,15 +22,47 @@ type SynergyLinkage struct {
 	Many bool
 }
 
+// SynergyLink is one relationship's linkage under its key.
+type SynergyLink struct {
+	Key string
+	SynergyLinkage
+}
+
+// SynergyLinks is a resource's known linkage, one entry per relationship
+// key. A resource has a handful of relationships, so a slice searched in
+// order serves them with one allocation per page (the decoder cuts every
+// resource's links from one block) where a map would cost two per resource.
+type SynergyLinks []SynergyLink
+
+// Get gives the linkage under key, and whether it is known.
+func (ls SynergyLinks) Get(key string) (SynergyLinkage, bool) {
+	for i := range ls {
+		if ls[i].Key == key {
+			return ls[i].SynergyLinkage, true
+		}
+	}
+	return SynergyLinkage{}, false
+}
+
+// Set puts l under key, replacing what was there.
+func (ls *SynergyLinks) Set(key string, l SynergyLinkage) {
+	for i := range *ls {
+		if (*ls)[i].Key == key {
+			(*ls)[i].SynergyLinkage = l
+			return
+		}
+	}
+	*ls = append(*ls, SynergyLink{Key: key, SynergyLinkage: l})
+}
+
 // SynergyRecord is embedded in every SynergyCRM entity: identity, the raw
 // attributes object (nothing the upstream sends is lost) and linkage.
 type SynergyRecord struct {
 	Meta
-	ID         string // global ID
 	SourceID   string
 	Type       string `json:"-"`
 	Attributes scalar.JSON
-	Links      map[string]SynergyLinkage `json:"-"`
+	Links      SynergyLinks `json:"-"`
 	// Rels are the relationships in the order of the type's spec, once the
 	// graph package resolved them for the operation being served (nil
 	// before). Each is written once, under the request store's lock, before
@@ -46,8 +79,14 @@ func (r *SynergyRecord) Extra() scalar.JSON {
 // Record gives generic code access to the embedded record.
 func (r *SynergyRecord) Record() *SynergyRecord { return r }
 
+// ID is the record's global ID. It is worked out when asked for: most
+// reads of a page never select it.
+func (r *SynergyRecord) ID() string {
+	return globalid.Encode(globalid.Synergy, r.Type, r.SourceID)
+}
+
 // GlobalID implements Node.
-func (r *SynergyRecord) GlobalID() string { return r.ID }
+func (r *SynergyRecord) GlobalID() string { return r.ID() }
 
 // SynergyEntity is any SynergyCRM entity.
 type SynergyEntity interface {

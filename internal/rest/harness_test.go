@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,7 +43,11 @@ type fakeSynergy struct {
 func ptr[T any](v T) *T { return &v }
 
 func rec(typ, id string, links map[string]domain.SynergyLinkage) domain.SynergyRecord {
-	return domain.SynergyRecord{ID: globalid.Encode(globalid.Synergy, typ, id), SourceID: id, Type: typ, Links: links}
+	var ls domain.SynergyLinks
+	for _, k := range slices.Sorted(maps.Keys(links)) {
+		ls.Set(k, links[k])
+	}
+	return domain.SynergyRecord{SourceID: id, Type: typ, Links: ls}
 }
 
 func one(typ, id string) domain.SynergyLinkage {
