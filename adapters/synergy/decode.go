@@ -9,7 +9,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/apierr"
 	"github.com/crmgateway/gateway/internal/domain"
-		"github.com/crmgateway/gateway/internal/jsonscan"
+	"github.com/crmgateway/gateway/internal/jsonscan"
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
 
@@ -238,7 +238,7 @@ func (w *walker) links(n int) domain.SynergyLinks {
 	}
 	lo := len(w.linkBlock)
 	w.linkBlock = w.linkBlock[:lo+n]
-	return w.linkBlock[lo:lo:lo+n]
+	return w.linkBlock[lo : lo : lo+n]
 }
 
 // oneRef gives a one-element Refs slice, cut from a shared block so that a
