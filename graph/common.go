@@ -164,6 +164,17 @@ func crossArgs(first *int, after *string, last *int, before *string) (n int, bac
 	return n, false, nil
 }
 
+// crossNodes gives a merged page's items as a connection's nodes (of the
+// read's common type N) and its edges, made by edge from each cursor and node.
+func crossNodes[N, E any](page *crossPage, edge func(cursor string, node N) E) ([]N, []E) {
+	nodes, edges := make([]N, len(page.items)), make([]E, len(page.items))
+	for i, it := range page.items {
+		n := it.node.(N)
+		nodes[i], edges[i] = n, edge(page.cursors[i], n)
+	}
+	return nodes, edges
+}
+
 // crossRead reads one merged page from sources.
 func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossSource,
 	first *int, after *string, last *int, before *string) (*crossPage, error) {
@@ -460,14 +471,8 @@ func (r *queryResolver) People(ctx context.Context, filter *model.PeopleFilter, 
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.PersonConnection{PageInfo: page.info, Backends: page.backends,
-		Nodes: make([]domain.Person, len(page.items)), Edges: make([]*model.PersonEdge, len(page.items))}
-	for i, it := range page.items {
-		p := it.node.(domain.Person)
-		conn.Nodes[i] = p
-		conn.Edges[i] = &model.PersonEdge{Cursor: page.cursors[i], Node: p}
-	}
-	return conn, nil
+	nodes, edges := crossNodes(page, func(c string, p domain.Person) *model.PersonEdge { return &model.PersonEdge{Cursor: c, Node: p} })
+	return &model.PersonConnection{PageInfo: page.info, Backends: page.backends, Nodes: nodes, Edges: edges}, nil
 }
 
 // peopleSynergy reads SynergyCRM contacts: phone and e-mail are sent as
@@ -559,14 +564,10 @@ func (r *queryResolver) Opportunities(ctx context.Context, filter *model.Opportu
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.OpportunityConnection{PageInfo: page.info, Backends: page.backends,
-		Nodes: make([]domain.Opportunity, len(page.items)), Edges: make([]*model.OpportunityEdge, len(page.items))}
-	for i, it := range page.items {
-		o := it.node.(domain.Opportunity)
-		conn.Nodes[i] = o
-		conn.Edges[i] = &model.OpportunityEdge{Cursor: page.cursors[i], Node: o}
-	}
-	return conn, nil
+	nodes, edges := crossNodes(page, func(c string, o domain.Opportunity) *model.OpportunityEdge {
+		return &model.OpportunityEdge{Cursor: c, Node: o}
+	})
+	return &model.OpportunityConnection{PageInfo: page.info, Backends: page.backends, Nodes: nodes, Edges: edges}, nil
 }
 
 // titleMatch is the local title filter of every opportunity source, and
