@@ -1,6 +1,7 @@
 package synergy
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -140,18 +141,27 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 		rec.Attributes = w.arena[a:len(w.arena):len(w.arena)]
 	}
 	rels := w.rels[r.relLo:r.relHi]
-	// As with a map, the last member of a key wins.
-	keep := func(i int) bool { return rels[i].data != nil && !superseded(rels, i) }
-	if len(rels) > 32 {
+	// As with a map, the last member of a key wins: kept[i] says whether
+	// rels[i] is the last of its key and carries linkage.
+	var small [32]bool
+	kept := small[:0]
+	if len(rels) > len(small) {
+		kept = make([]bool, 0, len(rels))
 		last := make(map[string]int, len(rels))
 		for i := range rels {
 			last[text(rels[i].key)] = i
 		}
-		keep = func(i int) bool { return rels[i].data != nil && last[text(rels[i].key)] == i }
+		for i := range rels {
+			kept = append(kept, rels[i].data != nil && last[text(rels[i].key)] == i)
+		}
+	} else {
+		for i := range rels {
+			kept = append(kept, rels[i].data != nil && !superseded(rels, i))
+		}
 	}
 	n := 0
-	for i := range rels {
-		if keep(i) {
+	for _, k := range kept {
+		if k {
 			n++
 		}
 	}
@@ -160,7 +170,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	}
 	links := w.links(n)
 	for i := range rels {
-		if !keep(i) {
+		if !kept[i] {
 			continue // links only: linkage unknown
 		}
 		key := text(rels[i].key)
@@ -216,6 +226,9 @@ func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
 		})
 		return l, cmp.Or(err, bad)
 	case '{':
+		if typ, id, ok := plainIdentifier(d); ok {
+			return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: text(typ), ID: text(id)})}, nil
+		}
 		var ref domain.SynergyRef
 		var bad error
 		if err := s.identifier(&ref, &bad); err != nil {
@@ -239,6 +252,61 @@ func (w *walker) links(n int) domain.SynergyLinks {
 	lo := len(w.linkBlock)
 	w.linkBlock = w.linkBlock[:lo+n]
 	return w.linkBlock[lo : lo : lo+n]
+}
+
+// plainIdentifier reads the common resource identifier, exactly
+// {"type":"…","id":"…"} or {"id":"…","type":"…"} without white space, its
+// strings printable ASCII without escapes: read so, it means what the
+// general reading (identifier) would make of it. ok is false for anything
+// else, which identifier then reads.
+func plainIdentifier(d []byte) (typ, id wireText, ok bool) {
+	rest, ok := bytes.CutPrefix(d, []byte(`{"`))
+	if !ok {
+		return typ, id, false
+	}
+	var first, second *wireText
+	switch {
+	case bytes.HasPrefix(rest, []byte(`type":`)):
+		first, second, rest = &typ, &id, rest[len(`type":`):]
+	case bytes.HasPrefix(rest, []byte(`id":`)):
+		first, second, rest = &id, &typ, rest[len(`id":`):]
+	default:
+		return typ, id, false
+	}
+	var v []byte
+	if v, rest, ok = plainASCIIString(rest); !ok {
+		return typ, id, false
+	}
+	*first = wireText{S: v}
+	want := `,"id":`
+	if first == &id {
+		want = `,"type":`
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(want)); !ok {
+		return typ, id, false
+	}
+	if v, rest, ok = plainASCIIString(rest); !ok || string(rest) != "}" {
+		return typ, id, false
+	}
+	*second = wireText{S: v}
+	return typ, id, len(typ.S) > 0 && len(id.S) > 0
+}
+
+// plainASCIIString reads the JSON string at the start of b when it holds
+// only printable ASCII and no escape: its contents and what follows it.
+func plainASCIIString(b []byte) (s, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return nil, nil, false
+	}
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return b[1:i], b[i+1:], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return nil, nil, false
+		}
+	}
+	return nil, nil, false
 }
 
 // oneRef gives a one-element Refs slice, cut from a shared block so that a

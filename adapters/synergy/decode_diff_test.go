@@ -18,6 +18,21 @@ import (
 // diffCases are documents at the edges of what encoding/json accepts and
 // of the JSON:API shapes Decode reads.
 var diffCases = []string{
+	// Resource identifiers near the compact form plainIdentifier reads.
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"type":"companies","id":"5"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","type":"companies"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":5,"type":"companies"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","type":"compan\u0069es"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"\u0035","type":"companies"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"ID":"5","TYPE":"companies"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","type":"companies","meta":{}}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","id":"6","type":"companies"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"","type":"companies"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","type":""}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","type":null}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","type":"компании"}}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{ "id" : "5" , "type" : "companies" }}}}}`,
+	`{"data":{"type":"deals","id":"1","relationships":{"company":{"data":{"id":"5","type":"companies"},"data":{"id":"6","type":"companies"}}}}}`,
 	// Top level.
 	``, ` `, `null`, " \t\r\n null \n", `[]`, `5`, `"x"`, `true`, `{}`, "\ufeff{}", "\t{ \"data\" : [ ] }\r\n",
 	`{"data": null} x`, `{"data": null}}`, `{"data": [}`, `{"data": 01}`, `{"data": [1,]}`, `{"a" 1}`, `{"a": 1,}`,
