@@ -85,7 +85,7 @@ func run(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg, logOut)
-	gc := memlimit.Apply()
+	gc := memlimit.Apply(cfg.Sandbox())
 	log.Info("garbage collector", slog.Int("gogc", gc.GCPercent), slog.Int64("memory_limit", gc.MemoryLimit), slog.String("memory_limit_from", gc.Source))
 	app, err := build(cfg, log)
 	if err != nil {

@@ -30,6 +30,10 @@ const Share = 0.9
 // measurable saving of CPU).
 const DefaultLimit = 36 << 20
 
+// SandboxLimit is DefaultLimit for a sandbox gateway, whose process also
+// holds the three CRM emulators and their data: some 20 MB more live heap.
+const SandboxLimit = 96 << 20
+
 // cgroupFiles are where a container's memory limit is read, cgroup v2 first.
 var cgroupFiles = []string{
 	"/sys/fs/cgroup/memory.max",                   // v2
@@ -43,9 +47,10 @@ type Settings struct {
 	Source      string
 }
 
-// Apply sets the defaults the environment does not override.
-func Apply() Settings {
-	s := Choose(os.LookupEnv, readFile)
+// Apply sets the defaults the environment does not override; sandbox
+// says the process also runs the emulators.
+func Apply(sandbox bool) Settings {
+	s := Choose(os.LookupEnv, readFile, sandbox)
 	if s.GCPercent >= 0 {
 		debug.SetGCPercent(s.GCPercent)
 	}
@@ -56,7 +61,7 @@ func Apply() Settings {
 }
 
 // Choose decides the settings from the environment and the cgroup files.
-func Choose(env func(string) (string, bool), read func(string) (string, error)) Settings {
+func Choose(env func(string) (string, bool), read func(string) (string, error), sandbox bool) Settings {
 	s := Settings{GCPercent: GCPercent, MemoryLimit: -1}
 	if v, ok := env("GOGC"); ok && v != "" {
 		s.GCPercent = -1
@@ -72,6 +77,9 @@ func Choose(env func(string) (string, bool), read func(string) (string, error)) 
 		}
 	}
 	s.MemoryLimit, s.Source = DefaultLimit, "default"
+	if sandbox {
+		s.MemoryLimit, s.Source = SandboxLimit, "sandbox default"
+	}
 	return s
 }
 

@@ -34,8 +34,16 @@ func TestChoose(t *testing.T) {
 		{"garbage in the file", nil, map[string]string{v2: "lots"}, Settings{GCPercent, DefaultLimit, "default"}},
 	}
 	for _, c := range cases {
-		if got := Choose(env(c.env), files(c.files)); got != c.want {
+		if got := Choose(env(c.env), files(c.files), false); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
+	}
+	// A sandbox's default is larger (its emulators live in the process);
+	// a container's limit still wins.
+	if got := Choose(env(nil), files(nil), true); got != (Settings{GCPercent, SandboxLimit, "sandbox default"}) {
+		t.Errorf("sandbox: %+v", got)
+	}
+	if got := Choose(env(nil), files(map[string]string{v2: "536870912\n"}), true); got != (Settings{GCPercent, 483183820, v2}) {
+		t.Errorf("sandbox in a container: %+v", got)
 	}
 }
