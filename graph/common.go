@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"maps"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,7 +143,7 @@ func crossArgs(first *int, after *string, last *int, before *string) (n int, bac
 		if before == nil {
 			return 0, false, apierr.Invalid("last", "last needs before: page backward from a cursor of this read")
 		}
-		if after != nil || first != nil {
+		if first != nil { // (after with before was refused above)
 			return 0, false, apierr.Invalid("first", "first cannot page backward; use last with before")
 		}
 		backward, n = true, crossDefaultFirst
@@ -328,16 +329,14 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 		}
 		return 0
 	})
+	// split: the candidates before the bound (all when there is none).
+	split := len(cands)
+	if bound != nil {
+		split = sort.Search(len(cands), func(i int) bool { return !cands[i].key.less(*bound) })
+	}
 	page := &crossPage{info: &domain.PageInfo{}, backends: reports}
 	if !backward {
-		in := cands
-		if bound != nil {
-			i := 0
-			for i < len(in) && in[i].key.less(*bound) {
-				i++
-			}
-			in = in[:i]
-		}
+		in := cands[:split]
 		take := min(n, len(in))
 		page.items = in[:take]
 		page.info.HasNextPage = take < len(cands) || bound != nil
@@ -356,11 +355,7 @@ func (r *Resolver) crossRead(ctx context.Context, read string, sources []*crossS
 	} else {
 		in := cands
 		if bound != nil {
-			i := 0
-			for i < len(in) && in[i].key.less(*bound) {
-				i++
-			}
-			in = in[i:]
+			in = cands[split:]
 		}
 		take := min(n, len(in))
 		page.items = in[len(in)-take:]
@@ -579,7 +574,7 @@ func titleMatch(src *crossSource, f model.OpportunityFilter, crm string) {
 	src.local = append(src.local, "title")
 	words := nameWords(*f.Title)
 	src.match = func(x any) bool {
-		return hasWords(x.(domain.Opportunity).(interface{ Title() *string }).Title(), words)
+		return hasWords(x.(domain.Opportunity).Title(), words)
 	}
 	if f.CreatedFrom == nil && f.CreatedTo == nil {
 		src.refuse = apierr.Invalid("filter.title", "%s cannot search %s by title, and matching it in the gateway would mean reading all of them: give filter.createdFrom or filter.createdTo with it", crm, src.name)
@@ -659,40 +654,47 @@ type clientResolver struct{ *Resolver }
 // Phones are the client's contacts of a phone type (the contact types
 // come from the cached reference list, read at most once per request).
 func (r *clientResolver) Phones(ctx context.Context, obj *domain.Client) ([]*domain.Phone, error) {
-	types, err := r.contactTypes(ctx)
+	out := []*domain.Phone{}
+	err := r.contactsOf(ctx, obj, func(t *domain.ClientContactType) bool { return t.IsPhone }, func(value string, t *domain.ClientContactType) {
+		out = append(out, &domain.Phone{Number: value, Kind: rkPhoneKind(t.Name)})
+	})
 	if err != nil {
 		return nil, err
-	}
-	out := []*domain.Phone{}
-	for _, c := range obj.Contacts {
-		t, ok := types[c.TypeID]
-		if !ok || !t.IsPhone || strings.TrimSpace(c.Value) == "" {
-			continue
-		}
-		out = append(out, &domain.Phone{Number: strings.TrimSpace(c.Value), Kind: rkPhoneKind(t.Name)})
 	}
 	return out, nil
 }
 
 // Emails are the client's contacts of an e-mail type; the first is MAIN.
 func (r *clientResolver) Emails(ctx context.Context, obj *domain.Client) ([]*domain.Email, error) {
-	types, err := r.contactTypes(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := []*domain.Email{}
-	for _, c := range obj.Contacts {
-		t, ok := types[c.TypeID]
-		if !ok || !t.IsEmail || strings.TrimSpace(c.Value) == "" {
-			continue
-		}
+	err := r.contactsOf(ctx, obj, func(t *domain.ClientContactType) bool { return t.IsEmail }, func(value string, _ *domain.ClientContactType) {
 		kind := domain.EmailOther
 		if len(out) == 0 {
 			kind = domain.EmailMain
 		}
-		out = append(out, &domain.Email{Address: strings.TrimSpace(c.Value), Kind: kind})
+		out = append(out, &domain.Email{Address: value, Kind: kind})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// contactsOf calls add with each non-blank contact of obj (trimmed) whose
+// type is known and picked by is.
+func (r *clientResolver) contactsOf(ctx context.Context, obj *domain.Client, is func(*domain.ClientContactType) bool,
+	add func(value string, t *domain.ClientContactType)) error {
+	types, err := r.contactTypes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range obj.Contacts {
+		t, ok := types[c.TypeID]
+		if v := strings.TrimSpace(c.Value); ok && is(t) && v != "" {
+			add(v, t)
+		}
+	}
+	return nil
 }
 
 func (r *clientResolver) contactTypes(ctx context.Context) (map[string]*domain.ClientContactType, error) {

@@ -39,13 +39,6 @@ func rkText(field string, v *string, required bool) error {
 	return nil
 }
 
-func rkDeref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // ownedBy checks that a child ID (a contact or address) belongs to the
 // client the mutation names.
 func rkOwnedBy(field, raw, typ, clientID string) (string, error) {
@@ -64,8 +57,8 @@ func (r *mutationResolver) CreateClient(ctx context.Context, input model.CreateC
 	if err != nil {
 		return nil, err
 	}
-	in := domain.NewClient{FirstName: input.FirstName, LastName: rkDeref(input.LastName),
-		MiddleName: rkDeref(input.MiddleName), Note: rkDeref(input.Note), Birthday: input.Birthday}
+	in := domain.NewClient{FirstName: input.FirstName, LastName: domain.StringOf(input.LastName),
+		MiddleName: domain.StringOf(input.MiddleName), Note: domain.StringOf(input.Note), Birthday: input.Birthday}
 	for _, c := range []struct {
 		field    string
 		v        *string

@@ -22,11 +22,8 @@ import (
 // client bounds the calls of the whole process on top).
 const solosFanOut = 8
 
-// Page sizes of Solos connections.
-const (
-	solosDefaultFirst = 20
-	solosMaxFirst     = 100
-)
+// solosMaxFirst is the largest page of a Solos connection.
+const solosMaxFirst = 100
 
 type solosLoadersKey struct{}
 

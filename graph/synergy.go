@@ -394,6 +394,12 @@ func sparseFields(ctx context.Context, r *Resolver) domain.SynergyFields {
 func planFields(op *ast.OperationDefinition) domain.SynergyFields {
 	selected := map[string]map[string]bool{} // GraphQL type → fields
 	seen := map[*ast.FragmentDefinition]bool{}
+	mark := func(typ, field string) {
+		if selected[typ] == nil {
+			selected[typ] = map[string]bool{}
+		}
+		selected[typ][field] = true
+	}
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
@@ -404,10 +410,12 @@ func planFields(op *ast.OperationDefinition) domain.SynergyFields {
 					// Opportunity, ...) is selected on every type that
 					// implements it.
 					for _, t := range implementorsOf(s.ObjectDefinition.Name) {
-						if selected[t] == nil {
-							selected[t] = map[string]bool{}
+						mark(t, s.Name)
+					}
+					if s.ObjectDefinition.Name == "Query" {
+						for t, f := range crossFilterFields[s.Name] {
+							mark(t, f)
 						}
-						selected[t][s.Name] = true
 					}
 				}
 				walk(s.SelectionSet)
@@ -423,9 +431,12 @@ func planFields(op *ast.OperationDefinition) domain.SynergyFields {
 	}
 	walk(op.SelectionSet)
 	out := domain.SynergyFields{}
+	// Only provenance's raw record needs the whole resource; its other
+	// fields come from the fetch, not the attributes.
+	rawRecord := selected["Provenance"]["raw"]
 	for _, res := range spec.Resources {
 		fields := selected[res.Name]
-		if fields == nil || fields["extra"] || fields["provenance"] {
+		if fields == nil || fields["extra"] || fields["provenance"] && rawRecord {
 			continue // the raw attributes and record are asked whole
 		}
 		members := []string{}
@@ -639,6 +650,14 @@ var schemaImplementors = sync.OnceValue(func() map[string][]string {
 	}
 	return out
 })
+
+// crossFilterFields are, per cross-CRM read, the fields whose attributes
+// its local filters read (a person's name, an opportunity's title): they
+// are fetched whatever the operation selects.
+var crossFilterFields = map[string]map[string]string{
+	"people":        {"Contact": "displayName"},
+	"opportunities": {"Deal": "title", "Order": "title"},
+}
 
 // commonFieldAttrs are the SynergyCRM attributes each field of the common
 // model (graph/schema/common.graphqls) is computed from, so sparse

@@ -68,7 +68,7 @@ func (a *Adapter) UpdateClient(ctx context.Context, id string, n domain.ClientNa
 		if err != nil {
 			return nil, err
 		}
-		body = wireClientNames{Lastname: deref(cur.LastName), Firstname: deref(cur.FirstName), Middlename: deref(cur.MiddleName)}
+		body = wireClientNames{Lastname: domain.StringOf(cur.LastName), Firstname: domain.StringOf(cur.FirstName), Middlename: domain.StringOf(cur.MiddleName)}
 	}
 	if n.FirstName != nil {
 		body.Firstname = *n.FirstName
@@ -137,12 +137,4 @@ func (a *Adapter) UpdateClientAddress(ctx context.Context, clientID, addressID s
 func (a *Adapter) DeleteClientAddress(ctx context.Context, clientID, addressID string) (*domain.Client, error) {
 	return a.clientWrite(ctx, call{method: http.MethodDelete, path: "Clients/Addresses",
 		query: q("clientId", clientID, "contactId", addressID), fields: addressFields})
-}
-
-// deref is the upstream's text for an optional value: "" for none.
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

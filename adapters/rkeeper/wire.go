@@ -274,11 +274,10 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 			Meta:     domain.Meta{Raw: scalar.JSON(rawAt(raw.Accounts, i))},
 			ClientID: c.SourceID, AccountNumber: x.AccountNumber, Status: domain.AccountActive,
 			AccountTypeName: domain.OptString(x.AccountTypeName), AccountDebitEnabled: x.AccountDebitEnabled,
-			AccountCreditEnabled: x.AccountCreditEnabled, Extra: domain.ExtraOf(rawAt(raw.Accounts, i), accountKnown),
+			AccountCreditEnabled: x.AccountCreditEnabled, Extra: domain.ExtraOf(rawAt(raw.Accounts, i), accountKnown, keepStatus(x.Status)...),
 		}
 		if x.Status != domain.RKeeperActive {
 			a.Status = domain.AccountOther
-			a.Extra = domain.ExtraOf(rawAt(raw.Accounts, i), accountKnown, "status")
 		}
 		if a.AccountNumber == "" {
 			return nil, fmt.Errorf("client: account %d has no number", i)
@@ -302,11 +301,10 @@ func decodeClient(data json.RawMessage) (*domain.Client, error) {
 			Meta:     domain.Meta{Raw: scalar.JSON(rawAt(raw.Cards, i))},
 			ClientID: c.SourceID, CardCode: x.CardCode, IsVirtualCard: x.IsVirtualCard,
 			IsConfirmManager: x.IsConfirmManager, Status: domain.CardActive, GroupName: domain.OptString(x.GroupName),
-			Extra: domain.ExtraOf(rawAt(raw.Cards, i), cardKnown),
+			Extra: domain.ExtraOf(rawAt(raw.Cards, i), cardKnown, keepStatus(x.Status)...),
 		}
 		if x.Status != domain.RKeeperActive {
 			k.Status = domain.CardOther
-			k.Extra = domain.ExtraOf(rawAt(raw.Cards, i), cardKnown, "status")
 		}
 		if k.CardCode == "" {
 			return nil, fmt.Errorf("client: card %d has no code", i)
@@ -468,3 +466,12 @@ var (
 	cityFields   = map[string]string{"Name": "input.name", "countryId": "countryId", "Id": "id"}
 	streetFields = map[string]string{"Name": "input.name", "PostCode": "input.postCode", "cityId": "cityId", "Id": "id"}
 )
+
+// keepStatus is the known member an account's or card's extra keeps: its
+// upstream status when the API reads it as OTHER.
+func keepStatus(status string) []string {
+	if status != domain.RKeeperActive {
+		return []string{"status"}
+	}
+	return nil
+}

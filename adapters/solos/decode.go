@@ -520,7 +520,7 @@ func (a *arena) object(rec string, ms []span) scalar.JSON {
 			a.out = append(a.out, ',')
 		}
 		n++
-		a.out = appendKey(a.out, rec, m)
+		a.out = jsonscan.AppendKey(a.out, rec, m)
 		a.out = append(a.out, ':')
 		a.out = append(a.out, rec[m.ValueStart:m.ValueEnd]...)
 	}
@@ -539,11 +539,14 @@ func unquote(raw string) (s string, isString bool, err error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return raw, false, nil
 	}
-	if len(raw) >= 2 && raw[len(raw)-1] == '"' && jsonscan.PlainString(raw[1:len(raw)-1]) {
+	if len(raw) < 2 || raw[len(raw)-1] != '"' {
+		return "", true, fmt.Errorf("unterminated string %.40q", raw)
+	}
+	if jsonscan.PlainString(raw[1 : len(raw)-1]) {
 		return raw[1 : len(raw)-1], true, nil
 	}
-	s, err = jsonscan.Unquote(raw)
-	return s, true, err
+	// The value was scanned already, so the literal is well-formed.
+	return jsonscan.Decode([]byte(raw)), true, nil
 }
 
 // idOf reads an id: a non-negative integer or a non-empty string.

@@ -57,7 +57,10 @@ func Decode(body []byte) (*domain.SynergyDocument, error) {
 	n := 0
 	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
 		for i := range rs {
-			n += len(rs[i].raw) + len(rs[i].attrs)
+			n += len(rs[i].raw)
+			if !rs[i].attrsInRaw() {
+				n += len(rs[i].attrs)
+			}
 		}
 	}
 	w.arena = make([]byte, 0, n)
@@ -130,7 +133,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	rec.Raw = w.arena[start:len(w.arena):len(w.arena)]
 	switch {
 	case len(r.attrs) == 0:
-	case r.attrsAt >= r.rawAt && r.attrsAt+len(r.attrs) <= r.rawAt+len(r.raw):
+	case r.attrsInRaw():
 		a := start + r.attrsAt - r.rawAt
 		rec.Attributes = w.arena[a : a+len(r.attrs) : a+len(r.attrs)]
 	default:
@@ -293,20 +296,16 @@ func plainIdentifier(d []byte) (typ, id wireText, ok bool) {
 }
 
 // plainASCIIString reads the JSON string at the start of b when it holds
-// only printable ASCII and no escape: its contents and what follows it.
+// only ASCII and no escape: its contents and what follows it.
 func plainASCIIString(b []byte) (s, rest []byte, ok bool) {
 	if len(b) == 0 || b[0] != '"' {
 		return nil, nil, false
 	}
-	for i := 1; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '"':
-			return b[1:i], b[i+1:], true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return nil, nil, false
-		}
+	end, escaped, wide, err := jsonscan.StringEnd(b, 0)
+	if err != nil || escaped || wide {
+		return nil, nil, false
 	}
-	return nil, nil, false
+	return b[1 : end-1], b[end:], true
 }
 
 // oneRef gives a one-element Refs slice, cut from a shared block so that a

@@ -47,6 +47,12 @@ type wireResource struct {
 	relLo, relHi int
 }
 
+// attrsInRaw tells whether r's attributes lie inside its resource object
+// (they are outside only when a repeated member left an earlier one).
+func (r *wireResource) attrsInRaw() bool {
+	return r.attrsAt >= r.rawAt && r.attrsAt+len(r.attrs) <= r.rawAt+len(r.raw)
+}
+
 // wireRel is one member of a relationships object; data is its data
 // member's value, nil when absent (linkage unknown).
 type wireRel struct {

@@ -862,7 +862,7 @@ func (ec *executionContext) _Provenance_raw(ctx context.Context, field graphql.C
 			return ec.fieldContext_Provenance_raw(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Raw, nil
+			return obj.Raw(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.JSON) graphql.Marshaler {
@@ -873,7 +873,7 @@ func (ec *executionContext) _Provenance_raw(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Provenance_raw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Provenance", field, false, false, "JSON")
+	return graphql.NewScalarFieldContext("Provenance", field, true, false, "JSON")
 }
 
 // endregion **************************** field.gotpl *****************************

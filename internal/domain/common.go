@@ -83,18 +83,26 @@ type Provenance struct {
 	SourceID  string
 	FetchedAt scalar.DateTime
 	Origin    DataOrigin
-	Raw       scalar.JSON
+	raw       scalar.JSON
+	redact    func([]byte) []byte
+}
+
+// Raw is the record as the upstream sent it, redacted of the gateway's
+// credentials here, when it is served: a provenance read without its raw
+// record costs no scan of it.
+func (p *Provenance) Raw() scalar.JSON {
+	if p.redact != nil && p.raw != nil {
+		return p.redact(p.raw)
+	}
+	return p.raw
 }
 
 // provenance builds a record's Provenance. A record without fetch
 // information (one built by the gateway itself) counts as fetched now.
 func (m *Meta) provenance(b Backend, sourceID string) *Provenance {
-	p := &Provenance{Backend: b, SourceID: sourceID, Origin: OriginUpstream, Raw: m.Raw}
+	p := &Provenance{Backend: b, SourceID: sourceID, Origin: OriginUpstream, raw: m.Raw}
 	if m.Fetch != nil {
-		p.FetchedAt, p.Origin = scalar.DateTime{Time: m.Fetch.At}, m.Fetch.Origin
-		if m.Fetch.Redact != nil && p.Raw != nil {
-			p.Raw = m.Fetch.Redact(p.Raw)
-		}
+		p.FetchedAt, p.Origin, p.redact = scalar.DateTime{Time: m.Fetch.At}, m.Fetch.Origin, m.Fetch.Redact
 	} else {
 		p.FetchedAt = scalar.DateTime{Time: time.Now()}
 	}

@@ -1,9 +1,10 @@
 package domain
 
 import (
-	"bytes"
 	"encoding/json"
+	"slices"
 
+	"github.com/crmgateway/gateway/internal/jsonscan"
 	"github.com/crmgateway/gateway/internal/scalar"
 )
 
@@ -16,22 +17,14 @@ func ExtraOf(raw json.RawMessage, known []string, keep ...string) scalar.JSON {
 	if len(raw) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	var members [32]jsonscan.Member
+	ms, err := jsonscan.ScanObject(raw, members[:0])
+	if err != nil {
 		return nil
 	}
 	var out []byte
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		key, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil
-		}
-		if contains(known, key) && !contains(keep, key) {
+	for _, m := range ms {
+		if key := jsonscan.KeyOf(raw, m); slices.Contains(known, key) && !slices.Contains(keep, key) {
 			continue
 		}
 		if out == nil {
@@ -39,20 +32,11 @@ func ExtraOf(raw json.RawMessage, known []string, keep ...string) scalar.JSON {
 		} else {
 			out = append(out, ',')
 		}
-		k, _ := json.Marshal(key)
-		out = append(append(append(out, k...), ':'), v...)
+		out = append(jsonscan.AppendKey(out, raw, m), ':')
+		out = append(out, raw[m.ValueStart:m.ValueEnd]...)
 	}
 	if out == nil {
 		return nil
 	}
 	return scalar.JSON(append(out, '}'))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

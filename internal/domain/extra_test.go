@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -47,4 +49,58 @@ func TestSynergyRecordExtra(t *testing.T) {
 	if got := rec.Extra(); got != nil {
 		t.Errorf("extra = %s, want nil", got)
 	}
+}
+
+// extraByDecoder is ExtraOf read member by member with encoding/json's
+// Decoder, the reading ExtraOf answers as.
+func extraByDecoder(raw json.RawMessage, known []string, keep ...string) []byte {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var out []byte
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil
+		}
+		if slices.Contains(known, key) && !slices.Contains(keep, key) {
+			continue
+		}
+		if out == nil {
+			out = append(out, '{')
+		} else {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(key)
+		out = append(append(append(out, k...), ':'), v...)
+	}
+	if _, err := dec.Token(); err != nil || dec.More() || out == nil {
+		return nil
+	}
+	return append(out, '}')
+}
+
+func FuzzExtraOf(f *testing.F) {
+	for _, s := range []string{`{"id": "1", "zeta": [1, {"a": null}], "name": "x"}`, `{"a\"b": 1, "<&>": 2, "\u00e9": 3}`,
+		`{"id": 1, "id": 2, "x": 3}`, "{\"\xff\": 1}", `{"status": "Blocked"}`, `[]`, `{}`, `{"a": 1} x`} {
+		f.Add([]byte(s))
+	}
+	known := []string{"id", "name", "status"}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return // ExtraOf reads records the decoders have checked
+		}
+		for _, keep := range [][]string{nil, {"status"}} {
+			got, want := ExtraOf(raw, known, keep...), extraByDecoder(raw, known, keep...)
+			if string(got) != string(want) {
+				t.Fatalf("ExtraOf(%q) = %q, want %q", raw, got, want)
+			}
+		}
+	})
 }

@@ -379,3 +379,11 @@ func OptString(s string) *string {
 	}
 	return &s
 }
+
+// StringOf is OptString's inverse: the text, "" for nil.
+func StringOf(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

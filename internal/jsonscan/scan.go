@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -415,13 +416,6 @@ func Elements[S Text](d S) iter.Seq[S] {
 	}
 }
 
-// Unquote is encoding/json's reading of a JSON string literal.
-func Unquote[S Text](lit S) (string, error) {
-	var s string
-	err := json.Unmarshal([]byte(lit), &s)
-	return s, err
-}
-
 // PlainString reports whether a JSON string's contents decode to
 // themselves: no escapes, quotes or control characters, valid UTF-8.
 func PlainString(s string) bool {
@@ -444,6 +438,38 @@ func KeyOf[S Text](d S, m Member) string {
 		return k
 	}
 	return Decode([]byte(d[m.KeyStart:m.KeyEnd])) // valid: scanned
+}
+
+// AppendKey writes m's key (of the object d holds) as json.Marshal writes
+// the decoded key: its own bytes when they need no escaping, else
+// re-encoded.
+func AppendKey[S Text](b []byte, d S, m Member) []byte {
+	raw := d[m.KeyStart:m.KeyEnd]
+	if !m.Escaped && marshalsAsIs(raw[1:len(raw)-1]) {
+		return append(b, raw...)
+	}
+	k, _ := json.Marshal(KeyOf(d, m))
+	return append(b, k...)
+}
+
+// marshalsAsIs reports whether json.Marshal writes s (already free of
+// quotes, backslashes and control characters) unchanged: no HTML-escaped
+// characters, valid UTF-8, no U+2028/U+2029.
+func marshalsAsIs[S Text](s S) bool {
+	high := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '<' || c == '>' || c == '&':
+			return false
+		case c >= utf8.RuneSelf:
+			high = true
+		}
+	}
+	if !high {
+		return true
+	}
+	str := string(s)
+	return utf8.ValidString(str) && !strings.Contains(str, "\u2028") && !strings.Contains(str, "\u2029")
 }
 
 // KeyIs reports whether a member's key is k (an ASCII name) without

@@ -174,9 +174,8 @@ func TestUnquoteAndPlain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			got, err := Unquote(tt.lit)
-			if err != nil || got != tt.want {
-				t.Fatalf("Unquote(%q) = %q, %v", tt.lit, got, err)
+			if got := Decode([]byte(tt.lit)); got != tt.want {
+				t.Fatalf("Decode(%q) = %q", tt.lit, got)
 			}
 			if p := PlainString(tt.lit[1 : len(tt.lit)-1]); p != tt.plain {
 				t.Fatalf("PlainString(%q) = %v", tt.lit, p)
