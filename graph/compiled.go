@@ -799,14 +799,14 @@ func (x *cExec) writeEntity(o *cObj, e domain.SynergyEntity) bool {
 
 // writeRel writes a relationship from what the fill pass resolved.
 func (x *cExec) writeRel(f *cField, object string, rec *domain.SynergyRecord) bool {
-	var v domain.SynergyRel
+	var v *domain.SynergyRel
 	if f.rel.Index < len(rec.Rels) {
 		v = rec.Rels[f.rel.Index]
 	}
-	err := v.Err
-	if !v.Set {
-		err = domain.ErrRelUnresolved
+	if v == nil {
+		v = &domain.SynergyRel{Err: domain.ErrRelUnresolved}
 	}
+	err := v.Err
 	if err != nil {
 		x.push(pathStep{field: &f.cf, object: object, index: -1})
 		x.fieldError(err)

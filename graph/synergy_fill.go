@@ -311,7 +311,8 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 		}
 		return s.m[ref], nil
 	}
-	// The entities' relationship arrays, cut from one block.
+	// The entities' relationship arrays, cut from one block, and the
+	// values they point to, from another.
 	total := 0
 	for i, n := range needs {
 		// An entity's needs are listed together (and rarely again under
@@ -320,20 +321,21 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 			total += synergyRelCounts[rec.Type]
 		}
 	}
-	block := make([]domain.SynergyRel, total)
+	block := make([]*domain.SynergyRel, total)
+	values := make([]domain.SynergyRel, len(needs))
 	for i, n := range needs {
 		rec := n.e.Record()
 		if rec.Rels == nil {
 			c := synergyRelCounts[rec.Type]
 			if len(block) < c {
-				block = make([]domain.SynergyRel, c)
+				block = make([]*domain.SynergyRel, c)
 			}
 			rec.Rels, block = block[:c:c], block[c:]
 		}
-		if rec.Rels[n.rel.Index].Set {
+		if rec.Rels[n.rel.Index] != nil {
 			continue
 		}
-		var v domain.SynergyRel
+		v := &values[i]
 		var es []domain.SynergyEntity
 		switch {
 		case !n.known:
@@ -365,7 +367,6 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 			if v.Err != nil {
 				v.One = nil
 			}
-			v.Set = true
 			rec.Rels[n.rel.Index] = v
 			continue
 		}
@@ -381,7 +382,6 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 		case len(es) > 0:
 			v.One = es[0]
 		}
-		v.Set = true
 		rec.Rels[n.rel.Index] = v
 	}
 }
@@ -435,7 +435,7 @@ func (s *synergyStore) needs(groups []fillGroup) []relNeed {
 			rec := e.Record()
 			for k := range g.plan.rels {
 				fr := &g.plan.rels[k]
-				if rec.Rels != nil && rec.Rels[fr.rel.Index].Set {
+				if rec.Rels != nil && rec.Rels[fr.rel.Index] != nil {
 					continue
 				}
 				if seen != nil {
@@ -501,7 +501,7 @@ func (s *synergyStore) nextLevel(groups []fillGroup) []fillGroup {
 			}
 			for _, e := range g.ents {
 				v := e.Record().Rels[fr.rel.Index]
-				if v.Err != nil {
+				if v == nil || v.Err != nil {
 					continue
 				}
 				if v.One != nil {

@@ -28,7 +28,14 @@ import (
 // document, then of data, then of each resource's attributes and linkage
 // would: the same entities, and the same error for the same fault (a fault
 // anywhere outside data first, then in data, then resource by resource).
-func Decode(body []byte) (*domain.SynergyDocument, error) {
+func Decode(body []byte) (*domain.SynergyDocument, error) { return decode(body, nil) }
+
+// decode is Decode for a read that asked for sparse fieldsets: the
+// resources of a type asked with one keep no raw record and no attributes
+// object (Raw and Attributes are nil). The operation selects neither on
+// such a type — an operation that selects provenance's raw record or extra
+// asks for its type whole — so the page's bytes need not outlive it.
+func decode(body []byte, asked domain.SynergyFields) (*domain.SynergyDocument, error) {
 	w := walkers.Get().(*walker)
 	defer w.release()
 	*w = walker{Cursor: jsonscan.Cursor{B: body}, data: w.data[:0], included: w.included[:0], rels: w.rels[:0]}
@@ -51,19 +58,7 @@ func Decode(body []byte) (*domain.SynergyDocument, error) {
 		return nil, malformed("data is neither a resource nor an array", nil)
 	}
 	out := &domain.SynergyDocument{RecordCount: w.recordCount, PageCount: w.pageCount}
-	// Nothing decoded may alias body (the upstream client reuses its
-	// buffer once the adapter is done): the attributes kept whole are
-	// copied into one arena for the document.
-	n := 0
-	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
-		for i := range rs {
-			n += len(rs[i].raw)
-			if !rs[i].attrsInRaw() {
-				n += len(rs[i].attrs)
-			}
-		}
-	}
-	w.arena = make([]byte, 0, n)
+	w.prepare(asked)
 	var err error
 	if out.Data, err = w.entities(w.data); err != nil {
 		return nil, err
@@ -94,6 +89,60 @@ func (w *walker) release() {
 	walkers.Put(w)
 }
 
+// prepare sizes what the document's entities are cut from. Nothing
+// decoded may alias body (the upstream client reuses its buffer once the
+// adapter is done): the records kept whole are copied into one arena, and
+// the attributes objects into one string that their strings are cut from;
+// the entities come from one block per type.
+func (w *walker) prepare(asked domain.SynergyFields) {
+	var counts [16]struct {
+		typ string
+		n   int
+	}
+	types, arena, size := 0, 0, 0
+	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
+		for i := range rs {
+			r := &rs[i]
+			typ := text(r.typ)
+			r.whole = asked == nil || asked[typ] == nil
+			if r.whole {
+				arena += len(r.raw)
+				if !r.attrsInRaw() {
+					arena += len(r.attrs)
+				}
+			}
+			r.textAt = size
+			size += len(r.attrs)
+			k := 0
+			for k < types && counts[k].typ != typ {
+				k++
+			}
+			if k == types {
+				if types == len(counts) {
+					continue // a block per type beyond: entities get small ones
+				}
+				counts[k].typ, types = typ, types+1
+			}
+			counts[k].n++
+		}
+	}
+	w.slab = new(domain.SynergySlab)
+	for _, c := range counts[:types] {
+		w.slab.Reserve(c.typ, c.n)
+	}
+	if arena > 0 {
+		w.arena = make([]byte, 0, arena)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
+		for i := range rs {
+			b.Write(rs[i].attrs)
+		}
+	}
+	w.text = b.String()
+}
+
 func (w *walker) entities(rs []wireResource) ([]domain.SynergyEntity, error) {
 	var out []domain.SynergyEntity
 	for i := range rs {
@@ -116,12 +165,12 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 		return nil, malformed("a resource lacks its type or id", nil)
 	}
 	typ := text(r.typ)
-	e := domain.NewSynergyEntity(typ)
+	e := w.slab.New(typ)
 	if e == nil {
 		return nil, nil
 	}
 	id := text(r.id)
-	if err := domain.DecodeSynergyAttributes(e, r.attrs); err != nil {
+	if err := w.slab.DecodeAttributes(e, r.attrs, w.text[r.textAt:r.textAt+len(r.attrs)]); err != nil {
 		return nil, malformed(fmt.Sprintf("%s %s has an attribute of the wrong type", typ, id), err)
 	}
 	rec := e.Record()
@@ -129,10 +178,12 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	// The resource object is kept whole (its provenance's raw record);
 	// the attributes are a slice of that copy.
 	start := len(w.arena)
-	w.arena = append(w.arena, r.raw...)
-	rec.Raw = w.arena[start:len(w.arena):len(w.arena)]
+	if r.whole {
+		w.arena = append(w.arena, r.raw...)
+		rec.Raw = w.arena[start:len(w.arena):len(w.arena)]
+	}
 	switch {
-	case len(r.attrs) == 0:
+	case len(r.attrs) == 0 || !r.whole:
 	case r.attrsInRaw():
 		a := start + r.attrsAt - r.rawAt
 		rec.Attributes = w.arena[a : a+len(r.attrs) : a+len(r.attrs)]

@@ -159,6 +159,12 @@ func matchOld(t *testing.T, body []byte) {
 	if (err == nil) != (wantErr == nil) {
 		t.Fatalf("Decode error %v, old decoder error %v\nbody %q", err, wantErr, body)
 	}
+	// A read that asked for sparse fieldsets decodes the same, less the
+	// raw records and attributes objects of the types it asked so.
+	trimmed, trimErr := decode(body, trimAsked)
+	if fmt.Sprint(trimErr) != fmt.Sprint(err) {
+		t.Fatalf("decode with fieldsets: error %v, Decode's %v\nbody %q", trimErr, err, body)
+	}
 	if err != nil {
 		g, ok1 := apierr.As(err)
 		w, ok2 := apierr.As(wantErr)
@@ -186,7 +192,26 @@ func matchOld(t *testing.T, body []byte) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Decode\n  %s\nold decoder\n  %s\nbody %q", dumpDoc(got), dumpDoc(want), body)
 	}
+	for _, e := range append(trimmed.Data, trimmed.Included...) {
+		r := e.Record()
+		if _, asked := trimAsked[r.Type]; asked && (r.Raw != nil || r.Attributes != nil) {
+			t.Fatalf("%s %s kept its raw record or attributes though its fieldset was asked\nbody %q", r.Type, r.SourceID, body)
+		}
+		r.Raw = nil
+		slices.SortStableFunc(r.Links, func(a, b domain.SynergyLink) int { return strings.Compare(a.Key, b.Key) })
+	}
+	for _, e := range append(got.Data, got.Included...) {
+		if _, asked := trimAsked[e.Record().Type]; asked {
+			e.Record().Attributes = nil
+		}
+	}
+	if !reflect.DeepEqual(trimmed, got) {
+		t.Fatalf("decode with fieldsets\n  %s\nDecode\n  %s\nbody %q", dumpDoc(trimmed), dumpDoc(got), body)
+	}
 }
+
+// trimAsked are the fieldsets matchOld's second decoding asks for.
+var trimAsked = domain.SynergyFields{"deals": {"name"}, "companies": {}}
 
 // linkageFree drops the relationship's name from a bad-linkage message:
 // with several bad relationships the old decoder named whichever its map

@@ -107,7 +107,11 @@ func (c *Client) read(ctx context.Context, path string, base url.Values, include
 // the upstream refused (a nested include, sparse fieldsets).
 func (c *Client) answer(resp *upstream.Response, path string, inc []string, fields domain.SynergyFields) (*domain.SynergyDocument, bool, error) {
 	if resp.Status >= 200 && resp.Status <= 299 {
-		doc, err := Decode(resp.Body)
+		var asked domain.SynergyFields
+		if !c.noFields.Load() {
+			asked = fields
+		}
+		doc, err := decode(resp.Body, asked)
 		if err == nil {
 			doc.SetFetched(domain.FetchedNow(resp.Stale, c.up.RedactBytes))
 		}

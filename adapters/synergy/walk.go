@@ -45,6 +45,8 @@ type wireResource struct {
 	rawAt        int    // offset of raw in the body
 	attrsAt      int    // offset of attrs in the body
 	relLo, relHi int
+	textAt       int  // offset of attrs in walker.text
+	whole        bool // the record and its attributes object are kept
 }
 
 // attrsInRaw tells whether r's attributes lie inside its resource object
@@ -74,7 +76,11 @@ type walker struct {
 	nIncluded int
 	rels      []wireRel
 	// arena holds the copies of the attributes entities keep whole.
-	arena     []byte
+	arena []byte
+	// text holds the attributes objects, which the strings decoded from
+	// them are cut from; slab the entities.
+	text      string
+	slab      *domain.SynergySlab
 	refs      []domain.SynergyRef
 	linkBlock domain.SynergyLinks
 

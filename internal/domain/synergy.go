@@ -63,11 +63,11 @@ type SynergyRecord struct {
 	Type       string `json:"-"`
 	Attributes scalar.JSON
 	Links      SynergyLinks `json:"-"`
-	// Rels are the relationships in the order of the type's spec, once the
-	// graph package resolved them for the operation being served (nil
-	// before). Each is written once, under the request store's lock, before
-	// anything reads it.
-	Rels []SynergyRel `json:"-"`
+	// Rels are the relationships in the order of the type's spec, each
+	// once the graph package resolved it for the operation being served
+	// (nil before). Each is written once, under the request store's lock,
+	// before anything reads it.
+	Rels []*SynergyRel `json:"-"`
 }
 
 // Extra is the record's attributes that no field of its type maps (the
@@ -148,7 +148,6 @@ type SynergyRel struct {
 	One  SynergyEntity
 	Many []SynergyEntity
 	Err  error
-	Set  bool
 }
 
 // ErrRelUnresolved is what a relationship accessor answers when nothing
@@ -158,7 +157,7 @@ var ErrRelUnresolved = errors.New("relationship read before it was resolved")
 
 // RelOne answers a to-one relationship by its index in the type's spec.
 func (r *SynergyRecord) RelOne(i int) (SynergyEntity, error) {
-	if i >= len(r.Rels) || !r.Rels[i].Set {
+	if i >= len(r.Rels) || r.Rels[i] == nil {
 		return nil, ErrRelUnresolved
 	}
 	return r.Rels[i].One, r.Rels[i].Err
@@ -166,7 +165,7 @@ func (r *SynergyRecord) RelOne(i int) (SynergyEntity, error) {
 
 // RelMany answers a to-many relationship by its index in the type's spec.
 func (r *SynergyRecord) RelMany(i int) ([]SynergyEntity, error) {
-	if i >= len(r.Rels) || !r.Rels[i].Set {
+	if i >= len(r.Rels) || r.Rels[i] == nil {
 		return nil, ErrRelUnresolved
 	}
 	return r.Rels[i].Many, r.Rels[i].Err

@@ -36,6 +36,16 @@ func checkFlat(t *testing.T, typ, raw string) {
 	if !reflect.DeepEqual(fast, full) {
 		t.Fatalf("%s %s:\n fast %+v\n full %+v", typ, raw, fast, full)
 	}
+	// From a slab, with the strings cut from the object's text.
+	var slab SynergySlab
+	slab.Reserve(typ, 2)
+	cut := slab.New(typ)
+	if errCut := slab.DecodeAttributes(cut, []byte(raw), raw); fmt.Sprint(errCut) != fmt.Sprint(errFull) {
+		t.Fatalf("%s %s: error from a slab %v, encoding/json says %v", typ, raw, errCut, errFull)
+	}
+	if !reflect.DeepEqual(cut, full) {
+		t.Fatalf("%s %s:\n from a slab %+v\n full %+v", typ, raw, cut, full)
+	}
 }
 
 var flatSeeds = []string{
@@ -79,10 +89,10 @@ func TestDecodeFlatMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 	// the fast path is taken for what it is for
-	if !NewSynergyEntity("deal-stages").(*DealStage).decodeFlat([]byte(`{"name":"Поставка","color":null}`)) {
+	if !NewSynergyEntity("deal-stages").(*DealStage).decodeFlat([]byte(`{"name":"Поставка","color":null}`), "", nil) {
 		t.Fatal("a flat object of strings and nulls is not decoded by the fast path")
 	}
-	if !NewSynergyEntity("contacts").(*Contact).decodeFlat([]byte(flatSeeds[len(flatSeeds)-1])) {
+	if !NewSynergyEntity("contacts").(*Contact).decodeFlat([]byte(flatSeeds[len(flatSeeds)-1]), "", nil) {
 		t.Fatal("an object with more string members than a pass keeps is not decoded by the fast path")
 	}
 }

@@ -378,7 +378,7 @@ func (x *Contact) Events() ([]*DiaryEvent, error) {
 
 var contactWireNames = []string{"first-name", "last-name", "middle-name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "customs", "custom", "created-at", "updated-at", "archived-at", "work-country", "work-region", "work-city", "work-zipcode", "work-street", "work-building", "work-housing", "work-apartment", "home-country", "home-region", "home-city", "home-zipcode", "home-street", "home-building", "home-housing", "home-apartment", "vkontakte", "facebook", "linkedin", "odnoklassniki", "instagram", "twitter", "whatsapp", "viber", "telegram", "skype"}
 
-func (x *Contact) decodeFlat(raw []byte) bool {
+func (x *Contact) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -401,7 +401,7 @@ func (x *Contact) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -492,7 +492,7 @@ func (x *Contact) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -531,7 +531,7 @@ func (x *ContactStatus) applyAliases() {
 
 var contactStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
-func (x *ContactStatus) decodeFlat(raw []byte) bool {
+func (x *ContactStatus) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -554,7 +554,7 @@ func (x *ContactStatus) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -569,7 +569,7 @@ func (x *ContactStatus) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -604,7 +604,7 @@ func (x *ContactType) applyAliases() {
 
 var contactTypeWireNames = []string{"name", "created-at", "updated-at"}
 
-func (x *ContactType) decodeFlat(raw []byte) bool {
+func (x *ContactType) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -627,7 +627,7 @@ func (x *ContactType) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -640,7 +640,7 @@ func (x *ContactType) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -779,7 +779,7 @@ func (x *Contract) EstateProperties() ([]*EstateProperty, error) {
 
 var contractWireNames = []string{"name", "number", "custom-number", "custom_number", "date", "customs", "custom", "archived-at", "previous-responsible-id", "created-at", "updated-at", "cached-at"}
 
-func (x *Contract) decodeFlat(raw []byte) bool {
+func (x *Contract) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -802,7 +802,7 @@ func (x *Contract) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -819,7 +819,7 @@ func (x *Contract) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -1190,7 +1190,7 @@ func (x *Company) BankDetails() ([]*CompanyBankDetail, error) {
 
 var companyWireNames = []string{"name", "description", "general-phone", "mobile-phone", "work-phone", "work-phone-postfix", "other-phone", "other-phone-postfix", "fax", "email", "other-email", "website", "country", "region", "city", "address", "zip-code", "customs", "custom", "created-at", "updated-at", "archived-at", "actual-country", "actual-region", "actual-city", "actual-zip-code", "actual-street", "actual-house", "actual-build", "actual-office", "juristic-country", "juristic-region", "juristic-city", "juristic-zip-code", "juristic-street", "juristic-house", "juristic-build", "juristic-office", "mailing-country", "mailing-region", "mailing-city", "mailing-zip-code", "mailing-street", "mailing-house", "mailing-build", "mailing-office", "full-name", "short-name", "inn", "ogrn", "kpp", "okved", "director", "accountant", "lawfulness-base", "manager-name", "manager-position"}
 
-func (x *Company) decodeFlat(raw []byte) bool {
+func (x *Company) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -1213,7 +1213,7 @@ func (x *Company) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -1328,7 +1328,7 @@ func (x *Company) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -1387,7 +1387,7 @@ func (x *CompanyBankDetail) Company() (*Company, error) {
 
 var companyBankDetailWireNames = []string{"name", "bank-name", "bik", "corr-number", "number", "is-default", "created-at", "updated-at"}
 
-func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
+func (x *CompanyBankDetail) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -1410,7 +1410,7 @@ func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -1431,7 +1431,7 @@ func (x *CompanyBankDetail) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -1470,7 +1470,7 @@ func (x *CompanyStatus) applyAliases() {
 
 var companyStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
-func (x *CompanyStatus) decodeFlat(raw []byte) bool {
+func (x *CompanyStatus) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -1493,7 +1493,7 @@ func (x *CompanyStatus) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -1508,7 +1508,7 @@ func (x *CompanyStatus) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -1543,7 +1543,7 @@ func (x *CompanyType) applyAliases() {
 
 var companyTypeWireNames = []string{"name", "created-at", "updated-at"}
 
-func (x *CompanyType) decodeFlat(raw []byte) bool {
+func (x *CompanyType) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -1566,7 +1566,7 @@ func (x *CompanyType) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -1579,7 +1579,7 @@ func (x *CompanyType) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -1759,7 +1759,7 @@ func (x *Deal) EntitiesProducts() ([]*EntityProduct, error) {
 
 var dealWireNames = []string{"name", "description", "amount", "cost", "profit", "number", "planned-at", "finished-at", "customs", "custom", "created-at", "updated-at", "archived-at"}
 
-func (x *Deal) decodeFlat(raw []byte) bool {
+func (x *Deal) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -1782,7 +1782,7 @@ func (x *Deal) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -1797,7 +1797,7 @@ func (x *Deal) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -1832,7 +1832,7 @@ func (x *DealLossReason) applyAliases() {
 
 var dealLossReasonWireNames = []string{"name", "created-at", "updated-at"}
 
-func (x *DealLossReason) decodeFlat(raw []byte) bool {
+func (x *DealLossReason) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -1855,7 +1855,7 @@ func (x *DealLossReason) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -1868,7 +1868,7 @@ func (x *DealLossReason) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -1919,7 +1919,7 @@ func (x *DealStageCategory) applyAliases() {
 
 var dealStageCategoryWireNames = []string{"name", "amount-calc-method", "cost-calc-method", "amount-calc-field", "cost-calc-field", "is-default", "win-by-diaries", "calculation-method", "created-at", "updated-at"}
 
-func (x *DealStageCategory) decodeFlat(raw []byte) bool {
+func (x *DealStageCategory) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -1942,7 +1942,7 @@ func (x *DealStageCategory) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -1961,7 +1961,7 @@ func (x *DealStageCategory) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2010,7 +2010,7 @@ func (x *DealStage) DealStageCategory() (*DealStageCategory, error) {
 
 var dealStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
 
-func (x *DealStage) decodeFlat(raw []byte) bool {
+func (x *DealStage) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -2033,7 +2033,7 @@ func (x *DealStage) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -2048,7 +2048,7 @@ func (x *DealStage) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2087,7 +2087,7 @@ func (x *DealStatus) applyAliases() {
 
 var dealStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
-func (x *DealStatus) decodeFlat(raw []byte) bool {
+func (x *DealStatus) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -2110,7 +2110,7 @@ func (x *DealStatus) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -2125,7 +2125,7 @@ func (x *DealStatus) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2281,7 +2281,7 @@ func (x *Order) EntitiesProducts() ([]*EntityProduct, error) {
 
 var orderWireNames = []string{"name", "description", "amount", "number", "customs", "custom", "created-at", "updated-at", "archived-at"}
 
-func (x *Order) decodeFlat(raw []byte) bool {
+func (x *Order) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -2304,7 +2304,7 @@ func (x *Order) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -2319,7 +2319,7 @@ func (x *Order) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2354,7 +2354,7 @@ func (x *OrderLossReason) applyAliases() {
 
 var orderLossReasonWireNames = []string{"name", "created-at", "updated-at"}
 
-func (x *OrderLossReason) decodeFlat(raw []byte) bool {
+func (x *OrderLossReason) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -2377,7 +2377,7 @@ func (x *OrderLossReason) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -2390,7 +2390,7 @@ func (x *OrderLossReason) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2432,7 +2432,7 @@ func (x *OrderStage) applyAliases() {
 
 var orderStageWireNames = []string{"name", "duration", "next-if-items-done", "description", "color", "created-at", "updated-at"}
 
-func (x *OrderStage) decodeFlat(raw []byte) bool {
+func (x *OrderStage) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -2455,7 +2455,7 @@ func (x *OrderStage) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -2470,7 +2470,7 @@ func (x *OrderStage) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2509,7 +2509,7 @@ func (x *OrderStatus) applyAliases() {
 
 var orderStatusWireNames = []string{"name", "color", "created-at", "updated-at"}
 
-func (x *OrderStatus) decodeFlat(raw []byte) bool {
+func (x *OrderStatus) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -2532,7 +2532,7 @@ func (x *OrderStatus) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -2547,7 +2547,7 @@ func (x *OrderStatus) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2599,7 +2599,7 @@ func (x *DiaryEvent) Company() (*Company, error) {
 
 var diaryEventWireNames = []string{"name", "description", "start-time"}
 
-func (x *DiaryEvent) decodeFlat(raw []byte) bool {
+func (x *DiaryEvent) decodeFlat(raw []byte, text string, s *SynergySlab) bool {
 	var kept [flatKept]flatMember
 	n, seen := 0, 0
 	m, i, st := flatFirst(raw)
@@ -2622,7 +2622,7 @@ func (x *DiaryEvent) decodeFlat(raw []byte) bool {
 	if st != flatEnd {
 		return false
 	}
-	block := make([]string, n)
+	block := s.strings(n)
 	set := func(m flatMember) {
 		var p **string
 		switch string(m.key) {
@@ -2637,7 +2637,7 @@ func (x *DiaryEvent) decodeFlat(raw []byte) bool {
 			*p = nil
 			return
 		}
-		block[0] = string(m.val)
+		block[0] = m.str(text)
 		*p = &block[0]
 		block = block[1:]
 	}
@@ -2666,7 +2666,7 @@ func (x *User) applyAliases() {
 
 var userWireNames = []string(nil)
 
-func (x *User) decodeFlat(raw []byte) bool {
+func (x *User) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, userWireNames) {
@@ -2688,7 +2688,7 @@ func (x *Source) applyAliases() {
 
 var sourceWireNames = []string(nil)
 
-func (x *Source) decodeFlat(raw []byte) bool {
+func (x *Source) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, sourceWireNames) {
@@ -2710,7 +2710,7 @@ func (x *Product) applyAliases() {
 
 var productWireNames = []string(nil)
 
-func (x *Product) decodeFlat(raw []byte) bool {
+func (x *Product) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, productWireNames) {
@@ -2732,7 +2732,7 @@ func (x *EntityProduct) applyAliases() {
 
 var entityProductWireNames = []string(nil)
 
-func (x *EntityProduct) decodeFlat(raw []byte) bool {
+func (x *EntityProduct) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, entityProductWireNames) {
@@ -2754,7 +2754,7 @@ func (x *DiaryTask) applyAliases() {
 
 var diaryTaskWireNames = []string(nil)
 
-func (x *DiaryTask) decodeFlat(raw []byte) bool {
+func (x *DiaryTask) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, diaryTaskWireNames) {
@@ -2776,7 +2776,7 @@ func (x *Competitor) applyAliases() {
 
 var competitorWireNames = []string(nil)
 
-func (x *Competitor) decodeFlat(raw []byte) bool {
+func (x *Competitor) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, competitorWireNames) {
@@ -2798,7 +2798,7 @@ func (x *Area) applyAliases() {
 
 var areaWireNames = []string(nil)
 
-func (x *Area) decodeFlat(raw []byte) bool {
+func (x *Area) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, areaWireNames) {
@@ -2820,7 +2820,7 @@ func (x *EstateProperty) applyAliases() {
 
 var estatePropertyWireNames = []string(nil)
 
-func (x *EstateProperty) decodeFlat(raw []byte) bool {
+func (x *EstateProperty) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {
 	m, i, st := flatFirst(raw)
 	for ; st == flatMore; m, i, st = flatNext(raw, i) {
 		if foldsToAny(m.key, estatePropertyWireNames) {
@@ -2922,114 +2922,324 @@ func NewSynergyEntity(typ string) SynergyEntity {
 	return nil
 }
 
+// synergyBlocks are a SynergySlab's blocks of entities, one per type.
+type synergyBlocks struct {
+	contact           []Contact
+	contactStatus     []ContactStatus
+	contactType       []ContactType
+	contract          []Contract
+	company           []Company
+	companyBankDetail []CompanyBankDetail
+	companyStatus     []CompanyStatus
+	companyType       []CompanyType
+	deal              []Deal
+	dealLossReason    []DealLossReason
+	dealStageCategory []DealStageCategory
+	dealStage         []DealStage
+	dealStatus        []DealStatus
+	order             []Order
+	orderLossReason   []OrderLossReason
+	orderStage        []OrderStage
+	orderStatus       []OrderStatus
+	diaryEvent        []DiaryEvent
+	user              []User
+	source            []Source
+	product           []Product
+	entityProduct     []EntityProduct
+	diaryTask         []DiaryTask
+	competitor        []Competitor
+	area              []Area
+	estateProperty    []EstateProperty
+}
+
+// Reserve makes room in s for n more entities of a JSON:API type.
+func (s *SynergySlab) Reserve(typ string, n int) {
+	switch typ {
+	case "contacts":
+		s.contact = reserve(s.contact, n)
+	case "contact-statuses":
+		s.contactStatus = reserve(s.contactStatus, n)
+	case "contact-types":
+		s.contactType = reserve(s.contactType, n)
+	case "contracts":
+		s.contract = reserve(s.contract, n)
+	case "companies":
+		s.company = reserve(s.company, n)
+	case "company-bank-details":
+		s.companyBankDetail = reserve(s.companyBankDetail, n)
+	case "company-statuses":
+		s.companyStatus = reserve(s.companyStatus, n)
+	case "company-types":
+		s.companyType = reserve(s.companyType, n)
+	case "deals":
+		s.deal = reserve(s.deal, n)
+	case "deal-loss-reasons":
+		s.dealLossReason = reserve(s.dealLossReason, n)
+	case "deal-stage-categories":
+		s.dealStageCategory = reserve(s.dealStageCategory, n)
+	case "deal-stages":
+		s.dealStage = reserve(s.dealStage, n)
+	case "deal-statuses":
+		s.dealStatus = reserve(s.dealStatus, n)
+	case "orders":
+		s.order = reserve(s.order, n)
+	case "order-loss-reasons":
+		s.orderLossReason = reserve(s.orderLossReason, n)
+	case "order-stages":
+		s.orderStage = reserve(s.orderStage, n)
+	case "order-statuses":
+		s.orderStatus = reserve(s.orderStatus, n)
+	case "diary-events":
+		s.diaryEvent = reserve(s.diaryEvent, n)
+	case "users":
+		s.user = reserve(s.user, n)
+	case "sources":
+		s.source = reserve(s.source, n)
+	case "products":
+		s.product = reserve(s.product, n)
+	case "entity-products":
+		s.entityProduct = reserve(s.entityProduct, n)
+	case "diary-tasks":
+		s.diaryTask = reserve(s.diaryTask, n)
+	case "competitors":
+		s.competitor = reserve(s.competitor, n)
+	case "areas":
+		s.area = reserve(s.area, n)
+	case "estate-properties":
+		s.estateProperty = reserve(s.estateProperty, n)
+	}
+}
+
+// New returns an empty entity of a JSON:API type from s's blocks (from
+// the heap when s is nil), nil for a type the spec does not know.
+func (s *SynergySlab) New(typ string) SynergyEntity {
+	if s == nil {
+		return NewSynergyEntity(typ)
+	}
+	switch typ {
+	case "contacts":
+		x := take(&s.contact)
+		x.Type = typ
+		return x
+	case "contact-statuses":
+		x := take(&s.contactStatus)
+		x.Type = typ
+		return x
+	case "contact-types":
+		x := take(&s.contactType)
+		x.Type = typ
+		return x
+	case "contracts":
+		x := take(&s.contract)
+		x.Type = typ
+		return x
+	case "companies":
+		x := take(&s.company)
+		x.Type = typ
+		return x
+	case "company-bank-details":
+		x := take(&s.companyBankDetail)
+		x.Type = typ
+		return x
+	case "company-statuses":
+		x := take(&s.companyStatus)
+		x.Type = typ
+		return x
+	case "company-types":
+		x := take(&s.companyType)
+		x.Type = typ
+		return x
+	case "deals":
+		x := take(&s.deal)
+		x.Type = typ
+		return x
+	case "deal-loss-reasons":
+		x := take(&s.dealLossReason)
+		x.Type = typ
+		return x
+	case "deal-stage-categories":
+		x := take(&s.dealStageCategory)
+		x.Type = typ
+		return x
+	case "deal-stages":
+		x := take(&s.dealStage)
+		x.Type = typ
+		return x
+	case "deal-statuses":
+		x := take(&s.dealStatus)
+		x.Type = typ
+		return x
+	case "orders":
+		x := take(&s.order)
+		x.Type = typ
+		return x
+	case "order-loss-reasons":
+		x := take(&s.orderLossReason)
+		x.Type = typ
+		return x
+	case "order-stages":
+		x := take(&s.orderStage)
+		x.Type = typ
+		return x
+	case "order-statuses":
+		x := take(&s.orderStatus)
+		x.Type = typ
+		return x
+	case "diary-events":
+		x := take(&s.diaryEvent)
+		x.Type = typ
+		return x
+	case "users":
+		x := take(&s.user)
+		x.Type = typ
+		return x
+	case "sources":
+		x := take(&s.source)
+		x.Type = typ
+		return x
+	case "products":
+		x := take(&s.product)
+		x.Type = typ
+		return x
+	case "entity-products":
+		x := take(&s.entityProduct)
+		x.Type = typ
+		return x
+	case "diary-tasks":
+		x := take(&s.diaryTask)
+		x.Type = typ
+		return x
+	case "competitors":
+		x := take(&s.competitor)
+		x.Type = typ
+		return x
+	case "areas":
+		x := take(&s.area)
+		x.Type = typ
+		return x
+	case "estate-properties":
+		x := take(&s.estateProperty)
+		x.Type = typ
+		return x
+	}
+	return nil
+}
+
 // DecodeSynergyAttributes fills e's typed attributes from the raw attributes object.
 func DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {
+	return (*SynergySlab)(nil).DecodeAttributes(e, raw, "")
+}
+
+// DecodeAttributes fills e's typed attributes from the raw attributes
+// object; text, when not empty, is raw as a string, which the strings
+// decoded are cut from (with their pointers from s's blocks).
+func (s *SynergySlab) DecodeAttributes(e SynergyEntity, raw []byte, text string) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
 	switch x := e.(type) {
 	case *Contact:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *ContactStatus:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *ContactType:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Contract:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Company:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *CompanyBankDetail:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *CompanyStatus:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *CompanyType:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Deal:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *DealLossReason:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *DealStageCategory:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *DealStage:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *DealStatus:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Order:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *OrderLossReason:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *OrderStage:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *OrderStatus:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *DiaryEvent:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *User:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Source:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Product:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *EntityProduct:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *DiaryTask:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Competitor:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *Area:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	case *EstateProperty:
-		if x.decodeFlat(raw) {
+		if x.decodeFlat(raw, text, s) {
 			return nil
 		}
 	}

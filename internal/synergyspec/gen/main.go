@@ -408,9 +408,25 @@ func domainGo() string {
 		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn &%s{SynergyRecord: SynergyRecord{Type: typ}}\n", r.Type, r.Name)
 	}
 	b.WriteString("\t}\n\treturn nil\n}\n\n")
-	b.WriteString("// DecodeSynergyAttributes fills e's typed attributes from the raw attributes object.\nfunc DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {\n\tif len(raw) == 0 || string(raw) == \"null\" {\n\t\treturn nil\n\t}\n\tswitch x := e.(type) {\n")
+	b.WriteString("// synergyBlocks are a SynergySlab's blocks of entities, one per type.\ntype synergyBlocks struct {\n")
 	for _, r := range spec.Resources {
-		fmt.Fprintf(&b, "\tcase *%s:\n\t\tif x.decodeFlat(raw) {\n\t\t\treturn nil\n\t\t}\n", r.Name)
+		fmt.Fprintf(&b, "\t%s []%s\n", blockField(r), r.Name)
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("// Reserve makes room in s for n more entities of a JSON:API type.\nfunc (s *SynergySlab) Reserve(typ string, n int) {\n\tswitch typ {\n")
+	for _, r := range spec.Resources {
+		fmt.Fprintf(&b, "\tcase %q:\n\t\ts.%s = reserve(s.%s, n)\n", r.Type, blockField(r), blockField(r))
+	}
+	b.WriteString("\t}\n}\n\n")
+	b.WriteString("// New returns an empty entity of a JSON:API type from s's blocks (from\n// the heap when s is nil), nil for a type the spec does not know.\nfunc (s *SynergySlab) New(typ string) SynergyEntity {\n\tif s == nil {\n\t\treturn NewSynergyEntity(typ)\n\t}\n\tswitch typ {\n")
+	for _, r := range spec.Resources {
+		fmt.Fprintf(&b, "\tcase %q:\n\t\tx := take(&s.%s)\n\t\tx.Type = typ\n\t\treturn x\n", r.Type, blockField(r))
+	}
+	b.WriteString("\t}\n\treturn nil\n}\n\n")
+	b.WriteString("// DecodeSynergyAttributes fills e's typed attributes from the raw attributes object.\nfunc DecodeSynergyAttributes(e SynergyEntity, raw []byte) error {\n\treturn (*SynergySlab)(nil).DecodeAttributes(e, raw, \"\")\n}\n\n")
+	b.WriteString("// DecodeAttributes fills e's typed attributes from the raw attributes\n// object; text, when not empty, is raw as a string, which the strings\n// decoded are cut from (with their pointers from s's blocks).\nfunc (s *SynergySlab) DecodeAttributes(e SynergyEntity, raw []byte, text string) error {\n\tif len(raw) == 0 || string(raw) == \"null\" {\n\t\treturn nil\n\t}\n\tswitch x := e.(type) {\n")
+	for _, r := range spec.Resources {
+		fmt.Fprintf(&b, "\tcase *%s:\n\t\tif x.decodeFlat(raw, text, s) {\n\t\t\treturn nil\n\t\t}\n", r.Name)
 	}
 	b.WriteString("\t}\n\tif err := json.Unmarshal(raw, e); err != nil {\n\t\treturn err\n\t}\n\tswitch x := e.(type) {\n")
 	for _, r := range spec.Resources {
@@ -419,6 +435,9 @@ func domainGo() string {
 	b.WriteString("\t}\n\treturn nil\n}\n")
 	return b.String()
 }
+
+// blockField is the field of synergyBlocks that holds r's entities.
+func blockField(r spec.Resource) string { return strings.ToLower(r.Name[:1]) + r.Name[1:] }
 
 // decodeFlat emits the method that decodes an attributes object of
 // strings and nulls without reflection (see internal/domain/synergy_flat.go).
@@ -440,10 +459,10 @@ func decodeFlat(b *strings.Builder, r spec.Resource) {
 	lower := strings.ToLower(r.Name[:1]) + r.Name[1:]
 	fmt.Fprintf(b, "var %sWireNames = %#v\n\n", lower, names)
 	if len(strs) == 0 {
-		fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\treturn false\n\t\t}\n\t}\n\treturn st == flatEnd\n}\n\n", r.Name, lower)
+		fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte, _ string, _ *SynergySlab) bool {\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\treturn false\n\t\t}\n\t}\n\treturn st == flatEnd\n}\n\n", r.Name, lower)
 		return
 	}
-	fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte) bool {\n\tvar kept [flatKept]flatMember\n\tn, seen := 0, 0\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tswitch string(m.key) {\n", r.Name)
+	fmt.Fprintf(b, "func (x *%s) decodeFlat(raw []byte, text string, s *SynergySlab) bool {\n\tvar kept [flatKept]flatMember\n\tn, seen := 0, 0\n\tm, i, st := flatFirst(raw)\n\tfor ; st == flatMore; m, i, st = flatNext(raw, i) {\n\t\tswitch string(m.key) {\n", r.Name)
 	b.WriteString("\t\tcase ")
 	for i, t := range strs {
 		if i > 0 {
@@ -453,11 +472,11 @@ func decodeFlat(b *strings.Builder, r spec.Resource) {
 	}
 	b.WriteString(":\n\t\t\tif !m.null {\n\t\t\t\tn++\n\t\t\t}\n\t\t\tif seen < len(kept) {\n\t\t\t\tkept[seen] = m\n\t\t\t}\n\t\t\tseen++\n")
 	fmt.Fprintf(b, "\t\tdefault:\n\t\t\tif foldsToAny(m.key, %sWireNames) {\n\t\t\t\treturn false\n\t\t\t}\n\t\t}\n\t}\n\tif st != flatEnd {\n\t\treturn false\n\t}\n", lower)
-	b.WriteString("\tblock := make([]string, n)\n\tset := func(m flatMember) {\n\t\tvar p **string\n\t\tswitch string(m.key) {\n")
+	b.WriteString("\tblock := s.strings(n)\n\tset := func(m flatMember) {\n\t\tvar p **string\n\t\tswitch string(m.key) {\n")
 	for _, t := range strs {
 		fmt.Fprintf(b, "\t\tcase %q:\n\t\t\tp = &x.%s\n", t.wire, t.field)
 	}
-	b.WriteString("\t\tdefault:\n\t\t\treturn\n\t\t}\n\t\tif m.null {\n\t\t\t*p = nil\n\t\t\treturn\n\t\t}\n\t\tblock[0] = string(m.val)\n\t\t*p = &block[0]\n\t\tblock = block[1:]\n\t}\n")
+	b.WriteString("\t\tdefault:\n\t\t\treturn\n\t\t}\n\t\tif m.null {\n\t\t\t*p = nil\n\t\t\treturn\n\t\t}\n\t\tblock[0] = m.str(text)\n\t\t*p = &block[0]\n\t\tblock = block[1:]\n\t}\n")
 	b.WriteString("\tif seen <= len(kept) {\n\t\tfor _, m := range kept[:seen] {\n\t\t\tset(m)\n\t\t}\n\t} else {\n\t\tfor m, i, st = flatFirst(raw); st == flatMore; m, i, st = flatNext(raw, i) {\n\t\t\tset(m)\n\t\t}\n\t}\n\tx.applyAliases()\n\treturn true\n}\n\n")
 }
 
