@@ -133,14 +133,14 @@ func (w *walker) prepare(asked domain.SynergyFields) {
 	if arena > 0 {
 		w.arena = make([]byte, 0, arena)
 	}
-	var b strings.Builder
-	b.Grow(size)
+	// Room for the ids too, at a guess of 8 bytes each.
+	w.sb.Grow(size + 8*(len(w.data)+w.nIncluded+len(w.rels)))
 	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
 		for i := range rs {
-			b.Write(rs[i].attrs)
+			w.sb.Write(rs[i].attrs)
 		}
 	}
-	w.text = b.String()
+	w.text = w.sb.String()
 }
 
 func (w *walker) entities(rs []wireResource) ([]domain.SynergyEntity, error) {
@@ -169,7 +169,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	if e == nil {
 		return nil, nil
 	}
-	id := text(r.id)
+	id := w.str(r.id)
 	if err := w.slab.DecodeAttributes(e, r.attrs, w.text[r.textAt:r.textAt+len(r.attrs)]); err != nil {
 		return nil, malformed(fmt.Sprintf("%s %s has an attribute of the wrong type", typ, id), err)
 	}
@@ -228,7 +228,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 			continue // links only: linkage unknown
 		}
 		key := text(rels[i].key)
-		l, err := w.linkage(rels[i].data)
+		l, err := w.linkage(&rels[i])
 		if err != nil {
 			return nil, malformed(fmt.Sprintf("%s %s: relationship %s has bad linkage", typ, id, key), err)
 		}
@@ -250,7 +250,11 @@ func superseded(rels []wireRel, i int) bool {
 }
 
 // linkage reads a relationship's data member (already checked to be JSON).
-func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
+func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
+	if rel.plain {
+		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.str(rel.typ), ID: w.str(rel.id)})}, nil
+	}
+	d := rel.data
 	s := walker{Cursor: jsonscan.Cursor{B: d}}
 	switch d[0] {
 	case 'n':
@@ -259,14 +263,14 @@ func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
 		l := domain.SynergyLinkage{Many: true}
 		var bad error
 		err := s.Array(func() error {
-			var ref domain.SynergyRef
+			var typ, id wireText
 			switch s.Peek() {
 			case 'n':
 				if err := s.Lit("null"); err != nil {
 					return err
 				}
 			case '{':
-				if err := s.identifier(&ref, &bad); err != nil {
+				if err := s.identifier(&typ, &id, &bad); err != nil {
 					return err
 				}
 			default:
@@ -275,23 +279,20 @@ func (w *walker) linkage(d []byte) (domain.SynergyLinkage, error) {
 				}
 				bad = cmp.Or(bad, errNotIdentifier)
 			}
-			l.Refs = append(l.Refs, ref)
+			l.Refs = append(l.Refs, domain.SynergyRef{Type: w.str(typ), ID: w.str(id)})
 			return nil
 		})
 		return l, cmp.Or(err, bad)
 	case '{':
-		if typ, id, ok := plainIdentifier(d); ok {
-			return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: text(typ), ID: text(id)})}, nil
-		}
-		var ref domain.SynergyRef
+		var typ, id wireText
 		var bad error
-		if err := s.identifier(&ref, &bad); err != nil {
+		if err := s.identifier(&typ, &id, &bad); err != nil {
 			return domain.SynergyLinkage{}, err
 		}
 		if bad != nil {
 			return domain.SynergyLinkage{}, bad
 		}
-		return domain.SynergyLinkage{Refs: w.oneRef(ref)}, nil
+		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.str(typ), ID: w.str(id)})}, nil
 	}
 	return domain.SynergyLinkage{}, errNotIdentifier
 }
@@ -308,42 +309,42 @@ func (w *walker) links(n int) domain.SynergyLinks {
 	return w.linkBlock[lo : lo : lo+n]
 }
 
-// plainIdentifier reads the common resource identifier, exactly
-// {"type":"…","id":"…"} or {"id":"…","type":"…"} without white space, its
-// strings printable ASCII without escapes: read so, it means what the
-// general reading (identifier) would make of it. ok is false for anything
-// else, which identifier then reads.
-func plainIdentifier(d []byte) (typ, id wireText, ok bool) {
+// plainIdentifier reads the common resource identifier at the start of
+// d, exactly {"type":"…","id":"…"} or {"id":"…","type":"…"} without white
+// space, its strings printable ASCII without escapes, and gives its length:
+// read so, it means what the general reading (identifier) would make of
+// it. ok is false for anything else, which identifier then reads.
+func plainIdentifier(d []byte) (typ, id wireText, n int, ok bool) {
 	rest, ok := bytes.CutPrefix(d, []byte(`{"`))
 	if !ok {
-		return typ, id, false
+		return typ, id, 0, false
 	}
 	var first, second *wireText
+	want := `,"id":`
 	switch {
 	case bytes.HasPrefix(rest, []byte(`type":`)):
 		first, second, rest = &typ, &id, rest[len(`type":`):]
 	case bytes.HasPrefix(rest, []byte(`id":`)):
-		first, second, rest = &id, &typ, rest[len(`id":`):]
+		first, second, rest, want = &id, &typ, rest[len(`id":`):], `,"type":`
 	default:
-		return typ, id, false
+		return typ, id, 0, false
 	}
 	var v []byte
 	if v, rest, ok = plainASCIIString(rest); !ok {
-		return typ, id, false
+		return typ, id, 0, false
 	}
 	*first = wireText{S: v}
-	want := `,"id":`
-	if first == &id {
-		want = `,"type":`
-	}
 	if rest, ok = bytes.CutPrefix(rest, []byte(want)); !ok {
-		return typ, id, false
+		return typ, id, 0, false
 	}
-	if v, rest, ok = plainASCIIString(rest); !ok || string(rest) != "}" {
-		return typ, id, false
+	if v, rest, ok = plainASCIIString(rest); !ok || len(rest) == 0 || rest[0] != '}' {
+		return typ, id, 0, false
 	}
 	*second = wireText{S: v}
-	return typ, id, len(typ.S) > 0 && len(id.S) > 0
+	if len(typ.S) == 0 || len(id.S) == 0 {
+		return typ, id, 0, false
+	}
+	return typ, id, len(d) - len(rest) + 1, true
 }
 
 // plainASCIIString reads the JSON string at the start of b when it holds

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/crmgateway/gateway/internal/domain"
@@ -60,6 +61,10 @@ func (r *wireResource) attrsInRaw() bool {
 type wireRel struct {
 	key  wireText
 	data []byte
+	// plain says data is a compact resource identifier (plainIdentifier),
+	// read on the way: typ and id are its members.
+	plain   bool
+	typ, id wireText
 }
 
 type walker struct {
@@ -78,8 +83,10 @@ type walker struct {
 	// arena holds the copies of the attributes entities keep whole.
 	arena []byte
 	// text holds the attributes objects, which the strings decoded from
-	// them are cut from; slab the entities.
+	// them are cut from, and sb the ids read after them (str); slab
+	// holds the entities.
 	text      string
+	sb        strings.Builder
 	slab      *domain.SynergySlab
 	refs      []domain.SynergyRef
 	linkBlock domain.SynergyLinks
@@ -120,6 +127,20 @@ func text(t wireText) string {
 		return s
 	}
 	return string(t.S)
+}
+
+// str is t as text gives it, its bytes cut from the document's string
+// block (sb) rather than a string of their own.
+func (w *walker) str(t wireText) string {
+	if t.Raw || len(t.S) == 0 {
+		return text(t)
+	}
+	if s, ok := interned[string(t.S)]; ok {
+		return s
+	}
+	lo := w.sb.Len()
+	w.sb.Write(t.S)
+	return w.sb.String()[lo:]
 }
 
 func sameText(a, b wireText) bool {
@@ -361,6 +382,8 @@ func (w *walker) id(t *wireText, bad *error) error {
 // relationship reads one member of r's relationships object.
 func (w *walker) relationship(r *wireResource, key wireText, bad *error) error {
 	var data []byte
+	var plain bool
+	var typ, id wireText
 	switch w.Peek() {
 	case 'n':
 		if err := w.Lit("null"); err != nil {
@@ -368,12 +391,18 @@ func (w *walker) relationship(r *wireResource, key wireText, bad *error) error {
 		}
 	case '{':
 		err := w.Object(func(k wireText) error {
-			if is(k, "data") {
-				v, err := w.SkipValue()
-				data = v
-				return err
+			if !is(k, "data") {
+				return w.Value()
 			}
-			return w.Value()
+			var n int
+			if typ, id, n, plain = plainIdentifier(w.B[w.I:]); plain {
+				data = w.B[w.I : w.I+n : w.I+n]
+				w.I += n
+				return nil
+			}
+			v, err := w.SkipValue()
+			data = v
+			return err
 		})
 		if err != nil {
 			return err
@@ -392,7 +421,7 @@ func (w *walker) relationship(r *wireResource, key wireText, bad *error) error {
 		w.rels = append(w.rels, w.rels[r.relLo:r.relHi]...)
 		r.relLo, r.relHi = lo, len(w.rels)
 	}
-	w.rels = append(w.rels, wireRel{key: key, data: data})
+	w.rels = append(w.rels, wireRel{key: key, data: data, plain: plain, typ: typ, id: id})
 	r.relHi++
 	return nil
 }
@@ -412,16 +441,16 @@ func (w *walker) hasRel(r *wireResource, key wireText) bool {
 	return false
 }
 
-// identifier reads a resource identifier object onto ref, noting a member
-// of the wrong shape in *bad.
-func (w *walker) identifier(ref *domain.SynergyRef, bad *error) error {
+// identifier reads a resource identifier object onto typ and id, noting
+// a member of the wrong shape in *bad.
+func (w *walker) identifier(typ, id *wireText, bad *error) error {
 	return w.Object(func(k wireText) error {
 		switch {
 		case is(k, "type"):
 			switch w.Peek() {
 			case '"':
 				t, err := w.Str()
-				ref.Type = text(t)
+				*typ = t
 				return err
 			case 'n':
 				return w.Lit("null")
@@ -429,10 +458,7 @@ func (w *walker) identifier(ref *domain.SynergyRef, bad *error) error {
 			*bad = cmp.Or(*bad, errNotIdentifier)
 			return w.Value()
 		case is(k, "id"):
-			var t wireText
-			err := w.id(&t, bad)
-			ref.ID = text(t)
-			return err
+			return w.id(id, bad)
 		}
 		return w.Value()
 	})

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -148,13 +149,22 @@ const (
 )
 
 // Special tells whether any of the 8 bytes in x is a quote, a backslash or
-// a control character (exact as a yes or no: a borrow only spreads above a
-// byte that matches). It lets StringEnd pass eight bytes at a time.
-func Special(x uint64) bool {
+// a control character. It lets StringEnd pass eight bytes at a time.
+func Special(x uint64) bool { return specialMask(x) != 0 }
+
+// specialMask sets the high bit of the bytes of x that are a quote, a
+// backslash or a control character. A bit may also be set above such a
+// byte (a borrow spreads up from it), never below: the lowest bit set marks
+// the first of them exactly.
+func specialMask(x uint64) uint64 {
 	q := x ^ ('"' * ones)
 	s := x ^ ('\\' * ones)
-	return ((x-0x20*ones)&^x|(q-ones)&^q|(s-ones)&^s)&highs != 0
+	return ((x-0x20*ones)&^x | (q-ones)&^q | (s-ones)&^s) & highs
 }
+
+// firstSpecial is the index (0 to 7) of the first byte of x that is a
+// quote, a backslash or a control character, 8 when there is none.
+func firstSpecial(x uint64) int { return bits.TrailingZeros64(specialMask(x)) >> 3 }
 
 // load64 reads d[i:i+8] as a little-endian word.
 func load64[S Text](d S, i int) uint64 {
@@ -174,7 +184,11 @@ func StringEnd[S Text](d S, i int) (end int, escaped, wide bool, err error) {
 		var acc uint64
 		for i+8 <= len(d) {
 			x := load64(d, i)
-			if Special(x) {
+			if m := specialMask(x); m != 0 {
+				// Up to the first byte that needs attention.
+				k := bits.TrailingZeros64(m) >> 3
+				acc |= x & (1<<(8*k) - 1)
+				i += k
 				break
 			}
 			acc |= x

@@ -242,10 +242,36 @@ func TestSpecial(t *testing.T) {
 				if got := Special(binary.LittleEndian.Uint64(b[:])); got != want {
 					t.Fatalf("Special(%q) = %v, want %v", b, got, want)
 				}
+				first := 0
+				for first < 8 && (PlainASCII(b[first]) || b[first] >= 0x80) {
+					first++
+				}
+				if got := firstSpecial(binary.LittleEndian.Uint64(b[:])); got != first {
+					t.Fatalf("firstSpecial(%q) = %d, want %d", b, got, first)
+				}
 				if got := load64(string(b[:]), 0); got != binary.LittleEndian.Uint64(b[:]) {
 					t.Fatalf("load64(%q) = %x", b, got)
 				}
 			}
+		}
+	}
+}
+
+// TestFirstSpecial checks the index of the first byte needing attention
+// among several, on every word of bytes drawn from both kinds.
+func TestFirstSpecial(t *testing.T) {
+	kinds := []byte{'a', '"', '\\', 0x00, 0x1f, 0x20, 0x80, 0xff}
+	var b [8]byte
+	for n := range 1 << 24 { // every word of 8 bytes from kinds
+		for i := range b {
+			b[i] = kinds[n>>(3*i)&7]
+		}
+		first := 0
+		for first < 8 && (PlainASCII(b[first]) || b[first] >= 0x80) {
+			first++
+		}
+		if got := firstSpecial(binary.LittleEndian.Uint64(b[:])); got != first {
+			t.Fatalf("firstSpecial(%q) = %d, want %d", b, got, first)
 		}
 	}
 }
