@@ -103,7 +103,7 @@ func (w *walker) prepare(asked domain.SynergyFields) {
 	for _, rs := range [][]wireResource{w.data, w.included[:w.nIncluded]} {
 		for i := range rs {
 			r := &rs[i]
-			typ := text(r.typ)
+			typ := w.name(r.typ)
 			r.whole = asked == nil || asked[typ] == nil
 			if r.whole {
 				arena += len(r.raw)
@@ -164,7 +164,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	if len(r.id.S) == 0 || len(r.typ.S) == 0 {
 		return nil, malformed("a resource lacks its type or id", nil)
 	}
-	typ := text(r.typ)
+	typ := w.name(r.typ)
 	e := w.slab.New(typ)
 	if e == nil {
 		return nil, nil
@@ -227,7 +227,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 		if !kept[i] {
 			continue // links only: linkage unknown
 		}
-		key := text(rels[i].key)
+		key := w.name(rels[i].key)
 		l, err := w.linkage(&rels[i])
 		if err != nil {
 			return nil, malformed(fmt.Sprintf("%s %s: relationship %s has bad linkage", typ, id, key), err)
@@ -252,7 +252,7 @@ func superseded(rels []wireRel, i int) bool {
 // linkage reads a relationship's data member (already checked to be JSON).
 func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 	if rel.plain {
-		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.str(rel.typ), ID: w.str(rel.id)})}, nil
+		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.name(rel.typ), ID: w.str(rel.id)})}, nil
 	}
 	d := rel.data
 	s := walker{Cursor: jsonscan.Cursor{B: d}}
@@ -279,7 +279,7 @@ func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 				}
 				bad = cmp.Or(bad, errNotIdentifier)
 			}
-			l.Refs = append(l.Refs, domain.SynergyRef{Type: w.str(typ), ID: w.str(id)})
+			l.Refs = append(l.Refs, domain.SynergyRef{Type: w.name(typ), ID: w.str(id)})
 			return nil
 		})
 		return l, cmp.Or(err, bad)
@@ -292,7 +292,7 @@ func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 		if bad != nil {
 			return domain.SynergyLinkage{}, bad
 		}
-		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.str(typ), ID: w.str(id)})}, nil
+		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.name(typ), ID: w.str(id)})}, nil
 	}
 	return domain.SynergyLinkage{}, errNotIdentifier
 }

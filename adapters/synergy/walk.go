@@ -87,6 +87,7 @@ type walker struct {
 	// holds the entities.
 	text      string
 	sb        strings.Builder
+	recent    [16]string // see name
 	slab      *domain.SynergySlab
 	refs      []domain.SynergyRef
 	linkBlock domain.SynergyLinks
@@ -130,17 +131,31 @@ func text(t wireText) string {
 }
 
 // str is t as text gives it, its bytes cut from the document's string
-// block (sb) rather than a string of their own.
+// block (sb) rather than a string of their own: for ids, which are seldom
+// the same twice.
 func (w *walker) str(t wireText) string {
 	if t.Raw || len(t.S) == 0 {
 		return text(t)
 	}
-	if s, ok := interned[string(t.S)]; ok {
-		return s
-	}
 	lo := w.sb.Len()
 	w.sb.Write(t.S)
 	return w.sb.String()[lo:]
+}
+
+// name is t as text gives it, for the types and relationship keys a page
+// repeats over and over: the last ones met are kept by a hash of their
+// length and ends, which spares most lookups in interned.
+func (w *walker) name(t wireText) string {
+	if t.Raw || len(t.S) == 0 {
+		return text(t)
+	}
+	h := (len(t.S) + int(t.S[0]) + int(t.S[len(t.S)-1])) % len(w.recent)
+	if s := w.recent[h]; s == string(t.S) {
+		return s
+	}
+	s := text(t)
+	w.recent[h] = s
+	return s
 }
 
 func sameText(a, b wireText) bool {

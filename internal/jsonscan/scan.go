@@ -81,7 +81,13 @@ func ValueEnd[S Text](d S, i, depth int) (int, error) {
 			if i = SkipSpace(d, i); i >= len(d) || d[i] != ':' {
 				return i, errAt(d, i, "after object key")
 			}
-			if i, err = ValueEnd(d, SkipSpace(d, i+1), depth); err != nil {
+			// A string, the most common member, without a call of ValueEnd.
+			if i = SkipSpace(d, i+1); i < len(d) && d[i] == '"' {
+				i, _, _, err = StringEnd(d, i)
+			} else {
+				i, err = ValueEnd(d, i, depth)
+			}
+			if err != nil {
 				return i, err
 			}
 			if i = SkipSpace(d, i); i < len(d) && d[i] == ',' {
