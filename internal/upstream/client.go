@@ -125,6 +125,9 @@ var sharedTransport = &http.Transport{
 	TLSHandshakeTimeout:   5 * time.Second,
 	ExpectContinueTimeout: time.Second,
 	ForceAttemptHTTP2:     true,
+	// A page of a CRM list is tens of kilobytes: read with a buffer that
+	// holds it, it comes in with one read instead of three.
+	ReadBufferSize: 64 << 10,
 }
 
 // New builds the client and its RoundTripper chain.
