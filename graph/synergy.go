@@ -46,6 +46,7 @@ type synergyRelField struct {
 	Index   int      // position in the type's relationships (domain.SynergyRecord.Rels)
 	Many    bool     // to-many
 	Targets []string // GraphQL type names
+	Types   []string // their JSON:API types
 }
 
 // --- filters ---

@@ -362,7 +362,7 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 				}
 			}
 			if v.Err == nil && v.One != nil {
-				v.Err = checkTarget(*n.rel, v.One)
+				v.Err = checkTarget(n.rel, v.One)
 			}
 			if v.Err != nil {
 				v.One = nil
@@ -372,7 +372,7 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 		}
 		for _, e := range es {
 			if v.Err == nil && e != nil {
-				v.Err = checkTarget(*n.rel, e)
+				v.Err = checkTarget(n.rel, e)
 			}
 		}
 		switch {
@@ -398,12 +398,9 @@ func findRel(p *fillPlan, rel synergyRelField) fillRel {
 
 // checkTarget refuses a target of a type the relationship cannot hold,
 // as the relationship resolvers did.
-func checkTarget(rel synergyRelField, e domain.SynergyEntity) error {
-	name := synergyTypeNames[e.Record().Type]
-	for _, t := range rel.Targets {
-		if t == name {
-			return nil
-		}
+func checkTarget(rel *synergyRelField, e domain.SynergyEntity) error {
+	if slices.Contains(rel.Types, e.Record().Type) {
+		return nil
 	}
 	return apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel.Key, e.Record().Type)
 }

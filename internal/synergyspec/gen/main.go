@@ -557,11 +557,12 @@ func resolversGo() string {
 		}
 		fmt.Fprintf(&b, "\t%q: {\n", r.Name)
 		for i, x := range r.Rels {
-			var ts []string
+			var ts, types []string
 			for _, t := range x.Targets {
 				ts = append(ts, fmt.Sprintf("%q", spec.ByType(t).Name))
+				types = append(types, fmt.Sprintf("%q", t))
 			}
-			fmt.Fprintf(&b, "\t\t%q: {Key: %q, Index: %d, Many: %v, Targets: []string{%s}},\n", relField(x), x.Key, i, x.Many, strings.Join(ts, ", "))
+			fmt.Fprintf(&b, "\t\t%q: {Key: %q, Index: %d, Many: %v, Targets: []string{%s}, Types: []string{%s}},\n", relField(x), x.Key, i, x.Many, strings.Join(ts, ", "), strings.Join(types, ", "))
 		}
 		b.WriteString("\t},\n")
 	}
