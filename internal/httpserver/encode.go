@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"sync"
 	"unicode/utf8"
@@ -54,6 +55,13 @@ func encodeResponse(buf *bytes.Buffer, resp *graphql.Response) error {
 func writeEscapedJSON(buf *bytes.Buffer, src []byte) {
 	start := 0
 	for i := 0; i < len(src); i++ {
+		// Eight bytes at a time while none of them may need escaping.
+		for i+8 <= len(src) && !mayEscape(binary.LittleEndian.Uint64(src[i:])) {
+			i += 8
+		}
+		if i >= len(src) {
+			break
+		}
 		c := src[i]
 		switch {
 		case c == '<' || c == '>' || c == '&':
@@ -76,6 +84,15 @@ func writeEscapedJSON(buf *bytes.Buffer, src []byte) {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// mayEscape tells whether any of the 8 bytes in x is <, >, & or the first
+// byte of U+2028 and U+2029 (exact as a yes or no: a borrow only spreads
+// above a byte that matches).
+func mayEscape(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) &^ v & highs }
+	return zero(x^('<'*ones))|zero(x^('>'*ones))|zero(x^('&'*ones))|zero(x^(0xE2*ones)) != 0
+}
 
 // bufPool recycles response buffers between requests.
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
