@@ -189,6 +189,10 @@ type relNeed struct {
 	plan  *fillPlan
 	refs  []domain.SynergyRef // the linkage, when known
 	known bool
+	// held is the target of a to-one linkage that the request held when
+	// the level looked (missing): the store keeps the first copy of an
+	// entity, so resolve need not look again.
+	held domain.SynergyEntity
 }
 
 // fillLevel resolves the relationships of one level and returns the next.
@@ -280,18 +284,24 @@ type fetchedMany struct {
 }
 
 // missing lists, once each, the entities the level's known linkage names
-// that the request does not hold yet.
+// that the request does not hold yet, and notes in needs the targets of
+// to-one linkage that it holds.
 func (s *synergyStore) missing(needs []relNeed) []domain.SynergyRef {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []domain.SynergyRef
-	for _, n := range needs {
+	for i := range needs {
+		n := &needs[i]
 		if !n.known {
 			continue
 		}
 		for _, ref := range n.refs {
-			if s.m[ref] == nil && !slices.Contains(out, ref) {
+			e := s.m[ref]
+			if e == nil && !slices.Contains(out, ref) {
 				out = append(out, ref)
+			}
+			if len(n.refs) == 1 && !n.rel.Many {
+				n.held = e
 			}
 		}
 	}
@@ -314,11 +324,19 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 	// The entities' relationship arrays, cut from one block, and the
 	// values they point to, from another.
 	total := 0
+	// Entities of one type come in runs: the count is looked up per run.
+	lastType, lastCount := "", 0
+	relCount := func(typ string) int {
+		if typ != lastType {
+			lastType, lastCount = typ, synergyRelCounts[typ]
+		}
+		return lastCount
+	}
 	for i, n := range needs {
 		// An entity's needs are listed together (and rarely again under
 		// another plan, which only leaves some spare).
 		if rec := n.e.Record(); rec.Rels == nil && (i == 0 || needs[i-1].e != n.e) {
-			total += synergyRelCounts[rec.Type]
+			total += relCount(rec.Type)
 		}
 	}
 	block := make([]*domain.SynergyRel, total)
@@ -326,7 +344,7 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 	for i, n := range needs {
 		rec := n.e.Record()
 		if rec.Rels == nil {
-			c := synergyRelCounts[rec.Type]
+			c := relCount(rec.Type)
 			if len(block) < c {
 				block = make([]*domain.SynergyRel, c)
 			}
@@ -349,6 +367,8 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 					v.Err = err
 				}
 			}
+		case n.held != nil:
+			v.One = n.held
 		default:
 			// A to-one relationship: its first target, once every target
 			// the linkage names is read.
