@@ -198,7 +198,16 @@ type relNeed struct {
 // fillLevel resolves the relationships of one level and returns the next.
 func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillRoot) []fillGroup {
 	st := synergyStoreFor(ctx)
-	needs := st.needs(groups)
+	scratch := needsScratch.Get().(*[]relNeed)
+	needs := st.needs(groups, (*scratch)[:0])
+	defer func() {
+		// Nothing keeps a level's needs once it is resolved.
+		if cap(needs) <= maxScratchNeeds {
+			clear(needs[:cap(needs)])
+			*scratch = needs[:0]
+		}
+		needsScratch.Put(scratch)
+	}()
 	if len(needs) == 0 {
 		return st.nextLevel(groups)
 	}
@@ -222,7 +231,7 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 			}
 			sort.Strings(include)
 			if root(ctx, include) == nil {
-				needs = st.needs(groups)
+				needs = st.needs(groups, needs[:0])
 			}
 		}
 	}
@@ -425,18 +434,24 @@ func checkTarget(rel *synergyRelField, e domain.SynergyEntity) error {
 	return apierr.New(apierr.UpstreamError, "SynergyCRM linked %s to a %s", rel.Key, e.Record().Type)
 }
 
-// needs lists the selected relationships of the level's entities that are
-// not resolved yet, with their linkage when the request knows it. An
+// needsScratch keeps the slices levels list their needs in, which live
+// only while a level is resolved; maxScratchNeeds bounds what is kept.
+var needsScratch = sync.Pool{New: func() any { return new([]relNeed) }}
+
+const maxScratchNeeds = 4096
+
+// needs lists in out the selected relationships of the level's entities
+// that are not resolved yet, with their linkage when the request knows it. An
 // entity and relationship asked twice on one level (two aliases, or the
 // same entity under two parents) is listed once.
-func (s *synergyStore) needs(groups []fillGroup) []relNeed {
+func (s *synergyStore) needs(groups []fillGroup, out []relNeed) []relNeed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	size := 0
 	for _, g := range groups {
 		size += len(g.ents) * len(g.plan.rels)
 	}
-	out := make([]relNeed, 0, size)
+	out = slices.Grow(out[:0], size)
 	type key struct {
 		e   domain.SynergyEntity
 		idx int
