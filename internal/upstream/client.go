@@ -262,10 +262,12 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	// The URL is given as built, not printed and parsed again.
+	req, err := http.NewRequestWithContext(ctx, r.Method, "", body)
 	if err != nil {
 		return nil, c.fail(r.Method, apierr.Internal, "could not build the upstream request", apierr.OutcomeNotSent, err)
 	}
+	req.URL, req.Host = &u, u.Host
 	if r.ContentType != "" {
 		req.Header.Set("Content-Type", r.ContentType)
 	}
