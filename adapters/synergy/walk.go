@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/jsonscan"
@@ -175,10 +174,8 @@ func is(k wireText, name string) bool {
 	if string(s) == name {
 		return true
 	}
-	for _, c := range s {
-		if c >= utf8.RuneSelf {
-			return bytes.EqualFold(s, []byte(name))
-		}
+	if k.Wide {
+		return bytes.EqualFold(s, []byte(name))
 	}
 	if len(s) != len(name) {
 		return false

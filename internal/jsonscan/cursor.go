@@ -8,6 +8,8 @@ import "unicode/utf8"
 type Str struct {
 	S   []byte
 	Raw bool
+	// Wide says S may hold bytes beyond ASCII; when false it holds none.
+	Wide bool
 }
 
 // String is s as encoding/json decodes it.
@@ -149,6 +151,10 @@ func (c *Cursor) Number() error {
 // Str reads the string at the cursor.
 func (c *Cursor) Str() (Str, error) {
 	start := c.I
+	if end := shortEnd(c.B, start); end > 0 {
+		c.I = end
+		return Str{S: c.B[start+1 : end-1]}, nil
+	}
 	end, esc, wide, err := StringEnd(c.B, start)
 	c.I = end
 	if err != nil {
@@ -156,7 +162,7 @@ func (c *Cursor) Str() (Str, error) {
 	}
 	s := c.B[start+1 : end-1]
 	if esc || wide && !utf8.Valid(s) {
-		return Str{S: c.B[start:end], Raw: true}, nil
+		return Str{S: c.B[start:end], Raw: true, Wide: wide}, nil
 	}
-	return Str{S: s}, nil
+	return Str{S: s, Wide: wide}, nil
 }

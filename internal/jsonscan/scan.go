@@ -45,7 +45,9 @@ func tooDeep(i int) error { return &SyntaxError{Msg: "exceeded max depth", Offse
 
 // SkipSpace returns the first offset from i that is not JSON white space.
 func SkipSpace[S Text](d S, i int) int {
-	for i < len(d) {
+	// Any byte above the space is not white space: one test for the
+	// common case of none.
+	for i < len(d) && d[i] <= ' ' {
 		switch d[i] {
 		case ' ', '\t', '\n', '\r':
 			i++
@@ -75,7 +77,9 @@ func ValueEnd[S Text](d S, i, depth int) (int, error) {
 			if i >= len(d) || d[i] != '"' {
 				return i, errAt(d, i, "looking for beginning of object key string")
 			}
-			if i, _, _, err = StringEnd(d, i); err != nil {
+			if end := shortEnd(d, i); end > 0 {
+				i = end
+			} else if i, _, _, err = StringEnd(d, i); err != nil {
 				return i, err
 			}
 			if i = SkipSpace(d, i); i >= len(d) || d[i] != ':' {
@@ -177,6 +181,25 @@ func load64[S Text](d S, i int) uint64 {
 	_ = d[i+7]
 	return uint64(d[i]) | uint64(d[i+1])<<8 | uint64(d[i+2])<<16 | uint64(d[i+3])<<24 |
 		uint64(d[i+4])<<32 | uint64(d[i+5])<<40 | uint64(d[i+6])<<48 | uint64(d[i+7])<<56
+}
+
+// shortEnd reads the common short string at d[i] (a quote): at most seven
+// printable ASCII bytes without escapes, seen in one word. It returns the
+// string's end, or 0 for any other string, which StringEnd then reads.
+func shortEnd[S Text](d S, i int) int {
+	if i+9 > len(d) {
+		return 0
+	}
+	x := load64(d, i+1)
+	m := specialMask(x)
+	if m == 0 {
+		return 0
+	}
+	k := bits.TrailingZeros64(m) >> 3
+	if d[i+1+k] != '"' || x&(1<<(8*k)-1)&highs != 0 {
+		return 0
+	}
+	return i + 2 + k
 }
 
 // StringEnd validates the string that starts at d[i] and returns its end,

@@ -358,3 +358,23 @@ func TestDecode(t *testing.T) {
 		}
 	}
 }
+
+// TestShortEnd: the one-word reading of a short string ends where
+// StringEnd does, and only for strings of plain ASCII without escapes.
+func TestShortEnd(t *testing.T) {
+	kinds := []byte{'a', '"', '\\', 0x01, 0x80, 'n'}
+	for n := range 1 << 20 { // bodies of up to 10 bytes after the quote
+		b := []byte{'"'}
+		for x := n; len(b) < 11; x /= 6 {
+			b = append(b, kinds[x%6])
+		}
+		end := shortEnd(b, 0)
+		if end == 0 {
+			continue
+		}
+		want, esc, wide, err := StringEnd(b, 0)
+		if err != nil || esc || wide || want != end {
+			t.Fatalf("shortEnd(%q) = %d; StringEnd says %d, escaped %v, wide %v, %v", b, end, want, esc, wide, err)
+		}
+	}
+}
