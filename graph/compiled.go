@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/crmgateway/gateway/internal/domain"
+	"github.com/crmgateway/gateway/internal/jsonscan"
 	"github.com/crmgateway/gateway/internal/scalar"
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
@@ -855,7 +856,7 @@ func (w *jsonWriter) key(k string) {
 func (w *jsonWriter) str(s string) {
 	w.buf = append(w.buf, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := jsonscan.PlainPrefix(s); i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '\\' && c != '"' {
 			continue

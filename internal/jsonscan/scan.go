@@ -183,6 +183,24 @@ func load64[S Text](d S, i int) uint64 {
 		uint64(d[i+4])<<32 | uint64(d[i+5])<<40 | uint64(d[i+6])<<48 | uint64(d[i+7])<<56
 }
 
+// PlainPrefix is how many bytes at the start of s stand for themselves in
+// a JSON string: up to the first quote, backslash or control character
+// (len(s) when there is none). Bytes beyond ASCII count as plain.
+func PlainPrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if m := specialMask(load64(s, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return i
+}
+
 // shortEnd reads the common short string at d[i] (a quote): at most seven
 // printable ASCII bytes without escapes, seen in one word. It returns the
 // string's end, or 0 for any other string, which StringEnd then reads.

@@ -378,3 +378,21 @@ func TestShortEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainPrefix: the word-at-a-time prefix ends where a byte loop does.
+func TestPlainPrefix(t *testing.T) {
+	kinds := []byte{'a', '"', '\\', 0x00, 0x1f, 0x20, 0x80, 0xff}
+	for n := range 1 << 18 {
+		b := make([]byte, 0, 12)
+		for x := n; len(b) < 6+n%7; x /= 8 {
+			b = append(b, kinds[x%8])
+		}
+		want := 0
+		for want < len(b) && (b[want] >= 0x20 && b[want] != '"' && b[want] != '\\') {
+			want++
+		}
+		if got := PlainPrefix(string(b)); got != want {
+			t.Fatalf("PlainPrefix(%q) = %d, want %d", b, got, want)
+		}
+	}
+}
