@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -201,6 +203,36 @@ func TestSynergyDegradesWithoutNestedIncludeOrFieldsets(t *testing.T) {
 		}
 		if round == 1 && len(emu.Requests()) > 11 {
 			t.Fatalf("%d requests: one list plus one per company at most", len(emu.Requests()))
+		}
+	}
+}
+
+// TestSynergyLinkageToTheWrongType: a relationship whose linkage names a
+// resource of a type it cannot hold is an UPSTREAM_ERROR on that field,
+// whether the target came in the same answer (held by the request when the
+// relationship is resolved) or not, through both executors.
+func TestSynergyLinkageToTheWrongType(t *testing.T) {
+	const page = `{"data":[` +
+		`{"type":"deals","id":"1","attributes":{"name":"held"},"relationships":{"company":{"data":{"type":"users","id":"9"}}}},` +
+		`{"type":"deals","id":"2","attributes":{"name":"right"},"relationships":{"company":{"data":{"type":"companies","id":"5"}}}}],` +
+		`"included":[{"type":"users","id":"9","attributes":{"name":"a user"}},{"type":"companies","id":"5","attributes":{"name":"a company"}}]}`
+	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.api+json")
+		_, _ = io.WriteString(w, page)
+	}))
+	t.Cleanup(stub.Close)
+	cfg := config.Defaults()
+	cfg.Synergy.BaseURL, cfg.Synergy.Token = stub.URL+"/api/v1", "wrong-type-token"
+	g := startGateway(t, cfg)
+	for _, general := range []bool{false, true} {
+		g.App.Resolver.GeneralOnly = general
+		r := g.gql(t, `{ deals(first: 2) { nodes { name company { name } } } }`, nil)
+		want := `{"deals":{"nodes":[{"name":"held","company":null},{"name":"right","company":{"name":"a company"}}]}}`
+		if string(r.Data) != want {
+			t.Fatalf("general executor %v: data %s, want %s", general, r.Data, want)
+		}
+		if len(r.Errors) != 1 || r.codes()[0] != "UPSTREAM_ERROR" || !strings.Contains(r.Errors[0].Message, "linked company to a users") {
+			t.Fatalf("general executor %v: errors %s", general, r.Raw)
 		}
 	}
 }

@@ -376,18 +376,19 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 					v.Err = err
 				}
 			}
-		case n.held != nil:
-			v.One = n.held
 		default:
 			// A to-one relationship: its first target, once every target
-			// the linkage names is read.
-			for j, ref := range n.refs {
-				e, err := lookup(ref)
-				if v.Err == nil {
-					v.Err = err
-				}
-				if j == 0 {
-					v.One = e
+			// the linkage names is read (held: its one target, found).
+			v.One = n.held
+			if n.held == nil {
+				for j, ref := range n.refs {
+					e, err := lookup(ref)
+					if v.Err == nil {
+						v.Err = err
+					}
+					if j == 0 {
+						v.One = e
+					}
 				}
 			}
 			if v.Err == nil && v.One != nil {
