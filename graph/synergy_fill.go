@@ -34,6 +34,7 @@ import (
 // the relationship fields it selects; nil when it selects none.
 type fillPlan struct {
 	typeName string
+	relCount int    // relationships of the type (of domain.SynergyRecord.Rels)
 	path     string // include path from the fill's root ("" at the root)
 	depth    int    // relationships from the root
 	rels     []fillRel
@@ -87,7 +88,7 @@ func compileFill(opCtx *graphql.OperationContext, sel ast.SelectionSet, typeName
 			continue
 		}
 		if p == nil {
-			p = &fillPlan{typeName: typeName, path: path, depth: depth}
+			p = &fillPlan{typeName: typeName, relCount: len(rels), path: path, depth: depth}
 		}
 		fr := fillRel{rel: rf}
 		childPath := rf.Key
@@ -333,19 +334,11 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 	// The entities' relationship arrays, cut from one block, and the
 	// values they point to, from another.
 	total := 0
-	// Entities of one type come in runs: the count is looked up per run.
-	lastType, lastCount := "", 0
-	relCount := func(typ string) int {
-		if typ != lastType {
-			lastType, lastCount = typ, synergyRelCounts[typ]
-		}
-		return lastCount
-	}
 	for i, n := range needs {
 		// An entity's needs are listed together (and rarely again under
 		// another plan, which only leaves some spare).
 		if rec := n.e.Record(); rec.Rels == nil && (i == 0 || needs[i-1].e != n.e) {
-			total += relCount(rec.Type)
+			total += n.plan.relCount
 		}
 	}
 	block := make([]*domain.SynergyRel, total)
@@ -353,7 +346,7 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 	for i, n := range needs {
 		rec := n.e.Record()
 		if rec.Rels == nil {
-			c := relCount(rec.Type)
+			c := n.plan.relCount
 			if len(block) < c {
 				block = make([]*domain.SynergyRel, c)
 			}

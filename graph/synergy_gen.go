@@ -1537,18 +1537,6 @@ var synergyRelFields = map[string]map[string]synergyRelField{
 	},
 }
 
-// synergyRelCounts is the number of relationships of each JSON:API type.
-var synergyRelCounts = map[string]int{
-	"contacts":             12,
-	"contracts":            8,
-	"companies":            12,
-	"company-bank-details": 1,
-	"deals":                15,
-	"deal-stages":          1,
-	"orders":               13,
-	"diary-events":         2,
-}
-
 // synergyTypeNames maps JSON:API types to GraphQL type names.
 var synergyTypeNames = map[string]string{
 	"contacts":              "Contact",

@@ -104,7 +104,7 @@ func (w *walker) prepare(asked domain.SynergyFields) {
 		for i := range rs {
 			r := &rs[i]
 			typ := w.name(r.typ)
-			r.whole = asked == nil || asked[typ] == nil
+			r.name, r.whole = typ, asked == nil || asked[typ] == nil
 			if r.whole {
 				arena += len(r.raw)
 				if !r.attrsInRaw() {
@@ -164,7 +164,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	if len(r.id.S) == 0 || len(r.typ.S) == 0 {
 		return nil, malformed("a resource lacks its type or id", nil)
 	}
-	typ := w.name(r.typ)
+	typ := r.name
 	e := w.slab.New(typ)
 	if e == nil {
 		return nil, nil

@@ -45,8 +45,10 @@ type wireResource struct {
 	rawAt        int    // offset of raw in the body
 	attrsAt      int    // offset of attrs in the body
 	relLo, relHi int
-	textAt       int  // offset of attrs in walker.text
-	whole        bool // the record and its attributes object are kept
+	// Set when the walk is over (walker.prepare):
+	name   string // typ as a string
+	textAt int    // offset of attrs in walker.text
+	whole  bool   // the record and its attributes object are kept
 }
 
 // attrsInRaw tells whether r's attributes lie inside its resource object

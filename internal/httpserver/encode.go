@@ -2,12 +2,13 @@ package httpserver
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/crmgateway/gateway/internal/jsonscan"
 )
 
 // encodeResponse writes resp exactly as json.Marshal would, without
@@ -55,11 +56,8 @@ func encodeResponse(buf *bytes.Buffer, resp *graphql.Response) error {
 func writeEscapedJSON(buf *bytes.Buffer, src []byte) {
 	start := 0
 	for i := 0; i < len(src); i++ {
-		// Eight bytes at a time while none of them may need escaping.
-		for i+8 <= len(src) && !mayEscape(binary.LittleEndian.Uint64(src[i:])) {
-			i += 8
-		}
-		if i >= len(src) {
+		// Past what surely needs no escaping, a word at a time.
+		if i += jsonscan.HTMLSafePrefix(src[i:]); i >= len(src) {
 			break
 		}
 		c := src[i]
@@ -84,15 +82,6 @@ func writeEscapedJSON(buf *bytes.Buffer, src []byte) {
 }
 
 const hexDigits = "0123456789abcdef"
-
-// mayEscape tells whether any of the 8 bytes in x is <, >, & or the first
-// byte of U+2028 and U+2029 (exact as a yes or no: a borrow only spreads
-// above a byte that matches).
-func mayEscape(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(v uint64) uint64 { return (v - ones) &^ v & highs }
-	return zero(x^('<'*ones))|zero(x^('>'*ones))|zero(x^('&'*ones))|zero(x^(0xE2*ones)) != 0
-}
 
 // bufPool recycles response buffers between requests.
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"testing"
 
@@ -66,21 +65,4 @@ func FuzzEncodeResponse(f *testing.F) {
 			t.Fatalf("\n got %q\nwant %q", got.String(), want)
 		}
 	})
-}
-
-// TestMayEscape checks the eight-bytes-at-a-time test against a byte loop,
-// for every byte value at every position.
-func TestMayEscape(t *testing.T) {
-	for pos := range 8 {
-		for _, fill := range []byte{'a', 0x00, 0x80, 0xe1, 0xe3, 0xff, '"'} {
-			for c := range 256 {
-				b := bytes.Repeat([]byte{fill}, 8)
-				b[pos] = byte(c)
-				want := bytes.ContainsAny(b, "<>&") || bytes.IndexByte(b, 0xE2) >= 0
-				if got := mayEscape(binary.LittleEndian.Uint64(b)); got != want {
-					t.Fatalf("mayEscape(%q) = %v, want %v", b, got, want)
-				}
-			}
-		}
-	}
 }

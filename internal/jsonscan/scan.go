@@ -201,6 +201,29 @@ func PlainPrefix(s string) int {
 	return i
 }
 
+// HTMLSafePrefix is how many bytes at the start of b encoding/json's
+// HTML-safe output leaves as they are for certain: up to the first <, > or
+// &, or the first byte 0xE2 (which U+2028 and U+2029 begin with; len(b)
+// when there is none).
+func HTMLSafePrefix(b []byte) int {
+	zero := func(v uint64) uint64 { return (v - ones) &^ v & highs }
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := load64(b, i)
+		if m := zero(x^('<'*ones)) | zero(x^('>'*ones)) | zero(x^('&'*ones)) | zero(x^(0xE2*ones)); m != 0 {
+			// A borrow only spreads above a byte that matches: the lowest
+			// bit set marks the first of them.
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '<' || c == '>' || c == '&' || c == 0xE2 {
+			return i
+		}
+	}
+	return i
+}
+
 // shortEnd reads the common short string at d[i] (a quote): at most seven
 // printable ASCII bytes without escapes, seen in one word. It returns the
 // string's end, or 0 for any other string, which StringEnd then reads.

@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -393,6 +394,25 @@ func TestPlainPrefix(t *testing.T) {
 		}
 		if got := PlainPrefix(string(b)); got != want {
 			t.Fatalf("PlainPrefix(%q) = %d, want %d", b, got, want)
+		}
+	}
+}
+
+// TestHTMLSafePrefix: the word-at-a-time prefix ends where a byte loop
+// does, over every word drawn from the bytes that matter.
+func TestHTMLSafePrefix(t *testing.T) {
+	kinds := []byte{'a', '<', '>', '&', 0xE2, 0xE1, 0xE3, 0x80}
+	for n := range 1 << 18 {
+		b := make([]byte, 0, 12)
+		for x := n; len(b) < 6+n%7; x /= 8 {
+			b = append(b, kinds[x%8])
+		}
+		want := 0
+		for want < len(b) && !bytes.ContainsRune([]byte("<>&"), rune(b[want])) && b[want] != 0xE2 {
+			want++
+		}
+		if got := HTMLSafePrefix(b); got != want {
+			t.Fatalf("HTMLSafePrefix(%q) = %d, want %d", b, got, want)
 		}
 	}
 }

@@ -567,13 +567,6 @@ func resolversGo() string {
 		b.WriteString("\t},\n")
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// synergyRelCounts is the number of relationships of each JSON:API type.\nvar synergyRelCounts = map[string]int{\n")
-	for _, r := range spec.Resources {
-		if len(r.Rels) > 0 {
-			fmt.Fprintf(&b, "\t%q: %d,\n", r.Type, len(r.Rels))
-		}
-	}
-	b.WriteString("}\n\n")
 	b.WriteString("// synergyTypeNames maps JSON:API types to GraphQL type names.\nvar synergyTypeNames = map[string]string{\n")
 	for _, r := range spec.Resources {
 		fmt.Fprintf(&b, "\t%q: %q,\n", r.Type, r.Name)
