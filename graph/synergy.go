@@ -470,6 +470,10 @@ func planFields(op *ast.OperationDefinition) domain.SynergyFields {
 type synergyStore struct {
 	mu sync.Mutex
 	m  map[domain.SynergyRef]domain.SynergyEntity
+	// docs are the documents the request read, which it releases when it
+	// is over (Release); after that, done, the store keeps nothing.
+	docs []*domain.SynergyDocument
+	done bool
 }
 
 type synergyStoreKey struct{}
@@ -489,6 +493,9 @@ func (s *synergyStore) put(e domain.SynergyEntity) {
 }
 
 func (s *synergyStore) putLocked(e domain.SynergyEntity) {
+	if s.done {
+		return
+	}
 	rec := e.Record()
 	ref := domain.SynergyRef{Type: rec.Type, ID: rec.SourceID}
 	old, ok := s.m[ref]
@@ -509,8 +516,16 @@ func (s *synergyStore) putLocked(e domain.SynergyEntity) {
 func (s *synergyStore) putDoc(d *domain.SynergyDocument) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.done {
+		return
+	}
+	s.docs = append(s.docs, d)
 	if len(s.m) == 0 {
-		s.m = make(map[domain.SynergyRef]domain.SynergyEntity, len(d.Data)+len(d.Included))
+		if m, _ := storeMaps.Get().(map[domain.SynergyRef]domain.SynergyEntity); m != nil {
+			s.m = m
+		} else {
+			s.m = make(map[domain.SynergyRef]domain.SynergyEntity, len(d.Data)+len(d.Included))
+		}
 	}
 	for _, e := range d.Data {
 		s.putLocked(e)
@@ -519,6 +534,32 @@ func (s *synergyStore) putDoc(d *domain.SynergyDocument) {
 		s.putLocked(e)
 	}
 }
+
+// Release hands back what the request read when the request is over
+// (the request's loader set calls it once its handler has returned, so
+// nothing the request ran reads an entity any more): the documents'
+// blocks, cleared, for the next documents to be cut from, and the
+// store's map.
+func (s *synergyStore) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = true
+	for _, d := range s.docs {
+		d.Release()
+	}
+	s.docs = nil
+	if s.m != nil && len(s.m) <= maxKeptStore {
+		clear(s.m)
+		storeMaps.Put(s.m)
+	}
+	s.m = nil
+}
+
+// storeMaps keeps the maps of released stores; maxKeptStore bounds what
+// one may have held to be kept.
+var storeMaps sync.Pool
+
+const maxKeptStore = 4096
 
 func (s *synergyStore) get(ref domain.SynergyRef) domain.SynergyEntity {
 	s.mu.Lock()

@@ -57,13 +57,14 @@ func decode(body []byte, asked domain.SynergyFields) (*domain.SynergyDocument, e
 	case 's':
 		return nil, malformed("data is neither a resource nor an array", nil)
 	}
-	out := &domain.SynergyDocument{RecordCount: w.recordCount, PageCount: w.pageCount}
 	w.prepare(asked)
+	out := &domain.SynergyDocument{RecordCount: w.recordCount, PageCount: w.pageCount, Slab: w.slab}
 	var err error
-	if out.Data, err = w.entities(w.data); err != nil {
-		return nil, err
+	if out.Data, err = w.entities(w.data); err == nil {
+		out.Included, err = w.entities(w.included[:w.nIncluded])
 	}
-	if out.Included, err = w.entities(w.included[:w.nIncluded]); err != nil {
+	if err != nil {
+		out.Release() // nothing read it
 		return nil, err
 	}
 	return out, nil
@@ -126,10 +127,14 @@ func (w *walker) prepare(asked domain.SynergyFields) {
 			counts[k].n++
 		}
 	}
-	w.slab = new(domain.SynergySlab)
+	w.slab = domain.NewSynergySlab()
 	for _, c := range counts[:types] {
 		w.slab.Reserve(c.typ, c.n)
 	}
+	// No resource has more links, nor to-one linkage, than relationship
+	// members.
+	w.slab.ReserveLinks(len(w.rels))
+	w.slab.ReserveRefs(len(w.rels))
 	if arena > 0 {
 		w.arena = make([]byte, 0, arena)
 	}
@@ -152,7 +157,7 @@ func (w *walker) entities(rs []wireResource) ([]domain.SynergyEntity, error) {
 		}
 		if e != nil {
 			if out == nil {
-				out = make([]domain.SynergyEntity, 0, len(rs)-i)
+				out = w.slab.Entities(len(rs) - i)
 			}
 			out = append(out, e)
 		}
@@ -222,7 +227,7 @@ func (w *walker) entity(r *wireResource) (domain.SynergyEntity, error) {
 	if n == 0 {
 		return e, nil
 	}
-	links := w.links(n)
+	links := w.slab.Links(n)
 	for i := range rels {
 		if !kept[i] {
 			continue // links only: linkage unknown
@@ -252,7 +257,7 @@ func superseded(rels []wireRel, i int) bool {
 // linkage reads a relationship's data member (already checked to be JSON).
 func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 	if rel.plain {
-		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.name(rel.typ), ID: w.str(rel.id)})}, nil
+		return domain.SynergyLinkage{Refs: w.slab.Ref(domain.SynergyRef{Type: w.name(rel.typ), ID: w.str(rel.id)})}, nil
 	}
 	d := rel.data
 	s := walker{Cursor: jsonscan.Cursor{B: d}}
@@ -292,21 +297,9 @@ func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 		if bad != nil {
 			return domain.SynergyLinkage{}, bad
 		}
-		return domain.SynergyLinkage{Refs: w.oneRef(domain.SynergyRef{Type: w.name(typ), ID: w.str(id)})}, nil
+		return domain.SynergyLinkage{Refs: w.slab.Ref(domain.SynergyRef{Type: w.name(typ), ID: w.str(id)})}, nil
 	}
 	return domain.SynergyLinkage{}, errNotIdentifier
-}
-
-// links gives an empty slice with room for n links, cut from a shared
-// block so that a page does not allocate per resource; its capacity ends at
-// n, so adding to it later copies it out of the block.
-func (w *walker) links(n int) domain.SynergyLinks {
-	if len(w.linkBlock)+n > cap(w.linkBlock) {
-		w.linkBlock = make(domain.SynergyLinks, 0, max(n, 4*len(w.data)+len(w.included), 64))
-	}
-	lo := len(w.linkBlock)
-	w.linkBlock = w.linkBlock[:lo+n]
-	return w.linkBlock[lo : lo : lo+n]
 }
 
 // plainIdentifier reads the common resource identifier at the start of
@@ -358,17 +351,6 @@ func plainASCIIString(b []byte) (s, rest []byte, ok bool) {
 		return nil, nil, false
 	}
 	return b[1 : end-1], b[end:], true
-}
-
-// oneRef gives a one-element Refs slice, cut from a shared block so that a
-// page does not allocate one slice per to-one relationship.
-func (w *walker) oneRef(ref domain.SynergyRef) []domain.SynergyRef {
-	if len(w.refs) == cap(w.refs) {
-		w.refs = make([]domain.SynergyRef, 0, 256)
-	}
-	w.refs = append(w.refs, ref)
-	n := len(w.refs)
-	return w.refs[n-1 : n : n]
 }
 
 func malformed(msg string, cause error) error {

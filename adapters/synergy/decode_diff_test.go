@@ -189,6 +189,13 @@ func matchOld(t *testing.T, body []byte) {
 			slices.SortStableFunc(e.Record().Links, func(a, b domain.SynergyLink) int { return strings.Compare(a.Key, b.Key) })
 		}
 	}
+	// What the entities are cut from, which the old decoder has not, goes
+	// back to the pool once the document is checked: the next bodies are
+	// decoded into blocks that held these, which must then hold nothing
+	// of them.
+	defer got.Slab.Release()
+	defer trimmed.Slab.Release()
+	got.Slab, trimmed.Slab = nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Decode\n  %s\nold decoder\n  %s\nbody %q", dumpDoc(got), dumpDoc(want), body)
 	}

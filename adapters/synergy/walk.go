@@ -86,12 +86,10 @@ type walker struct {
 	// text holds the attributes objects, which the strings decoded from
 	// them are cut from, and sb the ids read after them (str); slab
 	// holds the entities.
-	text      string
-	sb        strings.Builder
-	recent    [16]string // see name
-	slab      *domain.SynergySlab
-	refs      []domain.SynergyRef
-	linkBlock domain.SynergyLinks
+	text   string
+	sb     strings.Builder
+	recent [16]string // see name
+	slab   *domain.SynergySlab
 
 	recordCount, pageCount *int
 }

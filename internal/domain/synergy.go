@@ -114,6 +114,19 @@ type SynergyDocument struct {
 	Included    []SynergyEntity
 	RecordCount *int
 	PageCount   *int
+	// Slab is what the entities are cut from, nil when they came from
+	// the heap.
+	Slab *SynergySlab
+}
+
+// Release hands the document's slab back for the next document: nothing
+// the document holds may be used after. Only the request that read it
+// releases it, when nothing it ran can read it any more.
+func (d *SynergyDocument) Release() {
+	if d.Slab != nil {
+		d.Slab.Release()
+	}
+	*d = SynergyDocument{}
 }
 
 // SetFetched records how every resource of the document was fetched.

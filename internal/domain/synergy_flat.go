@@ -31,49 +31,6 @@ func (m flatMember) str(text string) string {
 	return string(m.val)
 }
 
-// SynergySlab hands out the entities a document decodes to, and the
-// strings and string pointers of their attributes, from a few blocks: a
-// page of resources then costs a handful of allocations instead of several
-// per resource. Whatever it hands out shares those blocks, so one entity
-// kept keeps its document's blocks alive; they all live as long as the
-// request that read them.
-type SynergySlab struct {
-	synergyBlocks
-	strs []string
-}
-
-// strings gives n strings for *string fields to point at.
-func (s *SynergySlab) strings(n int) []string {
-	if s == nil {
-		return make([]string, n)
-	}
-	if len(s.strs) < n {
-		s.strs = make([]string, max(n, 64))
-	}
-	out := s.strs[:n:n]
-	s.strs = s.strs[n:]
-	return out
-}
-
-// reserve gives b with room for n more elements, in a new block when
-// its own is too small.
-func reserve[T any](b []T, n int) []T {
-	if cap(b)-len(b) >= n {
-		return b
-	}
-	return make([]T, 0, n)
-}
-
-// take gives a pointer to a new zero element of *b; a block that was not
-// reserved for it is replaced by a small one. Elements never move.
-func take[T any](b *[]T) *T {
-	if len(*b) == cap(*b) {
-		*b = make([]T, 0, 4)
-	}
-	*b = (*b)[:len(*b)+1]
-	return &(*b)[len(*b)-1]
-}
-
 // flatKept is how many string members a decodeFlat keeps from its first
 // pass over an object; an object with more is read a second time.
 const flatKept = 16

@@ -2952,6 +2952,36 @@ type synergyBlocks struct {
 	estateProperty    []EstateProperty
 }
 
+// reset clears the entities s handed out and keeps its blocks.
+func (s *synergyBlocks) reset() {
+	s.contact = recycle(s.contact)
+	s.contactStatus = recycle(s.contactStatus)
+	s.contactType = recycle(s.contactType)
+	s.contract = recycle(s.contract)
+	s.company = recycle(s.company)
+	s.companyBankDetail = recycle(s.companyBankDetail)
+	s.companyStatus = recycle(s.companyStatus)
+	s.companyType = recycle(s.companyType)
+	s.deal = recycle(s.deal)
+	s.dealLossReason = recycle(s.dealLossReason)
+	s.dealStageCategory = recycle(s.dealStageCategory)
+	s.dealStage = recycle(s.dealStage)
+	s.dealStatus = recycle(s.dealStatus)
+	s.order = recycle(s.order)
+	s.orderLossReason = recycle(s.orderLossReason)
+	s.orderStage = recycle(s.orderStage)
+	s.orderStatus = recycle(s.orderStatus)
+	s.diaryEvent = recycle(s.diaryEvent)
+	s.user = recycle(s.user)
+	s.source = recycle(s.source)
+	s.product = recycle(s.product)
+	s.entityProduct = recycle(s.entityProduct)
+	s.diaryTask = recycle(s.diaryTask)
+	s.competitor = recycle(s.competitor)
+	s.area = recycle(s.area)
+	s.estateProperty = recycle(s.estateProperty)
+}
+
 // Reserve makes room in s for n more entities of a JSON:API type.
 func (s *SynergySlab) Reserve(typ string, n int) {
 	switch typ {

@@ -35,12 +35,34 @@ func With(ctx context.Context) context.Context {
 	return context.WithValue(ctx, ctxKey{}, &Set{m: map[any]any{}})
 }
 
+// Releaser is a per-request value that holds something to hand back
+// when the request is over, such as blocks from a pool.
+type Releaser interface{ Release() }
+
 // Middleware gives every HTTP request its own set, so nothing cached by a
-// loader outlives the request that loaded it.
+// loader outlives the request that loaded it. Once the handler has
+// returned, every resolver, loader batch and fetch it started has
+// finished (each waits for what it started), so the set's values that
+// are Releasers are released then. A handler that panics releases
+// nothing: what it held is left to the collector.
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(With(r.Context())))
+		s := &Set{m: map[any]any{}}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
+		s.release()
 	})
+}
+
+// release releases the set's Releasers; the set is not used after.
+func (s *Set) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.m {
+		if r, ok := v.(Releaser); ok {
+			r.Release()
+		}
+	}
+	clear(s.m)
 }
 
 // Get returns the request's value under key, creating it with create on

@@ -413,6 +413,11 @@ func domainGo() string {
 		fmt.Fprintf(&b, "\t%s []%s\n", blockField(r), r.Name)
 	}
 	b.WriteString("}\n\n")
+	b.WriteString("// reset clears the entities s handed out and keeps its blocks.\nfunc (s *synergyBlocks) reset() {\n")
+	for _, r := range spec.Resources {
+		fmt.Fprintf(&b, "\ts.%s = recycle(s.%s)\n", blockField(r), blockField(r))
+	}
+	b.WriteString("}\n\n")
 	b.WriteString("// Reserve makes room in s for n more entities of a JSON:API type.\nfunc (s *SynergySlab) Reserve(typ string, n int) {\n\tswitch typ {\n")
 	for _, r := range spec.Resources {
 		fmt.Fprintf(&b, "\tcase %q:\n\t\ts.%s = reserve(s.%s, n)\n", r.Type, blockField(r), blockField(r))
