@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/jsonscan"
+	"github.com/crmgateway/gateway/internal/loaders"
 	"github.com/crmgateway/gateway/internal/scalar"
 	spec "github.com/crmgateway/gateway/internal/synergyspec"
 )
@@ -391,11 +392,12 @@ func (r *Resolver) runCompiled(ctx context.Context, opCtx *graphql.OperationCont
 			reading++
 		}
 	}
-	out := make([]byte, 0, max(512, plan.size.Load()+64))
+	out := answerBuffer(int(max(512, plan.size.Load()+64)))
 	defer func() {
 		if n := int64(len(out)); n > plan.size.Load() && n <= maxSizeHint {
 			plan.size.Store(n)
 		}
+		keepAnswer(ctx, out)
 	}()
 	out = append(out, '{')
 	if reading <= 1 {
@@ -428,6 +430,51 @@ func (r *Resolver) runCompiled(ctx context.Context, opCtx *graphql.OperationCont
 	}
 	out = append(out, '}')
 	return out
+}
+
+// answerBuffers keeps the buffers answers were written to, for the next
+// requests' answers; maxKeptAnswer bounds the buffers kept.
+var answerBuffers sync.Pool
+
+const maxKeptAnswer = 64 << 10
+
+// answerBuffer gives an empty buffer of at least size bytes: a kept one
+// when it is that large (a smaller one goes to the collector, so that the
+// buffers kept come to fit the larger answers).
+func answerBuffer(size int) []byte {
+	if b, _ := answerBuffers.Get().(*[]byte); b != nil && cap(*b) >= size {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+// requestAnswers are the buffers a request's answers were written to,
+// which it hands back when it is over: the transport has then encoded
+// them into the response, and nothing keeps them (a cache of answers
+// keeps a copy).
+type requestAnswers struct {
+	mu   sync.Mutex
+	bufs [][]byte
+}
+
+type requestAnswersKey struct{}
+
+func (a *requestAnswers) Release() {
+	for _, b := range a.bufs {
+		if cap(b) <= maxKeptAnswer {
+			answerBuffers.Put(&b)
+		}
+	}
+	a.bufs = nil
+}
+
+// keepAnswer notes that the request's answer is in b, to hand b back
+// when the request is over (outside a request, to the collector).
+func keepAnswer(ctx context.Context, b []byte) {
+	a := loaders.Get(ctx, requestAnswersKey{}, func() *requestAnswers { return new(requestAnswers) })
+	a.mu.Lock()
+	a.bufs = append(a.bufs, b)
+	a.mu.Unlock()
 }
 
 // rootArgs are a root field's arguments, coerced as gqlgen coerces them.

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/blocks"
 	"github.com/crmgateway/gateway/internal/domain"
 	"github.com/crmgateway/gateway/internal/globalid"
 	"github.com/crmgateway/gateway/internal/loaders"
@@ -474,6 +475,31 @@ type synergyStore struct {
 	// is over (Release); after that, done, the store keeps nothing.
 	docs []*domain.SynergyDocument
 	done bool
+	// kept are the map and the blocks resolved relationships are cut
+	// from, from the pool of released stores once the store holds
+	// something.
+	kept *storeBlocks
+}
+
+// storeBlocks are what a released store hands on to the next one.
+type storeBlocks struct {
+	m    map[domain.SynergyRef]domain.SynergyEntity
+	rels []*domain.SynergyRel
+	vals []domain.SynergyRel
+}
+
+// storeKept keeps the blocks of released stores; maxKeptStore bounds the
+// entities a store may have held for its map to be kept.
+var storeKept = sync.Pool{New: func() any { return new(storeBlocks) }}
+
+const maxKeptStore = 4096
+
+// blocks gives the store's blocks, taken from the pool the first time.
+func (s *synergyStore) blocks() *storeBlocks {
+	if s.kept == nil {
+		s.kept = storeKept.Get().(*storeBlocks)
+	}
+	return s.kept
 }
 
 type synergyStoreKey struct{}
@@ -521,8 +547,8 @@ func (s *synergyStore) putDoc(d *domain.SynergyDocument) {
 	}
 	s.docs = append(s.docs, d)
 	if len(s.m) == 0 {
-		if m, _ := storeMaps.Get().(map[domain.SynergyRef]domain.SynergyEntity); m != nil {
-			s.m = m
+		if k := s.blocks(); k.m != nil {
+			s.m, k.m = k.m, nil
 		} else {
 			s.m = make(map[domain.SynergyRef]domain.SynergyEntity, len(d.Data)+len(d.Included))
 		}
@@ -538,8 +564,7 @@ func (s *synergyStore) putDoc(d *domain.SynergyDocument) {
 // Release hands back what the request read when the request is over
 // (the request's loader set calls it once its handler has returned, so
 // nothing the request ran reads an entity any more): the documents'
-// blocks, cleared, for the next documents to be cut from, and the
-// store's map.
+// blocks and the store's own, cleared, for the next request to cut from.
 func (s *synergyStore) Release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -548,18 +573,18 @@ func (s *synergyStore) Release() {
 		d.Release()
 	}
 	s.docs = nil
-	if s.m != nil && len(s.m) <= maxKeptStore {
-		clear(s.m)
-		storeMaps.Put(s.m)
+	if k := s.kept; k != nil {
+		if s.m != nil && len(s.m) <= maxKeptStore {
+			clear(s.m)
+			k.m = s.m
+		}
+		k.rels = blocks.Recycle(k.rels)
+		k.vals = blocks.Recycle(k.vals)
+		s.kept = nil
+		storeKept.Put(k)
 	}
 	s.m = nil
 }
-
-// storeMaps keeps the maps of released stores; maxKeptStore bounds what
-// one may have held to be kept.
-var storeMaps sync.Pool
-
-const maxKeptStore = 4096
 
 func (s *synergyStore) get(ref domain.SynergyRef) domain.SynergyEntity {
 	s.mu.Lock()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmgateway/gateway/graph/generated"
 	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/blocks"
 	"github.com/crmgateway/gateway/internal/domain"
 )
 
@@ -341,14 +342,15 @@ func (s *synergyStore) resolve(needs []relNeed, lr *levelReads) {
 			total += n.plan.relCount
 		}
 	}
-	block := make([]*domain.SynergyRel, total)
-	values := make([]domain.SynergyRel, len(needs))
+	k := s.blocks()
+	block := blocks.Cut(&k.rels, total, 64)
+	values := blocks.Cut(&k.vals, len(needs), 64)
 	for i, n := range needs {
 		rec := n.e.Record()
 		if rec.Rels == nil {
 			c := n.plan.relCount
 			if len(block) < c {
-				block = make([]*domain.SynergyRel, c)
+				block = blocks.Cut(&k.rels, c, 64)
 			}
 			rec.Rels, block = block[:c:c], block[c:]
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/crmgateway/gateway/internal/blocks"
 	"github.com/crmgateway/gateway/internal/scalar"
 )
 
@@ -2954,89 +2955,89 @@ type synergyBlocks struct {
 
 // reset clears the entities s handed out and keeps its blocks.
 func (s *synergyBlocks) reset() {
-	s.contact = recycle(s.contact)
-	s.contactStatus = recycle(s.contactStatus)
-	s.contactType = recycle(s.contactType)
-	s.contract = recycle(s.contract)
-	s.company = recycle(s.company)
-	s.companyBankDetail = recycle(s.companyBankDetail)
-	s.companyStatus = recycle(s.companyStatus)
-	s.companyType = recycle(s.companyType)
-	s.deal = recycle(s.deal)
-	s.dealLossReason = recycle(s.dealLossReason)
-	s.dealStageCategory = recycle(s.dealStageCategory)
-	s.dealStage = recycle(s.dealStage)
-	s.dealStatus = recycle(s.dealStatus)
-	s.order = recycle(s.order)
-	s.orderLossReason = recycle(s.orderLossReason)
-	s.orderStage = recycle(s.orderStage)
-	s.orderStatus = recycle(s.orderStatus)
-	s.diaryEvent = recycle(s.diaryEvent)
-	s.user = recycle(s.user)
-	s.source = recycle(s.source)
-	s.product = recycle(s.product)
-	s.entityProduct = recycle(s.entityProduct)
-	s.diaryTask = recycle(s.diaryTask)
-	s.competitor = recycle(s.competitor)
-	s.area = recycle(s.area)
-	s.estateProperty = recycle(s.estateProperty)
+	s.contact = blocks.Recycle(s.contact)
+	s.contactStatus = blocks.Recycle(s.contactStatus)
+	s.contactType = blocks.Recycle(s.contactType)
+	s.contract = blocks.Recycle(s.contract)
+	s.company = blocks.Recycle(s.company)
+	s.companyBankDetail = blocks.Recycle(s.companyBankDetail)
+	s.companyStatus = blocks.Recycle(s.companyStatus)
+	s.companyType = blocks.Recycle(s.companyType)
+	s.deal = blocks.Recycle(s.deal)
+	s.dealLossReason = blocks.Recycle(s.dealLossReason)
+	s.dealStageCategory = blocks.Recycle(s.dealStageCategory)
+	s.dealStage = blocks.Recycle(s.dealStage)
+	s.dealStatus = blocks.Recycle(s.dealStatus)
+	s.order = blocks.Recycle(s.order)
+	s.orderLossReason = blocks.Recycle(s.orderLossReason)
+	s.orderStage = blocks.Recycle(s.orderStage)
+	s.orderStatus = blocks.Recycle(s.orderStatus)
+	s.diaryEvent = blocks.Recycle(s.diaryEvent)
+	s.user = blocks.Recycle(s.user)
+	s.source = blocks.Recycle(s.source)
+	s.product = blocks.Recycle(s.product)
+	s.entityProduct = blocks.Recycle(s.entityProduct)
+	s.diaryTask = blocks.Recycle(s.diaryTask)
+	s.competitor = blocks.Recycle(s.competitor)
+	s.area = blocks.Recycle(s.area)
+	s.estateProperty = blocks.Recycle(s.estateProperty)
 }
 
 // Reserve makes room in s for n more entities of a JSON:API type.
 func (s *SynergySlab) Reserve(typ string, n int) {
 	switch typ {
 	case "contacts":
-		s.contact = reserve(s.contact, n)
+		s.contact = blocks.Reserve(s.contact, n)
 	case "contact-statuses":
-		s.contactStatus = reserve(s.contactStatus, n)
+		s.contactStatus = blocks.Reserve(s.contactStatus, n)
 	case "contact-types":
-		s.contactType = reserve(s.contactType, n)
+		s.contactType = blocks.Reserve(s.contactType, n)
 	case "contracts":
-		s.contract = reserve(s.contract, n)
+		s.contract = blocks.Reserve(s.contract, n)
 	case "companies":
-		s.company = reserve(s.company, n)
+		s.company = blocks.Reserve(s.company, n)
 	case "company-bank-details":
-		s.companyBankDetail = reserve(s.companyBankDetail, n)
+		s.companyBankDetail = blocks.Reserve(s.companyBankDetail, n)
 	case "company-statuses":
-		s.companyStatus = reserve(s.companyStatus, n)
+		s.companyStatus = blocks.Reserve(s.companyStatus, n)
 	case "company-types":
-		s.companyType = reserve(s.companyType, n)
+		s.companyType = blocks.Reserve(s.companyType, n)
 	case "deals":
-		s.deal = reserve(s.deal, n)
+		s.deal = blocks.Reserve(s.deal, n)
 	case "deal-loss-reasons":
-		s.dealLossReason = reserve(s.dealLossReason, n)
+		s.dealLossReason = blocks.Reserve(s.dealLossReason, n)
 	case "deal-stage-categories":
-		s.dealStageCategory = reserve(s.dealStageCategory, n)
+		s.dealStageCategory = blocks.Reserve(s.dealStageCategory, n)
 	case "deal-stages":
-		s.dealStage = reserve(s.dealStage, n)
+		s.dealStage = blocks.Reserve(s.dealStage, n)
 	case "deal-statuses":
-		s.dealStatus = reserve(s.dealStatus, n)
+		s.dealStatus = blocks.Reserve(s.dealStatus, n)
 	case "orders":
-		s.order = reserve(s.order, n)
+		s.order = blocks.Reserve(s.order, n)
 	case "order-loss-reasons":
-		s.orderLossReason = reserve(s.orderLossReason, n)
+		s.orderLossReason = blocks.Reserve(s.orderLossReason, n)
 	case "order-stages":
-		s.orderStage = reserve(s.orderStage, n)
+		s.orderStage = blocks.Reserve(s.orderStage, n)
 	case "order-statuses":
-		s.orderStatus = reserve(s.orderStatus, n)
+		s.orderStatus = blocks.Reserve(s.orderStatus, n)
 	case "diary-events":
-		s.diaryEvent = reserve(s.diaryEvent, n)
+		s.diaryEvent = blocks.Reserve(s.diaryEvent, n)
 	case "users":
-		s.user = reserve(s.user, n)
+		s.user = blocks.Reserve(s.user, n)
 	case "sources":
-		s.source = reserve(s.source, n)
+		s.source = blocks.Reserve(s.source, n)
 	case "products":
-		s.product = reserve(s.product, n)
+		s.product = blocks.Reserve(s.product, n)
 	case "entity-products":
-		s.entityProduct = reserve(s.entityProduct, n)
+		s.entityProduct = blocks.Reserve(s.entityProduct, n)
 	case "diary-tasks":
-		s.diaryTask = reserve(s.diaryTask, n)
+		s.diaryTask = blocks.Reserve(s.diaryTask, n)
 	case "competitors":
-		s.competitor = reserve(s.competitor, n)
+		s.competitor = blocks.Reserve(s.competitor, n)
 	case "areas":
-		s.area = reserve(s.area, n)
+		s.area = blocks.Reserve(s.area, n)
 	case "estate-properties":
-		s.estateProperty = reserve(s.estateProperty, n)
+		s.estateProperty = blocks.Reserve(s.estateProperty, n)
 	}
 }
 

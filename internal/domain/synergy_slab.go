@@ -1,6 +1,10 @@
 package domain
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/crmgateway/gateway/internal/blocks"
+)
 
 // SynergySlab hands out the entities a document decodes to, the strings
 // and string pointers of their attributes, their linkage and the
@@ -32,38 +36,11 @@ func NewSynergySlab() *SynergySlab { return slabs.Get().(*SynergySlab) }
 // entity, string pointer, linkage or list it handed out may be used after.
 func (s *SynergySlab) Release() {
 	s.synergyBlocks.reset()
-	s.strs = recycle(s.strs)
-	s.links = recycle(s.links)
-	s.refs = recycle(s.refs)
-	s.ents = recycle(s.ents)
+	s.strs = blocks.Recycle(s.strs)
+	s.links = blocks.Recycle(s.links)
+	s.refs = blocks.Recycle(s.refs)
+	s.ents = blocks.Recycle(s.ents)
 	slabs.Put(s)
-}
-
-// maxKeptBlock bounds the blocks a released slab keeps, in elements: a
-// larger one (an unusually long page) goes to the collector.
-const maxKeptBlock = 512
-
-// recycle clears the used part of a block and empties it, or drops it.
-func recycle[T any](b []T) []T {
-	if cap(b) > maxKeptBlock {
-		return nil
-	}
-	clear(b)
-	return b[:0]
-}
-
-// reserve gives b with room for n more elements, in a new block when
-// its own is too small; a new block is rounded up, so that a released
-// slab's block serves the next pages of about the same size.
-func reserve[T any](b []T, n int) []T {
-	if cap(b)-len(b) >= n {
-		return b
-	}
-	c := 16
-	for c < n {
-		c *= 2
-	}
-	return make([]T, 0, c)
 }
 
 // take gives a pointer to a new zero element of *b; a block that was not
@@ -76,42 +53,29 @@ func take[T any](b *[]T) *T {
 	return &(*b)[len(*b)-1]
 }
 
-// cut gives the next n elements of *b (zero) as a slice whose capacity
-// ends at n, so that appending to it later copies it out of the block;
-// a block without room for them is replaced by one with room for at
-// least more.
-func cut[T any](b *[]T, n, least int) []T {
-	if cap(*b)-len(*b) < n {
-		*b = reserve((*b)[:0:0], max(n, least))
-	}
-	lo := len(*b)
-	*b = (*b)[:lo+n]
-	return (*b)[lo : lo+n : lo+n]
-}
-
 // strings gives n strings for *string fields to point at.
 func (s *SynergySlab) strings(n int) []string {
 	if s == nil {
 		return make([]string, n)
 	}
-	return cut(&s.strs, n, 64)
+	return blocks.Cut(&s.strs, n, 64)
 }
 
 // ReserveLinks makes room for n more links (Links).
-func (s *SynergySlab) ReserveLinks(n int) { s.links = reserve(s.links, n) }
+func (s *SynergySlab) ReserveLinks(n int) { s.links = blocks.Reserve(s.links, n) }
 
 // Links gives an empty slice with room for n links.
-func (s *SynergySlab) Links(n int) SynergyLinks { return cut(&s.links, n, 64)[:0] }
+func (s *SynergySlab) Links(n int) SynergyLinks { return blocks.Cut(&s.links, n, 64)[:0] }
 
 // ReserveRefs makes room for n more single references (Ref).
-func (s *SynergySlab) ReserveRefs(n int) { s.refs = reserve(s.refs, n) }
+func (s *SynergySlab) ReserveRefs(n int) { s.refs = blocks.Reserve(s.refs, n) }
 
 // Ref gives a linkage's one reference as a slice.
 func (s *SynergySlab) Ref(r SynergyRef) []SynergyRef {
-	out := cut(&s.refs, 1, 64)
+	out := blocks.Cut(&s.refs, 1, 64)
 	out[0] = r
 	return out
 }
 
 // Entities gives an empty list with room for n entities.
-func (s *SynergySlab) Entities(n int) []SynergyEntity { return cut(&s.ents, n, 16)[:0] }
+func (s *SynergySlab) Entities(n int) []SynergyEntity { return blocks.Cut(&s.ents, n, 16)[:0] }

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"sync/atomic"
@@ -143,6 +144,9 @@ func (c *introspectionCache) InterceptResponse(ctx context.Context, next graphql
 	}
 	resp := next(ctx)
 	if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.HasNext == nil && len(resp.Data) > 0 {
+		// The cache keeps a copy: an executor's answer may live in a
+		// buffer its request hands back when it is over.
+		resp.Data = bytes.Clone(resp.Data)
 		c.answers.Add(ctx, key, &answer{data: resp.Data})
 	}
 	return resp

@@ -346,7 +346,7 @@ func goField(name string) string {
 
 func domainGo() string {
 	var b strings.Builder
-	b.WriteString(header + "package domain\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"io\"\n\t\"strings\"\n\n\t\"github.com/crmgateway/gateway/internal/scalar\"\n)\n\n")
+	b.WriteString(header + "package domain\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"io\"\n\t\"strings\"\n\n\t\"github.com/crmgateway/gateway/internal/blocks\"\n\t\"github.com/crmgateway/gateway/internal/scalar\"\n)\n\n")
 	b.WriteString("var _ = json.Unmarshal\nvar _ = scalar.Decimal(\"\")\n\n")
 	done := map[string]bool{}
 	for _, r := range spec.Resources {
@@ -415,12 +415,12 @@ func domainGo() string {
 	b.WriteString("}\n\n")
 	b.WriteString("// reset clears the entities s handed out and keeps its blocks.\nfunc (s *synergyBlocks) reset() {\n")
 	for _, r := range spec.Resources {
-		fmt.Fprintf(&b, "\ts.%s = recycle(s.%s)\n", blockField(r), blockField(r))
+		fmt.Fprintf(&b, "\ts.%s = blocks.Recycle(s.%s)\n", blockField(r), blockField(r))
 	}
 	b.WriteString("}\n\n")
 	b.WriteString("// Reserve makes room in s for n more entities of a JSON:API type.\nfunc (s *SynergySlab) Reserve(typ string, n int) {\n\tswitch typ {\n")
 	for _, r := range spec.Resources {
-		fmt.Fprintf(&b, "\tcase %q:\n\t\ts.%s = reserve(s.%s, n)\n", r.Type, blockField(r), blockField(r))
+		fmt.Fprintf(&b, "\tcase %q:\n\t\ts.%s = blocks.Reserve(s.%s, n)\n", r.Type, blockField(r), blockField(r))
 	}
 	b.WriteString("\t}\n}\n\n")
 	b.WriteString("// New returns an empty entity of a JSON:API type from s's blocks (from\n// the heap when s is nil), nil for a type the spec does not know.\nfunc (s *SynergySlab) New(typ string) SynergyEntity {\n\tif s == nil {\n\t\treturn NewSynergyEntity(typ)\n\t}\n\tswitch typ {\n")
