@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: soak redis-server prometheus lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-rest-client test-apollo test-deploy image podman node chromium playground check-playground bench generate check-generated lint build clean apikey
+.PHONY: soak redis-server prometheus lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-rest-client test-apollo test-deploy image podman node chromium playground check-playground bench bench-ab generate check-generated lint build clean apikey
 
 run:
 	$(GO) run .
@@ -55,6 +55,11 @@ test-fuzz:
 # Benchmarks only; speed is never asserted in tests.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 $(PKGS)
+
+# Two builds side by side over the shared benchmark's fastfake, in
+# alternating rounds: make bench-ab OLD=<commit> [ROUNDS=8] [SCENARIO=S3]
+bench-ab:
+	tests/bench-ab/ab.sh $(OLD) $(or $(ROUNDS),8) $(or $(SCENARIO),S3)
 
 generate:
 	$(GO) generate ./...

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Two builds of the gateway side by side over one fastfake (the shared
+# benchmark's fake SynergyCRM), loaded in turn with the benchmark's wrk
+# command for ROUNDS short rounds each: the rounds alternate, so both builds
+# meet the machine's slow and fast moments alike, which one full run of the
+# shared benchmark per build (minutes apart) does not ensure.
+#
+#   tests/bench-ab/ab.sh OLD_REF [ROUNDS] [SCENARIO]
+#
+# OLD_REF is a commit of this repository (built from a temporary worktree);
+# the other build is the working tree. SCENARIO is S2 or S3 (default).
+# Cores as in the shared benchmark: fastfake and wrk on core 0, the
+# gateways (GOMAXPROCS 1) on core 1. Needs go, git, wrk and taskset.
+set -euo pipefail
+OLD=${1:?usage: ab.sh OLD_REF [ROUNDS] [S2|S3]}
+ROUNDS=${2:-8}
+SCEN=${3:-S3}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH=$ROOT/../shared/bench
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  git -C "$ROOT" worktree remove --force "$TMP/old-src" 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+git -C "$ROOT" worktree add --detach "$TMP/old-src" "$OLD" >/dev/null 2>&1
+(cd "$TMP/old-src" && go build -o "$TMP/gw-old" .)
+(cd "$ROOT" && go build -o "$TMP/gw-new" .)
+(cd "$BENCH/fastfake" && go build -o "$TMP/fastfake" .)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+FF=$(free_port)
+taskset -c 0 "$TMP/fastfake" -addr "127.0.0.1:$FF" -token bench-token -sid bench-sid >"$TMP/ff.log" 2>&1 &
+PIDS+=($!)
+declare -A PORT PID
+for v in old new; do
+  PORT[$v]=$(free_port)
+  env -i PATH="$PATH" HOME="$HOME" AUTH_MODE=none \
+    SYNERGY_BASE_URL="http://127.0.0.1:$FF/api/v1" SYNERGY_TOKEN=bench-token \
+    RKEEPER_BASE_URL="http://127.0.0.1:$FF/api/v1/crm" RKEEPER_SID=bench-sid RKEEPER_OBJECT_ID=775533 \
+    LISTEN_ADDR="127.0.0.1:${PORT[$v]}" METRICS_ADDR="127.0.0.1:$(free_port)" \
+    taskset -c 1 "$TMP/gw-$v" >"$TMP/gw-$v.log" 2>&1 &
+  PID[$v]=$!
+  PIDS+=($!)
+done
+for v in old new; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:${PORT[$v]}/healthz" >/dev/null && break; sleep 0.1; done
+done
+
+case $SCEN in
+  S2) Q='{ deals(first: 50) { nodes { name } } }' ;;
+  S3) Q='{ deals(first: 50) { nodes { name company { name } contact { firstName } stage { name } status { name } } } }' ;;
+  *) echo "scenario $SCEN: S2 or S3" >&2; exit 2 ;;
+esac
+cat >"$TMP/q.lua" <<LUA
+wrk.method = "POST"
+wrk.body = [==[{"query": "$Q"}]==]
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+LUA
+
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
+for v in old new; do
+  taskset -c 0 wrk -t1 -c32 -d3s -s "$TMP/q.lua" "http://127.0.0.1:${PORT[$v]}/graphql" >/dev/null
+done
+for _ in $(seq "$ROUNDS"); do
+  for v in old new; do
+    c0=$(cpu "${PID[$v]}")
+    rps=$(taskset -c 0 wrk -t1 -c32 -d3s -s "$TMP/q.lua" "http://127.0.0.1:${PORT[$v]}/graphql" | awk '/Requests\/sec/{print $2}')
+    c1=$(cpu "${PID[$v]}")
+    echo "$v $rps $((c1 - c0))"
+  done
+done | python3 -c '
+import os, statistics as st, sys
+hz = os.sysconf("SC_CLK_TCK")
+rows = [l.split() for l in sys.stdin]
+got = {v: [(float(r), int(t)) for w, r, t in rows if w == v] for v in ("old", "new")}
+for v, xs in got.items():
+    rps = [r for r, _ in xs]
+    cpu = [t / hz / (r * 3) * 1e6 for r, t in xs]
+    print(f"{v}: queries/s median {st.median(rps):,.0f} (rounds {[round(r) for r in rps]}), "
+          f"CPU µs/query median {st.median(cpu):.0f}")
+pairs = [n / o for (o, _), (n, _) in zip(got["old"], got["new"])]
+print(f"new / old queries/s, round by round: {[round(p, 2) for p in pairs]}; median {st.median(pairs):.2f}")
+'
