@@ -459,6 +459,7 @@ type requestAnswers struct {
 
 type requestAnswersKey struct{}
 
+// Release hands the request's answer buffers back to answerBuffers.
 func (a *requestAnswers) Release() {
 	for _, b := range a.bufs {
 		if cap(b) <= maxKeptAnswer {

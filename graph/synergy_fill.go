@@ -203,11 +203,9 @@ func (r *Resolver) fillLevel(ctx context.Context, groups []fillGroup, root fillR
 	scratch := needsScratch.Get().(*[]relNeed)
 	needs := st.needs(groups, (*scratch)[:0])
 	defer func() {
-		// Nothing keeps a level's needs once it is resolved.
-		if cap(needs) <= maxScratchNeeds {
-			clear(needs[:cap(needs)])
-			*scratch = needs[:0]
-		}
+		// Nothing keeps a level's needs once it is resolved; a second
+		// listing may have been shorter than the first, so all is cleared.
+		*scratch = blocks.Recycle(needs[:cap(needs)])
 		needsScratch.Put(scratch)
 	}()
 	if len(needs) == 0 {
@@ -431,10 +429,8 @@ func checkTarget(rel *synergyRelField, e domain.SynergyEntity) error {
 }
 
 // needsScratch keeps the slices levels list their needs in, which live
-// only while a level is resolved; maxScratchNeeds bounds what is kept.
+// only while a level is resolved.
 var needsScratch = sync.Pool{New: func() any { return new([]relNeed) }}
-
-const maxScratchNeeds = 4096
 
 // needs lists in out the selected relationships of the level's entities
 // that are not resolved yet, with their linkage when the request knows it. An

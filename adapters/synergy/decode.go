@@ -257,7 +257,7 @@ func superseded(rels []wireRel, i int) bool {
 // linkage reads a relationship's data member (already checked to be JSON).
 func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 	if rel.plain {
-		return domain.SynergyLinkage{Refs: w.slab.Ref(domain.SynergyRef{Type: w.name(rel.typ), ID: w.str(rel.id)})}, nil
+		return domain.SynergyLinkage{Refs: w.slab.Ref(w.ref(rel.typ, rel.id))}, nil
 	}
 	d := rel.data
 	s := walker{Cursor: jsonscan.Cursor{B: d}}
@@ -284,7 +284,7 @@ func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 				}
 				bad = cmp.Or(bad, errNotIdentifier)
 			}
-			l.Refs = append(l.Refs, domain.SynergyRef{Type: w.name(typ), ID: w.str(id)})
+			l.Refs = append(l.Refs, w.ref(typ, id))
 			return nil
 		})
 		return l, cmp.Or(err, bad)
@@ -297,9 +297,14 @@ func (w *walker) linkage(rel *wireRel) (domain.SynergyLinkage, error) {
 		if bad != nil {
 			return domain.SynergyLinkage{}, bad
 		}
-		return domain.SynergyLinkage{Refs: w.slab.Ref(domain.SynergyRef{Type: w.name(typ), ID: w.str(id)})}, nil
+		return domain.SynergyLinkage{Refs: w.slab.Ref(w.ref(typ, id))}, nil
 	}
 	return domain.SynergyLinkage{}, errNotIdentifier
+}
+
+// ref is the resource identifier whose members are typ and id.
+func (w *walker) ref(typ, id wireText) domain.SynergyRef {
+	return domain.SynergyRef{Type: w.name(typ), ID: w.str(id)}
 }
 
 // plainIdentifier reads the common resource identifier at the start of

@@ -1,6 +1,5 @@
-// Package blocks cuts many small slices from a few large blocks, which a
-// pool can keep between requests: what a request decodes and resolves
-// then costs a handful of allocations, and once the pools are warm none.
+// Package blocks owns bump allocation: many small slices cut from a few
+// large blocks, which pools keep between requests.
 //
 // A block's used part is its length; the rest of its capacity is always
 // zero, so a block cleared where it was used (Recycle) is as good as new.

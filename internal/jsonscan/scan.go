@@ -172,9 +172,10 @@ func specialMask(x uint64) uint64 {
 	return ((x-0x20*ones)&^x | (q-ones)&^q | (s-ones)&^s) & highs
 }
 
-// firstSpecial is the index (0 to 7) of the first byte of x that is a
-// quote, a backslash or a control character, 8 when there is none.
-func firstSpecial(x uint64) int { return bits.TrailingZeros64(specialMask(x)) >> 3 }
+// firstByte is the index (0 to 7) of the lowest byte whose high bit m
+// sets, 8 when it sets none: with specialMask, the first byte of a word
+// that is a quote, a backslash or a control character.
+func firstByte(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
 
 // load64 reads d[i:i+8] as a little-endian word.
 func load64[S Text](d S, i int) uint64 {
@@ -190,7 +191,7 @@ func PlainPrefix(s string) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		if m := specialMask(load64(s, i)); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
+			return i + firstByte(m)
 		}
 	}
 	for ; i < len(s); i++ {
@@ -213,7 +214,7 @@ func HTMLSafePrefix(b []byte) int {
 		if m := zero(x^('<'*ones)) | zero(x^('>'*ones)) | zero(x^('&'*ones)) | zero(x^(0xE2*ones)); m != 0 {
 			// A borrow only spreads above a byte that matches: the lowest
 			// bit set marks the first of them.
-			return i + bits.TrailingZeros64(m)>>3
+			return i + firstByte(m)
 		}
 	}
 	for ; i < len(b); i++ {
@@ -236,7 +237,7 @@ func shortEnd[S Text](d S, i int) int {
 	if m == 0 {
 		return 0
 	}
-	k := bits.TrailingZeros64(m) >> 3
+	k := firstByte(m)
 	if d[i+1+k] != '"' || x&(1<<(8*k)-1)&highs != 0 {
 		return 0
 	}
@@ -256,7 +257,7 @@ func StringEnd[S Text](d S, i int) (end int, escaped, wide bool, err error) {
 			x := load64(d, i)
 			if m := specialMask(x); m != 0 {
 				// Up to the first byte that needs attention.
-				k := bits.TrailingZeros64(m) >> 3
+				k := firstByte(m)
 				acc |= x & (1<<(8*k) - 1)
 				i += k
 				break

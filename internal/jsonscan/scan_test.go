@@ -247,8 +247,8 @@ func TestSpecial(t *testing.T) {
 				for first < 8 && (PlainASCII(b[first]) || b[first] >= 0x80) {
 					first++
 				}
-				if got := firstSpecial(binary.LittleEndian.Uint64(b[:])); got != first {
-					t.Fatalf("firstSpecial(%q) = %d, want %d", b, got, first)
+				if got := firstByte(specialMask(binary.LittleEndian.Uint64(b[:]))); got != first {
+					t.Fatalf("first special byte of %q: %d, want %d", b, got, first)
 				}
 				if got := load64(string(b[:]), 0); got != binary.LittleEndian.Uint64(b[:]) {
 					t.Fatalf("load64(%q) = %x", b, got)
@@ -271,8 +271,8 @@ func TestFirstSpecial(t *testing.T) {
 		for first < 8 && (PlainASCII(b[first]) || b[first] >= 0x80) {
 			first++
 		}
-		if got := firstSpecial(binary.LittleEndian.Uint64(b[:])); got != first {
-			t.Fatalf("firstSpecial(%q) = %d, want %d", b, got, first)
+		if got := firstByte(specialMask(binary.LittleEndian.Uint64(b[:]))); got != first {
+			t.Fatalf("first special byte of %q: %d, want %d", b, got, first)
 		}
 	}
 }

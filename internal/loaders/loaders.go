@@ -32,7 +32,13 @@ type Set struct {
 
 // With returns ctx carrying a fresh, empty set.
 func With(ctx context.Context) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &Set{m: map[any]any{}})
+	ctx, _ = with(ctx)
+	return ctx
+}
+
+func with(ctx context.Context) (context.Context, *Set) {
+	s := &Set{m: map[any]any{}}
+	return context.WithValue(ctx, ctxKey{}, s), s
 }
 
 // Releaser is a per-request value that holds something to hand back
@@ -47,22 +53,28 @@ type Releaser interface{ Release() }
 // nothing: what it held is left to the collector.
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := &Set{m: map[any]any{}}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
+		ctx, s := with(r.Context())
+		next.ServeHTTP(w, r.WithContext(ctx))
 		s.release()
 	})
 }
 
-// release releases the set's Releasers; the set is not used after.
+// release empties the set and releases its Releasers, outside the set's
+// lock (a Release may look in the set).
 func (s *Set) release() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	var few [8]any
+	vals := few[:0]
 	for _, v := range s.m {
+		vals = append(vals, v)
+	}
+	clear(s.m)
+	s.mu.Unlock()
+	for _, v := range vals {
 		if r, ok := v.(Releaser); ok {
 			r.Release()
 		}
 	}
-	clear(s.m)
 }
 
 // Get returns the request's value under key, creating it with create on
