@@ -40,7 +40,8 @@ func New(up *upstream.Client) *Client { return &Client{up: up} }
 
 // Authorize adds the Bearer token; pass it to upstream.Options.
 func Authorize(token string) func(*http.Request) {
-	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	value := []string{"Bearer " + token} // built once; the header shares it
+	return func(r *http.Request) { r.Header["Authorization"] = value }
 }
 
 // List reads one page of a collection.

@@ -15,6 +15,8 @@ import (
 // it, a compressed body and its framing save less than they cost.
 const compressMinBytes = 1024
 
+var varyAcceptEncoding = []string{"Accept-Encoding"}
+
 // codings the gateway compresses with, in its order of preference when a
 // client accepts several equally: zstd compresses JSON about as well as
 // gzip at a fraction of the CPU.
@@ -123,7 +125,11 @@ func getEncoder(coding string, w io.Writer) (encoder, func()) {
 // tag the client sent.
 func compress(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", "Accept-Encoding")
+		if h := w.Header(); h["Vary"] == nil {
+			h["Vary"] = varyAcceptEncoding // shared: Add appends to a copy
+		} else {
+			h.Add("Vary", "Accept-Encoding")
+		}
 		stripped := unsuffixTags(r.Header)
 		cw := &compressWriter{w: w, coding: negotiateEncoding(r.Header.Values("Accept-Encoding")), stripped: stripped}
 		defer cw.finish()

@@ -71,7 +71,11 @@ func (httpTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgra
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	start := graphql.Now()
-	w.Header().Add("Vary", "Accept")
+	if h := w.Header(); h["Vary"] == nil {
+		h["Vary"] = varyAccept
+	} else {
+		h.Add("Vary", "Accept")
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodPost:
 	case http.MethodOptions:
@@ -682,5 +686,21 @@ func writeErrors(w http.ResponseWriter, media string, status int, resp *graphql.
 }
 
 func setContentType(w http.ResponseWriter, media string) {
-	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	switch media {
+	case mediaJSON:
+		w.Header()["Content-Type"] = jsonContentType
+	case mediaGraphQLResponse:
+		w.Header()["Content-Type"] = graphQLContentType
+	default:
+		w.Header().Set("Content-Type", media+"; charset=utf-8")
+	}
 }
+
+// The Content-Type lines of the two media an answer has, and the Vary
+// value of every answer, built once and shared by every response (a
+// handler that changes one replaces the slice, never its contents).
+var (
+	jsonContentType    = []string{mediaJSON + "; charset=utf-8"}
+	graphQLContentType = []string{mediaGraphQLResponse + "; charset=utf-8"}
+	varyAccept         = []string{"Accept"}
+)

@@ -149,6 +149,8 @@ func TestHandlerRedactsEveryAttribute(t *testing.T) {
 		slog.Any("err", errors.New("failed: "+url.QueryEscape(secret))),
 		slog.Any("map", map[string]string{"k": secret}),
 		slog.Group("grp", slog.String("inner", base64.StdEncoding.EncodeToString([]byte(secret)))),
+		slog.Group("late", slog.Int("first", 1), slog.String("second", secret), slog.Bool("third", true)),
+		slog.Group("clean", slog.String("a", "b")),
 		slog.Int("n", 3))
 	got := out.String()
 	for name, form := range forms(secret) {
@@ -156,7 +158,8 @@ func TestHandlerRedactsEveryAttribute(t *testing.T) {
 			t.Errorf("%s form leaked into the log: %s", name, got)
 		}
 	}
-	if !strings.Contains(got, `"n":3`) || strings.Count(got, Mask) < 6 {
+	if !strings.Contains(got, `"n":3`) || strings.Count(got, Mask) < 7 ||
+		!strings.Contains(got, `"late":{"first":1,"second":"`+Mask+`","third":true}`) || !strings.Contains(got, `"clean":{"a":"b"}`) {
 		t.Errorf("log line lost its shape: %s", got)
 	}
 }

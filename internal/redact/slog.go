@@ -26,10 +26,15 @@ func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.nex
 
 func (h *handler) Handle(ctx context.Context, rec slog.Record) error {
 	out := slog.NewRecord(rec.Time, rec.Level, h.r.String(rec.Message), rec.PC)
+	// One AddAttrs for the whole record: a call per attribute grows the
+	// record's slice again and again (an access log line has a dozen).
+	var buf [16]slog.Attr
+	attrs := buf[:0]
 	rec.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(h.attr(a))
+		attrs = append(attrs, h.attr(a))
 		return true
 	})
+	out.AddAttrs(attrs...)
 	return h.next.Handle(ctx, out)
 }
 
@@ -46,37 +51,58 @@ func (h *handler) WithGroup(name string) slog.Handler {
 }
 
 func (h *handler) attr(a slog.Attr) slog.Attr {
-	a.Key = h.r.String(a.Key)
-	a.Value = h.value(a.Value.Resolve())
+	a, _ = h.redacted(a)
 	return a
 }
 
-func (h *handler) value(v slog.Value) slog.Value {
+// redacted is a with its key and value redacted, and whether that changed
+// anything.
+func (h *handler) redacted(a slog.Attr) (slog.Attr, bool) {
+	key := h.r.String(a.Key)
+	v, changed := h.value(a.Value.Resolve())
+	changed = changed || key != a.Key
+	a.Key, a.Value = key, v
+	return a, changed
+}
+
+func (h *handler) value(v slog.Value) (slog.Value, bool) {
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.StringValue(h.r.String(v.String()))
-	case slog.KindGroup:
-		attrs := v.Group()
-		red := make([]slog.Attr, len(attrs))
-		for i, a := range attrs {
-			red[i] = h.attr(a)
+		if s := h.r.String(v.String()); s != v.String() {
+			return slog.StringValue(s), true
 		}
-		return slog.GroupValue(red...)
+	case slog.KindGroup:
+		// A group is copied only when redacting changes one of its
+		// attributes (its keys and values are mostly the gateway's own).
+		attrs := v.Group()
+		var red []slog.Attr
+		for i, a := range attrs {
+			b, changed := h.redacted(a)
+			if changed && red == nil {
+				red = append(make([]slog.Attr, 0, len(attrs)), attrs[:i]...)
+			}
+			if red != nil {
+				red = append(red, b)
+			}
+		}
+		if red != nil {
+			return slog.GroupValue(red...), true
+		}
 	case slog.KindAny:
 		switch x := v.Any().(type) {
 		case error:
-			return slog.StringValue(h.r.String(x.Error()))
+			return slog.StringValue(h.r.String(x.Error())), true
 		case fmt.Stringer:
-			return slog.StringValue(h.r.String(x.String()))
+			return slog.StringValue(h.r.String(x.String())), true
 		case []byte:
-			return slog.StringValue(h.r.String(string(x)))
+			return slog.StringValue(h.r.String(string(x))), true
 		default:
 			// Anything else is kept as it is unless its printed form
 			// holds a secret; then the redacted print replaces it.
 			if s := fmt.Sprintf("%+v", x); h.r.Contains(s) {
-				return slog.StringValue(h.r.String(s))
+				return slog.StringValue(h.r.String(s)), true
 			}
 		}
 	}
-	return v
+	return v, false
 }

@@ -108,6 +108,7 @@ type Client struct {
 	base     *url.URL
 	timeout  time.Duration
 	rt       http.RoundTripper
+	auth     func(*http.Request) // Options.Authorize
 	redactor *redact.Redactor
 	maxBody  int64
 	budget   *Budget
@@ -167,6 +168,7 @@ func New(o Options) (*Client, error) {
 		maxBody:  o.MaxResponseBytes,
 		budget:   o.Budget,
 		log:      o.Logger,
+		auth:     o.Authorize,
 	}
 	c.rt, c.breaker = chain(o)
 	c.staleFor, c.refStaleFor = o.StaleFor, o.ReferenceStaleFor
@@ -277,6 +279,11 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	rec := reqinfo.From(ctx)
 	if rec != nil {
 		req.Header.Set("X-Request-Id", rec.ID)
+	}
+	// The credentials go on the request Do owns, before the chain: a
+	// RoundTripper would have to copy the request to add them.
+	if c.auth != nil {
+		c.auth(req)
 	}
 	rec.AddUpstreamCall(c.name)
 	start := time.Now()

@@ -40,9 +40,10 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // chain builds the RoundTripper chain in its one visible order. Do sets the
-// per-call deadline around all of it; then, outermost first:
+// per-call deadline and the credentials (Options.Authorize) on the request
+// it sends down all of it; then, outermost first:
 //
-//	authorize → circuit breaker → retry (GET only) → concurrency bound → metrics → transport
+//	cooldown → circuit breaker → retry (GET only) → trace → concurrency bound → metrics → transport
 //
 // The breaker sees one result per logical call; every retry attempt takes
 // its own concurrency slot and is counted in the metrics.
@@ -54,7 +55,6 @@ func chain(o Options) (http.RoundTripper, func() gobreaker.State) {
 	rt = retry(o.Name, o.MaxRetries, o.Metrics, rt)
 	rt, state := breaker(o.Name, o.Account, o.Breaker, o.Metrics, rt)
 	rt = cooldown(o.Name, o.Account, o.Metrics, rt)
-	rt = authorize(o.Authorize, rt)
 	return rt, state
 }
 
@@ -143,17 +143,6 @@ func traced(name string, tp trace.TracerProvider, next http.RoundTripper) http.R
 // attemptKey carries a retried request's attempt number (1 for the first
 // retry) to its span.
 type attemptKey struct{}
-
-func authorize(f func(*http.Request), next http.RoundTripper) http.RoundTripper {
-	if f == nil {
-		return next
-	}
-	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		r = r.Clone(r.Context())
-		f(r)
-		return next.RoundTrip(r)
-	})
-}
 
 // serverFailure marks a 5xx answer as a failure for the breaker while still
 // handing the response back.

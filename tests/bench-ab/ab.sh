@@ -8,11 +8,11 @@
 #   tests/bench-ab/ab.sh OLD_REF [ROUNDS] [SCENARIO]
 #
 # OLD_REF is a commit of this repository (built from a temporary worktree);
-# the other build is the working tree. SCENARIO is S2 or S3 (default).
+# the other build is the working tree. SCENARIO is S1, S2 or S3 (default).
 # Cores as in the shared benchmark: fastfake and wrk on core 0, the
 # gateways (GOMAXPROCS 1) on core 1. Needs go, git, wrk and taskset.
 set -euo pipefail
-OLD=${1:?usage: ab.sh OLD_REF [ROUNDS] [S2|S3]}
+OLD=${1:?usage: ab.sh OLD_REF [ROUNDS] [S1|S2|S3]}
 ROUNDS=${2:-8}
 SCEN=${3:-S3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,9 +51,10 @@ for v in old new; do
 done
 
 case $SCEN in
+  S1) Q='{ countries { name } }' ;;
   S2) Q='{ deals(first: 50) { nodes { name } } }' ;;
   S3) Q='{ deals(first: 50) { nodes { name company { name } contact { firstName } stage { name } status { name } } } }' ;;
-  *) echo "scenario $SCEN: S2 or S3" >&2; exit 2 ;;
+  *) echo "scenario $SCEN: S1, S2 or S3" >&2; exit 2 ;;
 esac
 cat >"$TMP/q.lua" <<LUA
 wrk.method = "POST"
