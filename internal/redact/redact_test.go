@@ -178,3 +178,17 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+func TestHandlerWrappedTwiceRedactsBothInOnePass(t *testing.T) {
+	var out bytes.Buffer
+	first, second := "first-secret-4d2a9f", "second-secret-8c1e7b"
+	h := Handler(Handler(slog.NewJSONHandler(&out, nil), New(first)), New(second))
+	if _, nested := h.(*handler).next.(*handler); nested {
+		t.Fatal("a handler wrapping a handler: every record is redacted twice")
+	}
+	slog.New(h).With(slog.String("w", first)).Info("m "+second, slog.String("a", first), slog.String("b", second))
+	got := out.String()
+	if strings.Contains(got, first) || strings.Contains(got, second) || strings.Count(got, Mask) != 4 {
+		t.Errorf("log line: %s", got)
+	}
+}

@@ -10,9 +10,16 @@ import (
 // secret: the message and every attribute (strings, errors, Stringers,
 // any other value as it would print, groups, attributes added with
 // WithAttrs) are redacted first. It is the logs' one exit.
+//
+// Wrapping a Handler's own output again (a logger built before the
+// tenants' credentials were known, wrapped once they are) gives one
+// handler redacting both sets in one pass, not two passes over every record.
 func Handler(next slog.Handler, r *Redactor) slog.Handler {
 	if r == nil || r.Len() == 0 {
 		return next
+	}
+	if inner, ok := next.(*handler); ok {
+		return &handler{next: inner.next, r: r.With(inner.r.secrets...)}
 	}
 	return &handler{next: next, r: r}
 }
