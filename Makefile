@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin/crm-gateway
 PKGS    ?= ./...
 
-.PHONY: soak redis-server prometheus lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-rest-client test-apollo test-deploy image podman node chromium playground check-playground bench bench-ab generate check-generated lint build clean apikey
+.PHONY: soak redis-server prometheus lint-go lint-dockerfile run test test-go test-audit test-browser test-fuzz test-persisted test-rest-client test-apollo test-deploy image podman node chromium playground check-playground bench bench-ab bench-tail generate check-generated lint build clean apikey
 
 run:
 	$(GO) run .
@@ -60,6 +60,12 @@ bench:
 # alternating rounds: make bench-ab OLD=<commit> [ROUNDS=8] [SCENARIO=S3]
 bench-ab:
 	tests/bench-ab/ab.sh $(OLD) $(or $(ROUNDS),8) $(or $(SCENARIO),S3)
+
+# The S3 latency tail at a fixed rate: the gateway, a bare net/http proxy
+# making the same upstream call, and the upstream alone, in turn:
+# make bench-tail [ROUNDS=3] [RATE=1000]
+bench-tail:
+	tests/bench-ab/tail.sh $(or $(ROUNDS),3) $(or $(RATE),1000)
 
 generate:
 	$(GO) generate ./...
