@@ -215,10 +215,15 @@ func synergyListPage(ctx context.Context, r *Resolver, typ string, pr pageReques
 		}
 	}
 	st := synergyStoreFor(ctx)
-	var all []domain.SynergyEntity
 	for _, d := range docs {
 		st.putDoc(d)
-		all = append(all, d.Data...)
+	}
+	all := docs[0].Data // one page (the common case): its own list, not a copy
+	if len(docs) > 1 {
+		all = nil
+		for _, d := range docs {
+			all = append(all, d.Data...)
+		}
 	}
 	use := connectionUses(ctx, r)
 	out := &synergyPage[domain.SynergyEntity]{Total: docs[0].RecordCount, Edges: use.edges}

@@ -175,6 +175,12 @@ func (r *Resolver) fillEntities(ctx context.Context, ents []domain.SynergyEntity
 			i++
 		}
 		if i == len(groups) {
+			if len(groups) == 0 && sameType(ents) {
+				// One type (most lists): the entities are the group as
+				// they are, no copy (a level's groups are only read).
+				groups = append(groups, fillGroup{plan: p, ents: ents})
+				break
+			}
 			groups = append(groups, fillGroup{plan: p, ents: make([]domain.SynergyEntity, 0, len(ents))})
 		}
 		groups[i].ents = append(groups[i].ents, e)
@@ -182,6 +188,17 @@ func (r *Resolver) fillEntities(ctx context.Context, ents []domain.SynergyEntity
 	for len(groups) > 0 {
 		groups = r.fillLevel(ctx, groups, root)
 	}
+}
+
+// sameType tells whether every entity of ents has the first one's type.
+func sameType(ents []domain.SynergyEntity) bool {
+	typ := ents[0].Record().Type
+	for _, e := range ents[1:] {
+		if e.Record().Type != typ {
+			return false
+		}
+	}
+	return true
 }
 
 // relNeed is one relationship of one entity that is not resolved yet.
