@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -233,9 +234,9 @@ type Snapshot struct {
 func (r *Record) Snapshot() Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	up := make(map[string]int, len(r.upstream))
-	for k, v := range r.upstream {
-		up[k] = v
+	var up map[string]int // nil when no upstream was called
+	if len(r.upstream) > 0 {
+		up = maps.Clone(r.upstream)
 	}
 	return Snapshot{ID: r.ID, Route: r.route, OperationType: r.operationType, OperationName: r.operationName,
 		Trusted: r.trusted, ErrorCodes: slices.Clone(r.codes), Upstream: up, CacheHits: r.cacheHits,
