@@ -15,6 +15,8 @@ import (
 // it, a compressed body and its framing save less than they cost.
 const compressMinBytes = 1024
 
+// varyAcceptEncoding is the Vary value compress starts every answer with,
+// shared: the transport's Add of "Accept" appends to a copy.
 var varyAcceptEncoding = []string{"Accept-Encoding"}
 
 // codings the gateway compresses with, in its order of preference when a
@@ -126,7 +128,7 @@ func getEncoder(coding string, w io.Writer) (encoder, func()) {
 func compress(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h := w.Header(); h["Vary"] == nil {
-			h["Vary"] = varyAcceptEncoding // shared: Add appends to a copy
+			h["Vary"] = varyAcceptEncoding
 		} else {
 			h.Add("Vary", "Accept-Encoding")
 		}

@@ -19,33 +19,22 @@ const apiCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; for
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		for _, kv := range securityValues {
-			h[kv.name] = kv.value
+		for name, value := range securityValues {
+			h[name] = value
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// securityValues are the headers securityHeaders sets, their names in
-// canonical form and their values built once: every response shares
-// them, and a handler that changes one (Set, Del) replaces the slice, never
-// its contents.
-var securityValues = []fixedHeader{
-	fixed("X-Content-Type-Options", "nosniff"),
-	fixed("X-Frame-Options", "DENY"),
-	fixed("Referrer-Policy", "no-referrer"),
-	fixed("Cross-Origin-Opener-Policy", "same-origin"),
-	fixed("Content-Security-Policy", apiCSP),
-}
-
-// fixedHeader is a header line set the same on every response.
-type fixedHeader struct {
-	name  string
-	value []string
-}
-
-func fixed(name, value string) fixedHeader {
-	return fixedHeader{http.CanonicalHeaderKey(name), []string{value}}
+// securityValues are the headers securityHeaders sets (names in canonical
+// form), built once and shared by every response: a handler that changes
+// one (Set, Del) replaces the slice, never its contents.
+var securityValues = http.Header{
+	"X-Content-Type-Options":     {"nosniff"},
+	"X-Frame-Options":            {"DENY"},
+	"Referrer-Policy":            {"no-referrer"},
+	"Cross-Origin-Opener-Policy": {"same-origin"},
+	"Content-Security-Policy":    {apiCSP},
 }
 
 // newCORS builds the CORS middleware. origins nil means the mode's default:

@@ -71,11 +71,7 @@ func (httpTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgra
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	start := graphql.Now()
-	if h := w.Header(); h["Vary"] == nil {
-		h["Vary"] = varyAccept
-	} else {
-		h.Add("Vary", "Accept")
-	}
+	w.Header().Add("Vary", "Accept")
 	switch r.Method {
 	case http.MethodGet, http.MethodPost:
 	case http.MethodOptions:
@@ -696,11 +692,10 @@ func setContentType(w http.ResponseWriter, media string) {
 	}
 }
 
-// The Content-Type lines of the two media an answer has, and the Vary
-// value of every answer, built once and shared by every response (a
-// handler that changes one replaces the slice, never its contents).
+// The Content-Type lines of the two media an answer has, built once and
+// shared by every response (a handler that changes one replaces the
+// slice, never its contents).
 var (
 	jsonContentType    = []string{mediaJSON + "; charset=utf-8"}
 	graphQLContentType = []string{mediaGraphQLResponse + "; charset=utf-8"}
-	varyAccept         = []string{"Accept"}
 )

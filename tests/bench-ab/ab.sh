@@ -15,39 +15,18 @@ set -euo pipefail
 OLD=${1:?usage: ab.sh OLD_REF [ROUNDS] [S1|S2|S3]}
 ROUNDS=${2:-8}
 SCEN=${3:-S3}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH=$ROOT/../shared/bench
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  git -C "$ROOT" worktree remove --force "$TMP/old-src" 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+on_exit() { git -C "$ROOT" worktree remove --force "$TMP/old-src" 2>/dev/null || true; }
 
 git -C "$ROOT" worktree add --detach "$TMP/old-src" "$OLD" >/dev/null 2>&1
 (cd "$TMP/old-src" && go build -o "$TMP/gw-old" .)
 (cd "$ROOT" && go build -o "$TMP/gw-new" .)
-(cd "$BENCH/fastfake" && go build -o "$TMP/fastfake" .)
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-FF=$(free_port)
-taskset -c 0 "$TMP/fastfake" -addr "127.0.0.1:$FF" -token bench-token -sid bench-sid >"$TMP/ff.log" 2>&1 &
-PIDS+=($!)
+start_fastfake
 declare -A PORT PID
 for v in old new; do
   PORT[$v]=$(free_port)
-  env -i PATH="$PATH" HOME="$HOME" AUTH_MODE=none \
-    SYNERGY_BASE_URL="http://127.0.0.1:$FF/api/v1" SYNERGY_TOKEN=bench-token \
-    RKEEPER_BASE_URL="http://127.0.0.1:$FF/api/v1/crm" RKEEPER_SID=bench-sid RKEEPER_OBJECT_ID=775533 \
-    LISTEN_ADDR="127.0.0.1:${PORT[$v]}" METRICS_ADDR="127.0.0.1:$(free_port)" \
-    taskset -c 1 "$TMP/gw-$v" >"$TMP/gw-$v.log" 2>&1 &
-  PID[$v]=$!
-  PIDS+=($!)
-done
-for v in old new; do
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:${PORT[$v]}/healthz" >/dev/null && break; sleep 0.1; done
+  start_gateway "$TMP/gw-$v" "${PORT[$v]}"
+  PID[$v]=$STARTED
 done
 
 case $SCEN in
@@ -63,7 +42,6 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 LUA
 
-cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 for v in old new; do
   taskset -c 0 wrk -t1 -c32 -d3s -s "$TMP/q.lua" "http://127.0.0.1:${PORT[$v]}/graphql" >/dev/null
 done

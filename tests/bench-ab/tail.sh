@@ -18,37 +18,19 @@
 set -euo pipefail
 ROUNDS=${1:-3}
 RATE=${2:-1000}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH=$ROOT/../shared/bench
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
 (cd "$ROOT" && go build -o "$TMP/gateway" . && go build -o "$TMP/proxy" ./tests/bench-ab/proxy)
-(cd "$BENCH/fastfake" && go build -o "$TMP/fastfake" .)
 VEGETA=$HOME/.cache/crm-bench/bin/vegeta
 if [ ! -x "$VEGETA" ]; then
   GOBIN=$TMP go install github.com/tsenart/vegeta/v12@v12.13.0
   VEGETA=$TMP/vegeta
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
-FF=$(free_port) GW=$(free_port) PX=$(free_port)
-taskset -c 0 "$TMP/fastfake" -addr "127.0.0.1:$FF" -token bench-token -sid bench-sid >"$TMP/ff.log" 2>&1 &
-PIDS+=($!)
-env -i PATH="$PATH" HOME="$HOME" AUTH_MODE=none \
-  SYNERGY_BASE_URL="http://127.0.0.1:$FF/api/v1" SYNERGY_TOKEN=bench-token \
-  RKEEPER_BASE_URL="http://127.0.0.1:$FF/api/v1/crm" RKEEPER_SID=bench-sid RKEEPER_OBJECT_ID=775533 \
-  LISTEN_ADDR="127.0.0.1:$GW" METRICS_ADDR="127.0.0.1:$(free_port)" \
-  taskset -c 1 "$TMP/gateway" >"$TMP/gateway.log" 2>&1 &
-PIDS+=($!)
-declare -A PID=([gateway]=$!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GW/healthz" >/dev/null && break; sleep 0.1; done
+start_fastfake
+GW=$(free_port) PX=$(free_port)
+start_gateway "$TMP/gateway" "$GW"
+declare -A PID=([gateway]=$STARTED [direct]=$FF_PID)
 
 Q='{"query": "{ deals(first: 50) { nodes { name company { name } contact { firstName } stage { name } status { name } } } }"}'
 printf '%s' "$Q" >"$TMP/q.json"
@@ -59,7 +41,6 @@ UP="http://127.0.0.1:$FF/api/v1/deals?fields%5Bcompanies%5D=name&fields%5Bcontac
 taskset -c 1 "$TMP/proxy" -addr "127.0.0.1:$PX" -upstream "$UP" -token bench-token -answer "$TMP/answer.json" >"$TMP/proxy.log" 2>&1 &
 PIDS+=($!)
 PID[proxy]=$!
-PID[direct]=${PIDS[0]}
 for _ in $(seq 100); do curl -sf -o /dev/null --data-binary @"$TMP/q.json" "http://127.0.0.1:$PX/graphql" && break; sleep 0.1; done
 
 B64=$(base64 -w0 "$TMP/q.json")
