@@ -282,9 +282,12 @@ func build(cfg config.Config, log *slog.Logger) (*App, error) {
 		shared = sharedcache.New(rdb, redisclient.Timeout, log)
 		shared.OnError = func(use string) { m.RedisErrors.WithLabelValues(use).Inc() }
 	}
+	// What every account's upstream clients share: the process's logger,
+	// metrics, redactor, buffer budget, tracer and coalescing.
+	proc := upstream.Options{Budget: budget, Redactor: red, Metrics: m, Logger: log, Tracer: tp, Coalesce: cfg.CoalesceGets}
 	var clients []*upstream.Client // every account's, for /readyz
 	wire := func(account string, acc tenant.Accounts, b *graph.Backends) error {
-		cs, err := wireBackends(account, acc, log, m, red, budget, tp, shared, b)
+		cs, err := wireBackends(account, acc, proc, shared, b)
 		clients = append(clients, cs...)
 		return err
 	}
@@ -562,17 +565,15 @@ func playgroundConfig(cfg config.Config, sandbox bool, sample *playground.Sandbo
 // wireBackends builds an upstream client and adapter per configured
 // backend of one CRM account set (the process's own or a tenant's): each
 // gets its own client (breaker, concurrency bound, credentials) and
-// adapter (caches), so no two accounts share state. The redactor and the
-// buffer budget are the process's.
-func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metrics.Metrics, red *redact.Redactor,
-	budget *upstream.Budget, tp trace.TracerProvider, shared *sharedcache.Store, b *graph.Backends) (clients []*upstream.Client, err error) {
+// adapter (caches), so no two accounts share state. proc holds what is
+// the process's (redactor, buffer budget, metrics, logger, tracer).
+func wireBackends(account string, acc tenant.Accounts, proc upstream.Options, shared *sharedcache.Store, b *graph.Backends) (clients []*upstream.Client, err error) {
 	newClient := func(name, base string, up config.Upstream, authorize func(*http.Request), refStaleFor time.Duration) (*upstream.Client, error) {
-		c, err := upstream.New(upstream.Options{
-			Name: name, BaseURL: base, Timeout: up.Timeout, MaxConcurrent: up.MaxConcurrent,
-			MaxRetries: up.MaxRetries, MaxResponseBytes: up.MaxResponseBytes, Budget: budget,
-			StaleFor: up.StaleFor, ReferenceStaleFor: refStaleFor,
-			Authorize: authorize, Redactor: red, Metrics: m, Logger: log, Account: account, Tracer: tp,
-		})
+		o := proc
+		o.Name, o.BaseURL, o.Account, o.Authorize = name, base, account, authorize
+		o.Timeout, o.MaxConcurrent, o.MaxRetries, o.MaxResponseBytes = up.Timeout, up.MaxConcurrent, up.MaxRetries, up.MaxResponseBytes
+		o.StaleFor, o.ReferenceStaleFor = up.StaleFor, refStaleFor
+		c, err := upstream.New(o)
 		if err == nil {
 			clients = append(clients, c)
 		}
@@ -598,7 +599,7 @@ func wireBackends(account string, acc tenant.Accounts, log *slog.Logger, m *metr
 		if err != nil {
 			return clients, err
 		}
-		o := rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: m}
+		o := rkeeper.Options{ObjectID: c.ObjectID, CacheTTL: c.CacheTTL, Metrics: proc.Metrics}
 		if shared != nil {
 			// The tenant is in the scope's name: two accounts never share lists.
 			tenantName := account

@@ -146,6 +146,10 @@ type Config struct {
 	// MaxBufferedBytes bounds the upstream answers held in memory at once,
 	// all backends and calls together (UPSTREAM_MAX_BUFFERED_BYTES).
 	MaxBufferedBytes int64
+	// CoalesceGets lets an upstream GET identical to one in flight (same
+	// account, same URL) take that one's answer instead of being sent
+	// (UPSTREAM_COALESCE).
+	CoalesceGets bool
 }
 
 // Default response caps: each CRM's largest documented page, measured from
@@ -216,6 +220,7 @@ func Defaults() Config {
 		Solos:            Solos{Upstream: up(DefaultSolosMaxResponseBytes)},
 		RKeeper:          RKeeper{Upstream: up(DefaultRKeeperMaxResponseBytes), CacheTTL: time.Minute, ReferenceStaleFor: 10 * time.Minute},
 		MaxBufferedBytes: DefaultMaxBufferedBytes,
+		CoalesceGets:     true,
 		Auth:             Auth{JWTAlgorithms: []string{"RS256", "ES256"}, JWTLeeway: 60 * time.Second, TenantClaim: "tenant"},
 		Playground:       true,
 		Introspection:    true,
@@ -246,6 +251,7 @@ func Load(env map[string]string) (Config, error) {
 	r.duration("RKEEPER_CACHE_TTL", &c.RKeeper.CacheTTL)
 	r.duration("RKEEPER_REFERENCE_STALE_FOR", &c.RKeeper.ReferenceStaleFor)
 	r.int64("UPSTREAM_MAX_BUFFERED_BYTES", &c.MaxBufferedBytes)
+	r.boolean("UPSTREAM_COALESCE", &c.CoalesceGets)
 	r.str("TENANTS_FILE", &c.TenantsFile)
 
 	sandbox := c.Sandbox()

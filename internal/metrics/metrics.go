@@ -18,6 +18,9 @@ type Metrics struct {
 	UpstreamRequests *prometheus.CounterVec
 	// UpstreamDuration observes each attempt's latency per upstream.
 	UpstreamDuration *prometheus.HistogramVec
+	// UpstreamCoalesced counts GETs answered by an identical call already
+	// in flight instead of one of their own.
+	UpstreamCoalesced *prometheus.CounterVec
 	// UpstreamInFlight gauges calls holding a concurrency slot.
 	UpstreamInFlight *prometheus.GaugeVec
 	// IntrospectionCache counts introspection answers by whether the
@@ -74,6 +77,10 @@ func New() *Metrics {
 			Help:    "Latency of upstream CRM requests.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"upstream", "method"}),
+		UpstreamCoalesced: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crm_gateway_upstream_coalesced_total",
+			Help: "Upstream GETs not sent because an identical one (same account, same URL) was in flight: they took its answer.",
+		}, []string{"upstream"}),
 		UpstreamInFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "crm_gateway_upstream_in_flight",
 			Help: "Upstream requests currently in flight.",
@@ -141,7 +148,7 @@ func New() *Metrics {
 	// nothing, while introspection is off or unused.
 	m.IntrospectionCache.WithLabelValues("hit")
 	m.IntrospectionCache.WithLabelValues("miss")
-	for _, c := range []prometheus.Collector{m.GraphQLDuration, m.RateLimited, m.RequestsShed, m.RequestsInFlight, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamInFlight,
+	for _, c := range []prometheus.Collector{m.GraphQLDuration, m.RateLimited, m.RequestsShed, m.RequestsInFlight, m.RedisErrors, m.UpstreamThrottled, m.UpstreamCooldownUntil, m.UpstreamRequests, m.UpstreamDuration, m.UpstreamCoalesced, m.UpstreamInFlight,
 		m.UpstreamRetries, m.BreakerState, m.HTTPRequests, m.HTTPDuration, m.GraphQLErrors, m.CacheRequests} {
 		f(c)
 	}

@@ -29,6 +29,7 @@ type Record struct {
 	trusted       bool
 	codes         []string
 	upstream      map[string]int
+	shared        int
 	cacheHits     int
 	cacheMisses   int
 	caller        string
@@ -160,6 +161,17 @@ func (r *Record) AddUpstreamCall(backend string) {
 	r.mu.Unlock()
 }
 
+// AddSharedCall records an upstream answer the request took from an
+// identical call already in flight instead of calling itself.
+func (r *Record) AddSharedCall() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.shared++
+	r.mu.Unlock()
+}
+
 // AddCache records one cache lookup.
 func (r *Record) AddCache(hit bool) {
 	if r == nil {
@@ -224,6 +236,7 @@ type Snapshot struct {
 	Trusted                      bool
 	ErrorCodes                   []string
 	Upstream                     map[string]int
+	SharedCalls                  int
 	CacheHits, CacheMisses       int
 	Caller, Tenant               string
 	Stale                        bool
@@ -239,6 +252,6 @@ func (r *Record) Snapshot() Snapshot {
 		up = maps.Clone(r.upstream)
 	}
 	return Snapshot{ID: r.ID, Route: r.route, OperationType: r.operationType, OperationName: r.operationName,
-		Trusted: r.trusted, ErrorCodes: slices.Clone(r.codes), Upstream: up, CacheHits: r.cacheHits,
+		Trusted: r.trusted, ErrorCodes: slices.Clone(r.codes), Upstream: up, SharedCalls: r.shared, CacheHits: r.cacheHits,
 		CacheMisses: r.cacheMisses, Caller: r.caller, Tenant: r.tenant, Stale: len(r.stale) > 0, Outcome: r.outcome}
 }

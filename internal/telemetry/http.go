@@ -127,6 +127,9 @@ func accessLog(ctx context.Context, log *slog.Logger, r *http.Request, status in
 		slices.SortFunc(calls, func(a, b slog.Attr) int { return strings.Compare(a.Key, b.Key) })
 		attrs = append(attrs, slog.Attr{Key: "upstream_calls", Value: slog.GroupValue(calls...)})
 	}
+	if s.SharedCalls > 0 {
+		attrs = append(attrs, slog.Int("upstream_shared", s.SharedCalls))
+	}
 	if s.CacheHits+s.CacheMisses > 0 {
 		attrs = append(attrs, slog.Int("cache_hits", s.CacheHits), slog.Int("cache_misses", s.CacheMisses))
 	}

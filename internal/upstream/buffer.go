@@ -171,6 +171,15 @@ func (r *Response) attach(h *hold) {
 // still refers to Body's memory (the adapters' decoders copy what they
 // keep). Release is idempotent; r.Body must not be used after it.
 func (r *Response) Release() {
+	if s := r.shared; s != nil {
+		if !r.released.Swap(true) {
+			r.Body = nil
+			if s.refs.Add(-1) == 0 {
+				s.orig.Release()
+			}
+		}
+		return
+	}
 	h := r.hold
 	if h == nil {
 		return

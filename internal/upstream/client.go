@@ -67,6 +67,9 @@ type Options struct {
 	// process's own, else the tenant), for the metrics of the upstream's
 	// own rate limit.
 	Account string
+	// Coalesce lets a GET identical to one in flight (same URL, same
+	// Accept) take that one's answer instead of being sent.
+	Coalesce bool
 }
 
 // Request is one call to the upstream, relative to its base URL.
@@ -96,7 +99,13 @@ type Response struct {
 	// Stale is the age of an answer served from the last good one because
 	// the upstream could not answer; zero for a fresh answer.
 	Stale time.Duration
-	hold  *hold
+	// staleCause is the failure a stale answer covers.
+	staleCause apierr.Code
+	hold       *hold
+	// shared is set when coalesced calls hold the answer together;
+	// released marks this holder's Release done.
+	shared   *sharedAnswer
+	released atomic.Bool
 }
 
 // Client is safe for concurrent use; build one per backend with New.
@@ -114,6 +123,7 @@ type Client struct {
 	budget   *Budget
 	log      *slog.Logger
 	stale    *staleStore
+	flights  *flights // nil unless Options.Coalesce
 	// staleFor and refStaleFor are Options.StaleFor and ReferenceStaleFor.
 	staleFor, refStaleFor time.Duration
 }
@@ -179,6 +189,9 @@ func New(o Options) (*Client, error) {
 	if c.account == "" {
 		c.account = "default"
 	}
+	if o.Coalesce {
+		c.flights = newFlights(o.Metrics.UpstreamCoalesced.WithLabelValues(o.Name))
+	}
 	return c, nil
 }
 
@@ -243,10 +256,9 @@ func (c *Client) Name() string { return c.name }
 
 // Do sends r and reads the whole answer. Transport failures come back as
 // *apierr.Error with the contract's code and, for writes, the outcome.
+// With Options.Coalesce, a GET identical to one in flight takes that
+// one's answer instead of being sent (see flights).
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-
 	u := *c.base
 	if err := c.setPath(&u, r.Path); err != nil {
 		return nil, c.fail(r.Method, apierr.Internal, "could not build the upstream request", apierr.OutcomeNotSent, err)
@@ -260,6 +272,21 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 			u.RawQuery = r.Query.Encode()
 		}
 	}
+	switch {
+	case c.flights == nil:
+	case r.Method == http.MethodGet:
+		return c.coalesced(ctx, r, &u)
+	case IsWrite(r.Method):
+		c.flights.forget()
+	}
+	return c.do(ctx, r, &u)
+}
+
+// do sends r to u.
+func (c *Client) do(ctx context.Context, r *Request, u *url.URL) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
 	var body io.Reader
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
@@ -269,7 +296,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, c.fail(r.Method, apierr.Internal, "could not build the upstream request", apierr.OutcomeNotSent, err)
 	}
-	req.URL, req.Host = &u, u.Host
+	req.URL, req.Host = u, u.Host
 	if r.ContentType != "" {
 		req.Header.Set("Content-Type", r.ContentType)
 	}
@@ -372,7 +399,7 @@ func (c *Client) serveStale(ctx context.Context, key string, window time.Duratio
 	reqinfo.From(ctx).AddStale(ctx, c.name, string(cause), age)
 	c.log.LogAttrs(ctx, slog.LevelWarn, "serving a stale answer", slog.String("upstream", c.name),
 		slog.String("cause", string(cause)), slog.Duration("age", age))
-	return &Response{Status: e.status, Header: e.header, Body: e.body, Stale: age}, true
+	return &Response{Status: e.status, Header: e.header, Body: e.body, Stale: age, staleCause: cause}, true
 }
 
 // setPath appends the escaped path p to u's path. The escaped form is kept

@@ -1,0 +1,173 @@
+package upstream
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crmgateway/gateway/internal/apierr"
+	"github.com/crmgateway/gateway/internal/reqinfo"
+)
+
+// flights shares one upstream GET among the identical calls in flight at
+// once. The first call of a URL (the leader) is sent; a call of the same
+// URL that starts before the leader's answer arrives (a follower) sends
+// nothing and takes that answer. A client is one CRM account, so only
+// calls made with the same credentials ever meet here.
+//
+// A write through the client forgets every flight: a read that starts
+// after a write started never takes an answer that was asked for before
+// it. A leader whose own request ends (cancelled or past its deadline)
+// before its answer arrives hands nothing on: its followers call again,
+// each under its own deadline.
+type flights struct {
+	mu        sync.Mutex
+	m         map[string]*flight
+	coalesced prometheus.Counter
+}
+
+// flight is one leader's call and the followers waiting for it.
+type flight struct {
+	done chan struct{}
+	// followers waiting and whether the answer has landed; guarded by
+	// flights.mu. Once landed, the count is final.
+	followers int
+	landed    bool
+	// Set before done closes.
+	err    error
+	shared *sharedAnswer // the answer, when followers take it
+	again  bool          // the leader's own request ended: call again
+}
+
+// sharedAnswer is one answer held by several Responses; the last Release
+// gives its buffer back.
+type sharedAnswer struct {
+	orig *Response
+	refs atomic.Int32
+}
+
+// response is one holder's view of the shared answer.
+func (s *sharedAnswer) response() *Response {
+	o := s.orig
+	return &Response{Status: o.Status, Header: o.Header, Body: o.Body, Stale: o.Stale, staleCause: o.staleCause, shared: s}
+}
+
+func newFlights(coalesced prometheus.Counter) *flights {
+	return &flights{m: map[string]*flight{}, coalesced: coalesced}
+}
+
+// flightKey names the calls that may share an answer: the same URL under
+// the same Accept. The stale window (Reference) only matters when the
+// upstream fails, and then the leader's decides for all.
+func flightKey(r *Request, u *url.URL) string {
+	return r.Accept + " " + u.String()
+}
+
+// join makes the caller key's leader, or a follower of the flight in the
+// air.
+func (fs *flights) join(key string) (f *flight, leader bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f := fs.m[key]; f != nil {
+		f.followers++
+		return f, false
+	}
+	f = &flight{done: make(chan struct{})}
+	fs.m[key] = f
+	return f, true
+}
+
+// leave withdraws a follower whose own request ended. It reports false
+// when the answer landed first: the follower then holds a share of it.
+func (fs *flights) leave(f *flight) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f.landed {
+		return false
+	}
+	f.followers--
+	return true
+}
+
+// forget makes every flight in the air unreachable to new calls (a write
+// has started); their own followers still get their answers.
+func (fs *flights) forget() {
+	fs.mu.Lock()
+	clear(fs.m)
+	fs.mu.Unlock()
+}
+
+// land hands the leader's outcome to f's followers and returns the
+// leader's own. again says the leader's request ended before the answer
+// came: the followers then call again.
+func (fs *flights) land(key string, f *flight, resp *Response, err error, again bool) (*Response, error) {
+	fs.mu.Lock()
+	f.landed = true
+	if fs.m[key] == f {
+		delete(fs.m, key)
+	}
+	n := f.followers
+	fs.mu.Unlock()
+	f.err, f.again = err, again
+	if n > 0 && resp != nil {
+		f.shared = &sharedAnswer{orig: resp}
+		f.shared.refs.Store(int32(n + 1))
+		resp = f.shared.response()
+	}
+	close(f.done)
+	return resp, err
+}
+
+// coalesced is Do for a GET: it leads a flight or follows one.
+func (c *Client) coalesced(ctx context.Context, r *Request, u *url.URL) (*Response, error) {
+	key := flightKey(r, u)
+	for {
+		f, leader := c.flights.join(key)
+		if leader {
+			resp, err := c.do(ctx, r, u)
+			return c.flights.land(key, f, resp, err, err != nil && ctx.Err() != nil)
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			if !c.flights.leave(f) {
+				<-f.done
+				if f.shared != nil {
+					f.shared.response().Release()
+				}
+			}
+			return nil, c.transportError(ctx, r.Method, ctx.Err())
+		}
+		if f.again {
+			continue
+		}
+		return c.follow(ctx, f)
+	}
+}
+
+// follow gives a follower its share of the leader's outcome, recorded on
+// the follower's own request.
+func (c *Client) follow(ctx context.Context, f *flight) (*Response, error) {
+	c.flights.coalesced.Inc()
+	reqinfo.From(ctx).AddSharedCall()
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.AddEvent("upstream call shared", trace.WithAttributes(attribute.String("upstream", c.name)))
+	}
+	if f.err != nil {
+		if e, ok := f.err.(*apierr.Error); ok {
+			own := *e // callers may annotate their error
+			return nil, &own
+		}
+		return nil, f.err
+	}
+	out := f.shared.response()
+	if out.Stale > 0 {
+		reqinfo.From(ctx).AddStale(ctx, c.name, string(out.staleCause), out.Stale)
+	}
+	return out, nil
+}
