@@ -27,6 +27,7 @@ type gate struct {
 	mu   sync.Mutex
 	gets map[string]int // GETs received by path
 	hang map[string]bool
+	free int // GETs of each path answered without holding
 }
 
 func newGate(t *testing.T) *gate {
@@ -39,12 +40,14 @@ func newGate(t *testing.T) *gate {
 		}
 		g.mu.Lock()
 		g.gets[r.URL.Path]++
-		hang := g.hang[r.URL.Path]
+		hang, held := g.hang[r.URL.Path], g.gets[r.URL.Path] > g.free
 		g.mu.Unlock()
-		select {
-		case <-g.open:
-		case <-r.Context().Done():
-			return
+		if held {
+			select {
+			case <-g.open:
+			case <-r.Context().Done():
+				return
+			}
 		}
 		if hang {
 			panic(http.ErrAbortHandler) // the connection drops: no answer
@@ -91,12 +94,16 @@ type result struct {
 	err  error
 }
 
-func newCoalescing(t *testing.T, g *gate, coalesce bool) (*Client, *metrics.Metrics, *Budget) {
+func newCoalescing(t *testing.T, g *gate, coalesce bool, tune ...func(*Options)) (*Client, *metrics.Metrics, *Budget) {
 	t.Helper()
 	m := metrics.New()
 	budget := NewBudget(1 << 20)
-	c, err := New(Options{Name: "synergy", BaseURL: g.srv.URL, MaxRetries: -1, Coalesce: coalesce, Metrics: m, Budget: budget,
-		Transport: g.srv.Client().Transport})
+	o := Options{Name: "synergy", BaseURL: g.srv.URL, MaxRetries: -1, Coalesce: coalesce, Metrics: m, Budget: budget,
+		Transport: g.srv.Client().Transport}
+	for _, f := range tune {
+		f(&o)
+	}
+	c, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,28 +260,59 @@ func TestCoalescedCallersEndOnTheirOwn(t *testing.T) {
 			t.Errorf("budget holds %d bytes", h)
 		}
 	})
-	t.Run("leader", func(t *testing.T) {
-		g := newGate(t)
-		c, _, _ := newCoalescing(t, g, true)
-		ctx, cancel := context.WithCancel(context.Background())
-		lead := make(chan result, 1)
-		go get(ctx, c, "/deals", lead)
-		waitFor(t, "the leader's call", func() bool { return g.count("/deals") == 1 })
-		out := make(chan result, 1)
-		go get(context.Background(), c, "/deals", out)
-		waitFor(t, "the follower", func() bool { return c.followersOf("/deals") == 1 })
-		cancel()
-		if r := <-lead; r.err == nil {
-			t.Fatal("a cancelled leader got an answer")
+	t.Run("leader", func(t *testing.T) { leaderEnds(t, false) })
+	// A leader whose ending is covered by the last good answer hands on
+	// neither that answer nor anything else: it is not the CRM's.
+	t.Run("leader served stale", func(t *testing.T) { leaderEnds(t, true) })
+}
+
+func leaderEnds(t *testing.T, stale bool) {
+	g := newGate(t)
+	c, _, _ := newCoalescing(t, g, true, func(o *Options) {
+		if stale {
+			o.StaleFor = time.Hour
 		}
-		waitFor(t, "the follower's own call", func() bool { return g.count("/deals") == 2 })
-		g.release()
-		r := <-out
+	})
+	before := 0
+	if stale {
+		g.mu.Lock()
+		g.free = 1
+		g.mu.Unlock()
+		primed := make(chan result, 1)
+		get(context.Background(), c, "/deals", primed)
+		r := <-primed
 		if r.err != nil {
-			t.Fatalf("the follower failed with its leader: %v", r.err)
+			t.Fatal(r.err)
 		}
 		r.resp.Release()
-	})
+		before = 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	lead := make(chan result, 1)
+	go get(ctx, c, "/deals", lead)
+	waitFor(t, "the leader's call", func() bool { return g.count("/deals") == before+1 })
+	out := make(chan result, 1)
+	go get(context.Background(), c, "/deals", out)
+	waitFor(t, "the follower", func() bool { return c.followersOf("/deals") == 1 })
+	cancel()
+	switch r := <-lead; {
+	case stale && (r.err != nil || r.resp.Stale == 0):
+		t.Fatalf("a cancelled leader with a last good answer got %v, stale %v", r.err, r.resp != nil && r.resp.Stale > 0)
+	case stale:
+		r.resp.Release()
+	case r.err == nil:
+		t.Fatal("a cancelled leader got an answer")
+	}
+	waitFor(t, "the follower's own call", func() bool { return g.count("/deals") == before+2 })
+	g.release()
+	r := <-out
+	if r.err != nil {
+		t.Fatalf("the follower failed with its leader: %v", r.err)
+	}
+	if r.resp.Stale != 0 {
+		t.Error("the follower got the leader's stale answer")
+	}
+	r.resp.Release()
 }
 
 // TestCoalescedFailureIsEachCallersOwn: followers of a call that got no
@@ -309,5 +347,37 @@ func TestCoalescedFailureIsEachCallersOwn(t *testing.T) {
 	}
 	if n := g.count("/deals"); n != 1 {
 		t.Errorf("the upstream got %d GETs, want 1", n)
+	}
+}
+
+// TestCoalescedFlightIsBounded: a flight takes at most maxFollowers; the
+// next identical call leads a flight of its own, which later calls join.
+func TestCoalescedFlightIsBounded(t *testing.T) {
+	g := newGate(t)
+	c, m, _ := newCoalescing(t, g, true)
+	out := make(chan result, maxFollowers+3)
+	go get(context.Background(), c, "/deals", out)
+	waitFor(t, "the first call", func() bool { return g.count("/deals") == 1 })
+	for range maxFollowers {
+		go get(context.Background(), c, "/deals", out)
+	}
+	waitFor(t, "a full flight", func() bool { return c.followersOf("/deals") == maxFollowers })
+	go get(context.Background(), c, "/deals", out)
+	waitFor(t, "a second call", func() bool { return g.count("/deals") == 2 })
+	go get(context.Background(), c, "/deals", out)
+	waitFor(t, "a follower of the second call", func() bool { return c.followersOf("/deals") == 1 })
+	g.release()
+	for range maxFollowers + 3 {
+		r := <-out
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		r.resp.Release()
+	}
+	if n := g.count("/deals"); n != 2 {
+		t.Errorf("%d calls, want 2", n)
+	}
+	if n := testutil.ToFloat64(m.UpstreamCoalesced.WithLabelValues("synergy")); n != maxFollowers+1 {
+		t.Errorf("coalesced %v, want %d", n, maxFollowers+1)
 	}
 }
