@@ -58,6 +58,7 @@ bench:
 
 # Two builds side by side over the shared benchmark's fastfake, in
 # alternating rounds: make bench-ab OLD=<commit> [ROUNDS=8] [SCENARIO=S3]
+# [OLD_ENV='NAME=value ...'] [NEW_ENV=...]
 bench-ab:
 	tests/bench-ab/ab.sh $(OLD) $(or $(ROUNDS),8) $(or $(SCENARIO),S3)
 

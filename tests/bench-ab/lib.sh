@@ -28,17 +28,20 @@ start_fastfake() {
   PIDS+=("$FF_PID")
 }
 
-# start_gateway BINARY PORT starts a gateway over fastfake, as the shared
-# benchmark configures it, and waits until it answers; STARTED is its pid.
+# start_gateway BINARY PORT [NAME=VALUE...] starts a gateway over
+# fastfake, as the shared benchmark configures it, with any variables
+# given after the port, and waits until it answers; STARTED is its pid.
 start_gateway() {
+  local bin=$1 port=$2
+  shift 2
   env -i PATH="$PATH" HOME="$HOME" AUTH_MODE=none \
     SYNERGY_BASE_URL="http://127.0.0.1:$FF/api/v1" SYNERGY_TOKEN=bench-token \
     RKEEPER_BASE_URL="http://127.0.0.1:$FF/api/v1/crm" RKEEPER_SID=bench-sid RKEEPER_OBJECT_ID=775533 \
-    LISTEN_ADDR="127.0.0.1:$2" METRICS_ADDR="127.0.0.1:$(free_port)" \
-    taskset -c 1 "$1" >"$1.log" 2>&1 &
+    LISTEN_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$(free_port)" "$@" \
+    taskset -c 1 "$bin" >"$bin.log" 2>&1 &
   STARTED=$!
   PIDS+=("$STARTED")
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done
-  echo "the gateway $1 did not start: $(tail -5 "$1.log")" >&2
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
+  echo "the gateway $bin did not start: $(tail -5 "$bin.log")" >&2
   return 1
 }
