@@ -60,6 +60,19 @@ func newGate(t *testing.T) *gate {
 
 func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
 
+// releaseAndCollect opens the gate and expects n answers on out.
+func (g *gate) releaseAndCollect(t *testing.T, out <-chan result, n int) {
+	t.Helper()
+	g.release()
+	for range n {
+		r := <-out
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		r.resp.Release()
+	}
+}
+
 func (g *gate) count(path string) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -185,12 +198,7 @@ func TestCoalesceKeepsCallsApart(t *testing.T) {
 		go get(context.Background(), c, "/deals", out)
 		go get(context.Background(), c, "/companies", out)
 		waitFor(t, "both calls", func() bool { return g.count("/deals") == 1 && g.count("/companies") == 1 })
-		g.release()
-		for range 2 {
-			if r := <-out; r.err != nil {
-				t.Fatal(r.err)
-			}
-		}
+		g.releaseAndCollect(t, out, 2)
 	})
 	t.Run("coalescing off", func(t *testing.T) {
 		g := newGate(t)
@@ -200,12 +208,7 @@ func TestCoalesceKeepsCallsApart(t *testing.T) {
 			go get(context.Background(), c, "/deals", out)
 		}
 		waitFor(t, "three calls", func() bool { return g.count("/deals") == 3 })
-		g.release()
-		for range 3 {
-			if r := <-out; r.err != nil {
-				t.Fatal(r.err)
-			}
-		}
+		g.releaseAndCollect(t, out, 3)
 	})
 	t.Run("a write in between", func(t *testing.T) {
 		g := newGate(t)
@@ -220,12 +223,7 @@ func TestCoalesceKeepsCallsApart(t *testing.T) {
 		resp.Release()
 		go get(context.Background(), c, "/deals", out)
 		waitFor(t, "a second read of its own", func() bool { return g.count("/deals") == 2 })
-		g.release()
-		for range 2 {
-			if r := <-out; r.err != nil {
-				t.Fatal(r.err)
-			}
-		}
+		g.releaseAndCollect(t, out, 2)
 	})
 }
 
