@@ -39,9 +39,10 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// chain builds the RoundTripper chain in its one visible order. Do sets the
-// per-call deadline and the credentials (Options.Authorize) on the request
-// it sends down all of it; then, outermost first:
+// chain builds the RoundTripper chain in its one visible order. Before it,
+// Do lets an identical GET in flight answer (flights, coalesce.go), and
+// sets the per-call deadline and the credentials (Options.Authorize) on
+// the request it sends down all of it; then, outermost first:
 //
 //	cooldown → circuit breaker → retry (GET only) → trace → concurrency bound → metrics → transport
 //
