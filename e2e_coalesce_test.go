@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	synergyemu "github.com/crmgateway/gateway/adapters/synergy/emulator"
+	"github.com/crmgateway/gateway/internal/auth"
+	"github.com/crmgateway/gateway/internal/caller"
 	"github.com/crmgateway/gateway/internal/config"
 )
 
@@ -153,5 +155,103 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestCoalescingKeepsTenantsApart: two tenants whose SynergyCRM accounts
+// sit behind the same URL ask for the same page at the same moment; each
+// account's calls share one answer, but no tenant ever takes the other's:
+// the CRM gets one call with each token.
+func TestCoalescingKeepsTenantsApart(t *testing.T) {
+	const query = `{ deals(first: 5) { nodes { name } } }`
+	tokens := []string{"alpha-coalesce-token", "beta-coalesce-token"}
+	emus := map[string]*synergyemu.Emulator{}
+	for _, tok := range tokens {
+		emus["Bearer "+tok] = synergyemu.New(synergyemu.Options{Token: tok})
+	}
+	var hold atomic.Bool
+	var mu sync.Mutex
+	calls := map[string]int{} // held list calls by Authorization
+	open := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		emu := emus[r.Header.Get("Authorization")]
+		if emu == nil {
+			http.Error(w, "unknown token", http.StatusUnauthorized)
+			return
+		}
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/deals") && hold.Load() {
+			mu.Lock()
+			calls[r.Header.Get("Authorization")]++
+			mu.Unlock()
+			<-open
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		select {
+		case <-open:
+		default:
+			close(open)
+		}
+	})
+	t.Setenv("ALPHA_COALESCE_TOKEN", tokens[0])
+	t.Setenv("BETA_COALESCE_TOKEN", tokens[1])
+	account := func(env string) map[string]any {
+		return map[string]any{"synergy": map[string]any{"baseUrl": srv.URL + "/api/v1", "token": map[string]string{"env": env}}}
+	}
+	ka, ea := newKey(t, "alpha-app", "alpha", caller.Scopes...)
+	kb, eb := newKey(t, "beta-app", "beta", caller.Scopes...)
+	cfg := config.Defaults()
+	cfg.TenantsFile = writeJSON(t, "tenants.json", map[string]any{
+		"alpha": account("ALPHA_COALESCE_TOKEN"), "beta": account("BETA_COALESCE_TOKEN")})
+	cfg.Auth.Mode = "apikey"
+	cfg.Auth.APIKeysFile = writeJSON(t, "keys.json", []auth.KeyEntry{ea, eb})
+	cfg.MetricsAddr = "127.0.0.1:0"
+	g := startGateway(t, cfg)
+
+	keys := []string{ka, kb}
+	alone := map[string]string{}
+	for _, k := range keys {
+		r := send(t, "POST", g.URL+"/graphql", withKey(k), gqlBody(query, nil))
+		if r.Status != http.StatusOK || len(r.codes(t)) != 0 {
+			t.Fatalf("alone: %d %s", r.Status, r.Body)
+		}
+		alone[k] = r.Body
+	}
+	hold.Store(true)
+	const each = 3
+	var wg sync.WaitGroup
+	got := make(chan [2]string, 2*each)
+	for _, k := range keys {
+		for range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got <- [2]string{k, send(t, "POST", g.URL+"/graphql", withKey(k), gqlBody(query, nil)).Body}
+			}()
+		}
+	}
+	waitUntil(t, "a call from each tenant", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(calls) == 2 && testutil.ToFloat64(g.App.Metrics.RequestsInFlight) == 2*each
+	})
+	time.Sleep(time.Second) // the others join their tenant's call
+	close(open)
+	wg.Wait()
+	close(got)
+	for a := range got {
+		if a[1] != alone[a[0]] {
+			t.Errorf("a tenant got\n%s\nalone it gets\n%s", a[1], alone[a[0]])
+		}
+	}
+	for auth, n := range calls {
+		if n != 1 {
+			t.Errorf("%d calls with %s…, want 1", n, auth[:12])
+		}
+	}
+	if n := testutil.ToFloat64(g.App.Metrics.UpstreamCoalesced.WithLabelValues("synergy")); n != 2*(each-1) {
+		t.Errorf("coalesced %v, want %d", n, 2*(each-1))
 	}
 }

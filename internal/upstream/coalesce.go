@@ -17,8 +17,9 @@ import (
 // flights shares one upstream GET among the identical calls in flight at
 // once. The first call of a URL (the leader) is sent; a call of the same
 // URL that starts before the leader's answer arrives (a follower) sends
-// nothing and takes that answer. A client is one CRM account, so only
-// calls made with the same credentials ever meet here.
+// nothing and takes that answer. Only calls made with the same
+// credentials ever meet: the key names the account, and each account has
+// a client (and flights) of its own.
 //
 // A write through the client forgets every flight: a read that starts
 // after a write started never takes an answer that was asked for before
@@ -70,11 +71,12 @@ func newFlights(coalesced prometheus.Counter) *flights {
 	return &flights{m: map[string]*flight{}, coalesced: coalesced}
 }
 
-// flightKey names the calls that may share an answer: the same URL under
-// the same Accept. The stale window (Reference) only matters when the
-// upstream fails, and then the leader's decides for all.
-func flightKey(r *Request, u *url.URL) string {
-	return r.Accept + " " + u.String()
+// flightKey names the calls that may share an answer: the same CRM
+// account (the tenant whose credentials are sent), the same URL, the same
+// Accept. The stale window (Reference) only matters when the upstream
+// fails, and then the leader's decides for all.
+func flightKey(account string, r *Request, u *url.URL) string {
+	return account + " " + r.Accept + " " + u.String()
 }
 
 // join makes the caller key's leader, or a follower of the flight in the
@@ -135,7 +137,7 @@ func (fs *flights) land(key string, f *flight, resp *Response, err error, again 
 
 // coalesced is Do for a GET: it leads a flight or follows one.
 func (c *Client) coalesced(ctx context.Context, r *Request, u *url.URL) (*Response, error) {
-	key := flightKey(r, u)
+	key := flightKey(c.account, r, u)
 	for {
 		f, leader := c.flights.join(key)
 		if leader {
